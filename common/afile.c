@@ -1,0 +1,95 @@
+/*
+ * afile: atomic replacement (write temporary, fsync, rename, fsync directory) and
+ * no-replace publication. A rename MUST come after the fsync of the data it names, and the
+ * directory MUST be fsynced before success is reported, so that success means durable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "io.h"
+
+int
+jafile_tmpname(char *buf, size_t size, const char *path)
+{
+	char dir[4096];
+	int n;
+
+	jio_dirname(path, dir, sizeof dir);
+	n = snprintf(buf, size, "%s/.%s.tmp.%ld", dir, jio_basename(path), (long)getpid());
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+jafile_write(const char *path, const void *buf, size_t len, mode_t mode, struct jerr *e)
+{
+	char tmp[4096];
+	int fd;
+
+	if (jafile_tmpname(tmp, sizeof tmp, path) < 0)
+		return jerr_sys(e, EX_CANTCREAT, "%s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return jerr_sys(e, EX_CANTCREAT, "unable to create %s", tmp);
+	if (jio_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to rename %s to %s", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 0;
+}
+
+ssize_t
+jafile_read(const char *path, void *buf, size_t size, struct jerr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", path);
+	n = jio_read_full(fd, buf, size);
+	if (n < 0)
+		jerr_sys(e, EX_IOERR, "unable to read %s", path);
+	close(fd);
+	return n;
+}
+
+int
+jafile_publish(const char *tmp, const char *path, struct jerr *e)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			return jerr_sys(e, EX_CANTCREAT, "%s", path);
+		if (errno != EINVAL && errno != ENOSYS)
+			return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", tmp, path);
+		/* No RENAME_NOREPLACE here: link() refuses an existing target just the same. */
+		if (link(tmp, path) < 0)
+			return jerr_sys(e, errno == EEXIST ? EX_CANTCREAT : EX_IOERR,
+			    "unable to link %s to %s", tmp, path);
+		if (unlink(tmp) < 0)
+			return jerr_sys(e, EX_IOERR, "unable to remove %s", tmp);
+	}
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * fmt: the journal format's fixed structures, encoded and decoded. man/jmirror.5 is the
+ * specification; this is its one implementation. All integers are little-endian.
+ *
+ *   file    = header record* [trailer]      a sealed segment has the trailer, a live journal not
+ *   header  = 128 bytes, ends with CRC32C of its first 124 bytes
+ *   record  = 24-byte frame head, payload, CRC32C of head+payload   (28 + len bytes)
+ *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
+ *             the digest itself; that digest is "the segment's digest" that the next segment's
+ *             header names as prev_digest.
+ *
+ * Encoders fill a caller's buffer (of the JFMT_*_SIZE given) and never fail. Decoders check
+ * everything they can check locally (magic, version, sizes, reserved bits, CRC) and return 0
+ * or -1 with a message in *e (code EX_DATAERR). Whole-file checks (LSN continuity, digest,
+ * size) belong to the reader, seg.h.
+ */
+#ifndef JM_FMT_H
+#define JM_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "err.h"
+
+#define JFMT_MAGIC          "\x89JML\r\n\x1a\n"
+#define JFMT_MAGIC_LEN      8
+#define JFMT_VERSION        1
+#define JFMT_HEADER_SIZE    128
+#define JFMT_REC_HEAD       24
+#define JFMT_REC_OVERHEAD   28              /* head + CRC */
+#define JFMT_TRAILER_SIZE   80
+#define JFMT_TRAILER_MARK   0xFFFFFFFFu
+#define JFMT_MAX_PAYLOAD    (16u << 20)     /* 16 MiB: the largest record */
+#define JFMT_LINEAGE_LEN    16
+
+#define JFMT_TYPE_SQL       1
+#define JFMT_TYPE_RAW       2
+
+#define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
+
+struct jfmt_header {
+	uint16_t version;
+	uint8_t  lineage[JFMT_LINEAGE_LEN];
+	uint32_t timeline;
+	uint64_t seq;
+	uint64_t first_lsn;
+	uint64_t created;                       /* ns since the epoch */
+	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
+};
+
+struct jfmt_rec {
+	uint32_t len;
+	uint8_t  type;
+	uint64_t lsn;
+	uint64_t time;                          /* commit time, ns since the epoch */
+};
+
+struct jfmt_trailer {
+	uint64_t records;
+	uint64_t last_lsn;                      /* first_lsn - 1 when empty */
+	uint64_t sealed;                        /* ns since the epoch */
+	uint32_t flags;
+	uint64_t size;                          /* whole file, trailer included */
+	uint8_t  digest[JDIGEST_LEN];
+};
+
+void jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE]);
+int  jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h,
+                        struct jerr *e);
+
+/* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len). */
+void     jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD]);
+int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], struct jfmt_rec *r, struct jerr *e);
+uint32_t jfmt_rec_crc(const uint8_t head[JFMT_REC_HEAD], const void *payload, uint32_t len);
+/* Encode head + payload + CRC into out (JFMT_REC_OVERHEAD + len bytes). */
+size_t   jfmt_rec_build(const struct jfmt_rec *r, const void *payload, uint8_t *out);
+
+/* Encode all but the digest (the first JFMT_TRAILER_SIZE - 32 bytes); the caller hashes
+ * the file's bytes, then these, and puts the digest in the last 32 bytes. */
+void jfmt_trailer_encode(const struct jfmt_trailer *t, uint8_t out[JFMT_TRAILER_SIZE]);
+int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_trailer *t,
+                         struct jerr *e);
+/* Does this 4-byte prefix start a trailer rather than a record? */
+int  jfmt_is_trailer(const uint8_t in[4]);
+
+const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", or NULL */
+int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
+
+uint64_t jfmt_now(void);                    /* CLOCK_REALTIME in ns */
+
+/* Little-endian helpers, exported for the reader and tests. */
+void     jfmt_put16(uint8_t *p, uint16_t v);
+void     jfmt_put32(uint8_t *p, uint32_t v);
+void     jfmt_put64(uint8_t *p, uint64_t v);
+uint16_t jfmt_get16(const uint8_t *p);
+uint32_t jfmt_get32(const uint8_t *p);
+uint64_t jfmt_get64(const uint8_t *p);
+
+#endif

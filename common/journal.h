@@ -1,0 +1,76 @@
+/*
+ * journal: the writer side of a journal directory, shared by jappend, jrotate and jpromote.
+ *
+ * Files, for a journal DIR/NAME.journal:
+ *   DIR/NAME.journal                    the live journal: header + complete records
+ *   DIR/NAME.TTTT-SSSSSSSSSSSS.journal  sealed segments (hard links of former live files)
+ *   DIR/.NAME.journal.lock              writers' lock: held for each append and rotation step
+ *   DIR/.NAME.journal.rotate            rotators' lock: one jrotate at a time
+ *   DIR/.NAME.journal.next              the successor live journal while it is being made
+ *
+ * Calling sequence (writer):
+ *     jjournal_create(path, &e)                  new lineage; refuses an existing journal
+ *     jjournal_open(path, flags, &j, &e)         flags: JJ_SYNC (fdatasync every append)
+ *     jjournal_append(j, recs, n, &first, &e)    n records, LSNs first .. first+n-1, in order,
+ *                                                 never interleaved with another writer's
+ *     jjournal_close(j)
+ * Rotation:
+ *     jjournal_rotate(path, &opts, seg, sizeof seg, &e)   1 sealed (seg = its path),
+ *                                                        0 nothing to do, -1 error
+ * Every function returns -1 with e filled on failure: EX_DATAERR damaged or foreign journal,
+ * EX_TEMPFAIL busy (JJ_NOWAIT), EX_CANTCREAT exists, EX_NOINPUT missing, EX_IOERR,
+ * and JJ_ECLOSED in e->code when the journal was closed by a final rotation.
+ *
+ * Invariants the implementation keeps (journal.c says how):
+ * - LSNs are 1, 2, 3 ... across all segments, with no hole and no duplicate, whatever
+ *   processes append, rotate or are killed at any instruction.
+ * - A writer that had the live file open before a rotation writes into the new one.
+ * - A torn last record (a writer killed mid-write) is cut off by the next writer or rotator
+ *   under the lock, never sealed into a segment.
+ * - A rotation interrupted at any step is completed by the next writer or rotator.
+ * - Files are created 0640 (never world-readable, whatever the umask lets through).
+ */
+#ifndef JM_JOURNAL_H
+#define JM_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fmt.h"
+
+#define JJ_SYNC     0x1       /* jjournal_open: fdatasync after every append */
+#define JJ_ECLOSED  200       /* e->code: the journal was sealed final; appends are refused */
+
+struct jjournal;
+
+struct jjrec {
+	uint8_t     type;         /* JFMT_TYPE_* */
+	const void *data;
+	uint32_t    len;          /* at most JFMT_MAX_PAYLOAD */
+};
+
+int  jjournal_create(const char *path, struct jerr *e);
+int  jjournal_open(const char *path, int flags, struct jjournal **j, struct jerr *e);
+int  jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+                     struct jerr *e);
+int  jjournal_close(struct jjournal *j, struct jerr *e);
+
+struct jjrotate {
+	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
+	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
+	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
+	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns) */
+};
+
+int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,
+                    struct jerr *e);
+
+/*
+ * Start a live journal that continues a chain from a given point, for jpromote: header
+ * (lineage, timeline, seq, first_lsn, prev_digest) as given. Refuses an existing live
+ * journal unless it is the final one of the same chain.
+ */
+int jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * seg: the streaming reader for segments and live journals (plain or compressed). Memory is
+ * bounded by one record: a length field larger than JFMT_MAX_PAYLOAD is an error, not an
+ * allocation.
+ *
+ *     struct jseg *s;
+ *     if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) ...       header read and checked
+ *     const struct jfmt_header *h = jseg_header(s);
+ *     struct jrec r;
+ *     while ((rc = jseg_next(s, &r, &e)) == 1)
+ *             use r.lsn, r.type, r.data[0 .. r.len)          valid until the next call
+ *     if (rc < 0) ... e.msg says "offset N: what"; e.code EX_DATAERR (damaged) or EX_IOERR
+ *     t = jseg_trailer(s);                                   NULL: live journal, no trailer
+ *     jseg_close(s);
+ *
+ * Modes: JSEG_SEALED requires a trailer (the file must end exactly after it); JSEG_LIVE
+ * accepts a file without one and stops at its last complete record, counting the torn tail
+ * in jseg_torn() (a damaged record that is not at the very end is still an error, so that
+ * no repairable damage is mistaken for a crash). JSEG_AUTO picks JSEG_LIVE for a name of
+ * the form NAME.journal and JSEG_SEALED for every other name, as man/jmirror.5 says.
+ * A trailer, when present, is always verified: record count, last LSN, size and SHA-256.
+ * Every record is checked: its CRC32C and that its LSN is the one after the last.
+ *
+ * jseg_probe answers cheaply whether a plain sealed segment is complete, from its header
+ * and its last 80 bytes (1 complete, 0 not yet, -1 not a segment: e says why); compressed
+ * files are read through. It does not check the digest: jseg_next does.
+ */
+#ifndef JM_SEG_H
+#define JM_SEG_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "fmt.h"
+
+enum { JSEG_AUTO, JSEG_LIVE, JSEG_SEALED };
+
+struct jseg;
+
+struct jrec {
+	uint64_t       lsn;
+	uint64_t       time;
+	uint8_t        type;
+	uint32_t       len;
+	const uint8_t *data;
+	uint64_t       off;       /* offset of the record's frame in the (uncompressed) file */
+};
+
+int  jseg_open(const char *path, int mode, struct jseg **s, struct jerr *e);
+/* fd stays the caller's; name decides JSEG_AUTO and compression (by suffix). */
+int  jseg_open_fd(int fd, const char *name, int mode, struct jseg **s, struct jerr *e);
+int  jseg_next(struct jseg *s, struct jrec *r, struct jerr *e);
+void jseg_close(struct jseg *s);
+
+const struct jfmt_header  *jseg_header(const struct jseg *s);
+const struct jfmt_trailer *jseg_trailer(const struct jseg *s);
+uint64_t jseg_records(const struct jseg *s);  /* records returned so far */
+uint64_t jseg_last_lsn(const struct jseg *s); /* first_lsn - 1 before the first record */
+uint64_t jseg_offset(const struct jseg *s);   /* bytes consumed (uncompressed) */
+uint64_t jseg_torn(const struct jseg *s);     /* bytes of a torn tail ignored (live only) */
+int      jseg_mode(const struct jseg *s);     /* JSEG_LIVE or JSEG_SEALED, as resolved */
+
+/* Read a whole file through, checking everything: 0 valid, -1 not (e says where and why). */
+int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,
+                struct jerr *e);
+int jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);
+
+#endif

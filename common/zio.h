@@ -1,0 +1,44 @@
+/*
+ * zio: single-stream compression (zstd, gzip, xz) through libarchive, the only place that
+ * includes archive.h for streams. Segments are compressed whole: NAME....journal.zst is the
+ * zstd stream of the sealed segment's bytes, nothing else (no tar wrapper).
+ *
+ * Reading:
+ *     struct jzio *z;
+ *     if (jzio_open_read(fd, &z, e) < 0) ...     fd stays the caller's; filter auto-detected
+ *     n = jzio_read(z, buf, len, e);             bytes, 0 at the end of the stream, -1 error
+ *     jzio_close(z);
+ * A truncated or damaged stream is an error (EX_DATAERR), never a silent short read.
+ *
+ * Writing:
+ *     jzio_open_write(comp, level, sink, arg, &w, e);   sink(arg, buf, n): 0 or -1 (errno)
+ *     jzio_write(w, buf, n, e) ...; jzio_finish(w, e);    finish flushes, then frees w
+ *     jzio_abort(w);                                      frees w without flushing
+ * level 0 means the library's default for comp.
+ *
+ * jzio_parse("zstd:19", &comp, &level): -1 (EINVAL) unless NAME[:LEVEL] names a method.
+ */
+#ifndef JM_ZIO_H
+#define JM_ZIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+struct jzio;
+struct jzio_w;
+
+int     jzio_open_read(int fd, struct jzio **z, struct jerr *e);
+ssize_t jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e);
+void    jzio_close(struct jzio *z);
+
+int  jzio_open_write(int comp, int level, int (*sink)(void *arg, const void *buf, size_t n),
+                     void *arg, struct jzio_w **w, struct jerr *e);
+int  jzio_write(struct jzio_w *w, const void *buf, size_t n, struct jerr *e);
+int  jzio_finish(struct jzio_w *w, struct jerr *e);
+void jzio_abort(struct jzio_w *w);
+
+int  jzio_parse(const char *spec, int *comp, int *level);
+
+#endif

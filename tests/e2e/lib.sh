@@ -1,0 +1,57 @@
+# Sourced by every tests/e2e/NNNN-topic.sh. Each test runs in its own temporary directory
+# ($T, removed afterwards) with the tools on PATH ($JM_BIN), and reports through these:
+#   ok "what"                  a passed check
+#   fail "what"                a failed check (the test goes on; it fails at the end)
+#   expect_code N CMD...       run CMD, check its exit status is N (stdout -> $T/out, stderr -> $T/err)
+#   test_cmp EXPECTED ACTUAL   compare two files, show the diff when they differ
+#   skip "why"                 the whole test is skipped, saying why (exit 77)
+#   finish                     exit 0 if every check passed, 1 otherwise (call it last)
+#   free_port                  print a free TCP port on 127.0.0.1
+#   at_exit "cmd"              run cmd when the test exits (stop servers)
+set -u
+: "${JM_BIN:?JM_BIN must name the directory of the built tools}"
+: "${JM_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+PATH="$JM_BIN:${JM_TEST:-$JM_BIN/../test}:$PATH"
+export PATH JM_SRC
+T=$(mktemp -d "${TMPDIR:-/tmp}/jm-e2e.XXXXXX")
+cd "$T" || exit 1
+_failed=0
+_checks=0
+_atexit=""
+at_exit() { _atexit="$1; $_atexit"; }
+_cleanup() { eval "$_atexit" >/dev/null 2>&1; cd /; [ -n "${JM_KEEP:-}" ] || rm -rf "$T"; }
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { _checks=$((_checks + 1)); printf '  ok   %s\n' "$1"; }
+fail() { _checks=$((_checks + 1)); _failed=$((_failed + 1)); printf '  FAIL %s\n' "$1"; }
+check() { # check "what" CMD...: ok if CMD succeeds
+	_w=$1; shift
+	if "$@"; then ok "$_w"; else fail "$_w"; fi
+}
+expect_code() {
+	_want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	_got=$?
+	if [ "$_got" -eq "$_want" ]; then
+		ok "exit $_want: $*"
+	else
+		fail "exit $_got, wanted $_want: $*"
+		sed 's/^/    stderr: /' "$T/err" | head -5
+	fi
+}
+test_cmp() {
+	if cmp -s "$1" "$2"; then return 0; fi
+	diff -u "$1" "$2" | head -20 | sed 's/^/    /'
+	return 1
+}
+skip() { printf '  skip %s\n' "$1"; exit 77; }
+finish() {
+	[ "$_checks" -gt 0 ] || { echo "  FAIL no checks ran"; exit 1; }
+	[ "$_failed" -eq 0 ] && exit 0
+	exit 1
+}
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + $$ % 20000))
+}
