@@ -882,6 +882,7 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 done:
 		crashpoint("done");
 		jlock_drop(wlock);
+		jdigest_free(&d);
 		free(s.buf);
 		close(fd);
 		return rc;
