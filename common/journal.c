@@ -821,9 +821,11 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			close(fd);
 			continue;
 		}
+		/* Pass 1 may have stopped at a frame a writer was still writing: read on from
+		 * its start, dropping whatever was buffered past it. */
+		s.have = s.pos;
 		s.end = (uint64_t)st2.st_size;
-		if (rc == SCAN_END)
-			rc = scan_run(&s);
+		rc = scan_run(&s);
 		if (rc < 0) {
 			jerr_sys(e, EX_IOERR, "unable to read %s", path);
 			goto unlock;
