@@ -786,6 +786,10 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			close(fd);
 			return -1;
 		}
+		if (!o->final && st.st_size == JFMT_HEADER_SIZE) {
+			close(fd);          /* not a record since the last rotation: cheap no-op */
+			return 0;
+		}
 		if (!o->final && (o->if_size || o->if_age)) {
 			rc = conditions_met(fd, o, &st, e);
 			if (rc <= 0) {
