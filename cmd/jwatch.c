@@ -74,7 +74,6 @@ struct item {
 static struct {
 	const struct cfg *c;
 	char          dir[PATH_MAX];     /* as given, without trailing slashes, for printing */
-	int           dfd;
 	struct seen  *seen;
 	char         *script;            /* "CMD \"$@\"" for sh -c */
 	struct item  *qhead, *qtail;     /* --exec: arrivals not yet done, oldest first */
@@ -303,18 +302,18 @@ consider(const char *base, const struct jname *parsed, int loud)
 		return;
 	if (seen_has(&n))
 		return;
-	if (fstatat(w.dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			jwarn("unable to stat %s/%s", w.dir, base);
-		return;
-	}
-	if (!S_ISREG(st.st_mode))
-		return;
 	if ((size_t)snprintf(path, sizeof path, "%s%s%s", w.dir,
 	                     w.dir[strlen(w.dir) - 1] == '/' ? "" : "/", base) >= sizeof path) {
 		jwarnx("%s/%s: name too long", w.dir, base);
 		return;
 	}
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			jwarn("unable to stat %s", path);
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;
 	switch (jseg_probe(path, &h, &t, &e)) {
 	case 1:
 		seen_add(&n);
@@ -387,7 +386,7 @@ run(const struct cfg *c)
 	struct pollfd pf[3];
 	struct stat st;
 	sigset_t mask;
-	int ifd = -1, sfd, npf, code = 0;
+	int ifd = -1, sfd, fd, npf, code = 0;
 	size_t dl;
 
 	w.c = c;
@@ -414,9 +413,11 @@ run(const struct cfg *c)
 		jdie(EX_SOFTWARE, "unable to set up signals");
 	signal(SIGPIPE, SIG_IGN);       /* a closed stdout is an EPIPE we report */
 
-	if ((w.dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	/* No descriptor stays open on DIR: it would delay IN_DELETE_SELF until it was closed. */
+	if ((fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		jdie(errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
 		     "unable to open directory %s", c->dir);
+	close(fd);
 	if (!c->once) {
 		if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
 			jdie(EX_TEMPFAIL, "unable to start inotify");
