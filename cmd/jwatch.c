@@ -81,6 +81,7 @@ static struct {
 	unsigned      failures;
 	uint64_t      retry_at;          /* CLOCK_MONOTONIC ns */
 	int           stop;
+	unsigned long rescans;
 } w;
 
 static uint64_t
@@ -326,6 +327,24 @@ consider(const char *base, const struct jname *parsed, int loud)
 	}
 }
 
+/* SIGUSR1: the state, on stderr, so that an operator (and the tests) can see it stay small. */
+static void
+dump(void)
+{
+	unsigned long queued = 0;
+
+	for (const struct item *it = w.qhead; it; it = it->next)
+		queued++;
+	jwarnx("%s: %lu rescans, %lu queued", w.dir, w.rescans, queued);
+	for (const struct seen *s = w.seen; s; s = s->next)
+		jwarnx("%s: %s.%04u: %zu ranges, first %llu-%llu, last %llu-%llu", w.dir, s->name,
+		       (unsigned)s->timeline, s->n,
+		       (unsigned long long)(s->n ? s->r[0].lo : 0),
+		       (unsigned long long)(s->n ? s->r[0].hi : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].lo : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].hi : 0));
+}
+
 static void
 scan(void)
 {
@@ -375,8 +394,10 @@ events(int ifd)
 	}
 	if (gone)
 		return EX_NOINPUT;
-	if (rescan)
+	if (rescan) {
+		w.rescans++;
 		scan();
+	}
 	return 0;
 }
 
@@ -408,6 +429,7 @@ run(const struct cfg *c)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		jdie(EX_SOFTWARE, "unable to set up signals");
@@ -462,6 +484,8 @@ run(const struct cfg *c)
 			while (read(sfd, &si, sizeof si) == sizeof si) {
 				if (si.ssi_signo == SIGCHLD)
 					reap();
+				else if (si.ssi_signo == SIGUSR1)
+					dump();
 				else
 					w.stop = 1;
 			}
