@@ -82,6 +82,7 @@ static struct {
 	uint64_t      retry_at;          /* CLOCK_MONOTONIC ns */
 	int           stop;
 	unsigned long rescans;
+	int           noatime;           /* O_NOATIME while we may use it */
 } w;
 
 static uint64_t
@@ -293,9 +294,9 @@ consider(const char *base, const struct jname *parsed, int loud)
 	struct jfmt_header h;
 	struct jfmt_trailer t;
 	struct jname n;
-	struct stat st;
 	struct jerr e;
 	char path[PATH_MAX];
+	int fd, rc;
 
 	if (parsed)
 		n = *parsed;
@@ -308,14 +309,22 @@ consider(const char *base, const struct jname *parsed, int loud)
 		jwarnx("%s/%s: name too long", w.dir, base);
 		return;
 	}
-	if (lstat(path, &st) < 0) {
-		if (errno != ENOENT)
-			jwarn("unable to stat %s", path);
+	/* O_NOFOLLOW: a symlink is not ours; O_NONBLOCK: a FIFO must not block us. Opening
+	 * before looking saves a path lookup per arrival; the probe's fstat then refuses what
+	 * is not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | w.noatime);
+	if (fd < 0 && errno == EPERM && w.noatime) {
+		w.noatime = 0;          /* not the files' owner: reads will update atime */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ELOOP)
+			jwarn("unable to open %s", path);
 		return;
 	}
-	if (!S_ISREG(st.st_mode))
-		return;
-	switch (jseg_probe(path, &h, &t, &e)) {
+	rc = jseg_probe_fd(fd, path, &h, &t, &e);
+	close(fd);
+	switch (rc) {
 	case 1:
 		seen_add(&n);
 		arrive(base);
@@ -368,14 +377,13 @@ events(int ifd)
 	int rescan = 0, gone = 0;
 	ssize_t len;
 
-	for (;;) {
-		if ((len = read(ifd, buf, sizeof buf)) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			jdie(EX_IOERR, "unable to read inotify events");
-		}
+	/* One read per wake-up: poll is level-triggered and says when there is more. */
+	if ((len = read(ifd, buf, sizeof buf)) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		jdie(EX_IOERR, "unable to read inotify events");
+	}
+	{
 		for (char *p = buf; p < buf + len; p += sizeof *ev + ev->len) {
 			ev = (const struct inotify_event *)p;
 			if (ev->mask & IN_Q_OVERFLOW) {
@@ -387,7 +395,7 @@ events(int ifd)
 					       ev->mask & IN_MOVE_SELF ? "moved away" :
 					       ev->mask & IN_UNMOUNT ? "unmounted" : "removed");
 				gone = 1;
-			} else if (ev->len > 0 && !gone) {
+			} else if (ev->len > 0 && !gone && !(ev->mask & IN_ISDIR)) {
 				consider(ev->name, NULL, !(ev->mask & IN_CREATE));
 			}
 		}
@@ -411,6 +419,7 @@ run(const struct cfg *c)
 	size_t dl;
 
 	w.c = c;
+	w.noatime = O_NOATIME;
 	dl = strlen(c->dir);
 	while (dl > 1 && c->dir[dl - 1] == '/')
 		dl--;

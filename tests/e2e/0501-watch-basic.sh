@@ -14,7 +14,7 @@ wait_lines() {
 # settle: give jwatch time to see events that must not produce output.
 settle() { sleep 0.3; }
 
-mkdir st in
+mkdir st in big
 jmgen st 12 >/dev/null 2>&1 || fail "jmgen"
 seg() { printf 'db.0001-%012d.journal' "$1"; }
 
@@ -67,6 +67,15 @@ cp st/"$(seg 11)" in/                                   # written in place
 wait_lines 7 live
 xz -c st/"$(seg 12)" >in/.x && mv in/.x in/"$(seg 12)".xz    # compressed, renamed
 wait_lines 8 live
+# A larger segment (read in two places, not at once), half-written then completed.
+jmgen -r 300 -b 100 -s 13 -l 200 big 1 >/dev/null 2>&1
+big=$(seg 13)
+head -c 20000 big/$big >in/$big
+settle
+check "large half-written file not reported yet" test "$(wc -l <live)" -eq 8
+tail -c +20001 big/$big >>in/$big
+wait_lines 9 live
+mkfifo in/db.0001-000000000030.journal                      # a FIFO must not block jwatch
 # Neither the dot file, the symlink, the directory, a half-written copy, nor a second copy of
 # a reported segment (re-created after deletion, or compressed) is reported.
 cp st/"$(seg 5)" in/.db.0001-000000000005.journal
@@ -89,6 +98,7 @@ in/$(seg 4)
 in/$(seg 7)
 in/$(seg 11)
 in/$(seg 12).xz
+in/$(seg 13)
 W
 check "live: scan in order, then each arrival once, in arrival order" test_cmp want live
 check "live: nothing on stderr" test_cmp /dev/null live.err
