@@ -81,6 +81,7 @@ static struct {
 	unsigned      failures;
 	uint64_t      retry_at;          /* CLOCK_MONOTONIC ns */
 	int           stop;
+	int           gone;              /* exit code once DIR is gone, else 0 */
 	unsigned long rescans;
 	int           noatime;           /* O_NOATIME while we may use it */
 } w;
@@ -197,7 +198,7 @@ run_next(void)
 	sigset_t none;
 	pid_t pid;
 
-	if (w.child > 0 || !it || w.stop || (w.failures && now_ns() < w.retry_at))
+	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
 		return;
 	if ((pid = fork()) < 0) {
 		jwarn("unable to run %s %s", w.c->exec, it->path);
@@ -415,7 +416,7 @@ run(const struct cfg *c)
 	struct pollfd pf[3];
 	struct stat st;
 	sigset_t mask;
-	int ifd = -1, sfd, fd, npf, code = 0;
+	int ifd = -1, sfd, fd, npf;
 	size_t dl;
 
 	w.c = c;
@@ -476,7 +477,7 @@ run(const struct cfg *c)
 			break;
 		if (c->once && !w.qhead && w.child == 0)
 			break;
-		if (code && w.child == 0)
+		if (w.gone && w.child == 0)
 			break;
 		if (w.qhead && w.child == 0 && w.failures) {
 			uint64_t now = now_ns();
@@ -499,14 +500,14 @@ run(const struct cfg *c)
 					w.stop = 1;
 			}
 		}
-		if (npf > 1 && pf[1].revents && !code)
-			code = events(ifd);
+		if (npf > 1 && pf[1].revents && !w.gone)
+			w.gone = events(ifd);
 		if (npf > 2 && pf[2].revents & (POLLERR | POLLHUP))
 			jdiex(EX_IOERR, "standard output closed by its reader");
 	}
 	if (c->once && w.stop && c->exec && w.qhead)
 		jwarnx("stopped with segments not yet handed to %s", c->exec);
-	return code;
+	return w.gone;
 }
 
 int

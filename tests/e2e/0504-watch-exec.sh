@@ -79,4 +79,18 @@ wait $pid
 check "SIGTERM during CMD: exit 0" test $? -eq 0
 check "SIGTERM during CMD: the running CMD finished" test "$(cat slowdone)" = "in/$(seg 1)"
 check "SIGTERM during CMD: no later CMD started" test "$(wc -l <slowdone)" -eq 1
+
+# The directory removed while CMD keeps failing: no endless retry on paths that are gone,
+# exit 66 once the running CMD has finished.
+mkdir in2
+cp st/"$(seg 1)" st/"$(seg 2)" in2/
+jwatch --backoff 50ms --exec false in2 >/dev/null 2>gone.err &
+pid=$!
+sleep 0.3
+rm -rf in2
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait $pid
+check "directory removed while retrying: exit 66" test $? -eq 66
+check "directory removed while retrying: said" grep -q '^jwatch: in2: directory removed$' gone.err
 finish
