@@ -122,10 +122,11 @@ checkrun: all $(TESTTOOLS) $(UNIT) lint-man
 fuzz:
 	sh tests/fuzz/run
 
+# The demo's write load and lag probe (jmload, jmlag) are test tools.
 demo:
 	sh tests/deps.sh
-	$(MAKE) O=$(O) all
-	JM_BIN=$(CURDIR)/$(O)/bin sh examples/demo.sh
+	$(MAKE) O=$(O) all testtools
+	JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) sh examples/demo.sh
 
 bench: all $(TESTTOOLS)
 	JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) sh tests/bench/run
