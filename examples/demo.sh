@@ -65,15 +65,24 @@ groups=""
 _atexit=""
 at_exit() { _atexit="$1; $_atexit"; }
 spawn() { setsid sh -c "$1" </dev/null & bg=$!; groups="$groups $bg"; }
+# Is any process of group PGID alive? (kill -0 would count the zombie of its leader too.)
+group_alive() { # PGID
+	for p in $(pgrep -g "$1" 2>/dev/null); do
+		s=$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null) && [ "$s" != Z ] && return 0
+	done
+	return 1
+}
 stop_group() { # PGID
 	kill -TERM -"$1" 2>/dev/null || return 0
 	i=0
-	while kill -0 -"$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while group_alive "$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -KILL -"$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
 }
+pids=""   # the lag probes: plain background children
 cleanup() {
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
 	for g in $groups; do stop_group "$g"; done
 	eval "$_atexit" >/dev/null 2>&1
 	cd /
@@ -197,12 +206,13 @@ ship=$bg
 step "the application writes $N1 orders at $RATE/s (jmload | tee primary.db | jappend)"
 for m in 1 2 3; do
 	jmlag -t orders -p 5000 -w 20 mirror$m/mirror.db "$N1" >"$D/lag1.$m" 2>/dev/null &
-	eval "lagpid$m=\$!"
+	eval "lagpid$m=\$!"; pids="$pids $!"
 done
 app primary/primary.db primary/app.journal 1 "$N1" -c
 t=0
 while [ $t -lt "$SECONDS_1" ]; do
-	sleep 4; t=$((t + 4))
+	for k in 1 2 3 4 5 6 7 8; do sleep 0.5; done   # short sleeps: ^C is handled at once
+	t=$((t + 4))
 	[ $t -lt "$SECONDS_1" ] || break
 	step "status after $t s"
 	status primary/app.journal 1 2 3
@@ -215,7 +225,7 @@ pkill -TERM -g "$ship" -x jrotate
 wait "$ship"
 run jrotate --final primary/app.journal || ok=0
 say "\$ jappend primary/app.journal \"INSERT INTO orders ...\""
-jappend primary/app.journal "INSERT INTO orders(id, ts, v) VALUES(0, 0, 'late');"
+jappend primary/app.journal "INSERT INTO orders(id, ts, v) VALUES(0, 0, 'late');" 2>&1
 say "(exit $?: appends are refused once the journal is closed)"
 run jship -q $SHIPOPT --from primary --to "$URL1" --to "$URL3" >/dev/null || ok=0
 
@@ -238,7 +248,7 @@ else
 	step "planned switch-over, 3: mirror1 becomes the operational database"
 	stop_group "$relay"   # integration must not run during the promotion
 	mkdir -p mirror1/journal
-	run jpromote --db mirror1/mirror.db --journal mirror1/journal/app.journal || ok=0
+	run jpromote --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
 
 	step "writes on the new primary (timeline 2) reach mirror2 and mirror3"
 	say "\$ jrotate --every $EVERY mirror1/journal/app.journal | jship $SHIPOPT --to $URL2 --to $URL3"
@@ -247,7 +257,7 @@ else
 	ship=$bg
 	for m in 2 3; do
 		jmlag -t orders -p 5000 -w 20 -i $((N1 + 1)) mirror$m/mirror.db "$N2" >"$D/lag2.$m" 2>/dev/null &
-		eval "lagpid$m=\$!"
+		eval "lagpid$m=\$!"; pids="$pids $!"
 	done
 	app mirror1/mirror.db mirror1/journal/app.journal $((N1 + 1)) "$N2"
 	app_wait
