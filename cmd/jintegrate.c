@@ -441,6 +441,11 @@ drain(void)
 		if (v == JAPPLY_LATER)
 			break;
 		if (v == JAPPLY_DONE) {
+			if ((cfg.archive || cfg.remove) && access(p->path, F_OK) < 0 &&
+			    errno == ENOENT) {
+				pend_pop();     /* given twice, and archived the first time */
+				continue;
+			}
 			if (!p->live && p->h.seq == cur.seq && cur.sealed)
 				same_as_applied(p);
 			done(p);

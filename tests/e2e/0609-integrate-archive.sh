@@ -13,6 +13,10 @@ arch/db.0001-000000000003.journal
 arch/db.0001-000000000004.journal"
 check "incoming is empty" test -z "$(ls in)"
 check "all archived" test "$(ls arch | wc -l)" -eq 4
+mkdir twice arch2; jmgen -r 5 twice 2 >/dev/null 2>&1
+expect_code 0 jintegrate --db t.db --archive arch2 twice/db.0001-000000000001.journal twice/db.0001-000000000001.journal twice/db.0001-000000000002.journal
+check "given twice: archived once, printed once" test "$(cat out)" = "arch2/db.0001-000000000001.journal
+arch2/db.0001-000000000002.journal"
 expect_code 0 jintegrate --db m2.db --remove $(ls arch/* | sed 's/^/.\//')
 check "--remove deletes" test -z "$(ls arch)"
 
