@@ -134,8 +134,14 @@ add(const char *path)
 	struct pend p;
 	size_t i;
 
-	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0)
+	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) {
+		char moved[4096];
+		if (e.code == EX_NOINPUT && cfg.archive &&
+		    snprintf(moved, sizeof moved, "%s/%s", cfg.archive, jio_basename(path)) <
+		    (int)sizeof moved && access(moved, F_OK) == 0)
+			return;         /* given again after this run archived it */
 		die_e(path, &e);
+	}
 	p.h = *jseg_header(s);
 	p.live = jseg_mode(s) == JSEG_LIVE;
 	jseg_close(s);
@@ -395,10 +401,12 @@ apply(const struct pend *p, uint64_t skip)
 		die_e(p->path, &e);
 	}
 	cur = st;
-	if (cfg.verbose)
+	if (cfg.verbose && n > 0)
 		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", p->path,
 		    (unsigned long long)n, (unsigned long long)(last - n + 1),
 		    (unsigned long long)last, t ? "" : " (in part)");
+	else if (cfg.verbose)
+		jwarnx("%s: no new records%s", p->path, t ? "" : " (in part)");
 	jseg_close(s);
 	return cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
 }
