@@ -34,7 +34,7 @@ static const char synopsis[] =
 
 struct cfg {
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose;
+	int         remove, nul, nowait, sync, verbose, tty;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
@@ -314,7 +314,7 @@ apply(const struct pend *p, uint64_t skip)
 {
 	const char *base = jio_basename(p->path);
 	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
-	uint64_t last = skip, ltime = 0, n = 0;
+	uint64_t last = skip, ltime = 0, n = 0, shown = 0;
 	const struct jfmt_trailer *t;
 	struct japply_state st;
 	struct plan pl = { 0 };
@@ -370,7 +370,14 @@ apply(const struct pend *p, uint64_t skip)
 		last = r.lsn;
 		ltime = r.time;
 		n++;
+		if (cfg.tty && (n & 8191) == 0 && jfmt_now() - shown > 1000000000u) {
+			shown = jfmt_now();
+			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
+			    (unsigned long long)last, (unsigned long long)n);
+		}
 	}
+	if (shown)
+		fputs("\r\033[K", stderr);
 	if (rc < 0) {
 		japply_rollback(ap);
 		jseg_close(s);
@@ -698,7 +705,8 @@ main(int argc, char **argv)
 			jdiex(EX_NOINPUT, "--archive %s: not a directory", cfg.archive);
 	}
 	if (cfg.archive || cfg.remove)
-		cfg.sync = 1;           /* a segment goes only once what it brought is durable */
+		cfg.sync = 1;
+	cfg.tty = isatty(2);           /* a segment goes only once what it brought is durable */
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;      /* no SA_RESTART: a blocked read returns */
