@@ -516,6 +516,7 @@ from_dir(const char *dir)
 	struct dirent *de;
 	char **names = NULL;
 	size_t nn = 0, cap = 0;
+	int reached = 0;
 
 	if (!d)
 		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", dir);
@@ -544,11 +545,16 @@ from_dir(const char *dir)
 		} else if (!stop)
 			add(names[i]);
 		free(names[i]);
-		if (rc != 0 && drain())
-			return 1;
+		names[i] = NULL;
+		if (rc != 0 && drain()) {
+			reached = 1;
+			break;
+		}
 	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
 	free(names);
-	return 0;
+	return reached;
 }
 
 static int
