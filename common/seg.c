@@ -349,7 +349,9 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 	if ((size_t)avail < frame) {
 		if ((torn = torn_tail(s, frame, e)) != 0)
 			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "truncated record (cut short in transit? re-ship it)");
+		return jerr_set(e, EX_DATAERR, "offset %llu: truncated record: its length %u runs "
+		    "past the end (cut short in transit? re-ship it)", (unsigned long long)s->off,
+		    fr.len);
 	}
 	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len)) {
 		if ((torn = torn_tail(s, frame, e)) != 0)

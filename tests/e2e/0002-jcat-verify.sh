@@ -69,7 +69,7 @@ expect_code 65 jcat --verify db.*
 check "truncated trailer" grep -qx "jcat: $(s 1 2): offset $((size - 80)): truncated trailer (cut short in transit? re-ship it)" ../err
 head -c 300 ../keep >$(s 1 2)
 expect_code 65 jcat --verify $(s 1 2)
-check "truncated record" grep -q "offset [0-9]*: truncated record (cut short in transit? re-ship it)" ../err
+check "truncated record" grep -q "offset [0-9]*: truncated record: its length [0-9]* runs past the end (cut short in transit? re-ship it)" ../err
 cp ../keep $(s 1 2)
 
 # an ASCII-mode transfer: LF -> CR LF, and CR LF -> LF
