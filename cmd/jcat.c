@@ -26,6 +26,7 @@
 #define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
 
 static int json, quiet, status;
+static unsigned long nproblems;
 
 /* One file as read: what the chain check needs, not its records. */
 struct ent {
@@ -300,6 +301,7 @@ problem(const char *path, int code, const char *fmt, ...)
 	va_end(ap);
 	jwarnx("%s: %s", path, msg);
 	note(code);
+	nproblems++;
 }
 
 /* Read one file through, showing it unless verifying; fills en. */
@@ -479,6 +481,7 @@ verify_chain(struct ent *v, size_t n)
 	for (; i < n; i++) {
 		struct ent *x = &v[i];
 		const struct jfmt_header *h = &x->h;
+		unsigned long before = nproblems;
 
 		if (x->dup)
 			continue;
@@ -531,7 +534,8 @@ verify_chain(struct ent *v, size_t n)
 					show_switch(p->timeline, h->timeline, h->seq, h->first_lsn);
 			}
 		}
-		show_verified(x);
+		if (nproblems == before)
+			show_verified(x);
 		prev = x;
 	}
 }

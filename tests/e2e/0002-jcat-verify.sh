@@ -26,6 +26,8 @@ check "json lines" test "$(python3 -c 'import json,sys; print(sum(json.loads(l)[
 # a hole
 expect_code 65 jcat --verify $(s 1 1) $(s 1 3) $(s 1 4)
 check "hole named" grep -qx "jcat: $(s 1 3): offset 40: seq 3 does not follow 1 ($(s 1 1)): missing seq 2" ../err
+check "no ok line for the file after the hole" sh -c "! grep -q '^$(s 1 3)' ../out"
+check "ok lines for the others" test "$(grep -c ': ok, ' ../out)" -eq 2
 
 # a reordered pair: two segments swapped under each other's names
 mkdir ../sw && cp db.* ../sw && cd ../sw
