@@ -4,6 +4,8 @@
  *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
  *   jcat --verify [--json] [-q] FILE...   check every checksum, then the chain across FILEs
  *
+ * A FILE of "-" is standard input, read as an uncompressed sealed segment.
+ *
  * Every file is read with the streaming reader (seg.h), so memory is bounded by one record
  * and every byte shown has been checked. Problems are reported one per line on stderr as
  * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_IOERR, then
@@ -313,7 +315,8 @@ read_file(struct ent *en, int show)
 	struct jrec r;
 	int rc;
 
-	if (jseg_open(en->path, JSEG_AUTO, &s, &e) < 0) {
+	if (strcmp(en->path, "-") == 0 ? jseg_open_fd(0, "-", JSEG_SEALED, &s, &e) < 0 :
+	    jseg_open(en->path, JSEG_AUTO, &s, &e) < 0) {
 		problem(en->path, e.code, "%s", e.msg);
 		return;
 	}

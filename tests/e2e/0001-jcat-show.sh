@@ -80,6 +80,14 @@ for f in $seg.zst x.0001-000000000001.journal.gz y.0001-000000000001.journal.xz;
 	check "$f shows the same records" test "$(grep -c '^[0-9]' out)" -eq 4
 done
 
+# standard input is a sealed segment
+expect_code 0 sh -c "jcat - <$seg"
+check "stdin shown as -" grep -q '^# -: lineage 1111' out
+expect_code 0 sh -c "cat $seg | jcat --verify -"
+check "stdin verified from a pipe" grep -qx -- '-: ok, sealed, timeline 1, seq 1, LSN 1-4' out
+expect_code 65 sh -c "head -c 300 $seg | jcat --verify -"
+check "stdin cut short" grep -q '^jcat: -: offset' err
+
 # usage
 expect_code 0 jcat --help
 check "--help prints the synopsis" grep -q '^usage: jcat \[--verify\] \[--json\] \[-q\] FILE\.\.\.$' out
