@@ -426,6 +426,11 @@ START_TEST(compressed)
 		ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
 		ck_assert_ptr_nonnull(strstr(e.msg, "the name says"));
 	}
+	/* and the other way round: a compressed stream without its suffix */
+	compress_to(path("db.0001-000000000002.journal"), JCOMP_XZ, buf, n);
+	ck_assert_int_eq(readall(path("db.0001-000000000002.journal"), JSEG_AUTO, &nrec, NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "offset 0: bad magic: compressed data (xz) under a name without "
+	    "its suffix");
 	p = path("db.0001-000000000001.journal.zst");
 	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
