@@ -80,6 +80,15 @@ for f in $seg.zst x.0001-000000000001.journal.gz y.0001-000000000001.journal.xz;
 	check "$f shows the same records" test "$(grep -c '^[0-9]' out)" -eq 4
 done
 
+# a damaged file: the records before the damage, then the problem; the next file still shown
+cp $seg bad.0001-000000000001.journal
+printf 'Z' | dd of=bad.0001-000000000001.journal bs=1 seek=230 conv=notrunc 2>/dev/null
+expect_code 65 jcat bad.0001-000000000001.journal $seg
+check "records before the damage shown" test "$(grep -c '^[12] ' out)" -eq 4
+check "nothing after the damage" test "$(grep -c '^3 ' out)" -eq 1
+check "the damage named" grep -qx 'jcat: bad.0001-000000000001.journal: offset 210: record checksum mismatch' err
+check "the next file shown whole" grep -q '^# sealed: 4 records' out
+
 # standard input is a sealed segment
 expect_code 0 sh -c "jcat - <$seg"
 check "stdin shown as -" grep -q '^# -: lineage 1111' out
