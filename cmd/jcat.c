@@ -8,8 +8,8 @@
  *
  * Every file is read with the streaming reader (seg.h), so memory is bounded by one record
  * and every byte shown has been checked. Problems are reported one per line on stderr as
- * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_IOERR, then
- * EX_NOINPUT, then EX_DATAERR).
+ * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_OSERR,
+ * EX_IOERR, EX_NOINPUT, then EX_DATAERR).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -555,7 +555,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ent *v;
-	int verify = 0, c, n;
+	int verify = 0, c, n, i;
 
 	jerr_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -572,15 +572,13 @@ main(int argc, char **argv)
 		jusage(SYNOPSIS, EX_USAGE);
 	if (!(v = calloc((size_t)n, sizeof *v)))
 		jdie(EX_OSERR, "out of memory");
-	for (int i = 0; i < n; i++) {
+	for (i = 0; i < n && !ferror(stdout); i++) {
 		v[i].path = argv[optind + i];
 		v[i].argi = i;
 		read_file(&v[i], !verify);
-		if (ferror(stdout))
-			break;
 	}
 	if (verify)
-		verify_chain(v, (size_t)n);
+		verify_chain(v, (size_t)i);
 	free(v);
 	if (jio_fshut(stdout) != 0) {
 		jwarn("unable to write to standard output");
