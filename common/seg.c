@@ -8,8 +8,10 @@
  * - The buffer MUST NOT grow beyond one maximal record plus the read-ahead, whatever the
  *   length fields say.
  * - In live mode a bad frame is a torn tail only if nothing follows it: an incomplete frame
- *   at end of file, a complete frame with a bad CRC that ends exactly at end of file, or a
- *   tail of zero bytes (what a power loss leaves). Anything else is damage.
+ *   at end of file (unless a valid record with the next LSN starts inside it: then its
+ *   length is damaged), a complete frame with a bad CRC that ends exactly at end of file,
+ *   or a tail of zero bytes of any length (what a power loss leaves). Anything else is
+ *   damage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,16 +215,44 @@ all_zero(const uint8_t *p, size_t n)
  * starting there (frame bytes long, or its head) is bad?  1 yes (and s is done), 0 no, -1 error.
  * A tail of zeros may be longer than the buffer: it is scanned in buffer-sized steps.
  */
+/*
+ * Does a valid record with the LSN after the bad one start within buf[pos+1, pos+avail)?
+ * Then the bad frame is damage (a length field that points past the end), not a torn write:
+ * writes are sequential, so nothing valid can follow a record that was being written.
+ */
+static int
+record_follows(const struct jseg *s, size_t avail, uint64_t *where)
+{
+	const uint8_t *b = s->buf + s->pos;
+	uint64_t lsn = s->h.first_lsn + s->records + 1;
+
+	for (size_t i = 1; i + JFMT_REC_OVERHEAD <= avail; i++) {
+		struct jfmt_rec r;
+		if (jfmt_get64(b + i + 8) != lsn || jfmt_rec_decode(b + i, &r, NULL) < 0 ||
+		    r.len > avail - i - JFMT_REC_OVERHEAD)
+			continue;
+		if (jfmt_get32(b + i + JFMT_REC_HEAD + r.len) ==
+		    jfmt_rec_crc(b + i, b + i + JFMT_REC_HEAD, r.len)) {
+			*where = s->off + i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 torn_tail(struct jseg *s, size_t frame, struct jerr *e)
 {
-	uint64_t at = s->off, torn = 0;
+	uint64_t at = s->off, torn = 0, where;
 	ssize_t avail;
 
 	if (s->mode != JSEG_LIVE)
 		return 0;
 	if ((avail = fill(s, frame + 1, e)) < 0)
 		return -1;
+	if ((size_t)avail <= frame && record_follows(s, (size_t)avail, &where))
+		return jerr_set(e, EX_DATAERR, "offset %llu: damaged record (a valid record "
+		    "follows at offset %llu)", (unsigned long long)at, (unsigned long long)where);
 	if ((size_t)avail > frame) {
 		/* more follows the bad frame: damage, unless it is all zeros up to the end */
 		for (;;) {
@@ -349,7 +379,9 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 	if ((size_t)avail < frame) {
 		if ((torn = torn_tail(s, frame, e)) != 0)
 			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "truncated record (cut short in transit? re-ship it)");
+		return jerr_set(e, EX_DATAERR, "offset %llu: truncated record: its length %u runs "
+		    "past the end (cut short in transit? re-ship it)", (unsigned long long)s->off,
+		    fr.len);
 	}
 	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len)) {
 		if ((torn = torn_tail(s, frame, e)) != 0)
@@ -403,24 +435,55 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 	return rc;
 }
 
+#define PROBE_WHOLE 8192
+
 int
 jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
+	rc = jseg_probe_fd(fd, path, h, t, e);
+	close(fd);
+	return rc;
+}
+
+int
+jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jerr *e)
 {
 	uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
 	struct jfmt_header hh;
 	struct jfmt_trailer tt;
 	struct jname n;
 	struct stat st;
-	int fd, rc = 0;
 
 	if (!h)
 		h = &hh;
 	if (!t)
 		t = &tt;
-	if (jname_parse(jio_basename(path), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
+	if (fstat(fd, &st) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to stat");
+	if (!S_ISREG(st.st_mode))
+		return jerr_set(e, EX_DATAERR, "not a regular file");
+	if (jname_parse(jio_basename(name), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
 		struct jerr e2;
-		if (jseg_verify(path, JSEG_SEALED, h, t, &e2) == 0)
-			return 1;
+		struct jseg *s;
+		struct jrec r;
+		int rc;
+
+		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {
+			while ((rc = jseg_next(s, &r, &e2)) == 1)
+				;
+			if (rc == 0) {
+				*h = s->h;
+				*t = s->t;
+			}
+			jseg_close(s);
+			if (rc == 0)
+				return 1;
+		}
 		if (e2.code == EX_IOERR || e2.code == EX_NOINPUT) {
 			if (e)
 				*e = e2;
@@ -428,33 +491,28 @@ jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, stru
 		}
 		return 0;       /* incomplete or damaged stream: wait for it to be completed */
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
-	if (fstat(fd, &st) < 0) {
-		rc = jerr_sys(e, EX_IOERR, "unable to stat");
-		goto out;
-	}
 	if (st.st_size < JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
 		if (st.st_size >= JFMT_MAGIC_LEN &&
 		    jio_pread_full(fd, hb, JFMT_MAGIC_LEN, 0) == JFMT_MAGIC_LEN &&
 		    memcmp(hb, JFMT_MAGIC, JFMT_MAGIC_LEN) != 0)
-			rc = jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
-		goto out;
+			return jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
+		return 0;
 	}
-	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
+	if (st.st_size <= PROBE_WHOLE) {
+		/* Small segments (frequent rotation) are common: one read instead of two. */
+		uint8_t all[PROBE_WHOLE];
+		if (jio_pread_full(fd, all, (size_t)st.st_size, 0) != st.st_size)
+			return jerr_sys(e, EX_IOERR, "unable to read");
+		memcpy(hb, all, sizeof hb);
+		memcpy(tb, all + st.st_size - JFMT_TRAILER_SIZE, sizeof tb);
+	} else if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
 	    jio_pread_full(fd, tb, sizeof tb, st.st_size - JFMT_TRAILER_SIZE) != sizeof tb) {
-		rc = jerr_sys(e, EX_IOERR, "unable to read");
-		goto out;
+		return jerr_sys(e, EX_IOERR, "unable to read");
 	}
-	if (jfmt_header_decode(hb, h, e) < 0) {
-		rc = -1;
-		goto out;
-	}
+	if (jfmt_header_decode(hb, h, e) < 0)
+		return -1;
 	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)st.st_size ||
 	    t->last_lsn + 1 != h->first_lsn + t->records)
-		goto out;
-	rc = 1;
-out:
-	close(fd);
-	return rc;
+		return 0;
+	return 1;
 }
