@@ -21,11 +21,12 @@ if command -v jwatch >/dev/null && command -v jship >/dev/null; then
 	mkdir relay next done
 	IN=$T/in DB=$T/m.db DONE=$T/done TO="file://$T/next/" sh "$ex/relay.sh" >relay.out 2>&1 &
 	pid=$!
+	at_exit "pkill -TERM -P $pid"
 	i=0
 	while [ $i -lt 100 ] && [ "$(ls next | wc -l)" -lt 4 ]; do sleep 0.1; i=$((i + 1)); done
 	jintegrate --db m2.db --from next >/dev/null 2>&1
-	kill -TERM -$pid 2>/dev/null || kill -TERM $pid
-	pkill -TERM -P $pid 2>/dev/null
+	kids=$(pgrep -P $pid)
+	kill -TERM $kids 2>/dev/null
 	wait $pid 2>/dev/null
 	check "the next mirror got every segment" test "$(ls next | wc -l)" -eq 4
 	check "byte-identical" cmp next/db.0001-000000000004.journal done/db.0001-000000000004.journal
