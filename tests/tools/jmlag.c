@@ -186,5 +186,9 @@ main(int argc, char **argv)
 	    pct_ms(v + n - third, third, 0.99, tmp), f50 > 0 ? l50 / f50 : 0);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		jdie(EX_IOERR, "stdout");
+	free(v);
+	free(lag);
+	free(tmp);
+	free(seen);
 	return n == count ? 0 : 1;
 }

@@ -135,5 +135,7 @@ main(int argc, char **argv)
 	}
 	if (out && close(fd) < 0)
 		jdie(EX_IOERR, "close %s", out);
+	free(buf);
+	free(padstr);
 	return 0;
 }
