@@ -11,7 +11,7 @@ cp "$JM_SRC/tests/bench/run" src/tests/bench/run
 b=src/tests/bench
 printf 'echo "good: 1000 things/s; ratio 1.50 (target >= 1)"\necho "good --sync: 10 syncs/s"\n' >$b/good
 printf 'echo "failing: 3 things/s"\nexit 3\n' >$b/failing
-printf 'echo starting\n' >$b/silent
+printf 'echo starting >&2\n' >$b/silent
 printf 'echo "noisy: 5 things/s"\necho "noisy: line 55: helper: not found" >&2\necho "helper: not found" >&2\n' >$b/noisy
 printf 'echo "wrong: WRONG: 9 records, wanted 10"\n' >$b/wrong
 printf 'echo "missed: p99 900 ms; target p99 < 500 ms: NOT MET"\n' >$b/missed
