@@ -124,7 +124,7 @@ esac
 
 # The mirror's lag and position from its bookkeeping, when jstatus is not there to say it.
 position() { # DB
-	sqlite3 "$1" "SELECT printf('timeline %d seq %d lsn %d%s, lag %.2f s', timeline, seq,
+	sqlite3 "$1" "SELECT printf('timeline %d seq %d lsn %d%s, applied %.2f s after its commit', timeline, seq,
 	    last_lsn, CASE final WHEN 1 THEN ' (final)' ELSE '' END,
 	    (applied_at - last_time) / 1e9) FROM jmirror_state" 2>/dev/null || echo "nothing applied yet"
 }
