@@ -24,7 +24,7 @@ jbackup_copy(const char *src, const char *dst, struct jerr *e)
 {
 	sqlite3 *s = NULL, *d = NULL;
 	sqlite3_backup *b;
-	int rc, fd;
+	int rc;
 
 	if (access(src, F_OK) < 0)
 		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", src);
@@ -49,25 +49,38 @@ jbackup_copy(const char *src, const char *dst, struct jerr *e)
 		    "unable to copy %s: %s", src, sqlite3_errstr(rc));
 		goto bad;
 	}
-	if (sqlite3_exec(d, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-		fail(e, EX_IOERR, d, dst);
-		goto bad;
-	}
 	sqlite3_close(s);
 	if (sqlite3_close(d) != SQLITE_OK)
 		return jerr_set(e, EX_IOERR, "unable to close %s", dst);
-	if ((fd = open(dst, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) < 0) {
-		jerr_sys(e, EX_IOERR, "unable to sync %s", dst);
+	return jbackup_settle(dst, e);
+bad:
+	sqlite3_close(s);
+	sqlite3_close(d);
+	return -1;
+}
+
+int
+jbackup_settle(const char *path, struct jerr *e)
+{
+	sqlite3 *d = NULL;
+	int fd;
+
+	if (sqlite3_open_v2(path, &d, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(d, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(e, EX_IOERR, d, path);
+		sqlite3_close(d);
+		return -1;
+	}
+	if (sqlite3_close(d) != SQLITE_OK)
+		return jerr_set(e, EX_IOERR, "unable to close %s", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to sync %s", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	close(fd);
 	return 0;
-bad:
-	sqlite3_close(s);
-	sqlite3_close(d);
-	return -1;
 }
 
 int

@@ -10,6 +10,9 @@
  *                                  fsync'd. The caller holds the integration lock of src
  *                                  (japply_lock), so that a copy of a mirror never holds
  *                                  half a batch and never overlaps an integration.
+ *     jbackup_settle(path, e)      put the database at path in rollback-journal mode (its WAL
+ *                                  checkpointed into it) and fsync it: one file that holds
+ *                                  everything, ready to be archived or put in place
  *     jbackup_quick_check(db, e)   PRAGMA quick_check on db: 0 ok, -1 (EX_DATAERR) damaged
  *
  * Both return 0 or -1 with e filled: EX_NOINPUT (src missing), EX_CANTCREAT, EX_IOERR,
@@ -21,6 +24,7 @@
 #include "err.h"
 
 int jbackup_copy(const char *src, const char *dst, struct jerr *e);
+int jbackup_settle(const char *path, struct jerr *e);
 int jbackup_quick_check(const char *db, struct jerr *e);
 
 #endif

@@ -307,6 +307,29 @@ jzio_tar_add(struct jzio_tar *t, const char *name, int fd, uint64_t size, uint64
 }
 
 int
+jzio_tar_add_buf(struct jzio_tar *t, const char *name, const void *buf, size_t len,
+    uint64_t mtime, struct jerr *e)
+{
+	struct archive_entry *ent = archive_entry_new();
+
+	if (!ent)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_perm(ent, 0640);
+	archive_entry_set_size(ent, (la_int64_t)len);
+	archive_entry_set_mtime(ent, (time_t)mtime, 0);
+	if (archive_write_header(t->a, ent) != ARCHIVE_OK ||
+	    (len > 0 && archive_write_data(t->a, buf, len) != (la_ssize_t)len)) {
+		archive_entry_free(ent);
+		return jerr_set(e, EX_IOERR, "unable to write the archive: %s",
+		    archive_error_string(t->a));
+	}
+	archive_entry_free(ent);
+	return 0;
+}
+
+int
 jzio_tar_finish(struct jzio_tar *t, struct jerr *e)
 {
 	int rc = 0;

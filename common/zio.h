@@ -51,6 +51,7 @@ int  jzio_parse(const char *spec, int *comp, int *level);
  *     jzio_tar_open_write(fd, comp, level, &t, e)      fd stays the caller's
  *     jzio_tar_add(t, name, fd, size, mtime, e)        a regular file of size bytes read from
  *                                                      fd (a shorter file is an error)
+ *     jzio_tar_add_buf(t, name, buf, len, mtime, e)    a regular file from memory
  *     jzio_tar_finish(t, e)                            flushes, then frees t
  * Reading:
  *     jzio_tar_open_read(fd, &t, e)
@@ -64,6 +65,8 @@ struct jzio_tar;
 int     jzio_tar_open_write(int fd, int comp, int level, struct jzio_tar **t, struct jerr *e);
 int     jzio_tar_add(struct jzio_tar *t, const char *name, int fd, uint64_t size,
                      uint64_t mtime, struct jerr *e);
+int     jzio_tar_add_buf(struct jzio_tar *t, const char *name, const void *buf, size_t len,
+                         uint64_t mtime, struct jerr *e);
 int     jzio_tar_finish(struct jzio_tar *t, struct jerr *e);
 int     jzio_tar_open_read(int fd, struct jzio_tar **t, struct jerr *e);
 int     jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len,
