@@ -440,8 +440,8 @@ before_fork(const struct pend *p)
 		if (jseg_probe(p->path, &h, &t, &e) < 0)
 			die_e(p->path, &e);
 		if (t.last_lsn + 1 != cur.tl[i].lsn)
-			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but "
-			    "timeline %lu forked from it at LSN %llu: written by the old primary "
+			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but the "
+			    "mirror follows timeline %lu from LSN %llu: written by the old primary "
 			    "after the fork?", p->path, (unsigned long long)p->h.seq,
 			    (unsigned long)p->h.timeline, (unsigned long long)t.last_lsn,
 			    (unsigned long)cur.tl[i].timeline, (unsigned long long)cur.tl[i].lsn);
