@@ -150,9 +150,13 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	if (!st->operational)
 		jdiex(EX_USAGE, "--journal is for an operational database; %s is a mirror",
 		    copy);
+	if ((rc = jseg_probe(journal, &h, &t, &e)) < 0)
+		jdiex(e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR, "%s: %s", journal, e.msg);
+	if (rc == 0 || !(t.flags & JFMT_FINAL))
+		jdiex(EX_NOPERM, "%s: not closed by a final rotation (run jrotate --final first)",
+		    journal);
 	if (jseg_open(journal, JSEG_SEALED, &s, &e) < 0)
-		jdiex(EX_NOPERM, "%s: not closed by a final rotation (run jrotate --final "
-		    "first): %s", journal, e.msg);
+		jdiex(EX_DATAERR, "%s: %s", journal, e.msg);
 	h = *jseg_header(s);
 	while ((rc = jseg_next(s, &r, &e)) == 1)
 		last_time = r.time;
