@@ -74,7 +74,6 @@ struct item {
 static struct {
 	const struct cfg *c;
 	char          dir[PATH_MAX];     /* as given, without trailing slashes, for printing */
-	int           dfd;
 	struct seen  *seen;
 	char         *script;            /* "CMD \"$@\"" for sh -c */
 	struct item  *qhead, *qtail;     /* --exec: arrivals not yet done, oldest first */
@@ -82,6 +81,9 @@ static struct {
 	unsigned      failures;
 	uint64_t      retry_at;          /* CLOCK_MONOTONIC ns */
 	int           stop;
+	int           gone;              /* exit code once DIR is gone, else 0 */
+	unsigned long rescans;
+	int           noatime;           /* O_NOATIME while we may use it */
 } w;
 
 static uint64_t
@@ -196,7 +198,7 @@ run_next(void)
 	sigset_t none;
 	pid_t pid;
 
-	if (w.child > 0 || !it || w.stop || (w.failures && now_ns() < w.retry_at))
+	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
 		return;
 	if ((pid = fork()) < 0) {
 		jwarn("unable to run %s %s", w.c->exec, it->path);
@@ -293,9 +295,9 @@ consider(const char *base, const struct jname *parsed, int loud)
 	struct jfmt_header h;
 	struct jfmt_trailer t;
 	struct jname n;
-	struct stat st;
 	struct jerr e;
 	char path[PATH_MAX];
+	int fd, rc;
 
 	if (parsed)
 		n = *parsed;
@@ -303,19 +305,27 @@ consider(const char *base, const struct jname *parsed, int loud)
 		return;
 	if (seen_has(&n))
 		return;
-	if (fstatat(w.dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			jwarn("unable to stat %s/%s", w.dir, base);
-		return;
-	}
-	if (!S_ISREG(st.st_mode))
-		return;
 	if ((size_t)snprintf(path, sizeof path, "%s%s%s", w.dir,
 	                     w.dir[strlen(w.dir) - 1] == '/' ? "" : "/", base) >= sizeof path) {
 		jwarnx("%s/%s: name too long", w.dir, base);
 		return;
 	}
-	switch (jseg_probe(path, &h, &t, &e)) {
+	/* O_NOFOLLOW: a symlink is not ours; O_NONBLOCK: a FIFO must not block us. Opening
+	 * before looking saves a path lookup per arrival; the probe's fstat then refuses what
+	 * is not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | w.noatime);
+	if (fd < 0 && errno == EPERM && w.noatime) {
+		w.noatime = 0;          /* not the files' owner: reads will update atime */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ELOOP)
+			jwarn("unable to open %s", path);
+		return;
+	}
+	rc = jseg_probe_fd(fd, path, &h, &t, &e);
+	close(fd);
+	switch (rc) {
 	case 1:
 		seen_add(&n);
 		arrive(base);
@@ -325,6 +335,24 @@ consider(const char *base, const struct jname *parsed, int loud)
 			jwarnx("ignoring %s: %s", path, e.msg);
 		break;
 	}
+}
+
+/* SIGUSR1: the state, on stderr, so that an operator (and the tests) can see it stay small. */
+static void
+dump(void)
+{
+	unsigned long queued = 0;
+
+	for (const struct item *it = w.qhead; it; it = it->next)
+		queued++;
+	jwarnx("%s: %lu rescans, %lu queued", w.dir, w.rescans, queued);
+	for (const struct seen *s = w.seen; s; s = s->next)
+		jwarnx("%s: %s.%04u: %zu ranges, first %llu-%llu, last %llu-%llu", w.dir, s->name,
+		       (unsigned)s->timeline, s->n,
+		       (unsigned long long)(s->n ? s->r[0].lo : 0),
+		       (unsigned long long)(s->n ? s->r[0].hi : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].lo : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].hi : 0));
 }
 
 static void
@@ -350,14 +378,13 @@ events(int ifd)
 	int rescan = 0, gone = 0;
 	ssize_t len;
 
-	for (;;) {
-		if ((len = read(ifd, buf, sizeof buf)) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			jdie(EX_IOERR, "unable to read inotify events");
-		}
+	/* One read per wake-up: poll is level-triggered and says when there is more. */
+	if ((len = read(ifd, buf, sizeof buf)) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		jdie(EX_IOERR, "unable to read inotify events");
+	}
+	{
 		for (char *p = buf; p < buf + len; p += sizeof *ev + ev->len) {
 			ev = (const struct inotify_event *)p;
 			if (ev->mask & IN_Q_OVERFLOW) {
@@ -369,15 +396,17 @@ events(int ifd)
 					       ev->mask & IN_MOVE_SELF ? "moved away" :
 					       ev->mask & IN_UNMOUNT ? "unmounted" : "removed");
 				gone = 1;
-			} else if (ev->len > 0 && !gone) {
+			} else if (ev->len > 0 && !gone && !(ev->mask & IN_ISDIR)) {
 				consider(ev->name, NULL, !(ev->mask & IN_CREATE));
 			}
 		}
 	}
 	if (gone)
 		return EX_NOINPUT;
-	if (rescan)
+	if (rescan) {
+		w.rescans++;
 		scan();
+	}
 	return 0;
 }
 
@@ -387,10 +416,11 @@ run(const struct cfg *c)
 	struct pollfd pf[3];
 	struct stat st;
 	sigset_t mask;
-	int ifd = -1, sfd, npf, code = 0;
+	int ifd = -1, sfd, fd, npf;
 	size_t dl;
 
 	w.c = c;
+	w.noatime = O_NOATIME;
 	dl = strlen(c->dir);
 	while (dl > 1 && c->dir[dl - 1] == '/')
 		dl--;
@@ -409,14 +439,17 @@ run(const struct cfg *c)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		jdie(EX_SOFTWARE, "unable to set up signals");
 	signal(SIGPIPE, SIG_IGN);       /* a closed stdout is an EPIPE we report */
 
-	if ((w.dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	/* No descriptor stays open on DIR: it would delay IN_DELETE_SELF until it was closed. */
+	if ((fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		jdie(errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
 		     "unable to open directory %s", c->dir);
+	close(fd);
 	if (!c->once) {
 		if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
 			jdie(EX_TEMPFAIL, "unable to start inotify");
@@ -444,7 +477,7 @@ run(const struct cfg *c)
 			break;
 		if (c->once && !w.qhead && w.child == 0)
 			break;
-		if (code && w.child == 0)
+		if (w.gone && w.child == 0)
 			break;
 		if (w.qhead && w.child == 0 && w.failures) {
 			uint64_t now = now_ns();
@@ -461,18 +494,20 @@ run(const struct cfg *c)
 			while (read(sfd, &si, sizeof si) == sizeof si) {
 				if (si.ssi_signo == SIGCHLD)
 					reap();
+				else if (si.ssi_signo == SIGUSR1)
+					dump();
 				else
 					w.stop = 1;
 			}
 		}
-		if (npf > 1 && pf[1].revents && !code)
-			code = events(ifd);
+		if (npf > 1 && pf[1].revents && !w.gone)
+			w.gone = events(ifd);
 		if (npf > 2 && pf[2].revents & (POLLERR | POLLHUP))
 			jdiex(EX_IOERR, "standard output closed by its reader");
 	}
 	if (c->once && w.stop && c->exec && w.qhead)
 		jwarnx("stopped with segments not yet handed to %s", c->exec);
-	return code;
+	return w.gone;
 }
 
 int

@@ -262,7 +262,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 	memset(st, 0, sizeof *st);
 	while (i < len) {
 		size_t j = i;
-		char key[32], val[300];
+		char key[32], val[256];
 		unsigned long long a, b, c;
 
 		while (j < len && buf[j] != '\n')
@@ -273,7 +273,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 		line[j - i] = 0;
 		i = j + 1;
 		val[0] = 0;
-		if (sscanf(line, "%31s %299[^\n]", key, val) < 1)
+		if (sscanf(line, "%31s %255[^\n]", key, val) < 1)
 			continue;
 		have |= 1;
 		if (!strcmp(key, "version")) {

@@ -786,6 +786,10 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			close(fd);
 			return -1;
 		}
+		if (!o->final && st.st_size == JFMT_HEADER_SIZE) {
+			close(fd);          /* not a record since the last rotation: cheap no-op */
+			return 0;
+		}
 		if (!o->final && (o->if_size || o->if_age)) {
 			rc = conditions_met(fd, o, &st, e);
 			if (rc <= 0) {
@@ -802,7 +806,9 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		scan_init(&s, fd, JFMT_HEADER_SIZE, (uint64_t)st.st_size, h.first_lsn, &d);
 		rc = scan_run(&s);
-		if (rc < 0 || fdatasync(fd) < 0) {
+		/* Flush the bulk before taking the lock, so that the sync under it is short;
+		 * for a small journal one sync under the lock is cheaper than two. */
+		if (rc < 0 || (st.st_size > (1 << 20) && fdatasync(fd) < 0)) {
 			jerr_sys(e, EX_IOERR, "unable to read %s", path);
 			goto fail;
 		}
@@ -819,9 +825,11 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			close(fd);
 			continue;
 		}
+		/* Pass 1 may have stopped at a frame a writer was still writing: read on from
+		 * its start, dropping whatever was buffered past it. */
+		s.have = s.pos;
 		s.end = (uint64_t)st2.st_size;
-		if (rc == SCAN_END)
-			rc = scan_run(&s);
+		rc = scan_run(&s);
 		if (rc < 0) {
 			jerr_sys(e, EX_IOERR, "unable to read %s", path);
 			goto unlock;

@@ -403,24 +403,55 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 	return rc;
 }
 
+#define PROBE_WHOLE 8192
+
 int
 jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
+	rc = jseg_probe_fd(fd, path, h, t, e);
+	close(fd);
+	return rc;
+}
+
+int
+jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jerr *e)
 {
 	uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
 	struct jfmt_header hh;
 	struct jfmt_trailer tt;
 	struct jname n;
 	struct stat st;
-	int fd, rc = 0;
 
 	if (!h)
 		h = &hh;
 	if (!t)
 		t = &tt;
-	if (jname_parse(jio_basename(path), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
+	if (fstat(fd, &st) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to stat");
+	if (!S_ISREG(st.st_mode))
+		return jerr_set(e, EX_DATAERR, "not a regular file");
+	if (jname_parse(jio_basename(name), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
 		struct jerr e2;
-		if (jseg_verify(path, JSEG_SEALED, h, t, &e2) == 0)
-			return 1;
+		struct jseg *s;
+		struct jrec r;
+		int rc;
+
+		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {
+			while ((rc = jseg_next(s, &r, &e2)) == 1)
+				;
+			if (rc == 0) {
+				*h = s->h;
+				*t = s->t;
+			}
+			jseg_close(s);
+			if (rc == 0)
+				return 1;
+		}
 		if (e2.code == EX_IOERR || e2.code == EX_NOINPUT) {
 			if (e)
 				*e = e2;
@@ -428,33 +459,28 @@ jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, stru
 		}
 		return 0;       /* incomplete or damaged stream: wait for it to be completed */
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
-	if (fstat(fd, &st) < 0) {
-		rc = jerr_sys(e, EX_IOERR, "unable to stat");
-		goto out;
-	}
 	if (st.st_size < JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
 		if (st.st_size >= JFMT_MAGIC_LEN &&
 		    jio_pread_full(fd, hb, JFMT_MAGIC_LEN, 0) == JFMT_MAGIC_LEN &&
 		    memcmp(hb, JFMT_MAGIC, JFMT_MAGIC_LEN) != 0)
-			rc = jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
-		goto out;
+			return jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
+		return 0;
 	}
-	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
+	if (st.st_size <= PROBE_WHOLE) {
+		/* Small segments (frequent rotation) are common: one read instead of two. */
+		uint8_t all[PROBE_WHOLE];
+		if (jio_pread_full(fd, all, (size_t)st.st_size, 0) != st.st_size)
+			return jerr_sys(e, EX_IOERR, "unable to read");
+		memcpy(hb, all, sizeof hb);
+		memcpy(tb, all + st.st_size - JFMT_TRAILER_SIZE, sizeof tb);
+	} else if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
 	    jio_pread_full(fd, tb, sizeof tb, st.st_size - JFMT_TRAILER_SIZE) != sizeof tb) {
-		rc = jerr_sys(e, EX_IOERR, "unable to read");
-		goto out;
+		return jerr_sys(e, EX_IOERR, "unable to read");
 	}
-	if (jfmt_header_decode(hb, h, e) < 0) {
-		rc = -1;
-		goto out;
-	}
+	if (jfmt_header_decode(hb, h, e) < 0)
+		return -1;
 	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)st.st_size ||
 	    t->last_lsn + 1 != h->first_lsn + t->records)
-		goto out;
-	rc = 1;
-out:
-	close(fd);
-	return rc;
+		return 0;
+	return 1;
 }

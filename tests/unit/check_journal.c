@@ -412,6 +412,56 @@ START_TEST(two_segments_one_seq)
 }
 END_TEST
 
+/* jjournal_create_at (jpromote): a new timeline continues a journal closed as final. */
+START_TEST(create_at_continues_final)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	struct jseg *s;
+	struct jfmt_header h;
+	char seg[4096], other[4096];
+	uint8_t d[JDIGEST_LEN];
+	uint32_t fl;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 2, "a", 1);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	h = *jseg_header(s);
+	jseg_close(s);
+	/* Not closed: refused. */
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	o.final = 1;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, d, &fl), 2);
+	h.timeline = 2;
+	h.seq = 2;
+	h.first_lsn = 3;
+	memcpy(h.prev_digest, d, JDIGEST_LEN);
+	/* Another lineage: refused. */
+	h.lineage[0] ^= 1;
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), -1);
+	h.lineage[0] ^= 1;
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), 0);
+	/* The old writer's handle follows into the new timeline. */
+	append_strs(j, 1, "b", 3);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	ck_assert_uint_eq(jseg_header(s)->timeline, 2);
+	jseg_close(s);
+	o.final = 0;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	snprintf(other, sizeof other, "%s/db.0002-000000000002.journal", dir);
+	ck_assert_str_eq(seg, other);
+	/* A fresh path: written as given. */
+	snprintf(other, sizeof other, "%s/fresh.journal", dir);
+	ck_assert_int_eq(jjournal_create_at(other, &h, &e), 0);
+	ck_assert_int_eq(jjournal_create_at(other, &h, &e), -1);
+	jjournal_close(j, &e);
+}
+END_TEST
+
 Suite *
 suite_journal(void)
 {
@@ -431,6 +481,7 @@ suite_journal(void)
 	tcase_add_test(tc, crash_torn_trailer);
 	tcase_add_test(tc, crash_rotator_completes);
 	tcase_add_test(tc, two_segments_one_seq);
+	tcase_add_test(tc, create_at_continues_final);
 	suite_add_tcase(s, tc);
 	return s;
 }
