@@ -540,7 +540,8 @@ from_dir(const char *dir)
 	if (errno)
 		jdie(EX_IOERR, "unable to read %s", dir);
 	closedir(d);
-	qsort(names, nn, sizeof *names, by_name);
+	if (nn > 0)
+		qsort(names, nn, sizeof *names, by_name);
 	for (size_t i = 0; i < nn; i++) {
 		struct jfmt_header h;
 		struct jfmt_trailer t;

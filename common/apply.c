@@ -282,7 +282,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 		} else if (!strcmp(key, "role"))
 			st->operational = !strcmp(val, "operational");
 		else if (!strcmp(key, "name"))
-			snprintf(st->name, sizeof st->name, "%s", val);
+			snprintf(st->name, sizeof st->name, "%.255s", val);
 		else if (!strcmp(key, "lineage")) {
 			if (jdigest_unhex(val, st->lineage, JFMT_LINEAGE_LEN) < 0)
 				goto bad;
@@ -304,7 +304,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 		else if (!strcmp(key, "applied_at"))
 			st->applied_at = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "segment"))
-			snprintf(st->segment, sizeof st->segment, "%s", val);
+			snprintf(st->segment, sizeof st->segment, "%.255s", val);
 		else if (!strcmp(key, "timeline_row")) {
 			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
 				goto bad;
