@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,16 @@ struct config {
 	int         force;
 	int         delim;
 };
+
+/* Tests stop a promotion between its steps: JM_TEST_CRASH=STEP (as common/journal.c). */
+static void
+crashpoint(const char *step)
+{
+	const char *want = getenv("JM_TEST_CRASH");
+
+	if (want && strcmp(want, step) == 0)
+		raise(SIGKILL);
+}
 
 static char *
 fmt_ns(uint64_t ns, char *buf, size_t size)
@@ -195,6 +206,7 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 	memcpy(tb + JFMT_TRAILER_SIZE - JDIGEST_LEN, t->digest, JDIGEST_LEN);
 	if (jio_write_all(o.fd, tb, sizeof tb) < 0 || fsync(o.fd) < 0)
 		goto ioerr;
+	crashpoint("promote-tmp");
 	if (close(o.fd) < 0) {
 		o.fd = -1;
 		goto ioerr;
@@ -321,6 +333,7 @@ promote(const struct config *c)
 		if ((rc = seal_closing(c, live, &st, &h, &t, seg, sizeof seg)) != 0)
 			return rc;
 		japply_advance(&st, &h, jio_basename(seg), st.last_lsn, 0, &t);
+		crashpoint("promote-closing");
 	}
 
 	memset(&h2, 0, sizeof h2);
@@ -333,6 +346,7 @@ promote(const struct config *c)
 	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
+	crashpoint("promote-live");
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
 	jlock_close(lk);
