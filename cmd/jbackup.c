@@ -25,6 +25,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
+#include "scan.h"
 #include "seg.h"
 #include "zio.h"
 
@@ -128,6 +129,37 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
 }
 
 /*
+ * Commit time of the last record before segment (tl, seq) of journal NAME in dir: the final
+ * segment is often empty. 0 if none is found.
+ */
+static uint64_t
+last_time_before(const char *dir, const char *name, uint32_t tl, uint64_t seq)
+{
+	struct jscan_ent *v;
+	struct jerr e;
+	size_t n;
+	uint64_t t = 0;
+
+	if (jscan_dir(dir, &v, &n, &e) < 0)
+		return 0;
+	for (size_t i = n; i-- > 0 && !t; ) {
+		char path[8192];
+		struct jseg *s;
+		struct jrec r;
+		if (strcmp(v[i].n.name, name) || v[i].n.timeline != tl || v[i].n.seq >= seq)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
+		if (jseg_open(path, JSEG_SEALED, &s, &e) < 0)
+			continue;
+		while (jseg_next(s, &r, &e) == 1)
+			t = r.time;
+		jseg_close(s);
+	}
+	free(v);
+	return t;
+}
+
+/*
  * The copy of an operational database made a mirror seed: its journal was closed by a final
  * rotation, so the database holds exactly the records up to that final segment. Rewrite the
  * copy's bookkeeping to say so. Returns 0 or an exit code.
@@ -182,6 +214,11 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	st->timeline = h.timeline;
 	if (jname_segment(base, sizeof base, st->name, h.timeline, h.seq, JCOMP_NONE) < 0)
 		jdiex(EX_SOFTWARE, "segment name too long");
+	if (!last_time) {
+		char dir[4096];
+		last_time = last_time_before(jio_dirname(journal, dir, sizeof dir), st->name,
+		    h.timeline, h.seq);
+	}
 	japply_advance(st, &h, base, t.last_lsn, last_time, &t);
 	st->operational = 0;
 	if (japply_open(&ao, &a, &e) < 0 || japply_begin(a, NULL, 1, 0, &e) < 0 ||

@@ -90,6 +90,9 @@ expect_code 77 jbackup --db m.db --journal m/db.journal -o sb.tar.zst
 check "--journal wants a final rotation" grep -q "not closed by a final rotation" err
 expect_code 0 sh $RB/switchback-primary.sh m.db m/db.journal sb.tar.zst "file://$T/inn/"
 check "the switch-back backup is a mirror at m's final segment" grep -q "sb.tar.zst: mirror of db at timeline 2, seq 6, LSN 5" err
+zstd -dc sb.tar.zst | tar -xOf - MANIFEST >sb.manifest
+t5=$(jcat --json m/db.0002-000000000005.journal | sed -n 's/.*"lsn":5,.*"time_ns":\([0-9]*\),.*/\1/p')
+check "its commit time is LSN 5's (the final segment is empty)" test "$(sed -n 's/^last_time //p' sb.manifest)" = "$t5"
 expect_code 0 sh $RB/switchback-old.sh sb.tar.zst p.db p/db.journal
 check "p promoted onto timeline 3" grep -q "p.db is operational: timeline 3 starts at seq 7, LSN 6" err
 check "the old journal directory was moved aside" sh -c 'ls -d p.before-switchback.* >/dev/null'
