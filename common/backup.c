@@ -45,7 +45,8 @@ jbackup_copy(const char *src, const char *dst, struct jerr *e)
 	rc = sqlite3_backup_step(b, -1);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		jerr_set(e, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? EX_TEMPFAIL : EX_IOERR,
+		jerr_set(e, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? EX_TEMPFAIL :
+		    rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? EX_DATAERR : EX_IOERR,
 		    "unable to copy %s: %s", src, sqlite3_errstr(rc));
 		goto bad;
 	}

@@ -15,7 +15,8 @@
  *                                  everything, ready to be archived or put in place
  *     jbackup_quick_check(db, e)   PRAGMA quick_check on db: 0 ok, -1 (EX_DATAERR) damaged
  *
- * Both return 0 or -1 with e filled: EX_NOINPUT (src missing), EX_CANTCREAT, EX_IOERR,
+ * Both return 0 or -1 with e filled: EX_NOINPUT (src missing), EX_DATAERR (src is not a
+ * database, or a damaged one), EX_CANTCREAT, EX_IOERR,
  * EX_TEMPFAIL (src busy beyond the timeout).
  */
 #ifndef JM_BACKUP_H

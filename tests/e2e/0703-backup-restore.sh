@@ -73,6 +73,9 @@ echo hello >foreign.tar.zst
 expect_code 65 jbackup --restore foreign.tar.zst --db x.db
 expect_code 66 jbackup --restore missing.tar.zst --db x.db
 expect_code 66 jbackup --db missing.db -o y.tar.zst
+echo "not a database, not at all, no" >notdb.db
+expect_code 65 jbackup --db notdb.db -o y.tar.zst
+check "nothing left of it" test -z "$(ls -A | grep '^\.y\.tar' )$(ls y.tar.zst 2>/dev/null)"
 expect_code 64 jbackup --db m.db
 expect_code 64 jbackup --restore b.tar.zst -o z.tar.zst --db m.db
 
