@@ -29,7 +29,7 @@
 static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
-    "             [--key FILE] [--known-hosts FILE] [--cacert FILE]\n"
+    "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
     "             --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
 
@@ -564,7 +564,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_COMPRESS = 256, O_RETRIES, O_RETRYMAX, O_CONNTO, O_STALL, O_NETRC, O_KEY,
-	       O_KNOWN, O_CACERT, O_FROM, O_PRUNE, O_KEEP, O_KEEPFOR, O_HELP, O_VERSION };
+	       O_KNOWN, O_CACERT, O_FROM, O_LIMIT, O_PRUNE, O_KEEP, O_KEEPFOR, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
 		{ "from", required_argument, NULL, O_FROM },
@@ -577,6 +577,7 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, O_KEY },
 		{ "known-hosts", required_argument, NULL, O_KNOWN },
 		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "limit-rate", required_argument, NULL, O_LIMIT },
 		{ "prune", no_argument, NULL, O_PRUNE },
 		{ "keep", required_argument, NULL, O_KEEP },
 		{ "keep-for", required_argument, NULL, O_KEEPFOR },
@@ -627,6 +628,10 @@ main(int argc, char **argv)
 		case O_KEY: o.key = optarg; break;
 		case O_KNOWN: o.known_hosts = optarg; break;
 		case O_CACERT: o.cacert = optarg; break;
+		case O_LIMIT:
+			if (jparse_size(optarg, &o.limit_rate) < 0)
+				jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", optarg);
+			break;
 		case O_PRUNE: C.prune = 1; break;
 		case O_KEEP:
 			if (jparse_u64(optarg, &C.keep) < 0)

@@ -44,6 +44,7 @@ struct jxfer {
 	char      target[1024];
 	int       khstat;         /* last host key check: CURLKHMATCH_* or -1 */
 	long      connect_timeout, stall_time;
+	uint64_t  limit_rate;
 	int       progress, verbose;
 	/* upload source */
 	int       fd;
@@ -207,6 +208,7 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	x->connect_timeout = o && o->connect_timeout > 0 ? o->connect_timeout : 15;
 	x->stall_time = o && o->stall_time > 0 ? o->stall_time : 30;
 	x->progress = o ? o->progress : 0;
+	x->limit_rate = o ? o->limit_rate : 0;
 	x->verbose = o ? o->verbose : 0;
 	if (o && o->netrc) {
 		if (copy_opt(x->netrc, sizeof x->netrc, o->netrc) < 0)
@@ -501,6 +503,8 @@ setup(struct jxfer *x, struct jerr *e)
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp,scp,http,https");
 	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, x->scheme == S_HTTP ? 2L << 20 : 512L << 10);
+	if (x->limit_rate)
+		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)x->limit_rate);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);

@@ -44,6 +44,7 @@ struct jxfer_opts {
 	const char *cacert;         /* CA bundle for TLS; NULL: the system's */
 	long        connect_timeout;  /* seconds; 0: 15 */
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
+	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
 	int         progress;         /* show a progress bar on stderr for large files */
 	int         verbose;          /* libcurl's own trace on stderr */
 };

@@ -3,20 +3,21 @@
 # (it needs free_port and at_exit; a benchmark may define both itself). Every server runs in
 # the foreground of a background job and is stopped when the test exits (at_exit), or by
 # stop_servers.
+# Use: . "$JM_SRC/tests/e2e/servers.sh" (lib.sh has already changed to the test directory).
 #
 #   srv_cert DIR             self-signed certificate for IP:127.0.0.1: DIR/cert.pem,
 #                            DIR/key.pem (also the CA to pass to --cacert). Idempotent.
-#   start_sftp DIR           OpenSSH sshd (SFTP and SCP), ed25519 host and client keys.
+#   start_sftp DIR [PORT]    OpenSSH sshd (SFTP and SCP), ed25519 host and client keys.
 #                            Sets SFTP_PORT, SSH_KEY (client private key), KNOWN_HOSTS
 #                            (a file with the [127.0.0.1]:PORT ed25519 entry), SFTP_ROOT
 #                            (DIR/sftp/in, an absolute path, writable) and SFTP_URL
 #                            (sftp://USER@127.0.0.1:PORT/SFTP_ROOT/), SCP_URL likewise.
-#   start_ftp DIR [plain|explicit|implicit]
+#   start_ftp DIR [plain|explicit|implicit [PORT]]
 #                            vsftpd with anonymous upload into /incoming/. Sets FTP_PORT,
 #                            FTP_ROOT (the local directory behind /incoming/) and FTP_URL
 #                            (ftp://, ftpes:// or ftps://127.0.0.1:PORT/incoming/). The
 #                            TLS modes use srv_cert DIR (CA: DIR/cert.pem).
-#   start_http DIR [http|https]
+#   start_http DIR [http|https [PORT]]
 #                            nginx with WebDAV PUT/MOVE/DELETE. Sets HTTP_PORT, HTTP_ROOT
 #                            (the local directory behind /in/), HTTP_URL
 #                            (http(s)://127.0.0.1:PORT/in/) and HTTP_AUTH_URL
@@ -26,7 +27,8 @@
 #   stop_servers             stop them all (registered with at_exit on the first start)
 #
 # Each start_* waits until the port accepts connections and fails (return 1, a message on
-# stderr) if the server does not come up, e.g. because the program is not installed:
+# stderr) if the server does not come up. Given a PORT (say the one of a server stopped
+# with stop_server), a server restarts where it was, with the same keys and files; otherwise it, e.g. because the program is not installed:
 # a test should then `skip`. Servers run as root, so the tests must too.
 
 _srv_pids=""
@@ -74,7 +76,7 @@ start_sftp() {
 	[ -f "$_d/host" ] || ssh-keygen -q -t ed25519 -N '' -f "$_d/host" >/dev/null
 	[ -f "$_d/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$_d/client" >/dev/null
 	cp "$_d/client.pub" "$_d/authorized_keys"
-	SFTP_PORT=$(free_port)
+	SFTP_PORT=${2:-$(free_port)}
 	cat > "$_d/config" <<EOF
 Port $SFTP_PORT
 ListenAddress 127.0.0.1
@@ -115,7 +117,7 @@ start_ftp() {
 	chmod 555 "$_d/empty"
 	chown ftp "$_d/root/incoming"
 	chmod 755 "$_d/root/incoming"
-	FTP_PORT=$(free_port)
+	FTP_PORT=${3:-$(free_port)}
 	_pasv=$(free_port)
 	cat > "$_d/config" <<EOF
 listen=YES
@@ -179,7 +181,7 @@ start_http() {
 	_base=$(cd "$1" && pwd)
 	_d=$_base/nginx-$_mode
 	mkdir -p "$_d/www/in" "$_d/www/auth/in" "$_d/tmp" "$_d/logs"
-	HTTP_PORT=$(free_port)
+	HTTP_PORT=${3:-$(free_port)}
 	# user ship, password secret
 	printf 'ship:%s\n' "$(openssl passwd -apr1 secret)" > "$_d/htpasswd"
 	_listen="listen 127.0.0.1:$HTTP_PORT;"
