@@ -112,6 +112,11 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 		return jerr_set(e, EX_DATAERR, "%s: not named as a sealed segment "
 		    "(NAME.TTTT-SSSSSSSSSSSS.journal[.zst|.gz|.xz])", path);
 	if (jseg_verify(path, JSEG_SEALED, &h, &t, e) < 0) {
+		if (!strstr(e->msg, path)) {
+			char msg[sizeof e->msg];
+			snprintf(msg, sizeof msg, "%s", e->msg);
+			snprintf(e->msg, sizeof e->msg, "%s: %.400s", path, msg);
+		}
 		if (e->code != EX_IOERR)
 			e->code = EX_DATAERR;
 		if (errno == ENOENT)
