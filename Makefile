@@ -27,7 +27,7 @@ PKGS     = libcurl:libcurl4-openssl-dev libarchive:libarchive-dev sqlite3:libsql
            libcrypto:libssl-dev
 PKGNAMES = libcurl libarchive sqlite3 libcrypto
 
-PKGCHECK := $(shell for p in $(PKGS); do n=$${p%%:*}; d=$${p\#*:}; \
+PKGCHECK := $(shell for p in $(PKGS); do n=$${p%%:*}; d=$${p##*:}; \
 	pkg-config --exists $$n 2>/dev/null || printf '%s ' "$$d"; done)
 ifneq ($(strip $(PKGCHECK)),)
 ifeq ($(filter deps clean,$(MAKECMDGOALS)),)

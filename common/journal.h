@@ -17,6 +17,10 @@
  * Rotation:
  *     jjournal_rotate(path, &opts, seg, sizeof seg, &e)   1 sealed (seg = its path),
  *                                                        0 nothing to do, -1 error
+ *   1 also when it completed a rotation that had been interrupted after sealing (seg is that
+ *   segment), and for final on a journal already closed (seg is the final segment). Without
+ *   final, a closed journal is -1 with JJ_ECLOSED. Conditions (if_size, if_age) are checked
+ *   cheaply before any reading.
  * Every function returns -1 with e filled on failure: EX_DATAERR damaged or foreign journal,
  * EX_TEMPFAIL busy (JJ_NOWAIT), EX_CANTCREAT exists, EX_NOINPUT missing, EX_IOERR,
  * and JJ_ECLOSED in e->code when the journal was closed by a final rotation.

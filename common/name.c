@@ -15,8 +15,10 @@ static const struct {
 	[JCOMP_XZ]   = { ".xz", "xz" },
 };
 
-const char *jcomp_suffix(int comp) { return comps[comp].suffix; }
-const char *jcomp_name(int comp) { return comps[comp].name; }
+#define NCOMP (int)(sizeof comps / sizeof comps[0])
+
+const char *jcomp_suffix(int comp) { return comp >= 0 && comp < NCOMP ? comps[comp].suffix : ""; }
+const char *jcomp_name(int comp) { return comp >= 0 && comp < NCOMP ? comps[comp].name : "?"; }
 
 static int
 digits(const char *s, size_t n, uint64_t *v)
@@ -30,23 +32,33 @@ digits(const char *s, size_t n, uint64_t *v)
 	return 0;
 }
 
-/* Does s (length len) end with ".TTTT-SSSSSSSSSSSS"?  Fills timeline and seq. */
+/*
+ * Does s (length len) end with ".DIGITS-DIGITS"?  1 if it is exactly ".TTTT-SSSSSSSSSSSS"
+ * with non-zero fields (filling timeline and seq), -1 if it only looks like one (wrong
+ * widths, zero fields: never a live journal's NAME either), 0 if not at all.
+ */
 static int
 seg_suffix(const char *s, size_t len, uint32_t *tl, uint64_t *seq)
 {
-	const size_t w = 1 + 4 + 1 + 12;
-	const char *p;
+	size_t i = len, dash, dot;
 	uint64_t t;
 
-	if (len < w + 1)
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i == len || i == 0 || s[i - 1] != '-')
 		return 0;
-	p = s + len - w;
-	if (p[0] != '.' || p[5] != '-')
+	dash = --i;
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i == dash || i == 0 || s[i - 1] != '.')
 		return 0;
-	if (digits(p + 1, 4, &t) < 0 || digits(p + 6, 12, seq) < 0)
-		return 0;
+	dot = i - 1;
+	if (dash - dot != 5 || len - dash != 13 || dot == 0)
+		return -1;
+	digits(s + dot + 1, 4, &t);
+	digits(s + dash + 1, 12, seq);
 	if (t == 0 || *seq == 0)
-		return 0;
+		return -1;
 	*tl = (uint32_t)t;
 	return 1;
 }
@@ -73,14 +85,23 @@ jname_parse(const char *base, struct jname *n)
 	if (len <= 8 || memcmp(base + len - 8, ".journal", 8) != 0)
 		return n->kind;
 	len -= 8;
-	if (seg_suffix(base, len, &n->timeline, &n->seq)) {
+	switch (seg_suffix(base, len, &n->timeline, &n->seq)) {
+	case 1:
 		len -= 18;
 		memcpy(n->name, base, len);
 		n->comp = comp;
 		n->kind = JNAME_SEGMENT;
-	} else if (comp == JCOMP_NONE) {
+		break;
+	case 0:
+		if (comp != JCOMP_NONE)
+			break;
 		memcpy(n->name, base, len);
 		n->kind = JNAME_LIVE;
+		break;
+	default:
+		n->timeline = 0;
+		n->seq = 0;
+		break;
 	}
 	return n->kind;
 }
@@ -94,7 +115,7 @@ jname_valid(const char *name)
 
 	if (len == 0 || len > JNAME_MAX - 40 || name[0] == '.' || strchr(name, '/'))
 		return 0;
-	return !seg_suffix(name, len, &tl, &seq);
+	return seg_suffix(name, len, &tl, &seq) == 0;
 }
 
 int

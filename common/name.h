@@ -7,7 +7,9 @@
  *   .anything                             lock, state and temporary files: never ours to list
  *
  * jname_parse takes a base name (no directory) and returns its kind, filling *n; any name it
- * does not recognise exactly is JNAME_OTHER. Names sort in (timeline, sequence) order as
+ * does not recognise exactly is JNAME_OTHER. That includes names that only look like
+ * segments (NAME.1-1.journal, a zero timeline or sequence): a NAME ending in ".DIGITS-DIGITS"
+ * is never a live journal, so that a mistyped segment is not read as one. Names sort in (timeline, sequence) order as
  * strings; jname_cmp compares parsed names the same way.
  */
 #ifndef JM_NAME_H

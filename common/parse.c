@@ -29,23 +29,32 @@ jparse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* A non-negative decimal with an optional fraction, then the rest (the unit) in *unit. */
+/*
+ * A non-negative decimal "DIGITS[.DIGITS]" (no sign, exponent or hex: strtold alone would
+ * take "0x10" and "1e3"), then the rest (the unit) in *unit.
+ */
 static int
 number(const char *s, long double *v, const char **unit)
 {
-	char *end;
+	const char *p = s;
+	int nd = 0;
 
-	if ((*s < '0' || *s > '9') && *s != '.') {
+	while (*p >= '0' && *p <= '9')
+		p++, nd++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			nd++;
+	if (nd == 0) {
 		errno = EINVAL;
 		return -1;
 	}
 	errno = 0;
-	*v = strtold(s, &end);
-	if (end == s || errno == ERANGE || !isfinite(*v) || *v < 0) {
-		errno = errno == ERANGE ? ERANGE : EINVAL;
+	*v = strtold(s, NULL);
+	if (errno == ERANGE || !isfinite(*v)) {
+		errno = ERANGE;
 		return -1;
 	}
-	*unit = end;
+	*unit = p;
 	return 0;
 }
 
@@ -53,12 +62,16 @@ static int
 scaled(long double v, long double mul, uint64_t *out)
 {
 	long double r = v * mul;
+	uint64_t n;
 
-	if (r >= 18446744073709551615.0L) {
+	if (r >= 18446744073709551616.0L) {
 		errno = ERANGE;
 		return -1;
 	}
-	*out = (uint64_t)(r + 0.5L);
+	n = (uint64_t)r;
+	if (r - (long double)n >= 0.5L && n < UINT64_MAX)
+		n++;            /* round to nearest, without adding 0.5 near 2^64 */
+	*out = n;
 	return 0;
 }
 
@@ -103,17 +116,39 @@ jparse_duration(const char *s, uint64_t *ns)
 	return -1;
 }
 
+/* "%.3f" without trailing zeros: 1.500 -> 1.5, 2.000 -> 2 */
+static void
+fixed3(char *buf, size_t size, double v, const char *unit)
+{
+	char num[64], *p;
+
+	snprintf(num, sizeof num, "%.3f", v);
+	p = num + strlen(num);
+	while (p[-1] == '0')
+		*--p = '\0';
+	if (p[-1] == '.')
+		*--p = '\0';
+	snprintf(buf, size, "%s%s", num, unit);
+}
+
 char *
 jparse_fmt_duration(uint64_t ns, char *buf, size_t size)
 {
-	if (ns >= 86400000000000ull && ns % 3600000000000ull == 0)
-		snprintf(buf, size, "%gh", (double)ns / 3600e9);
-	else if (ns >= 1000000000ull)
-		snprintf(buf, size, "%.3gs", (double)ns / 1e9);
+	static const struct { uint64_t ns; const char *u; } whole[] = {
+		{ 86400000000000ull, "d" }, { 3600000000000ull, "h" }, { 60000000000ull, "m" },
+	};
+
+	for (size_t i = 0; ns && i < sizeof whole / sizeof whole[0]; i++)
+		if (ns % whole[i].ns == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / whole[i].ns), whole[i].u);
+			return buf;
+		}
+	if (ns >= 1000000000ull)
+		fixed3(buf, size, (double)ns / 1e9, "s");
 	else if (ns >= 1000000ull)
-		snprintf(buf, size, "%.3gms", (double)ns / 1e6);
+		fixed3(buf, size, (double)ns / 1e6, "ms");
 	else if (ns >= 1000ull)
-		snprintf(buf, size, "%.3gus", (double)ns / 1e3);
+		fixed3(buf, size, (double)ns / 1e3, "us");
 	else
 		snprintf(buf, size, "%lluns", (unsigned long long)ns);
 	return buf;

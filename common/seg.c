@@ -36,6 +36,7 @@ struct jseg {
 	struct jfmt_trailer t;
 	int         have_trailer, done;
 	uint64_t    records, torn;
+	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
 };
 
 static int
@@ -122,16 +123,31 @@ jseg_open_fd(int fd, const char *name, int mode, struct jseg **sp, struct jerr *
 		goto bad;
 	}
 	jname_parse(jio_basename(name), &n);
-	if (n.kind == JNAME_SEGMENT && n.comp != JCOMP_NONE &&
-	    jzio_open_read(fd, &s->z, e) < 0)
-		goto bad;
+	if (n.kind == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
+		if (jzio_open_read(fd, &s->z, e) < 0)
+			goto bad;
+		if (jzio_filter(s->z) != n.comp) {
+			int is = jzio_filter(s->z);
+			jerr_set(e, EX_DATAERR, "offset 0: the name says %s, but the file is %s",
+			    jcomp_name(n.comp), is == JCOMP_NONE ? "not compressed" : jcomp_name(is));
+			goto bad;
+		}
+	}
 	if ((got = fill(s, JFMT_HEADER_SIZE, e)) < 0)
 		goto bad;
 	if (got < JFMT_HEADER_SIZE) {
-		if (got >= JFMT_MAGIC_LEN && memcmp(s->buf, JFMT_MAGIC, JFMT_MAGIC_LEN) != 0)
-			jfmt_header_decode(s->buf, &s->h, e); /* says what is wrong with the magic */
-		else
-			jerr_set(e, EX_DATAERR, "truncated: %zd bytes, shorter than a header", got);
+		/* Say what is wrong with the magic if the bytes there differ from it. */
+		memset(s->buf + got, 0, JFMT_HEADER_SIZE - (size_t)got);
+		if (memcmp(s->buf, JFMT_MAGIC, got < JFMT_MAGIC_LEN ? (size_t)got : JFMT_MAGIC_LEN)) {
+			char why[sizeof e->msg];
+			jfmt_header_decode(s->buf, &s->h, e);
+			if (e) {
+				snprintf(why, sizeof why, "%s", e->msg);
+				fail(e, 0, why);
+			}
+		} else
+			jerr_set(e, EX_DATAERR, "offset 0: truncated: %zd bytes, shorter than a header",
+			    got);
 		goto bad;
 	}
 	if (jfmt_header_decode(s->buf, &s->h, e) < 0) {
@@ -195,10 +211,12 @@ all_zero(const uint8_t *p, size_t n)
 /*
  * In live mode, is everything from buf[pos] to end of file a torn tail, given that the frame
  * starting there (frame bytes long, or its head) is bad?  1 yes (and s is done), 0 no, -1 error.
+ * A tail of zeros may be longer than the buffer: it is scanned in buffer-sized steps.
  */
 static int
 torn_tail(struct jseg *s, size_t frame, struct jerr *e)
 {
+	uint64_t at = s->off, torn = 0;
 	ssize_t avail;
 
 	if (s->mode != JSEG_LIVE)
@@ -207,14 +225,20 @@ torn_tail(struct jseg *s, size_t frame, struct jerr *e)
 		return -1;
 	if ((size_t)avail > frame) {
 		/* more follows the bad frame: damage, unless it is all zeros up to the end */
-		if (!all_zero(s->buf + s->pos, (size_t)avail))
-			return 0;
-		if ((avail = fill(s, s->cap, e)) < 0)
-			return -1;
-		if (!s->eof || (size_t)avail == s->cap || !all_zero(s->buf + s->pos, (size_t)avail))
-			return 0;
+		for (;;) {
+			if (!all_zero(s->buf + s->pos, (size_t)avail)) {
+				s->off = at;    /* for the caller's message; s is failed anyway */
+				return 0;
+			}
+			if (s->eof)
+				break;
+			torn += (uint64_t)avail;
+			consume(s, (size_t)avail, 0);
+			if ((avail = fill(s, s->cap, e)) < 0)
+				return -1;
+		}
 	}
-	s->torn = (uint64_t)avail;
+	s->torn = torn + (uint64_t)avail;
 	s->done = 1;
 	return 1;
 }
@@ -253,14 +277,35 @@ read_trailer(struct jseg *s, struct jerr *e)
 		return fail(e, at, "trailer size does not match the file");
 	if (memcmp(dg, s->t.digest, JDIGEST_LEN) != 0)
 		return fail(e, at, "SHA-256 mismatch: the segment is damaged");
-	if (fill(s, 1, e) != 0)
+	if ((avail = fill(s, 1, e)) < 0)
+		return -1;
+	if (avail > 0)
 		return fail(e, s->off, "data after the trailer");
 	s->have_trailer = 1;
 	return 0;
 }
 
+static int next(struct jseg *s, struct jrec *r, struct jerr *e);
+
 int
 jseg_next(struct jseg *s, struct jrec *r, struct jerr *e)
+{
+	struct jerr mine;
+	int rc;
+
+	if (s->failed.code) {
+		if (e)
+			*e = s->failed;
+		return -1;
+	}
+	rc = next(s, r, e ? e : &mine);
+	if (rc < 0)
+		s->failed = e ? *e : mine;
+	return rc;
+}
+
+static int
+next(struct jseg *s, struct jrec *r, struct jerr *e)
 {
 	struct jfmt_rec fr;
 	uint8_t *p;
@@ -358,18 +403,55 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 	return rc;
 }
 
+#define PROBE_WHOLE 8192
+
 int
 jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
 {
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
+	rc = jseg_probe_fd(fd, path, h, t, e);
+	close(fd);
+	return rc;
+}
+
+int
+jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jerr *e)
+{
 	uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
+	struct jfmt_header hh;
+	struct jfmt_trailer tt;
 	struct jname n;
 	struct stat st;
-	int fd, rc = 0;
 
-	if (jname_parse(jio_basename(path), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
+	if (!h)
+		h = &hh;
+	if (!t)
+		t = &tt;
+	if (fstat(fd, &st) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to stat");
+	if (!S_ISREG(st.st_mode))
+		return jerr_set(e, EX_DATAERR, "not a regular file");
+	if (jname_parse(jio_basename(name), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
 		struct jerr e2;
-		if (jseg_verify(path, JSEG_SEALED, h, t, &e2) == 0)
-			return 1;
+		struct jseg *s;
+		struct jrec r;
+		int rc;
+
+		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {
+			while ((rc = jseg_next(s, &r, &e2)) == 1)
+				;
+			if (rc == 0) {
+				*h = s->h;
+				*t = s->t;
+			}
+			jseg_close(s);
+			if (rc == 0)
+				return 1;
+		}
 		if (e2.code == EX_IOERR || e2.code == EX_NOINPUT) {
 			if (e)
 				*e = e2;
@@ -377,33 +459,28 @@ jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, stru
 		}
 		return 0;       /* incomplete or damaged stream: wait for it to be completed */
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
-	if (fstat(fd, &st) < 0) {
-		rc = jerr_sys(e, EX_IOERR, "unable to stat");
-		goto out;
-	}
 	if (st.st_size < JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
 		if (st.st_size >= JFMT_MAGIC_LEN &&
 		    jio_pread_full(fd, hb, JFMT_MAGIC_LEN, 0) == JFMT_MAGIC_LEN &&
 		    memcmp(hb, JFMT_MAGIC, JFMT_MAGIC_LEN) != 0)
-			rc = jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
-		goto out;
+			return jerr_set(e, EX_DATAERR, "not a jmirror segment (bad magic)");
+		return 0;
 	}
-	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
+	if (st.st_size <= PROBE_WHOLE) {
+		/* Small segments (frequent rotation) are common: one read instead of two. */
+		uint8_t all[PROBE_WHOLE];
+		if (jio_pread_full(fd, all, (size_t)st.st_size, 0) != st.st_size)
+			return jerr_sys(e, EX_IOERR, "unable to read");
+		memcpy(hb, all, sizeof hb);
+		memcpy(tb, all + st.st_size - JFMT_TRAILER_SIZE, sizeof tb);
+	} else if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
 	    jio_pread_full(fd, tb, sizeof tb, st.st_size - JFMT_TRAILER_SIZE) != sizeof tb) {
-		rc = jerr_sys(e, EX_IOERR, "unable to read");
-		goto out;
+		return jerr_sys(e, EX_IOERR, "unable to read");
 	}
-	if (jfmt_header_decode(hb, h, e) < 0) {
-		rc = -1;
-		goto out;
-	}
+	if (jfmt_header_decode(hb, h, e) < 0)
+		return -1;
 	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)st.st_size ||
 	    t->last_lsn + 1 != h->first_lsn + t->records)
-		goto out;
-	rc = 1;
-out:
-	close(fd);
-	return rc;
+		return 0;
+	return 1;
 }

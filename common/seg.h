@@ -23,7 +23,10 @@
  *
  * jseg_probe answers cheaply whether a plain sealed segment is complete, from its header
  * and its last 80 bytes (1 complete, 0 not yet, -1 not a segment: e says why); compressed
- * files are read through. It does not check the digest: jseg_next does.
+ * files are read through. It does not check the digest: jseg_next does. jseg_probe_fd does
+ * the same on an open descriptor (the caller's, read with pread, or read through from its
+ * current offset when compressed), with name deciding compression as in jseg_open_fd.
+ * Both answer -1 (EX_DATAERR, "not a regular file") for a FIFO, device or directory.
  */
 #ifndef JM_SEG_H
 #define JM_SEG_H
@@ -64,5 +67,7 @@ int      jseg_mode(const struct jseg *s);     /* JSEG_LIVE or JSEG_SEALED, as re
 int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,
                 struct jerr *e);
 int jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);
+int jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+                  struct jerr *e);
 
 #endif

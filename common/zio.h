@@ -9,6 +9,8 @@
  *     n = jzio_read(z, buf, len, e);             bytes, 0 at the end of the stream, -1 error
  *     jzio_close(z);
  * A truncated or damaged stream is an error (EX_DATAERR), never a silent short read.
+ * Data in none of the three formats opens as itself: jzio_filter says which method the
+ * stream uses (JCOMP_NONE for none), so that a caller can check it against the name.
  *
  * Writing:
  *     jzio_open_write(comp, level, sink, arg, &w, e);   sink(arg, buf, n): 0 or -1 (errno)
@@ -31,6 +33,7 @@ struct jzio_w;
 
 int     jzio_open_read(int fd, struct jzio **z, struct jerr *e);
 ssize_t jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e);
+int     jzio_filter(const struct jzio *z);          /* JCOMP_* detected */
 void    jzio_close(struct jzio *z);
 
 int  jzio_open_write(int comp, int level, int (*sink)(void *arg, const void *buf, size_t n),

@@ -1,0 +1,583 @@
+/*
+ * jcat: show and verify journal segments and live journals.
+ *
+ *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
+ *   jcat --verify [--json] [-q] FILE...   check every checksum, then the chain across FILEs
+ *
+ * Every file is read with the streaming reader (seg.h), so memory is bounded by one record
+ * and every byte shown has been checked. Problems are reported one per line on stderr as
+ * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_IOERR, then
+ * EX_NOINPUT, then EX_DATAERR).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+#include "err.h"
+#include "fmt.h"
+#include "io.h"
+#include "name.h"
+#include "seg.h"
+
+#define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
+
+static int json, quiet, status;
+
+/* One file as read: what the chain check needs, not its records. */
+struct ent {
+	const char         *path;
+	int                 argi;
+	int                 have_header;   /* header decoded */
+	int                 whole;         /* read to the end without error */
+	int                 live;          /* no trailer */
+	int                 dup;           /* same segment as an earlier entry: skip in the chain */
+	struct jfmt_header  h;
+	struct jfmt_trailer t;
+	uint64_t            records, last_lsn, torn;
+};
+
+static void
+note(int code)
+{
+	static const int rank[] = { [EX_DATAERR] = 1, [EX_NOINPUT] = 2, [EX_IOERR] = 3 };
+	int r = code >= 0 && code <= EX_IOERR ? rank[code] : 0;
+	int cur = status >= 0 && status <= EX_IOERR ? rank[status] : 4;
+
+	if (r == 0)
+		r = 4;          /* EX_OSERR and the like: rarer, and more telling */
+	if (status == 0 || r > cur)
+		status = code;
+}
+
+/* Text: printable ASCII and well-formed printable UTF-8 as is; \\ \n \t \r; other bytes \xHH. */
+static size_t
+utf8_len(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	cp = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void
+put_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		size_t u;
+
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else if (c >= 0x80 && (u = utf8_len(p + i, n - i)) > 0 &&
+		    !(u == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {   /* C1 controls stay escaped */
+			fwrite(p + i, 1, u, stdout);
+			i += u - 1;
+		} else
+			printf("\\x%02x", c);
+	}
+}
+
+static int
+valid_utf8(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t u;
+		if (p[i] < 0x80)
+			continue;
+		if ((u = utf8_len(p + i, n - i)) == 0)
+			return 0;
+		i += u - 1;
+	}
+	return 1;
+}
+
+/* JSON string per RFC 8259; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
+static void
+put_json(const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		size_t u;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else if (c < 0x80)
+			putchar(c);
+		else if ((u = utf8_len(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, u, stdout);
+			i += u - 1;
+		} else
+			printf("\\u%04x", c);
+	}
+	putchar('"');
+}
+
+static void
+put_base64(const uint8_t *p, size_t n)
+{
+	static const char b[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	putchar('"');
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		putchar(b[v >> 18 & 63]);
+		putchar(b[v >> 12 & 63]);
+		putchar(i + 1 < n ? b[v >> 6 & 63] : '=');
+		putchar(i + 2 < n ? b[v & 63] : '=');
+	}
+	putchar('"');
+}
+
+static const char *
+iso(uint64_t ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&sec, &tm)) {
+		snprintf(buf, size, "@%llu", (unsigned long long)ns);
+		return buf;
+	}
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000u / 1000u));
+	return buf;
+}
+
+static const char *
+type_name(uint8_t type, char *buf, size_t size)
+{
+	const char *s = jfmt_type_name(type);
+
+	if (s)
+		return s;
+	snprintf(buf, size, "%u", type);
+	return buf;
+}
+
+static void
+show_header(const char *path, const struct jfmt_header *h)
+{
+	char lin[JFMT_LINEAGE_LEN * 2 + 1], prev[JDIGEST_HEX], t[64];
+
+	jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, lin);
+	jdigest_hex(h->prev_digest, JDIGEST_LEN, prev);
+	iso(h->created, t, sizeof t);
+	if (json) {
+		fputs("{\"kind\":\"header\",\"file\":", stdout);
+		put_json(path, strlen(path));
+		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
+		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"}\n",
+		    lin, h->timeline, (unsigned long long)h->seq,
+		    (unsigned long long)h->first_lsn, t, (unsigned long long)h->created, prev);
+		return;
+	}
+	fputs("# ", stdout);
+	put_text((const uint8_t *)path, strlen(path));
+	printf(": lineage %s, timeline %u, seq %llu, first LSN %llu, created %s, prev %s\n",
+	    lin, h->timeline, (unsigned long long)h->seq, (unsigned long long)h->first_lsn, t,
+	    prev);
+}
+
+static void
+show_record(const struct jrec *r)
+{
+	char t[64], tb[8];
+	const char *ty = type_name(r->type, tb, sizeof tb);
+
+	iso(r->time, t, sizeof t);
+	if (json) {
+		printf("{\"kind\":\"record\",\"lsn\":%llu,\"time\":\"%s\",\"time_ns\":%llu,"
+		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,",
+		    (unsigned long long)r->lsn, t, (unsigned long long)r->time, ty,
+		    (unsigned long long)r->off, r->len);
+		if (valid_utf8(r->data, r->len)) {
+			fputs("\"payload\":", stdout);
+			put_json((const char *)r->data, r->len);
+		} else {
+			fputs("\"payload_base64\":", stdout);
+			put_base64(r->data, r->len);
+		}
+		fputs("}\n", stdout);
+		return;
+	}
+	printf("%llu %s %s ", (unsigned long long)r->lsn, t, ty);
+	put_text(r->data, r->len);
+	putchar('\n');
+}
+
+static void
+show_end(const char *path, const struct ent *en)
+{
+	char dg[JDIGEST_HEX], t[64];
+
+	if (en->live) {
+		if (json) {
+			fputs("{\"kind\":\"live\",\"file\":", stdout);
+			put_json(path, strlen(path));
+			printf(",\"records\":%llu,\"last_lsn\":%llu,\"torn_bytes\":%llu}\n",
+			    (unsigned long long)en->records, (unsigned long long)en->last_lsn,
+			    (unsigned long long)en->torn);
+		} else if (en->torn)
+			printf("# live: %llu records, last LSN %llu, torn tail of %llu bytes ignored\n",
+			    (unsigned long long)en->records, (unsigned long long)en->last_lsn,
+			    (unsigned long long)en->torn);
+		else
+			printf("# live: %llu records, last LSN %llu\n",
+			    (unsigned long long)en->records, (unsigned long long)en->last_lsn);
+		return;
+	}
+	jdigest_hex(en->t.digest, JDIGEST_LEN, dg);
+	iso(en->t.sealed, t, sizeof t);
+	if (json) {
+		fputs("{\"kind\":\"trailer\",\"file\":", stdout);
+		put_json(path, strlen(path));
+		printf(",\"records\":%llu,\"last_lsn\":%llu,\"sealed\":\"%s\",\"sealed_ns\":%llu,"
+		    "\"final\":%s,\"size\":%llu,\"digest\":\"%s\"}\n",
+		    (unsigned long long)en->t.records, (unsigned long long)en->t.last_lsn, t,
+		    (unsigned long long)en->t.sealed, en->t.flags & JFMT_FINAL ? "true" : "false",
+		    (unsigned long long)en->t.size, dg);
+		return;
+	}
+	printf("# sealed: %llu records, last LSN %llu, sealed %s, final %s, digest %s\n",
+	    (unsigned long long)en->t.records, (unsigned long long)en->t.last_lsn, t,
+	    en->t.flags & JFMT_FINAL ? "yes" : "no", dg);
+}
+
+static void
+problem(const char *path, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+problem(const char *path, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	jwarnx("%s: %s", path, msg);
+	note(code);
+}
+
+/* Read one file through, showing it unless verifying; fills en. */
+static void
+read_file(struct ent *en, int show)
+{
+	struct jseg *s;
+	struct jerr e;
+	struct jrec r;
+	int rc;
+
+	if (jseg_open(en->path, JSEG_AUTO, &s, &e) < 0) {
+		problem(en->path, e.code, "%s", e.msg);
+		return;
+	}
+	en->have_header = 1;
+	en->h = *jseg_header(s);
+	if (show && !quiet)
+		show_header(en->path, &en->h);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		if (show && !quiet)
+			show_record(&r);
+	en->records = jseg_records(s);
+	en->last_lsn = jseg_last_lsn(s);
+	if (rc < 0) {
+		problem(en->path, e.code, "%s", e.msg);
+		jseg_close(s);
+		return;
+	}
+	en->whole = 1;
+	en->torn = jseg_torn(s);
+	if (jseg_trailer(s))
+		en->t = *jseg_trailer(s);
+	else
+		en->live = 1;
+	if (show && !quiet)
+		show_end(en->path, en);
+	jseg_close(s);
+}
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	if (x->have_header != y->have_header)
+		return x->have_header ? 1 : -1;
+	if (x->have_header) {
+		if (x->h.seq != y->h.seq)
+			return x->h.seq < y->h.seq ? -1 : 1;
+		if (x->h.timeline != y->h.timeline)
+			return x->h.timeline < y->h.timeline ? -1 : 1;
+		if (x->live != y->live)
+			return x->live - y->live;
+	}
+	return x->argi - y->argi;
+}
+
+static int
+same_header(const struct ent *a, const struct ent *b)
+{
+	return !memcmp(a->h.lineage, b->h.lineage, JFMT_LINEAGE_LEN) &&
+	    a->h.timeline == b->h.timeline && a->h.seq == b->h.seq &&
+	    a->h.first_lsn == b->h.first_lsn && a->h.created == b->h.created &&
+	    !memcmp(a->h.prev_digest, b->h.prev_digest, JDIGEST_LEN);
+}
+
+/* A file's name, when it is a segment name, must agree with its header. */
+static void
+check_name(const struct ent *en)
+{
+	struct jname n;
+
+	if (jname_parse(jio_basename(en->path), &n) != JNAME_SEGMENT)
+		return;
+	if (n.timeline != en->h.timeline)
+		problem(en->path, EX_DATAERR, "offset 32: header timeline %u, name says %u",
+		    en->h.timeline, n.timeline);
+	if (n.seq != en->h.seq)
+		problem(en->path, EX_DATAERR, "offset 40: header seq %llu, name says %llu",
+		    (unsigned long long)en->h.seq, (unsigned long long)n.seq);
+}
+
+static void
+show_verified(const struct ent *en)
+{
+	if (quiet || !en->whole)
+		return;
+	if (json) {
+		fputs("{\"kind\":\"verified\",\"file\":", stdout);
+		put_json(en->path, strlen(en->path));
+		printf(",\"timeline\":%u,\"seq\":%llu,\"records\":%llu,\"first_lsn\":%llu,"
+		    "\"last_lsn\":%llu,\"state\":\"%s\",\"final\":%s}\n", en->h.timeline,
+		    (unsigned long long)en->h.seq, (unsigned long long)en->records,
+		    (unsigned long long)en->h.first_lsn, (unsigned long long)en->last_lsn,
+		    en->live ? "live" : "sealed",
+		    !en->live && en->t.flags & JFMT_FINAL ? "true" : "false");
+		return;
+	}
+	put_text((const uint8_t *)en->path, strlen(en->path));
+	printf(": ok, %s, timeline %u, seq %llu, ", en->live ? "live" : "sealed", en->h.timeline,
+	    (unsigned long long)en->h.seq);
+	if (en->records)
+		printf("LSN %llu-%llu", (unsigned long long)en->h.first_lsn,
+		    (unsigned long long)en->last_lsn);
+	else
+		printf("no records");
+	if (!en->live && en->t.flags & JFMT_FINAL)
+		printf(", final");
+	if (en->live && en->torn)
+		printf(", torn tail of %llu bytes ignored", (unsigned long long)en->torn);
+	putchar('\n');
+}
+
+static void
+show_switch(uint32_t from, uint32_t to, uint64_t seq, uint64_t lsn)
+{
+	if (quiet)
+		return;
+	if (json)
+		printf("{\"kind\":\"timeline\",\"from\":%u,\"to\":%u,\"seq\":%llu,\"lsn\":%llu}\n",
+		    from, to, (unsigned long long)seq, (unsigned long long)lsn);
+	else
+		printf("timeline %u -> %u at seq %llu (LSN %llu)\n", from, to,
+		    (unsigned long long)seq, (unsigned long long)lsn);
+}
+
+/* Within one sequence number: identical copies, an earlier live state, or a conflict. */
+static void
+check_group(struct ent *v, size_t a, size_t b)
+{
+	size_t top = a;
+
+	for (size_t i = a; i < b; i++)
+		if (v[i].h.timeline > v[top].h.timeline ||
+		    (v[i].h.timeline == v[top].h.timeline && !v[i].live && v[top].live))
+			top = i;
+	for (size_t i = a; i < b; i++) {
+		struct ent *x = &v[i], *k = &v[top];
+		if (i == top)
+			continue;
+		x->dup = 1;
+		if (x->h.timeline < k->h.timeline)
+			problem(x->path, EX_DATAERR, "offset 32: timeline %u at seq %llu is superseded "
+			    "by timeline %u (%s): out of timeline", x->h.timeline,
+			    (unsigned long long)x->h.seq, k->h.timeline, k->path);
+		else if (!same_header(x, k))
+			problem(x->path, EX_DATAERR, "offset 0: seq %llu given twice, with different "
+			    "headers (also %s)", (unsigned long long)x->h.seq, k->path);
+		else if (x->whole && k->whole && !x->live && !k->live &&
+		    memcmp(x->t.digest, k->t.digest, JDIGEST_LEN) != 0)
+			problem(x->path, EX_DATAERR, "offset %llu: seq %llu given twice, with "
+			    "different contents (also %s)", (unsigned long long)(x->t.size - 32),
+			    (unsigned long long)x->h.seq, k->path);
+		else if (x->whole && k->whole && x->live && x->last_lsn > k->last_lsn)
+			problem(x->path, EX_DATAERR, "offset 0: live journal of seq %llu holds more "
+			    "records than %s", (unsigned long long)x->h.seq, k->path);
+	}
+}
+
+static void
+verify_chain(struct ent *v, size_t n)
+{
+	const struct ent *prev = NULL;
+	size_t i = 0;
+
+	qsort(v, n, sizeof *v, ent_cmp);
+	while (i < n && !v[i].have_header)
+		i++;
+	for (size_t j = i; j < n; ) {
+		size_t k = j + 1;
+		while (k < n && v[k].h.seq == v[j].h.seq)
+			k++;
+		check_group(v, j, k);
+		j = k;
+	}
+	for (; i < n; i++) {
+		struct ent *x = &v[i];
+		const struct jfmt_header *h = &x->h;
+
+		if (x->dup)
+			continue;
+		check_name(x);
+		if (!prev) {
+			if (h->seq == 1 && h->first_lsn != 1)
+				problem(x->path, EX_DATAERR, "offset 48: first segment of a lineage "
+				    "starts at LSN %llu, not 1", (unsigned long long)h->first_lsn);
+			if (h->seq == 1) {
+				static const uint8_t zero[JDIGEST_LEN];
+				if (memcmp(h->prev_digest, zero, JDIGEST_LEN) != 0)
+					problem(x->path, EX_DATAERR, "offset 64: first segment of a "
+					    "lineage names a previous digest");
+			}
+		} else {
+			const struct jfmt_header *p = &prev->h;
+			if (memcmp(h->lineage, p->lineage, JFMT_LINEAGE_LEN) != 0) {
+				char a[33], b[33];
+				jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, a);
+				jdigest_hex(p->lineage, JFMT_LINEAGE_LEN, b);
+				problem(x->path, EX_DATAERR, "offset 16: foreign lineage %s (%s has %s)",
+				    a, prev->path, b);
+			} else if (h->seq != p->seq + 1) {
+				problem(x->path, EX_DATAERR, "offset 40: seq %llu does not follow %llu "
+				    "(%s): missing seq %llu", (unsigned long long)h->seq,
+				    (unsigned long long)p->seq, prev->path,
+				    (unsigned long long)p->seq + 1);
+			} else {
+				if (h->timeline < p->timeline)
+					problem(x->path, EX_DATAERR, "offset 32: timeline %u after "
+					    "timeline %u: out of timeline", h->timeline, p->timeline);
+				if (prev->live)
+					problem(prev->path, EX_DATAERR, "offset 0: a live journal is "
+					    "followed by seq %llu (%s)", (unsigned long long)h->seq,
+					    x->path);
+				if (prev->whole && !prev->live && prev->t.flags & JFMT_FINAL &&
+				    h->timeline == p->timeline)
+					problem(x->path, EX_DATAERR, "offset 32: follows the final "
+					    "segment %s on the same timeline %u", prev->path,
+					    h->timeline);
+				if (prev->whole && h->first_lsn != prev->last_lsn + 1)
+					problem(x->path, EX_DATAERR, "offset 48: first LSN %llu does not "
+					    "follow last LSN %llu of %s", (unsigned long long)h->first_lsn,
+					    (unsigned long long)prev->last_lsn, prev->path);
+				if (prev->whole && !prev->live &&
+				    memcmp(h->prev_digest, prev->t.digest, JDIGEST_LEN) != 0)
+					problem(x->path, EX_DATAERR, "offset 64: previous digest does not "
+					    "match the digest of %s", prev->path);
+				if (h->timeline > p->timeline)
+					show_switch(p->timeline, h->timeline, h->seq, h->first_lsn);
+			}
+		}
+		show_verified(x);
+		prev = x;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verify",  no_argument, NULL, 'V' },
+		{ "json",    no_argument, NULL, 'j' },
+		{ "quiet",   no_argument, NULL, 'q' },
+		{ "help",    no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ent *v;
+	int verify = 0, c, n;
+
+	jerr_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'V': verify = 1; break;
+		case 'j': json = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': jusage(SYNOPSIS, 0);
+		case 'v': jversion();
+		default:  jusage(SYNOPSIS, EX_USAGE);
+		}
+	}
+	if ((n = argc - optind) < 1)
+		jusage(SYNOPSIS, EX_USAGE);
+	if (!(v = calloc((size_t)n, sizeof *v)))
+		jdie(EX_OSERR, "out of memory");
+	for (int i = 0; i < n; i++) {
+		v[i].path = argv[optind + i];
+		v[i].argi = i;
+		read_file(&v[i], !verify);
+		if (ferror(stdout))
+			break;
+	}
+	if (verify)
+		verify_chain(v, (size_t)n);
+	free(v);
+	if (jio_fshut(stdout) != 0) {
+		jwarn("unable to write to standard output");
+		return EX_IOERR;
+	}
+	return status;
+}

@@ -1,0 +1,696 @@
+/*
+ * jintegrate: apply segments to a mirror database in sequence, exactly once, and pass them on.
+ *
+ * Segments come as arguments, from --from DIR, or as paths on standard input as they arrive.
+ * Each is held until its turn (the bookkeeping in the database says which turn that is), read
+ * and verified while it is applied inside one transaction, committed only once its trailer
+ * and digest checked out, and then printed, so that a relay ships only what was applied.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "apply.h"
+#include "err.h"
+#include "io.h"
+#include "lock.h"
+#include "name.h"
+#include "parse.h"
+#include "seg.h"
+
+static const char synopsis[] =
+    "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
+    "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
+    "                  [SEGMENT ...]";
+
+struct cfg {
+	const char *db, *from, *archive, *exec;
+	int         remove, nul, nowait, sync, verbose;
+	uint64_t    until_lsn, until_time, delay;   /* 0: none */
+};
+
+struct pend {
+	char              *path;
+	struct jfmt_header h;
+	int                live;
+};
+
+enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART };
+
+static struct cfg cfg;
+static struct japply *ap;
+static struct japply_state cur;      /* the bookkeeping as last read under the lock */
+static int lockfd = -1;
+static struct pend *pend;
+static size_t npend, cappend;
+static uint64_t printed;             /* highest sequence printed this run */
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+unlock(void)
+{
+	if (lockfd >= 0) {
+		jlock_close(lockfd);
+		lockfd = -1;
+	}
+}
+
+static void
+die_e(const char *path, const struct jerr *e)
+{
+	if (ap)
+		japply_rollback(ap);
+	if (path)
+		jwarnx("%s: %s", path, e->msg);
+	else
+		jwarnx("%s", e->msg);
+	exit(e->code ? e->code : EX_SOFTWARE);
+}
+
+/* Take the lock and read where the mirror is. */
+static void
+lock(void)
+{
+	struct jerr e;
+
+	if (lockfd >= 0)
+		return;
+	if ((lockfd = japply_lock(cfg.db, cfg.nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e)) < 0) {
+		if (e.code == EX_TEMPFAIL)
+			jdiex(EX_TEMPFAIL, "%s: busy: another integration or a backup holds its "
+			    "lock", cfg.db);
+		die_e(cfg.db, &e);
+	}
+	if (japply_refresh(ap, &e) < 0 || japply_load(ap, &cur, &e) < 0)
+		die_e(cfg.db, &e);
+	if (cur.present && cur.operational)
+		jdiex(EX_NOPERM, "%s: the database is operational (promoted): it integrates no "
+		    "more segments", cfg.db);
+}
+
+static int
+pend_cmp(const struct pend *a, const struct pend *b)
+{
+	if (a->h.seq != b->h.seq)
+		return a->h.seq < b->h.seq ? -1 : 1;
+	if (a->live != b->live)
+		return a->live - b->live;               /* sealed first */
+	if (a->h.timeline != b->h.timeline)
+		return a->h.timeline > b->h.timeline ? -1 : 1;  /* newest timeline first */
+	return 0;
+}
+
+static void
+pend_pop(void)
+{
+	free(pend[0].path);
+	memmove(pend, pend + 1, (npend - 1) * sizeof *pend);
+	npend--;
+}
+
+/* A path arrived: read its header and hold it in sequence order. */
+static void
+add(const char *path)
+{
+	struct jseg *s;
+	struct jname n;
+	struct jerr e;
+	struct pend p;
+	size_t i;
+
+	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0)
+		die_e(path, &e);
+	p.h = *jseg_header(s);
+	p.live = jseg_mode(s) == JSEG_LIVE;
+	jseg_close(s);
+	if (jname_parse(jio_basename(path), &n) == JNAME_SEGMENT &&
+	    (n.timeline != p.h.timeline || n.seq != p.h.seq))
+		jdiex(EX_DATAERR, "%s: the name says timeline %lu seq %llu, the header timeline "
+		    "%lu seq %llu: renamed or damaged", path, (unsigned long)n.timeline,
+		    (unsigned long long)n.seq, (unsigned long)p.h.timeline,
+		    (unsigned long long)p.h.seq);
+	if (!(p.path = strdup(path)))
+		jdie(EX_OSERR, "out of memory");
+	if (npend == cappend) {
+		cappend = cappend ? cappend * 2 : 16;
+		if (!(pend = realloc(pend, cappend * sizeof *pend)))
+			jdie(EX_OSERR, "out of memory");
+	}
+	for (i = npend; i > 0 && pend_cmp(&pend[i - 1], &p) > 0; i--)
+		pend[i] = pend[i - 1];
+	pend[i] = p;
+	npend++;
+}
+
+/* Move an applied segment into the archive; the new path goes into out. */
+static void
+archive(const char *path, char *out, size_t size)
+{
+	struct jerr e;
+	char tmp[4096];
+
+	snprintf(out, size, "%s/%s", cfg.archive, jio_basename(path));
+	if (jafile_publish(path, out, &e) == 0) {
+		if (jio_fsync_dir(path) < 0)
+			jdie(EX_IOERR, "unable to sync the directory of %s", path);
+		return;
+	}
+	if (errno == EEXIST) {
+		struct jfmt_header h;
+		struct jfmt_trailer a, b;
+		struct jerr e2;
+		if (jseg_verify(out, JSEG_SEALED, &h, &a, &e2) == 0 &&
+		    jseg_verify(path, JSEG_SEALED, &h, &b, &e2) == 0 &&
+		    memcmp(a.digest, b.digest, JDIGEST_LEN) == 0) {
+			if (unlink(path) < 0 || jio_fsync_dir(path) < 0)
+				jdie(EX_IOERR, "unable to remove %s", path);
+			return;
+		}
+		jdiex(EX_CANTCREAT, "unable to archive %s: a different %s exists", path, out);
+	}
+	if (errno != EXDEV)
+		die_e(path, &e);
+	/* another file system: copy, then publish, then remove the original */
+	{
+		int in = open(path, O_RDONLY | O_CLOEXEC), fd;
+		char buf[65536];
+		ssize_t n;
+		if (in < 0 || jafile_tmpname(tmp, sizeof tmp, out) < 0 ||
+		    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
+			jdie(EX_CANTCREAT, "unable to archive %s", path);
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (jio_write_all(fd, buf, (size_t)n) < 0)
+				break;
+		if (n != 0 || fsync(fd) < 0 || close(fd) < 0)
+			jdie(EX_IOERR, "unable to copy %s to %s", path, tmp);
+		close(in);
+		if (jafile_publish(tmp, out, &e) < 0) {
+			unlink(tmp);
+			die_e(out, &e);
+		}
+		if (unlink(path) < 0 || jio_fsync_dir(path) < 0)
+			jdie(EX_IOERR, "unable to remove %s", path);
+	}
+}
+
+/* Applied, or found applied: archive or remove it, and print it (once, in order). */
+static void
+done(const struct pend *p)
+{
+	char moved[4096];
+	const char *out = p->path;
+
+	if (p->live)
+		return;                 /* a live journal is not a segment to pass on */
+	if (cfg.archive) {
+		archive(p->path, moved, sizeof moved);
+		out = moved;
+	} else if (cfg.remove) {
+		if (unlink(p->path) < 0 && errno != ENOENT)
+			jdie(EX_IOERR, "unable to remove %s", p->path);
+	}
+	if (p->h.seq <= printed)
+		return;
+	printed = p->h.seq;
+	fputs(out, stdout);
+	putchar(cfg.nul ? '\0' : '\n');
+	if (fflush(stdout) != 0 || ferror(stdout))
+		jdie(EX_IOERR, "write error");
+}
+
+/* Sleep until the wall clock reaches t (ns), without the lock; 0 if the state is unchanged. */
+static int
+wait_until(uint64_t t)
+{
+	struct japply_state before = cur;
+	uint64_t now;
+
+	unlock();
+	while (!stop && (now = jfmt_now()) < t) {
+		uint64_t d = t - now;
+		struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
+		if (ts.tv_sec > 1) {
+			ts.tv_sec = 1;
+			ts.tv_nsec = 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (stop)
+		exit(0);
+	lock();
+	return before.seq == cur.seq && before.last_lsn == cur.last_lsn &&
+	    before.sealed == cur.sealed ? 0 : 1;
+}
+
+static int
+until_hit(const struct jrec *r)
+{
+	return (cfg.until_lsn && r->lsn > cfg.until_lsn) ||
+	    (cfg.until_time && r->time > cfg.until_time);
+}
+
+struct plan {
+	uint64_t end, end_time;       /* last record to apply, and its time */
+	int      cut;                 /* --until falls inside */
+};
+
+/* A first pass that verifies the whole file before anything is changed, for appliers that
+ * commit before the end (--exec, --delay). */
+static void
+prepass(const struct pend *p, uint64_t skip, struct plan *pl)
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	int rc;
+
+	memset(pl, 0, sizeof *pl);
+	pl->end = skip;
+	if (jseg_open(p->path, JSEG_AUTO, &s, &e) < 0)
+		die_e(p->path, &e);
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		if (r.lsn <= skip || pl->cut)
+			continue;
+		if (until_hit(&r)) {
+			pl->cut = 1;
+			continue;
+		}
+		pl->end = r.lsn;
+		pl->end_time = r.time;
+	}
+	jseg_close(s);
+	if (rc < 0)
+		die_e(p->path, &e);
+}
+
+/*
+ * Apply the records of p after LSN skip. One transaction (or one run of the command) unless
+ * --delay makes it wait between records; then the segment was verified whole beforehand.
+ */
+static int
+apply(const struct pend *p, uint64_t skip)
+{
+	const char *base = jio_basename(p->path);
+	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
+	uint64_t last = skip, ltime = 0, n = 0;
+	const struct jfmt_trailer *t;
+	struct japply_state st;
+	struct plan pl = { 0 };
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	int rc, cut = 0;
+
+	if (pre) {
+		prepass(p, skip, &pl);
+		if (exec && cfg.delay && pl.end > skip && wait_until(pl.end_time + cfg.delay))
+			return SEG_RESTART;
+	}
+	if (jseg_open(p->path, JSEG_AUTO, &s, &e) < 0)
+		die_e(p->path, &e);
+	if (japply_begin(ap, p->path, skip + 1, pre ? pl.end : UINT64_MAX, &e) < 0)
+		die_e(p->path, &e);
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		if (stop) {
+			japply_rollback(ap);
+			exit(0);
+		}
+		if (r.lsn <= skip || cut)
+			continue;
+		if (until_hit(&r) || (pre && r.lsn > pl.end)) {
+			cut = until_hit(&r);
+			if (pre)
+				break;          /* verified already */
+			continue;
+		}
+		if (cfg.delay && !exec && r.time + cfg.delay > jfmt_now()) {
+			if (n > 0) {
+				st = cur;
+				japply_advance(&st, &p->h, base, last, ltime, NULL);
+				if (japply_commit(ap, &st, &e) < 0)
+					die_e(p->path, &e);
+				cur = st;
+			} else
+				japply_rollback(ap);
+			if (wait_until(r.time + cfg.delay)) {
+				jseg_close(s);
+				return SEG_RESTART;
+			}
+			n = 0;
+			if (japply_begin(ap, p->path, r.lsn, pl.end, &e) < 0)
+				die_e(p->path, &e);
+		}
+		if (japply_record(ap, &r, &e) < 0) {
+			japply_rollback(ap);
+			jseg_close(s);
+			die_e(p->path, &e);
+		}
+		last = r.lsn;
+		ltime = r.time;
+		n++;
+	}
+	if (rc < 0) {
+		japply_rollback(ap);
+		jseg_close(s);
+		die_e(p->path, &e);
+	}
+	t = jseg_trailer(s);
+	if (t && t->last_lsn < skip) {
+		japply_rollback(ap);
+		jseg_close(s);
+		jdiex(EX_DATAERR, "%s: ends at LSN %llu but the mirror applied up to LSN %llu of "
+		    "seq %llu (from %s): they diverged", p->path,
+		    (unsigned long long)t->last_lsn, (unsigned long long)skip,
+		    (unsigned long long)cur.seq, cur.segment);
+	}
+	if (pre && pl.cut)
+		cut = 1;
+	if (!t || cut || (pre && pl.end < t->last_lsn))
+		t = NULL;
+	if (n == 0 && !t) {
+		japply_rollback(ap);    /* nothing new */
+		jseg_close(s);
+		return cut ? SEG_UNTIL : SEG_PART;
+	}
+	st = cur;
+	japply_advance(&st, &p->h, base, last, ltime, t);
+	if (japply_commit(ap, &st, &e) < 0) {
+		jseg_close(s);
+		die_e(p->path, &e);
+	}
+	cur = st;
+	if (cfg.verbose)
+		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", p->path,
+		    (unsigned long long)n, (unsigned long long)(last - n + 1),
+		    (unsigned long long)last, t ? "" : " (in part)");
+	jseg_close(s);
+	return cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
+}
+
+/* Is this sealed segment of the mirror's current sequence the one it applied? */
+static void
+same_as_applied(const struct pend *p)
+{
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	struct jerr e;
+	int rc = jseg_probe(p->path, &h, &t, &e);
+
+	if (rc < 0)
+		die_e(p->path, &e);
+	if (rc == 0)
+		jdiex(EX_DATAERR, "%s: truncated: no trailer (cut short in transit? re-ship it)",
+		    p->path);
+	if (memcmp(t.digest, cur.digest, JDIGEST_LEN) != 0)
+		jdiex(EX_DATAERR, "%s: differs from the segment the mirror applied as seq %llu "
+		    "(%s)", p->path, (unsigned long long)cur.seq, cur.segment);
+}
+
+/* Apply every held segment whose turn has come. 1 when --until is reached. */
+static int
+drain(void)
+{
+	while (npend > 0 && !stop) {
+		struct pend *p = &pend[0];
+		uint64_t skip;
+		struct jerr e;
+		int v;
+
+		lock();
+		if (cfg.until_lsn && cur.present && cur.last_lsn >= cfg.until_lsn)
+			return 1;
+		v = japply_check(&cur, &p->h, p->live, &skip, &e);
+		if (v < 0)
+			die_e(p->path, &e);
+		if (v == JAPPLY_LATER)
+			break;
+		if (v == JAPPLY_DONE) {
+			if (!p->live && p->h.seq == cur.seq && cur.sealed)
+				same_as_applied(p);
+			done(p);
+			pend_pop();
+			continue;
+		}
+		switch (apply(p, skip)) {
+		case SEG_RESTART:
+			continue;
+		case SEG_UNTIL:
+			return 1;
+		case SEG_WHOLE:
+			done(p);
+			break;
+		}
+		pend_pop();
+	}
+	unlock();
+	return 0;
+}
+
+static void
+hole(void)
+{
+	char want[JNAME_MAX + 64];
+	uint64_t seq = cur.present ? (cur.sealed ? cur.seq + 1 : cur.seq) : 1;
+	uint64_t lsn = cur.present ? cur.last_lsn + 1 : 1;
+	uint32_t tl = cur.present ? cur.timeline : 1;
+	struct jname n;
+	const char *name = cur.present && cur.name[0] ? cur.name : NULL;
+
+	if (!name && jname_parse(jio_basename(pend[0].path), &n) != JNAME_OTHER)
+		name = n.name;
+	if (!name || jname_segment(want, sizeof want, name, tl, seq, JCOMP_NONE) < 0)
+		snprintf(want, sizeof want, "the segment");
+	jwarnx("waiting for %s (timeline %lu or later, seq %llu, from LSN %llu): input ended "
+	    "with %zu later segment%s held (seq %llu to %llu)", want, (unsigned long)tl,
+	    (unsigned long long)seq, (unsigned long long)lsn, npend, npend == 1 ? "" : "s",
+	    (unsigned long long)pend[0].h.seq, (unsigned long long)pend[npend - 1].h.seq);
+	exit(EX_TEMPFAIL);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+from_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t nn = 0, cap = 0;
+
+	if (!d)
+		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", dir);
+	while ((errno = 0, de = readdir(d))) {
+		struct jname n;
+		if (jname_parse(de->d_name, &n) != JNAME_SEGMENT)
+			continue;
+		if (nn == cap && !(names = realloc(names, (cap = cap ? cap * 2 : 64) *
+		    sizeof *names)))
+			jdie(EX_OSERR, "out of memory");
+		if (asprintf(&names[nn++], "%s/%s", dir, de->d_name) < 0)
+			jdie(EX_OSERR, "out of memory");
+	}
+	if (errno)
+		jdie(EX_IOERR, "unable to read %s", dir);
+	closedir(d);
+	qsort(names, nn, sizeof *names, by_name);
+	for (size_t i = 0; i < nn; i++) {
+		struct jfmt_header h;
+		struct jfmt_trailer t;
+		struct jerr e;
+		int rc = jseg_probe(names[i], &h, &t, &e);
+		if (rc == 0) {          /* still arriving: its turn comes in a later run */
+			if (cfg.verbose)
+				jwarnx("%s: not complete yet", names[i]);
+		} else if (!stop)
+			add(names[i]);
+		free(names[i]);
+		if (rc != 0 && drain())
+			return 1;
+	}
+	free(names);
+	return 0;
+}
+
+static int
+from_stdin(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while (!stop && (n = getdelim(&line, &cap, cfg.nul ? '\0' : '\n', stdin)) >= 0) {
+		if (n > 0 && line[n - 1] == (cfg.nul ? '\0' : '\n'))
+			line[--n] = 0;
+		if (n == 0)
+			continue;
+		add(line);
+		if ((rc = drain()))
+			break;
+	}
+	if (!rc && !stop && ferror(stdin) && errno != EINTR)
+		jdie(EX_IOERR, "unable to read standard input");
+	free(line);
+	return rc;
+}
+
+static int
+run(char **argv, int argc)
+{
+	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
+	struct jerr e;
+	int reached = 0;
+
+	if (japply_open(&o, &ap, &e) < 0)
+		die_e(cfg.db, &e);
+	if (argc > 0) {
+		for (int i = 0; i < argc && !reached && !stop; i++) {
+			add(argv[i]);
+			reached = drain();
+		}
+	} else if (cfg.from)
+		reached = from_dir(cfg.from);
+	else
+		reached = from_stdin();
+	unlock();
+	if (!reached && !stop && npend > 0)
+		hole();
+	japply_close(ap);
+	if (jio_fshut(stdout) != 0)
+		jdie(EX_IOERR, "write error");
+	return 0;
+}
+
+/* --until: an LSN, @EPOCH[.frac], or a local date and time (UTC with a final Z). */
+static void
+parse_until(const char *s)
+{
+	struct tm tm;
+	const char *fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+	                       "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	double frac = 0;
+
+	if (jparse_u64(s, &cfg.until_lsn) == 0 && cfg.until_lsn > 0)
+		return;
+	cfg.until_lsn = 0;
+	if (s[0] == '@') {
+		char *end;
+		double v = strtod(s + 1, &end);
+		if (end == s + 1 || *end || v < 0)
+			jdiex(EX_USAGE, "--until %s: not an LSN or a time", s);
+		cfg.until_time = (uint64_t)(v * 1e9);
+		return;
+	}
+	for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+		const char *end;
+		time_t t;
+		memset(&tm, 0, sizeof tm);
+		if (!(end = strptime(s, fmts[i], &tm)))
+			continue;
+		if (*end == '.') {
+			char *fe;
+			frac = strtod(end, &fe);
+			end = fe;
+		}
+		tm.tm_isdst = -1;
+		if (!strcmp(end, "Z") || !strcmp(end, " UTC"))
+			t = timegm(&tm);
+		else if (*end == 0)
+			t = mktime(&tm);
+		else
+			continue;
+		if (t < 0)
+			break;
+		cfg.until_time = (uint64_t)t * 1000000000u + (uint64_t)(frac * 1e9);
+		return;
+	}
+	jdiex(EX_USAGE, "--until %s: not an LSN or a time (YYYY-MM-DD[ HH:MM[:SS[.frac]]][Z], "
+	    "@SECONDS)", s);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "delay", required_argument, NULL, 'D' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "sync", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sigaction sa;
+	int c;
+
+	jerr_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "0v", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': cfg.db = optarg; break;
+		case 'f': cfg.from = optarg; break;
+		case 'a': cfg.archive = optarg; break;
+		case 'r': cfg.remove = 1; break;
+		case 'u': parse_until(optarg); break;
+		case 'D':
+			if (jparse_duration(optarg, &cfg.delay) < 0)
+				jdiex(EX_USAGE, "--delay %s: not a duration", optarg);
+			break;
+		case 'x': cfg.exec = optarg; break;
+		case 'n': cfg.nowait = 1; break;
+		case 's': cfg.sync = 1; break;
+		case 'v': cfg.verbose = 1; break;
+		case '0': cfg.nul = 1; break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
+		default: jusage(synopsis, EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!cfg.db)
+		jusage(synopsis, EX_USAGE);
+	if (cfg.archive && cfg.remove)
+		jdiex(EX_USAGE, "--archive and --remove exclude each other");
+	if (cfg.from && argc > 0)
+		jdiex(EX_USAGE, "--from and SEGMENT arguments exclude each other");
+	if (cfg.archive) {
+		struct stat sb;
+		if (stat(cfg.archive, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			jdiex(EX_NOINPUT, "--archive %s: not a directory", cfg.archive);
+	}
+	if (cfg.archive || cfg.remove)
+		cfg.sync = 1;           /* a segment goes only once what it brought is durable */
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;      /* no SA_RESTART: a blocked read returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return run(argv, argc);
+}

@@ -1,0 +1,166 @@
+/*
+ * jrotate: seal the live journal into the next numbered segment and start its successor,
+ * once (for cron) or on a period (--every, for a streaming pipeline). The sequence of steps
+ * and how every crash point is resumed are in common/journal.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "io.h"
+#include "journal.h"
+#include "parse.h"
+
+static const char synopsis[] =
+    "jrotate [-0q] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] --every DURATION [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] --final [--no-wait] JOURNAL";
+
+struct config {
+	const char     *path;
+	struct jjrotate o;
+	uint64_t        every;    /* ns, 0: once */
+	int             quiet;
+	int             delim;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+code_of(const struct jerr *e)
+{
+	return e->code == JJ_ECLOSED ? EX_NOPERM : e->code;
+}
+
+/* One rotation: 0 done (or nothing to do), else the exit code. */
+static int
+rotate_once(const struct config *c)
+{
+	char seg[4096];
+	struct jerr e;
+	int rc = jjournal_rotate(c->path, &c->o, seg, sizeof seg, &e);
+
+	if (rc < 0) {
+		jwarnx("unable to rotate %s: %s", c->path, e.msg);
+		return code_of(&e);
+	}
+	if (rc == 1 && !c->quiet) {
+		printf("%s%c", seg, c->delim);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			jwarn("unable to write standard output");
+			return EX_IOERR;
+		}
+	}
+	return 0;
+}
+
+static int
+run_every(const struct config *c)
+{
+	struct sigaction sa;
+	struct timespec next;
+	int rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the sleep ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!stop) {
+		rc = rotate_once(c);
+		if (rc == EX_TEMPFAIL)
+			rc = 0;             /* another rotator was at it: try at the next tick */
+		if (rc != 0)
+			return rc;
+		next.tv_sec += (time_t)(c->every / 1000000000u);
+		next.tv_nsec += (long)(c->every % 1000000000u);
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		{
+			/* A tick missed (a long rotation) is not made up for in a burst. */
+			struct timespec now;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec > next.tv_sec ||
+			    (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+				next = now;
+		}
+		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) ==
+		    EINTR)
+			;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "if-size", required_argument, NULL, 'S' },
+		{ "if-age", required_argument, NULL, 'A' },
+		{ "final", no_argument, NULL, 'F' },
+		{ "every", required_argument, NULL, 'E' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "null", no_argument, NULL, '0' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config c;
+	int ch, rc;
+
+	jerr_init(argv[0]);
+	memset(&c, 0, sizeof c);
+	c.delim = '\n';
+	while ((ch = getopt_long(argc, argv, "0q", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'S':
+			if (jparse_size(optarg, &c.o.if_size) < 0 || c.o.if_size == 0)
+				jdiex(EX_USAGE, "bad size for --if-size: %s", optarg);
+			break;
+		case 'A':
+			if (jparse_duration(optarg, &c.o.if_age) < 0 || c.o.if_age == 0)
+				jdiex(EX_USAGE, "bad duration for --if-age: %s", optarg);
+			break;
+		case 'E':
+			if (jparse_duration(optarg, &c.every) < 0 || c.every == 0)
+				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
+			break;
+		case 'F': c.o.final = 1; break;
+		case 'n': c.o.nowait = 1; break;
+		case 'q': c.quiet = 1; break;
+		case '0': c.delim = '\0'; break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
+		default: jusage(synopsis, EX_USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		jusage(synopsis, EX_USAGE);
+	if (c.o.final && (c.every || c.o.if_size || c.o.if_age))
+		jdiex(EX_USAGE, "--final seals unconditionally, once: it takes no --every, "
+		    "--if-size or --if-age");
+	c.path = argv[optind];
+	rc = c.every ? run_every(&c) : rotate_once(&c);
+	if (jio_fshut(stdout) < 0 && rc == 0) {
+		jwarn("unable to write standard output");
+		rc = EX_IOERR;
+	}
+	return rc;
+}

@@ -1,0 +1,549 @@
+/*
+ * jwatch: print each complete segment that arrives in a directory, once.
+ *
+ * The inotify watch is set up before the directory is scanned, so that nothing arriving
+ * during the scan is missed; what both see is reported once, because every report goes
+ * through one "already reported" set. That set is keyed by (NAME, timeline) and holds the
+ * reported sequence numbers as sorted disjoint ranges: a run of consecutive segments costs
+ * one range however long it is, a burst in random order costs one range per hole until the
+ * holes fill, and deleting a reported file changes nothing. Memory is therefore bounded by
+ * the holes in the sequence, not by the number of files ever seen.
+ *
+ * A file is an arrival when its name is a segment name, it is a regular file (lstat), and
+ * jseg_probe finds it complete. An incomplete file is not remembered: the event that
+ * completes it (IN_CLOSE_WRITE, or the rename or link that puts a whole file in place)
+ * brings its name back. IN_Q_OVERFLOW means events were lost: the directory is scanned
+ * again, and the set keeps that from reporting anything twice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "io.h"
+#include "name.h"
+#include "parse.h"
+#include "scan.h"
+#include "seg.h"
+
+#define SYNOPSIS "jwatch [-0] [--once] [--exec CMD] [--backoff DURATION] DIR"
+
+#define WATCH_MASK (IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE_SELF | \
+                    IN_MOVE_SELF | IN_ONLYDIR)
+#define BACKOFF_MAX 300000000000ull     /* 5 minutes between retries at most */
+
+struct cfg {
+	const char *dir;
+	int         nul;
+	int         once;
+	const char *exec;
+	uint64_t    backoff;                 /* ns before the first retry; doubles */
+};
+
+/* Reported sequence numbers of one (NAME, timeline): sorted, disjoint, non-adjacent. */
+struct range {
+	uint64_t lo, hi;
+};
+
+struct seen {
+	struct seen  *next;
+	char          name[JNAME_MAX + 1];
+	uint32_t      timeline;
+	struct range *r;
+	size_t        n, cap;
+};
+
+struct item {
+	struct item *next;
+	char         path[];
+};
+
+static struct {
+	const struct cfg *c;
+	char          dir[PATH_MAX];     /* as given, without trailing slashes, for printing */
+	struct seen  *seen;
+	char         *script;            /* "CMD \"$@\"" for sh -c */
+	struct item  *qhead, *qtail;     /* --exec: arrivals not yet done, oldest first */
+	pid_t         child;
+	unsigned      failures;
+	uint64_t      retry_at;          /* CLOCK_MONOTONIC ns */
+	int           stop;
+	int           gone;              /* exit code once DIR is gone, else 0 */
+	unsigned long rescans;
+	int           noatime;           /* O_NOATIME while we may use it */
+} w;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	if (!(p = realloc(p, n)))
+		jdie(EX_SOFTWARE, "out of memory");
+	return p;
+}
+
+static struct seen *
+seen_get(const struct jname *n, int create)
+{
+	struct seen **pp, *s;
+
+	for (pp = &w.seen; (s = *pp); pp = &s->next) {
+		if (s->timeline == n->timeline && strcmp(s->name, n->name) == 0) {
+			if (pp != &w.seen) {    /* most lookups are for the newest timeline */
+				*pp = s->next;
+				s->next = w.seen;
+				w.seen = s;
+			}
+			return s;
+		}
+	}
+	if (!create)
+		return NULL;
+	s = xrealloc(NULL, sizeof *s);
+	memset(s, 0, sizeof *s);
+	memcpy(s->name, n->name, sizeof s->name);
+	s->timeline = n->timeline;
+	s->next = w.seen;
+	w.seen = s;
+	return s;
+}
+
+/* Index of the first range with lo > seq. */
+static size_t
+seen_find(const struct seen *s, uint64_t seq)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->r[mid].lo > seq)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int
+seen_has(const struct jname *n)
+{
+	struct seen *s = seen_get(n, 0);
+	size_t i;
+
+	if (!s)
+		return 0;
+	i = seen_find(s, n->seq);
+	return i > 0 && s->r[i - 1].hi >= n->seq;
+}
+
+static void
+seen_add(const struct jname *n)
+{
+	struct seen *s = seen_get(n, 1);
+	uint64_t q = n->seq;
+	size_t i = seen_find(s, q);
+	int prev = i > 0 && s->r[i - 1].hi + 1 >= q;
+	int next = i < s->n && s->r[i].lo == q + 1;
+
+	if (prev && s->r[i - 1].hi >= q)
+		return;
+	if (prev && next) {
+		s->r[i - 1].hi = s->r[i].hi;
+		memmove(&s->r[i], &s->r[i + 1], (s->n - i - 1) * sizeof *s->r);
+		s->n--;
+		if (s->cap > 16 && s->n < s->cap / 4) {     /* a burst's holes have filled */
+			s->cap /= 2;
+			s->r = xrealloc(s->r, s->cap * sizeof *s->r);
+		}
+	} else if (prev) {
+		s->r[i - 1].hi = q;
+	} else if (next) {
+		s->r[i].lo = q;
+	} else {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 4;
+			s->r = xrealloc(s->r, s->cap * sizeof *s->r);
+		}
+		memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof *s->r);
+		s->r[i].lo = s->r[i].hi = q;
+		s->n++;
+	}
+}
+
+static void
+run_next(void)
+{
+	struct item *it = w.qhead;
+	sigset_t none;
+	pid_t pid;
+
+	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
+		return;
+	if ((pid = fork()) < 0) {
+		jwarn("unable to run %s %s", w.c->exec, it->path);
+		w.failures++;
+		w.retry_at = now_ns() + w.c->backoff;
+		return;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", w.script, "jwatch", it->path, (char *)NULL);
+		_exit(127);
+	}
+	w.child = pid;
+}
+
+static void
+child_done(int status)
+{
+	struct item *it = w.qhead;
+	uint64_t delay;
+	char why[64], d[32];
+
+	w.child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		w.qhead = it->next;
+		if (!w.qhead)
+			w.qtail = NULL;
+		free(it);
+		w.failures = 0;
+		return;
+	}
+	if (WIFEXITED(status))
+		snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
+	else
+		snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
+	delay = w.c->backoff;
+	for (unsigned i = 0; i < w.failures && delay < BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX && w.c->backoff <= BACKOFF_MAX)
+		delay = BACKOFF_MAX;
+	w.failures++;
+	w.retry_at = now_ns() + delay;
+	jwarnx("%s %s failed (%s): retrying in %s", w.c->exec, it->path, why,
+	       jparse_fmt_duration(delay, d, sizeof d));
+}
+
+static void
+reap(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (pid == w.child)
+			child_done(status);
+}
+
+static void
+arrive(const char *base)
+{
+	size_t dl = strlen(w.dir), bl = strlen(base);
+	int slash = dl > 0 && w.dir[dl - 1] != '/';
+	struct item *it = xrealloc(NULL, sizeof *it + dl + slash + bl + 2);
+	size_t len;
+
+	memcpy(it->path, w.dir, dl);
+	if (slash)
+		it->path[dl] = '/';
+	memcpy(it->path + dl + slash, base, bl);
+	len = dl + slash + bl;
+	if (!w.c->exec) {
+		it->path[len] = w.c->nul ? '\0' : '\n';
+		if (jio_write_all(STDOUT_FILENO, it->path, len + 1) < 0)
+			jdie(EX_IOERR, "unable to write to standard output");
+		free(it);
+		return;
+	}
+	it->path[len] = '\0';
+	it->next = NULL;
+	if (w.qtail)
+		w.qtail->next = it;
+	else
+		w.qhead = it;
+	w.qtail = it;
+	run_next();
+}
+
+/* Report base if it is a complete segment not reported yet. loud: say why a file is foreign. */
+static void
+consider(const char *base, const struct jname *parsed, int loud)
+{
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	struct jname n;
+	struct jerr e;
+	char path[PATH_MAX];
+	int fd, rc;
+
+	if (parsed)
+		n = *parsed;
+	else if (jname_parse(base, &n) != JNAME_SEGMENT)
+		return;
+	if (seen_has(&n))
+		return;
+	if ((size_t)snprintf(path, sizeof path, "%s%s%s", w.dir,
+	                     w.dir[strlen(w.dir) - 1] == '/' ? "" : "/", base) >= sizeof path) {
+		jwarnx("%s/%s: name too long", w.dir, base);
+		return;
+	}
+	/* O_NOFOLLOW: a symlink is not ours; O_NONBLOCK: a FIFO must not block us. Opening
+	 * before looking saves a path lookup per arrival; the probe's fstat then refuses what
+	 * is not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | w.noatime);
+	if (fd < 0 && errno == EPERM && w.noatime) {
+		w.noatime = 0;          /* not the files' owner: reads will update atime */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ELOOP)
+			jwarn("unable to open %s", path);
+		return;
+	}
+	rc = jseg_probe_fd(fd, path, &h, &t, &e);
+	close(fd);
+	switch (rc) {
+	case 1:
+		seen_add(&n);
+		arrive(base);
+		break;
+	case -1:
+		if (loud && e.code != EX_NOINPUT)
+			jwarnx("ignoring %s: %s", path, e.msg);
+		break;
+	}
+}
+
+/* SIGUSR1: the state, on stderr, so that an operator (and the tests) can see it stay small. */
+static void
+dump(void)
+{
+	unsigned long queued = 0;
+
+	for (const struct item *it = w.qhead; it; it = it->next)
+		queued++;
+	jwarnx("%s: %lu rescans, %lu queued", w.dir, w.rescans, queued);
+	for (const struct seen *s = w.seen; s; s = s->next)
+		jwarnx("%s: %s.%04u: %zu ranges, first %llu-%llu, last %llu-%llu", w.dir, s->name,
+		       (unsigned)s->timeline, s->n,
+		       (unsigned long long)(s->n ? s->r[0].lo : 0),
+		       (unsigned long long)(s->n ? s->r[0].hi : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].lo : 0),
+		       (unsigned long long)(s->n ? s->r[s->n - 1].hi : 0));
+}
+
+static void
+scan(void)
+{
+	struct jscan_ent *v;
+	struct jerr e;
+	size_t n;
+
+	if (jscan_dir(w.dir, &v, &n, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	for (size_t i = 0; i < n; i++)
+		consider(v[i].base, &v[i].n, 1);
+	free(v);
+}
+
+/* Returns 0, or the exit code to leave with when the directory is gone. */
+static int
+events(int ifd)
+{
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	int rescan = 0, gone = 0;
+	ssize_t len;
+
+	/* One read per wake-up: poll is level-triggered and says when there is more. */
+	if ((len = read(ifd, buf, sizeof buf)) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		jdie(EX_IOERR, "unable to read inotify events");
+	}
+	{
+		for (char *p = buf; p < buf + len; p += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				rescan = 1;
+			} else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT |
+			                       IN_IGNORED)) {
+				if (!gone)
+					jwarnx("%s: directory %s", w.dir,
+					       ev->mask & IN_MOVE_SELF ? "moved away" :
+					       ev->mask & IN_UNMOUNT ? "unmounted" : "removed");
+				gone = 1;
+			} else if (ev->len > 0 && !gone && !(ev->mask & IN_ISDIR)) {
+				consider(ev->name, NULL, !(ev->mask & IN_CREATE));
+			}
+		}
+	}
+	if (gone)
+		return EX_NOINPUT;
+	if (rescan) {
+		w.rescans++;
+		scan();
+	}
+	return 0;
+}
+
+static int
+run(const struct cfg *c)
+{
+	struct pollfd pf[3];
+	struct stat st;
+	sigset_t mask;
+	int ifd = -1, sfd, fd, npf;
+	size_t dl;
+
+	w.c = c;
+	w.noatime = O_NOATIME;
+	dl = strlen(c->dir);
+	while (dl > 1 && c->dir[dl - 1] == '/')
+		dl--;
+	if (dl >= sizeof w.dir)
+		jdiex(EX_USAGE, "%s: name too long", c->dir);
+	memcpy(w.dir, c->dir, dl);
+	w.dir[dl] = '\0';
+	if (c->exec) {
+		size_t el = strlen(c->exec);
+		w.script = xrealloc(NULL, el + 8);
+		memcpy(w.script, c->exec, el);
+		memcpy(w.script + el, " \"$@\"", 6);
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		jdie(EX_SOFTWARE, "unable to set up signals");
+	signal(SIGPIPE, SIG_IGN);       /* a closed stdout is an EPIPE we report */
+
+	/* No descriptor stays open on DIR: it would delay IN_DELETE_SELF until it was closed. */
+	if ((fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		jdie(errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
+		     "unable to open directory %s", c->dir);
+	close(fd);
+	if (!c->once) {
+		if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+			jdie(EX_TEMPFAIL, "unable to start inotify");
+		if (inotify_add_watch(ifd, c->dir, WATCH_MASK) < 0)
+			jdie(errno == ENOSPC || errno == ENOMEM ? EX_TEMPFAIL :
+			     errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
+			     "unable to watch %s", c->dir);
+	}
+	scan();
+
+	pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = ifd, .events = POLLIN };
+	npf = c->once ? 1 : 2;
+	/* A reader that went away shows as POLLERR on a pipe: leave then, not at the next
+	 * arrival, so that a pipeline whose consumer failed ends and can be restarted. */
+	if (!c->exec && !c->once && fstat(STDOUT_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		pf[npf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = 0 };
+
+	for (;;) {
+		int timeout = -1;
+
+		run_next();
+		if (w.stop && w.child == 0)
+			break;
+		if (c->once && !w.qhead && w.child == 0)
+			break;
+		if (w.gone && w.child == 0)
+			break;
+		if (w.qhead && w.child == 0 && w.failures) {
+			uint64_t now = now_ns();
+			timeout = w.retry_at <= now ? 0 :
+			          (int)((w.retry_at - now + 999999) / 1000000);
+		}
+		if (poll(pf, (nfds_t)npf, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			jdie(EX_SOFTWARE, "poll");
+		}
+		if (pf[0].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGCHLD)
+					reap();
+				else if (si.ssi_signo == SIGUSR1)
+					dump();
+				else
+					w.stop = 1;
+			}
+		}
+		if (npf > 1 && pf[1].revents && !w.gone)
+			w.gone = events(ifd);
+		if (npf > 2 && pf[2].revents & (POLLERR | POLLHUP))
+			jdiex(EX_IOERR, "standard output closed by its reader");
+	}
+	if (c->once && w.stop && c->exec && w.qhead)
+		jwarnx("stopped with segments not yet handed to %s", c->exec);
+	return w.gone;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "null",    no_argument,       NULL, '0' },
+		{ "once",    no_argument,       NULL, 'o' },
+		{ "exec",    required_argument, NULL, 'e' },
+		{ "backoff", required_argument, NULL, 'b' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cfg c = { .backoff = 1000000000ull };
+	int ch;
+
+	jerr_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "0", opts, NULL)) != -1) {
+		switch (ch) {
+		case '0': c.nul = 1; break;
+		case 'o': c.once = 1; break;
+		case 'e': c.exec = optarg; break;
+		case 'b':
+			if (jparse_duration(optarg, &c.backoff) < 0 || c.backoff == 0)
+				jdiex(EX_USAGE, "bad --backoff duration: %s", optarg);
+			break;
+		case 'h': jusage(SYNOPSIS, 0);
+		case 'V': jversion();
+		default: jusage(SYNOPSIS, EX_USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		jusage(SYNOPSIS, EX_USAGE);
+	if (c.exec && !*c.exec)
+		jdiex(EX_USAGE, "--exec needs a command");
+	c.dir = argv[optind];
+	return run(&c);
+}

@@ -1,0 +1,996 @@
+/*
+ * apply: records into the mirror, and the mirror's place in the chain, kept together.
+ *
+ * Invariants:
+ * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
+ *   counts, so that after any crash it names exactly the records the database holds.
+ * - A record's own BEGIN, COMMIT or END MUST NOT end the applier's transaction: they are
+ *   recognised while preparing (the authorizer) and not run; ROLLBACK is refused. Records
+ *   MUST NOT write the bookkeeping tables.
+ * - The exec applier's state file MUST be replaced only after the command exited 0, so that
+ *   a crash repeats a batch rather than losing one (at least once).
+ * - japply_check MUST NOT accept a segment that does not continue what the state describes:
+ *   same lineage, next sequence (or the same one to finish a partly applied one), first LSN
+ *   right after the last applied one, previous digest equal to the last segment's digest,
+ *   and a timeline no older than the one the mirror follows.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "afile.h"
+#include "apply.h"
+#include "io.h"
+#include "lock.h"
+#include "name.h"
+
+#define STATE_VERSION 1
+#define EXEC_BUF      (64 * 1024)
+
+struct japply {
+	const char   *dbpath, *exec;
+	int           sync;
+	/* SQLite */
+	sqlite3      *db;
+	dev_t         dev;
+	ino_t         ino;
+	sqlite3_stmt *st_put, *st_tl;
+	int           in_record;
+	const char   *txn_word;        /* BEGIN/COMMIT/ROLLBACK seen while preparing a record */
+	int           bad_table;
+	char         *sql;             /* NUL-terminated copy of one record */
+	size_t        sqlcap;
+	/* exec */
+	char          statepath[4096];
+	pid_t         pid;
+	int           fd;
+	uint8_t      *obuf;
+	size_t        olen;
+	uint64_t      first, last;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS jmirror_state("
+    "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, role TEXT NOT NULL,"
+    "name TEXT NOT NULL, lineage TEXT NOT NULL, timeline INTEGER NOT NULL,"
+    "seq INTEGER NOT NULL, last_lsn INTEGER NOT NULL, sealed INTEGER NOT NULL,"
+    "digest TEXT NOT NULL, final INTEGER NOT NULL, last_time INTEGER NOT NULL,"
+    "applied_at INTEGER NOT NULL, segment TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jmirror_timeline(timeline INTEGER PRIMARY KEY,"
+    "seq INTEGER NOT NULL, lsn INTEGER NOT NULL);";
+
+/* ---- the state, pure ---- */
+
+static int
+zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+static void
+add_tl(struct japply_state *st, uint32_t tl, uint64_t seq, uint64_t lsn)
+{
+	for (int i = 0; i < st->ntl; i++)
+		if (st->tl[i].timeline == tl)
+			return;
+	if (st->ntl == JAPPLY_MAX_TL) {
+		memmove(st->tl, st->tl + 1, sizeof st->tl[0] * (JAPPLY_MAX_TL - 1));
+		st->ntl--;
+	}
+	st->tl[st->ntl++] = (struct japply_tl){ tl, seq, lsn };
+}
+
+/* The timeline the mirror followed at sequence seq (already applied). */
+static uint32_t
+tl_at(const struct japply_state *st, uint64_t seq)
+{
+	uint32_t tl = 0;
+
+	for (int i = 0; i < st->ntl; i++)
+		if (st->tl[i].seq <= seq && st->tl[i].timeline > tl)
+			tl = st->tl[i].timeline;
+	return tl ? tl : st->timeline;
+}
+
+static uint64_t
+tl_since(const struct japply_state *st)
+{
+	for (int i = 0; i < st->ntl; i++)
+		if (st->tl[i].timeline == st->timeline)
+			return st->tl[i].seq;
+	return 1;
+}
+
+int
+japply_check(const struct japply_state *st, const struct jfmt_header *h, int live,
+    uint64_t *skip, struct jerr *e)
+{
+	unsigned long long S = h->seq, T = h->timeline;
+	uint64_t next;
+
+	*skip = 0;
+	if (!st->present) {
+		if (h->seq > 1)
+			return JAPPLY_LATER;
+		if (h->seq != 1 || h->first_lsn != 1 || !zero(h->prev_digest, JDIGEST_LEN))
+			return jerr_set(e, EX_DATAERR, "not the beginning of a lineage (seq %llu, "
+			    "first LSN %llu): an empty mirror starts at seq 1, LSN 1", S,
+			    (unsigned long long)h->first_lsn);
+		return JAPPLY_APPLY;
+	}
+	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) != 0) {
+		char a[JDIGEST_HEX], b[JDIGEST_HEX];
+		jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, a);
+		jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, b);
+		return jerr_set(e, EX_DATAERR, "foreign segment: lineage %s, the mirror follows "
+		    "lineage %s", a, b);
+	}
+	if (st->operational)
+		return jerr_set(e, EX_NOPERM, "the database is operational (promoted): it "
+		    "integrates no more segments");
+	next = st->sealed ? st->seq + 1 : st->seq;
+	if (h->seq == st->seq && !st->sealed) {
+		if (h->timeline != st->timeline)
+			goto fork;
+		if (memcmp(h->prev_digest, st->digest, JDIGEST_LEN) != 0)
+			goto unchained;
+		if (h->first_lsn > st->last_lsn + 1)
+			goto gap;
+		*skip = st->last_lsn;
+		return JAPPLY_APPLY;
+	}
+	if (h->seq <= st->seq) {
+		uint32_t ta = tl_at(st, h->seq);
+		if (h->timeline == ta)
+			return JAPPLY_DONE;
+fork:
+		if (h->timeline < tl_at(st, h->seq))
+			goto old;
+		return jerr_set(e, EX_DATAERR, "segment %llu is on timeline %llu, which forked "
+		    "before it, but the mirror applied timeline %lu up to seq %llu: the mirror "
+		    "went past the fork; rebuild it from a backup of the new primary", S, T,
+		    (unsigned long)tl_at(st, h->seq), (unsigned long long)st->seq);
+	}
+	if (h->timeline < st->timeline) {
+old:
+		return jerr_set(e, EX_DATAERR, "segment %llu is on timeline %llu, the mirror "
+		    "follows timeline %lu since seq %llu: written by the old primary after the "
+		    "fork?", S, T, (unsigned long)st->timeline,
+		    (unsigned long long)tl_since(st));
+	}
+	if (h->seq > next)
+		return JAPPLY_LATER;
+	if (memcmp(h->prev_digest, st->digest, JDIGEST_LEN) != 0)
+		goto unchained;
+	if (h->first_lsn != st->last_lsn + 1)
+		goto gap;
+	(void)live;
+	*skip = st->last_lsn;
+	return JAPPLY_APPLY;
+unchained: {
+		char a[JDIGEST_HEX], b[JDIGEST_HEX];
+		jdigest_hex(h->prev_digest, 8, a);
+		jdigest_hex(st->digest, 8, b);
+		return jerr_set(e, EX_DATAERR, "segment %llu does not chain: its previous digest "
+		    "is %s..., the mirror's last segment (seq %llu) has %s...", S, a,
+		    (unsigned long long)(st->sealed ? st->seq : st->seq - 1), b);
+	}
+gap:
+	return jerr_set(e, EX_DATAERR, "segment %llu starts at LSN %llu, the mirror is at LSN "
+	    "%llu: LSNs out of sequence", S, (unsigned long long)h->first_lsn,
+	    (unsigned long long)st->last_lsn);
+}
+
+void
+japply_advance(struct japply_state *st, const struct jfmt_header *h, const char *base,
+    uint64_t last, uint64_t time, const struct jfmt_trailer *t)
+{
+	struct jname n;
+
+	if (!st->present || h->timeline != st->timeline)
+		add_tl(st, h->timeline, h->seq, h->first_lsn);
+	st->present = 1;
+	memcpy(st->lineage, h->lineage, JFMT_LINEAGE_LEN);
+	if (jname_parse(base, &n) != JNAME_OTHER)
+		snprintf(st->name, sizeof st->name, "%s", n.name);
+	st->timeline = h->timeline;
+	st->seq = h->seq;
+	st->last_lsn = last;
+	if (time)
+		st->last_time = time;
+	if (t) {
+		st->sealed = 1;
+		st->final = (t->flags & JFMT_FINAL) != 0;
+		memcpy(st->digest, t->digest, JDIGEST_LEN);
+	} else {
+		st->sealed = 0;
+		st->final = 0;
+		memcpy(st->digest, h->prev_digest, JDIGEST_LEN);
+	}
+	st->applied_at = jfmt_now();
+	snprintf(st->segment, sizeof st->segment, "%s", base);
+}
+
+int
+japply_state_format(const struct japply_state *st, char *buf, size_t size)
+{
+	char lin[JDIGEST_HEX], dg[JDIGEST_HEX];
+	size_t off;
+	int n;
+
+	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
+	jdigest_hex(st->digest, JDIGEST_LEN, dg);
+	n = snprintf(buf, size, "version %d\nrole %s\nname %s\nlineage %s\ntimeline %lu\n"
+	    "seq %llu\nlast_lsn %llu\nsealed %d\ndigest %s\nfinal %d\nlast_time %llu\n"
+	    "applied_at %llu\nsegment %s\n", STATE_VERSION,
+	    st->operational ? "operational" : "mirror", st->name, lin,
+	    (unsigned long)st->timeline, (unsigned long long)st->seq,
+	    (unsigned long long)st->last_lsn, st->sealed, dg, st->final,
+	    (unsigned long long)st->last_time, (unsigned long long)st->applied_at, st->segment);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	off = (size_t)n;
+	for (int i = 0; i < st->ntl; i++) {
+		n = snprintf(buf + off, size - off, "timeline_row %lu %llu %llu\n",
+		    (unsigned long)st->tl[i].timeline, (unsigned long long)st->tl[i].seq,
+		    (unsigned long long)st->tl[i].lsn);
+		if (n < 0 || (size_t)n >= size - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return (int)off;
+}
+
+int
+japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct jerr *e)
+{
+	char line[512];
+	size_t i = 0;
+	int have = 0;
+
+	memset(st, 0, sizeof *st);
+	while (i < len) {
+		size_t j = i;
+		char key[32], val[256];
+		unsigned long long a, b, c;
+
+		while (j < len && buf[j] != '\n')
+			j++;
+		if (j - i >= sizeof line)
+			goto bad;
+		memcpy(line, buf + i, j - i);
+		line[j - i] = 0;
+		i = j + 1;
+		val[0] = 0;
+		if (sscanf(line, "%31s %255[^\n]", key, val) < 1)
+			continue;
+		have |= 1;
+		if (!strcmp(key, "version")) {
+			if (strtoul(val, NULL, 10) != STATE_VERSION)
+				return jerr_set(e, EX_DATAERR, "state version %s not understood", val);
+		} else if (!strcmp(key, "role"))
+			st->operational = !strcmp(val, "operational");
+		else if (!strcmp(key, "name"))
+			snprintf(st->name, sizeof st->name, "%s", val);
+		else if (!strcmp(key, "lineage")) {
+			if (jdigest_unhex(val, st->lineage, JFMT_LINEAGE_LEN) < 0)
+				goto bad;
+		} else if (!strcmp(key, "timeline"))
+			st->timeline = (uint32_t)strtoul(val, NULL, 10);
+		else if (!strcmp(key, "seq"))
+			st->seq = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "last_lsn"))
+			st->last_lsn = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "sealed"))
+			st->sealed = atoi(val);
+		else if (!strcmp(key, "digest")) {
+			if (jdigest_unhex(val, st->digest, JDIGEST_LEN) < 0)
+				goto bad;
+		} else if (!strcmp(key, "final"))
+			st->final = atoi(val);
+		else if (!strcmp(key, "last_time"))
+			st->last_time = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "applied_at"))
+			st->applied_at = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "segment"))
+			snprintf(st->segment, sizeof st->segment, "%s", val);
+		else if (!strcmp(key, "timeline_row")) {
+			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
+				goto bad;
+			add_tl(st, (uint32_t)a, b, c);
+		}
+	}
+	st->present = have;
+	return 0;
+bad:
+	return jerr_set(e, EX_DATAERR, "damaged state file");
+}
+
+/* ---- SQLite ---- */
+
+static int
+sqlerr(struct jerr *e, sqlite3 *db, int rc, const char *what)
+{
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: code = EX_TEMPFAIL; break;
+	case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_NOMEM: code = EX_IOERR; break;
+	case SQLITE_CANTOPEN: code = EX_CANTCREAT; break;
+	case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: code = EX_NOPERM; break;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: code = EX_DATAERR; break;
+	default: code = JAPPLY_EAPPLY;
+	}
+	return jerr_set(e, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static int
+exec_sql(sqlite3 *db, const char *sql, struct jerr *e)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		jerr_set(e, JAPPLY_EAPPLY, "%.40s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			e->code = EX_TEMPFAIL;
+		else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+			e->code = EX_IOERR;
+		else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+			e->code = EX_DATAERR;
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
+    const char *a4)
+{
+	struct japply *a = arg;
+
+	(void)a3;
+	(void)a4;
+	if (!a->in_record)
+		return SQLITE_OK;
+	switch (action) {
+	case SQLITE_TRANSACTION:
+		a->txn_word = a1 && !strcmp(a1, "ROLLBACK") ? "ROLLBACK" : a1 && !strcmp(a1,
+		    "BEGIN") ? "BEGIN" : "COMMIT";
+		return SQLITE_OK;
+	case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE: case SQLITE_DROP_TABLE:
+	case SQLITE_ALTER_TABLE: case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TRIGGER:
+		if (a1 && !strncmp(a1, "jmirror_", 8)) {
+			a->bad_table = 1;
+			return SQLITE_DENY;
+		}
+		return SQLITE_OK;
+	case SQLITE_ATTACH: case SQLITE_DETACH:
+		return SQLITE_DENY;
+	}
+	(void)a2;
+	return SQLITE_OK;
+}
+
+static int
+db_open(const char *path, int flags, sqlite3 **dbp, struct jerr *e)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+
+	if (rc != SQLITE_OK) {
+		jerr_set(e, (flags & SQLITE_OPEN_CREATE) ? EX_CANTCREAT : EX_NOINPUT,
+		    "unable to open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_extended_result_codes(db, 0);
+	*dbp = db;
+	return 0;
+}
+
+static int
+load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, n = 0;
+
+	memset(st, 0, sizeof *st);
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+	    "name='jmirror_state'", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	if (n == 0)
+		return 0;
+	rc = sqlite3_prepare_v2(db, "SELECT version, role, name, lineage, timeline, seq, "
+	    "last_lsn, sealed, digest, final, last_time, applied_at, segment FROM jmirror_state "
+	    "WHERE id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(q, 1);
+		const char *lin = (const char *)sqlite3_column_text(q, 3);
+		const char *dg = (const char *)sqlite3_column_text(q, 8);
+		if (sqlite3_column_int(q, 0) != STATE_VERSION || !role || !lin || !dg ||
+		    jdigest_unhex(lin, st->lineage, JFMT_LINEAGE_LEN) < 0 ||
+		    jdigest_unhex(dg, st->digest, JDIGEST_LEN) < 0) {
+			sqlite3_finalize(q);
+			return jerr_set(e, EX_DATAERR, "jmirror_state: a version or content not "
+			    "understood");
+		}
+		st->present = 1;
+		st->operational = !strcmp(role, "operational");
+		snprintf(st->name, sizeof st->name, "%s", (const char *)sqlite3_column_text(q, 2));
+		st->timeline = (uint32_t)sqlite3_column_int64(q, 4);
+		st->seq = (uint64_t)sqlite3_column_int64(q, 5);
+		st->last_lsn = (uint64_t)sqlite3_column_int64(q, 6);
+		st->sealed = sqlite3_column_int(q, 7);
+		st->final = sqlite3_column_int(q, 9);
+		st->last_time = (uint64_t)sqlite3_column_int64(q, 10);
+		st->applied_at = (uint64_t)sqlite3_column_int64(q, 11);
+		snprintf(st->segment, sizeof st->segment, "%s",
+		    (const char *)sqlite3_column_text(q, 12));
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	rc = sqlite3_prepare_v2(db, "SELECT timeline, seq, lsn FROM (SELECT * FROM "
+	    "jmirror_timeline ORDER BY timeline DESC LIMIT 16) ORDER BY timeline", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		add_tl(st, (uint32_t)sqlite3_column_int64(q, 0),
+		    (uint64_t)sqlite3_column_int64(q, 1), (uint64_t)sqlite3_column_int64(q, 2));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	return 0;
+}
+
+static void
+sql_close(struct japply *a)
+{
+	sqlite3_finalize(a->st_put);
+	sqlite3_finalize(a->st_tl);
+	a->st_put = a->st_tl = NULL;
+	sqlite3_close(a->db);
+	a->db = NULL;
+}
+
+static int
+sql_open(struct japply *a, struct jerr *e)
+{
+	struct stat sb;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (db_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
+		return -1;
+	if (stat(a->dbpath, &sb) < 0) {
+		jerr_sys(e, EX_CANTCREAT, "unable to open %s", a->dbpath);
+		goto bad;
+	}
+	a->dev = sb.st_dev;
+	a->ino = sb.st_ino;
+	rc = sqlite3_prepare_v2(a->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(q, 0), "wal") != 0) {
+		sqlite3_finalize(q);
+		jerr_set(e, EX_CANTCREAT, "%s: unable to switch to WAL mode", a->dbpath);
+		goto bad;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW) {
+		sqlerr(e, a->db, rc, a->dbpath);
+		goto bad;
+	}
+	if (exec_sql(a->db, a->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+	    e) < 0)
+		goto bad;
+	sqlite3_set_authorizer(a->db, authorize, a);
+	return 0;
+bad:
+	sql_close(a);
+	return -1;
+}
+
+static int
+sql_prepare_put(struct japply *a, struct jerr *e)
+{
+	int rc;
+
+	if (a->st_put)
+		return 0;
+	if (exec_sql(a->db, schema, e) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO jmirror_state(id, version, role, "
+	    "name, lineage, timeline, seq, last_lsn, sealed, digest, final, last_time, applied_at,"
+	    " segment) VALUES(1,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &a->st_put, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO jmirror_timeline(timeline, "
+		    "seq, lsn) VALUES(?,?,?)", -1, &a->st_tl, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	return 0;
+}
+
+static int
+sql_put(struct japply *a, const struct japply_state *st, struct jerr *e)
+{
+	char lin[JDIGEST_HEX], dg[JDIGEST_HEX];
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sql_prepare_put(a, e) < 0)
+		return -1;
+	q = a->st_put;
+	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
+	jdigest_hex(st->digest, JDIGEST_LEN, dg);
+	sqlite3_bind_int(q, 1, STATE_VERSION);
+	sqlite3_bind_text(q, 2, st->operational ? "operational" : "mirror", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, st->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 4, lin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 5, st->timeline);
+	sqlite3_bind_int64(q, 6, (sqlite3_int64)st->seq);
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)st->last_lsn);
+	sqlite3_bind_int(q, 8, st->sealed);
+	sqlite3_bind_text(q, 9, dg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(q, 10, st->final);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)st->last_time);
+	sqlite3_bind_int64(q, 12, (sqlite3_int64)st->applied_at);
+	sqlite3_bind_text(q, 13, st->segment, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	for (int i = 0; i < st->ntl; i++) {
+		q = a->st_tl;
+		sqlite3_bind_int64(q, 1, st->tl[i].timeline);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)st->tl[i].seq);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)st->tl[i].lsn);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	}
+	return 0;
+}
+
+/* The failing statement's start, on one line, for the message. */
+static void
+stmt_start(const char *p, char *out, size_t size)
+{
+	size_t i = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	for (; *p && i + 4 < size && i < 60; p++)
+		out[i++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+	if (*p && i + 4 < size) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = 0;
+}
+
+static int
+sql_record(struct japply *a, const struct jrec *r, struct jerr *e)
+{
+	const char *p;
+	int rc;
+
+	if (r->type != JFMT_TYPE_SQL)
+		return 0;                       /* raw and other types: not for SQLite */
+	if (memchr(r->data, 0, r->len))
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: an sql record with a NUL byte",
+		    (unsigned long long)r->lsn);
+	if (r->len + 1 > a->sqlcap) {
+		size_t cap = r->len + 1 < 4096 ? 4096 : r->len + 1;
+		char *nb = realloc(a->sql, cap);
+		if (!nb)
+			return jerr_sys(e, EX_OSERR, "out of memory");
+		a->sql = nb;
+		a->sqlcap = cap;
+	}
+	memcpy(a->sql, r->data, r->len);
+	a->sql[r->len] = 0;
+	p = a->sql;
+	a->in_record = 1;
+	while (*p) {
+		sqlite3_stmt *q = NULL;
+		const char *tail = NULL;
+		char start[80];
+
+		a->txn_word = NULL;
+		a->bad_table = 0;
+		rc = sqlite3_prepare_v2(a->db, p, (int)(a->sql + r->len + 1 - p), &q, &tail);
+		if (rc != SQLITE_OK) {
+			stmt_start(p, start, sizeof start);
+			a->in_record = 0;
+			jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s", (unsigned long long)r->lsn,
+			    start, a->bad_table ? "records may not change the bookkeeping tables" :
+			    sqlite3_errmsg(a->db));
+			return -1;
+		}
+		if (!q)
+			break;                  /* only blanks or comments left */
+		if (a->txn_word && !strcmp(a->txn_word, "ROLLBACK")) {
+			sqlite3_finalize(q);
+			a->in_record = 0;
+			return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: ROLLBACK in a record: a record "
+			    "is applied whole or not at all", (unsigned long long)r->lsn);
+		}
+		if (!a->txn_word) {
+			while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+				;
+			if (rc != SQLITE_DONE) {
+				stmt_start(p, start, sizeof start);
+				jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s",
+				    (unsigned long long)r->lsn, start, sqlite3_errmsg(a->db));
+				sqlite3_finalize(q);
+				a->in_record = 0;
+				return -1;
+			}
+		}
+		sqlite3_finalize(q);
+		if (!tail || tail <= p)
+			break;
+		p = tail;
+	}
+	a->in_record = 0;
+	return 0;
+}
+
+/* ---- exec ---- */
+
+static int
+exec_flush(struct japply *a, struct jerr *e)
+{
+	if (a->olen && jio_write_all(a->fd, a->obuf, a->olen) < 0) {
+		a->olen = 0;
+		return jerr_sys(e, JAPPLY_EAPPLY, "unable to write to the command");
+	}
+	a->olen = 0;
+	return 0;
+}
+
+static int
+exec_put(struct japply *a, const void *p, size_t n, struct jerr *e)
+{
+	if (a->olen + n > EXEC_BUF && exec_flush(a, e) < 0)
+		return -1;
+	if (n > EXEC_BUF) {
+		if (jio_write_all(a->fd, p, n) < 0)
+			return jerr_sys(e, JAPPLY_EAPPLY, "unable to write to the command");
+		return 0;
+	}
+	memcpy(a->obuf + a->olen, p, n);
+	a->olen += n;
+	return 0;
+}
+
+static int
+exec_begin(struct japply *a, const char *seg, struct jerr *e)
+{
+	int p[2];
+	char b1[24], b2[24];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return jerr_sys(e, EX_OSERR, "pipe");
+	snprintf(b1, sizeof b1, "%llu", (unsigned long long)a->first);
+	snprintf(b2, sizeof b2, "%llu", (unsigned long long)a->last);
+	if ((a->pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return jerr_sys(e, EX_OSERR, "fork");
+	}
+	if (a->pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(p[0], 0) < 0 || dup2(2, 1) < 0)
+			_exit(127);
+		setenv("JM_SEGMENT", seg, 1);
+		setenv("JM_FIRST_LSN", b1, 1);
+		setenv("JM_LAST_LSN", b2, 1);
+		execl("/bin/sh", "sh", "-c", a->exec, (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	a->fd = p[1];
+	a->olen = 0;
+	return 0;
+}
+
+static int
+exec_wait(struct japply *a, struct jerr *e)
+{
+	int status, rc;
+
+	if (a->fd >= 0) {
+		rc = exec_flush(a, e);
+		close(a->fd);
+		a->fd = -1;
+	} else
+		rc = 0;
+	while (waitpid(a->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return jerr_sys(e, EX_OSERR, "waitpid");
+	a->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (rc < 0)     /* it exited 0 without reading all: not applied */
+			return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu-%llu: the command exited before "
+			    "reading all records", (unsigned long long)a->first,
+			    (unsigned long long)a->last);
+		return 0;
+	}
+	if (WIFEXITED(status))
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu-%llu: the command failed (exit %d)",
+		    (unsigned long long)a->first, (unsigned long long)a->last,
+		    WEXITSTATUS(status));
+	return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu-%llu: the command was killed by signal %d",
+	    (unsigned long long)a->first, (unsigned long long)a->last, WTERMSIG(status));
+}
+
+static int
+exec_load(struct japply *a, struct japply_state *st, struct jerr *e)
+{
+	char buf[8192];
+	struct jerr e2;
+	ssize_t n = jafile_read(a->statepath, buf, sizeof buf, &e2);
+
+	if (n < 0) {
+		memset(st, 0, sizeof *st);
+		if (errno == ENOENT)
+			return 0;
+		return jerr_sys(e, EX_IOERR, "unable to read %.400s", a->statepath);
+	}
+	if (japply_state_parse(buf, (size_t)n, st, e) < 0) {
+		char why[sizeof e->msg];
+		snprintf(why, sizeof why, "%s", e->msg);
+		return jerr_set(e, EX_DATAERR, "%.300s: %.200s", a->statepath, why);
+	}
+	return 0;
+}
+
+/* ---- the applier ---- */
+
+int
+japply_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
+{
+	struct japply *a = calloc(1, sizeof *a);
+
+	if (!a)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	a->dbpath = o->db;
+	a->exec = o->exec;
+	a->sync = o->sync;
+	a->fd = -1;
+	if (a->exec) {
+		if (jname_aux(a->statepath, sizeof a->statepath, a->dbpath, "state") < 0 ||
+		    !(a->obuf = malloc(EXEC_BUF))) {
+			jerr_sys(e, EX_CANTCREAT, "%s", a->dbpath);
+			free(a);
+			return -1;
+		}
+	} else if (sql_open(a, e) < 0) {
+		free(a);
+		return -1;
+	}
+	*ap = a;
+	return 0;
+}
+
+int
+japply_refresh(struct japply *a, struct jerr *e)
+{
+	struct stat sb;
+
+	if (a->exec)
+		return 0;
+	if (stat(a->dbpath, &sb) == 0 && sb.st_dev == a->dev && sb.st_ino == a->ino)
+		return 0;
+	sql_close(a);
+	return sql_open(a, e);
+}
+
+int
+japply_load(struct japply *a, struct japply_state *st, struct jerr *e)
+{
+	if (a->exec)
+		return exec_load(a, st, e);
+	return load_sql(a->db, st, e);
+}
+
+int
+japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
+    struct jerr *e)
+{
+	a->first = first;
+	a->last = last;
+	if (a->exec)
+		return first <= last ? exec_begin(a, seg, e) : 0;
+	return exec_sql(a->db, "BEGIN IMMEDIATE", e);
+}
+
+int
+japply_record(struct japply *a, const struct jrec *r, struct jerr *e)
+{
+	if (!a->exec)
+		return sql_record(a, r, e);
+	if (a->pid <= 0)
+		return jerr_set(e, EX_SOFTWARE, "LSN %llu: record outside a batch",
+		    (unsigned long long)r->lsn);
+	if (exec_put(a, r->data, r->len, e) < 0)
+		return -1;
+	if (r->type == JFMT_TYPE_SQL) {
+		size_t n = r->len;
+		while (n > 0 && (r->data[n - 1] == ' ' || r->data[n - 1] == '\t' ||
+		    r->data[n - 1] == '\n' || r->data[n - 1] == '\r'))
+			n--;
+		if (n > 0 && r->data[n - 1] == ';')
+			return exec_put(a, "\n", 1, e);
+		return exec_put(a, "\n;\n", 3, e);
+	}
+	return 0;
+}
+
+int
+japply_commit(struct japply *a, const struct japply_state *st, struct jerr *e)
+{
+	if (a->exec) {
+		char buf[8192];
+		int n;
+		if (a->pid > 0 && exec_wait(a, e) < 0)
+			return -1;
+		if ((n = japply_state_format(st, buf, sizeof buf)) < 0)
+			return jerr_set(e, EX_SOFTWARE, "state too large");
+		return jafile_write(a->statepath, buf, (size_t)n, 0640, e);
+	}
+	if (sql_put(a, st, e) < 0)
+		return -1;
+	if (exec_sql(a->db, "COMMIT", e) < 0) {
+		japply_rollback(a);
+		return -1;
+	}
+	return 0;
+}
+
+void
+japply_rollback(struct japply *a)
+{
+	int saved = errno;
+
+	if (a->exec) {
+		if (a->fd >= 0) {
+			close(a->fd);
+			a->fd = -1;
+		}
+		if (a->pid > 0) {
+			kill(a->pid, SIGTERM);
+			while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			a->pid = 0;
+		}
+	} else if (a->db && !sqlite3_get_autocommit(a->db))
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	errno = saved;
+}
+
+void
+japply_close(struct japply *a)
+{
+	if (!a)
+		return;
+	japply_rollback(a);
+	sql_close(a);
+	free(a->sql);
+	free(a->obuf);
+	free(a);
+}
+
+int
+japply_is_exec(const struct japply *a)
+{
+	return a->exec != NULL;
+}
+
+/* ---- for the other tools ---- */
+
+int
+japply_lock(const char *db, int how, struct jerr *e)
+{
+	char path[4096];
+
+	if (jname_aux(path, sizeof path, db, "lock") < 0)
+		return jerr_sys(e, EX_USAGE, "%s", db);
+	return jlock_acquire(path, how, e);
+}
+
+int
+japply_state_read(const char *db, int exec, struct japply_state *st, struct jerr *e)
+{
+	sqlite3 *h;
+	int rc;
+
+	if (exec) {
+		struct japply a = { .dbpath = db };
+		if (jname_aux(a.statepath, sizeof a.statepath, db, "state") < 0)
+			return jerr_sys(e, EX_USAGE, "%s", db);
+		if (access(a.statepath, F_OK) < 0)
+			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s",
+			    a.statepath);
+		return exec_load(&a, st, e);
+	}
+	if (access(db, F_OK) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
+	if (db_open(db, SQLITE_OPEN_READONLY, &h, e) < 0)
+		return -1;
+	rc = load_sql(h, st, e);
+	sqlite3_close(h);
+	return rc;
+}
+
+int
+japply_state_set_role(const char *db, int operational, struct jerr *e)
+{
+	sqlite3 *h;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (access(db, F_OK) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
+	if (db_open(db, SQLITE_OPEN_READWRITE, &h, e) < 0)
+		return -1;
+	if (exec_sql(h, "PRAGMA synchronous=FULL", e) < 0 ||
+	    exec_sql(h, "BEGIN IMMEDIATE", e) < 0)
+		goto bad;
+	rc = sqlite3_prepare_v2(h, "UPDATE jmirror_state SET role = ?, applied_at = ? WHERE "
+	    "id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		if (strstr(sqlite3_errmsg(h), "no such table"))
+			jerr_set(e, EX_DATAERR, "%s: no mirror bookkeeping", db);
+		else
+			sqlerr(e, h, rc, db);
+		goto bad;
+	}
+	sqlite3_bind_text(q, 1, operational ? "operational" : "mirror", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)jfmt_now());
+	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
+		sqlerr(e, h, rc, db);
+		goto bad;
+	}
+	if (sqlite3_changes(h) != 1) {
+		jerr_set(e, EX_DATAERR, "%s: no mirror bookkeeping", db);
+		goto bad;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (exec_sql(h, "COMMIT", e) < 0)
+		goto bad;
+	sqlite3_close(h);
+	return 0;
+bad:
+	sqlite3_finalize(q);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	return -1;
+}

@@ -1,0 +1,179 @@
+/*
+ * apply: the mirror side. Applies records to a SQLite mirror database (or pipes them to a
+ * command, the exec applier) and keeps the mirror's bookkeeping: where it is in the chain.
+ * The only module that includes sqlite3.h for applying. jintegrate drives it; jstatus,
+ * jpromote and jbackup read (and jpromote changes) the bookkeeping through it.
+ *
+ * THE BOOKKEEPING lives in the mirror database itself, one row, written in the same
+ * transaction as the data it describes, so that a crash never applies a record twice or
+ * skips one:
+ *
+ *   CREATE TABLE jmirror_state(
+ *     id         INTEGER PRIMARY KEY CHECK (id = 1),
+ *     version    INTEGER NOT NULL,  -- 1: this layout
+ *     role       TEXT NOT NULL,     -- 'mirror', or 'operational' once promoted (jpromote):
+ *                                   --   jintegrate then refuses the database (exit 77)
+ *     name       TEXT NOT NULL,     -- the journal's NAME (NAME.TTTT-SSSSSSSSSSSS.journal)
+ *     lineage    TEXT NOT NULL,     -- 32 hex digits: the journal's lineage id
+ *     timeline   INTEGER NOT NULL,  -- timeline of the segment applied last
+ *     seq        INTEGER NOT NULL,  -- sequence of the segment applied last (maybe in part)
+ *     last_lsn   INTEGER NOT NULL,  -- every record with LSN <= last_lsn is applied, no other
+ *     sealed     INTEGER NOT NULL,  -- 1: segment seq is wholly applied and its digest known;
+ *                                   -- 0: only up to last_lsn (a live journal, or --until/
+ *                                   --    --delay stopped inside it); seq's sealed segment
+ *                                   --    will apply the records after last_lsn
+ *     digest     TEXT NOT NULL,     -- 64 hex: digest of the last wholly applied segment
+ *                                   -- (seq if sealed, else seq - 1; zeros before the first),
+ *                                   -- i.e. the prev_digest the next segment must carry
+ *     final      INTEGER NOT NULL,  -- 1: segment seq was sealed final (jrotate --final)
+ *     last_time  INTEGER NOT NULL,  -- commit time of record last_lsn, ns since the epoch
+ *     applied_at INTEGER NOT NULL,  -- when this row was written on the mirror, ns
+ *     segment    TEXT NOT NULL      -- base name of the file segment seq was applied from
+ *   );
+ *   CREATE TABLE jmirror_timeline(   -- each timeline the mirror followed, and from where
+ *     timeline INTEGER PRIMARY KEY,
+ *     seq      INTEGER NOT NULL,     -- the first sequence applied on it
+ *     lsn      INTEGER NOT NULL      -- the first LSN of that segment
+ *   );
+ *
+ * A database without jmirror_state is an empty mirror: it accepts only the beginning of a
+ * lineage (seq 1, first LSN 1, zero previous digest) and adopts that lineage. Readers (jstatus)
+ * may read the row at any time without the lock: WAL gives them a consistent snapshot.
+ *
+ * The exec applier (--exec) has no database: its bookkeeping is a text file DIR/.BASE.state
+ * beside the name given as the mirror (jname_aux(db, "state")), replaced atomically, with one
+ * "key value" line per column above and one "timeline T SEQ LSN" line per timeline row.
+ *
+ * THE LOCK: DIR/.BASE.lock (jname_aux(db, "lock")), flock(2) through lock.h. It MUST be held by
+ * whoever changes the mirror database or its bookkeeping:
+ * - jintegrate holds it while it applies (from reading the bookkeeping to its last commit
+ *   of a batch) and releases it while it waits for input or sleeps for --delay; after each
+ *   take it re-reads the bookkeeping, and reopens the database when the file at the path is
+ *   no longer the one it had open (a restore replaced it).
+ * - jbackup holds it for a whole backup or restore: a backup never sees half a batch, and a
+ *   restore never replaces the file under an integration.
+ * - jpromote takes it without waiting (busy: integration is running) and holds it while it
+ *   promotes.
+ * A second holder waits, or with JLOCK_NOWAIT fails with EX_TEMPFAIL.
+ *
+ * Durability: the mirror runs in WAL mode with synchronous=NORMAL by default: a power loss
+ * can lose the last transactions, but always together with their bookkeeping, so the mirror
+ * is never ahead of or behind what it claims; the segments are still in place to be applied
+ * again. japply_open with sync set uses synchronous=FULL: every commit is durable before it
+ * returns (needed before a segment is archived or removed).
+ *
+ * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
+ * database whose bookkeeping is foreign or damaged, EX_NOPERM for an operational database
+ * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
+ * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply.
+ */
+#ifndef JM_APPLY_H
+#define JM_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "err.h"
+#include "fmt.h"
+#include "seg.h"
+
+#define JAPPLY_EAPPLY     EX_CONFIG   /* e->code: an sql statement or the exec command failed */
+#define JAPPLY_MAX_TL     16          /* timelines remembered in struct japply_state */
+
+struct japply_tl {
+	uint32_t timeline;
+	uint64_t seq, lsn;
+};
+
+struct japply_state {
+	int      present;                   /* 0: empty mirror, nothing applied yet */
+	int      operational;               /* role: 0 'mirror', 1 'operational' */
+	char     name[256];
+	uint8_t  lineage[JFMT_LINEAGE_LEN];
+	uint32_t timeline;
+	uint64_t seq, last_lsn;
+	int      sealed, final;
+	uint8_t  digest[JDIGEST_LEN];
+	uint64_t last_time, applied_at;     /* ns since the epoch */
+	char     segment[256];
+	int      ntl;                       /* rows of jmirror_timeline, by timeline */
+	struct japply_tl tl[JAPPLY_MAX_TL]; /* (the newest JAPPLY_MAX_TL) */
+};
+
+/* DIR/.BASE.lock for the mirror at db, taken: the fd (jlock_close it), or -1. */
+int japply_lock(const char *db, int how, struct jerr *e);
+
+/*
+ * Read the bookkeeping without the lock (jstatus): of the SQLite database at db, or with
+ * exec set of the exec applier's state file for db. A missing database or state file is
+ * EX_NOINPUT; a database without bookkeeping gives st->present = 0.
+ */
+int japply_state_read(const char *db, int exec, struct japply_state *st, struct jerr *e);
+
+/*
+ * For jpromote, under the lock: set the role ('operational' when operational is 1) in the
+ * database's bookkeeping, in one transaction. Fails with EX_DATAERR if there is none.
+ */
+int japply_state_set_role(const char *db, int operational, struct jerr *e);
+
+/* The state as "key value" lines (the exec state file's format); length written, or -1. */
+int japply_state_format(const struct japply_state *st, char *buf, size_t size);
+int japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct jerr *e);
+
+/*
+ * What to do with a segment (or live journal, live = 1) whose header is h, given the
+ * mirror's state st (the chain rules of man/jintegrate.1):
+ *   JAPPLY_APPLY     apply its records with LSN > *skip (*skip is st->last_lsn, or 0)
+ *   JAPPLY_DONE      already applied: nothing to do (for a sealed segment of seq == st->seq,
+ *                    the caller should compare its trailer's digest with st->digest)
+ *   JAPPLY_LATER     ahead of its turn: hold it until the segments before it are applied
+ *   -1               refused: e says why (EX_DATAERR: foreign, out of timeline, not chained)
+ */
+enum { JAPPLY_APPLY = 1, JAPPLY_DONE = 2, JAPPLY_LATER = 3 };
+int japply_check(const struct japply_state *st, const struct jfmt_header *h, int live,
+                 uint64_t *skip, struct jerr *e);
+
+/*
+ * The state after applying records of segment h up to LSN last (time: that record's commit
+ * time, 0 to keep the old one), wholly (t: its verified trailer, NULL if in part only).
+ */
+void japply_advance(struct japply_state *st, const struct jfmt_header *h, const char *base,
+                    uint64_t last, uint64_t time, const struct jfmt_trailer *t);
+
+/*
+ * The applier. One batch at a time:
+ *     japply_open(&o, &a, &e)               open the database (WAL), or set up the exec command
+ *     japply_load(a, &st, &e)               read the bookkeeping (after each lock take)
+ *     japply_begin(a, seg, first, last, &e) start a batch: a transaction, or the command with
+ *                                           JM_SEGMENT=seg JM_FIRST_LSN=first JM_LAST_LSN=last
+ *     japply_record(a, &r, &e)              apply one record (sql: statements; others: skipped
+ *                                           by SQLite, passed as they are by exec)
+ *     japply_commit(a, &st, &e)             write st as the bookkeeping and commit; for exec,
+ *                                           wait for the command, then write the state file
+ *     japply_rollback(a)                    abandon the batch (kills the command)
+ *     japply_close(a)
+ * A failed record leaves the batch to roll back; e names the LSN, the statement's start and
+ * SQLite's message (code JAPPLY_EAPPLY), or the command's exit status.
+ */
+struct japply;
+
+struct japply_opts {
+	const char *db;          /* the mirror database, or for exec the name of the mirror */
+	const char *exec;        /* NULL: SQLite; else the command (run by /bin/sh -c) */
+	int         sync;        /* make every commit durable (synchronous=FULL; fsync state) */
+};
+
+int  japply_open(const struct japply_opts *o, struct japply **a, struct jerr *e);
+/* Is the open database still the file at the path? If not (replaced by a restore), reopen. */
+int  japply_refresh(struct japply *a, struct jerr *e);
+int  japply_load(struct japply *a, struct japply_state *st, struct jerr *e);
+int  japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
+                  struct jerr *e);
+int  japply_record(struct japply *a, const struct jrec *r, struct jerr *e);
+int  japply_commit(struct japply *a, const struct japply_state *st, struct jerr *e);
+void japply_rollback(struct japply *a);
+void japply_close(struct japply *a);
+int  japply_is_exec(const struct japply *a);
+
+#endif

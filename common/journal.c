@@ -1,0 +1,937 @@
+/*
+ * journal: appending to a live journal and sealing it into segments, safely under any number
+ * of concurrent writers, one rotator at a time, and SIGKILL or power loss at any instruction.
+ *
+ * Invariants:
+ * - Bytes MUST be appended to NAME.journal only under the writers' lock, by one pwrite of
+ *   whole records at the end of the last complete valid record, with LSNs that continue the
+ *   ones before it. Everything below that end is never rewritten.
+ * - A holder of the writers' lock MUST, before appending or sealing, cut off a torn tail
+ *   (a short or invalid frame after the last valid record: a writer killed mid-write) and
+ *   complete an interrupted rotation (the live file ends with a valid trailer).
+ * - A trailer MUST be durable (fdatasync) before the segment name is linked to the file, the
+ *   link MUST be durable (directory fsync) before the successor is renamed over the live
+ *   name, and the successor MUST be durable before that rename. So every crash leaves one of:
+ *   live file without trailer; live file with a torn trailer (cut as a torn tail); sealed
+ *   live file without its segment link; sealed live file with its link (and maybe a stale
+ *   .next); the successor in place. Each is repaired by the next lock holder.
+ * - The segment name MUST be a hard link to the very inode that was sealed: an existing
+ *   segment of that name with another inode is a broken invariant (two segments with one
+ *   sequence number), reported, never overwritten.
+ * - A live file sealed FINAL stays under the live name: appends are refused, no successor.
+ * - Sealing reads the file without the writers' lock up to its last complete record and
+ *   takes the lock only for the few bytes appended meanwhile and the renames.
+ * - Files are created 0640 at most (the umask may only remove bits).
+ *
+ * JM_TEST_CRASH=STEP (test-only, for the crash tests): raise SIGKILL at that step of a
+ * rotation or recovery: pass1, torn, trailer-half, trailer, link, next, rename, done.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "crc32c.h"
+#include "digest.h"
+#include "io.h"
+#include "journal.h"
+#include "lock.h"
+#include "name.h"
+
+#define JJ_PATH 4096
+#define JJ_MODE 0640
+#define SCAN_BUF (1u << 20)
+
+struct jjournal {
+	char     path[JJ_PATH];
+	char     lock[JJ_PATH];
+	int      flags;
+	int      lockfd;
+	int      fd;
+	dev_t    dev;
+	ino_t    ino;
+	uint64_t end;               /* end of the last valid record */
+	uint64_t lsn;               /* next LSN */
+	struct jfmt_header h;
+	uint8_t *buf;
+	size_t   cap;
+};
+
+static int
+crashing(const char *step)
+{
+	const char *want = getenv("JM_TEST_CRASH");
+
+	return want && strcmp(want, step) == 0;
+}
+
+static void
+crashpoint(const char *step)
+{
+	if (crashing(step))
+		raise(SIGKILL);
+}
+
+/* ---- scanning records ---- */
+
+enum { SCAN_END, SCAN_BAD, SCAN_TRAILER };
+
+struct scan {
+	int       fd;
+	uint64_t  end;              /* stop here */
+	uint64_t  lsn;              /* next expected LSN */
+	uint64_t  nrec;
+	uint64_t  first_time;       /* commit time of the first record seen */
+	struct jdigest *d;          /* hash every validated byte, or NULL */
+	uint8_t  *buf;
+	size_t    cap, have, pos, hpos;
+	uint64_t  boff;             /* file offset of buf[0] */
+};
+
+static void
+scan_init(struct scan *s, int fd, uint64_t off, uint64_t end, uint64_t lsn, struct jdigest *d)
+{
+	s->fd = fd;
+	s->end = end;
+	s->lsn = lsn;
+	s->nrec = 0;
+	s->first_time = 0;
+	s->d = d;
+	s->have = s->pos = s->hpos = 0;
+	s->boff = off;
+}
+
+static uint64_t
+scan_off(const struct scan *s)
+{
+	return s->boff + s->pos;
+}
+
+static void
+scan_hash(struct scan *s)
+{
+	if (s->d && s->pos > s->hpos)
+		jdigest_update(s->d, s->buf + s->hpos, s->pos - s->hpos);
+	s->hpos = s->pos;
+}
+
+/* Make want bytes available at buf[pos] (fewer near s->end or EOF): how many, or -1. */
+static ssize_t
+scan_fill(struct scan *s, size_t want)
+{
+	size_t avail = s->have - s->pos;
+	uint64_t left = s->end - scan_off(s);
+
+	if (want > left)
+		want = (size_t)left;
+	if (avail >= want)
+		return (ssize_t)avail;
+	scan_hash(s);
+	if (want > s->cap || !s->buf) {
+		size_t cap = want > SCAN_BUF ? want : SCAN_BUF;
+		uint8_t *nb = malloc(cap);
+
+		if (!nb)
+			return -1;
+		if (avail)
+			memcpy(nb, s->buf + s->pos, avail);
+		free(s->buf);
+		s->buf = nb;
+		s->cap = cap;
+	} else if (avail) {
+		memmove(s->buf, s->buf + s->pos, avail);
+	}
+	s->boff += s->pos;
+	s->have = avail;
+	s->pos = s->hpos = 0;
+	while (s->have < want) {
+		size_t room = s->cap - s->have;
+		uint64_t l = s->end - (s->boff + s->have);
+		ssize_t r;
+
+		if (room > l)
+			room = (size_t)l;
+		r = pread(s->fd, s->buf + s->have, room, (off_t)(s->boff + s->have));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		s->have += (size_t)r;
+	}
+	return (ssize_t)s->have;
+}
+
+/*
+ * Walk complete valid records from the scan's offset up to s->end. Returns SCAN_END at
+ * s->end, SCAN_TRAILER at a trailer mark, SCAN_BAD at a frame that is short or invalid
+ * (scan_off says where), or -1 on a read error.
+ */
+static int
+scan_run(struct scan *s)
+{
+	int rc;
+
+	for (;;) {
+		struct jfmt_rec r;
+		struct jerr e;
+		const uint8_t *p;
+		ssize_t n;
+		size_t flen;
+
+		if (scan_off(s) >= s->end) {
+			rc = SCAN_END;
+			break;
+		}
+		if ((n = scan_fill(s, JFMT_REC_HEAD)) < 0)
+			return -1;
+		p = s->buf + s->pos;
+		if (n >= 4 && jfmt_is_trailer(p)) {
+			rc = SCAN_TRAILER;
+			break;
+		}
+		if (n < JFMT_REC_HEAD || jfmt_rec_decode(p, &r, &e) < 0 || r.lsn != s->lsn) {
+			rc = SCAN_BAD;
+			break;
+		}
+		flen = JFMT_REC_OVERHEAD + (size_t)r.len;
+		if ((n = scan_fill(s, flen)) < 0)
+			return -1;
+		p = s->buf + s->pos;
+		if ((size_t)n < flen ||
+		    jcrc32c(0, p, flen - 4) != jfmt_get32(p + flen - 4)) {
+			rc = SCAN_BAD;
+			break;
+		}
+		if (s->nrec++ == 0)
+			s->first_time = r.time;
+		s->lsn++;
+		s->pos += flen;
+	}
+	scan_hash(s);
+	return rc;
+}
+
+/* ---- shared steps ---- */
+
+static int
+read_header(int fd, const char *path, uint8_t raw[JFMT_HEADER_SIZE], struct jfmt_header *h,
+    struct jerr *e)
+{
+	ssize_t n = jio_pread_full(fd, raw, JFMT_HEADER_SIZE, 0);
+
+	if (n < 0)
+		return jerr_sys(e, EX_IOERR, "unable to read %s", path);
+	if (n < JFMT_HEADER_SIZE)
+		return jerr_set(e, EX_DATAERR, "%s: short header", path);
+	if (jfmt_header_decode(raw, h, e) < 0)
+		return jerr_set(e, EX_DATAERR, "%s: %s", path, e->msg);
+	return 0;
+}
+
+static int
+seg_path(char *buf, size_t size, const char *path, const struct jfmt_header *h,
+    struct jerr *e)
+{
+	char dir[JJ_PATH], base[JNAME_MAX + 1];
+	struct jname n;
+	int k;
+
+	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE)
+		return jerr_set(e, EX_USAGE, "%s: not a live journal name (NAME.journal)", path);
+	if (jname_segment(base, sizeof base, n.name, h->timeline, h->seq, JCOMP_NONE) < 0)
+		return jerr_sys(e, EX_SOFTWARE, "%s: no segment name for timeline %u seq %llu",
+		    path, h->timeline, (unsigned long long)h->seq);
+	if (strchr(path, '/')) {
+		jio_dirname(path, dir, sizeof dir);
+		k = snprintf(buf, size, "%s/%s", dir, base);
+	} else {
+		k = snprintf(buf, size, "%s", base);
+	}
+	if (k < 0 || (size_t)k >= size) {
+		errno = ENAMETOOLONG;
+		return jerr_sys(e, EX_USAGE, "%s", path);
+	}
+	return 0;
+}
+
+static int
+aux_path(char *buf, size_t size, const char *path, const char *suffix, struct jerr *e)
+{
+	if (jname_aux(buf, size, path, suffix) < 0)
+		return jerr_sys(e, EX_USAGE, "%s", path);
+	return 0;
+}
+
+/* Write a header into a fresh file at tmp (0640, fsynced). */
+static int
+write_header_file(const char *tmp, const struct jfmt_header *h, struct jerr *e)
+{
+	uint8_t raw[JFMT_HEADER_SIZE];
+	int fd;
+
+	jfmt_header_encode(h, raw);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, JJ_MODE);
+	if (fd < 0)
+		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
+		    "unable to create %s", tmp);
+	if (jio_write_all(fd, raw, sizeof raw) < 0 || fsync(fd) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The second half of a rotation, for a live file (fd) that carries a durable valid trailer:
+ * link the segment name, then (unless final) put the successor in place. Idempotent.
+ * Called with the writers' lock held.
+ */
+static int
+seal_complete(const char *path, int fd, const struct jfmt_header *h,
+    const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
+{
+	char next[JJ_PATH];
+	struct stat a, b;
+	struct jfmt_header nh;
+
+	if (seg_path(seg, segsize, path, h, e) < 0)
+		return -1;
+	if (link(path, seg) < 0) {
+		if (errno != EEXIST)
+			return jerr_sys(e, EX_IOERR, "unable to link %s to %s", path, seg);
+		if (fstat(fd, &a) < 0 || stat(seg, &b) < 0)
+			return jerr_sys(e, EX_IOERR, "unable to stat %s", seg);
+		if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return jerr_set(e, EX_SOFTWARE, "%s exists and is not the journal just "
+			    "sealed: two segments with one sequence number; refusing", seg);
+	}
+	crashpoint("link");
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	if (t->flags & JFMT_FINAL)
+		return 0;
+	nh = *h;
+	nh.seq = h->seq + 1;
+	nh.first_lsn = t->last_lsn + 1;
+	nh.created = jfmt_now();
+	memcpy(nh.prev_digest, t->digest, JDIGEST_LEN);
+	if (aux_path(next, sizeof next, path, "next", e) < 0)
+		return -1;
+	if (write_header_file(next, &nh, e) < 0)
+		return -1;
+	crashpoint("next");
+	if (rename(next, path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", next, path);
+	crashpoint("rename");
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 0;
+}
+
+/*
+ * The live file (fd, header h) has a trailer mark at off. Under the writers' lock: if it is
+ * a complete valid trailer, finish the rotation (1 if final, 0 if a successor now stands in
+ * its place); if it is torn (short, or not matching the file), cut it off (2).
+ */
+static int
+recover(const char *path, int fd, const struct jfmt_header *h, uint64_t off,
+    char *seg, size_t segsize, struct jerr *e)
+{
+	uint8_t raw[JFMT_TRAILER_SIZE], hraw[JFMT_HEADER_SIZE], dg[JDIGEST_LEN];
+	struct jfmt_trailer t;
+	struct jdigest d;
+	struct scan s = { 0 };
+	struct stat st, sb;
+	struct jerr e2;
+	ssize_t n;
+	int rc, valid;
+
+	if (fstat(fd, &st) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to stat %s", path);
+	n = jio_pread_full(fd, raw, sizeof raw, (off_t)off);
+	if (n < 0)
+		return jerr_sys(e, EX_IOERR, "unable to read %s", path);
+	valid = n == JFMT_TRAILER_SIZE && jfmt_trailer_decode(raw, &t, &e2) == 0 &&
+	    t.size == off + JFMT_TRAILER_SIZE && (uint64_t)st.st_size == t.size;
+	if (valid) {
+		/* Check it all: only a trailer that was made durable can have been linked. */
+		struct jfmt_header hh;
+
+		if (read_header(fd, path, hraw, &hh, e) < 0)
+			return -1;
+		if (jdigest_init(&d) < 0)
+			return jerr_sys(e, EX_IOERR, "digest");
+		jdigest_update(&d, hraw, sizeof hraw);
+		scan_init(&s, fd, JFMT_HEADER_SIZE, off, h->first_lsn, &d);
+		rc = scan_run(&s);
+		free(s.buf);
+		if (rc < 0) {
+			jdigest_free(&d);
+			return jerr_sys(e, EX_IOERR, "unable to read %s", path);
+		}
+		jdigest_update(&d, raw, JFMT_TRAILER_SIZE - JDIGEST_LEN);
+		jdigest_final(&d, dg);
+		valid = rc == SCAN_END && scan_off(&s) == off && s.nrec == t.records &&
+		    s.lsn - 1 == t.last_lsn && memcmp(dg, t.digest, JDIGEST_LEN) == 0;
+	}
+	if (valid)
+		return seal_complete(path, fd, h, &t, seg, segsize, e) < 0 ? -1 :
+		    (t.flags & JFMT_FINAL) ? 1 : 0;
+	/* Torn. If the segment name is already linked to it, this is damage, not a crash. */
+	if (seg_path(seg, segsize, path, h, e) < 0)
+		return -1;
+	if (stat(seg, &sb) == 0 && sb.st_dev == st.st_dev && sb.st_ino == st.st_ino)
+		return jerr_set(e, EX_DATAERR, "%s: sealed segment %s has a damaged trailer",
+		    path, seg);
+	if (ftruncate(fd, (off_t)off) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to cut the torn trailer of %s", path);
+	return 2;
+}
+
+static int
+closed_error(const char *seg, struct jerr *e)
+{
+	jerr_set(e, JJ_ECLOSED, "journal closed by a final rotation: %s", jio_basename(seg));
+	return -1;
+}
+
+/* ---- writer ---- */
+
+static int
+grow(struct jjournal *j, size_t need)
+{
+	uint8_t *nb;
+	size_t cap = j->cap ? j->cap : 65536;
+
+	if (need <= j->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (!(nb = realloc(j->buf, cap)))
+		return -1;
+	j->buf = nb;
+	j->cap = cap;
+	return 0;
+}
+
+/*
+ * Under the writers' lock: make the cached fd, end and LSN describe the live file as it is,
+ * cutting a torn tail and finishing an interrupted rotation on the way.
+ */
+static int
+jj_sync(struct jjournal *j, struct jerr *e)
+{
+	char seg[JJ_PATH];
+
+	for (int round = 0; round < 100; round++) {
+		struct stat st;
+		struct scan s = { 0 };
+		uint64_t size;
+		int rc;
+
+		if (stat(j->path, &st) < 0)
+			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+			    "unable to open %s", j->path);
+		if (j->fd >= 0 && st.st_ino == j->ino && st.st_dev == j->dev) {
+			if ((uint64_t)st.st_size == j->end)
+				return 0;
+			size = (uint64_t)st.st_size;
+			if (size < j->end) {
+				/* Shrunk under us: trust nothing cached. */
+				j->end = JFMT_HEADER_SIZE;
+				j->lsn = j->h.first_lsn;
+			}
+		} else {
+			uint8_t raw[JFMT_HEADER_SIZE];
+			int fd = open(j->path, O_RDWR | O_CLOEXEC);
+
+			if (fd < 0)
+				return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
+				    errno == EACCES ? EX_NOPERM : EX_IOERR,
+				    "unable to open %s", j->path);
+			if (fstat(fd, &st) < 0) {
+				jerr_sys(e, EX_IOERR, "unable to stat %s", j->path);
+				close(fd);
+				return -1;
+			}
+			if (read_header(fd, j->path, raw, &j->h, e) < 0) {
+				close(fd);
+				return -1;
+			}
+			if (j->fd >= 0)
+				close(j->fd);
+			j->fd = fd;
+			j->dev = st.st_dev;
+			j->ino = st.st_ino;
+			j->end = JFMT_HEADER_SIZE;
+			j->lsn = j->h.first_lsn;
+			size = (uint64_t)st.st_size;
+		}
+		scan_init(&s, j->fd, j->end, size, j->lsn, NULL);
+		rc = scan_run(&s);
+		free(s.buf);
+		if (rc < 0)
+			return jerr_sys(e, EX_IOERR, "unable to read %s", j->path);
+		j->end = scan_off(&s);
+		j->lsn = s.lsn;
+		if (rc == SCAN_END)
+			return 0;
+		if (rc == SCAN_BAD) {
+			if (ftruncate(j->fd, (off_t)j->end) < 0)
+				return jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s",
+				    j->path);
+			return 0;
+		}
+		rc = recover(j->path, j->fd, &j->h, j->end, seg, sizeof seg, e);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return closed_error(seg, e);
+		/* 0: a successor stands in place; 2: torn trailer cut. Look again. */
+	}
+	return jerr_set(e, EX_SOFTWARE, "%s keeps changing under the lock", j->path);
+}
+
+int
+jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e)
+{
+	char tmp[JJ_PATH], lock[JJ_PATH], seg[JJ_PATH];
+	struct jname n;
+	struct stat st;
+	int lfd, rc = -1;
+
+	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE || !jname_valid(n.name))
+		return jerr_set(e, EX_USAGE, "%s: not a journal name (NAME.journal)", path);
+	if (aux_path(lock, sizeof lock, path, "lock", e) < 0 ||
+	    jafile_tmpname(tmp, sizeof tmp, path) < 0)
+		return jerr_sys(e, EX_USAGE, "%s", path);
+	if ((lfd = jlock_acquire(lock, JLOCK_WAIT, e)) < 0)
+		return -1;
+	if (stat(path, &st) == 0) {
+		/* Only a journal closed by a final rotation may be continued (jpromote). */
+		struct jfmt_header oh;
+		uint8_t raw[JFMT_HEADER_SIZE], tr[JFMT_TRAILER_SIZE];
+		struct jfmt_trailer t;
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0) {
+			jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
+			goto out;
+		}
+		if (read_header(fd, path, raw, &oh, e) < 0 || st.st_size < JFMT_HEADER_SIZE +
+		    JFMT_TRAILER_SIZE || jio_pread_full(fd, tr, sizeof tr, st.st_size -
+		    JFMT_TRAILER_SIZE) != JFMT_TRAILER_SIZE || jfmt_trailer_decode(tr, &t, e) < 0 ||
+		    !(t.flags & JFMT_FINAL) || memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
+			close(fd);
+			jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
+			    "lineage closed by a final rotation", path);
+			goto out;
+		}
+		rc = recover(path, fd, &oh, (uint64_t)st.st_size - JFMT_TRAILER_SIZE, seg,
+		    sizeof seg, e);
+		close(fd);
+		if (rc != 1) {
+			if (rc >= 0)
+				jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal", path);
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+		if (write_header_file(tmp, h, e) < 0)
+			goto out;
+		if (rename(tmp, path) < 0 || jio_fsync_dir(path) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to replace %s", path);
+			unlink(tmp);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (errno != ENOENT) {
+		jerr_sys(e, EX_CANTCREAT, "unable to stat %s", path);
+		goto out;
+	}
+	if (write_header_file(tmp, h, e) < 0)
+		goto out;
+	if (jafile_publish(tmp, path, e) < 0) {
+		if (e->code == EX_CANTCREAT)
+			jerr_set(e, EX_CANTCREAT, "%s exists already", path);
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	jlock_close(lfd);
+	return rc;
+}
+
+int
+jjournal_create(const char *path, struct jerr *e)
+{
+	char dir[JJ_PATH];
+	struct jfmt_header h;
+	struct jname n, sn;
+	struct dirent *de;
+	DIR *d;
+
+	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE || !jname_valid(n.name))
+		return jerr_set(e, EX_USAGE, "%s: not a journal name (NAME.journal)", path);
+	if (access(path, F_OK) == 0)
+		return jerr_set(e, EX_CANTCREAT, "%s exists already", path);
+	jio_dirname(path, dir, sizeof dir);
+	if (!(d = opendir(dir)))
+		return jerr_sys(e, errno == ENOENT ? EX_CANTCREAT : EX_IOERR,
+		    "unable to read directory %s", dir);
+	while ((de = readdir(d))) {
+		if (jname_parse(de->d_name, &sn) == JNAME_SEGMENT && strcmp(sn.name, n.name) == 0) {
+			jerr_set(e, EX_CANTCREAT, "%s: segments of journal %s exist in %s (%s); "
+			    "refusing to start a new lineage beside them", path, n.name, dir,
+			    de->d_name);
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	memset(&h, 0, sizeof h);
+	h.version = JFMT_VERSION;
+	if (getrandom(h.lineage, sizeof h.lineage, 0) != (ssize_t)sizeof h.lineage)
+		return jerr_sys(e, EX_IOERR, "unable to get random bytes for the lineage");
+	h.timeline = 1;
+	h.seq = 1;
+	h.first_lsn = 1;
+	h.created = jfmt_now();
+	return jjournal_create_at(path, &h, e);
+}
+
+int
+jjournal_open(const char *path, int flags, struct jjournal **jp, struct jerr *e)
+{
+	struct jjournal *j;
+	struct jname n;
+	int rc;
+
+	*jp = NULL;
+	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE)
+		return jerr_set(e, EX_USAGE, "%s: not a live journal name (NAME.journal)", path);
+	if (strlen(path) >= JJ_PATH)
+		return jerr_set(e, EX_USAGE, "%s: path too long", path);
+	if (!(j = calloc(1, sizeof *j)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	strcpy(j->path, path);
+	j->flags = flags;
+	j->fd = -1;
+	j->lockfd = -1;
+	if (access(path, F_OK) < 0) {
+		jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", path);
+		goto fail;
+	}
+	if (aux_path(j->lock, sizeof j->lock, path, "lock", e) < 0 ||
+	    (j->lockfd = jlock_open(j->lock, e)) < 0 || jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
+		goto fail;
+	rc = jj_sync(j, e);
+	jlock_drop(j->lockfd);
+	if (rc < 0)
+		goto fail;
+	*jp = j;
+	return 0;
+fail:
+	jjournal_close(j, NULL);
+	return -1;
+}
+
+int
+jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+    struct jerr *e)
+{
+	size_t need = 0, len = 0;
+	uint64_t now, start;
+	int fd;
+
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].len > JFMT_MAX_PAYLOAD)
+			return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u",
+			    recs[i].len, JFMT_MAX_PAYLOAD);
+		if (recs[i].type == 0)
+			return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+		need += JFMT_REC_OVERHEAD + recs[i].len;
+	}
+	if (grow(j, need) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
+		return -1;
+	if (jj_sync(j, e) < 0) {
+		jlock_drop(j->lockfd);
+		return -1;
+	}
+	now = jfmt_now();
+	start = j->end;
+	for (size_t i = 0; i < n; i++) {
+		struct jfmt_rec r = { recs[i].len, recs[i].type, j->lsn + i, now };
+
+		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
+	}
+	if (jio_pwrite_all(j->fd, j->buf, len, (off_t)start) < 0) {
+		int saved = errno;
+
+		if (ftruncate(j->fd, (off_t)start) < 0) {
+			/* Left for the next writer to cut as a torn tail. */
+		}
+		errno = saved;
+		jlock_drop(j->lockfd);
+		return jerr_sys(e, EX_IOERR, "unable to append to %s", j->path);
+	}
+	if (first_lsn)
+		*first_lsn = j->lsn;
+	j->lsn += n;
+	j->end += len;
+	fd = j->fd;
+	jlock_drop(j->lockfd);
+	/* Outside the lock, so that syncing writers do not wait for each other's syncs. */
+	if ((j->flags & JJ_SYNC) && fdatasync(fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", j->path);
+	return 0;
+}
+
+int
+jjournal_close(struct jjournal *j, struct jerr *e)
+{
+	int rc = 0;
+
+	if (!j)
+		return 0;
+	if (j->fd >= 0 && close(j->fd) < 0)
+		rc = jerr_sys(e, EX_IOERR, "unable to close %s", j->path);
+	if (j->lockfd >= 0)
+		close(j->lockfd);
+	free(j->buf);
+	free(j);
+	return rc;
+}
+
+/* ---- rotation ---- */
+
+/* Cheap --if-size/--if-age checks: 1 rotate, 0 not yet, -1 error. */
+static int
+conditions_met(int fd, const struct jjrotate *o, const struct stat *st, struct jerr *e)
+{
+	uint8_t head[JFMT_REC_HEAD];
+	struct jfmt_rec r;
+	uint64_t now;
+	ssize_t n;
+
+	if ((uint64_t)st->st_size >= JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
+		uint8_t mark[4];
+
+		/* An interrupted rotation is completed whatever the conditions say. */
+		if (jio_pread_full(fd, mark, 4, st->st_size - JFMT_TRAILER_SIZE) == 4 &&
+		    jfmt_is_trailer(mark))
+			return 1;
+	}
+	if (o->if_size && (uint64_t)st->st_size < o->if_size)
+		return 0;
+	if (o->if_age) {
+		n = jio_pread_full(fd, head, sizeof head, JFMT_HEADER_SIZE);
+		if (n < 0)
+			return jerr_sys(e, EX_IOERR, "unable to read");
+		if (n < JFMT_REC_HEAD || jfmt_is_trailer(head) || jfmt_rec_decode(head, &r, e) < 0)
+			return 0;
+		now = jfmt_now();
+		if (now < r.time || now - r.time < o->if_age)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, size_t segsize,
+    struct jerr *e)
+{
+	for (int round = 0; round < 100; round++) {
+		uint8_t hraw[JFMT_HEADER_SIZE], tr[JFMT_TRAILER_SIZE];
+		struct jfmt_header h;
+		struct jfmt_trailer t;
+		struct jdigest d;
+		struct scan s = { 0 };
+		struct stat st, st2;
+		uint64_t e2;
+		int fd, rc;
+
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
+			    errno == EACCES ? EX_NOPERM : EX_IOERR, "unable to open %s", path);
+		if (fstat(fd, &st) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to stat %s", path);
+			close(fd);
+			return -1;
+		}
+		if (read_header(fd, path, hraw, &h, e) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (!o->final && st.st_size == JFMT_HEADER_SIZE) {
+			close(fd);          /* not a record since the last rotation: cheap no-op */
+			return 0;
+		}
+		if (!o->final && (o->if_size || o->if_age)) {
+			rc = conditions_met(fd, o, &st, e);
+			if (rc <= 0) {
+				close(fd);
+				return rc;
+			}
+		}
+		/* Pass 1, without the writers' lock: everything complete so far. */
+		if (jdigest_init(&d) < 0) {
+			close(fd);
+			return jerr_sys(e, EX_OSERR, "digest");
+		}
+		jdigest_update(&d, hraw, sizeof hraw);
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		scan_init(&s, fd, JFMT_HEADER_SIZE, (uint64_t)st.st_size, h.first_lsn, &d);
+		rc = scan_run(&s);
+		/* Flush the bulk before taking the lock, so that the sync under it is short;
+		 * for a small journal one sync under the lock is cheaper than two. */
+		if (rc < 0 || (st.st_size > (1 << 20) && fdatasync(fd) < 0)) {
+			jerr_sys(e, EX_IOERR, "unable to read %s", path);
+			goto fail;
+		}
+		crashpoint("pass1");
+		/* Pass 2, under the lock: what was appended meanwhile. */
+		if (jlock_take(wlock, JLOCK_WAIT, e) < 0)
+			goto fail;
+		if (stat(path, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
+		    fstat(fd, &st2) < 0) {
+			/* A writer finished an interrupted rotation meanwhile: start again. */
+			jlock_drop(wlock);
+			jdigest_free(&d);
+			free(s.buf);
+			close(fd);
+			continue;
+		}
+		/* Pass 1 may have stopped at a frame a writer was still writing: read on from
+		 * its start, dropping whatever was buffered past it. */
+		s.have = s.pos;
+		s.end = (uint64_t)st2.st_size;
+		rc = scan_run(&s);
+		if (rc < 0) {
+			jerr_sys(e, EX_IOERR, "unable to read %s", path);
+			goto unlock;
+		}
+		e2 = scan_off(&s);
+		if (rc == SCAN_TRAILER) {
+			rc = recover(path, fd, &h, e2, seg, segsize, e);
+			if (rc == 2) {      /* torn trailer cut: read again */
+				jlock_drop(wlock);
+				jdigest_free(&d);
+				free(s.buf);
+				close(fd);
+				continue;
+			}
+			if (rc == 1 && !o->final)
+				rc = closed_error(seg, e);
+			else if (rc >= 0)
+				rc = 1;     /* the interrupted rotation is the one done now */
+			goto done;
+		}
+		if (rc == SCAN_BAD) {
+			if (ftruncate(fd, (off_t)e2) < 0) {
+				jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
+				goto unlock;
+			}
+			crashpoint("torn");
+		}
+		if (s.nrec == 0 && !o->final) {
+			rc = 0;
+			goto done;
+		}
+		t.records = s.nrec;
+		t.last_lsn = s.lsn - 1;
+		t.sealed = jfmt_now();
+		t.flags = o->final ? JFMT_FINAL : 0;
+		t.size = e2 + JFMT_TRAILER_SIZE;
+		memset(t.digest, 0, sizeof t.digest);
+		jfmt_trailer_encode(&t, tr);
+		jdigest_update(&d, tr, JFMT_TRAILER_SIZE - JDIGEST_LEN);
+		jdigest_final(&d, t.digest);
+		memcpy(tr + JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest, JDIGEST_LEN);
+		if (crashing("trailer-half") &&
+		    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)e2) == 0)
+			raise(SIGKILL);
+		if (jio_pwrite_all(fd, tr, sizeof tr, (off_t)e2) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to seal %s", path);
+			if (ftruncate(fd, (off_t)e2) < 0) {
+				/* The next lock holder cuts it as a torn trailer. */
+			}
+			goto unlock;
+		}
+		crashpoint("trailer");
+		if (fdatasync(fd) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
+			goto unlock;
+		}
+		rc = seal_complete(path, fd, &h, &t, seg, segsize, e) < 0 ? -1 : 1;
+done:
+		crashpoint("done");
+		jlock_drop(wlock);
+		jdigest_free(&d);
+		free(s.buf);
+		close(fd);
+		return rc;
+unlock:
+		jlock_drop(wlock);
+fail:
+		jdigest_free(&d);
+		free(s.buf);
+		close(fd);
+		return -1;
+	}
+	return jerr_set(e, EX_SOFTWARE, "%s keeps changing during rotation", path);
+}
+
+int
+jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,
+    struct jerr *e)
+{
+	char rlock[JJ_PATH], wlock[JJ_PATH];
+	struct jname n;
+	int rfd, wfd, rc;
+
+	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE)
+		return jerr_set(e, EX_USAGE, "%s: not a live journal name (NAME.journal)", path);
+	if (access(path, F_OK) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s",
+		    path);
+	if (aux_path(rlock, sizeof rlock, path, "rotate", e) < 0 ||
+	    aux_path(wlock, sizeof wlock, path, "lock", e) < 0)
+		return -1;
+	if ((rfd = jlock_acquire(rlock, o->nowait ? JLOCK_NOWAIT : JLOCK_WAIT, e)) < 0) {
+		if (e->code == EX_TEMPFAIL)
+			jerr_set(e, EX_TEMPFAIL, "%s: another rotation is running", path);
+		return -1;
+	}
+	if ((wfd = jlock_open(wlock, e)) < 0) {
+		jlock_close(rfd);
+		return -1;
+	}
+	rc = rotate_locked(path, wfd, o, seg, size, e);
+	jlock_close(wfd);
+	jlock_close(rfd);
+	return rc;
+}

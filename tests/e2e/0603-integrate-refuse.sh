@@ -1,0 +1,68 @@
+#!/bin/sh
+# jintegrate: damaged, truncated, CR/LF-mangled, foreign, unchained, renamed and
+# out-of-timeline segments are refused (65) with a one-line reason, the mirror unchanged.
+. ./lib.sh
+command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
+
+mkdir in bad
+jmgen -r 10 in 3 >/dev/null 2>d3
+jmgen -r 10 -s 4 -l 31 -p "$(cat d3)" bad 1 >/dev/null 2>/dev/null
+good=bad/db.0001-000000000004.journal
+expect_code 0 jintegrate --db m.db in/*
+snap() { sqlite3 m.db '.dump t' 'select * from jmirror_state' 'select * from jmirror_timeline'; }
+snap >before
+refused() { # refused FILE PATTERN
+	expect_code 65 jintegrate --db m.db "$1"
+	check "one line: $2" test "$(wc -l <err)" -eq 1
+	check "says: $2" grep -q "$2" err
+	check "nothing printed" test ! -s out
+	snap >after
+	check "mirror unchanged" test_cmp before after
+}
+flip() { # flip FILE OFFSET
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+size=$(wc -c <$good)
+
+mkdir d; cp $good d/; flip d/db.0001-000000000004.journal 300
+refused d/db.0001-000000000004.journal "checksum"
+mkdir d2; cp $good d2/; flip d2/db.0001-000000000004.journal $((size - 10))
+refused d2/db.0001-000000000004.journal "SHA-256 mismatch"
+mkdir t; head -c $((size - 10)) $good >t/db.0001-000000000004.journal
+refused t/db.0001-000000000004.journal "truncated"
+mkdir t2; head -c 500 $good >t2/db.0001-000000000004.journal
+refused t2/db.0001-000000000004.journal "truncated"
+mkdir c; perl -0777 -pe 's/\n/\r\n/g' <$good >c/db.0001-000000000004.journal
+refused c/db.0001-000000000004.journal "CR/LF"
+mkdir f; jmgen -L 22222222222222222222222222222222 -r 10 -s 4 -l 31 -p "$(cat d3)" f 1 >/dev/null 2>&1
+refused f/db.0001-000000000004.journal "foreign segment: lineage 2222"
+mkdir u; jmgen -r 10 -s 4 -l 31 -p "$(printf '%064d' 7)" u 1 >/dev/null 2>&1
+refused u/db.0001-000000000004.journal "does not chain"
+mkdir g; jmgen -r 10 -s 4 -l 35 -p "$(cat d3)" g 1 >/dev/null 2>&1
+refused g/db.0001-000000000004.journal "LSNs out of sequence"
+mkdir r; cp $good r/db.0001-000000000005.journal
+refused r/db.0001-000000000005.journal "renamed or damaged"
+mkdir e; jmgen -r 10 e 3 >/dev/null 2>&1
+refused e/db.0001-000000000003.journal "differs from the segment the mirror applied as seq 3"
+
+# timelines: the new primary's timeline 2 chains at seq 4; the old primary's late seq 4
+# and 5 on timeline 1 are refused
+mkdir tl2 tl1
+jmgen -t 2 -r 10 -s 4 -l 31 -p "$(cat d3)" tl2 1 >/dev/null 2>/dev/null
+jmgen -t 1 -r 10 -s 4 -l 31 -p "$(cat d3)" tl1 2 >/dev/null 2>/dev/null
+expect_code 0 jintegrate --db m.db tl2/db.0002-000000000004.journal
+check "follows timeline 2" test "$(sqlite3 m.db 'select timeline, seq from jmirror_state; select * from jmirror_timeline')" = "2|4
+1|1|1
+2|4|31"
+snap >before
+refused tl1/db.0001-000000000005.journal "segment 5 is on timeline 1, the mirror follows timeline 2 since seq 4: written by the old primary after the fork?"
+refused tl1/db.0001-000000000004.journal "segment 4 is on timeline 1, the mirror follows timeline 2 since seq 4"
+expect_code 0 jintegrate --db m.db in/db.0001-000000000002.journal
+check "an old segment before the fork is already applied" test_cmp in/../before before
+
+# operational databases refuse integration
+sqlite3 m.db "update jmirror_state set role='operational'"
+expect_code 77 jintegrate --db m.db tl2/db.0002-000000000004.journal
+check "says operational" grep -q "operational" err
+finish

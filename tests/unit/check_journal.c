@@ -1,0 +1,487 @@
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "seg.h"
+#include "unit.h"
+
+static char *dir;
+static char jpath[4096];
+
+static void
+setup(void)
+{
+	dir = unit_tmpdir();
+	snprintf(jpath, sizeof jpath, "%s/db.journal", dir);
+}
+
+static void
+teardown(void)
+{
+	unit_rmrf(dir);
+	free(dir);
+}
+
+static char *
+segname(uint64_t seq)
+{
+	static char p[4096];
+
+	snprintf(p, sizeof p, "%s/db.0001-%012llu.journal", dir, (unsigned long long)seq);
+	return p;
+}
+
+static void
+append_strs(struct jjournal *j, int n, const char *prefix, uint64_t want_first)
+{
+	struct jjrec r[64];
+	char bufs[64][32];
+	uint64_t first;
+	struct jerr e;
+
+	ck_assert_int_le(n, 64);
+	for (int i = 0; i < n; i++) {
+		snprintf(bufs[i], sizeof bufs[i], "%s%d", prefix, i);
+		r[i].type = JFMT_TYPE_SQL;
+		r[i].data = bufs[i];
+		r[i].len = (uint32_t)strlen(bufs[i]);
+	}
+	ck_assert_msg(jjournal_append(j, r, (size_t)n, &first, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(first, want_first);
+}
+
+/* Read a file through with the streaming reader: records, first LSN; digest to prev. */
+static uint64_t
+read_all(const char *path, int mode, uint64_t *first, uint8_t *digest, uint32_t *flags)
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	uint64_t n = 0, lsn;
+	int rc;
+
+	ck_assert_msg(jseg_open(path, mode, &s, &e) == 0, "%s: %s", path, e.msg);
+	lsn = jseg_header(s)->first_lsn;
+	if (first)
+		*first = lsn;
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		ck_assert_uint_eq(r.lsn, lsn + n);
+		n++;
+	}
+	ck_assert_msg(rc == 0, "%s: %s", path, e.msg);
+	ck_assert_uint_eq(jseg_torn(s), 0);
+	if (digest) {
+		ck_assert_ptr_nonnull(jseg_trailer(s));
+		memcpy(digest, jseg_trailer(s)->digest, JDIGEST_LEN);
+		*flags = jseg_trailer(s)->flags;
+	}
+	jseg_close(s);
+	return n;
+}
+
+static off_t
+fsize(const char *p)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(p, &st), 0);
+	return st.st_size;
+}
+
+START_TEST(create_refuses)
+{
+	struct jerr e;
+	char other[4096];
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_create(jpath, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	ck_assert_int_eq(fsize(jpath), JFMT_HEADER_SIZE);
+	ck_assert_uint_eq(fsize(jpath) & 0, 0);
+	/* A segment of the name without a live journal: no new lineage beside it. */
+	snprintf(other, sizeof other, "%s/db.0001-000000000007.journal", dir);
+	ck_assert_int_eq(rename(jpath, other), 0);
+	ck_assert_int_eq(jjournal_create(jpath, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	snprintf(other, sizeof other, "%s/.hidden.journal", dir);
+	ck_assert_int_eq(jjournal_create(other, &e), -1);
+	ck_assert_int_eq(e.code, EX_USAGE);
+}
+END_TEST
+
+START_TEST(round_trip)
+{
+	struct jjournal *j;
+	struct jerr e;
+	struct stat st;
+
+	umask(0);
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(stat(jpath, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	ck_assert_int_eq(jjournal_open(jpath, JJ_SYNC, &j, &e), 0);
+	append_strs(j, 3, "a", 1);
+	append_strs(j, 10, "b", 4);
+	ck_assert_int_eq(jjournal_close(j, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 1, "c", 14);
+	ck_assert_int_eq(jjournal_close(j, &e), 0);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 14);
+	umask(022);
+}
+END_TEST
+
+START_TEST(two_handles_interleave)
+{
+	struct jjournal *a, *b;
+	struct jerr e;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &a, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &b, &e), 0);
+	append_strs(a, 2, "a", 1);
+	append_strs(b, 2, "b", 3);
+	append_strs(a, 1, "a", 5);
+	jjournal_close(a, &e);
+	jjournal_close(b, &e);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 5);
+}
+END_TEST
+
+START_TEST(torn_tail_cut)
+{
+	struct jjournal *j, *k;
+	struct jerr e;
+	off_t good;
+	int fd;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 3, "a", 1);
+	good = fsize(jpath);
+	/* A writer killed mid-write: half a frame after the last record. */
+	fd = open(jpath, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "\x10\0\0\0\x01\0\0\0\x04\0", 10), 10);
+	close(fd);
+	/* A fresh writer cuts it; so does one with a cached handle. */
+	ck_assert_int_eq(jjournal_open(jpath, 0, &k, &e), 0);
+	ck_assert_int_eq(fsize(jpath), good);
+	fd = open(jpath, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "garbage", 7), 7);
+	close(fd);
+	append_strs(j, 1, "b", 4);
+	append_strs(k, 1, "c", 5);
+	jjournal_close(j, &e);
+	jjournal_close(k, &e);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 5);
+}
+END_TEST
+
+START_TEST(rotate_chain)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	char seg[4096];
+	uint8_t d1[JDIGEST_LEN], d2[JDIGEST_LEN];
+	uint32_t fl;
+	uint64_t first;
+	struct jseg *s;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 0);   /* empty */
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 5, "a", 1);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_str_eq(seg, segname(1));
+	/* The writer's handle follows the rotation into the successor. */
+	append_strs(j, 2, "b", 6);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_str_eq(seg, segname(2));
+	append_strs(j, 1, "c", 8);
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, &first, d1, &fl), 5);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_uint_eq(read_all(segname(2), JSEG_SEALED, &first, d2, &fl), 2);
+	ck_assert_uint_eq(first, 6);
+	ck_assert_int_eq(jseg_open(segname(2), JSEG_SEALED, &s, &e), 0);
+	ck_assert_mem_eq(jseg_header(s)->prev_digest, d1, JDIGEST_LEN);
+	ck_assert_uint_eq(jseg_header(s)->seq, 2);
+	jseg_close(s);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	ck_assert_mem_eq(jseg_header(s)->prev_digest, d2, JDIGEST_LEN);
+	ck_assert_uint_eq(jseg_header(s)->seq, 3);
+	ck_assert_uint_eq(jseg_header(s)->first_lsn, 8);
+	jseg_close(s);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(rotate_conditions)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	char seg[4096];
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 5, "a", 1);
+	o.if_size = 1 << 20;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 0);
+	o.if_size = 200;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	append_strs(j, 1, "b", 6);
+	o.if_size = 0;
+	o.if_age = 3600ull * 1000000000ull;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 0);
+	o.if_age = 1;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(final_refuses)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j, *k;
+	struct jerr e;
+	char seg[4096];
+	uint8_t d[JDIGEST_LEN];
+	uint32_t fl;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	o.final = 1;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);   /* even empty */
+	ck_assert_str_eq(seg, segname(1));
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, d, &fl), 0);
+	ck_assert_uint_eq(fl & JFMT_FINAL, JFMT_FINAL);
+	{
+		struct jjrec r = { JFMT_TYPE_SQL, "x", 1 };
+
+		ck_assert_int_eq(jjournal_append(j, &r, 1, NULL, &e), -1);
+		ck_assert_int_eq(e.code, JJ_ECLOSED);
+		ck_assert_ptr_nonnull(strstr(e.msg, "db.0001-000000000001.journal"));
+	}
+	ck_assert_int_eq(jjournal_open(jpath, 0, &k, &e), -1);
+	ck_assert_int_eq(e.code, JJ_ECLOSED);
+	/* Again --final: idempotent; a plain rotation: closed. */
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	o.final = 0;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), -1);
+	ck_assert_int_eq(e.code, JJ_ECLOSED);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+/*
+ * Crash states built by hand: seal with a rotation, then undo its later steps as a crash
+ * would have left them, and check the next writer (or rotator) finishes the job.
+ */
+static void
+sealed_state(struct jjournal **j, off_t *sealed_size)
+{
+	struct jjrotate o = { 0 };
+	struct jerr e;
+	char seg[4096];
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, j, &e), 0);
+	append_strs(*j, 4, "a", 1);
+	/* Save the live file, rotate, and put the sealed file back under the live name. */
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	*sealed_size = fsize(segname(1));
+}
+
+static void
+check_after(struct jjournal *j, uint64_t next_lsn)
+{
+	struct jerr e;
+	uint8_t d[JDIGEST_LEN];
+	uint32_t fl;
+	struct jseg *s;
+
+	append_strs(j, 1, "z", next_lsn);
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, d, &fl), 4);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	ck_assert_uint_eq(jseg_header(s)->seq, 2);
+	ck_assert_uint_eq(jseg_header(s)->first_lsn, 5);
+	ck_assert_mem_eq(jseg_header(s)->prev_digest, d, JDIGEST_LEN);
+	jseg_close(s);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 1);
+}
+
+START_TEST(crash_before_link)
+{
+	struct jjournal *j;
+	struct jerr e;
+	off_t sz;
+	char next[4096];
+
+	sealed_state(&j, &sz);
+	/* Sealed live file, no segment link, no successor; a stale half .next. */
+	ck_assert_int_eq(rename(segname(1), jpath), 0);
+	snprintf(next, sizeof next, "%s/.db.journal.next", dir);
+	ck_assert_int_eq(unit_write_file(next, "junk", 4), 0);
+	check_after(j, 5);
+	ck_assert_int_eq(access(next, F_OK), -1);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(crash_after_link)
+{
+	struct jjournal *j, *k;
+	struct jerr e;
+	off_t sz;
+
+	sealed_state(&j, &sz);
+	/* Sealed live file and its link, no successor: a new writer finishes. */
+	ck_assert_int_eq(unlink(jpath), 0);
+	ck_assert_int_eq(link(segname(1), jpath), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &k, &e), 0);
+	check_after(k, 5);
+	jjournal_close(k, &e);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(crash_torn_trailer)
+{
+	struct jjournal *j;
+	struct jerr e;
+	struct jjrotate o = { 0 };
+	char seg[4096];
+	off_t sz;
+
+	sealed_state(&j, &sz);
+	/* Half a trailer on the live file, never linked: cut as a torn tail. */
+	ck_assert_int_eq(rename(segname(1), jpath), 0);
+	ck_assert_int_eq(truncate(jpath, sz - 40), 0);
+	append_strs(j, 1, "b", 5);
+	ck_assert_int_eq(fsize(jpath), sz - JFMT_TRAILER_SIZE + JFMT_REC_OVERHEAD + 2);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_str_eq(seg, segname(1));
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, NULL, NULL) , 5);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(crash_rotator_completes)
+{
+	struct jjournal *j;
+	struct jerr e;
+	struct jjrotate o = { 0 };
+	char seg[4096];
+	off_t sz;
+
+	sealed_state(&j, &sz);
+	ck_assert_int_eq(rename(segname(1), jpath), 0);
+	/* The next rotation completes the interrupted one and reports its segment. */
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_str_eq(seg, segname(1));
+	check_after(j, 5);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+START_TEST(two_segments_one_seq)
+{
+	struct jjournal *j;
+	struct jerr e;
+	off_t sz;
+	char copy[8300];
+
+	sealed_state(&j, &sz);
+	ck_assert_int_eq(rename(segname(1), jpath), 0);
+	/* Someone put another file under the segment name: refuse, never overwrite. */
+	snprintf(copy, sizeof copy, "cp '%s' '%s'", jpath, segname(1));
+	ck_assert_int_eq(system(copy), 0);
+	{
+		struct jjrec r = { JFMT_TYPE_SQL, "x", 1 };
+
+		ck_assert_int_eq(jjournal_append(j, &r, 1, NULL, &e), -1);
+		ck_assert_int_eq(e.code, EX_SOFTWARE);
+	}
+	jjournal_close(j, &e);
+}
+END_TEST
+
+/* jjournal_create_at (jpromote): a new timeline continues a journal closed as final. */
+START_TEST(create_at_continues_final)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	struct jseg *s;
+	struct jfmt_header h;
+	char seg[4096], other[4096];
+	uint8_t d[JDIGEST_LEN];
+	uint32_t fl;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 2, "a", 1);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	h = *jseg_header(s);
+	jseg_close(s);
+	/* Not closed: refused. */
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	o.final = 1;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, d, &fl), 2);
+	h.timeline = 2;
+	h.seq = 2;
+	h.first_lsn = 3;
+	memcpy(h.prev_digest, d, JDIGEST_LEN);
+	/* Another lineage: refused. */
+	h.lineage[0] ^= 1;
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), -1);
+	h.lineage[0] ^= 1;
+	ck_assert_int_eq(jjournal_create_at(jpath, &h, &e), 0);
+	/* The old writer's handle follows into the new timeline. */
+	append_strs(j, 1, "b", 3);
+	ck_assert_int_eq(jseg_open(jpath, JSEG_LIVE, &s, &e), 0);
+	ck_assert_uint_eq(jseg_header(s)->timeline, 2);
+	jseg_close(s);
+	o.final = 0;
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	snprintf(other, sizeof other, "%s/db.0002-000000000002.journal", dir);
+	ck_assert_str_eq(seg, other);
+	/* A fresh path: written as given. */
+	snprintf(other, sizeof other, "%s/fresh.journal", dir);
+	ck_assert_int_eq(jjournal_create_at(other, &h, &e), 0);
+	ck_assert_int_eq(jjournal_create_at(other, &h, &e), -1);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+Suite *
+suite_journal(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, create_refuses);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, two_handles_interleave);
+	tcase_add_test(tc, torn_tail_cut);
+	tcase_add_test(tc, rotate_chain);
+	tcase_add_test(tc, rotate_conditions);
+	tcase_add_test(tc, final_refuses);
+	tcase_add_test(tc, crash_before_link);
+	tcase_add_test(tc, crash_after_link);
+	tcase_add_test(tc, crash_torn_trailer);
+	tcase_add_test(tc, crash_rotator_completes);
+	tcase_add_test(tc, two_segments_one_seq);
+	tcase_add_test(tc, create_at_continues_final);
+	suite_add_tcase(s, tc);
+	return s;
+}
