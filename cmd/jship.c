@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@ struct dest {
 	const char   *path;
 	const struct jname *jn;
 	int           rc;
+	/* the newest acknowledgement not yet written to its state file */
+	char          ack_dir[PATH_MAX];
+	struct jname  ack_jn;
+	int           ack_dirty;
+	double        ack_time;
 };
 
 struct conf {
@@ -226,7 +232,7 @@ put_retry(struct dest *d, int fd, uint64_t size, const char *tname, struct jerr 
 
 /* Record that d has segment jn of dir: only ever forward. */
 static int
-ack(struct dest *d, const char *dir, const struct jname *jn, int locked, struct jerr *e)
+ack_write(struct dest *d, const char *dir, const struct jname *jn, int locked, struct jerr *e)
 {
 	char path[PATH_MAX + 64], lpath[PATH_MAX + 64];
 	struct jshipq_state s;
@@ -252,6 +258,37 @@ ack(struct dest *d, const char *dir, const struct jname *jn, int locked, struct 
 	return rc;
 }
 
+/* Acknowledgements are written at most once a second per destination, and whenever the
+ * input goes idle: each costs two fsyncs, and losing one to a crash only means that the
+ * segment is sent again and accepted as identical. */
+static void
+ack_flush(struct dest *d, int locked)
+{
+	struct jerr e = { 0, "" };
+
+	if (!d->ack_dirty)
+		return;
+	d->ack_dirty = 0;
+	d->ack_time = now_s();
+	if (ack_write(d, d->ack_dir, &d->ack_jn, locked, &e) < 0) {
+		jwarnx("unable to record what %s has: %s", jxfer_url(d->x), e.msg);
+		d->code = worse(d->code, EX_IOERR);
+		note_code(EX_IOERR);
+	}
+}
+
+static void
+ack_note(struct dest *d, const char *dir, const struct jname *jn, int locked)
+{
+	if (d->ack_dirty && (strcmp(d->ack_dir, dir) != 0 || strcmp(d->ack_jn.name, jn->name) != 0))
+		ack_flush(d, locked);
+	snprintf(d->ack_dir, sizeof d->ack_dir, "%s", dir);
+	d->ack_jn = *jn;
+	d->ack_dirty = 1;
+	if (now_s() - d->ack_time >= 1.0)
+		ack_flush(d, locked);
+}
+
 static int
 send_one(struct dest *d, const char *path, const struct jname *jn, int verify, int locked)
 {
@@ -271,11 +308,8 @@ send_one(struct dest *d, const char *path, const struct jname *jn, int verify, i
 		goto bad;
 	if (C.verbose)
 		jwarnx("%s %s to %s", rc ? "sent" : "already there:", tname, jxfer_url(d->x));
-	if (jxfer_is_dir(d->x) && ack(d, jio_dirname(path, dir, sizeof dir), jn, locked, &e) < 0) {
-		jwarnx("unable to record that %s has %s: %s", jxfer_url(d->x), tname, e.msg);
-		d->code = worse(d->code, EX_IOERR);
-		note_code(EX_IOERR);
-	}
+	if (jxfer_is_dir(d->x))
+		ack_note(d, jio_dirname(path, dir, sizeof dir), jn, locked);
 	return 0;
 bad:
 	jwarnx("%s", e.msg);
@@ -298,6 +332,13 @@ file_worker(void *arg)
 	if (d->rc < 0)
 		d->dead = 1;
 	return NULL;
+}
+
+static void
+flush_all(void)
+{
+	for (int i = 0; i < C.ndests; i++)
+		ack_flush(&C.dests[i], 0);
 }
 
 static int
@@ -368,11 +409,15 @@ ship_stdin(void)
 			break;
 		len += (size_t)r;
 		while ((p = memchr(buf, sep, len))) {
+			struct pollfd pfd = { 0, POLLIN, 0 };
 			*p = 0;
 			if (p > buf)
 				ship_path(buf);
 			len -= (size_t)(p + 1 - buf);
 			memmove(buf, p + 1, len);
+			/* Idle input: make the acknowledgements durable now. */
+			if (!memchr(buf, sep, len) && poll(&pfd, 1, 0) == 0)
+				flush_all();
 		}
 		if (len == sizeof buf - 1)
 			jdiex(EX_DATAERR, "a line of standard input is longer than a path can be");
@@ -381,6 +426,7 @@ ship_stdin(void)
 		buf[len] = 0;
 		ship_path(buf);
 	}
+	flush_all();
 }
 
 /* ---- --from DIR mode ---- */
@@ -436,6 +482,7 @@ queue_worker(void *arg)
 		d->sent[i] = 1;
 	}
 out:
+	ack_flush(d, 1);
 	jlock_close(lfd);
 	return NULL;
 }
@@ -684,6 +731,7 @@ main(int argc, char **argv)
 	else
 		for (int i = 0; i < argc; i++)
 			ship_path(argv[i]);
+	flush_all();
 
 	for (int i = 0; i < C.ndests; i++)
 		jxfer_close(C.dests[i].x);
