@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -321,24 +320,100 @@ bad:
 	return -1;
 }
 
-/* ---- FILE and standard input mode ---- */
+/* ---- FILE and standard input mode ----
+ * The main thread verifies each file and puts it in a ring; one thread per destination
+ * sends the ring's files in order at its own pace (no destination waits for another
+ * between files); the main thread prints each path, in input order, once every
+ * destination is done with it. The ring bounds how far the fastest destination runs ahead. */
+
+#define RING 64
+
+struct job {
+	char         path[PATH_MAX];
+	struct jname jn;
+	int          pending;         /* destinations not done with it */
+	int          ok;
+};
+
+static struct job ring[RING];
+static uint64_t ring_head, ring_tail;   /* jobs [head, tail) are in the ring */
+static int ring_closed;
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ring_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[MAXDEST];
+static int nworkers;
 
 static void *
-file_worker(void *arg)
+dest_worker(void *arg)
 {
 	struct dest *d = arg;
+	uint64_t next = 0;
 
-	d->rc = send_one(d, d->path, d->jn, 0, 0);
-	if (d->rc < 0)
-		d->dead = 1;
+	for (;;) {
+		struct job *j;
+		pthread_mutex_lock(&ring_lock);
+		if (next >= ring_tail && !ring_closed && d->ack_dirty) {
+			/* Caught up: make the acknowledgements durable while idle. */
+			pthread_mutex_unlock(&ring_lock);
+			ack_flush(d, 0);
+			pthread_mutex_lock(&ring_lock);
+		}
+		while (next >= ring_tail && !ring_closed)
+			pthread_cond_wait(&ring_cond, &ring_lock);
+		if (next >= ring_tail) {
+			pthread_mutex_unlock(&ring_lock);
+			break;
+		}
+		j = &ring[next % RING];
+		pthread_mutex_unlock(&ring_lock);
+
+		int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, 0);
+		if (rc < 0)
+			d->dead = 1;    /* later files wait for the next run: order is kept */
+
+		pthread_mutex_lock(&ring_lock);
+		if (rc < 0)
+			j->ok = 0;
+		j->pending--;
+		pthread_cond_broadcast(&ring_cond);
+		pthread_mutex_unlock(&ring_lock);
+		next++;
+	}
+	ack_flush(d, 0);
 	return NULL;
 }
 
 static void
-flush_all(void)
+start_workers(void)
 {
-	for (int i = 0; i < C.ndests; i++)
-		ack_flush(&C.dests[i], 0);
+	for (int i = 0; i < C.ndests; i++) {
+		if (pthread_create(&workers[i], NULL, dest_worker, &C.dests[i]) != 0)
+			jdie(EX_OSERR, "unable to start a thread");
+		nworkers++;
+	}
+}
+
+/* Print the finished jobs at the head, in order; with wait, until the ring has room
+ * (or, at the end, until it is empty). */
+static void
+drain(int until_empty)
+{
+	pthread_mutex_lock(&ring_lock);
+	for (;;) {
+		while (ring_head < ring_tail && ring[ring_head % RING].pending == 0) {
+			struct job *j = &ring[ring_head % RING];
+			if (j->ok) {
+				printf("%s%c", j->path, C.nul ? 0 : '\n');
+				if (fflush(stdout) != 0)
+					jdie(EX_IOERR, "unable to write to standard output");
+			}
+			ring_head++;
+		}
+		if (until_empty ? ring_head == ring_tail : ring_tail - ring_head < RING)
+			break;
+		pthread_cond_wait(&ring_cond, &ring_lock);
+	}
+	pthread_mutex_unlock(&ring_lock);
 }
 
 static int
@@ -346,47 +421,44 @@ ship_path(const char *path)
 {
 	struct jerr e = { 0, "" };
 	struct jname jn;
-	pthread_t th[MAXDEST];
-	int started[MAXDEST] = { 0 }, all = 1, live = 0;
+	struct job *j;
 
 	if (check_segment(path, &jn, &e) < 0) {
 		jwarnx("%s", e.msg);
 		note_code(e.code == EX_NOINPUT || e.code == EX_DATAERR ? EX_DATAERR : e.code);
 		return -1;
 	}
-	for (int i = 0; i < C.ndests; i++) {
-		struct dest *d = &C.dests[i];
-		d->path = path;
-		d->jn = &jn;
-		d->rc = -1;
-		if (d->dead)
-			continue;
-		live++;
-	}
-	for (int i = 0; i < C.ndests; i++) {
-		struct dest *d = &C.dests[i];
-		if (d->dead)
-			continue;
-		if (live == 1 || pthread_create(&th[i], NULL, file_worker, d) != 0)
-			file_worker(d);
-		else
-			started[i] = 1;
-	}
-	for (int i = 0; i < C.ndests; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		if (C.dests[i].rc < 0)
-			all = 0;
-	}
-	if (!all)
+	if (strlen(path) >= sizeof ring[0].path) {
+		jwarnx("%s: path too long", path);
+		note_code(EX_DATAERR);
 		return -1;
-	if (C.nul)
-		printf("%s%c", path, 0);
-	else
-		printf("%s\n", path);
-	if (fflush(stdout) != 0)
-		jdie(EX_IOERR, "unable to write to standard output");
+	}
+	drain(0);
+	pthread_mutex_lock(&ring_lock);
+	j = &ring[ring_tail % RING];
+	strcpy(j->path, path);
+	j->jn = jn;
+	j->pending = C.ndests;
+	j->ok = 1;
+	ring_tail++;
+	pthread_cond_broadcast(&ring_cond);
+	pthread_mutex_unlock(&ring_lock);
+	drain(0);
 	return 0;
+}
+
+static void
+finish_workers(void)
+{
+	drain(1);
+	pthread_mutex_lock(&ring_lock);
+	ring_closed = 1;
+	pthread_cond_broadcast(&ring_cond);
+	pthread_mutex_unlock(&ring_lock);
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	for (int i = 0; i < C.ndests; i++)
+		C.code = worse(C.code, C.dests[i].code);
 }
 
 static void
@@ -409,15 +481,11 @@ ship_stdin(void)
 			break;
 		len += (size_t)r;
 		while ((p = memchr(buf, sep, len))) {
-			struct pollfd pfd = { 0, POLLIN, 0 };
 			*p = 0;
 			if (p > buf)
 				ship_path(buf);
 			len -= (size_t)(p + 1 - buf);
 			memmove(buf, p + 1, len);
-			/* Idle input: make the acknowledgements durable now. */
-			if (!memchr(buf, sep, len) && poll(&pfd, 1, 0) == 0)
-				flush_all();
 		}
 		if (len == sizeof buf - 1)
 			jdiex(EX_DATAERR, "a line of standard input is longer than a path can be");
@@ -426,7 +494,6 @@ ship_stdin(void)
 		buf[len] = 0;
 		ship_path(buf);
 	}
-	flush_all();
 }
 
 /* ---- --from DIR mode ---- */
@@ -724,14 +791,17 @@ main(int argc, char **argv)
 		C.ndests++;
 	}
 
-	if (C.from)
+	if (C.from) {
 		ship_dir(C.from);
-	else if (argc == 0)
-		ship_stdin();
-	else
-		for (int i = 0; i < argc; i++)
-			ship_path(argv[i]);
-	flush_all();
+	} else {
+		start_workers();
+		if (argc == 0)
+			ship_stdin();
+		else
+			for (int i = 0; i < argc; i++)
+				ship_path(argv[i]);
+		finish_workers();
+	}
 
 	for (int i = 0; i < C.ndests; i++)
 		jxfer_close(C.dests[i].x);

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ struct jxfer {
 	int       tls;            /* ftpes: explicit TLS required */
 	int       retryable;
 	CURL     *h;
+	CURLM    *m;             /* SFTP/SCP: driven by perform() */
 	char      url[4096];      /* as given, minus nothing: used for requests */
 	char      red[4096];      /* redacted, for messages */
 	char      base[4096];     /* scheme://[user@]host[:port] */
@@ -289,6 +292,8 @@ jxfer_close(struct jxfer *x)
 		return;
 	if (x->h)
 		curl_easy_cleanup(x->h);
+	if (x->m)
+		curl_multi_cleanup(x->m);
 	free(x);
 }
 
@@ -507,8 +512,9 @@ setup(struct jxfer *x, struct jerr *e)
 		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)x->limit_rate);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	if (x->netrc[0])
+	if (x->scheme != S_SFTP && x->scheme != S_SCP)
+		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (x->netrc[0] && x->scheme != S_SFTP && x->scheme != S_SCP)
 		curl_easy_setopt(h, CURLOPT_NETRC_FILE, x->netrc);
 	if (x->cacert[0])
 		curl_easy_setopt(h, CURLOPT_CAINFO, x->cacert);
@@ -526,6 +532,74 @@ setup(struct jxfer *x, struct jerr *e)
 		curl_easy_setopt(h, CURLOPT_NEW_FILE_PERMS, 0640L);
 	}
 	return 0;
+}
+
+/*
+ * libcurl 7.88 drives libssh2 in a loop that, between SFTP steps, asks to wait for the
+ * socket to be readable and writable at once (or for nothing): poll returns at once and
+ * the loop spins, about 200 empty reads per small file, which costs more CPU than the
+ * transfer. perform() runs the transfer through a multi handle instead and, in those
+ * cases only, waits for the socket to become readable, at most 1 ms; when libssh2 is
+ * really blocked on sending, libcurl asks for writability alone and gets exactly that.
+ */
+static CURLcode
+perform(struct jxfer *x)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (x->scheme != S_SFTP && x->scheme != S_SCP)
+		return curl_easy_perform(x->h);
+	if (!x->m && !(x->m = curl_multi_init()))
+		return curl_easy_perform(x->h);
+	if (curl_multi_add_handle(x->m, x->h) != CURLM_OK)
+		return curl_easy_perform(x->h);
+	while (running) {
+		fd_set r, w, ex;
+		int maxfd = -1;
+		long tmo = -1;
+		curl_socket_t sock = CURL_SOCKET_BAD;
+
+		if (curl_multi_perform(x->m, &running) != CURLM_OK)
+			break;
+		if (!running)
+			break;
+		FD_ZERO(&r);
+		FD_ZERO(&w);
+		FD_ZERO(&ex);
+		curl_multi_fdset(x->m, &r, &w, &ex, &maxfd);
+		curl_multi_timeout(x->m, &tmo);
+		if (tmo < 0 || tmo > 100)
+			tmo = 100;
+		curl_easy_getinfo(x->h, CURLINFO_ACTIVESOCKET, &sock);
+		if (sock != CURL_SOCKET_BAD && (int)sock < FD_SETSIZE &&
+		    (maxfd < 0 || (FD_ISSET(sock, &r) && FD_ISSET(sock, &w)))) {
+			struct pollfd p = { sock, POLLIN, 0 };
+			(void)poll(&p, 1, tmo < 1 ? (int)tmo : 1);
+			continue;
+		}
+		{
+			struct pollfd p[8];
+			int n = 0;
+			for (int fd = 0; fd <= maxfd && n < 8; fd++) {
+				short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
+				    (FD_ISSET(fd, &w) ? POLLOUT : 0));
+				if (ev) {
+					p[n].fd = fd;
+					p[n].events = ev;
+					p[n].revents = 0;
+					n++;
+				}
+			}
+			(void)poll(p, (nfds_t)n, (int)tmo);
+		}
+	}
+	while ((msg = curl_multi_info_read(x->m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == x->h)
+			rc = msg->data.result;
+	curl_multi_remove_handle(x->m, x->h);
+	return rc;
 }
 
 /* Turn a libcurl failure into a message and a class. */
@@ -665,7 +739,7 @@ remote_size(struct jxfer *x, const char *name, int part, uint64_t *size, struct 
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
 		return 0;
 	if (rc == CURLE_HTTP_RETURNED_ERROR) {
@@ -722,7 +796,7 @@ ftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e
 	src_rewind(x, fd, size, name);
 	upload_opts(x, url);
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	progress_end(x);
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
 	curl_slist_free_all(q);
@@ -763,7 +837,7 @@ sftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 	/* libcurl's read loop plus read_cb's abort enforce the size: a transfer that succeeds
 	 * has written exactly size bytes, so the rename may follow in the same request. */
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	progress_end(x);
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
 	curl_slist_free_all(q);
@@ -789,7 +863,7 @@ sftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		curl_easy_setopt(x->h, CURLOPT_URL, dir);
 		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 		curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
-		(void)curl_easy_perform(x->h);
+		(void)perform(x);
 		curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
 		curl_slist_free_all(q);
 		(void)ignore;
@@ -809,7 +883,7 @@ scp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
 	src_rewind(x, fd, size, name);
 	upload_opts(x, url);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	progress_end(x);
 	if (rc != CURLE_OK)
 		return fail(x, rc, "upload", name, e);
@@ -833,7 +907,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 	upload_opts(x, url);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	progress_end(x);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);
@@ -854,7 +928,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "MOVE");
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);
 	if (rc != CURLE_OK)
@@ -876,7 +950,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-	rc = curl_easy_perform(x->h);
+	rc = perform(x);
 	if (rc != CURLE_OK)
 		return fail(x, rc, "compare", name, e);
 	{
@@ -884,7 +958,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		if (setup(x, e) == 0) {
 			curl_easy_setopt(x->h, CURLOPT_URL, url);
 			curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
-			(void)curl_easy_perform(x->h);
+			(void)perform(x);
 		}
 		if (!same)
 			return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not "
