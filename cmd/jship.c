@@ -288,8 +288,61 @@ ack_note(struct dest *d, const char *dir, const struct jname *jn, int locked)
 		ack_flush(d, locked);
 }
 
+/*
+ * A large plain segment is verified while it is sent: its name, header and trailer are
+ * checked first (jseg_probe), then a thread reads it through (every CRC and the SHA-256)
+ * while the destinations upload it, and each upload holds back its last bytes until that
+ * pass has succeeded. A damaged file is then never complete anywhere and never published.
+ */
+#define VERIFY_INFLIGHT (16u << 20)
+
+struct verify {
+	pthread_t       th;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             done, rc;
+	struct jerr     e;
+	char            path[PATH_MAX];
+};
+
+static void *
+verify_main(void *arg)
+{
+	struct verify *v = arg;
+	struct jname jn;
+	struct jerr e = { 0, "" };
+	int rc = check_segment(v->path, &jn, &e);
+
+	pthread_mutex_lock(&v->mu);
+	v->rc = rc;
+	v->e = e;
+	v->done = 1;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return NULL;
+}
+
 static int
-send_one(struct dest *d, const char *path, const struct jname *jn, int verify, int locked)
+verify_gate(void *arg, struct jerr *e)
+{
+	struct verify *v = arg;
+	int rc;
+
+	pthread_mutex_lock(&v->mu);
+	while (!v->done)
+		pthread_cond_wait(&v->cv, &v->mu);
+	rc = v->rc;
+	if (rc < 0)
+		*e = v->e;
+	pthread_mutex_unlock(&v->mu);
+	return rc;
+}
+
+/* 0 sent (or there already), -1 failed (reported; the destination should stop), -2 the
+ * file was refused by the in-flight verification (reported once, by its owner). */
+static int
+send_one(struct dest *d, const char *path, const struct jname *jn, int verify, int locked,
+    struct verify *v)
 {
 	struct jerr e = { 0, "" };
 	struct jname n2;
@@ -301,8 +354,12 @@ send_one(struct dest *d, const char *path, const struct jname *jn, int verify, i
 		goto bad;
 	if (open_source(path, jn, &fd, &size, tname, sizeof tname, &e) < 0)
 		goto bad;
+	jxfer_set_gate(d->x, v ? verify_gate : NULL, v);
 	rc = put_retry(d, fd, size, tname, &e);
+	jxfer_set_gate(d->x, NULL, NULL);
 	close(fd);
+	if (v && verify_gate(v, &e) < 0)
+		return -2;
 	if (rc < 0)
 		goto bad;
 	if (C.verbose)
@@ -333,6 +390,7 @@ struct job {
 	struct jname jn;
 	int          pending;         /* destinations not done with it */
 	int          ok;
+	struct verify *v;             /* verified in flight, or NULL: verified before */
 };
 
 static struct job ring[RING];
@@ -367,8 +425,8 @@ dest_worker(void *arg)
 		j = &ring[next % RING];
 		pthread_mutex_unlock(&ring_lock);
 
-		int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, 0);
-		if (rc < 0)
+		int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, 0, j->v);
+		if (rc == -1)
 			d->dead = 1;    /* later files wait for the next run: order is kept */
 
 		pthread_mutex_lock(&ring_lock);
@@ -402,6 +460,18 @@ drain(int until_empty)
 	for (;;) {
 		while (ring_head < ring_tail && ring[ring_head % RING].pending == 0) {
 			struct job *j = &ring[ring_head % RING];
+			if (j->v) {
+				pthread_join(j->v->th, NULL);
+				if (j->v->rc < 0) {
+					jwarnx("%s", j->v->e.msg);
+					note_code(EX_DATAERR);
+					j->ok = 0;
+				}
+				pthread_mutex_destroy(&j->v->mu);
+				pthread_cond_destroy(&j->v->cv);
+				free(j->v);
+				j->v = NULL;
+			}
 			if (j->ok) {
 				printf("%s%c", j->path, C.nul ? 0 : '\n');
 				if (fflush(stdout) != 0)
@@ -422,15 +492,44 @@ ship_path(const char *path)
 	struct jerr e = { 0, "" };
 	struct jname jn;
 	struct job *j;
+	struct verify *v = NULL;
+	struct stat st;
 
-	if (check_segment(path, &jn, &e) < 0) {
-		jwarnx("%s", e.msg);
-		note_code(e.code == EX_NOINPUT || e.code == EX_DATAERR ? EX_DATAERR : e.code);
-		return -1;
-	}
 	if (strlen(path) >= sizeof ring[0].path) {
 		jwarnx("%s: path too long", path);
 		note_code(EX_DATAERR);
+		return -1;
+	}
+	if (C.comp == JCOMP_NONE && stat(path, &st) == 0 && st.st_size >= VERIFY_INFLIGHT &&
+	    jname_parse(jio_basename(path), &jn) == JNAME_SEGMENT && jn.comp == JCOMP_NONE) {
+		struct jfmt_header h;
+		struct jfmt_trailer t;
+		int pr = jseg_probe(path, &h, &t, &e);
+		if (pr == 0)
+			jerr_set(&e, EX_DATAERR, "%s: incomplete: no trailer", path);
+		else if (pr == 1 && (h.timeline != jn.timeline || h.seq != jn.seq))
+			jerr_set(&e, EX_DATAERR, "%s: its header says timeline %u sequence %llu, "
+			    "not what its name says", path, h.timeline, (unsigned long long)h.seq);
+		if (pr != 1 || e.code) {
+			if (!strstr(e.msg, path)) {
+				char msg[sizeof e.msg];
+				snprintf(msg, sizeof msg, "%s", e.msg);
+				snprintf(e.msg, sizeof e.msg, "%s: %.400s", path, msg);
+			}
+			jwarnx("%s", e.msg);
+			note_code(e.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
+			return -1;
+		}
+		if (!(v = calloc(1, sizeof *v)))
+			jdie(EX_OSERR, "out of memory");
+		snprintf(v->path, sizeof v->path, "%s", path);
+		pthread_mutex_init(&v->mu, NULL);
+		pthread_cond_init(&v->cv, NULL);
+		if (pthread_create(&v->th, NULL, verify_main, v) != 0)
+			jdie(EX_OSERR, "unable to start a thread");
+	} else if (check_segment(path, &jn, &e) < 0) {
+		jwarnx("%s", e.msg);
+		note_code(e.code == EX_NOINPUT || e.code == EX_DATAERR ? EX_DATAERR : e.code);
 		return -1;
 	}
 	drain(0);
@@ -438,6 +537,7 @@ ship_path(const char *path)
 	j = &ring[ring_tail % RING];
 	strcpy(j->path, path);
 	j->jn = jn;
+	j->v = v;
 	j->pending = C.ndests;
 	j->ok = 1;
 	ring_tail++;
@@ -544,7 +644,7 @@ queue_worker(void *arg)
 		if (jshipq_acked(&s, g->n.timeline, g->n.seq))
 			continue;
 		snprintf(seg, sizeof seg, "%s/%s", d->dir, g->base);
-		if (send_one(d, seg, &g->n, 1, 1) < 0)
+		if (send_one(d, seg, &g->n, 1, 1, NULL) < 0)
 			break;          /* later segments wait: order is kept */
 		d->sent[i] = 1;
 	}

@@ -53,6 +53,10 @@ struct jxfer {
 	int       fd;
 	uint64_t  size, off;
 	int       rerr;           /* errno of a failed or short read */
+	int     (*gate)(void *, struct jerr *);
+	void     *gate_arg;
+	int       gated, gate_failed;
+	struct jerr gate_err;
 	/* compare sink */
 	uint64_t  coff;
 	int       cdiff;
@@ -279,6 +283,45 @@ jxfer_url(const struct jxfer *x)
 	return x->red;
 }
 
+void
+jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *arg)
+{
+	x->gate = gate;
+	x->gate_arg = arg;
+}
+
+/* How much of the source may go before the gate: all but the last 80 bytes. */
+static uint64_t
+gate_hold(const struct jxfer *x)
+{
+	return x->size > 80 ? x->size - 80 : 0;
+}
+
+/* Before bytes [off, off + *want) go out: 0 to go on (maybe with a smaller *want), -1 abort. */
+static int
+gate_check(struct jxfer *x, uint64_t off, size_t *want)
+{
+	uint64_t hold;
+
+	if (!x->gate || x->gated)
+		return 0;
+	hold = gate_hold(x);
+	if (off + *want <= hold)
+		return 0;
+	if (off < hold) {
+		*want = (size_t)(hold - off);
+		return 0;
+	}
+	x->gate_err.code = 0;
+	x->gate_err.msg[0] = 0;
+	if (x->gate(x->gate_arg, &x->gate_err) != 0) {
+		x->gate_failed = 1;
+		return -1;
+	}
+	x->gated = 1;
+	return 0;
+}
+
 int
 jxfer_retryable(const struct jxfer *x)
 {
@@ -352,9 +395,18 @@ file_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_TEMPFAIL, "unable to create %s",
 		    tmp);
 	}
+	x->size = size;
+	x->gated = 0;
+	x->gate_failed = 0;
 	while (off < size) {
 		size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
-		ssize_t r = jio_pread_full(fd, buf, n, (off_t)off);
+		ssize_t r;
+		if (gate_check(x, off, &n) < 0) {
+			jerr_set(e, x->gate_err.code ? x->gate_err.code : EX_DATAERR, "%s",
+			    x->gate_err.msg);
+			goto fail;
+		}
+		r = jio_pread_full(fd, buf, n, (off_t)off);
 		if (r < 0 || (size_t)r != n) {
 			if (r >= 0)
 				errno = EIO;
@@ -409,6 +461,8 @@ read_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 		return 0;
 	if (want > x->size - x->off)
 		want = (size_t)(x->size - x->off);
+	if (gate_check(x, x->off, &want) < 0)
+		return CURL_READFUNC_ABORT;
 	r = jio_pread_full(x->fd, buf, want, (off_t)x->off);
 	if (r < 0 || (size_t)r != want) {
 		/* Ending early would publish a short file on SFTP: abort instead. */
@@ -613,6 +667,9 @@ fail(struct jxfer *x, CURLcode rc, const char *what, const char *name, struct je
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
 	x->retryable = 0;
+	if (x->gate_failed)
+		return jerr_set(e, x->gate_err.code ? x->gate_err.code : EX_DATAERR, "%s",
+		    x->gate_err.msg);
 	if (x->khstat == CURLKHMATCH_MISSING || x->khstat == CURLKHMATCH_MISMATCH) {
 		hp = strstr(x->red, "://") + 3;
 		const char *at = strchr(hp, '@'), *sl = strchr(hp, '/');
@@ -693,6 +750,8 @@ src_rewind(struct jxfer *x, int fd, uint64_t size, const char *name)
 	x->size = size;
 	x->off = 0;
 	x->rerr = 0;
+	x->gated = 0;
+	x->gate_failed = 0;
 	x->pname = name;
 	x->pstart = now_s();
 	x->pshown = 0;

@@ -58,6 +58,12 @@ const char *jxfer_target(const struct jxfer *x, const char *name);
 const char *jxfer_url(const struct jxfer *x);     /* redacted: no user info */
 int  jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e);
 int  jxfer_retryable(const struct jxfer *x);
+/*
+ * With a gate, every later put holds back its last bytes (the last 80, or what is left
+ * beyond hold) until gate(arg, e) returns: 0 lets them go, -1 aborts the put, which then
+ * fails with e's code and message (nothing is published). NULL removes the gate.
+ */
+void jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *arg);
 void jxfer_close(struct jxfer *x);
 
 /* Remove user info (user:password@) from url into buf; returns buf. */
