@@ -22,7 +22,7 @@ check "second run sends nothing" test ! -s out
 
 # The SFTP destination goes down; two more segments are made.
 stop_server sftp
-jmgen -s 4 -l 31 -p "$(cat digest)" dir 2 >/dev/null 2>digest
+jmgen -s 4 -l 31 -p "$(head -n 1 digest)" dir 2 >/dev/null 2>digest
 rm a/db.0001-000000000001.journal       # the file destination must not get it again
 expect_code 75 jship $ssh --from dir --to "$a" --to "$SFTP_URL"
 check "down destination: message" grep -q "unable to upload db.0001-000000000004.journal to sftp://" err
@@ -65,7 +65,7 @@ X
 flock "${st}.lock" sleep 2 &
 locker=$!
 sleep 0.3
-jmgen -s 6 -l 51 -p "$(cat digest)" dir 1 >/dev/null 2>digest
+jmgen -s 6 -l 51 -p "$(head -n 1 digest)" dir 1 >/dev/null 2>digest
 expect_code 75 jship $ssh --from dir --to "$a"
 check "busy message" grep -q 'another jship is sending db' err
 wait $locker

@@ -46,9 +46,9 @@ _srv_wait_port() { # PORT PID LOG
 		if ! kill -0 "$2" 2>/dev/null; then
 			echo "servers: server on port $1 exited:" >&2; tail -5 "$3" >&2; return 1
 		fi
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		if command -v python3 >/dev/null 2>&1 &&
-		   python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$1)))" 2>/dev/null; then
+		if command -v ss >/dev/null 2>&1; then
+			ss -ltnH "sport = :$1" 2>/dev/null | grep -q . && return 0
+		elif python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$1)))" 2>/dev/null; then
 			return 0
 		fi
 		sleep 0.1
