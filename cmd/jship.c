@@ -875,6 +875,17 @@ main(int argc, char **argv)
 	if (C.prune && !C.from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
 	o.progress = !C.quiet && isatty(2);
+	{
+		/* libcurl reads any netrc; a readable one gives its passwords away. */
+		struct stat st;
+		char home[PATH_MAX];
+		const char *nf = o.netrc;
+		if (!nf && getenv("HOME") &&
+		    (size_t)snprintf(home, sizeof home, "%s/.netrc", getenv("HOME")) < sizeof home)
+			nf = home;
+		if (nf && stat(nf, &st) == 0 && (st.st_mode & 077))
+			jwarnx("%s can be read by others: chmod 600 it", nf);
+	}
 	o.verbose = curl_verbose;
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)(time(NULL) ^ getpid()));

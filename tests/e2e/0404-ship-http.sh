@@ -24,6 +24,8 @@ for mode in http https; do
 	# netrc credentials
 	printf 'machine 127.0.0.1 login ship password secret\n' > netrc
 	expect_code 0 jship --netrc-file netrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000001.journal
+	check "$mode: readable netrc warned about" grep -q 'netrc can be read by others: chmod 600 it' err
+	chmod 600 netrc
 	check "$mode: netrc login" cmp -s src/db.0001-000000000001.journal "$HTTP_AUTH_ROOT/db.0001-000000000001.journal"
 	printf 'machine 127.0.0.1 login ship password wrong\n' > badnetrc
 	expect_code 77 jship --netrc-file badnetrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000002.journal

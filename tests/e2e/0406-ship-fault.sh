@@ -30,6 +30,22 @@ expect_code 0 jship $ssh --to "$SFTP_URL" $seg
 check "sftp: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
 check "sftp: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
 
+# jship itself killed (SIGKILL) mid-transfer in a queue run: nothing under the final name,
+# the state file intact, and the next run completes the segment.
+mkdir q
+cp $seg q/
+jship $ssh --retries 0 --limit-rate 2M --from q --to "${SFTP_URL}" >/dev/null 2>&1 &
+pid=$!
+rm -f "$SFTP_ROOT/$base"
+wait_part "$SFTP_ROOT/.$base.part"
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "killed: nothing under the final name" test ! -e "$SFTP_ROOT/$base"
+check "killed: state says nothing acknowledged" grep -qx 'acked 0 0' q/.db.journal.ship-*[0-9a-f]
+expect_code 0 jship $ssh --from q --to "$SFTP_URL"
+check "killed: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
+check "killed: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
+
 start_ftp "$T" plain || skip "vsftpd did not start"
 jship --retries 0 --limit-rate 2M --to "$FTP_URL" $seg >out 2>err &
 pid=$!
