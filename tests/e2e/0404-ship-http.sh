@@ -22,6 +22,7 @@ for mode in http https; do
 	check "$mode: conflict message" grep -q 'exists with a different content' err
 	check "$mode: original kept" cmp -s src/db.0001-000000000001.journal "$HTTP_ROOT/db.0001-000000000001.journal"
 	# netrc credentials
+	rm -f netrc
 	printf 'machine 127.0.0.1 login ship password secret\n' > netrc
 	expect_code 0 jship --netrc-file netrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000001.journal
 	check "$mode: readable netrc warned about" grep -q 'netrc can be read by others: chmod 600 it' err
