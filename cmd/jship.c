@@ -45,6 +45,7 @@ struct dest {
 	const char   *name;
 	struct jshipq_seg *segs;
 	size_t        nsegs;
+	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
 	/* FILE mode: the job of one round */
 	const char   *path;
@@ -644,7 +645,29 @@ queue_worker(void *arg)
 		if (jshipq_acked(&s, g->n.timeline, g->n.seq))
 			continue;
 		snprintf(seg, sizeof seg, "%s/%s", d->dir, g->base);
-		if (send_one(d, seg, &g->n, 1, 1, NULL) < 0)
+		/* Each segment is read through once, by the first destination to need it. */
+		pthread_mutex_lock(&state_lock);
+		int ck = d->checked[i];
+		pthread_mutex_unlock(&state_lock);
+		if (ck == 0) {
+			struct jname n2;
+			struct jerr ce = { 0, "" };
+			ck = check_segment(seg, &n2, &ce) == 0 ? 1 : -1;
+			pthread_mutex_lock(&state_lock);
+			if (d->checked[i] == 0) {
+				d->checked[i] = (signed char)ck;
+				if (ck < 0)
+					jwarnx("%s", ce.msg);
+			}
+			pthread_mutex_unlock(&state_lock);
+			if (ck < 0)
+				note_code(ce.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
+		}
+		if (ck < 0) {
+			d->code = worse(d->code, EX_DATAERR);
+			break;          /* a damaged segment: later ones wait, order is kept */
+		}
+		if (send_one(d, seg, &g->n, 0, 1, NULL) < 0)
 			break;          /* later segments wait: order is kept */
 		d->sent[i] = 1;
 	}
@@ -723,9 +746,12 @@ ship_dir(const char *dir)
 	size_t n;
 	pthread_t th[MAXDEST];
 	char *sent[MAXDEST];
+	signed char *checked;
 
 	if (jshipq_list(dir, &segs, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
+	if (!(checked = calloc(n ? n : 1, 1)))
+		jdie(EX_OSERR, "out of memory");
 	for (size_t i = 0; i < n;) {
 		const char *name = segs[i].n.name;
 		size_t j = i;
@@ -737,6 +763,7 @@ ship_dir(const char *dir)
 			d->name = name;
 			d->segs = segs;
 			d->nsegs = n;
+			d->checked = checked;
 			if (!(sent[k] = d->sent = calloc(n ? n : 1, 1)))
 				jdie(EX_OSERR, "out of memory");
 		}
@@ -767,6 +794,7 @@ ship_dir(const char *dir)
 	}
 	for (int k = 0; k < C.ndests; k++)
 		C.code = worse(C.code, C.dests[k].code);
+	free(checked);
 	free(segs);
 }
 
