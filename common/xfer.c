@@ -561,7 +561,7 @@ setup(struct jxfer *x, struct jerr *e)
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, x->stall_time);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp,scp,http,https");
-	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, x->scheme == S_HTTP ? 2L << 20 : 512L << 10);
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, x->scheme == S_SFTP || x->scheme == S_SCP ? 512L << 10 : 2L << 20);
 	if (x->limit_rate)
 		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)x->limit_rate);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
