@@ -54,7 +54,7 @@ struct dest {
 	/* the newest acknowledgement not yet written to its state file */
 	char          ack_dir[PATH_MAX];
 	struct jname  ack_jn;
-	int           ack_dirty;
+	int           ack_dirty, ack_warned;
 	double        ack_time;
 };
 
@@ -241,8 +241,9 @@ ack_write(struct dest *d, const char *dir, const struct jname *jn, int locked, s
 	if (jshipq_path(path, sizeof path, dir, jn->name, jxfer_url(d->x), NULL) < 0 ||
 	    jshipq_path(lpath, sizeof lpath, dir, jn->name, jxfer_url(d->x), ".lock") < 0)
 		return jerr_sys(e, EX_IOERR, "%s: state file name", dir);
-	if (!locked && (lfd = jlock_acquire(lpath, JLOCK_WAIT, e)) < 0)
-		return -1;
+	/* Never wait for a queue run holding the destination: it records as much itself. */
+	if (!locked && (lfd = jlock_acquire(lpath, JLOCK_NOWAIT, e)) < 0)
+		return e->code == EX_TEMPFAIL ? 1 : -1;
 	if ((rc = jshipq_read(path, &s, e)) >= 0) {
 		snprintf(s.url, sizeof s.url, "%s", jxfer_url(d->x));
 		if (rc == 0 || !jshipq_acked(&s, jn->timeline, jn->seq)) {
@@ -261,19 +262,35 @@ ack_write(struct dest *d, const char *dir, const struct jname *jn, int locked, s
 /* Acknowledgements are written at most once a second per destination, and whenever the
  * input goes idle: each costs two fsyncs, and losing one to a crash only means that the
  * segment is sent again and accepted as identical. */
+/*
+ * In a queue run (locked) a state that cannot be written is an error (74): the queue
+ * depends on it. For FILE and standard input, recording is a service to later queue runs:
+ * a busy lock keeps the acknowledgement pending (dropped at exit: the segment is then sent
+ * again later and accepted as identical), and a directory that cannot be written (a
+ * read-only source) is warned about once.
+ */
 static void
 ack_flush(struct dest *d, int locked)
 {
 	struct jerr e = { 0, "" };
+	int rc;
 
 	if (!d->ack_dirty)
 		return;
-	d->ack_dirty = 0;
 	d->ack_time = now_s();
-	if (ack_write(d, d->ack_dir, &d->ack_jn, locked, &e) < 0) {
+	rc = ack_write(d, d->ack_dir, &d->ack_jn, locked, &e);
+	if (rc == 1)
+		return;
+	d->ack_dirty = 0;
+	if (rc == 0)
+		return;
+	if (locked) {
 		jwarnx("unable to record what %s has: %s", jxfer_url(d->x), e.msg);
 		d->code = worse(d->code, EX_IOERR);
 		note_code(EX_IOERR);
+	} else if (!d->ack_warned) {
+		d->ack_warned = 1;
+		jwarnx("warning: unable to record what %s has: %s", jxfer_url(d->x), e.msg);
 	}
 }
 

@@ -62,11 +62,15 @@ check "re-send after a lost acknowledgement" test_cmp - out <<X
 dir/db.0001-000000000005.journal
 X
 # Two senders of one destination at once: the second says busy.
-flock "${st}.lock" sleep 2 &
+flock "${st}.lock" sleep 3 &
 locker=$!
 sleep 0.3
 jmgen -s 6 -l 51 -p "$(head -n 1 digest)" dir 1 >/dev/null 2>digest
 expect_code 75 jship $ssh --from dir --to "$a"
 check "busy message" grep -q 'another jship is sending db' err
+# A streaming (FILE) run does not wait for the queue run's lock: it leaves the record to it.
+t0=$(date +%s)
+expect_code 0 jship --to "$a" dir/db.0001-000000000006.journal
+check "FILE mode does not wait for a held lock" test $(( $(date +%s) - t0 )) -lt 2
 wait $locker
 finish
