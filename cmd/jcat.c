@@ -4,10 +4,12 @@
  *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
  *   jcat --verify [--json] [-q] FILE...   check every checksum, then the chain across FILEs
  *
+ * A FILE of "-" is standard input, read as an uncompressed sealed segment.
+ *
  * Every file is read with the streaming reader (seg.h), so memory is bounded by one record
  * and every byte shown has been checked. Problems are reported one per line on stderr as
- * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_IOERR, then
- * EX_NOINPUT, then EX_DATAERR).
+ * "jcat: FILE: offset N: what"; the exit status is the most serious one seen (EX_OSERR,
+ * EX_IOERR, EX_NOINPUT, then EX_DATAERR).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
 
 static int json, quiet, status;
+static unsigned long nproblems;
 
 /* One file as read: what the chain check needs, not its records. */
 struct ent {
@@ -300,6 +303,7 @@ problem(const char *path, int code, const char *fmt, ...)
 	va_end(ap);
 	jwarnx("%s: %s", path, msg);
 	note(code);
+	nproblems++;
 }
 
 /* Read one file through, showing it unless verifying; fills en. */
@@ -311,7 +315,8 @@ read_file(struct ent *en, int show)
 	struct jrec r;
 	int rc;
 
-	if (jseg_open(en->path, JSEG_AUTO, &s, &e) < 0) {
+	if (strcmp(en->path, "-") == 0 ? jseg_open_fd(0, "-", JSEG_SEALED, &s, &e) < 0 :
+	    jseg_open(en->path, JSEG_AUTO, &s, &e) < 0) {
 		problem(en->path, e.code, "%s", e.msg);
 		return;
 	}
@@ -479,6 +484,7 @@ verify_chain(struct ent *v, size_t n)
 	for (; i < n; i++) {
 		struct ent *x = &v[i];
 		const struct jfmt_header *h = &x->h;
+		unsigned long before = nproblems;
 
 		if (x->dup)
 			continue;
@@ -531,7 +537,8 @@ verify_chain(struct ent *v, size_t n)
 					show_switch(p->timeline, h->timeline, h->seq, h->first_lsn);
 			}
 		}
-		show_verified(x);
+		if (nproblems == before)
+			show_verified(x);
 		prev = x;
 	}
 }
@@ -548,7 +555,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ent *v;
-	int verify = 0, c, n;
+	int verify = 0, c, n, i;
 
 	jerr_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -565,15 +572,13 @@ main(int argc, char **argv)
 		jusage(SYNOPSIS, EX_USAGE);
 	if (!(v = calloc((size_t)n, sizeof *v)))
 		jdie(EX_OSERR, "out of memory");
-	for (int i = 0; i < n; i++) {
+	for (i = 0; i < n && !ferror(stdout); i++) {
 		v[i].path = argv[optind + i];
 		v[i].argi = i;
 		read_file(&v[i], !verify);
-		if (ferror(stdout))
-			break;
 	}
 	if (verify)
-		verify_chain(v, (size_t)n);
+		verify_chain(v, (size_t)i);
 	free(v);
 	if (jio_fshut(stdout) != 0) {
 		jwarn("unable to write to standard output");

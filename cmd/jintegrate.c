@@ -34,7 +34,7 @@ static const char synopsis[] =
 
 struct cfg {
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose;
+	int         remove, nul, nowait, sync, verbose, tty;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
@@ -134,8 +134,14 @@ add(const char *path)
 	struct pend p;
 	size_t i;
 
-	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0)
+	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) {
+		char moved[4096];
+		if (e.code == EX_NOINPUT && cfg.archive &&
+		    snprintf(moved, sizeof moved, "%s/%s", cfg.archive, jio_basename(path)) <
+		    (int)sizeof moved && access(moved, F_OK) == 0)
+			return;         /* given again after this run archived it */
 		die_e(path, &e);
+	}
 	p.h = *jseg_header(s);
 	p.live = jseg_mode(s) == JSEG_LIVE;
 	jseg_close(s);
@@ -308,7 +314,7 @@ apply(const struct pend *p, uint64_t skip)
 {
 	const char *base = jio_basename(p->path);
 	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
-	uint64_t last = skip, ltime = 0, n = 0;
+	uint64_t last = skip, ltime = 0, n = 0, shown = 0;
 	const struct jfmt_trailer *t;
 	struct japply_state st;
 	struct plan pl = { 0 };
@@ -364,7 +370,14 @@ apply(const struct pend *p, uint64_t skip)
 		last = r.lsn;
 		ltime = r.time;
 		n++;
+		if (cfg.tty && (n & 8191) == 0 && jfmt_now() - shown > 1000000000u) {
+			shown = jfmt_now();
+			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
+			    (unsigned long long)last, (unsigned long long)n);
+		}
 	}
+	if (shown)
+		fputs("\r\033[K", stderr);
 	if (rc < 0) {
 		japply_rollback(ap);
 		jseg_close(s);
@@ -395,10 +408,12 @@ apply(const struct pend *p, uint64_t skip)
 		die_e(p->path, &e);
 	}
 	cur = st;
-	if (cfg.verbose)
+	if (cfg.verbose && n > 0)
 		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", p->path,
 		    (unsigned long long)n, (unsigned long long)(last - n + 1),
 		    (unsigned long long)last, t ? "" : " (in part)");
+	else if (cfg.verbose)
+		jwarnx("%s: no new records%s", p->path, t ? "" : " (in part)");
 	jseg_close(s);
 	return cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
 }
@@ -441,6 +456,11 @@ drain(void)
 		if (v == JAPPLY_LATER)
 			break;
 		if (v == JAPPLY_DONE) {
+			if ((cfg.archive || cfg.remove) && access(p->path, F_OK) < 0 &&
+			    errno == ENOENT) {
+				pend_pop();     /* given twice, and archived the first time */
+				continue;
+			}
 			if (!p->live && p->h.seq == cur.seq && cur.sealed)
 				same_as_applied(p);
 			done(p);
@@ -496,6 +516,7 @@ from_dir(const char *dir)
 	struct dirent *de;
 	char **names = NULL;
 	size_t nn = 0, cap = 0;
+	int reached = 0;
 
 	if (!d)
 		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", dir);
@@ -524,11 +545,16 @@ from_dir(const char *dir)
 		} else if (!stop)
 			add(names[i]);
 		free(names[i]);
-		if (rc != 0 && drain())
-			return 1;
+		names[i] = NULL;
+		if (rc != 0 && drain()) {
+			reached = 1;
+			break;
+		}
 	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
 	free(names);
-	return 0;
+	return reached;
 }
 
 static int
@@ -685,7 +711,8 @@ main(int argc, char **argv)
 			jdiex(EX_NOINPUT, "--archive %s: not a directory", cfg.archive);
 	}
 	if (cfg.archive || cfg.remove)
-		cfg.sync = 1;           /* a segment goes only once what it brought is durable */
+		cfg.sync = 1;
+	cfg.tty = isatty(2);           /* a segment goes only once what it brought is durable */
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;      /* no SA_RESTART: a blocked read returns */

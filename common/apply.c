@@ -282,7 +282,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 		} else if (!strcmp(key, "role"))
 			st->operational = !strcmp(val, "operational");
 		else if (!strcmp(key, "name"))
-			snprintf(st->name, sizeof st->name, "%s", val);
+			snprintf(st->name, sizeof st->name, "%.255s", val);
 		else if (!strcmp(key, "lineage")) {
 			if (jdigest_unhex(val, st->lineage, JFMT_LINEAGE_LEN) < 0)
 				goto bad;
@@ -304,7 +304,7 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 		else if (!strcmp(key, "applied_at"))
 			st->applied_at = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "segment"))
-			snprintf(st->segment, sizeof st->segment, "%s", val);
+			snprintf(st->segment, sizeof st->segment, "%.255s", val);
 		else if (!strcmp(key, "timeline_row")) {
 			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
 				goto bad;
@@ -402,6 +402,14 @@ db_open(const char *path, int flags, sqlite3 **dbp, struct jerr *e)
 	return 0;
 }
 
+static const char *
+text(sqlite3_stmt *q, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(q, col);
+
+	return s ? s : "";
+}
+
 static int
 load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 {
@@ -439,7 +447,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 		}
 		st->present = 1;
 		st->operational = !strcmp(role, "operational");
-		snprintf(st->name, sizeof st->name, "%s", (const char *)sqlite3_column_text(q, 2));
+		snprintf(st->name, sizeof st->name, "%s", text(q, 2));
 		st->timeline = (uint32_t)sqlite3_column_int64(q, 4);
 		st->seq = (uint64_t)sqlite3_column_int64(q, 5);
 		st->last_lsn = (uint64_t)sqlite3_column_int64(q, 6);
@@ -447,8 +455,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 		st->final = sqlite3_column_int(q, 9);
 		st->last_time = (uint64_t)sqlite3_column_int64(q, 10);
 		st->applied_at = (uint64_t)sqlite3_column_int64(q, 11);
-		snprintf(st->segment, sizeof st->segment, "%s",
-		    (const char *)sqlite3_column_text(q, 12));
+		snprintf(st->segment, sizeof st->segment, "%s", text(q, 12));
 		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(q);

@@ -155,6 +155,9 @@ void japply_advance(struct japply_state *st, const struct jfmt_header *h, const 
  *     japply_close(a)
  * A failed record leaves the batch to roll back; e names the LSN, the statement's start and
  * SQLite's message (code JAPPLY_EAPPLY), or the command's exit status.
+ * A batch with no records (japply_begin, japply_commit) rewrites the bookkeeping alone: that
+ * is how a tool other than jintegrate changes it (under the lock), e.g. jpromote recording a
+ * sealed closing segment.
  */
 struct japply;
 

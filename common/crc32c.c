@@ -85,13 +85,15 @@ crc32c_hw(uint32_t crc, const void *buf, size_t len)
 int
 jcrc32c_hw_available(void)
 {
-	static int have = -1;
+	static int have = -1;       /* atomic: writers in several threads may ask at once */
+	int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
 
-	if (have < 0) {
+	if (h < 0) {
 		__builtin_cpu_init();
-		have = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		h = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		__atomic_store_n(&have, h, __ATOMIC_RELAXED);
 	}
-	return have;
+	return h;
 }
 
 uint32_t

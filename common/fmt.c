@@ -73,6 +73,10 @@ magic_damage(const uint8_t *in, struct jerr *e)
 	if (!memcmp(in, "\x89JML\r\r\n", 7) || !memcmp(in, "\x89JML\r\n\x1a\r", 8))
 		return jerr_set(e, EX_DATAERR,
 		    "bad magic: LF converted to CR/LF (ASCII-mode transfer)");
+	if (!memcmp(in, "\x28\xb5\x2f\xfd", 4) || !memcmp(in, "\x1f\x8b", 2) ||
+	    !memcmp(in, "\xfd" "7zXZ\0", 6))
+		return jerr_set(e, EX_DATAERR, "bad magic: compressed data (%s) under a name "
+		    "without its suffix", in[0] == 0x28 ? "zstd" : in[0] == 0x1f ? "gzip" : "xz");
 	return jerr_set(e, EX_DATAERR, "not a jmirror journal (bad magic)");
 }
 

@@ -221,6 +221,45 @@ scan_run(struct scan *s)
 	return rc;
 }
 
+/*
+ * After SCAN_BAD: is the bad frame at scan_off a torn tail (the rule of man/jmirror.5: the
+ * frame reaches the end of the file, or nothing but zeros follows it)? 1 torn, 0 damage
+ * (valid-looking data follows: never cut it, it holds records), -1 read error.
+ */
+static int
+scan_torn(struct scan *s)
+{
+	uint64_t off = scan_off(s), left = s->end - off;
+	uint8_t head[JFMT_REC_HEAD], z[4096];
+	struct jfmt_rec r;
+
+	if (left <= JFMT_REC_HEAD)
+		return 1;
+	if (jio_pread_full(s->fd, head, sizeof head, (off_t)off) != (ssize_t)sizeof head)
+		return -1;
+	if (jfmt_rec_decode(head, &r, NULL) == 0 && JFMT_REC_OVERHEAD + (uint64_t)r.len >= left)
+		return 1;
+	while (left > 0) {
+		size_t n = left < sizeof z ? (size_t)left : sizeof z;
+		if (jio_pread_full(s->fd, z, n, (off_t)off) != (ssize_t)n)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (z[i])
+				return 0;
+		off += n;
+		left -= n;
+	}
+	return 1;
+}
+
+static int
+damaged(const char *path, uint64_t off, struct jerr *e)
+{
+	return jerr_set(e, EX_DATAERR, "%s: damaged record at offset %llu with records after "
+	    "it: not a torn tail, refusing to cut it (see jcat --verify)", path,
+	    (unsigned long long)off);
+}
+
 /* ---- shared steps ---- */
 
 static int
@@ -494,6 +533,11 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		if (rc == SCAN_END)
 			return 0;
 		if (rc == SCAN_BAD) {
+			int torn = scan_torn(&s);
+			if (torn < 0)
+				return jerr_sys(e, EX_IOERR, "unable to read %s", j->path);
+			if (!torn)
+				return damaged(j->path, j->end, e);
 			if (ftruncate(j->fd, (off_t)j->end) < 0)
 				return jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s",
 				    j->path);
@@ -851,6 +895,14 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			goto done;
 		}
 		if (rc == SCAN_BAD) {
+			int torn = scan_torn(&s);
+			if (torn <= 0) {
+				if (torn < 0)
+					jerr_sys(e, EX_IOERR, "unable to read %s", path);
+				else
+					damaged(path, e2, e);
+				goto unlock;
+			}
 			if (ftruncate(fd, (off_t)e2) < 0) {
 				jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
 				goto unlock;

@@ -8,8 +8,10 @@
  * - The buffer MUST NOT grow beyond one maximal record plus the read-ahead, whatever the
  *   length fields say.
  * - In live mode a bad frame is a torn tail only if nothing follows it: an incomplete frame
- *   at end of file, a complete frame with a bad CRC that ends exactly at end of file, or a
- *   tail of zero bytes (what a power loss leaves). Anything else is damage.
+ *   at end of file (unless a valid record with the next LSN starts inside it: then its
+ *   length is damaged), a complete frame with a bad CRC that ends exactly at end of file,
+ *   or a tail of zero bytes of any length (what a power loss leaves). Anything else is
+ *   damage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,16 +215,44 @@ all_zero(const uint8_t *p, size_t n)
  * starting there (frame bytes long, or its head) is bad?  1 yes (and s is done), 0 no, -1 error.
  * A tail of zeros may be longer than the buffer: it is scanned in buffer-sized steps.
  */
+/*
+ * Does a valid record with the LSN after the bad one start within buf[pos+1, pos+avail)?
+ * Then the bad frame is damage (a length field that points past the end), not a torn write:
+ * writes are sequential, so nothing valid can follow a record that was being written.
+ */
+static int
+record_follows(const struct jseg *s, size_t avail, uint64_t *where)
+{
+	const uint8_t *b = s->buf + s->pos;
+	uint64_t lsn = s->h.first_lsn + s->records + 1;
+
+	for (size_t i = 1; i + JFMT_REC_OVERHEAD <= avail; i++) {
+		struct jfmt_rec r;
+		if (jfmt_get64(b + i + 8) != lsn || jfmt_rec_decode(b + i, &r, NULL) < 0 ||
+		    r.len > avail - i - JFMT_REC_OVERHEAD)
+			continue;
+		if (jfmt_get32(b + i + JFMT_REC_HEAD + r.len) ==
+		    jfmt_rec_crc(b + i, b + i + JFMT_REC_HEAD, r.len)) {
+			*where = s->off + i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 torn_tail(struct jseg *s, size_t frame, struct jerr *e)
 {
-	uint64_t at = s->off, torn = 0;
+	uint64_t at = s->off, torn = 0, where;
 	ssize_t avail;
 
 	if (s->mode != JSEG_LIVE)
 		return 0;
 	if ((avail = fill(s, frame + 1, e)) < 0)
 		return -1;
+	if ((size_t)avail <= frame && record_follows(s, (size_t)avail, &where))
+		return jerr_set(e, EX_DATAERR, "offset %llu: damaged record (a valid record "
+		    "follows at offset %llu)", (unsigned long long)at, (unsigned long long)where);
 	if ((size_t)avail > frame) {
 		/* more follows the bad frame: damage, unless it is all zeros up to the end */
 		for (;;) {
@@ -349,7 +379,9 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 	if ((size_t)avail < frame) {
 		if ((torn = torn_tail(s, frame, e)) != 0)
 			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "truncated record (cut short in transit? re-ship it)");
+		return jerr_set(e, EX_DATAERR, "offset %llu: truncated record: its length %u runs "
+		    "past the end (cut short in transit? re-ship it)", (unsigned long long)s->off,
+		    fr.len);
 	}
 	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len)) {
 		if ((torn = torn_tail(s, frame, e)) != 0)

@@ -21,7 +21,7 @@ check "digest of the last segment" test "$(sqlite3 m.db 'select digest from jmir
 check "WAL mode" test "$(sqlite3 m.db 'pragma journal_mode')" = wal
 
 # the reference: the sqlite3 command line fed by the exec applier
-expect_code 0 jintegrate --db ref --exec 'sqlite3 -bail ref.db' $(cat paths)
+expect_code 0 jintegrate --db ref --exec '{ echo "BEGIN;"; cat; echo "COMMIT;"; } | sqlite3 -bail ref.db' $(cat paths)
 check "exec prints too" test_cmp expect out
 sqlite3 ref.db '.dump t' >ref.dump
 sqlite3 m.db '.dump t' >m.dump

@@ -125,5 +125,7 @@ main(int argc, char **argv)
 		jdigest_hex(prev, JDIGEST_LEN, hex);
 		fprintf(stderr, "%s\n", hex);
 	}
+	free(buf);
+	free(pl);
 	return jio_fshut(stdout) == 0 ? 0 : EX_IOERR;
 }

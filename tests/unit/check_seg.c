@@ -144,20 +144,27 @@ START_TEST(every_byte_sealed)
 }
 END_TEST
 
-/* In a live journal a damaged byte fails the read or ends it early: never a wrong record. */
+/*
+ * In a live journal a damaged byte fails the read, or, in the last record (where it cannot
+ * be told from a torn write), ends it early: never a wrong record.
+ */
 START_TEST(every_byte_live)
 {
 	uint8_t buf[4096], bad[4096];
-	size_t n = build(buf, 0, 0);
+	size_t n = build(buf, 0, 0), last = n - JFMT_REC_OVERHEAD - strlen(payloads[NREC - 1]);
 	const char *p = path("db.journal");
 	struct jerr e;
 	uint64_t nrec;
+	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		memcpy(bad, buf, n);
 		bad[i] ^= 0x04;
 		ck_assert_int_eq(unit_write_file(p, bad, n), 0);
-		if (readall(p, JSEG_AUTO, &nrec, NULL, &e) == 0 && nrec >= NREC)
+		rc = readall(p, JSEG_AUTO, &nrec, NULL, &e);
+		if (i < last && rc != -1)
+			ck_abort_msg("flip at offset %zu, before the last record, not an error", i);
+		if (rc == 0 && nrec >= NREC)
 			ck_abort_msg("flip at offset %zu of a live journal not noticed", i);
 	}
 }
@@ -288,6 +295,17 @@ START_TEST(huge_length)
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
 	ck_assert_uint_eq(nrec, NREC);
 	ck_assert_ptr_nonnull(strstr(e.msg, "truncated record"));
+	/* a damaged length in a live journal, pointing past the end, with records after it */
+	{
+		uint8_t live[4096];
+		size_t m = build(live, 0, 0);
+		jfmt_put32(live + JFMT_HEADER_SIZE, 1000);
+		ck_assert_int_eq(unit_write_file(path("db.journal"), live, m), 0);
+		ck_assert_int_eq(readall(path("db.journal"), JSEG_AUTO, &nrec, NULL, &e), -1);
+		snprintf(want, sizeof want, "offset 128: damaged record (a valid record follows at "
+		    "offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]));
+		ck_assert_str_eq(e.msg, want);
+	}
 	/* in a live journal the same large frame at the end is a torn tail */
 	ck_assert_int_eq(unit_write_file(path("db.journal"), buf, n + 64), 0);
 	ck_assert_int_eq(readall(path("db.journal"), JSEG_AUTO, &nrec, NULL, &e), 0);
@@ -408,6 +426,11 @@ START_TEST(compressed)
 		ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
 		ck_assert_ptr_nonnull(strstr(e.msg, "the name says"));
 	}
+	/* and the other way round: a compressed stream without its suffix */
+	compress_to(path("db.0001-000000000002.journal"), JCOMP_XZ, buf, n);
+	ck_assert_int_eq(readall(path("db.0001-000000000002.journal"), JSEG_AUTO, &nrec, NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "offset 0: bad magic: compressed data (xz) under a name without "
+	    "its suffix");
 	p = path("db.0001-000000000001.journal.zst");
 	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
