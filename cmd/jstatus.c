@@ -7,10 +7,8 @@
  * reached the next step (shipped to every known destination on the operational side,
  * applied on a mirror) has waited since its commit. man/jstatus.1 defines every figure.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "afile.h"
 #include "apply.h"
 #include "digest.h"
 #include "err.h"
@@ -28,6 +25,7 @@
 #include "parse.h"
 #include "scan.h"
 #include "seg.h"
+#include "shipq.h"
 
 static const char synopsis[] =
     "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] JOURNAL\n"
@@ -44,9 +42,7 @@ struct limits {
 };
 
 struct dest {
-	char     url[4096];
-	uint32_t timeline;
-	uint64_t seq;
+	struct jshipq_state q;    /* url, and the newest segment acknowledged */
 	uint64_t segs, bytes, oldest;     /* oldest: commit time of its first unsent record, ns */
 };
 
@@ -150,54 +146,24 @@ file_size(const char *path)
 	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 }
 
-/* jship's per-destination state files (common/shipq.h documents the format). */
+/* The destinations jship --from DIR knows, with what each acknowledged (common/shipq.h). */
 static int
-read_dests(const char *dir, const char *name, struct status *s)
+read_dests(const char *dir, const char *name, struct status *s, struct jerr *e)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char prefix[JNAME_MAX + 32], path[8192], buf[8192];
-	size_t plen;
+	struct jshipq_state *v;
+	size_t n;
 
-	if (!d)
+	if (jshipq_states(dir, name, &v, &n, e) < 0)
 		return -1;
-	plen = (size_t)snprintf(prefix, sizeof prefix, ".%s.journal.ship-", name);
-	while ((de = readdir(d))) {
-		struct dest *v, x = { .url = "" };
-		struct jerr e;
-		ssize_t n;
-		char *p, *nl;
-		int have = 0;
-		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) != plen + 16)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if ((n = jafile_read(path, buf, sizeof buf - 1, &e)) < 0)
-			continue;
-		buf[n] = '\0';
-		if (strncmp(buf, "jship-state 1\n", 14) != 0)
-			continue;
-		for (p = buf + 14; *p && (nl = strchr(p, '\n')); p = nl + 1) {
-			*nl = '\0';
-			if (!strncmp(p, "url ", 4))
-				snprintf(x.url, sizeof x.url, "%s", p + 4);
-			else if (sscanf(p, "acked %" SCNu32 " %" SCNu64, &x.timeline, &x.seq) == 2)
-				have = 1;
-		}
-		if (!have)
-			continue;
-		if (!(v = realloc(s->d, (s->nd + 1) * sizeof *v)))
-			jdie(EX_OSERR, "out of memory");
-		s->d = v;
-		s->d[s->nd++] = x;
+	if (n && !(s->d = calloc(n, sizeof *s->d))) {
+		free(v);
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
-	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		s->d[i].q = v[i];
+	s->nd = n;
+	free(v);
 	return 0;
-}
-
-static int
-acked(const struct dest *d, uint32_t tl, uint64_t seq)
-{
-	return tl < d->timeline || (tl == d->timeline && seq <= d->seq);
 }
 
 static void
@@ -234,7 +200,8 @@ status_journal(struct status *s, int check)
 	jio_dirname(s->path, dir, sizeof dir);
 	if (jscan_dir(dir, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", dir, e.msg);
-	read_dests(dir, jn.name, s);
+	if (read_dests(dir, jn.name, s, &e) < 0)
+		die3(check, e.code, "%s%s", "", e.msg);
 	s->m[M_QUEUE] = s->m[M_BYTES] = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(v[i].n.name, jn.name) != 0 || v[i].n.comp != JCOMP_NONE)
@@ -243,7 +210,7 @@ status_journal(struct status *s, int check)
 		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
 		for (size_t k = 0; k < s->nd; k++) {
 			struct dest *d = &s->d[k];
-			if (acked(d, v[i].n.timeline, v[i].n.seq))
+			if (jshipq_acked(&d->q, v[i].n.timeline, v[i].n.seq))
 				continue;
 			if (d->segs++ == 0)
 				d->oldest = first_time(path, 0);
@@ -391,10 +358,10 @@ print_text(const struct status *s)
 	for (size_t k = 0; k < s->nd; k++) {
 		const struct dest *d = &s->d[k];
 		printf("  send queue    %s: %llu segments, %s, oldest %ss (has up to timeline %u, "
-		    "seq %llu)\n", d->url, (unsigned long long)d->segs,
+		    "seq %llu)\n", d->q.url, (unsigned long long)d->segs,
 		    jparse_fmt_size(d->bytes, a, sizeof a),
-		    secs(d->segs ? (int64_t)age(s->now, d->oldest) : 0, b, sizeof b), d->timeline,
-		    (unsigned long long)d->seq);
+		    secs(d->segs ? (int64_t)age(s->now, d->oldest) : 0, b, sizeof b),
+		    d->q.timeline, (unsigned long long)d->q.seq);
 	}
 	printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
 }
@@ -436,10 +403,10 @@ print_json(const struct status *s)
 		for (size_t k = 0; k < s->nd; k++) {
 			const struct dest *d = &s->d[k];
 			printf("%s{\"url\":", k ? "," : "");
-			jstr(d->url);
+			jstr(d->q.url);
 			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
-			    "\"bytes\":%llu,\"oldest_age\":%s}", d->timeline,
-			    (unsigned long long)d->seq, (unsigned long long)d->segs,
+			    "\"bytes\":%llu,\"oldest_age\":%s}", d->q.timeline,
+			    (unsigned long long)d->q.seq, (unsigned long long)d->segs,
 			    (unsigned long long)d->bytes, secs(d->segs ? (int64_t)age(s->now,
 			    d->oldest) : 0, a, sizeof a));
 		}
@@ -537,13 +504,13 @@ print_prom(const struct status *s)
 	    s->closed);
 	for (size_t k = 0; k < s->nd; k++)
 		pmetric("send_queue_segments", "sealed segments a destination lacks", lab,
-		    s->d[k].url, (double)s->d[k].segs);
+		    s->d[k].q.url, (double)s->d[k].segs);
 	for (size_t k = 0; k < s->nd; k++)
 		pmetric("send_queue_bytes", "bytes of the segments a destination lacks", lab,
-		    s->d[k].url, (double)s->d[k].bytes);
+		    s->d[k].q.url, (double)s->d[k].bytes);
 	for (size_t k = 0; k < s->nd; k++)
 		pmetric("send_queue_oldest_age_seconds", "age of the oldest record a destination "
-		    "lacks", lab, s->d[k].url, s->d[k].segs ? (double)age(s->now,
+		    "lacks", lab, s->d[k].q.url, s->d[k].segs ? (double)age(s->now,
 		    s->d[k].oldest) / 1e9 : 0);
 	pmetric("lag_seconds", "age of the oldest record not yet at every destination", lab,
 	    NULL, (double)s->m[M_LAG] / 1e9);
