@@ -4,7 +4,6 @@
 # the mirror integrates the final segment and is promoted onto timeline 2; writes on the
 # new primary reach the mirror-mirror, which follows timeline 2 and equals it.
 . ./lib.sh
-. "$JM_SRC/tests/e2e/0700-jship-shim.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 command -v flock >/dev/null || skip "flock not installed"
 RB=$JM_SRC/examples/runbook

@@ -6,7 +6,6 @@
 # into the old timeline's closing segment, which the mirror-mirror (that had applied part of
 # the same live journal) completes before following timeline 2.
 . ./lib.sh
-. "$JM_SRC/tests/e2e/0700-jship-shim.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms

@@ -4,7 +4,6 @@
 # damaged archives and existing databases are refused; and the switch back rebuilds the old
 # primary from a backup of the new one (with --journal after jrotate --final).
 . ./lib.sh
-. "$JM_SRC/tests/e2e/0700-jship-shim.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 command -v zstd >/dev/null || skip "zstd not installed"
 RB=$JM_SRC/examples/runbook

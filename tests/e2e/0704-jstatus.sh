@@ -8,6 +8,8 @@ mkdir p in
 jappend --create p/db.journal
 jappend p/db.journal "create table t(x)" "insert into t values(1)"
 jrotate p/db.journal >/dev/null
+mkdir a b
+jship -q --from p --to "file://$T/a/" --to "file://$T/b/"
 jappend p/db.journal "insert into t values(22)"
 jrotate p/db.journal >/dev/null
 jappend p/db.journal "insert into t values(333)"
@@ -15,9 +17,8 @@ jrotate p/db.journal >/dev/null
 jappend p/db.journal a bb ccc
 s2=$(wc -c <p/db.0001-000000000002.journal)
 s3=$(wc -c <p/db.0001-000000000003.journal)
-# what jship leaves per destination (common/shipq.h): one has seq 1, the other everything
-printf 'jship-state 1\nurl file:///a/\nacked 1 1\n' >p/.db.journal.ship-00000000000000aa
-printf 'jship-state 1\nurl sftp://b/in/\nacked 1 3\n' >p/.db.journal.ship-00000000000000bb
+# destination a has seq 1 only, b everything
+jship -q --from p --to "file://$T/b/"
 sleep 1
 
 echo "-- the operational side"
@@ -25,16 +26,16 @@ expect_code 0 jstatus p/db.journal
 check "header line" grep -q "^journal p/db.journal: lineage [0-9a-f]\{32\}, timeline 1, seq 4$" out
 check "live journal: 3 records, 218 bytes, oldest >= 1s" grep -q "^  live journal  3 records, 218B, oldest [1-9][0-9]*\.[0-9]*s$" out
 check "sealed segments" grep -qx "  sealed        3 segments" out
-check "queue of a" grep -q "^  send queue    file:///a/: 2 segments, $((s2 + s3))B, oldest [1-9][0-9.]*s (has up to timeline 1, seq 1)$" out
-check "queue of b" grep -q "^  send queue    sftp://b/in/: 0 segments, 0B, oldest 0.000s (has up to timeline 1, seq 3)$" out
+check "queue of a" grep -q "^  send queue    file://$T/a/: 2 segments, $((s2 + s3))B, oldest [1-9][0-9.]*s (has up to timeline 1, seq 1)$" out
+check "queue of b" grep -q "^  send queue    file://$T/b/: 0 segments, 0B, oldest 0.000s (has up to timeline 1, seq 3)$" out
 expect_code 0 jstatus --json p/db.journal
 check "json: live" grep -q '"live":{"records":3,"bytes":218,"oldest_age":[1-9]' out
-check "json: a's queue" grep -q "{\"url\":\"file:///a/\",\"acked_timeline\":1,\"acked_seq\":1,\"segments\":2,\"bytes\":$((s2 + s3)),\"oldest_age\":[1-9]" out
+check "json: a's queue" grep -q "{\"url\":\"file://$T/a/\",\"acked_timeline\":1,\"acked_seq\":1,\"segments\":2,\"bytes\":$((s2 + s3)),\"oldest_age\":[1-9]" out
 check "json: one line" test "$(wc -l <out)" -eq 1
 expect_code 0 jstatus --prometheus p/db.journal
 check "prometheus: live records" grep -qx 'jmirror_live_records{role="journal",path="p/db.journal",name="db"} 3' out
-check "prometheus: queue of a" grep -qx 'jmirror_send_queue_segments{role="journal",path="p/db.journal",name="db",destination="file:///a/"} 2' out
-check "prometheus: queue bytes of b" grep -qx 'jmirror_send_queue_bytes{role="journal",path="p/db.journal",name="db",destination="sftp://b/in/"} 0' out
+check "prometheus: queue of a" grep -qx "jmirror_send_queue_segments{role=\"journal\",path=\"p/db.journal\",name=\"db\",destination=\"file://$T/a/\"} 2" out
+check "prometheus: queue bytes of b" grep -qx "jmirror_send_queue_bytes{role=\"journal\",path=\"p/db.journal\",name=\"db\",destination=\"file://$T/b/\"} 0" out
 check "prometheus: TYPE lines" test "$(grep -c '^# TYPE jmirror_[a-z_]* gauge$' out)" -eq 10
 check "prometheus: every sample is a jmirror_ gauge" sh -c '! grep -v "^# \|^jmirror_[a-z_]*{[^}]*} [0-9.]*$" out'
 

@@ -4,7 +4,6 @@
 # journal is seeded by a backup without bookkeeping; the monitoring check script; every
 # mirror ends equal to the primary.
 . ./lib.sh
-. "$JM_SRC/tests/e2e/0700-jship-shim.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
