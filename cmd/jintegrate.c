@@ -437,6 +437,32 @@ same_as_applied(const struct pend *p)
 		    "(%s)", p->path, (unsigned long long)cur.seq, cur.segment);
 }
 
+/*
+ * A sealed segment of an older timeline just before a fork: the mirror applied that
+ * sequence up to the LSN before the new timeline's first one (a closing segment sealed by
+ * jpromote). The old primary's own segment of that sequence goes on past the fork.
+ */
+static void
+before_fork(const struct pend *p)
+{
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	struct jerr e;
+
+	for (int i = 0; i < cur.ntl; i++) {
+		if (cur.tl[i].timeline <= p->h.timeline || cur.tl[i].seq != p->h.seq + 1)
+			continue;
+		if (jseg_probe(p->path, &h, &t, &e) < 0)
+			die_e(p->path, &e);
+		if (t.last_lsn + 1 != cur.tl[i].lsn)
+			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but the "
+			    "mirror follows timeline %lu from LSN %llu: written by the old primary "
+			    "after the fork?", p->path, (unsigned long long)p->h.seq,
+			    (unsigned long)p->h.timeline, (unsigned long long)t.last_lsn,
+			    (unsigned long)cur.tl[i].timeline, (unsigned long long)cur.tl[i].lsn);
+	}
+}
+
 /* Apply every held segment whose turn has come. 1 when --until is reached. */
 static int
 drain(void)
@@ -463,6 +489,8 @@ drain(void)
 			}
 			if (!p->live && p->h.seq == cur.seq && cur.sealed)
 				same_as_applied(p);
+			if (!p->live && p->h.timeline < cur.timeline)
+				before_fork(p);
 			done(p);
 			pend_pop();
 			continue;
@@ -533,7 +561,8 @@ from_dir(const char *dir)
 	if (errno)
 		jdie(EX_IOERR, "unable to read %s", dir);
 	closedir(d);
-	qsort(names, nn, sizeof *names, by_name);
+	if (nn > 0)
+		qsort(names, nn, sizeof *names, by_name);
 	for (size_t i = 0; i < nn; i++) {
 		struct jfmt_header h;
 		struct jfmt_trailer t;

@@ -28,27 +28,36 @@ jafile_tmpname(char *buf, size_t size, const char *path)
 }
 
 int
-jafile_write(const char *path, const void *buf, size_t len, mode_t mode, struct jerr *e)
+jafile_create(const char *path, const void *buf, size_t len, mode_t mode, struct jerr *e)
 {
-	char tmp[4096];
-	int fd;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
-	if (jafile_tmpname(tmp, sizeof tmp, path) < 0)
-		return jerr_sys(e, EX_CANTCREAT, "%s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
-		return jerr_sys(e, EX_CANTCREAT, "unable to create %s", tmp);
+		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
+		    "unable to create %s", path);
 	if (jio_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
+		jerr_sys(e, EX_IOERR, "unable to write %s", path);
 		close(fd);
-		unlink(tmp);
+		unlink(path);
 		return -1;
 	}
 	if (close(fd) < 0) {
-		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
-		unlink(tmp);
+		jerr_sys(e, EX_IOERR, "unable to write %s", path);
+		unlink(path);
 		return -1;
 	}
+	return 0;
+}
+
+int
+jafile_write(const char *path, const void *buf, size_t len, mode_t mode, struct jerr *e)
+{
+	char tmp[4096];
+
+	if (jafile_tmpname(tmp, sizeof tmp, path) < 0)
+		return jerr_sys(e, EX_CANTCREAT, "%s", path);
+	if (jafile_create(tmp, buf, len, mode, e) < 0)
+		return -1;
 	if (rename(tmp, path) < 0) {
 		jerr_sys(e, EX_IOERR, "unable to rename %s to %s", tmp, path);
 		unlink(tmp);

@@ -316,25 +316,9 @@ static int
 write_header_file(const char *tmp, const struct jfmt_header *h, struct jerr *e)
 {
 	uint8_t raw[JFMT_HEADER_SIZE];
-	int fd;
 
 	jfmt_header_encode(h, raw);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, JJ_MODE);
-	if (fd < 0)
-		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
-		    "unable to create %s", tmp);
-	if (jio_write_all(fd, raw, sizeof raw) < 0 || fsync(fd) < 0) {
-		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) < 0) {
-		jerr_sys(e, EX_IOERR, "unable to write %s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return jafile_create(tmp, raw, sizeof raw, JJ_MODE, e);
 }
 
 /*

@@ -75,22 +75,21 @@ scaled(long double v, long double mul, uint64_t *out)
 	return 0;
 }
 
-int
-jparse_size(const char *s, uint64_t *out)
+struct unit {
+	const char *u;
+	long double m;
+};
+
+/* A number followed by one of the n units (exactly), scaled to an integer. */
+static int
+with_unit(const char *s, const struct unit *units, size_t n, uint64_t *out)
 {
-	static const struct { const char *u; long double m; } units[] = {
-		{ "", 1 }, { "B", 1 },
-		{ "K", 1024.0L }, { "KB", 1024.0L }, { "KiB", 1024.0L }, { "k", 1024.0L },
-		{ "M", 1048576.0L }, { "MB", 1048576.0L }, { "MiB", 1048576.0L },
-		{ "G", 1073741824.0L }, { "GB", 1073741824.0L }, { "GiB", 1073741824.0L },
-		{ "T", 1099511627776.0L }, { "TB", 1099511627776.0L }, { "TiB", 1099511627776.0L },
-	};
 	const char *unit;
 	long double v;
 
 	if (number(s, &v, &unit) < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(unit, units[i].u) == 0)
 			return scaled(v, units[i].m, out);
 	errno = EINVAL;
@@ -98,22 +97,28 @@ jparse_size(const char *s, uint64_t *out)
 }
 
 int
+jparse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", 1024.0L }, { "KB", 1024.0L }, { "KiB", 1024.0L }, { "k", 1024.0L },
+		{ "M", 1048576.0L }, { "MB", 1048576.0L }, { "MiB", 1048576.0L },
+		{ "G", 1073741824.0L }, { "GB", 1073741824.0L }, { "GiB", 1073741824.0L },
+		{ "T", 1099511627776.0L }, { "TB", 1099511627776.0L }, { "TiB", 1099511627776.0L },
+	};
+
+	return with_unit(s, units, sizeof units / sizeof units[0], out);
+}
+
+int
 jparse_duration(const char *s, uint64_t *ns)
 {
-	static const struct { const char *u; long double m; } units[] = {
+	static const struct unit units[] = {
 		{ "", 1e9L }, { "s", 1e9L }, { "ns", 1 }, { "us", 1e3L }, { "ms", 1e6L },
 		{ "m", 60e9L }, { "min", 60e9L }, { "h", 3600e9L }, { "d", 86400e9L },
 	};
-	const char *unit;
-	long double v;
 
-	if (number(s, &v, &unit) < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (strcmp(unit, units[i].u) == 0)
-			return scaled(v, units[i].m, ns);
-	errno = EINVAL;
-	return -1;
+	return with_unit(s, units, sizeof units / sizeof units[0], ns);
 }
 
 /* "%.3f" without trailing zeros: 1.500 -> 1.5, 2.000 -> 2 */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -223,4 +225,188 @@ jzio_parse(const char *spec, int *comp, int *level)
 	}
 	*level = (int)lv;
 	return 0;
+}
+
+/* ---- tar archives (jbackup): ustar through a compression filter ---- */
+
+struct jzio_tar {
+	struct archive *a;
+	int             write;
+};
+
+int
+jzio_tar_open_write(int fd, int comp, int level, struct jzio_tar **tp, struct jerr *e)
+{
+	struct jzio_tar *t = calloc(1, sizeof *t);
+	int r;
+
+	if (!t || !(t->a = archive_write_new())) {
+		free(t);
+		return jerr_sys(e, EX_OSERR, "unable to start an archive");
+	}
+	t->write = 1;
+	switch (comp) {
+	case JCOMP_ZSTD: r = archive_write_add_filter_zstd(t->a); break;
+	case JCOMP_GZIP: r = archive_write_add_filter_gzip(t->a); break;
+	case JCOMP_XZ:   r = archive_write_add_filter_xz(t->a); break;
+	case JCOMP_NONE: r = ARCHIVE_OK; break;
+	default:         r = ARCHIVE_FATAL; break;
+	}
+	if (r == ARCHIVE_OK && level > 0) {
+		char opt[16];
+		snprintf(opt, sizeof opt, "%d", level);
+		r = archive_write_set_filter_option(t->a, NULL, "compression-level", opt);
+	}
+	if (r != ARCHIVE_OK || archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
+		jerr_set(e, EX_SOFTWARE, "unable to start an archive: %s",
+		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		jzio_tar_close(t);
+		return -1;
+	}
+	*tp = t;
+	return 0;
+}
+
+int
+jzio_tar_add(struct jzio_tar *t, const char *name, int fd, uint64_t size, uint64_t mtime,
+    struct jerr *e)
+{
+	struct archive_entry *ent = archive_entry_new();
+	char buf[64 * 1024];
+	uint64_t left = size;
+
+	if (!ent)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_perm(ent, 0640);
+	archive_entry_set_size(ent, (la_int64_t)size);
+	archive_entry_set_mtime(ent, (time_t)mtime, 0);
+	if (archive_write_header(t->a, ent) != ARCHIVE_OK) {
+		archive_entry_free(ent);
+		return jerr_set(e, EX_IOERR, "unable to write the archive: %s",
+		    archive_error_string(t->a));
+	}
+	archive_entry_free(ent);
+	while (left > 0) {
+		ssize_t n = read(fd, buf, left < sizeof buf ? (size_t)left : sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return jerr_sys(e, EX_IOERR, "unable to read %s", name);
+		if (n == 0)
+			return jerr_set(e, EX_IOERR, "%s: shorter than %llu bytes", name,
+			    (unsigned long long)size);
+		if (archive_write_data(t->a, buf, (size_t)n) != n)
+			return jerr_set(e, EX_IOERR, "unable to write the archive: %s",
+			    archive_error_string(t->a));
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+jzio_tar_add_buf(struct jzio_tar *t, const char *name, const void *buf, size_t len,
+    uint64_t mtime, struct jerr *e)
+{
+	struct archive_entry *ent = archive_entry_new();
+
+	if (!ent)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_perm(ent, 0640);
+	archive_entry_set_size(ent, (la_int64_t)len);
+	archive_entry_set_mtime(ent, (time_t)mtime, 0);
+	if (archive_write_header(t->a, ent) != ARCHIVE_OK ||
+	    (len > 0 && archive_write_data(t->a, buf, len) != (la_ssize_t)len)) {
+		archive_entry_free(ent);
+		return jerr_set(e, EX_IOERR, "unable to write the archive: %s",
+		    archive_error_string(t->a));
+	}
+	archive_entry_free(ent);
+	return 0;
+}
+
+int
+jzio_tar_finish(struct jzio_tar *t, struct jerr *e)
+{
+	int rc = 0;
+
+	if (archive_write_close(t->a) != ARCHIVE_OK)
+		rc = jerr_set(e, EX_IOERR, "unable to finish the archive: %s",
+		    archive_error_string(t->a));
+	jzio_tar_close(t);
+	return rc;
+}
+
+int
+jzio_tar_open_read(int fd, struct jzio_tar **tp, struct jerr *e)
+{
+	struct jzio_tar *t = calloc(1, sizeof *t);
+
+	if (!t || !(t->a = archive_read_new())) {
+		free(t);
+		return jerr_sys(e, EX_OSERR, "unable to read an archive");
+	}
+	archive_read_support_filter_gzip(t->a);
+	archive_read_support_filter_xz(t->a);
+	archive_read_support_filter_zstd(t->a);
+	archive_read_support_format_tar(t->a);
+	if (archive_read_open_fd(t->a, fd, 256 * 1024) != ARCHIVE_OK) {
+		jerr_set(e, EX_DATAERR, "not a readable archive: %s",
+		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		jzio_tar_close(t);
+		return -1;
+	}
+	*tp = t;
+	return 0;
+}
+
+int
+jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len, struct jerr *e)
+{
+	struct archive_entry *ent;
+	int r = archive_read_next_header(t->a, &ent);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK)
+		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
+		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+	if (archive_entry_filetype(ent) != AE_IFREG)
+		return jerr_set(e, EX_DATAERR, "damaged archive: %s is not a regular file",
+		    archive_entry_pathname(ent));
+	snprintf(name, size, "%s", archive_entry_pathname(ent));
+	*len = (uint64_t)archive_entry_size(ent);
+	return 1;
+}
+
+ssize_t
+jzio_tar_read(struct jzio_tar *t, void *buf, size_t len, struct jerr *e)
+{
+	la_ssize_t n = archive_read_data(t->a, buf, len);
+
+	if (n < 0)
+		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
+		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+	return n;
+}
+
+void
+jzio_tar_close(struct jzio_tar *t)
+{
+	int saved = errno;
+
+	if (t) {
+		if (t->a) {
+			if (t->write)
+				archive_write_free(t->a);
+			else
+				archive_read_free(t->a);
+		}
+		free(t);
+	}
+	errno = saved;
 }

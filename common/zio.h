@@ -24,6 +24,7 @@
 #define JM_ZIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -43,5 +44,34 @@ int  jzio_finish(struct jzio_w *w, struct jerr *e);
 void jzio_abort(struct jzio_w *w);
 
 int  jzio_parse(const char *spec, int *comp, int *level);
+
+/*
+ * Tar archives (jbackup's backups): ustar/pax members through one of the filters above
+ * (JCOMP_NONE: plain tar). Writing:
+ *     jzio_tar_open_write(fd, comp, level, &t, e)      fd stays the caller's
+ *     jzio_tar_add(t, name, fd, size, mtime, e)        a regular file of size bytes read from
+ *                                                      fd (a shorter file is an error)
+ *     jzio_tar_add_buf(t, name, buf, len, mtime, e)    a regular file from memory
+ *     jzio_tar_finish(t, e)                            flushes, then frees t
+ * Reading:
+ *     jzio_tar_open_read(fd, &t, e)
+ *     while ((rc = jzio_tar_next(t, name, size, &len, e)) == 1)   regular files only
+ *             jzio_tar_read(t, buf, n, e) ...                     0 at the member's end
+ *     jzio_tar_close(t)                                           (also aborts a writer)
+ * A damaged or truncated archive is EX_DATAERR.
+ */
+struct jzio_tar;
+
+int     jzio_tar_open_write(int fd, int comp, int level, struct jzio_tar **t, struct jerr *e);
+int     jzio_tar_add(struct jzio_tar *t, const char *name, int fd, uint64_t size,
+                     uint64_t mtime, struct jerr *e);
+int     jzio_tar_add_buf(struct jzio_tar *t, const char *name, const void *buf, size_t len,
+                         uint64_t mtime, struct jerr *e);
+int     jzio_tar_finish(struct jzio_tar *t, struct jerr *e);
+int     jzio_tar_open_read(int fd, struct jzio_tar **t, struct jerr *e);
+int     jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len,
+                      struct jerr *e);
+ssize_t jzio_tar_read(struct jzio_tar *t, void *buf, size_t len, struct jerr *e);
+void    jzio_tar_close(struct jzio_tar *t);
 
 #endif

@@ -1,0 +1,405 @@
+/*
+ * jpromote: turn a mirror into the operational database. Under the integration lock (taken
+ * without waiting), it checks where the mirror is, seals the records it applied from a copied
+ * live journal into the old timeline's closing segment (so that they reach the downstream
+ * mirrors too), starts the new live journal on timeline + 1 chained to the last segment, and
+ * marks the database operational. Every step can be repeated after a crash: a closing segment
+ * or live journal already made by an interrupted run is recognised and kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "apply.h"
+#include "digest.h"
+#include "err.h"
+#include "fmt.h"
+#include "io.h"
+#include "journal.h"
+#include "lock.h"
+#include "name.h"
+#include "seg.h"
+
+static const char synopsis[] =
+    "jpromote [-0] [--force] [--live FILE | --incoming DIR] --db MIRROR.db --journal DIR/NAME.journal";
+
+struct config {
+	const char *db, *journal, *live, *incoming;
+	int         force;
+	int         delim;
+};
+
+/* Tests stop a promotion between its steps: JM_TEST_CRASH=STEP (as common/journal.c). */
+static void
+crashpoint(const char *step)
+{
+	const char *want = getenv("JM_TEST_CRASH");
+
+	if (want && strcmp(want, step) == 0)
+		raise(SIGKILL);
+}
+
+static char *
+fmt_ns(uint64_t ns, char *buf, size_t size)
+{
+	time_t s = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (ns == 0 || !gmtime_r(&s, &tm)) {
+		snprintf(buf, size, "unknown");
+		return buf;
+	}
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    (unsigned)(ns % 1000000000u / 1000000u));
+	return buf;
+}
+
+static void
+say_where(const char *db, const struct japply_state *st, char *buf, size_t size)
+{
+	char t[64];
+
+	snprintf(buf, size, "%s applied timeline %u, seq %llu%s, up to LSN %llu committed %s",
+	    db, st->timeline, (unsigned long long)st->seq, st->sealed ? "" : " (in part, from "
+	    "a live journal)", (unsigned long long)st->last_lsn,
+	    fmt_ns(st->last_time, t, sizeof t));
+}
+
+/* Sink for the closing segment: write and hash. */
+struct out {
+	int            fd;
+	struct jdigest d;
+	uint64_t       size;
+};
+
+static int
+out_put(struct out *o, const void *p, size_t n)
+{
+	if (jio_write_all(o->fd, p, n) < 0)
+		return -1;
+	jdigest_update(&o->d, p, n);
+	o->size += n;
+	return 0;
+}
+
+/*
+ * An existing closing segment at path from an earlier, interrupted run: valid, the same
+ * header, sealed final at LSN last. 1 yes (t filled), 0 no.
+ */
+static int
+closing_exists(const char *path, const struct jfmt_header *h, uint64_t last,
+    struct jfmt_trailer *t)
+{
+	struct jfmt_header oh;
+	struct jerr e;
+
+	if (jseg_verify(path, JSEG_SEALED, &oh, t, &e) < 0)
+		return 0;
+	return !memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN) && oh.timeline == h->timeline &&
+	    oh.seq == h->seq && oh.first_lsn == h->first_lsn &&
+	    !memcmp(oh.prev_digest, h->prev_digest, JDIGEST_LEN) && t->last_lsn == last &&
+	    (t->flags & JFMT_FINAL);
+}
+
+/*
+ * Seal the records of the copied live journal live, up to LSN st->last_lsn, as the old
+ * timeline's closing segment DIR/NAME.TTTT-SSSS.journal (final). Fills h and t; writes
+ * the segment's path into seg. Returns 0 or an exit code (message printed).
+ */
+static int
+seal_closing(const struct config *c, const char *live, const struct japply_state *st,
+    struct jfmt_header *h, struct jfmt_trailer *t, char *seg, size_t size)
+{
+	char dir[4096], base[JNAME_MAX + 1], tmp[4096];
+	uint8_t buf[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	struct out o = { .fd = -1 };
+	int rc;
+
+	if (jseg_open(live, JSEG_LIVE, &s, &e) < 0) {
+		jwarnx("unable to read the live journal copy %s: %s", live, e.msg);
+		return e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR;
+	}
+	*h = *jseg_header(s);
+	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) || h->timeline != st->timeline ||
+	    h->seq != st->seq || memcmp(h->prev_digest, st->digest, JDIGEST_LEN) ||
+	    h->first_lsn > st->last_lsn + 1) {
+		jseg_close(s);
+		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): "
+		    "its header says timeline %u, seq %llu", live, st->timeline,
+		    (unsigned long long)st->seq, h->timeline, (unsigned long long)h->seq);
+		return EX_DATAERR;
+	}
+	if (jname_segment(base, sizeof base, st->name, h->timeline, h->seq, JCOMP_NONE) < 0 ||
+	    !jio_dirname(c->journal, dir, sizeof dir) ||
+	    (size_t)snprintf(seg, size, "%s/%s", dir, base) >= size ||
+	    jafile_tmpname(tmp, sizeof tmp, seg) < 0) {
+		jseg_close(s);
+		jwarnx("%s: name too long", c->journal);
+		return EX_USAGE;
+	}
+	if (closing_exists(seg, h, st->last_lsn, t)) {
+		jseg_close(s);
+		return 0;
+	}
+	if (jdigest_init(&o.d) < 0) {
+		jseg_close(s);
+		jwarn("out of memory");
+		return EX_OSERR;
+	}
+	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (o.fd < 0) {
+		jwarn("unable to create %s", tmp);
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	fchmod(o.fd, 0640);
+	jfmt_header_encode(h, buf);
+	if (out_put(&o, buf, sizeof buf) < 0)
+		goto ioerr;
+	memset(t, 0, sizeof *t);
+	t->last_lsn = h->first_lsn - 1;
+	while (t->last_lsn < st->last_lsn) {
+		struct jfmt_rec fr;
+		uint8_t head[JFMT_REC_HEAD], crc[4];
+		if ((rc = jseg_next(s, &r, &e)) < 0) {
+			jwarnx("%s: %s", live, e.msg);
+			rc = EX_DATAERR;
+			goto out;
+		}
+		if (rc == 0) {
+			jwarnx("%s ends at LSN %llu, but the mirror applied up to LSN %llu from "
+			    "its copy: give the copy that was applied", live,
+			    (unsigned long long)t->last_lsn, (unsigned long long)st->last_lsn);
+			rc = EX_DATAERR;
+			goto out;
+		}
+		fr.len = r.len;
+		fr.type = r.type;
+		fr.lsn = r.lsn;
+		fr.time = r.time;
+		jfmt_rec_encode(&fr, head);
+		jfmt_put32(crc, jfmt_rec_crc(head, r.data, r.len));
+		if (out_put(&o, head, sizeof head) < 0 || out_put(&o, r.data, r.len) < 0 ||
+		    out_put(&o, crc, sizeof crc) < 0)
+			goto ioerr;
+		t->records++;
+		t->last_lsn = r.lsn;
+	}
+	t->sealed = jfmt_now();
+	t->flags = JFMT_FINAL;
+	t->size = o.size + JFMT_TRAILER_SIZE;
+	jfmt_trailer_encode(t, tb);
+	jdigest_update(&o.d, tb, JFMT_TRAILER_SIZE - JDIGEST_LEN);
+	jdigest_final(&o.d, t->digest);
+	memcpy(tb + JFMT_TRAILER_SIZE - JDIGEST_LEN, t->digest, JDIGEST_LEN);
+	if (jio_write_all(o.fd, tb, sizeof tb) < 0 || fsync(o.fd) < 0)
+		goto ioerr;
+	crashpoint("promote-tmp");
+	if (close(o.fd) < 0) {
+		o.fd = -1;
+		goto ioerr;
+	}
+	o.fd = -1;
+	if (jafile_publish(tmp, seg, &e) < 0) {
+		unlink(tmp);
+		jwarnx("unable to publish %s: %s", seg, e.msg);
+		rc = e.code;
+		goto out;
+	}
+	rc = 0;
+	goto out;
+ioerr:
+	jwarn("unable to write %s", tmp);
+	rc = EX_IOERR;
+out:
+	jdigest_free(&o.d);
+	if (o.fd >= 0) {
+		close(o.fd);
+		unlink(tmp);
+	}
+	jseg_close(s);
+	return rc;
+}
+
+/* The new live journal, unless an interrupted run made it already. 0 or an exit code. */
+static int
+start_live(const char *path, const struct jfmt_header *h2)
+{
+	struct jseg *s;
+	struct jerr e;
+
+	if (jseg_open(path, JSEG_LIVE, &s, &e) == 0) {
+		const struct jfmt_header *oh = jseg_header(s);
+		int same = !memcmp(oh->lineage, h2->lineage, JFMT_LINEAGE_LEN) &&
+		    oh->timeline == h2->timeline && oh->seq == h2->seq &&
+		    oh->first_lsn == h2->first_lsn &&
+		    !memcmp(oh->prev_digest, h2->prev_digest, JDIGEST_LEN);
+		jseg_close(s);
+		if (same)
+			return 0;
+	}
+	if (jjournal_create_at(path, h2, &e) < 0) {
+		jwarnx("unable to start the live journal %s: %s", path, e.msg);
+		return e.code;
+	}
+	return 0;
+}
+
+/* Write st (advanced to the closing segment when there is one) with the role operational. */
+static int
+mark_operational(const char *db, struct japply_state *st)
+{
+	struct japply_opts ao = { .db = db, .sync = 1 };
+	struct japply *a;
+	struct jerr e;
+
+	st->operational = 1;
+	if (japply_open(&ao, &a, &e) < 0 || japply_begin(a, NULL, 1, 0, &e) < 0) {
+		jwarnx("unable to mark %s operational: %s", db, e.msg);
+		return e.code;
+	}
+	if (japply_commit(a, st, &e) < 0) {
+		japply_close(a);
+		jwarnx("unable to mark %s operational: %s", db, e.msg);
+		return e.code;
+	}
+	japply_close(a);
+	return 0;
+}
+
+static int
+promote(const struct config *c)
+{
+	char where[1024], seg[4096] = "", lbuf[4096], t1[64];
+	const char *live = c->live;
+	struct japply_state st;
+	struct jfmt_header h, h2;
+	struct jfmt_trailer t;
+	struct jname jn;
+	struct jerr e;
+	int lk, rc;
+
+	if (jname_parse(jio_basename(c->journal), &jn) != JNAME_LIVE)
+		jdiex(EX_USAGE, "%s: not a journal name (DIR/NAME.journal)", c->journal);
+	if ((lk = japply_lock(c->db, JLOCK_NOWAIT, &e)) < 0) {
+		if (e.code == EX_TEMPFAIL)
+			jdiex(EX_TEMPFAIL, "%s: integration is running (or a backup): stop it "
+			    "first", c->db);
+		jdiex(e.code, "%s: %s", c->db, e.msg);
+	}
+	if (japply_state_read(c->db, 0, &st, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (!st.present)
+		jdiex(EX_DATAERR, "%s: nothing applied: not a mirror of any journal", c->db);
+	if (st.operational)
+		jdiex(EX_NOPERM, "%s is operational already", c->db);
+	if (strcmp(jn.name, st.name) != 0)
+		jdiex(EX_USAGE, "%s: the mirror follows the journal %s, not %s", c->journal,
+		    st.name, jn.name);
+	say_where(c->db, &st, where, sizeof where);
+	if (!(st.final && st.sealed) && !c->force)
+		jdiex(EX_TEMPFAIL, "not a planned switch-over: %s, not a final segment; wait for "
+		    "the final segment, or promote with --force (forced service: whatever the "
+		    "old primary wrote after LSN %llu is lost)", where,
+		    (unsigned long long)st.last_lsn);
+	if (st.timeline >= JNAME_MAX_TIMELINE)
+		jdiex(EX_SOFTWARE, "timeline %u is the last one names allow", st.timeline);
+
+	if (!st.sealed) {
+		if (!live && c->incoming) {
+			if ((size_t)snprintf(lbuf, sizeof lbuf, "%s/%s", c->incoming, st.segment) >=
+			    sizeof lbuf)
+				jdiex(EX_USAGE, "%s: name too long", c->incoming);
+			live = lbuf;
+		}
+		if (!live || access(live, F_OK) < 0)
+			jdiex(EX_NOINPUT, "%s: the records of seq %llu up to LSN %llu came from the "
+			    "live journal copy %s, which is needed to seal them into the closing "
+			    "segment for the downstream mirrors: give it with --live FILE or "
+			    "--incoming DIR", c->db, (unsigned long long)st.seq,
+			    (unsigned long long)st.last_lsn, live ? live : st.segment);
+		if ((rc = seal_closing(c, live, &st, &h, &t, seg, sizeof seg)) != 0)
+			return rc;
+		japply_advance(&st, &h, jio_basename(seg), st.last_lsn, 0, &t);
+		crashpoint("promote-closing");
+	}
+
+	memset(&h2, 0, sizeof h2);
+	h2.version = JFMT_VERSION;
+	memcpy(h2.lineage, st.lineage, JFMT_LINEAGE_LEN);
+	h2.timeline = st.timeline + 1;
+	h2.seq = st.seq + 1;
+	h2.first_lsn = st.last_lsn + 1;
+	h2.created = jfmt_now();
+	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
+	if ((rc = start_live(c->journal, &h2)) != 0)
+		return rc;
+	crashpoint("promote-live");
+	if ((rc = mark_operational(c->db, &st)) != 0)
+		return rc;
+	jlock_close(lk);
+
+	if (seg[0])
+		printf("%s%c", seg, c->delim);
+	if (jio_fshut(stdout) < 0)
+		jdie(EX_IOERR, "unable to write to standard output");
+	if (seg[0])
+		jwarnx("sealed records up to LSN %llu of the copied live journal as the closing "
+		    "segment %s", (unsigned long long)st.last_lsn, seg);
+	if (!(st.final && st.sealed) || seg[0])
+		jwarnx("forced service: the last LSN that made it is %llu, committed %s",
+		    (unsigned long long)st.last_lsn, fmt_ns(st.last_time, t1, sizeof t1));
+	jwarnx("%s is operational: timeline %u starts at seq %llu, LSN %llu in %s", c->db,
+	    h2.timeline, (unsigned long long)h2.seq, (unsigned long long)h2.first_lsn,
+	    c->journal);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "live", required_argument, NULL, 'l' },
+		{ "incoming", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config c = { .delim = '\n' };
+	int ch;
+
+	jerr_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "0", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.db = optarg; break;
+		case 'j': c.journal = optarg; break;
+		case 'f': c.force = 1; break;
+		case 'l': c.live = optarg; break;
+		case 'i': c.incoming = optarg; break;
+		case '0': c.delim = '\0'; break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
+		default: jusage(synopsis, EX_USAGE);
+		}
+	}
+	if (optind != argc || !c.db || !c.journal)
+		jusage(synopsis, EX_USAGE);
+	if (c.live && c.incoming)
+		jdiex(EX_USAGE, "--live and --incoming exclude each other");
+	return promote(&c);
+}

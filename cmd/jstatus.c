@@ -1,0 +1,640 @@
+/*
+ * jstatus: where a journal or a mirror is, for people (default), programs (--json),
+ * Prometheus' node_exporter textfile collector (--prometheus) and Nagios-style checks
+ * (--warn/--crit). It only reads: no lock is taken, nothing is changed.
+ *
+ * The one figure both sides share is the lag: how long the oldest record that has not yet
+ * reached the next step (shipped to every known destination on the operational side,
+ * applied on a mirror) has waited since its commit. man/jstatus.1 defines every figure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "digest.h"
+#include "err.h"
+#include "fmt.h"
+#include "io.h"
+#include "name.h"
+#include "parse.h"
+#include "scan.h"
+#include "seg.h"
+#include "shipq.h"
+
+static const char synopsis[] =
+    "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] JOURNAL\n"
+    "       jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] --db MIRROR.db "
+    "[--incoming DIR]";
+
+enum { OUT_TEXT, OUT_JSON, OUT_PROM };
+enum { M_LAG, M_QUEUE, M_BYTES, M_AGE, M_N };             /* the metrics thresholds name */
+static const char *const mname[M_N] = { "lag", "queue", "bytes", "age" };
+
+struct limits {
+	int      set[M_N];
+	uint64_t v[M_N];                  /* ns for lag and age, a count, bytes */
+};
+
+struct dest {
+	struct jshipq_state q;    /* url, and the newest segment acknowledged */
+	uint64_t segs, bytes, oldest;     /* oldest: commit time of its first unsent record, ns */
+};
+
+struct status {
+	int         mirror;
+	const char *path;
+	uint64_t    now;
+	/* the metrics, -1 when not measured */
+	int64_t     m[M_N];
+	/* operational */
+	struct jfmt_header lh;
+	int         closed;               /* closed by a final rotation */
+	uint64_t    records, lbytes, lfirst, llast;   /* lfirst: commit time of the oldest */
+	uint64_t    nsealed;
+	struct dest *d;
+	size_t      nd;
+	/* mirror */
+	struct japply_state st;
+	const char *incoming;
+	uint64_t    qsegs, qbytes, qfirst;
+};
+
+static void
+die3(int check, int code, const char *fmt, const char *arg, const char *msg)
+{
+	if (check) {
+		printf("JMIRROR UNKNOWN - ");
+		printf(fmt, arg, msg);
+		printf("\n");
+		jio_fshut(stdout);
+		exit(3);
+	}
+	fprintf(stderr, "%s: ", jerr_prog);
+	fprintf(stderr, fmt, arg, msg);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void
+parse_limits(const char *spec, struct limits *l)
+{
+	char buf[1024], *p, *tok, *save = NULL;
+
+	if (strlen(spec) >= sizeof buf)
+		jdiex(EX_USAGE, "threshold list too long");
+	strcpy(buf, spec);
+	for (p = buf; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		char *eq = strchr(tok, '=');
+		int k, r = -1;
+		if (eq)
+			*eq++ = '\0';
+		for (k = 0; k < M_N; k++)
+			if (!strcmp(tok, mname[k]))
+				break;
+		if (!eq || k == M_N)
+			jdiex(EX_USAGE, "threshold %s: expected lag=DURATION, age=DURATION, "
+			    "queue=COUNT or bytes=SIZE", tok);
+		switch (k) {
+		case M_LAG: case M_AGE: r = jparse_duration(eq, &l->v[k]); break;
+		case M_QUEUE: r = jparse_u64(eq, &l->v[k]); break;
+		case M_BYTES: r = jparse_size(eq, &l->v[k]); break;
+		}
+		if (r < 0)
+			jdiex(EX_USAGE, "threshold %s=%s: not a %s", tok, eq, k == M_QUEUE ?
+			    "count" : k == M_BYTES ? "size" : "duration");
+		l->set[k] = 1;
+	}
+}
+
+static uint64_t
+age(uint64_t now, uint64_t t)
+{
+	return t && now > t ? now - t : 0;
+}
+
+/* Commit time of the first record after LSN skip in a segment; 0 if it has none. */
+static uint64_t
+first_time(const char *path, uint64_t skip)
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	uint64_t t = 0;
+
+	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0)
+		return 0;
+	while (jseg_next(s, &r, &e) == 1)
+		if (r.lsn > skip) {
+			t = r.time;
+			break;
+		}
+	jseg_close(s);
+	return t;
+}
+
+static uint64_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/* The destinations jship --from DIR knows, with what each acknowledged (common/shipq.h). */
+static int
+read_dests(const char *dir, const char *name, struct status *s, struct jerr *e)
+{
+	struct jshipq_state *v;
+	size_t n;
+
+	if (jshipq_states(dir, name, &v, &n, e) < 0)
+		return -1;
+	if (n && !(s->d = calloc(n, sizeof *s->d))) {
+		free(v);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		s->d[i].q = v[i];
+	s->nd = n;
+	free(v);
+	return 0;
+}
+
+static void
+status_journal(struct status *s, int check)
+{
+	char dir[4096], path[8192];
+	struct jname jn;
+	struct jseg *sg;
+	struct jrec r;
+	struct jerr e;
+	struct jscan_ent *v;
+	size_t n;
+	int rc;
+
+	if (jname_parse(jio_basename(s->path), &jn) != JNAME_LIVE)
+		jdiex(EX_USAGE, "%s: not a journal name (DIR/NAME.journal)", s->path);
+	if (jseg_open(s->path, JSEG_LIVE, &sg, &e) < 0)
+		die3(check, e.code == EX_NOINPUT || errno == ENOENT ? EX_NOINPUT : EX_DATAERR,
+		    "%s: %s", s->path, e.msg);
+	s->lh = *jseg_header(sg);
+	while ((rc = jseg_next(sg, &r, &e)) == 1) {
+		if (s->records++ == 0)
+			s->lfirst = r.time;
+		s->llast = r.time;
+	}
+	if (rc < 0)
+		die3(check, EX_DATAERR, "%s: %s", s->path, e.msg);
+	s->closed = jseg_trailer(sg) && (jseg_trailer(sg)->flags & JFMT_FINAL);
+	s->lbytes = jseg_offset(sg);
+	if (s->closed)          /* its records are the final segment's, listed below */
+		s->records = s->lbytes = s->lfirst = s->llast = 0;
+	jseg_close(sg);
+
+	jio_dirname(s->path, dir, sizeof dir);
+	if (jscan_dir(dir, &v, &n, &e) < 0)
+		die3(check, e.code, "%s: %s", dir, e.msg);
+	if (read_dests(dir, jn.name, s, &e) < 0)
+		die3(check, e.code, "%s%s", "", e.msg);
+	s->m[M_QUEUE] = s->m[M_BYTES] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].n.name, jn.name) != 0 || v[i].n.comp != JCOMP_NONE)
+			continue;
+		s->nsealed++;
+		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
+		for (size_t k = 0; k < s->nd; k++) {
+			struct dest *d = &s->d[k];
+			if (jshipq_acked(&d->q, v[i].n.timeline, v[i].n.seq))
+				continue;
+			if (d->segs++ == 0)
+				d->oldest = first_time(path, 0);
+			d->bytes += file_size(path);
+		}
+	}
+	free(v);
+	/* the lag: the oldest record some destination lacks (live records count as unsent) */
+	uint64_t oldest = s->lfirst;
+	for (size_t k = 0; k < s->nd; k++) {
+		struct dest *d = &s->d[k];
+		if ((int64_t)d->segs > s->m[M_QUEUE])
+			s->m[M_QUEUE] = (int64_t)d->segs;
+		if ((int64_t)d->bytes > s->m[M_BYTES])
+			s->m[M_BYTES] = (int64_t)d->bytes;
+		if (d->segs && d->oldest && (!oldest || d->oldest < oldest))
+			oldest = d->oldest;
+	}
+	s->m[M_LAG] = (int64_t)age(s->now, oldest);
+	s->m[M_AGE] = (int64_t)age(s->now, s->lfirst);
+}
+
+static void
+status_mirror(struct status *s, const char *db, int check)
+{
+	struct jerr e;
+	struct jscan_ent *v;
+	char path[8192];
+	size_t n;
+
+	if (japply_state_read(db, 0, &s->st, &e) < 0)
+		die3(check, e.code, "%s%s", "", e.msg);
+	s->m[M_AGE] = s->st.present ? (int64_t)age(s->now, s->st.last_time) : -1;
+	s->m[M_LAG] = s->m[M_QUEUE] = s->m[M_BYTES] = -1;
+	if (!s->incoming)
+		return;
+	if (jscan_dir(s->incoming, &v, &n, &e) < 0)
+		die3(check, e.code, "%s: %s", s->incoming, e.msg);
+	for (size_t i = 0; i < n; i++) {
+		const struct jname *jn = &v[i].n;
+		uint64_t skip = 0;
+		if (s->st.present) {
+			if (strcmp(jn->name, s->st.name) != 0)
+				continue;
+			if (jn->seq < s->st.seq || (jn->seq == s->st.seq && s->st.sealed))
+				continue;
+			skip = s->st.last_lsn;
+		}
+		/* one file per sequence: a compressed copy beside the plain one is not work */
+		if (i > 0 && !strcmp(v[i - 1].n.name, jn->name) && v[i - 1].n.seq == jn->seq &&
+		    v[i - 1].n.timeline == jn->timeline)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", s->incoming, v[i].base);
+		if (s->qsegs++ == 0)
+			s->qfirst = first_time(path, skip);
+		s->qbytes += file_size(path);
+	}
+	free(v);
+	s->m[M_QUEUE] = (int64_t)s->qsegs;
+	s->m[M_BYTES] = (int64_t)s->qbytes;
+	s->m[M_LAG] = (int64_t)age(s->now, s->qfirst);
+}
+
+static char *
+secs(int64_t ns, char *buf, size_t size)
+{
+	if (ns < 0)
+		snprintf(buf, size, "unknown");
+	else
+		snprintf(buf, size, "%.3f", (double)ns / 1e9);
+	return buf;
+}
+
+static char *
+when(uint64_t ns, char *buf, size_t size)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&t, &tm))
+		snprintf(buf, size, "never");
+	else
+		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (unsigned)(ns % 1000000000u / 1000000u));
+	return buf;
+}
+
+/* JSON string: escape quotes, backslashes and control characters. */
+static void
+jstr(const char *p)
+{
+	putchar('"');
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void
+print_text(const struct status *s)
+{
+	char a[64], b[64], c[64], lin[JDIGEST_HEX];
+
+	if (s->mirror) {
+		const struct japply_state *st = &s->st;
+		if (!st->present) {
+			printf("mirror %s: empty, nothing applied yet\n", s->path);
+		} else {
+			jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
+			printf("%s %s: journal %s, lineage %s\n", st->operational ? "operational" :
+			    "mirror", s->path, st->name, lin);
+			printf("  last applied  timeline %u, seq %llu%s%s, LSN %llu\n", st->timeline,
+			    (unsigned long long)st->seq, st->sealed ? "" : " (in part)",
+			    st->final ? " (final)" : "", (unsigned long long)st->last_lsn);
+			printf("  committed     %s (%ss ago), applied %s\n",
+			    when(st->last_time, a, sizeof a), secs(s->m[M_AGE], b, sizeof b),
+			    when(st->applied_at, c, sizeof c));
+		}
+		if (s->incoming) {
+			printf("  redo queue    %llu segments, %s in %s\n",
+			    (unsigned long long)s->qsegs, jparse_fmt_size(s->qbytes, a, sizeof a),
+			    s->incoming);
+			printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
+		} else {
+			printf("  redo queue    unknown (no --incoming)\n");
+		}
+		return;
+	}
+	jdigest_hex(s->lh.lineage, JFMT_LINEAGE_LEN, lin);
+	printf("journal %s: lineage %s, timeline %u, seq %llu%s\n", s->path, lin,
+	    s->lh.timeline, (unsigned long long)s->lh.seq,
+	    s->closed ? ", closed by a final rotation" : "");
+	printf("  live journal  %llu records, %s, oldest %ss\n", (unsigned long long)s->records,
+	    jparse_fmt_size(s->lbytes, a, sizeof a), secs(s->m[M_AGE], b, sizeof b));
+	printf("  sealed        %llu segments\n", (unsigned long long)s->nsealed);
+	if (s->nd == 0)
+		printf("  send queue    no known destination\n");
+	for (size_t k = 0; k < s->nd; k++) {
+		const struct dest *d = &s->d[k];
+		printf("  send queue    %s: %llu segments, %s, oldest %ss (has up to timeline %u, "
+		    "seq %llu)\n", d->q.url, (unsigned long long)d->segs,
+		    jparse_fmt_size(d->bytes, a, sizeof a),
+		    secs(d->segs ? (int64_t)age(s->now, d->oldest) : 0, b, sizeof b),
+		    d->q.timeline, (unsigned long long)d->q.seq);
+	}
+	printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
+}
+
+static void
+print_json(const struct status *s)
+{
+	char a[64], lin[JDIGEST_HEX];
+
+	printf("{\"kind\":\"%s\",\"path\":", s->mirror ? "mirror" : "journal");
+	jstr(s->path);
+	printf(",\"now\":%llu", (unsigned long long)s->now);
+	if (s->mirror) {
+		const struct japply_state *st = &s->st;
+		printf(",\"present\":%s", st->present ? "true" : "false");
+		if (st->present) {
+			jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
+			printf(",\"role\":\"%s\",\"name\":", st->operational ? "operational" :
+			    "mirror");
+			jstr(st->name);
+			printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"last_lsn\":%llu,"
+			    "\"sealed\":%s,\"final\":%s,\"last_time\":%llu,\"applied_at\":%llu",
+			    lin, st->timeline, (unsigned long long)st->seq,
+			    (unsigned long long)st->last_lsn, st->sealed ? "true" : "false",
+			    st->final ? "true" : "false", (unsigned long long)st->last_time,
+			    (unsigned long long)st->applied_at);
+		}
+		if (s->incoming)
+			printf(",\"redo_queue\":{\"segments\":%llu,\"bytes\":%llu}",
+			    (unsigned long long)s->qsegs, (unsigned long long)s->qbytes);
+	} else {
+		jdigest_hex(s->lh.lineage, JFMT_LINEAGE_LEN, lin);
+		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"closed\":%s,"
+		    "\"live\":{\"records\":%llu,\"bytes\":%llu,\"oldest_age\":%s},\"sealed\":%llu,"
+		    "\"destinations\":[", lin, s->lh.timeline, (unsigned long long)s->lh.seq,
+		    s->closed ? "true" : "false", (unsigned long long)s->records,
+		    (unsigned long long)s->lbytes, secs(s->m[M_AGE], a, sizeof a),
+		    (unsigned long long)s->nsealed);
+		for (size_t k = 0; k < s->nd; k++) {
+			const struct dest *d = &s->d[k];
+			printf("%s{\"url\":", k ? "," : "");
+			jstr(d->q.url);
+			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
+			    "\"bytes\":%llu,\"oldest_age\":%s}", d->q.timeline,
+			    (unsigned long long)d->q.seq, (unsigned long long)d->segs,
+			    (unsigned long long)d->bytes, secs(d->segs ? (int64_t)age(s->now,
+			    d->oldest) : 0, a, sizeof a));
+		}
+		printf("]");
+	}
+	printf(",\"lag\":");
+	if (s->m[M_LAG] < 0)
+		printf("null");
+	else
+		printf("%s", secs(s->m[M_LAG], a, sizeof a));
+	printf("}\n");
+}
+
+/* Prometheus label values: escape backslash, quote and newline. */
+static void
+plabel(const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			printf("\\n");
+		else
+			putchar(*p);
+	}
+}
+
+static void
+pmetric(const char *name, const char *help, const char *lab, const char *dest, double v)
+{
+	static char last[64];
+
+	if (strcmp(last, name) != 0) {
+		printf("# HELP jmirror_%s %s\n# TYPE jmirror_%s gauge\n", name, help, name);
+		snprintf(last, sizeof last, "%s", name);
+	}
+	printf("jmirror_%s{%s", name, lab);
+	if (dest) {
+		printf(",destination=\"");
+		plabel(dest);
+		printf("\"");
+	}
+	printf(v == (double)(uint64_t)v ? "} %.0f\n" : "} %.3f\n", v);
+}
+
+static void
+print_prom(const struct status *s)
+{
+	char lab[8192];
+	const char *name = s->mirror ? s->st.name : "";
+	struct jname jn;
+	int n;
+
+	if (!s->mirror && jname_parse(jio_basename(s->path), &jn) == JNAME_LIVE)
+		name = jn.name;
+	n = snprintf(lab, sizeof lab, "role=\"%s\",path=\"", s->mirror ?
+	    (s->st.operational ? "operational" : "mirror") : "journal");
+	for (const char *p = s->path; *p && n < (int)sizeof lab - 8; p++) {
+		if (*p == '\\' || *p == '"')
+			lab[n++] = '\\';
+		lab[n++] = *p == '\n' ? ' ' : *p;
+	}
+	snprintf(lab + n, sizeof lab - (size_t)n, "\",name=\"%s\"", name);
+	if (s->mirror) {
+		const struct japply_state *st = &s->st;
+		pmetric("up", "1 if the status could be read", lab, NULL, 1);
+		pmetric("timeline", "timeline of the segment applied last", lab, NULL,
+		    st->timeline);
+		pmetric("applied_seq", "sequence of the segment applied last", lab, NULL,
+		    (double)st->seq);
+		pmetric("applied_lsn", "every record up to this LSN is applied", lab, NULL,
+		    (double)st->last_lsn);
+		pmetric("applied_commit_timestamp_seconds", "commit time of the last applied "
+		    "record", lab, NULL, (double)st->last_time / 1e9);
+		if (s->m[M_AGE] >= 0)
+			pmetric("applied_age_seconds", "time since the commit of the last applied "
+			    "record", lab, NULL, (double)s->m[M_AGE] / 1e9);
+		if (s->incoming) {
+			pmetric("redo_queue_segments", "segments arrived and not applied", lab,
+			    NULL, (double)s->qsegs);
+			pmetric("redo_queue_bytes", "bytes of the segments arrived and not applied",
+			    lab, NULL, (double)s->qbytes);
+			pmetric("lag_seconds", "age of the oldest record arrived and not applied",
+			    lab, NULL, (double)s->m[M_LAG] / 1e9);
+		}
+		return;
+	}
+	pmetric("up", "1 if the status could be read", lab, NULL, 1);
+	pmetric("timeline", "timeline of the live journal", lab, NULL, s->lh.timeline);
+	pmetric("live_records", "records in the live journal", lab, NULL, (double)s->records);
+	pmetric("live_bytes", "bytes in the live journal", lab, NULL, (double)s->lbytes);
+	pmetric("live_oldest_age_seconds", "age of the oldest record in the live journal", lab,
+	    NULL, (double)s->m[M_AGE] / 1e9);
+	pmetric("closed", "1 if the journal was closed by a final rotation", lab, NULL,
+	    s->closed);
+	for (size_t k = 0; k < s->nd; k++)
+		pmetric("send_queue_segments", "sealed segments a destination lacks", lab,
+		    s->d[k].q.url, (double)s->d[k].segs);
+	for (size_t k = 0; k < s->nd; k++)
+		pmetric("send_queue_bytes", "bytes of the segments a destination lacks", lab,
+		    s->d[k].q.url, (double)s->d[k].bytes);
+	for (size_t k = 0; k < s->nd; k++)
+		pmetric("send_queue_oldest_age_seconds", "age of the oldest record a destination "
+		    "lacks", lab, s->d[k].q.url, s->d[k].segs ? (double)age(s->now,
+		    s->d[k].oldest) / 1e9 : 0);
+	pmetric("lag_seconds", "age of the oldest record not yet at every destination", lab,
+	    NULL, (double)s->m[M_LAG] / 1e9);
+}
+
+/* The Nagios line and exit code. */
+static int
+print_check(const struct status *s, const struct limits *w, const struct limits *c)
+{
+	static const char *const word[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	char perf[2048] = "", why[1024] = "", v[64], tw[64], tc[64];
+	int state = 0;
+	size_t pl = 0, wl = 0;
+
+	for (int k = 0; k < M_N; k++) {
+		int64_t x = s->m[k];
+		int st = 0;
+		int dur = k == M_LAG || k == M_AGE;
+		if (x < 0) {
+			if (w->set[k] || c->set[k]) {
+				state = 3;
+				wl += (size_t)snprintf(why + wl, sizeof why - wl, "%s%s unknown%s",
+				    wl ? ", " : "", mname[k], s->mirror && !s->incoming ?
+				    " (no --incoming)" : "");
+			}
+			continue;
+		}
+		if (c->set[k] && (uint64_t)x > c->v[k])
+			st = 2;
+		else if (w->set[k] && (uint64_t)x > w->v[k])
+			st = 1;
+		if (dur)
+			snprintf(v, sizeof v, "%.1fs", (double)x / 1e9);
+		else if (k == M_BYTES)
+			snprintf(v, sizeof v, "%lldB", (long long)x);
+		else
+			snprintf(v, sizeof v, "%lld", (long long)x);
+		tw[0] = tc[0] = '\0';
+		if (w->set[k])
+			snprintf(tw, sizeof tw, dur ? "%g" : "%.0f", dur ? (double)w->v[k] / 1e9 :
+			    (double)w->v[k]);
+		if (c->set[k])
+			snprintf(tc, sizeof tc, dur ? "%g" : "%.0f", dur ? (double)c->v[k] / 1e9 :
+			    (double)c->v[k]);
+		pl += (size_t)snprintf(perf + pl, sizeof perf - pl, " %s=%s;%s;%s", mname[k], v,
+		    tw, tc);
+		if (st && state != 3 && st > state)
+			state = st;
+		if (k == M_LAG || k == M_QUEUE || st)
+			wl += (size_t)snprintf(why + wl, sizeof why - wl, "%s%s %s%s",
+			    wl ? ", " : "", mname[k], v, st == 2 ? " (critical)" :
+			    st == 1 ? " (warning)" : "");
+		if (pl >= sizeof perf || wl >= sizeof why)
+			break;
+	}
+	if (s->mirror && s->st.operational && state < 3)
+		wl += (size_t)snprintf(why + wl, sizeof why - wl, "%soperational",
+		    wl ? ", " : "");
+	printf("JMIRROR %s - %s |%s\n", word[state], wl ? why : "no figure", perf);
+	return state;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "incoming", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
+		{ "warn", required_argument, NULL, 'w' },
+		{ "crit", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct status s;
+	struct limits w, c;
+	const char *db = NULL;
+	int out = OUT_TEXT, check = 0, ch, rc = 0;
+
+	memset(&s, 0, sizeof s);
+	memset(&w, 0, sizeof w);
+	memset(&c, 0, sizeof c);
+	jerr_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 'i': s.incoming = optarg; break;
+		case 'j': out = OUT_JSON; break;
+		case 'p': out = OUT_PROM; break;
+		case 'w': parse_limits(optarg, &w); check = 1; break;
+		case 'c': parse_limits(optarg, &c); check = 1; break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
+		default: jusage(synopsis, EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (db ? argc != 0 : argc != 1)
+		jusage(synopsis, EX_USAGE);
+	if (s.incoming && !db)
+		jdiex(EX_USAGE, "--incoming is for a mirror (--db)");
+	if (check && out != OUT_TEXT)
+		jdiex(EX_USAGE, "--warn and --crit give a check's one line: not with --json or "
+		    "--prometheus");
+	s.now = jfmt_now();
+	s.mirror = db != NULL;
+	s.path = db ? db : argv[0];
+	if (db)
+		status_mirror(&s, db, check);
+	else
+		status_journal(&s, check);
+	if (check)
+		rc = print_check(&s, &w, &c);
+	else if (out == OUT_JSON)
+		print_json(&s);
+	else if (out == OUT_PROM)
+		print_prom(&s);
+	else
+		print_text(&s);
+	if (jio_fshut(stdout) < 0)
+		jdie(check ? 3 : EX_IOERR, "unable to write to standard output");
+	free(s.d);
+	return rc;
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Daily operation on the operational machine, every minute from cron:
+#   * * * * *  jmirror  /usr/local/share/jmirror/runbook/primary-cron.sh /var/lib/jmirror/db.journal sftp://mirror1/var/lib/jmirror/incoming/
+# Seal the live journal once its oldest record is a minute old (JM_ROTATE_AGE), then send
+# every destination what it lacks (a destination that was down gets its backlog, in order).
+# Several URLs: hub-and-spoke. jrotate exits 77 once the journal is closed by a final
+# rotation; the queue is still sent.
+# usage: primary-cron.sh JOURNAL URL...
+set -eu
+[ $# -ge 2 ] || { echo "usage: primary-cron.sh JOURNAL URL..." >&2; exit 64; }
+journal=$1
+shift
+rc=0
+jrotate --if-age "${JM_ROTATE_AGE:-60s}" "$journal" >/dev/null || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit "$rc"
+to=""
+for url in "$@"; do to="$to --to $url"; done
+# URLs carry no blanks (credentials come from ~/.netrc and ~/.ssh, never from the URL)
+exec jship -q --from "$(dirname "$journal")" $to

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Servers stopped in the middle of a large segment: nothing appears under the final name,
+# the run says "retry later" (75), and the next run (or a retry) completes the segment.
+. ./lib.sh
+. "$JM_SRC/tests/e2e/servers.sh"
+
+mkdir src
+jmgen -r 8 -b 1000000 src 1 >/dev/null 2>&1        # about 8 MB
+seg=src/db.0001-000000000001.journal
+base=db.0001-000000000001.journal
+
+wait_part() { # FILE: until it exists and is not empty (at most 10 s)
+	_n=0
+	while [ ! -s "$1" ] && [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
+	sleep 0.3
+}
+
+start_sftp "$T" || skip "sshd did not start"
+ssh="--key $SSH_KEY --known-hosts $KNOWN_HOSTS"
+jship $ssh --retries 0 --limit-rate 2M --to "$SFTP_URL" $seg >out 2>err &
+pid=$!
+wait_part "$SFTP_ROOT/.$base.part"
+stop_server sftp
+wait $pid
+check "sftp: stopped mid-transfer exits 75" test $? -eq 75
+check "sftp: nothing under the final name" test ! -e "$SFTP_ROOT/$base"
+check "sftp: nothing printed" test ! -s out
+start_sftp "$T" "$SFTP_PORT" || fail "sshd did not restart"
+expect_code 0 jship $ssh --to "$SFTP_URL" $seg
+check "sftp: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
+check "sftp: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
+
+# jship itself killed (SIGKILL) mid-transfer in a queue run: nothing under the final name,
+# the state file intact, and the next run completes the segment.
+mkdir q
+cp $seg q/
+jship $ssh --retries 0 --limit-rate 2M --from q --to "${SFTP_URL}" >/dev/null 2>&1 &
+pid=$!
+rm -f "$SFTP_ROOT/$base"
+wait_part "$SFTP_ROOT/.$base.part"
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "killed: nothing under the final name" test ! -e "$SFTP_ROOT/$base"
+check "killed: state says nothing acknowledged" grep -qx 'acked 0 0' q/.db.journal.ship-*[0-9a-f]
+expect_code 0 jship $ssh --from q --to "$SFTP_URL"
+check "killed: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
+check "killed: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
+
+start_ftp "$T" plain || skip "vsftpd did not start"
+jship --retries 0 --limit-rate 2M --to "$FTP_URL" $seg >out 2>err &
+pid=$!
+wait_part "$FTP_ROOT/.$base.part"
+stop_server ftp
+wait $pid
+check "ftp: stopped mid-transfer exits 75" test $? -eq 75
+check "ftp: nothing under the final name" test ! -e "$FTP_ROOT/$base"
+start_ftp "$T" plain "$FTP_PORT" || fail "vsftpd did not restart"
+expect_code 0 jship --to "$FTP_URL" $seg
+check "ftp: next run completes" cmp -s $seg "$FTP_ROOT/$base"
+check "ftp: temporary renamed" test ! -e "$FTP_ROOT/.$base.part"
+
+# HTTP: stopped mid-PUT, restarted while jship backs off: the retry completes it.
+start_http "$T" http || skip "nginx did not start"
+jship -v --retries 6 --limit-rate 2M --to "$HTTP_URL" $seg >out 2>err &
+pid=$!
+sleep 1
+stop_server http
+check "http: nothing under the final name" test ! -e "$HTTP_ROOT/$base"
+sleep 0.5
+start_http "$T" http "$HTTP_PORT" || fail "nginx did not restart"
+wait $pid
+check "http: retried with backoff, then exit 0" test $? -eq 0
+check "http: retry was reported" grep -q 'retrying in' err
+check "http: completed" cmp -s $seg "$HTTP_ROOT/$base"
+check "http: no temporary left" test -z "$(ls -A "$HTTP_ROOT" | grep '^\.')"
+
+# A destination that is down from the start: exit 75 and a message naming it.
+port=$(free_port)
+expect_code 75 jship --retries 1 --to "http://127.0.0.1:$port/in/" $seg
+check "down: message" grep -q "unable to upload $base to http://127.0.0.1:$port/in/: " err
+finish
