@@ -1,6 +1,9 @@
 #!/bin/sh
-# Every file under examples/ is exercised by some e2e test: its path (examples/...) appears in
-# a tests/e2e/*.sh other than this one, so that no example rots unnoticed.
+# Every file under examples/ is exercised by some e2e test, so that no example rots
+# unnoticed: a tests/e2e/*.sh other than this one names it, either by its path
+# (examples/DIR/NAME) or by its directory's path (examples/DIR, usually kept in a variable)
+# together with its file name. A README there documents its directory and is not a script:
+# it is listed, not required.
 . ./lib.sh
 
 cd "$JM_SRC" || exit 1
@@ -8,7 +11,15 @@ files=$(find examples -type f ! -name '*~' ! -name '.*' | sort)
 check "there are examples" test -n "$files"
 self=tests/e2e/0804-examples-tested.sh
 for f in $files; do
-	users=$(grep -lF "$f" tests/e2e/*.sh 2>/dev/null | grep -vx "$self" | tr '\n' ' ')
-	if [ -n "$users" ]; then ok "$f: $users"; else fail "$f: no e2e test names it"; fi
+	case ${f##*/} in README*) ok "$f: documentation, not a script"; continue ;; esac
+	dir=${f%/*} base=${f##*/}
+	users=""
+	for t in tests/e2e/[0-9]*.sh; do
+		[ "$t" = "$self" ] && continue
+		if grep -qF "$f" "$t" || { grep -qF "$dir" "$t" && grep -qF "$base" "$t"; }; then
+			users="$users ${t##*/}"
+		fi
+	done
+	if [ -n "$users" ]; then ok "$f:$users"; else fail "$f: no e2e test names it"; fi
 done
 finish
