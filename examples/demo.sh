@@ -187,7 +187,7 @@ step "the operational side: a journal beside the application's database"
 run jappend --create primary/app.journal || exit 1
 
 step "the mirrors: jwatch | jintegrate, mirror1 relaying to mirror2"
-say "\$ jwatch $IN1 | jintegrate --db mirror1/mirror.db | jship $SHIPOPT --to $URL2"
+say "\$ jwatch $IN1 | jintegrate --db mirror1/mirror.db | jship ${SHIPOPT:+$SHIPOPT }--to $URL2"
 spawn "jwatch '$IN1' | jintegrate --db mirror1/mirror.db | jship -q $SHIPOPT --to '$URL2' >/dev/null"
 relay=$bg
 say "\$ jwatch $IN2 | jintegrate --db mirror2/mirror.db"
@@ -198,7 +198,7 @@ spawn "jwatch '$IN3' | jintegrate --db mirror3/mirror.db >/dev/null"
 m3=$bg
 
 step "shipping: jrotate --every $EVERY | jship fanning out to mirror1 and mirror3"
-say "\$ jrotate --every $EVERY primary/app.journal | jship $SHIPOPT --to $URL1 --to $URL3"
+say "\$ jrotate --every $EVERY primary/app.journal | jship ${SHIPOPT:+$SHIPOPT }--to $URL1 --to $URL3"
 spawn "jrotate --every $EVERY primary/app.journal |
     jship -q $SHIPOPT --to '$URL1' --to '$URL3' >/dev/null"
 ship=$bg
@@ -251,7 +251,7 @@ else
 	run jpromote --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
 
 	step "writes on the new primary (timeline 2) reach mirror2 and mirror3"
-	say "\$ jrotate --every $EVERY mirror1/journal/app.journal | jship $SHIPOPT --to $URL2 --to $URL3"
+	say "\$ jrotate --every $EVERY mirror1/journal/app.journal | jship ${SHIPOPT:+$SHIPOPT }--to $URL2 --to $URL3"
 	spawn "jrotate --every $EVERY mirror1/journal/app.journal |
 	    jship -q $SHIPOPT --to '$URL2' --to '$URL3' >/dev/null"
 	ship=$bg
