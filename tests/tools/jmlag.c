@@ -11,8 +11,9 @@
  * FIRSTID+COUNT-1 is visible, after IDLE_S seconds (default 30) without progress, or on
  * SIGTERM, and prints one line:
  *   visible=N count=COUNT p50_ms= p99_ms= max_ms= rate= first_p50_ms= first_p99_ms=
- *   last_p50_ms= last_p99_ms= growth=
- * rate: rows per second made visible between the first and the last visible row; first and
+ *   last_p50_ms= last_p99_ms= growth= thru=
+ * rate: rows per second made visible between the first and the last visible row; thru: rows
+ * per second from the first row's commit to the last row's visibility; first and
  * last: the first and the last third of the rows (by id); growth: last_p50 / first_p50.
  * With -o, one "id lag_us" line per row is written to RAWFILE.
  * Exit 0 when all COUNT rows were seen, 1 otherwise.
@@ -99,7 +100,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	int64_t last = first - 1, end = first + (int64_t)count - 1;
-	int64_t progress = now_ns(CLOCK_MONOTONIC), tfirst = 0, tlast = 0;
+	int64_t progress = now_ns(CLOCK_MONOTONIC), tfirst = 0, tlast = 0, tmin = 0;
 	uint64_t nvis = 0;
 	struct timespec pause = { poll_us / 1000000, (poll_us % 1000000) * 1000 };
 
@@ -141,8 +142,11 @@ main(int argc, char **argv)
 				int64_t id = sqlite3_column_int64(qrows, 0);
 				if (id < first || id > end || seen[id - first])
 					continue;
+				int64_t ts = sqlite3_column_int64(qrows, 1);
 				seen[id - first] = 1;
-				lag[id - first] = v - sqlite3_column_int64(qrows, 1);
+				lag[id - first] = v - ts;
+				if (!tmin || ts < tmin)
+					tmin = ts;
 				nvis++;
 			}
 			sqlite3_reset(qrows);
@@ -179,11 +183,13 @@ main(int argc, char **argv)
 	size_t third = n / 3;
 	double f50 = pct_ms(v, third, 0.5, tmp), l50 = pct_ms(v + n - third, third, 0.5, tmp);
 	double rate = tlast > tfirst ? (double)(n - 1) * 1e9 / (double)(tlast - tfirst) : 0;
+	double thru = tlast > tmin && tmin ? (double)n * 1e9 / (double)(tlast - tmin) : 0;
 	printf("visible=%zu count=%llu p50_ms=%.1f p99_ms=%.1f max_ms=%.1f rate=%.0f "
-	    "first_p50_ms=%.1f first_p99_ms=%.1f last_p50_ms=%.1f last_p99_ms=%.1f growth=%.2f\n",
+	    "first_p50_ms=%.1f first_p99_ms=%.1f last_p50_ms=%.1f last_p99_ms=%.1f growth=%.2f "
+	    "thru=%.0f\n",
 	    n, (unsigned long long)count, pct_ms(v, n, 0.5, tmp), pct_ms(v, n, 0.99, tmp),
 	    pct_ms(v, n, 1.0, tmp), rate, f50, pct_ms(v, third, 0.99, tmp), l50,
-	    pct_ms(v + n - third, third, 0.99, tmp), f50 > 0 ? l50 / f50 : 0);
+	    pct_ms(v + n - third, third, 0.99, tmp), f50 > 0 ? l50 / f50 : 0, thru);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		jdie(EX_IOERR, "stdout");
 	free(v);

@@ -3,7 +3,7 @@
  * at a fixed rate, each carrying the time it was written, so that a reader of the mirror can
  * tell how old a row was when it became visible there (see jmlag).
  *
- *   jmload [-c] [-r RATE] [-n COUNT] [-i FIRSTID] [-b PADBYTES] [-t TABLE] [-o FILE]
+ *   jmload [-cW] [-r RATE] [-n COUNT] [-B BURST] [-i FIRSTID] [-b PADBYTES] [-t TABLE] [-o FILE]
  *
  * Line i (ids FIRSTID, FIRSTID+1, ...):
  *     INSERT INTO TABLE(id, ts, v) VALUES(ID, NS, 'xxx...');
@@ -11,7 +11,9 @@
  * "CREATE TABLE IF NOT EXISTS TABLE(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, v TEXT);".
  * RATE lines per second (0: as fast as possible), written every millisecond in the batch that
  * is due, so that a reader sees each line within a millisecond of its time; COUNT lines (0:
- * until killed). Default: standard output. With -o FILE, lines are appended to FILE, and
+ * until killed), then BURST more lines as fast as it can (a backlog for the mirror to catch
+ * up with); with -W, only once it gets SIGUSR1 (after the paced lines were measured).
+ * Default: standard output. With -o FILE, lines are appended to FILE, and
  * SIGHUP makes jmload finish its current batch and reopen FILE (creating it anew): the way
  * an operator's script rotates a plain log (mv FILE FILE.1; kill -HUP; wait for FILE).
  * Exits 0 after COUNT lines, or on SIGTERM/SIGINT after the batch in progress.
@@ -29,10 +31,11 @@
 #include "err.h"
 #include "io.h"
 
-static volatile sig_atomic_t hup, stop;
+static volatile sig_atomic_t hup, stop, go;
 
 static void on_hup(int s) { (void)s; hup = 1; }
 static void on_stop(int s) { (void)s; stop = 1; }
+static void on_go(int s) { (void)s; go = 1; }
 
 static uint64_t
 now_ns(clockid_t clk)
@@ -55,29 +58,31 @@ int
 main(int argc, char **argv)
 {
 	const char *out = NULL, *table = "t";
-	uint64_t rate = 1000, count = 0, id = 1, pad = 16, done = 0;
-	int create = 0, fd = 1, c;
+	uint64_t rate = 1000, count = 0, burst = 0, id = 1, pad = 16, done = 0;
+	int create = 0, gate = 0, fd = 1, c;
 	char *padstr, *buf;
 	size_t cap = 1 << 20, len = 0;
 	struct sigaction sa;
 
 	jerr_init(argv[0]);
-	while ((c = getopt(argc, argv, "cr:n:i:b:t:o:")) != -1) {
+	while ((c = getopt(argc, argv, "cWr:n:B:i:b:t:o:")) != -1) {
 		switch (c) {
 		case 'c': create = 1; break;
+		case 'W': gate = 1; break;
 		case 'r': rate = strtoull(optarg, NULL, 10); break;
 		case 'n': count = strtoull(optarg, NULL, 10); break;
+		case 'B': burst = strtoull(optarg, NULL, 10); break;
 		case 'i': id = strtoull(optarg, NULL, 10); break;
 		case 'b': pad = strtoull(optarg, NULL, 10); break;
 		case 't': table = optarg; break;
 		case 'o': out = optarg; break;
-		default: jusage("jmload [-c] [-r RATE] [-n COUNT] [-i FIRSTID] [-b PADBYTES] "
-		             "[-t TABLE] [-o FILE]", EX_USAGE);
+		default: jusage("jmload [-cW] [-r RATE] [-n COUNT] [-B BURST] [-i FIRSTID] "
+		             "[-b PADBYTES] [-t TABLE] [-o FILE]", EX_USAGE);
 		}
 	}
-	if (optind != argc || pad > 4096)
-		jusage("jmload [-c] [-r RATE] [-n COUNT] [-i FIRSTID] [-b PADBYTES] [-t TABLE] "
-		    "[-o FILE]", EX_USAGE);
+	if (optind != argc || pad > 4096 || (burst && !count))
+		jusage("jmload [-cW] [-r RATE] [-n COUNT] [-B BURST] [-i FIRSTID] [-b PADBYTES] "
+		    "[-t TABLE] [-o FILE]", EX_USAGE);
 	if (!(padstr = malloc(pad + 1)) || !(buf = malloc(cap)))
 		jdie(EX_OSERR, "out of memory");
 	memset(padstr, 'x', pad);
@@ -86,6 +91,8 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_go;
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -101,14 +108,27 @@ main(int argc, char **argv)
 		len = 0;
 	}
 
-	uint64_t start = now_ns(CLOCK_MONOTONIC);
-	while (!stop && (count == 0 || done < count)) {
-		uint64_t due = count ? count : UINT64_MAX;
-		if (rate) {
+	uint64_t start = now_ns(CLOCK_MONOTONIC), total = count ? count + burst : 0;
+	while (!stop && (total == 0 || done < total)) {
+		uint64_t due = total ? total : UINT64_MAX;
+		int paced = rate && (count == 0 || done < count);
+		if (gate && burst && done == count && !go) {
+			struct timespec ms = { 0, 1000000 };
+			if (hup && out) {
+				hup = 0;
+				close(fd);
+				fd = open_out(out);
+			}
+			nanosleep(&ms, NULL);
+			continue;
+		}
+		if (paced) {
 			uint64_t el = now_ns(CLOCK_MONOTONIC) - start;
 			uint64_t d = (uint64_t)((double)el * (double)rate / 1e9) + 1;
 			if (d < due)
 				due = d;
+			if (count && due > count)
+				due = count;
 		}
 		uint64_t ts = now_ns(CLOCK_REALTIME);
 		while (done < due && len + pad + 128 + strlen(table) < cap) {
@@ -128,7 +148,7 @@ main(int argc, char **argv)
 			close(fd);
 			fd = open_out(out);
 		}
-		if (rate && (count == 0 || done < count)) {
+		if (paced && (count == 0 || done < count)) {
 			struct timespec ms = { 0, 1000000 };
 			nanosleep(&ms, NULL);
 		}
