@@ -480,6 +480,8 @@ sql_close(struct japply *a)
 	sqlite3_finalize(a->st_put);
 	sqlite3_finalize(a->st_tl);
 	a->st_put = a->st_tl = NULL;
+	if (a->db)
+		sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	sqlite3_close(a->db);
 	a->db = NULL;
 }
@@ -514,6 +516,13 @@ sql_open(struct japply *a, struct jerr *e)
 	if (exec_sql(a->db, a->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 	    e) < 0)
 		goto bad;
+	/*
+	 * The last connection to close a WAL database checkpoints it under an exclusive lock,
+	 * and readers that open it meanwhile get "database is locked": the warm standby would
+	 * not be readable while jintegrate exits. Close without it (sql_close checkpoints
+	 * passively first, which never blocks a reader) and leave the WAL file in place.
+	 */
+	sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_set_authorizer(a->db, authorize, a);
 	return 0;
 bad:
