@@ -122,9 +122,10 @@ sftp|ftp|http)
 *) die "DEMO_TRANSPORT must be file, sftp, ftp or http" ;;
 esac
 
+# Readers of a mirror wait a little for a lock (.timeout), as jintegrate(1) asks of them.
 # The mirror's lag and position from its bookkeeping, when jstatus is not there to say it.
 position() { # DB
-	sqlite3 "$1" "SELECT printf('timeline %d seq %d lsn %d%s, applied %.2f s after its commit', timeline, seq,
+	sqlite3 -cmd ".timeout 2000" "$1" "SELECT printf('timeline %d seq %d lsn %d%s, applied %.2f s after its commit', timeline, seq,
 	    last_lsn, CASE final WHEN 1 THEN ' (final)' ELSE '' END,
 	    (applied_at - last_time) / 1e9) FROM jmirror_state" 2>/dev/null || echo "nothing applied yet"
 }
@@ -138,9 +139,9 @@ status() { # JOURNAL, then the mirrors still following it
 		for m in "$@"; do say "mirror$m: $(position mirror$m/mirror.db)"; done
 	fi
 }
-rows() { sqlite3 "$1" "SELECT count(*) FROM orders" 2>/dev/null || echo 0; }
-final_of() { sqlite3 "$1" "SELECT final FROM jmirror_state" 2>/dev/null || echo 0; }
-dump() { sqlite3 "$1" ".dump orders" | sha256sum | cut -c1-16; }
+rows() { sqlite3 -cmd ".timeout 2000" "$1" "SELECT count(*) FROM orders" 2>/dev/null || echo 0; }
+final_of() { sqlite3 -cmd ".timeout 2000" "$1" "SELECT final FROM jmirror_state" 2>/dev/null || echo 0; }
+dump() { sqlite3 -cmd ".timeout 2000" "$1" ".dump orders" | sha256sum | cut -c1-16; }
 wait_until() { # SECONDS CONDITION...: poll CONDITION every 0.1 s
 	lim=$(($1 * 10)); shift
 	k=0
