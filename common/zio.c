@@ -17,6 +17,15 @@
 #include "parse.h"
 #include "zio.h"
 
+/* libarchive's message for a's last error, or dflt when it has none. */
+static const char *
+why(struct archive *a, const char *dflt)
+{
+	const char *s = archive_error_string(a);
+
+	return s ? s : dflt;
+}
+
 struct jzio {
 	struct archive *a;
 };
@@ -46,7 +55,7 @@ jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
 	if (archive_read_open_fd(z->a, fd, 256 * 1024) != ARCHIVE_OK ||
 	    archive_read_next_header(z->a, &ent) != ARCHIVE_OK) {
 		jerr_set(e, EX_DATAERR, "unable to decompress: %s",
-		    archive_error_string(z->a) ? archive_error_string(z->a) : "empty or unknown stream");
+		    why(z->a, "empty or unknown stream"));
 		jzio_close(z);
 		return -1;
 	}
@@ -61,7 +70,7 @@ jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e)
 
 	if (n < 0)
 		return jerr_set(e, EX_DATAERR, "unable to decompress: %s",
-		    archive_error_string(z->a) ? archive_error_string(z->a) : "damaged stream");
+		    why(z->a, "damaged stream"));
 	return n;
 }
 
@@ -111,7 +120,7 @@ w_fail(struct jzio_w *w, struct jerr *e, const char *what)
 		return jerr_sys(e, EX_IOERR, "%s", what);
 	}
 	return jerr_set(e, EX_SOFTWARE, "%s: %s", what,
-	    archive_error_string(w->a) ? archive_error_string(w->a) : "compression failed");
+	    why(w->a, "compression failed"));
 }
 
 int
@@ -260,7 +269,7 @@ jzio_tar_open_write(int fd, int comp, int level, struct jzio_tar **tp, struct je
 	if (r != ARCHIVE_OK || archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
 	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
 		jerr_set(e, EX_SOFTWARE, "unable to start an archive: %s",
-		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		    why(t->a, "unknown"));
 		jzio_tar_close(t);
 		return -1;
 	}
@@ -356,7 +365,7 @@ jzio_tar_open_read(int fd, struct jzio_tar **tp, struct jerr *e)
 	archive_read_support_format_tar(t->a);
 	if (archive_read_open_fd(t->a, fd, 256 * 1024) != ARCHIVE_OK) {
 		jerr_set(e, EX_DATAERR, "not a readable archive: %s",
-		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		    why(t->a, "unknown"));
 		jzio_tar_close(t);
 		return -1;
 	}
@@ -374,7 +383,7 @@ jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len, struct
 		return 0;
 	if (r != ARCHIVE_OK)
 		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		    why(t->a, "unknown"));
 	if (archive_entry_filetype(ent) != AE_IFREG)
 		return jerr_set(e, EX_DATAERR, "damaged archive: %s is not a regular file",
 		    archive_entry_pathname(ent));
@@ -390,7 +399,7 @@ jzio_tar_read(struct jzio_tar *t, void *buf, size_t len, struct jerr *e)
 
 	if (n < 0)
 		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    archive_error_string(t->a) ? archive_error_string(t->a) : "unknown");
+		    why(t->a, "unknown"));
 	return n;
 }
 
