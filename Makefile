@@ -1,7 +1,9 @@
 # jmirror: one library built from common/, one binary per cmd/*.c.
 #
 #   make               build every tool into $(O)/bin
-#   make check         install what is missing (tests/deps.sh), build, run unit and e2e tests
+#   make check         install what is missing (tests/deps.sh), build, run unit, e2e and
+#                      power-loss tests
+#   make check-powerloss   the power-loss suite alone (LazyFS; a skip is a failure)
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make demo          see it work
 #   make clean
@@ -20,6 +22,10 @@ CC       = cc
 CFLAGS   = -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 SAN      =
+# ../shared holds LazyFS (tests/powerloss). HEAVY=0 leaves the heavy suites (power loss, ...)
+# out, for the sanitizer pass that runs everything else a second time.
+SHARED   = ../shared
+HEAVY    = 1
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # pkg-config name -> Debian package that provides it
@@ -118,6 +124,21 @@ check:
 checkrun: all $(TESTTOOLS) $(UNIT) lint-man
 	$(MAKE) O=$(O) SAN=$(SAN) unit
 	$(MAKE) O=$(O) SAN=$(SAN) e2e
+	if [ "$(HEAVY)" = 1 ]; then $(MAKE) O=$(O) SAN=$(SAN) powerloss; fi
+
+# LazyFS, built once into the build directory from ../shared (read-only in CI).
+$(O)/lazyfs/lazyfs:
+	sh $(SHARED)/tools/lazyfs/build.sh $(O)/lazyfs
+
+lazyfs: $(O)/lazyfs/lazyfs
+
+powerloss: $(TOOLS) $(TESTTOOLS) $(O)/lazyfs/lazyfs
+	JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) \
+	  JM_SHARED=$(abspath $(SHARED)) sh tests/powerloss/run $(T)
+
+check-powerloss:
+	sh tests/deps.sh
+	$(MAKE) O=$(O) SAN=$(SAN) all testtools powerloss
 
 fuzz:
 	sh tests/fuzz/run
@@ -140,4 +161,4 @@ install: all
 clean:
 	rm -rf build build-* tests/unit/*.tmp
 
-.PHONY: all testtools deps unit e2e lint-man check checkrun fuzz demo bench install clean
+.PHONY: all testtools deps unit e2e lint-man check checkrun lazyfs powerloss check-powerloss fuzz demo bench install clean
