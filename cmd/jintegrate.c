@@ -184,6 +184,12 @@ unopenable(const struct pend *p, const struct jerr *e)
 {
 	if (e->code == EX_NOINPUT && (p->src == SRC_DIR || moved_earlier(p)))
 		return;                 /* gone since listed, or given again after --remove */
+	if (e->code == EX_NOINPUT && p->src == SRC_STDIN) {
+		/* gone since it arrived (set aside by a --from run, say): if it was needed,
+		 * the hole is reported; a pipeline must not stop for good on it */
+		jwarnx("ignoring %s: %s", p->path, e->msg);
+		return;
+	}
 	if (e->code != EX_DATAERR)
 		die_e(p->path, e);
 	if (p->src == SRC_ARG)         /* a symlink, FIFO, directory, device */

@@ -47,6 +47,11 @@ expect_code 0 sh -c 'jintegrate -0 --db m2.db <input'
 check "stdin: skipped, one line" test "$(wc -l <err)" -eq 1
 check "stdin: escaped" grep -q '^jintegrate: ignoring in/d\\nb.0001-000000000002.journal: ' err
 check "stdin: nothing applied" test ! -s out
+# A path gone by its turn (set aside by a --from run, say) does not stop a pipeline.
+printf 'in/%s\ngone/%s\nin/%s\n' "$(seg 1)" "$(seg 2)" "$(seg 3)" >input
+expect_code 75 sh -c 'jintegrate --db m3.db <input'
+check "stdin: a missing path skipped, said" grep -q '^jintegrate: ignoring gone/db.0001-000000000002.journal: unable to open: No such file' err
+check "stdin: the rest applied, the hole reported" grep -q 'waiting for db.0001-000000000002.journal' err
 
 # jship's queue and jstatus's redo queue do not see it either.
 mkdir q dest
