@@ -48,11 +48,22 @@ cp st/"$(seg 3)" in/
 gzip -c st/"$(seg 1)" >in/.t && mv in/.t in/"$(seg 1)".gz
 cp st/"$(seg 4)" in/
 wait_lines 5 live
+# Reported 1, 3, 4; then 2 (one range 1-4); 3 leaves (split) and comes back (merged).
+cp st/"$(seg 2)" in/
+wait_lines 6 live
+rm in/"$(seg 3)"
+cp st/"$(seg 3)" in/
+wait_lines 7 live
+kill -USR1 $pid
+wait_lines 5 live.err
+check "the record of what was reported stays one range" \
+	grep -q '^jwatch: in: db.0001: 1 ranges, first 1-4, last 1-4$' live.err
 kill -TERM $pid
 wait $pid
 check "SIGTERM: exit 0" test $? -eq 0
-printf 'in/%s\n' "$(seg 1)" "$(seg 1)" "$(seg 3)" "$(seg 3)" "$(seg 4)" >want
+printf 'in/%s\n' "$(seg 1)" "$(seg 1)" "$(seg 3)" "$(seg 3)" "$(seg 4)" "$(seg 2)" "$(seg 3)" >want
 check "live: replacements reported, bad names never" test_cmp want live
-check "live: each bad name said once (one found, two arriving)" test "$(wc -l <live.err)" -eq 3
+check "live: each bad name said once (one found, two arriving)" \
+	test "$(grep -c 'control character' live.err)" -eq 3
 check "live: escaped" grep -q 'ignoring in/e\\tf.0001-000000000002.journal: ' live.err
 finish
