@@ -83,6 +83,15 @@ cp garbage db.0001-000000000001.journal
 expect_code 65 jintegrate --db x.db db.0001-000000000001.journal
 check "a garbage argument stays where it is" test -f db.0001-000000000001.journal -a ! -e .quarantine
 
+# A file that cannot be set aside (.quarantine is not a directory) stops the run, said.
+mkdir in3
+cp garbage in3/"$(seg 1)"
+: >in3/.quarantine
+expect_code 65 jintegrate --db z.db --from in3
+check "cannot set aside: says both why" \
+	grep -q "^jintegrate: in3/$(seg 1): not a jmirror segment (bad magic); unable to set it aside: unable to open in3/.quarantine (it must be a directory): " err
+check "cannot set aside: left in place" cmp -s garbage in3/"$(seg 1)"
+
 # Standard input: a FIFO or symlink is skipped with one line, not opened.
 mkdir in2
 mkfifo in2/"$(seg 1)"
