@@ -4,13 +4,6 @@
 # in sequence order, -0, SIGTERM, and the directory removed or moved away.
 . ./lib.sh
 
-# wait_lines N FILE: wait (up to 10 s) until FILE has at least N lines.
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 200 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
 # settle: give jwatch time to see events that must not produce output.
 settle() { sleep 0.3; }
 

@@ -5,14 +5,6 @@
 # is forgotten, so that the genuine file arriving under its name is reported.
 . ./lib.sh
 
-# wait_lines N FILE: wait (up to 10 s) until FILE has at least N lines.
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 200 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
-
 mkdir st in
 jmgen st 4 >/dev/null 2>&1 || fail "jmgen"
 seg() { printf 'db.0001-%012d.journal' "$1"; }

@@ -6,12 +6,6 @@
 . ./lib.sh
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 
-# wait_for CMD...: wait (up to 10 s) until CMD succeeds.
-wait_for() {
-	_i=0
-	until "$@" 2>/dev/null || [ $_i -ge 200 ]; do sleep 0.05; _i=$((_i + 1)); done
-	"$@" 2>/dev/null
-}
 at() { test "$(sqlite3 m.db 'select seq from jmirror_state' 2>/dev/null)" = "$1"; }
 ship() { cp "$1" in/.t && mv in/.t in/"$2"; }   # as an uploader does: whole, by rename
 
