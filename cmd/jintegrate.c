@@ -2,11 +2,14 @@
  * jintegrate: apply segments to a mirror database in sequence, exactly once, and pass them on.
  *
  * Segments come as arguments, from --from DIR, or as paths on standard input as they arrive.
- * Each is held until its turn (the bookkeeping in the database says which turn that is), read
- * and verified while it is applied inside one transaction, committed only once its trailer
- * and digest checked out, and then printed, so that a relay ships only what was applied.
+ * Each is held by its name until its turn (the bookkeeping in the database says which turn
+ * that is) and not opened before: a file whose turn has not come cannot stop the others.
+ * At its turn it is opened once, as a regular file and never through a symbolic link, and
+ * that descriptor is what is checked, applied inside one transaction, committed only once
+ * its trailer and digest checked out, and then printed, so that a relay ships only what was
+ * applied. A file from --from or standard input that is damaged or foreign is set aside
+ * into its directory's .quarantine, so that the genuine segment can arrive under its name.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +28,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
+#include "scan.h"
 #include "seg.h"
 
 static const char synopsis[] =
@@ -38,13 +42,19 @@ struct cfg {
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
+/* Where a path came from: what may be set aside, and what a missing file means. */
+enum { SRC_ARG, SRC_STDIN, SRC_DIR };
+
 struct pend {
 	char              *path;
-	struct jfmt_header h;
+	struct jfmt_header h;      /* until examined, only the timeline and seq its name says */
 	int                live;
+	int                src;      /* SRC_* */
+	int                by_header; /* its name says nothing: held by the header read on arrival */
+	int                fd;       /* open once examined: what is applied is what was checked */
 };
 
-enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART };
+enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART, SEG_REFUSED };
 
 static struct cfg cfg;
 static struct japply *ap;
@@ -53,6 +63,7 @@ static int lockfd = -1;
 static struct pend *pend;
 static size_t npend, cappend;
 static uint64_t printed;             /* highest sequence printed this run */
+static unsigned long nrefused;       /* files set aside this run */
 static volatile sig_atomic_t stop;
 
 static void
@@ -71,7 +82,7 @@ unlock(void)
 	}
 }
 
-static void
+static void __attribute__((noreturn))
 die_e(const char *path, const struct jerr *e)
 {
 	if (ap)
@@ -119,40 +130,165 @@ pend_cmp(const struct pend *a, const struct pend *b)
 static void
 pend_pop(void)
 {
+	if (pend[0].fd >= 0)
+		close(pend[0].fd);
 	free(pend[0].path);
 	memmove(pend, pend + 1, (npend - 1) * sizeof *pend);
 	npend--;
 }
 
-/* A path arrived: read its header and hold it in sequence order. */
+/* The sequence the mirror needs next. */
+static uint64_t
+due_seq(void)
+{
+	return !cur.present ? 1 : cur.sealed ? cur.seq + 1 : cur.seq;
+}
+
+/*
+ * p is refused (e): a file given as an argument stops the run as before; one that arrived
+ * (--from, standard input) is set aside, said in one line, and counted for the exit status,
+ * so that the segments after it are not blocked and the genuine one can arrive.
+ */
+static int
+refuse(const struct pend *p, const struct jerr *e)
+{
+	char moved[4096];
+	struct jerr e2;
+
+	if (p->src == SRC_ARG || e->code != EX_DATAERR)
+		die_e(p->path, e);
+	if (jscan_set_aside(p->path, moved, sizeof moved, &e2) < 0)
+		jdiex(EX_DATAERR, "%s: %s; unable to set it aside: %s", p->path, e->msg, e2.msg);
+	jwarnx("%s: %s: set aside as %s", p->path, e->msg, moved);
+	nrefused++;
+	return SEG_REFUSED;
+}
+
+/* Was the missing file at p applied and archived or removed earlier in this run? */
+static int
+moved_earlier(const struct pend *p)
+{
+	char moved[4096];
+
+	if (!cfg.archive && !cfg.remove)
+		return 0;
+	if (p->h.seq && cur.present && p->h.seq < due_seq())
+		return 1;
+	return cfg.archive && snprintf(moved, sizeof moved, "%s/%s", cfg.archive,
+	    jio_basename(p->path)) < (int)sizeof moved && access(moved, F_OK) == 0;
+}
+
+/* p's file could not be opened (e): drop it (said when worth saying), or stop the run. */
 static void
-add(const char *path)
+unopenable(const struct pend *p, const struct jerr *e)
+{
+	if (e->code == EX_NOINPUT && (p->src == SRC_DIR || moved_earlier(p)))
+		return;                 /* gone since listed, or given again after --remove */
+	if (e->code == EX_NOINPUT && p->src == SRC_STDIN) {
+		/* gone since it arrived (set aside by a --from run, say): if it was needed,
+		 * the hole is reported; a pipeline must not stop for good on it */
+		jwarnx("ignoring %s: %s", p->path, e->msg);
+		return;
+	}
+	if (e->code != EX_DATAERR)
+		die_e(p->path, e);
+	if (p->src == SRC_ARG)         /* a symlink, FIFO, directory, device */
+		jdiex(EX_NOINPUT, "%s: %s", p->path, e->msg);
+	jwarnx("ignoring %s: %s", p->path, e->msg);
+}
+
+/* The header of the file open at fd, as the reader sees it: 0, or -1 with e. */
+static int
+read_header(const struct pend *p, int fd, struct jfmt_header *h, struct jerr *e)
 {
 	struct jseg *s;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to seek");
+	if (jseg_open_fd(fd, p->path, JSEG_AUTO, &s, e) < 0)
+		return -1;
+	*h = *jseg_header(s);
+	jseg_close(s);
+	return 0;
+}
+
+/*
+ * Open p's file and check what can be checked before applying: a regular file, complete,
+ * a segment's header, named as its header says (and, for a file held by its header, still
+ * that header). 0 with p->fd open and p->h read; -1 when p is dropped (said, or set aside).
+ */
+static int
+examine(struct pend *p)
+{
+	struct jfmt_header h;
+	struct jfmt_trailer t;
 	struct jname n;
 	struct jerr e;
-	struct pend p;
+	int fd, rc = 0;
+
+	if ((fd = jscan_open(p->path, 0, &e)) < 0) {
+		unopenable(p, &e);
+		return -1;
+	}
+	if (!p->live && (rc = jseg_probe_fd(fd, p->path, &h, &t, &e)) < 0) {
+		close(fd);
+		if (e.code != EX_DATAERR)
+			die_e(p->path, &e);
+		refuse(p, &e);
+		return -1;
+	}
+	if (rc == 0 && !p->live && p->src != SRC_ARG) {
+		if (cfg.verbose)        /* still arriving: its turn comes in a later run */
+			jwarnx("%s: not complete yet", p->path);
+		close(fd);
+		return -1;
+	}
+	if ((rc == 0 && read_header(p, fd, &h, &e) < 0) ||
+	    (jname_parse(jio_basename(p->path), &n) == JNAME_SEGMENT &&
+	    jname_check(&n, h.timeline, h.seq, &e) < 0) ||
+	    (p->by_header && (h.timeline != p->h.timeline || h.seq != p->h.seq) &&
+	    jerr_set(&e, EX_DATAERR, "changed while it was held") < 0)) {
+		close(fd);
+		refuse(p, &e);
+		return -1;
+	}
+	p->h = h;
+	p->fd = fd;
+	return 0;
+}
+
+/* A path arrived: hold it in sequence order, by its name if that says where it goes. */
+static void
+add(const char *path, int src)
+{
+	struct jname n;
+	struct pend p = { .src = src, .fd = -1 };
 	size_t i;
 
-	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) {
-		char moved[4096];
-		if (e.code == EX_NOINPUT && cfg.archive &&
-		    snprintf(moved, sizeof moved, "%s/%s", cfg.archive, jio_basename(path)) <
-		    (int)sizeof moved && access(moved, F_OK) == 0)
-			return;         /* given again after this run archived it */
-		die_e(path, &e);
+	if (jname_parse(jio_basename(path), &n) == JNAME_OTHER && n.bad) {
+		char q[4096 * 4];
+		jname_quote(path, q, sizeof q);
+		if (src == SRC_ARG)
+			jdiex(EX_DATAERR, "%s: the journal's NAME holds a control character",
+			    q);
+		jwarnx("ignoring %s: the journal's NAME holds a control character", q);
+		return;
 	}
-	p.h = *jseg_header(s);
-	p.live = jseg_mode(s) == JSEG_LIVE;
-	jseg_close(s);
-	if (jname_parse(jio_basename(path), &n) == JNAME_SEGMENT &&
-	    (n.timeline != p.h.timeline || n.seq != p.h.seq))
-		jdiex(EX_DATAERR, "%s: the name says timeline %lu seq %llu, the header timeline "
-		    "%lu seq %llu: renamed or damaged", path, (unsigned long)n.timeline,
-		    (unsigned long long)n.seq, (unsigned long)p.h.timeline,
-		    (unsigned long long)p.h.seq);
 	if (!(p.path = strdup(path)))
 		jdie(EX_OSERR, "out of memory");
+	p.live = n.kind == JNAME_LIVE;
+	if (n.kind == JNAME_SEGMENT) {
+		p.h.timeline = n.timeline;
+		p.h.seq = n.seq;
+	} else {                        /* only the header says where it goes */
+		if (examine(&p) < 0) {
+			free(p.path);
+			return;
+		}
+		close(p.fd);
+		p.fd = -1;
+		p.by_header = 1;
+	}
 	if (npend == cappend) {
 		cappend = cappend ? cappend * 2 : 16;
 		if (!(pend = realloc(pend, cappend * sizeof *pend)))
@@ -162,6 +298,33 @@ add(const char *path)
 		pend[i] = pend[i - 1];
 	pend[i] = p;
 	npend++;
+}
+
+/* A reader of the file examined for p, from its start. */
+static void
+reopen(const struct pend *p, struct jseg **s)
+{
+	struct jerr e;
+
+	if (lseek(p->fd, 0, SEEK_SET) < 0)
+		jdie(EX_IOERR, "%s: unable to seek", p->path);
+	posix_fadvise(p->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (jseg_open_fd(p->fd, p->path, JSEG_AUTO, s, &e) < 0)
+		die_e(p->path, &e);
+}
+
+/* jseg_probe of the file examined for p: 1 complete, 0 not. */
+static int
+probe(const struct pend *p, struct jfmt_header *h, struct jfmt_trailer *t)
+{
+	struct jerr e;
+	int rc;
+
+	if (lseek(p->fd, 0, SEEK_SET) < 0)
+		jdie(EX_IOERR, "%s: unable to seek", p->path);
+	if ((rc = jseg_probe_fd(p->fd, p->path, h, t, &e)) < 0)
+		die_e(p->path, &e);
+	return rc;
 }
 
 /* Move an applied segment into the archive; the new path goes into out. */
@@ -278,7 +441,7 @@ struct plan {
 
 /* A first pass that verifies the whole file before anything is changed, for appliers that
  * commit before the end (--exec, --delay). */
-static void
+static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
 	struct jseg *s;
@@ -288,8 +451,7 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 
 	memset(pl, 0, sizeof *pl);
 	pl->end = skip;
-	if (jseg_open(p->path, JSEG_AUTO, &s, &e) < 0)
-		die_e(p->path, &e);
+	reopen(p, &s);
 	while ((rc = jseg_next(s, &r, &e)) == 1) {
 		if (r.lsn <= skip || pl->cut)
 			continue;
@@ -301,8 +463,7 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 		pl->end_time = r.time;
 	}
 	jseg_close(s);
-	if (rc < 0)
-		die_e(p->path, &e);
+	return rc < 0 ? refuse(p, &e) : 0;
 }
 
 /*
@@ -324,12 +485,12 @@ apply(const struct pend *p, uint64_t skip)
 	int rc, cut = 0;
 
 	if (pre) {
-		prepass(p, skip, &pl);
+		if (prepass(p, skip, &pl) == SEG_REFUSED)
+			return SEG_REFUSED;
 		if (exec && cfg.delay && pl.end > skip && wait_until(pl.end_time + cfg.delay))
 			return SEG_RESTART;
 	}
-	if (jseg_open(p->path, JSEG_AUTO, &s, &e) < 0)
-		die_e(p->path, &e);
+	reopen(p, &s);
 	if (japply_begin(ap, p->path, skip + 1, pre ? pl.end : UINT64_MAX, &e) < 0)
 		die_e(p->path, &e);
 	while ((rc = jseg_next(s, &r, &e)) == 1) {
@@ -381,7 +542,7 @@ apply(const struct pend *p, uint64_t skip)
 	if (rc < 0) {
 		japply_rollback(ap);
 		jseg_close(s);
-		die_e(p->path, &e);
+		return refuse(p, &e);
 	}
 	t = jseg_trailer(s);
 	if (t && t->last_lsn < skip) {
@@ -419,22 +580,21 @@ apply(const struct pend *p, uint64_t skip)
 }
 
 /* Is this sealed segment of the mirror's current sequence the one it applied? */
-static void
+static int
 same_as_applied(const struct pend *p)
 {
 	struct jfmt_header h;
 	struct jfmt_trailer t;
 	struct jerr e;
-	int rc = jseg_probe(p->path, &h, &t, &e);
 
-	if (rc < 0)
-		die_e(p->path, &e);
-	if (rc == 0)
-		jdiex(EX_DATAERR, "%s: truncated: no trailer (cut short in transit? re-ship it)",
-		    p->path);
-	if (memcmp(t.digest, cur.digest, JDIGEST_LEN) != 0)
-		jdiex(EX_DATAERR, "%s: differs from the segment the mirror applied as seq %llu "
-		    "(%s)", p->path, (unsigned long long)cur.seq, cur.segment);
+	if (probe(p, &h, &t) == 0)
+		jerr_set(&e, EX_DATAERR, "truncated: no trailer (cut short in transit? re-ship it)");
+	else if (memcmp(t.digest, cur.digest, JDIGEST_LEN) != 0)
+		jerr_set(&e, EX_DATAERR, "differs from the segment the mirror applied as seq %llu "
+		    "(%s)", (unsigned long long)cur.seq, cur.segment);
+	else
+		return 0;
+	return refuse(p, &e);
 }
 
 /*
@@ -447,13 +607,11 @@ before_fork(const struct pend *p)
 {
 	struct jfmt_header h;
 	struct jfmt_trailer t;
-	struct jerr e;
 
 	for (int i = 0; i < cur.ntl; i++) {
 		if (cur.tl[i].timeline <= p->h.timeline || cur.tl[i].seq != p->h.seq + 1)
 			continue;
-		if (jseg_probe(p->path, &h, &t, &e) < 0)
-			die_e(p->path, &e);
+		probe(p, &h, &t);
 		if (t.last_lsn + 1 != cur.tl[i].lsn)
 			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but the "
 			    "mirror follows timeline %lu from LSN %llu: written by the old primary "
@@ -461,6 +619,20 @@ before_fork(const struct pend *p)
 			    (unsigned long)p->h.timeline, (unsigned long long)t.last_lsn,
 			    (unsigned long)cur.tl[i].timeline, (unsigned long long)cur.tl[i].lsn);
 	}
+}
+
+/*
+ * A refusal by the chain rules: a file of another lineage, or of the mirror's timeline that
+ * does not chain, is damaged or foreign (refuse sets it aside when it arrived); one of
+ * another timeline of this lineage is a fork, which stops the run for the operator.
+ */
+static int
+refused_by_chain(const struct pend *p, const struct jerr *e)
+{
+	if (e->code == EX_DATAERR && cur.present && p->h.timeline != cur.timeline &&
+	    memcmp(p->h.lineage, cur.lineage, JFMT_LINEAGE_LEN) == 0)
+		die_e(p->path, e);
+	return refuse(p, e);
 }
 
 /* Apply every held segment whose turn has come. 1 when --until is reached. */
@@ -476,19 +648,25 @@ drain(void)
 		lock();
 		if (cfg.until_lsn && cur.present && cur.last_lsn >= cfg.until_lsn)
 			return 1;
-		v = japply_check(&cur, &p->h, p->live, &skip, &e);
-		if (v < 0)
-			die_e(p->path, &e);
-		if (v == JAPPLY_LATER)
-			break;
-		if (v == JAPPLY_DONE) {
-			if ((cfg.archive || cfg.remove) && access(p->path, F_OK) < 0 &&
-			    errno == ENOENT) {
-				pend_pop();     /* given twice, and archived the first time */
+		if (p->fd < 0) {        /* not opened before its turn */
+			if (p->h.seq > due_seq())
+				break;
+			if (examine(p) < 0) {
+				pend_pop();
 				continue;
 			}
-			if (!p->live && p->h.seq == cur.seq && cur.sealed)
-				same_as_applied(p);
+		}
+		v = japply_check(&cur, &p->h, p->live, &skip, &e);
+		if (v == JAPPLY_LATER)
+			break;
+		if (v < 0 || (v == JAPPLY_DONE && !p->live && p->h.seq == cur.seq && cur.sealed &&
+		    same_as_applied(p) == SEG_REFUSED)) {
+			if (v < 0)
+				refused_by_chain(p, &e);
+			pend_pop();
+			continue;
+		}
+		if (v == JAPPLY_DONE) {
 			if (!p->live && p->h.timeline < cur.timeline)
 				before_fork(p);
 			done(p);
@@ -528,61 +706,28 @@ hole(void)
 	    "with %zu later segment%s held (seq %llu to %llu)", want, (unsigned long)tl,
 	    (unsigned long long)seq, (unsigned long long)lsn, npend, npend == 1 ? "" : "s",
 	    (unsigned long long)pend[0].h.seq, (unsigned long long)pend[npend - 1].h.seq);
-	exit(EX_TEMPFAIL);
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* Every complete segment in dir: listed by name, each opened only when its turn comes. */
 static int
 from_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t nn = 0, cap = 0;
+	struct jscan_ent *v;
+	struct jerr e;
+	size_t n;
 	int reached = 0;
 
-	if (!d)
-		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", dir);
-	while ((errno = 0, de = readdir(d))) {
-		struct jname n;
-		if (jname_parse(de->d_name, &n) != JNAME_SEGMENT)
-			continue;
-		if (nn == cap && !(names = realloc(names, (cap = cap ? cap * 2 : 64) *
-		    sizeof *names)))
+	if (jscan_dir(dir, &v, &n, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	for (size_t i = 0; i < n && !stop && !reached; i++) {
+		char *path;
+		if (asprintf(&path, "%s/%s", dir, v[i].base) < 0)
 			jdie(EX_OSERR, "out of memory");
-		if (asprintf(&names[nn++], "%s/%s", dir, de->d_name) < 0)
-			jdie(EX_OSERR, "out of memory");
+		add(path, SRC_DIR);
+		free(path);
+		reached = drain();
 	}
-	if (errno)
-		jdie(EX_IOERR, "unable to read %s", dir);
-	closedir(d);
-	if (nn > 0)
-		qsort(names, nn, sizeof *names, by_name);
-	for (size_t i = 0; i < nn; i++) {
-		struct jfmt_header h;
-		struct jfmt_trailer t;
-		struct jerr e;
-		int rc = jseg_probe(names[i], &h, &t, &e);
-		if (rc == 0) {          /* still arriving: its turn comes in a later run */
-			if (cfg.verbose)
-				jwarnx("%s: not complete yet", names[i]);
-		} else if (!stop)
-			add(names[i]);
-		free(names[i]);
-		names[i] = NULL;
-		if (rc != 0 && drain()) {
-			reached = 1;
-			break;
-		}
-	}
-	for (size_t i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	free(v);
 	return reached;
 }
 
@@ -599,7 +744,7 @@ from_stdin(void)
 			line[--n] = 0;
 		if (n == 0)
 			continue;
-		add(line);
+		add(line, SRC_STDIN);
 		if ((rc = drain()))
 			break;
 	}
@@ -614,13 +759,13 @@ run(char **argv, int argc)
 {
 	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
 	struct jerr e;
-	int reached = 0;
+	int reached = 0, code = 0;
 
 	if (japply_open(&o, &ap, &e) < 0)
 		die_e(cfg.db, &e);
 	if (argc > 0) {
 		for (int i = 0; i < argc && !reached && !stop; i++) {
-			add(argv[i]);
+			add(argv[i], SRC_ARG);
 			reached = drain();
 		}
 	} else if (cfg.from)
@@ -628,12 +773,16 @@ run(char **argv, int argc)
 	else
 		reached = from_stdin();
 	unlock();
-	if (!reached && !stop && npend > 0)
+	if (!reached && !stop && npend > 0) {
 		hole();
+		code = EX_TEMPFAIL;
+	}
+	if (nrefused && !stop)
+		code = EX_DATAERR;      /* after applying what it could: cron notices */
 	japply_close(ap);
 	if (jio_fshut(stdout) != 0)
 		jdie(EX_IOERR, "write error");
-	return 0;
+	return code;
 }
 
 /* --until: an LSN, @EPOCH[.frac], or a local date and time (UTC with a final Z). */

@@ -6,14 +6,18 @@
  * through one "already reported" set. That set is keyed by (NAME, timeline) and holds the
  * reported sequence numbers as sorted disjoint ranges: a run of consecutive segments costs
  * one range however long it is, a burst in random order costs one range per hole until the
- * holes fill, and deleting a reported file changes nothing. Memory is therefore bounded by
- * the holes in the sequence, not by the number of files ever seen.
+ * holes fill. A reported file that leaves the directory (deleted, or renamed away: set
+ * aside by jintegrate, archived) is forgotten, so that a file arriving later under its name
+ * is reported; memory is therefore bounded by the holes in the sequence, not by the number
+ * of files ever seen.
  *
- * A file is an arrival when its name is a segment name, it is a regular file (lstat), and
- * jseg_probe finds it complete. An incomplete file is not remembered: the event that
- * completes it (IN_CLOSE_WRITE, or the rename or link that puts a whole file in place)
- * brings its name back. IN_Q_OVERFLOW means events were lost: the directory is scanned
- * again, and the set keeps that from reporting anything twice.
+ * A file is an arrival when its name is a segment name (the name rule included: a name
+ * with a newline is never printed, it would read as two paths), it is a regular file
+ * (opened with jscan_open: no symlink followed, no FIFO blocking), and jseg_probe finds it
+ * complete. An incomplete file is not remembered: the event that completes it
+ * (IN_CLOSE_WRITE, or the rename or link that puts a whole file in place) brings its name
+ * back. IN_Q_OVERFLOW means events were lost: the directory is scanned again, the set
+ * keeps only what is still there, and nothing still there is reported twice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +45,8 @@
 
 #define SYNOPSIS "jwatch [-0] [--once] [--exec CMD] [--backoff DURATION] DIR"
 
-#define WATCH_MASK (IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE_SELF | \
-                    IN_MOVE_SELF | IN_ONLYDIR)
+#define WATCH_MASK (IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE | \
+                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define BACKOFF_MAX 300000000000ull     /* 5 minutes between retries at most */
 
 struct cfg {
@@ -104,16 +108,16 @@ xrealloc(void *p, size_t n)
 }
 
 static struct seen *
-seen_get(const struct jname *n, int create)
+seen_get(struct seen **head, const struct jname *n, int create)
 {
 	struct seen **pp, *s;
 
-	for (pp = &w.seen; (s = *pp); pp = &s->next) {
+	for (pp = head; (s = *pp); pp = &s->next) {
 		if (s->timeline == n->timeline && strcmp(s->name, n->name) == 0) {
-			if (pp != &w.seen) {    /* most lookups are for the newest timeline */
+			if (pp != head) {       /* most lookups are for the newest timeline */
 				*pp = s->next;
-				s->next = w.seen;
-				w.seen = s;
+				s->next = *head;
+				*head = s;
 			}
 			return s;
 		}
@@ -124,9 +128,20 @@ seen_get(const struct jname *n, int create)
 	memset(s, 0, sizeof *s);
 	memcpy(s->name, n->name, sizeof s->name);
 	s->timeline = n->timeline;
-	s->next = w.seen;
-	w.seen = s;
+	s->next = *head;
+	*head = s;
 	return s;
+}
+
+static void
+seen_free(struct seen *s)
+{
+	while (s) {
+		struct seen *next = s->next;
+		free(s->r);
+		free(s);
+		s = next;
+	}
 }
 
 /* Index of the first range with lo > seq. */
@@ -146,9 +161,9 @@ seen_find(const struct seen *s, uint64_t seq)
 }
 
 static int
-seen_has(const struct jname *n)
+seen_has(struct seen **head, const struct jname *n)
 {
-	struct seen *s = seen_get(n, 0);
+	struct seen *s = seen_get(head, n, 0);
 	size_t i;
 
 	if (!s)
@@ -158,9 +173,27 @@ seen_has(const struct jname *n)
 }
 
 static void
-seen_add(const struct jname *n)
+seen_grow(struct seen *s)
 {
-	struct seen *s = seen_get(n, 1);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 4;
+		s->r = xrealloc(s->r, s->cap * sizeof *s->r);
+	}
+}
+
+static void
+seen_shrink(struct seen *s)
+{
+	if (s->cap > 16 && s->n < s->cap / 4) {     /* a burst's holes have filled */
+		s->cap /= 2;
+		s->r = xrealloc(s->r, s->cap * sizeof *s->r);
+	}
+}
+
+static void
+seen_add(struct seen **head, const struct jname *n)
+{
+	struct seen *s = seen_get(head, n, 1);
 	uint64_t q = n->seq;
 	size_t i = seen_find(s, q);
 	int prev = i > 0 && s->r[i - 1].hi + 1 >= q;
@@ -172,21 +205,43 @@ seen_add(const struct jname *n)
 		s->r[i - 1].hi = s->r[i].hi;
 		memmove(&s->r[i], &s->r[i + 1], (s->n - i - 1) * sizeof *s->r);
 		s->n--;
-		if (s->cap > 16 && s->n < s->cap / 4) {     /* a burst's holes have filled */
-			s->cap /= 2;
-			s->r = xrealloc(s->r, s->cap * sizeof *s->r);
-		}
+		seen_shrink(s);
 	} else if (prev) {
 		s->r[i - 1].hi = q;
 	} else if (next) {
 		s->r[i].lo = q;
 	} else {
-		if (s->n == s->cap) {
-			s->cap = s->cap ? s->cap * 2 : 4;
-			s->r = xrealloc(s->r, s->cap * sizeof *s->r);
-		}
+		seen_grow(s);
 		memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof *s->r);
 		s->r[i].lo = s->r[i].hi = q;
+		s->n++;
+	}
+}
+
+/* Forget a reported sequence number: its file left the directory. */
+static void
+seen_del(struct seen **head, const struct jname *n)
+{
+	struct seen *s = seen_get(head, n, 0);
+	uint64_t q = n->seq;
+	size_t i;
+
+	if (!s || (i = seen_find(s, q)) == 0 || s->r[i - 1].hi < q)
+		return;
+	i--;
+	if (s->r[i].lo == q && s->r[i].hi == q) {
+		memmove(&s->r[i], &s->r[i + 1], (s->n - i - 1) * sizeof *s->r);
+		s->n--;
+		seen_shrink(s);
+	} else if (s->r[i].lo == q) {
+		s->r[i].lo = q + 1;
+	} else if (s->r[i].hi == q) {
+		s->r[i].hi = q - 1;
+	} else {                        /* split [lo, hi] into [lo, q-1] and [q+1, hi] */
+		seen_grow(s);
+		memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof *s->r);
+		s->r[i].hi = q - 1;
+		s->r[i + 1].lo = q + 1;
 		s->n++;
 	}
 }
@@ -288,6 +343,16 @@ arrive(const char *base)
 	run_next();
 }
 
+/* Say (once per arrival) that a file shaped as a segment is skipped for its name. */
+static void
+bad_name(const char *base)
+{
+	char q[JNAME_MAX * 4 + 1];
+
+	jwarnx("ignoring %s/%s: the journal's NAME holds a control character", w.dir,
+	       jname_quote(base, q, sizeof q));
+}
+
 /* Report base if it is a complete segment not reported yet. loud: say why a file is foreign. */
 static void
 consider(const char *base, const struct jname *parsed, int loud)
@@ -301,33 +366,36 @@ consider(const char *base, const struct jname *parsed, int loud)
 
 	if (parsed)
 		n = *parsed;
-	else if (jname_parse(base, &n) != JNAME_SEGMENT)
+	else
+		jname_parse(base, &n);
+	if (n.kind != JNAME_SEGMENT) {
+		if (n.bad && loud)
+			bad_name(base);
 		return;
-	if (seen_has(&n))
+	}
+	if (seen_has(&w.seen, &n))
 		return;
 	if ((size_t)snprintf(path, sizeof path, "%s%s%s", w.dir,
 	                     w.dir[strlen(w.dir) - 1] == '/' ? "" : "/", base) >= sizeof path) {
 		jwarnx("%s/%s: name too long", w.dir, base);
 		return;
 	}
-	/* O_NOFOLLOW: a symlink is not ours; O_NONBLOCK: a FIFO must not block us. Opening
-	 * before looking saves a path lookup per arrival; the probe's fstat then refuses what
-	 * is not a regular file. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | w.noatime);
+	/* A symlink is not ours, a FIFO must not block us: jscan_open. */
+	fd = jscan_open(path, w.noatime, &e);
 	if (fd < 0 && errno == EPERM && w.noatime) {
 		w.noatime = 0;          /* not the files' owner: reads will update atime */
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		fd = jscan_open(path, 0, &e);
 	}
 	if (fd < 0) {
-		if (errno != ENOENT && errno != ELOOP)
-			jwarn("unable to open %s", path);
+		if (e.code == EX_IOERR)
+			jwarnx("unable to open %s: %s", path, e.msg);
 		return;
 	}
 	rc = jseg_probe_fd(fd, path, &h, &t, &e);
 	close(fd);
 	switch (rc) {
 	case 1:
-		seen_add(&n);
+		seen_add(&w.seen, &n);
 		arrive(base);
 		break;
 	case -1:
@@ -335,6 +403,16 @@ consider(const char *base, const struct jname *parsed, int loud)
 			jwarnx("ignoring %s: %s", path, e.msg);
 		break;
 	}
+}
+
+/* base left the directory (deleted, renamed away): a file arriving under it is new. */
+static void
+left(const char *base)
+{
+	struct jname n;
+
+	if (jname_parse(base, &n) == JNAME_SEGMENT)
+		seen_del(&w.seen, &n);
 }
 
 /* SIGUSR1: the state, on stderr, so that an operator (and the tests) can see it stay small. */
@@ -355,17 +433,30 @@ dump(void)
 		       (unsigned long long)(s->n ? s->r[s->n - 1].hi : 0));
 }
 
+/*
+ * Report what is in the directory and not reported yet. After lost events (rescan), the
+ * set keeps only what is still there: a file that left meanwhile is forgotten, as its
+ * event would have made it. Only the first scan says why it skips a file.
+ */
 static void
-scan(void)
+scan(int rescan)
 {
+	struct seen *still = NULL;
 	struct jscan_ent *v;
 	struct jerr e;
 	size_t n;
 
-	if (jscan_dir(w.dir, &v, &n, &e) < 0)
+	if (jscan_dir_flags(w.dir, JSCAN_BAD_NAMES, &v, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
+	if (rescan) {
+		for (size_t i = 0; i < n; i++)
+			if (!v[i].n.bad && seen_has(&w.seen, &v[i].n))
+				seen_add(&still, &v[i].n);
+		seen_free(w.seen);
+		w.seen = still;
+	}
 	for (size_t i = 0; i < n; i++)
-		consider(v[i].base, &v[i].n, 1);
+		consider(v[i].base, &v[i].n, !rescan);
 	free(v);
 }
 
@@ -397,7 +488,10 @@ events(int ifd)
 					       ev->mask & IN_UNMOUNT ? "unmounted" : "removed");
 				gone = 1;
 			} else if (ev->len > 0 && !gone && !(ev->mask & IN_ISDIR)) {
-				consider(ev->name, NULL, !(ev->mask & IN_CREATE));
+				if (ev->mask & (IN_MOVED_FROM | IN_DELETE))
+					left(ev->name);
+				else
+					consider(ev->name, NULL, !(ev->mask & IN_CREATE));
 			}
 		}
 	}
@@ -405,7 +499,7 @@ events(int ifd)
 		return EX_NOINPUT;
 	if (rescan) {
 		w.rescans++;
-		scan();
+		scan(1);
 	}
 	return 0;
 }
@@ -458,7 +552,7 @@ run(const struct cfg *c)
 			     errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
 			     "unable to watch %s", c->dir);
 	}
-	scan();
+	scan(0);
 
 	pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	pf[1] = (struct pollfd){ .fd = ifd, .events = POLLIN };

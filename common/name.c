@@ -1,4 +1,4 @@
-/* name: build and parse journal and segment file names. */
+/* name: build and parse journal and segment file names; the one home of the name rule. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +63,16 @@ seg_suffix(const char *s, size_t len, uint32_t *tl, uint64_t *seq)
 	return 1;
 }
 
+/* A control character (or DEL) in s[0 .. len)? */
+static int
+has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 int
 jname_parse(const char *base, struct jname *n)
 {
@@ -103,6 +113,11 @@ jname_parse(const char *base, struct jname *n)
 		n->seq = 0;
 		break;
 	}
+	if (n->kind != JNAME_OTHER && has_control(n->name, strlen(n->name))) {
+		memset(n, 0, sizeof *n);
+		n->kind = JNAME_OTHER;
+		n->bad = 1;
+	}
 	return n->kind;
 }
 
@@ -113,9 +128,50 @@ jname_valid(const char *name)
 	uint64_t seq;
 	size_t len = strlen(name);
 
-	if (len == 0 || len > JNAME_MAX - 40 || name[0] == '.' || strchr(name, '/'))
+	if (len == 0 || len > JNAME_MAX_NAME || name[0] == '.' || strchr(name, '/') ||
+	    has_control(name, len))
 		return 0;
 	return seg_suffix(name, len, &tl, &seq) == 0;
+}
+
+int
+jname_check(const struct jname *n, uint32_t timeline, uint64_t seq, struct jerr *e)
+{
+	if (n->kind != JNAME_SEGMENT || (n->timeline == timeline && n->seq == seq))
+		return 0;
+	return jerr_set(e, EX_DATAERR, "the name says timeline %lu seq %llu, the header "
+	    "timeline %lu seq %llu: renamed or damaged", (unsigned long)n->timeline,
+	    (unsigned long long)n->seq, (unsigned long)timeline, (unsigned long long)seq);
+}
+
+const char *
+jname_quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return buf;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[5];
+		size_t l;
+
+		if (c == '\\' || c == '\n' || c == '\t')
+			snprintf(esc, sizeof esc, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : '\\');
+		else if (c < 0x20 || c == 0x7f)
+			snprintf(esc, sizeof esc, "\\x%02x", c);
+		else {
+			esc[0] = (char)c;
+			esc[1] = 0;
+		}
+		l = strlen(esc);
+		if (o + l >= size)
+			break;
+		memcpy(buf + o, esc, l);
+		o += l;
+	}
+	buf[o] = 0;
+	return buf;
 }
 
 int

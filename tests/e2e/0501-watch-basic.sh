@@ -4,13 +4,6 @@
 # in sequence order, -0, SIGTERM, and the directory removed or moved away.
 . ./lib.sh
 
-# wait_lines N FILE: wait (up to 10 s) until FILE has at least N lines.
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 200 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
 # settle: give jwatch time to see events that must not produce output.
 settle() { sleep 0.3; }
 
@@ -77,14 +70,16 @@ tail -c +20001 big/$big >>in/$big
 wait_lines 9 live
 mkfifo in/db.0001-000000000030.journal                      # a FIFO must not block jwatch
 # Neither the dot file, the symlink, the directory, a half-written copy, nor a second copy of
-# a reported segment (re-created after deletion, or compressed) is reported.
+# a reported segment (compressed) is reported; a file re-created after the reported one
+# left the directory (deleted here; set aside by jintegrate) is a new arrival.
 cp st/"$(seg 5)" in/.db.0001-000000000005.journal
 ln -sf ../st/"$(seg 11)" in/db.0001-000000000020.journal
 mkdir in/db.0001-000000000021.journal
 head -c 500 st/"$(seg 5)" >in/"$(seg 5)".tmp && mv in/"$(seg 5)".tmp in/db.0001-000000000022.journal
-rm in/"$(seg 10)" && cp st/"$(seg 11)" in/"$(seg 10)"   # same name again: not reported again
-rm in/"$(seg 1)" && cp in/"$(seg 3)" in/"$(seg 1)"
 gzip -c in/"$(seg 3)" >in/"$(seg 3)".gz
+rm in/"$(seg 10)" && cp st/"$(seg 11)" in/"$(seg 10)"   # same name again: reported again
+rm in/"$(seg 1)" && cp in/"$(seg 3)" in/"$(seg 1)"
+wait_lines 11 live
 settle
 kill -TERM $pid
 wait $pid
@@ -99,6 +94,8 @@ in/$(seg 7)
 in/$(seg 11)
 in/$(seg 12).xz
 in/$(seg 13)
+in/$(seg 10)
+in/$(seg 1)
 W
 check "live: scan in order, then each arrival once, in arrival order" test_cmp want live
 check "live: nothing on stderr" test_cmp /dev/null live.err

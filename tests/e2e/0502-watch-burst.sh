@@ -5,13 +5,6 @@
 . ./lib.sh
 N=${JM_WATCH_BURST:-3000}
 
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 600 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
-
 mkdir st in
 jmgen -r 2 st "$N" >/dev/null 2>&1 || fail "jmgen"
 jmgen -n other -r 1 st 50 >/dev/null 2>&1 || fail "jmgen other"

@@ -11,13 +11,6 @@ Q=/proc/sys/fs/inotify/max_queued_events
 [ "$(id -u)" -eq 0 ] || skip "needs root to lower $Q"
 [ -w "$Q" ] || skip "$Q is not writable here"
 
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 600 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
-
 mkdir st in
 jmgen -r 1 st "$N" >/dev/null 2>&1 || fail "jmgen"
 mv st/db.0001-000000000001.journal in/

@@ -4,12 +4,6 @@
 # (and keep being watched); --once --exec; SIGTERM lets the running CMD finish.
 . ./lib.sh
 
-wait_lines() {
-	_i=0
-	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 300 ]; do
-		sleep 0.05; _i=$((_i + 1))
-	done
-}
 seg() { printf 'db.0001-%012d.journal' "$1"; }
 
 mkdir st in

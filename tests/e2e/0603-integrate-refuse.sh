@@ -41,8 +41,8 @@ mkdir u; jmgen -r 10 -s 4 -l 31 -p "$(printf '%064d' 7)" u 1 >/dev/null 2>&1
 refused u/db.0001-000000000004.journal "does not chain"
 mkdir g; jmgen -r 10 -s 4 -l 35 -p "$(cat d3)" g 1 >/dev/null 2>&1
 refused g/db.0001-000000000004.journal "LSNs out of sequence"
-mkdir r; cp $good r/db.0001-000000000005.journal
-refused r/db.0001-000000000005.journal "renamed or damaged"
+mkdir r; cp in/db.0001-000000000003.journal r/db.0001-000000000004.journal   # its turn: seq 4
+refused r/db.0001-000000000004.journal "renamed or damaged"
 mkdir e; jmgen -r 10 e 3 >/dev/null 2>&1
 refused e/db.0001-000000000003.journal "differs from the segment the mirror applied as seq 3"
 

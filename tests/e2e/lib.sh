@@ -7,6 +7,8 @@
 #   skip "why"                 the whole test is skipped, saying why (exit 77)
 #   finish                     exit 0 if every check passed, 1 otherwise (call it last)
 #   free_port                  print a free TCP port on 127.0.0.1
+#   wait_for CMD...            wait (up to 30 s) until CMD succeeds; then its status
+#   wait_lines N FILE          wait (up to 30 s) until FILE has at least N lines
 #   at_exit "cmd"              run cmd when the test exits (stop servers)
 set -u
 : "${JM_BIN:?JM_BIN must name the directory of the built tools}"
@@ -55,3 +57,10 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
 		echo $((20000 + $$ % 20000))
 }
+wait_for() {
+	_w=0
+	until "$@" 2>/dev/null || [ $_w -ge 600 ]; do sleep 0.05; _w=$((_w + 1)); done
+	"$@" 2>/dev/null
+}
+_has_lines() { [ "$(cat "$2" 2>/dev/null | wc -l)" -ge "$1" ]; }
+wait_lines() { wait_for _has_lines "$1" "$2"; }

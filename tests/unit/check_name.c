@@ -119,6 +119,54 @@ START_TEST(valid)
 	ck_assert(!jname_valid("db.0001-000000000001"));
 	ck_assert(!jname_valid("db.1-2"));          /* would be neither segment nor live */
 	ck_assert(!jname_valid("db.0000-000000000000"));
+	ck_assert(!jname_valid("a\nb"));           /* would print as two lines */
+	ck_assert(!jname_valid("a\tb"));
+	ck_assert(!jname_valid("a\x01" "b"));
+	ck_assert(!jname_valid("a\x7f" "b"));
+	ck_assert(jname_valid("caf\xc3\xa9"));      /* UTF-8 is fine */
+}
+END_TEST
+
+/* A name shaped as a segment or a live journal whose NAME breaks the rule is nobody's. */
+START_TEST(bad_names)
+{
+	static const char *bad[] = {
+		"a\nb.0001-000000000001.journal", "a\nb.0001-000000000001.journal.zst",
+		"\ndb.journal", "db\r.0001-000000000002.journal", "d\x1b[2Jb.journal",
+		"db\x7f.0001-000000000001.journal",
+	};
+	struct jname n;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(jname_parse(bad[i], &n), JNAME_OTHER);
+		ck_assert_int_eq(n.bad, 1);
+		ck_assert_str_eq(n.name, "");
+	}
+	ck_assert_int_eq(jname_parse("notes.txt\n", &n), JNAME_OTHER);   /* not shaped as ours */
+	ck_assert_int_eq(n.bad, 0);
+	ck_assert_int_eq(jname_parse("db.0001-000000000001.journal", &n), JNAME_SEGMENT);
+	ck_assert_int_eq(n.bad, 0);
+}
+END_TEST
+
+START_TEST(check_and_quote)
+{
+	struct jname n;
+	struct jerr e;
+	char buf[64];
+
+	jname_parse("db.0001-000000000099.journal", &n);
+	ck_assert_int_eq(jname_check(&n, 1, 99, &e), 0);
+	ck_assert_int_eq(jname_check(&n, 1, 1, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "the name says timeline 1 seq 99, the header timeline 1 seq 1: "
+	    "renamed or damaged");
+	ck_assert_int_eq(jname_check(&n, 2, 99, &e), -1);
+	jname_parse("db.journal", &n);
+	ck_assert_int_eq(jname_check(&n, 7, 7, &e), 0);             /* a live name says nothing */
+	ck_assert_str_eq(jname_quote("a\nb\tc\\d\x01" "e", buf, sizeof buf), "a\\nb\\tc\\\\d\\x01e");
+	ck_assert_str_eq(jname_quote("abcdef", buf, 4), "abc");
+	ck_assert_str_eq(jname_quote("ab\n", buf, 4), "ab");       /* never half an escape */
 }
 END_TEST
 
@@ -171,6 +219,8 @@ suite_name(void)
 	tcase_add_test(tc, others);
 	tcase_add_test(tc, build);
 	tcase_add_test(tc, valid);
+	tcase_add_test(tc, bad_names);
+	tcase_add_test(tc, check_and_quote);
 	tcase_add_test(tc, order);
 	suite_add_tcase(s, tc);
 	return s;

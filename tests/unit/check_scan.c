@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,126 @@ START_TEST(empty_and_missing)
 }
 END_TEST
 
+/* Names that break the name rule are not listed, or listed apart when asked for. */
+START_TEST(bad_names)
+{
+	char *d = unit_tmpdir();
+	struct jscan_ent *v;
+	struct jerr e;
+	size_t n;
+
+	touch(d, "db.0001-000000000001.journal");
+	touch(d, "a\nb.0001-000000000001.journal");
+	touch(d, "b\x01.0001-000000000002.journal");
+	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].base, "db.0001-000000000001.journal");
+	free(v);
+	ck_assert_int_eq(jscan_dir_flags(d, JSCAN_BAD_NAMES, &v, &n, &e), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(v[0].base, "db.0001-000000000001.journal");
+	ck_assert_int_eq(v[0].n.bad, 0);
+	ck_assert_str_eq(v[1].base, "a\nb.0001-000000000001.journal");
+	ck_assert_int_eq(v[1].n.bad, 1);
+	ck_assert_int_eq(v[1].n.kind, JNAME_OTHER);
+	ck_assert_str_eq(v[2].base, "b\x01.0001-000000000002.journal");
+	free(v);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Only regular files open; never through a symlink, never blocking on a FIFO. */
+START_TEST(open_regular_only)
+{
+	char *d = unit_tmpdir(), p[4096], q[4096];
+	struct jerr e;
+	int fd;
+
+	touch(d, "db.0001-000000000001.journal");
+	snprintf(p, sizeof p, "%s/db.0001-000000000001.journal", d);
+	ck_assert_int_ge(fd = jscan_open(p, 0, &e), 0);
+	close(fd);
+	snprintf(q, sizeof q, "%s/link", d);
+	ck_assert_int_eq(symlink(p, q), 0);
+	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "a symbolic link (never followed)");
+	snprintf(q, sizeof q, "%s/fifo", d);
+	ck_assert_int_eq(mkfifo(q, 0600), 0);
+	ck_assert_int_eq(jscan_open(q, 0, &e), -1);          /* returns: O_NONBLOCK */
+	ck_assert_str_eq(e.msg, "not a regular file");
+	snprintf(q, sizeof q, "%s/dir", d);
+	ck_assert_int_eq(mkdir(q, 0700), 0);
+	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	snprintf(q, sizeof q, "%s/nope", d);
+	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOINPUT);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
+/* Set aside into DIR/.quarantine: never replacing, never through a symlink. */
+START_TEST(set_aside)
+{
+	char *d = unit_tmpdir(), p[4096], q[4096], out[4096], buf[8];
+	struct stat st;
+	struct jerr e;
+	int fd;
+
+	snprintf(p, sizeof p, "%s/db.0001-000000000002.journal", d);
+	for (int i = 0; i < 3; i++) {
+		buf[0] = (char)('a' + i);
+		ck_assert_int_eq(unit_write_file(p, buf, 1), 0);
+		ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), 0);
+		ck_assert_int_eq(access(p, F_OK), -1);
+		if (i == 0)
+			snprintf(q, sizeof q, "%s/.quarantine/db.0001-000000000002.journal", d);
+		else
+			snprintf(q, sizeof q, "%s/.quarantine/db.0001-000000000002.journal.%d", d, i);
+		ck_assert_str_eq(out, q);
+		ck_assert_int_ge(fd = open(q, O_RDONLY), 0);
+		ck_assert_int_eq(read(fd, buf + 4, 1), 1);
+		ck_assert_int_eq(buf[4], 'a' + i);                 /* each kept, none replaced */
+		close(fd);
+	}
+	snprintf(q, sizeof q, "%s/.quarantine", d);
+	ck_assert_int_eq(lstat(q, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	{
+		mode_t m = umask(022);
+		umask(m);
+		ck_assert_int_eq(st.st_mode & 0777, 0750 & ~m);
+	}
+	ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), -1);   /* gone */
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(set_aside_no_symlink)
+{
+	char *d = unit_tmpdir(), *elsewhere = unit_tmpdir(), p[4096], q[4096], out[4096];
+	struct jerr e;
+
+	snprintf(q, sizeof q, "%s/.quarantine", d);
+	ck_assert_int_eq(symlink(elsewhere, q), 0);
+	touch(d, "db.0001-000000000002.journal");
+	snprintf(p, sizeof p, "%s/db.0001-000000000002.journal", d);
+	ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), -1);
+	ck_assert_int_eq(e.code, EX_CANTCREAT);
+	ck_assert_int_eq(access(p, F_OK), 0);                      /* left where it was */
+	snprintf(q, sizeof q, "%s/db.0001-000000000002.journal", elsewhere);
+	ck_assert_int_eq(access(q, F_OK), -1);
+	unit_rmrf(d);
+	unit_rmrf(elsewhere);
+	free(d);
+	free(elsewhere);
+}
+END_TEST
+
 Suite *
 suite_scan(void)
 {
@@ -80,6 +201,10 @@ suite_scan(void)
 
 	tcase_add_test(t, order_and_filter);
 	tcase_add_test(t, empty_and_missing);
+	tcase_add_test(t, bad_names);
+	tcase_add_test(t, open_regular_only);
+	tcase_add_test(t, set_aside);
+	tcase_add_test(t, set_aside_no_symlink);
 	suite_add_tcase(s, t);
 	return s;
 }
