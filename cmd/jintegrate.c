@@ -100,7 +100,7 @@ lock(void)
 	if (japply_refresh(ap, &e) < 0 || japply_load(ap, &cur, &e) < 0)
 		die_e(cfg.db, &e);
 	if (cur.present && cur.operational)
-		jdiex(EX_NOPERM, "%s: the database is operational (promoted): it integrates no "
+		jdiex(EX_UNAVAILABLE, "%s: the database is operational (promoted): it integrates no "
 		    "more segments", cfg.db);
 }
 

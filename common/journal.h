@@ -44,7 +44,9 @@
 #include "fmt.h"
 
 #define JJ_SYNC     0x1       /* jjournal_open: fdatasync after every append */
-#define JJ_ECLOSED  200       /* e->code: the journal was sealed final; appends are refused */
+/* e->code when the journal was sealed final and appends are refused: the exit code itself
+ * (69, "closed or operational" in jmirror(7)), so that no tool has to translate it. */
+#define JJ_ECLOSED  EX_UNAVAILABLE
 
 struct jjournal;
 
