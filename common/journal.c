@@ -780,8 +780,10 @@ conditions_met(int fd, const struct jjrotate *o, const struct stat *st, struct j
 			return jerr_sys(e, EX_IOERR, "unable to read");
 		if (n < JFMT_REC_HEAD || jfmt_is_trailer(head) || jfmt_rec_decode(head, &r, e) < 0)
 			return 0;
+		/* A record stamped in the future has no age to wait for: seal it now rather
+		 * than never (the writer's clock is ahead, or this one was set back). */
 		now = jfmt_now();
-		if (now < r.time || now - r.time < o->if_age)
+		if (now >= r.time && now - r.time < o->if_age)
 			return 0;
 	}
 	return 1;

@@ -66,7 +66,8 @@ struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
-	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns) */
+	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
+	                           * stamped in the future */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,
