@@ -19,6 +19,8 @@ for page in "$JM_SRC"/man/*.1; do
 	# jstatus' Nagios mode (--warn/--crit) answers 0-3 as monitoring checks do.
 	[ "${page##*/}" = jstatus.1 ] && bad=$(echo "$bad" | sed 's/ [123]\b//g')
 	check "${page##*/}: EXIT STATUS uses only codes of the table${bad:+ (not:$bad)}" test -z "$bad"
+	check "${page##*/}: EXIT STATUS refers to the table" sh -c \
+		"awk '/^\.Sh EXIT STATUS/ { p = 1; next } /^\.Sh/ { p = 0 } p' '$page' | grep -q '^\.Xr jmirror 7'"
 done
 
 # Closed by a final rotation: 69 from jappend and jrotate; the primary's cron script still
