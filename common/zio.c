@@ -133,8 +133,9 @@ open_xz(struct jzio *z, struct jerr *e)
 	return 0;
 }
 
-int
-jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
+/* A stream of at most max decompressed bytes (memory is always bounded). */
+static int
+open_stream(int fd, uint64_t max, struct jzio **zp, struct jerr *e)
 {
 	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	struct jzio *z = calloc(1, sizeof *z);
@@ -146,8 +147,7 @@ jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
 	}
 	z->fd = fd;
 	z->xz_end = 1;
-	if (jzio_max_size(&z->max, e) < 0)
-		goto bad;
+	z->max = max;
 	while (z->nmagic < sizeof z->magic &&
 	    (n = in_read(z, z->magic + z->nmagic, sizeof z->magic - z->nmagic)) > 0)
 		z->nmagic += (size_t)n;
@@ -166,6 +166,16 @@ jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
 bad:
 	jzio_close(z);
 	return -1;
+}
+
+int
+jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
+{
+	uint64_t max;
+
+	if (jzio_max_size(&max, e) < 0)
+		return -1;
+	return open_stream(fd, max, zp, e);
 }
 
 static ssize_t
@@ -388,9 +398,16 @@ jzio_parse(const char *spec, int *comp, int *level)
 
 /* ---- tar archives (jbackup): ustar through a compression filter ---- */
 
+/*
+ * A tar archive is read through a zio stream, so that its decoder's memory is bounded like
+ * a segment's; its size is not (a backup is as large as its database).
+ */
 struct jzio_tar {
 	struct archive *a;
 	int             write;
+	struct jzio    *z;          /* reading: the decompressed archive */
+	struct jerr     zerr;       /* code != 0: why z failed */
+	uint8_t        *buf;
 };
 
 int
@@ -500,22 +517,53 @@ jzio_tar_finish(struct jzio_tar *t, struct jerr *e)
 	return rc;
 }
 
+static la_ssize_t
+tar_in(struct archive *a, void *arg, const void **buf)
+{
+	struct jzio_tar *t = arg;
+	ssize_t n = jzio_read(t->z, t->buf, IN_SIZE, &t->zerr);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", t->zerr.msg);
+	*buf = t->buf;
+	return n;
+}
+
+/* The failure of a tar read: the stream's own when it failed, else libarchive's. */
+static int
+tar_fail(struct jzio_tar *t, struct jerr *e, const char *what)
+{
+	if (t->zerr.code) {
+		if (e)
+			*e = t->zerr;
+		return -1;
+	}
+	return jerr_set(e, EX_DATAERR, "%s: %s", what, why(t->a, "unknown"));
+}
+
 int
 jzio_tar_open_read(int fd, struct jzio_tar **tp, struct jerr *e)
 {
 	struct jzio_tar *t = calloc(1, sizeof *t);
 
-	if (!t || !(t->a = archive_read_new())) {
+	if (!t || !(t->buf = malloc(IN_SIZE)) || !(t->a = archive_read_new())) {
+		if (t)
+			free(t->buf);
 		free(t);
 		return jerr_sys(e, EX_OSERR, "unable to read an archive");
 	}
-	archive_read_support_filter_gzip(t->a);
-	archive_read_support_filter_xz(t->a);
-	archive_read_support_filter_zstd(t->a);
+	if (open_stream(fd, UINT64_MAX, &t->z, e) < 0) {
+		if (e && e->code == EX_DATAERR) {
+			char why2[sizeof e->msg];
+			snprintf(why2, sizeof why2, "%s", e->msg);
+			jerr_set(e, EX_DATAERR, "not a readable archive: %.400s", why2);
+		}
+		jzio_tar_close(t);
+		return -1;
+	}
 	archive_read_support_format_tar(t->a);
-	if (archive_read_open_fd(t->a, fd, 256 * 1024) != ARCHIVE_OK) {
-		jerr_set(e, EX_DATAERR, "not a readable archive: %s",
-		    why(t->a, "unknown"));
+	if (archive_read_open(t->a, t, NULL, tar_in, NULL) != ARCHIVE_OK) {
+		tar_fail(t, e, "not a readable archive");
 		jzio_tar_close(t);
 		return -1;
 	}
@@ -532,8 +580,7 @@ jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len, struct
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK)
-		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    why(t->a, "unknown"));
+		return tar_fail(t, e, "damaged archive");
 	if (archive_entry_filetype(ent) != AE_IFREG)
 		return jerr_set(e, EX_DATAERR, "damaged archive: %s is not a regular file",
 		    archive_entry_pathname(ent));
@@ -548,8 +595,7 @@ jzio_tar_read(struct jzio_tar *t, void *buf, size_t len, struct jerr *e)
 	la_ssize_t n = archive_read_data(t->a, buf, len);
 
 	if (n < 0)
-		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    why(t->a, "unknown"));
+		return tar_fail(t, e, "damaged archive");
 	return n;
 }
 
@@ -565,6 +611,8 @@ jzio_tar_close(struct jzio_tar *t)
 			else
 				archive_read_free(t->a);
 		}
+		jzio_close(t->z);
+		free(t->buf);
 		free(t);
 	}
 	errno = saved;

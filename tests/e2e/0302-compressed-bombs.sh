@@ -35,6 +35,17 @@ rss_check "...with a peak RSS of $(cat m.kb) KiB < 32 MiB" test "$(cat m.kb)" -l
 rss m jintegrate --db m.db w/db.0001-000000000002.journal.xz
 check "jintegrate refuses it with 65 too" test $? -eq 65
 rss_check "...with a peak RSS of $(cat m.kb) KiB < 32 MiB" test "$(cat m.kb)" -lt 32768
+# A backup is read through the same bounded decoders (but its size is not limited).
+rm -rf bk
+mkdir bk
+jmgen bk 1 >/dev/null 2>&1
+jintegrate --db bk/m.db bk/db.0001-000000000001.journal >/dev/null
+jbackup --db bk/m.db -o bk/b.tar 2>/dev/null
+xz -T1 --lzma2=preset=0,dict=1GiB -c bk/b.tar >bk/big.tar.xz
+expect_code 65 jbackup --restore bk/big.tar.xz --db bk/r.db
+check "jbackup --restore refuses the 1 GiB xz dictionary" grep -q "needs 1024 MiB of memory" err
+xz -9 -c bk/b.tar >bk/ok.tar.xz
+expect_code 0 jbackup --restore bk/ok.tar.xz --db bk/r2.db
 rm w/*
 bomb 12 2 | zstd -q -1 --long=31 -c >w/db.0001-000000000002.journal.zst
 rss m jcat -q w/db.0001-000000000002.journal.zst
