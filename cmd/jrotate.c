@@ -96,6 +96,10 @@ wait_tick(const struct config *c, const struct timespec *at)
 		if (d.tv_sec == 0 && d.tv_nsec == 0)
 			return 0;
 		if (ppoll(&p, 1, &d, NULL) > 0) {
+			/* A SIGTERM to the whole pipeline (systemctl stop) ends its reader too:
+			 * then the signal, handled on the way out of ppoll, is what stopped us. */
+			if (stop)
+				return 0;
 			if (p.revents & (POLLERR | POLLHUP))
 				return -1;
 			p.fd = -1;          /* POLLNVAL: no standard output to watch */
