@@ -24,19 +24,13 @@ static const char synopsis[] =
 
 #define READ_MIN (256u << 10)
 
-static int
-code_of(const struct jerr *e)
-{
-	return e->code == JJ_ECLOSED ? EX_NOPERM : e->code;
-}
-
 static void
 append_or_die(struct jjournal *j, const struct jjrec *r, size_t n, const char *path)
 {
 	struct jerr e;
 
 	if (n && jjournal_append(j, r, n, NULL, &e) < 0)
-		jdiex(code_of(&e), "unable to append to %s: %s", path, e.msg);
+		jdiex(e.code, "unable to append to %s: %s", path, e.msg);
 }
 
 static void
@@ -181,16 +175,16 @@ main(int argc, char **argv)
 	path = argv[0];
 	if (create) {
 		if (jjournal_create(path, &e) < 0)
-			jdiex(code_of(&e), "unable to create %s: %s", path, e.msg);
+			jdiex(e.code, "unable to create %s: %s", path, e.msg);
 		return 0;
 	}
 	if (jjournal_open(path, flags, &j, &e) < 0)
-		jdiex(code_of(&e), "%s", e.msg);
+		jdiex(e.code, "%s", e.msg);
 	if (argc > 1)
 		from_args(j, path, type, argv + 1, argc - 1);
 	else
 		from_stdin(j, path, type, delim);
 	if (jjournal_close(j, &e) < 0)
-		jdiex(code_of(&e), "%s", e.msg);
+		jdiex(e.code, "%s", e.msg);
 	return 0;
 }

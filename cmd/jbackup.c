@@ -185,7 +185,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	if ((rc = jseg_probe(journal, &h, &t, &e)) < 0)
 		jdiex(e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR, "%s: %s", journal, e.msg);
 	if (rc == 0 || !(t.flags & JFMT_FINAL))
-		jdiex(EX_NOPERM, "%s: not closed by a final rotation (run jrotate --final first)",
+		jdiex(EX_UNAVAILABLE, "%s: not closed by a final rotation (run jrotate --final first)",
 		    journal);
 	if (jseg_open(journal, JSEG_SEALED, &s, &e) < 0)
 		jdiex(EX_DATAERR, "%s: %s", journal, e.msg);
@@ -198,7 +198,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	t = *tp;
 	jseg_close(s);
 	if (!(t.flags & JFMT_FINAL))
-		jdiex(EX_NOPERM, "%s: not closed by a final rotation (run jrotate --final first)",
+		jdiex(EX_UNAVAILABLE, "%s: not closed by a final rotation (run jrotate --final first)",
 		    journal);
 	if (memcmp(h.lineage, st->lineage, JFMT_LINEAGE_LEN) || h.timeline != st->timeline + 1)
 		jdiex(EX_DATAERR, "%s: not the journal this database started on timeline %u at "

@@ -23,6 +23,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "clock.h"
 #include "err.h"
 #include "io.h"
 #include "lock.h"
@@ -111,7 +112,7 @@ lock(void)
 	if (japply_refresh(ap, &e) < 0 || japply_load(ap, &cur, &e) < 0)
 		die_e(cfg.db, &e);
 	if (cur.present && cur.operational)
-		jdiex(EX_NOPERM, "%s: the database is operational (promoted): it integrates no "
+		jdiex(EX_UNAVAILABLE, "%s: the database is operational (promoted): it integrates no "
 		    "more segments", cfg.db);
 }
 
@@ -427,6 +428,33 @@ wait_until(uint64_t t)
 	    before.sealed == cur.sealed ? 0 : 1;
 }
 
+/* When the segment being applied was first seen, and whether its clock was warned about. */
+static uint64_t seen_at;
+static int      seen_warned;
+
+/*
+ * When --delay lets the record with this commit time be applied: the time plus the delay,
+ * saturating. A record stamped in the future (the primary's clock ahead of this one)
+ * counts as committed when its segment was first seen, with one warning per segment, so
+ * that a wrong clock never holds the mirror for longer than the delay without a word.
+ */
+static uint64_t
+delay_due(uint64_t lsn, uint64_t time)
+{
+	uint64_t ahead = jclock_ahead(seen_at, time);
+	char d[64];
+
+	if (ahead > JCLOCK_SKEW) {
+		if (!seen_warned)
+			jwarnx("LSN %llu is stamped %s in the future: the clocks disagree; "
+			    "--delay counts from its arrival", (unsigned long long)lsn,
+			    jparse_fmt_duration(ahead, d, sizeof d));
+		seen_warned = 1;
+		time = seen_at;
+	}
+	return jclock_add(time, cfg.delay);
+}
+
 static int
 until_hit(const struct jrec *r)
 {
@@ -475,7 +503,7 @@ apply(const struct pend *p, uint64_t skip)
 {
 	const char *base = jio_basename(p->path);
 	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
-	uint64_t last = skip, ltime = 0, n = 0, shown = 0;
+	uint64_t last = skip, ltime = 0, n = 0, shown = 0, due = 0;
 	const struct jfmt_trailer *t;
 	struct japply_state st;
 	struct plan pl = { 0 };
@@ -484,10 +512,13 @@ apply(const struct pend *p, uint64_t skip)
 	struct jerr e;
 	int rc, cut = 0;
 
+	seen_at = jfmt_now();
+	seen_warned = 0;
 	if (pre) {
 		if (prepass(p, skip, &pl) == SEG_REFUSED)
 			return SEG_REFUSED;
-		if (exec && cfg.delay && pl.end > skip && wait_until(pl.end_time + cfg.delay))
+		if (exec && cfg.delay && pl.end > skip &&
+		    wait_until(delay_due(pl.end, pl.end_time)))
 			return SEG_RESTART;
 	}
 	reopen(p, &s);
@@ -506,7 +537,7 @@ apply(const struct pend *p, uint64_t skip)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !exec && r.time + cfg.delay > jfmt_now()) {
+		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jfmt_now()) {
 			if (n > 0) {
 				st = cur;
 				japply_advance(&st, &p->h, base, last, ltime, NULL);
@@ -515,7 +546,7 @@ apply(const struct pend *p, uint64_t skip)
 				cur = st;
 			} else
 				japply_rollback(ap);
-			if (wait_until(r.time + cfg.delay)) {
+			if (wait_until(due)) {
 				jseg_close(s);
 				return SEG_RESTART;
 			}

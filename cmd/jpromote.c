@@ -304,7 +304,7 @@ promote(const struct config *c)
 	if (!st.present)
 		jdiex(EX_DATAERR, "%s: nothing applied: not a mirror of any journal", c->db);
 	if (st.operational)
-		jdiex(EX_NOPERM, "%s is operational already", c->db);
+		jdiex(EX_UNAVAILABLE, "%s is operational already", c->db);
 	if (strcmp(jn.name, st.name) != 0)
 		jdiex(EX_USAGE, "%s: the mirror follows the journal %s, not %s", c->journal,
 		    st.name, jn.name);

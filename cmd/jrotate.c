@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "io.h"
@@ -37,12 +39,6 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static int
-code_of(const struct jerr *e)
-{
-	return e->code == JJ_ECLOSED ? EX_NOPERM : e->code;
-}
-
 /* One rotation: 0 done (or nothing to do), else the exit code. */
 static int
 rotate_once(const struct config *c)
@@ -53,7 +49,7 @@ rotate_once(const struct config *c)
 
 	if (rc < 0) {
 		jwarnx("unable to rotate %s: %s", c->path, e.msg);
-		return code_of(&e);
+		return e.code;
 	}
 	if (rc == 1 && !c->quiet) {
 		printf("%s%c", seg, c->delim);
@@ -63,6 +59,70 @@ rotate_once(const struct config *c)
 		}
 	}
 	return 0;
+}
+
+/* The time from now until at (CLOCK_MONOTONIC), 0 when it has passed. */
+static struct timespec
+until(const struct timespec *at)
+{
+	struct timespec now, d = { 0, 0 };
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > at->tv_sec || (now.tv_sec == at->tv_sec && now.tv_nsec >= at->tv_nsec))
+		return d;
+	d.tv_sec = at->tv_sec - now.tv_sec;
+	d.tv_nsec = at->tv_nsec - now.tv_nsec;
+	if (d.tv_nsec < 0) {
+		d.tv_sec--;
+		d.tv_nsec += 1000000000L;
+	}
+	return d;
+}
+
+/*
+ * Sleep until at, or until a signal, or until the reader of standard output goes away: a
+ * pipe whose reader exited reports POLLERR to its writer at once, so that jrotate ends with
+ * its pipeline instead of at its next record. Regular files, terminals and /dev/null never
+ * report it. Returns -1 when the reader is gone.
+ */
+static int
+wait_tick(const struct config *c, const struct timespec *at)
+{
+	struct pollfd p = { .fd = c->quiet ? -1 : STDOUT_FILENO, .events = 0 };
+	struct timespec d;
+
+	while (!stop) {
+		d = until(at);
+		if (d.tv_sec == 0 && d.tv_nsec == 0)
+			return 0;
+		if (ppoll(&p, 1, &d, NULL) > 0) {
+			/* A SIGTERM to the whole pipeline (systemctl stop) ends its reader too:
+			 * then the signal, handled on the way out of ppoll, is what stopped us. */
+			if (stop)
+				return 0;
+			if (p.revents & (POLLERR | POLLHUP))
+				return -1;
+			p.fd = -1;          /* POLLNVAL: no standard output to watch */
+		}
+	}
+	return 0;
+}
+
+/* The next tick after *next, every ns; a tick missed (a long rotation) is not made up for. */
+static void
+advance(struct timespec *next, uint64_t every)
+{
+	struct timespec now;
+
+	next->tv_sec += (time_t)(every / 1000000000u);
+	next->tv_nsec += (long)(every % 1000000000u);
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+		*next = now;
 }
 
 static int
@@ -75,7 +135,7 @@ run_every(const struct config *c)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the sleep ends at once */
+	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the wait ends at once */
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &next);
@@ -85,24 +145,11 @@ run_every(const struct config *c)
 			rc = 0;             /* another rotator was at it: try at the next tick */
 		if (rc != 0)
 			return rc;
-		next.tv_sec += (time_t)(c->every / 1000000000u);
-		next.tv_nsec += (long)(c->every % 1000000000u);
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
+		advance(&next, c->every);
+		if (wait_tick(c, &next) < 0) {
+			jwarnx("standard output: its reader has gone away");
+			return EX_IOERR;
 		}
-		{
-			/* A tick missed (a long rotation) is not made up for in a burst. */
-			struct timespec now;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > next.tv_sec ||
-			    (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
-				next = now;
-		}
-		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) ==
-		    EINTR)
-			;
 	}
 	return 0;
 }

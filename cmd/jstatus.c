@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -50,6 +51,7 @@ struct status {
 	int         mirror;
 	const char *path;
 	uint64_t    now;
+	uint64_t    ahead;                /* the most a commit time seen is after now, ns */
 	/* the metrics, -1 when not measured */
 	int64_t     m[M_N];
 	/* operational */
@@ -112,10 +114,21 @@ parse_limits(const char *spec, struct limits *l)
 	}
 }
 
-static uint64_t
-age(uint64_t now, uint64_t t)
+/* Note a commit time: a time ahead of this clock (beyond the skew) is reported. */
+static void
+saw(struct status *s, uint64_t t)
 {
-	return t && now > t ? now - t : 0;
+	uint64_t a = jclock_ahead(s->now, t);
+
+	if (a > s->ahead)
+		s->ahead = a;
+}
+
+/* Whether a commit time was ahead of this clock: then lag and age read 0 but are not. */
+static int
+future(const struct status *s)
+{
+	return s->ahead > JCLOCK_SKEW;
 }
 
 /* Commit time of the first record after LSN skip in a segment; 0 if it has none. */
@@ -229,8 +242,12 @@ status_journal(struct status *s, int check)
 		if (d->segs && d->oldest && (!oldest || d->oldest < oldest))
 			oldest = d->oldest;
 	}
-	s->m[M_LAG] = (int64_t)age(s->now, oldest);
-	s->m[M_AGE] = (int64_t)age(s->now, s->lfirst);
+	saw(s, s->lfirst);
+	saw(s, s->llast);
+	for (size_t k = 0; k < s->nd; k++)
+		saw(s, s->d[k].oldest);
+	s->m[M_LAG] = (int64_t)jclock_age(s->now, oldest);
+	s->m[M_AGE] = (int64_t)jclock_age(s->now, s->lfirst);
 }
 
 static void
@@ -243,7 +260,8 @@ status_mirror(struct status *s, const char *db, int check)
 
 	if (japply_state_read(db, 0, &s->st, &e) < 0)
 		die3(check, e.code, "%s%s", "", e.msg);
-	s->m[M_AGE] = s->st.present ? (int64_t)age(s->now, s->st.last_time) : -1;
+	s->m[M_AGE] = s->st.present ? (int64_t)jclock_age(s->now, s->st.last_time) : -1;
+	saw(s, s->st.last_time);
 	s->m[M_LAG] = s->m[M_QUEUE] = s->m[M_BYTES] = -1;
 	if (!s->incoming)
 		return;
@@ -271,7 +289,8 @@ status_mirror(struct status *s, const char *db, int check)
 	free(v);
 	s->m[M_QUEUE] = (int64_t)s->qsegs;
 	s->m[M_BYTES] = (int64_t)s->qbytes;
-	s->m[M_LAG] = (int64_t)age(s->now, s->qfirst);
+	s->m[M_LAG] = (int64_t)jclock_age(s->now, s->qfirst);
+	saw(s, s->qfirst);
 }
 
 static char *
@@ -317,6 +336,16 @@ jstr(const char *p)
 }
 
 static void
+print_clock(const struct status *s)
+{
+	char a[64];
+
+	if (future(s))
+		printf("  clock         a commit time is %ss ahead of this clock: lag and ages "
+		    "read 0\n", secs((int64_t)s->ahead, a, sizeof a));
+}
+
+static void
 print_text(const struct status *s)
 {
 	char a[64], b[64], c[64], lin[JDIGEST_HEX];
@@ -344,6 +373,7 @@ print_text(const struct status *s)
 		} else {
 			printf("  redo queue    unknown (no --incoming)\n");
 		}
+		print_clock(s);
 		return;
 	}
 	jdigest_hex(s->lh.lineage, JFMT_LINEAGE_LEN, lin);
@@ -360,10 +390,11 @@ print_text(const struct status *s)
 		printf("  send queue    %s: %llu segments, %s, oldest %ss (has up to timeline %u, "
 		    "seq %llu)\n", d->q.url, (unsigned long long)d->segs,
 		    jparse_fmt_size(d->bytes, a, sizeof a),
-		    secs(d->segs ? (int64_t)age(s->now, d->oldest) : 0, b, sizeof b),
+		    secs(d->segs ? (int64_t)jclock_age(s->now, d->oldest) : 0, b, sizeof b),
 		    d->q.timeline, (unsigned long long)d->q.seq);
 	}
 	printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
+	print_clock(s);
 }
 
 static void
@@ -407,11 +438,12 @@ print_json(const struct status *s)
 			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
 			    "\"bytes\":%llu,\"oldest_age\":%s}", d->q.timeline,
 			    (unsigned long long)d->q.seq, (unsigned long long)d->segs,
-			    (unsigned long long)d->bytes, secs(d->segs ? (int64_t)age(s->now,
+			    (unsigned long long)d->bytes, secs(d->segs ? (int64_t)jclock_age(s->now,
 			    d->oldest) : 0, a, sizeof a));
 		}
 		printf("]");
 	}
+	printf(",\"clock_ahead\":%s", secs((int64_t)s->ahead, a, sizeof a));
 	printf(",\"lag\":");
 	if (s->m[M_LAG] < 0)
 		printf("null");
@@ -484,6 +516,8 @@ print_prom(const struct status *s)
 		if (s->m[M_AGE] >= 0)
 			pmetric("applied_age_seconds", "time since the commit of the last applied "
 			    "record", lab, NULL, (double)s->m[M_AGE] / 1e9);
+		pmetric("clock_ahead_seconds", "how far the latest commit time seen is ahead "
+		    "of this clock", lab, NULL, (double)s->ahead / 1e9);
 		if (s->incoming) {
 			pmetric("redo_queue_segments", "segments arrived and not applied", lab,
 			    NULL, (double)s->qsegs);
@@ -510,10 +544,12 @@ print_prom(const struct status *s)
 		    s->d[k].q.url, (double)s->d[k].bytes);
 	for (size_t k = 0; k < s->nd; k++)
 		pmetric("send_queue_oldest_age_seconds", "age of the oldest record a destination "
-		    "lacks", lab, s->d[k].q.url, s->d[k].segs ? (double)age(s->now,
+		    "lacks", lab, s->d[k].q.url, s->d[k].segs ? (double)jclock_age(s->now,
 		    s->d[k].oldest) / 1e9 : 0);
 	pmetric("lag_seconds", "age of the oldest record not yet at every destination", lab,
 	    NULL, (double)s->m[M_LAG] / 1e9);
+	pmetric("clock_ahead_seconds", "how far the latest commit time seen is ahead of this "
+	    "clock", lab, NULL, (double)s->ahead / 1e9);
 }
 
 /* The Nagios line and exit code. */
@@ -565,6 +601,17 @@ print_check(const struct status *s, const struct limits *w, const struct limits 
 			    st == 1 ? " (warning)" : "");
 		if (pl >= sizeof perf || wl >= sizeof why)
 			break;
+	}
+	if (future(s)) {
+		if (pl < sizeof perf)
+			pl += (size_t)snprintf(perf + pl, sizeof perf - pl, " ahead=%.1fs",
+			    (double)s->ahead / 1e9);
+		if (wl < sizeof why)
+			wl += (size_t)snprintf(why + wl, sizeof why - wl, "%sa commit time %.1fs "
+			    "in the future (warning: check the clocks)", wl ? ", " : "",
+			    (double)s->ahead / 1e9);
+		if (state == 0)
+			state = 1;
 	}
 	if (s->mirror && s->st.operational && state < 3)
 		wl += (size_t)snprintf(why + wl, sizeof why - wl, "%soperational",
@@ -625,6 +672,11 @@ main(int argc, char **argv)
 		status_mirror(&s, db, check);
 	else
 		status_journal(&s, check);
+	if (future(&s) && !check) {
+		char a[64];
+		jwarnx("warning: a commit time is %s ahead of this clock: the clocks disagree, "
+		    "and lag and ages read 0", jparse_fmt_duration(s.ahead, a, sizeof a));
+	}
 	if (check)
 		rc = print_check(&s, &w, &c);
 	else if (out == OUT_JSON)

@@ -42,6 +42,7 @@
 #include "parse.h"
 #include "scan.h"
 #include "seg.h"
+#include "zio.h"
 
 #define SYNOPSIS "jwatch [-0] [--once] [--exec CMD] [--backoff DURATION] DIR"
 
@@ -638,6 +639,14 @@ main(int argc, char **argv)
 		jusage(SYNOPSIS, EX_USAGE);
 	if (c.exec && !*c.exec)
 		jdiex(EX_USAGE, "--exec needs a command");
+	{
+		/* A bad limit would make every compressed file look incomplete, silently. */
+		struct jerr e;
+		uint64_t max;
+
+		if (jzio_max_size(&max, &e) < 0)
+			jdiex(EX_USAGE, "%s", e.msg);
+	}
 	c.dir = argv[optind];
 	return run(&c);
 }

@@ -33,7 +33,7 @@ jafile_create(const char *path, const void *buf, size_t len, mode_t mode, struct
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
 	if (fd < 0)
-		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT),
 		    "unable to create %s", path);
 	if (jio_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		jerr_sys(e, EX_IOERR, "unable to write %s", path);

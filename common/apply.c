@@ -137,7 +137,7 @@ japply_check(const struct japply_state *st, const struct jfmt_header *h, int liv
 		    "lineage %s", a, b);
 	}
 	if (st->operational)
-		return jerr_set(e, EX_NOPERM, "the database is operational (promoted): it "
+		return jerr_set(e, EX_UNAVAILABLE, "the database is operational (promoted): it "
 		    "integrates no more segments");
 	next = st->sealed ? st->seq + 1 : st->seq;
 	if (h->seq == st->seq && !st->sealed) {

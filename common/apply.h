@@ -12,7 +12,7 @@
  *     id         INTEGER PRIMARY KEY CHECK (id = 1),
  *     version    INTEGER NOT NULL,  -- 1: this layout
  *     role       TEXT NOT NULL,     -- 'mirror', or 'operational' once promoted (jpromote):
- *                                   --   jintegrate then refuses the database (exit 77)
+ *                                   --   jintegrate then refuses the database (exit 69)
  *     name       TEXT NOT NULL,     -- the journal's NAME (NAME.TTTT-SSSSSSSSSSSS.journal)
  *     lineage    TEXT NOT NULL,     -- 32 hex digits: the journal's lineage id
  *     timeline   INTEGER NOT NULL,  -- timeline of the segment applied last
@@ -63,7 +63,7 @@
  * returns (needed before a segment is archived or removed).
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
- * database whose bookkeeping is foreign or damaged, EX_NOPERM for an operational database
+ * database whose bookkeeping is foreign or damaged, EX_UNAVAILABLE for an operational database
  * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
  * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply.
  */

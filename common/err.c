@@ -51,6 +51,16 @@ jerr_sys(struct jerr *e, int code, const char *fmt, ...)
 	return -1;
 }
 
+int
+jerr_errno_code(int err, int dflt)
+{
+	switch (err) {
+	case EACCES: case EPERM: return EX_NOPERM;
+	case EROFS:              return EX_CANTCREAT;
+	}
+	return dflt;
+}
+
 static void
 vwarn(int use_errno, const char *fmt, va_list ap)
 {

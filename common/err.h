@@ -29,6 +29,13 @@ int  jerr_set(struct jerr *e, int code, const char *fmt, ...) __attribute__((for
 /* Like jerr_set, appending ": strerror(errno)". */
 int  jerr_sys(struct jerr *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * The exit code for a failure to open or create a file, from its errno: permission (EACCES,
+ * EPERM) is EX_NOPERM, a read-only file system EX_CANTCREAT, anything else dflt. Every place
+ * that turns such an errno into a code calls this, so that jmirror(7)'s table holds for all.
+ */
+int  jerr_errno_code(int err, int dflt);
+
 void jwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void jwarnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void jdie(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -470,7 +470,7 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		int rc;
 
 		if (stat(j->path, &st) < 0)
-			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR),
 			    "unable to open %s", j->path);
 		if (j->fd >= 0 && st.st_ino == j->ino && st.st_dev == j->dev) {
 			if ((uint64_t)st.st_size == j->end)
@@ -487,7 +487,7 @@ jj_sync(struct jjournal *j, struct jerr *e)
 
 			if (fd < 0)
 				return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
-				    errno == EACCES ? EX_NOPERM : EX_IOERR,
+				    jerr_errno_code(errno, EX_IOERR),
 				    "unable to open %s", j->path);
 			if (fstat(fd, &st) < 0) {
 				jerr_sys(e, EX_IOERR, "unable to stat %s", j->path);
@@ -667,7 +667,7 @@ jjournal_open(const char *path, int flags, struct jjournal **jp, struct jerr *e)
 	j->fd = -1;
 	j->lockfd = -1;
 	if (access(path, F_OK) < 0) {
-		jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", path);
+		jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR), "unable to open %s", path);
 		goto fail;
 	}
 	if (aux_path(j->lock, sizeof j->lock, path, "lock", e) < 0 ||
@@ -780,8 +780,10 @@ conditions_met(int fd, const struct jjrotate *o, const struct stat *st, struct j
 			return jerr_sys(e, EX_IOERR, "unable to read");
 		if (n < JFMT_REC_HEAD || jfmt_is_trailer(head) || jfmt_rec_decode(head, &r, e) < 0)
 			return 0;
+		/* A record stamped in the future has no age to wait for: seal it now rather
+		 * than never (the writer's clock is ahead, or this one was set back). */
 		now = jfmt_now();
-		if (now < r.time || now - r.time < o->if_age)
+		if (now >= r.time && now - r.time < o->if_age)
 			return 0;
 	}
 	return 1;
@@ -804,7 +806,7 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
-			    errno == EACCES ? EX_NOPERM : EX_IOERR, "unable to open %s", path);
+			    jerr_errno_code(errno, EX_IOERR), "unable to open %s", path);
 		if (fstat(fd, &st) < 0) {
 			jerr_sys(e, EX_IOERR, "unable to stat %s", path);
 			close(fd);
@@ -952,7 +954,7 @@ jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t si
 	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE)
 		return jerr_set(e, EX_USAGE, "%s: not a live journal name (NAME.journal)", path);
 	if (access(path, F_OK) < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s",
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR), "unable to open %s",
 		    path);
 	if (aux_path(rlock, sizeof rlock, path, "rotate", e) < 0 ||
 	    aux_path(wlock, sizeof wlock, path, "lock", e) < 0)

@@ -44,7 +44,9 @@
 #include "fmt.h"
 
 #define JJ_SYNC     0x1       /* jjournal_open: fdatasync after every append */
-#define JJ_ECLOSED  200       /* e->code: the journal was sealed final; appends are refused */
+/* e->code when the journal was sealed final and appends are refused: the exit code itself
+ * (69, "closed or operational" in jmirror(7)), so that no tool has to translate it. */
+#define JJ_ECLOSED  EX_UNAVAILABLE
 
 struct jjournal;
 
@@ -64,7 +66,8 @@ struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
-	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns) */
+	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
+	                           * stamped in the future */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,

@@ -18,7 +18,7 @@ jlock_open(const char *path, struct jerr *e)
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 
 	if (fd < 0)
-		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT),
 		    "unable to open lock %s", path);
 	return fd;
 }

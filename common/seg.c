@@ -175,7 +175,7 @@ jseg_open(const char *path, int mode, struct jseg **sp, struct jerr *e)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR), "unable to open");
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (jseg_open_fd(fd, path, mode, sp, e) < 0) {
 		close(fd);
@@ -443,7 +443,7 @@ jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, stru
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open");
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR), "unable to open");
 	rc = jseg_probe_fd(fd, path, h, t, e);
 	close(fd);
 	return rc;

@@ -1,7 +1,23 @@
 /*
- * zio: compressed single streams via libarchive's "raw" format and its filters.
+ * zio: compressed single streams via libarchive's "raw" format and its filters, except xz,
+ * which is decoded with liblzma directly (below).
  * A reader MUST report a stream that ends early as an error; libarchive does for zstd, gzip
- * and xz when the end-of-stream marker is missing.
+ * and xz when the end-of-stream marker is missing, and so does the xz decoder here.
+ * A reader MUST bound what one stream costs, whatever its header asks for, so that a small
+ * crafted file cannot exhaust memory or stall the handling of the files after it:
+ * - memory: the decoder's window or dictionary is at most JZIO_MEM_MAX (128 MiB). libzstd's
+ *   default window limit is exactly that (libarchive 3.6.2 keeps it: a frame that needs more
+ *   fails with "Frame requires too much memory"), gzip's window is 32 KiB, and xz's memory
+ *   limit is set here. libarchive 3.6.2 gives its xz reader a fixed 1 GiB limit and no option
+ *   to lower it, which is why xz goes to liblzma itself: zio stays the one module behind
+ *   which compression libraries live, liblzma included. The writers never need more: xz -9
+ *   uses a 64 MiB dictionary, zstd -22 a 128 MiB window.
+ * - work: the decompressed stream is at most jzio_max_size() bytes (JMIRROR_MAX_SEGMENT,
+ *   default 4 GiB); one byte more is damaged input (EX_DATAERR), found after decoding at
+ *   most that much. No ratio is used: SQL text compresses very well. Measured here, a
+ *   2 MB zstd segment of 4 GiB + 16 MiB of valid records is refused after about 4 s of
+ *   decoding, checksumming and hashing (tests/e2e/0302): the most one file can hold up a
+ *   reader such as jwatch, which then goes on with the others.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,10 +28,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 
 #include "name.h"
 #include "parse.h"
 #include "zio.h"
+
+#define IN_SIZE (256 * 1024)
 
 /* libarchive's message for a's last error, or dflt when it has none. */
 static const char *
@@ -27,7 +46,13 @@ why(struct archive *a, const char *dflt)
 }
 
 struct jzio {
-	struct archive *a;
+	struct archive *a;          /* zstd, gzip, none; NULL: xz through liblzma */
+	lzma_stream     xz;
+	int             fd, xz_end, in_eof;
+	uint8_t         magic[6];   /* the first bytes, read to tell xz apart */
+	size_t          nmagic, magic_pos;
+	uint8_t        *in;
+	uint64_t        out, max;   /* bytes decoded, and the limit */
 };
 
 struct jzio_w {
@@ -38,45 +63,177 @@ struct jzio_w {
 };
 
 int
-jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
+jzio_max_size(uint64_t *max, struct jerr *e)
 {
-	struct jzio *z = calloc(1, sizeof *z);
+	const char *v = getenv("JMIRROR_MAX_SEGMENT");
+
+	*max = JZIO_MAX_DEFAULT;
+	if (v && *v && (jparse_size(v, max) < 0 || *max == 0))
+		return jerr_set(e, EX_USAGE, "JMIRROR_MAX_SEGMENT=%s: not a size", v);
+	return 0;
+}
+
+/* Read up to len bytes from fd, the sniffed first bytes first. */
+static ssize_t
+in_read(struct jzio *z, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (z->magic_pos < z->nmagic) {
+		n = (ssize_t)(z->nmagic - z->magic_pos);
+		if ((size_t)n > len)
+			n = (ssize_t)len;
+		memcpy(buf, z->magic + z->magic_pos, (size_t)n);
+		z->magic_pos += (size_t)n;
+		return n;
+	}
+	while ((n = read(z->fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+static la_ssize_t
+ar_read(struct archive *a, void *arg, const void **buf)
+{
+	struct jzio *z = arg;
+	ssize_t n = in_read(z, z->in, IN_SIZE);
+
+	if (n < 0)
+		archive_set_error(a, errno, "%s", strerror(errno));
+	*buf = z->in;
+	return n;
+}
+
+static int
+open_archive(struct jzio *z, struct jerr *e)
+{
 	struct archive_entry *ent;
 
-	if (!z || !(z->a = archive_read_new())) {
+	if (!(z->a = archive_read_new()))
+		return jerr_sys(e, EX_OSERR, "unable to start decompression");
+	/* Only the methods segments use: no external programs, less to trust. */
+	archive_read_support_filter_gzip(z->a);
+	archive_read_support_filter_zstd(z->a);
+	archive_read_support_format_raw(z->a);
+	if (archive_read_open(z->a, z, NULL, ar_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(z->a, &ent) != ARCHIVE_OK)
+		return jerr_set(e, EX_DATAERR, "unable to decompress: %s",
+		    why(z->a, "empty or unknown stream"));
+	return 0;
+}
+
+static int
+open_xz(struct jzio *z, struct jerr *e)
+{
+	lzma_stream init = LZMA_STREAM_INIT;
+
+	z->xz = init;
+	if (lzma_stream_decoder(&z->xz, JZIO_MEM_MAX, LZMA_CONCATENATED) != LZMA_OK)
+		return jerr_set(e, EX_OSERR, "unable to start xz decompression");
+	return 0;
+}
+
+/* A stream of at most max decompressed bytes (memory is always bounded). */
+static int
+open_stream(int fd, uint64_t max, struct jzio **zp, struct jerr *e)
+{
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	struct jzio *z = calloc(1, sizeof *z);
+	ssize_t n = 0;
+
+	if (!z || !(z->in = malloc(IN_SIZE))) {
 		free(z);
 		return jerr_sys(e, EX_OSERR, "unable to start decompression");
 	}
-	/* Only the three methods segments use: no external programs, less to trust. */
-	archive_read_support_filter_gzip(z->a);
-	archive_read_support_filter_xz(z->a);
-	archive_read_support_filter_zstd(z->a);
-	archive_read_support_format_raw(z->a);
-	if (archive_read_open_fd(z->a, fd, 256 * 1024) != ARCHIVE_OK ||
-	    archive_read_next_header(z->a, &ent) != ARCHIVE_OK) {
-		jerr_set(e, EX_DATAERR, "unable to decompress: %s",
-		    why(z->a, "empty or unknown stream"));
-		jzio_close(z);
-		return -1;
+	z->fd = fd;
+	z->xz_end = 1;
+	z->max = max;
+	while (z->nmagic < sizeof z->magic &&
+	    (n = in_read(z, z->magic + z->nmagic, sizeof z->magic - z->nmagic)) > 0)
+		z->nmagic += (size_t)n;
+	if (n < 0) {
+		jerr_sys(e, EX_IOERR, "unable to read");
+		goto bad;
 	}
+	if (z->nmagic == sizeof xz_magic && memcmp(z->magic, xz_magic, sizeof xz_magic) == 0) {
+		z->xz_end = 0;
+		if (open_xz(z, e) < 0)
+			goto bad;
+	} else if (open_archive(z, e) < 0)
+		goto bad;
 	*zp = z;
 	return 0;
+bad:
+	jzio_close(z);
+	return -1;
+}
+
+int
+jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
+{
+	uint64_t max;
+
+	if (jzio_max_size(&max, e) < 0)
+		return -1;
+	return open_stream(fd, max, zp, e);
+}
+
+static ssize_t
+xz_read(struct jzio *z, void *buf, size_t len, struct jerr *e)
+{
+	lzma_ret r;
+
+	z->xz.next_out = buf;
+	z->xz.avail_out = len;
+	while (z->xz.avail_out == len && !z->xz_end) {
+		if (z->xz.avail_in == 0 && !z->in_eof) {
+			ssize_t n = in_read(z, z->in, IN_SIZE);
+			if (n < 0)
+				return jerr_sys(e, EX_IOERR, "unable to read");
+			z->in_eof = n == 0;
+			z->xz.next_in = z->in;
+			z->xz.avail_in = (size_t)n;
+		}
+		r = lzma_code(&z->xz, z->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (r == LZMA_STREAM_END)
+			z->xz_end = 1;
+		else if (r == LZMA_MEMLIMIT_ERROR)
+			return jerr_set(e, EX_DATAERR, "unable to decompress: the xz stream needs "
+			    "%llu MiB of memory, more than the limit of %u MiB",
+			    (unsigned long long)(lzma_memusage(&z->xz) >> 20), JZIO_MEM_MAX >> 20);
+		else if (r == LZMA_BUF_ERROR)
+			return jerr_set(e, EX_DATAERR, "unable to decompress: truncated xz stream");
+		else if (r != LZMA_OK)
+			return jerr_set(e, EX_DATAERR, "unable to decompress: damaged xz stream "
+			    "(liblzma error %d)", (int)r);
+	}
+	return (ssize_t)(len - z->xz.avail_out);
 }
 
 ssize_t
 jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e)
 {
-	la_ssize_t n = archive_read_data(z->a, buf, len);
+	ssize_t n;
 
-	if (n < 0)
-		return jerr_set(e, EX_DATAERR, "unable to decompress: %s",
-		    why(z->a, "damaged stream"));
+	if (z->a) {
+		n = archive_read_data(z->a, buf, len);
+		if (n < 0)
+			return jerr_set(e, EX_DATAERR, "unable to decompress: %s",
+			    why(z->a, "damaged stream"));
+	} else if ((n = xz_read(z, buf, len, e)) < 0)
+		return -1;
+	z->out += (uint64_t)n;
+	if (z->out > z->max)
+		return jerr_set(e, EX_DATAERR, "unable to decompress: expands beyond %llu bytes, "
+		    "the limit (JMIRROR_MAX_SEGMENT)", (unsigned long long)z->max);
 	return n;
 }
 
 int
 jzio_filter(const struct jzio *z)
 {
+	if (!z->a)
+		return JCOMP_XZ;
 	switch (archive_filter_code(z->a, 0)) {
 	case ARCHIVE_FILTER_ZSTD: return JCOMP_ZSTD;
 	case ARCHIVE_FILTER_GZIP: return JCOMP_GZIP;
@@ -93,6 +250,9 @@ jzio_close(struct jzio *z)
 	if (z) {
 		if (z->a)
 			archive_read_free(z->a);
+		else
+			lzma_end(&z->xz);
+		free(z->in);
 		free(z);
 	}
 	errno = saved;
@@ -238,9 +398,16 @@ jzio_parse(const char *spec, int *comp, int *level)
 
 /* ---- tar archives (jbackup): ustar through a compression filter ---- */
 
+/*
+ * A tar archive is read through a zio stream, so that its decoder's memory is bounded like
+ * a segment's; its size is not (a backup is as large as its database).
+ */
 struct jzio_tar {
 	struct archive *a;
 	int             write;
+	struct jzio    *z;          /* reading: the decompressed archive */
+	struct jerr     zerr;       /* code != 0: why z failed */
+	uint8_t        *buf;
 };
 
 int
@@ -350,22 +517,53 @@ jzio_tar_finish(struct jzio_tar *t, struct jerr *e)
 	return rc;
 }
 
+static la_ssize_t
+tar_in(struct archive *a, void *arg, const void **buf)
+{
+	struct jzio_tar *t = arg;
+	ssize_t n = jzio_read(t->z, t->buf, IN_SIZE, &t->zerr);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", t->zerr.msg);
+	*buf = t->buf;
+	return n;
+}
+
+/* The failure of a tar read: the stream's own when it failed, else libarchive's. */
+static int
+tar_fail(struct jzio_tar *t, struct jerr *e, const char *what)
+{
+	if (t->zerr.code) {
+		if (e)
+			*e = t->zerr;
+		return -1;
+	}
+	return jerr_set(e, EX_DATAERR, "%s: %s", what, why(t->a, "unknown"));
+}
+
 int
 jzio_tar_open_read(int fd, struct jzio_tar **tp, struct jerr *e)
 {
 	struct jzio_tar *t = calloc(1, sizeof *t);
 
-	if (!t || !(t->a = archive_read_new())) {
+	if (!t || !(t->buf = malloc(IN_SIZE)) || !(t->a = archive_read_new())) {
+		if (t)
+			free(t->buf);
 		free(t);
 		return jerr_sys(e, EX_OSERR, "unable to read an archive");
 	}
-	archive_read_support_filter_gzip(t->a);
-	archive_read_support_filter_xz(t->a);
-	archive_read_support_filter_zstd(t->a);
+	if (open_stream(fd, UINT64_MAX, &t->z, e) < 0) {
+		if (e && e->code == EX_DATAERR) {
+			char why2[sizeof e->msg];
+			snprintf(why2, sizeof why2, "%s", e->msg);
+			jerr_set(e, EX_DATAERR, "not a readable archive: %.400s", why2);
+		}
+		jzio_tar_close(t);
+		return -1;
+	}
 	archive_read_support_format_tar(t->a);
-	if (archive_read_open_fd(t->a, fd, 256 * 1024) != ARCHIVE_OK) {
-		jerr_set(e, EX_DATAERR, "not a readable archive: %s",
-		    why(t->a, "unknown"));
+	if (archive_read_open(t->a, t, NULL, tar_in, NULL) != ARCHIVE_OK) {
+		tar_fail(t, e, "not a readable archive");
 		jzio_tar_close(t);
 		return -1;
 	}
@@ -382,8 +580,7 @@ jzio_tar_next(struct jzio_tar *t, char *name, size_t size, uint64_t *len, struct
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK)
-		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    why(t->a, "unknown"));
+		return tar_fail(t, e, "damaged archive");
 	if (archive_entry_filetype(ent) != AE_IFREG)
 		return jerr_set(e, EX_DATAERR, "damaged archive: %s is not a regular file",
 		    archive_entry_pathname(ent));
@@ -398,8 +595,7 @@ jzio_tar_read(struct jzio_tar *t, void *buf, size_t len, struct jerr *e)
 	la_ssize_t n = archive_read_data(t->a, buf, len);
 
 	if (n < 0)
-		return jerr_set(e, EX_DATAERR, "damaged archive: %s",
-		    why(t->a, "unknown"));
+		return tar_fail(t, e, "damaged archive");
 	return n;
 }
 
@@ -415,6 +611,8 @@ jzio_tar_close(struct jzio_tar *t)
 			else
 				archive_read_free(t->a);
 		}
+		jzio_close(t->z);
+		free(t->buf);
 		free(t);
 	}
 	errno = saved;

@@ -8,7 +8,11 @@
  *     if (jzio_open_read(fd, &z, e) < 0) ...     fd stays the caller's; filter auto-detected
  *     n = jzio_read(z, buf, len, e);             bytes, 0 at the end of the stream, -1 error
  *     jzio_close(z);
- * A truncated or damaged stream is an error (EX_DATAERR), never a silent short read.
+ * A truncated or damaged stream is an error (EX_DATAERR), never a silent short read, and so
+ * is a stream whose decoder would need more than JZIO_MEM_MAX bytes of memory or that
+ * expands beyond jzio_max_size() bytes: one stream costs bounded memory and work.
+ * jzio_max_size(&max, e) is JMIRROR_MAX_SEGMENT from the environment (a size: 8G, ...) or
+ * JZIO_MAX_DEFAULT; -1 (EX_USAGE) when the variable is not a size.
  * Data in none of the three formats opens as itself: jzio_filter says which method the
  * stream uses (JCOMP_NONE for none), so that a caller can check it against the name.
  *
@@ -31,6 +35,11 @@
 
 struct jzio;
 struct jzio_w;
+
+#define JZIO_MEM_MAX      (128u << 20)             /* decoder window/dictionary, bytes */
+#define JZIO_MAX_DEFAULT  ((uint64_t)4 << 30)      /* decompressed bytes of one stream */
+
+int     jzio_max_size(uint64_t *max, struct jerr *e);
 
 int     jzio_open_read(int fd, struct jzio **z, struct jerr *e);
 ssize_t jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e);

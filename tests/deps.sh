@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 
-pkgs="gcc make pkg-config libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev
+pkgs="gcc make pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libsqlite3-dev libssl-dev
 check libsubunit-dev mandoc sqlite3 zstd xz-utils curl inotify-tools
 vsftpd openssh-server openssh-client nginx-light openssl iproute2 procps
 clang libclang-rt-14-dev time python3"

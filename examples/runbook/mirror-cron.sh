@@ -3,8 +3,11 @@
 # a service, examples/systemd): apply what arrived, and relay each applied segment to the
 # next mirrors (a chain, or several URLs for hub-and-spoke), byte-identical.
 #   * * * * *  jmirror  /usr/local/share/jmirror/runbook/mirror-cron.sh /var/lib/jmirror/mirror.db /var/lib/jmirror/incoming sftp://mirror2/var/lib/jmirror/incoming/
-# jintegrate exits 75 when it waits for a missing segment, or when a backup holds the lock:
-# both are retried by the next run.
+# Exit codes (jmirror(7)): jintegrate's 75 (waiting for a missing segment, or a backup
+# holds the lock) is retried by the next run and ends this one with 0. Anything else stops
+# with its code, for cron to mail: 65 a segment must be shipped again, 69 the mirror was
+# promoted (this job must not run on it any more), 73/74 local I/O, 77 permission, 78 the
+# mirror database needs attention.
 # usage: mirror-cron.sh MIRROR.db INCOMING [URL...]
 set -eu
 [ $# -ge 2 ] || { echo "usage: mirror-cron.sh MIRROR.db INCOMING [URL...]" >&2; exit 64; }

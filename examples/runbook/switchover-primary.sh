@@ -1,7 +1,7 @@
 #!/bin/sh
 # Planned switch-over, step 1, on the old primary (the application is stopped, or its writes
 # are refused from now on): seal the last records as the final segment, and send every
-# destination everything. From here on every append to JOURNAL is refused (exit 77).
+# destination everything. From here on every append to JOURNAL is refused (exit 69).
 # usage: switchover-primary.sh JOURNAL URL...
 set -eu
 [ $# -ge 2 ] || { echo "usage: switchover-primary.sh JOURNAL URL..." >&2; exit 64; }

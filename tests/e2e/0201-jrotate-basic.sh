@@ -55,10 +55,10 @@ check "chain holds every record once" test_cmp want "$T/out"
 expect_code 0 jrotate --final db.journal
 echo db.0001-000000000004.journal >want
 check "--final prints the final segment" test_cmp want "$T/out"
-expect_code 77 jappend db.journal g
+expect_code 69 jappend db.journal g
 check "append refused, naming the final segment" \
 	grep -q 'journal closed by a final rotation: db.0001-000000000004.journal' "$T/err"
-expect_code 77 jrotate db.journal
+expect_code 69 jrotate db.journal
 expect_code 0 jrotate --final db.journal
 check "--final again: same path (idempotent)" test_cmp want "$T/out"
 check "no successor journal after --final" test "$(jjdump db.journal 2>&1 | wc -l)" -eq 1

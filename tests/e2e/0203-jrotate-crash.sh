@@ -46,7 +46,7 @@ done
 # A final rotation killed after the link: the writer refuses, the segment is whole.
 mkdir fin && jappend --create fin/db.journal && jappend fin/db.journal a
 JM_TEST_CRASH=link jrotate --final fin/db.journal >/dev/null 2>&1
-expect_code 77 jappend fin/db.journal b
+expect_code 69 jappend fin/db.journal b
 expect_code 0 jjdump fin/db.0001-000000000001.journal
 check "final segment holds a" test "$(cut -f2 "$T/out")" = a
 finish

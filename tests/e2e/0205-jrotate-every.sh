@@ -36,6 +36,15 @@ check "SIGTERM during a rotation: exit 0" test $? -eq 0
 check "...and the rotation completed" grep -qx db.0001-000000000003.journal every.out
 expect_code 0 jjdump -q db.0001-000000000003.journal db.journal
 
+# The reader of standard output goes away while jrotate waits for its next tick (an hour
+# away, nothing new to seal): jrotate notices at once, says so and exits 74, instead of
+# running until a record comes. The bound (timeout 20) is far below the tick, not a race.
+jappend db.journal gone
+( timeout 20 jrotate --every 1h db.journal 2>gone.err; echo $? >gone.rc ) | head -1 >gone.out
+check "the first path went to the reader" grep -qx 'db.0001-000000000004.journal' gone.out
+check "reader gone: jrotate exits 74 within the tick ($(cat gone.rc))" test "$(cat gone.rc)" = 74
+check "...saying why" grep -q 'jrotate: standard output: its reader has gone away' gone.err
+
 # The systemd example: its ExecStart, with the journal path of this test.
 svc=$JM_SRC/examples/systemd/jrotate.service
 check "example service exists" test -f "$svc"

@@ -63,6 +63,6 @@ check "an old segment before the fork is already applied" test_cmp in/../before 
 
 # operational databases refuse integration
 sqlite3 m.db "update jmirror_state set role='operational'"
-expect_code 77 jintegrate --db m.db tl2/db.0002-000000000004.journal
+expect_code 69 jintegrate --db m.db tl2/db.0002-000000000004.journal
 check "says operational" grep -q "operational" err
 finish

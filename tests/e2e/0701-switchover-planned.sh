@@ -37,7 +37,7 @@ check "no live journal made" test ! -e m/db.journal
 # step 1 on the old primary: final segment, appends refused from now on
 expect_code 0 sh $RB/switchover-primary.sh p/db.journal "file://$T/inm/"
 check "final segment announced" grep -q "final segment: p/db.0001-000000000003.journal" out
-expect_code 77 jappend p/db.journal "insert into t(v) values('lost')"
+expect_code 69 jappend p/db.journal "insert into t(v) values('lost')"
 check "append refusal says why" grep -q "closed by a final rotation" err
 
 # an integration holding the lock makes jpromote busy
@@ -52,8 +52,8 @@ expect_code 0 sh $RB/switchover-mirror.sh m.db inm m/db.journal "file://$T/inmm/
 check "promotion reported" grep -q "m.db is operational: timeline 2 starts at seq 4, LSN 7 in m/db.journal" err
 check "planned: no forced-service notice" sh -c '! grep -q forced err'
 check "role operational" test "$(sqlite3 m.db 'select role, timeline, seq, last_lsn, final from jmirror_state')" = "operational|1|3|6|1"
-expect_code 77 jpromote --db m.db --journal m/db.journal
-expect_code 77 jintegrate --db m.db inm/db.0001-000000000003.journal
+expect_code 69 jpromote --db m.db --journal m/db.journal
+expect_code 69 jintegrate --db m.db inm/db.0001-000000000003.journal
 
 # writes on the new primary reach the mirror-mirror on timeline 2
 w m.db m/db.journal "insert into t(v) values('five')" "delete from t where id=1"

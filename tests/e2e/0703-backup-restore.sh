@@ -88,7 +88,7 @@ expect_code 0 sh $RB/primary-cron.sh m/db.journal "file://$T/inn/"
 expect_code 0 jbackup --db m.db -o op.tar.zst
 expect_code 65 jbackup --restore op.tar.zst --db x.db
 check "an operational backup does not seed a mirror" grep -q "a backup of an operational database" err
-expect_code 77 jbackup --db m.db --journal m/db.journal -o sb.tar.zst
+expect_code 69 jbackup --db m.db --journal m/db.journal -o sb.tar.zst
 check "--journal wants a final rotation" grep -q "not closed by a final rotation" err
 expect_code 0 sh $RB/switchback-primary.sh m.db m/db.journal sb.tar.zst "file://$T/inn/"
 check "the switch-back backup is a mirror at m's final segment" grep -q "sb.tar.zst: mirror of db at timeline 2, seq 6, LSN 5" err

@@ -36,7 +36,7 @@ expect_code 0 jstatus --prometheus p/db.journal
 check "prometheus: live records" grep -qx 'jmirror_live_records{role="journal",path="p/db.journal",name="db"} 3' out
 check "prometheus: queue of a" grep -qx "jmirror_send_queue_segments{role=\"journal\",path=\"p/db.journal\",name=\"db\",destination=\"file://$T/a/\"} 2" out
 check "prometheus: queue bytes of b" grep -qx "jmirror_send_queue_bytes{role=\"journal\",path=\"p/db.journal\",name=\"db\",destination=\"file://$T/b/\"} 0" out
-check "prometheus: TYPE lines" test "$(grep -c '^# TYPE jmirror_[a-z_]* gauge$' out)" -eq 10
+check "prometheus: TYPE lines" test "$(grep -c '^# TYPE jmirror_[a-z_]* gauge$' out)" -eq 11
 check "prometheus: every sample is a jmirror_ gauge" sh -c '! grep -v "^# \|^jmirror_[a-z_]*{[^}]*} [0-9.]*$" out'
 
 expect_code 0 jstatus --warn queue=2 --crit queue=5 p/db.journal
@@ -69,7 +69,7 @@ check "redo queue" grep -qx "  redo queue    2 segments, $((s2 + s3))B in in" ou
 check "lag >= 2s (the oldest record waiting)" grep -q "^  lag           [2-9][0-9.]*s$" out
 expect_code 0 jstatus --json --db m.db --incoming in
 check "json: mirror" grep -q '"role":"mirror","name":"db","lineage":"[0-9a-f]*","timeline":1,"seq":1,"last_lsn":2,"sealed":true,"final":false' out
-check "json: redo queue" grep -q "\"redo_queue\":{\"segments\":2,\"bytes\":$((s2 + s3))},\"lag\":[2-9]" out
+check "json: redo queue" grep -q "\"redo_queue\":{\"segments\":2,\"bytes\":$((s2 + s3))},\"clock_ahead\":0.000,\"lag\":[2-9]" out
 expect_code 0 jstatus --prometheus --db m.db --incoming in
 check "prometheus: redo queue" grep -qx 'jmirror_redo_queue_segments{role="mirror",path="m.db",name="db"} 2' out
 check "prometheus: applied LSN" grep -qx 'jmirror_applied_lsn{role="mirror",path="m.db",name="db"} 2' out

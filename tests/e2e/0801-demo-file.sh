@@ -28,8 +28,8 @@ check "content at the switch-over: all four equal, 900 rows" \
 	grep -qx 'content at the switch-over: all equal (900 rows)' demo.out
 check "content after the switch-over: all three equal, 1200 rows" \
 	grep -qx 'content after the switch-over: all equal (1200 rows)' demo.out
-check "appends refused after jrotate --final (exit 77)" \
-	grep -qx '(exit 77: appends are refused once the journal is closed)' demo.out
+check "appends refused after jrotate --final (exit 69)" \
+	grep -qx '(exit 69: appends are refused once the journal is closed)' demo.out
 check "jstatus ran while it wrote" grep -q '^\$ jstatus primary/app.journal$' demo.out
 check "mirror1 promoted to timeline 2" grep -q '^\$ jpromote --db mirror1/mirror.db' demo.out
 check "the chain across the switch-over verifies" \

@@ -3,10 +3,11 @@
  * for tests that need particular payloads before jappend and jrotate exist.
  *
  *   jmrec [-t TIMELINE] [-s SEQ] [-l FIRSTLSN] [-p PREVHEX] [-L LINEAGEHEX] [-T sql|raw]
- *         [-F] [-W] FILE < records
+ *         [-c TIME] [-F] [-W] FILE < records
  *
  * Records are NUL-terminated on standard input. -W writes a live journal (no trailer);
- * otherwise the segment is sealed (-F: final). The lineage defaults to 16 bytes of 0x11, as
+ * otherwise the segment is sealed (-F: final). -c gives every record the commit time TIME
+ * (ns since the epoch) instead of the clock's. The lineage defaults to 16 bytes of 0x11, as
  * jmgen's, so that the two make one chain. Prints the digest (hex) on stderr when sealed.
  */
 #include <stdio.h>
@@ -22,7 +23,7 @@ int
 main(int argc, char **argv)
 {
 	uint32_t tl = 1;
-	uint64_t seq = 1, lsn = 1, n = 0;
+	uint64_t seq = 1, lsn = 1, n = 0, when = 0;
 	int type = JFMT_TYPE_SQL, final = 0, live = 0, c;
 	uint8_t prev[JDIGEST_LEN] = { 0 }, lineage[JFMT_LINEAGE_LEN], hb[JFMT_HEADER_SIZE];
 	uint8_t tb[JFMT_TRAILER_SIZE], *fb;
@@ -37,7 +38,7 @@ main(int argc, char **argv)
 
 	jerr_init(argv[0]);
 	memset(lineage, 0x11, sizeof lineage);
-	while ((c = getopt(argc, argv, "t:s:l:p:L:T:FW")) != -1) {
+	while ((c = getopt(argc, argv, "t:s:l:p:L:T:c:FW")) != -1) {
 		switch (c) {
 		case 't': tl = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 's': seq = strtoull(optarg, NULL, 10); break;
@@ -45,6 +46,7 @@ main(int argc, char **argv)
 		case 'p': if (jdigest_unhex(optarg, prev, sizeof prev) < 0) jdiex(EX_USAGE, "bad -p"); break;
 		case 'L': if (jdigest_unhex(optarg, lineage, sizeof lineage) < 0) jdiex(EX_USAGE, "bad -L"); break;
 		case 'T': type = jfmt_type_parse(optarg); break;
+		case 'c': when = strtoull(optarg, NULL, 10); break;
 		case 'F': final = 1; break;
 		case 'W': live = 1; break;
 		default: jusage("jmrec [-t TL] [-s SEQ] [-l LSN] [-p PREV] [-L LINEAGE] [-T TYPE] [-F] "
@@ -66,7 +68,8 @@ main(int argc, char **argv)
 	fwrite(hb, 1, sizeof hb, f);
 	size += sizeof hb;
 	while ((len = getdelim(&line, &cap, '\0', stdin)) > 0) {
-		struct jfmt_rec r = { .type = (uint8_t)type, .lsn = lsn++, .time = jfmt_now() };
+		struct jfmt_rec r = { .type = (uint8_t)type, .lsn = lsn++,
+		                      .time = when ? when : jfmt_now() };
 		size_t fl;
 		if (line[len - 1] == '\0')
 			len--;

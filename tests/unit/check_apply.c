@@ -93,7 +93,7 @@ START_TEST(chain)
 	st.operational = 1;
 	h = hdr(1, 4, 31, 3);
 	ck_assert_int_eq(japply_check(&st, &h, 0, &skip, &e), -1);
-	ck_assert_int_eq(e.code, EX_NOPERM);
+	ck_assert_int_eq(e.code, EX_UNAVAILABLE);
 }
 END_TEST
 

@@ -111,6 +111,12 @@ START_TEST(errors)
 	}
 	jerr_init("/usr/bin/jcat");
 	ck_assert_str_eq(jerr_prog, "jcat");
+	/* jmirror(7)'s table: permission 77, a read-only file system 73, else the caller's */
+	ck_assert_int_eq(jerr_errno_code(EACCES, EX_IOERR), EX_NOPERM);
+	ck_assert_int_eq(jerr_errno_code(EPERM, EX_IOERR), EX_NOPERM);
+	ck_assert_int_eq(jerr_errno_code(EROFS, EX_IOERR), EX_CANTCREAT);
+	ck_assert_int_eq(jerr_errno_code(ENOSPC, EX_IOERR), EX_IOERR);
+	ck_assert_int_eq(jerr_errno_code(ENOENT, EX_CANTCREAT), EX_CANTCREAT);
 }
 END_TEST
 

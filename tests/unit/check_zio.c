@@ -146,6 +146,47 @@ START_TEST(sink_error)
 }
 END_TEST
 
+/* One stream decodes to at most JMIRROR_MAX_SEGMENT bytes: exactly that is fine, one byte
+ * more is damaged input, whatever the method; a bad value is a usage error. */
+START_TEST(size_cap)
+{
+	size_t len = 300000;
+	uint8_t *data = calloc(1, len), *out = malloc(len + 10);
+	char p[4096], lim[32];
+	struct jerr e;
+	int filter;
+
+	for (int c = JCOMP_ZSTD; c <= JCOMP_XZ; c++) {
+		struct mem m = { 0 };
+		struct jzio_w *w;
+
+		ck_assert_int_eq(jzio_open_write(c, 0, mem_sink, &m, &w, &e), 0);
+		ck_assert_int_eq(jzio_write(w, data, len, &e), 0);
+		ck_assert_int_eq(jzio_finish(w, &e), 0);
+		snprintf(p, sizeof p, "%s/z%s", dir, jcomp_suffix(c));
+		ck_assert_int_eq(unit_write_file(p, m.p, m.n), 0);
+		snprintf(lim, sizeof lim, "%zu", len);
+		setenv("JMIRROR_MAX_SEGMENT", lim, 1);
+		ck_assert_int_eq(inflate_file(p, out, len + 10, &filter, &e), (ssize_t)len);
+		snprintf(lim, sizeof lim, "%zu", len - 1);
+		setenv("JMIRROR_MAX_SEGMENT", lim, 1);
+		ck_assert_int_eq(inflate_file(p, out, len + 10, &filter, &e), -1);
+		ck_assert_int_eq(e.code, EX_DATAERR);
+		ck_assert_ptr_nonnull(strstr(e.msg, "expands beyond 299999 bytes"));
+		setenv("JMIRROR_MAX_SEGMENT", "lots", 1);
+		ck_assert_int_eq(inflate_file(p, out, len + 10, &filter, &e), -1);
+		ck_assert_int_eq(e.code, EX_USAGE);
+		unsetenv("JMIRROR_MAX_SEGMENT");
+		free(m.p);
+	}
+	uint64_t max;
+	ck_assert_int_eq(jzio_max_size(&max, &e), 0);
+	ck_assert_uint_eq(max, (uint64_t)4 << 30);
+	free(data);
+	free(out);
+}
+END_TEST
+
 START_TEST(parse_spec)
 {
 	int c, l;
@@ -182,6 +223,7 @@ suite_zio(void)
 	tcase_add_test(tc, plain_and_empty);
 	tcase_add_test(tc, sink_error);
 	tcase_add_test(tc, parse_spec);
+	tcase_add_test(tc, size_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,36 @@
+/* clock: adds saturate, ages and advances never wrap. */
+#include "clock.h"
+#include "unit.h"
+
+START_TEST(add_saturates)
+{
+	ck_assert_uint_eq(jclock_add(5, 7), 12);
+	ck_assert_uint_eq(jclock_add(UINT64_MAX - 1, 1), UINT64_MAX);
+	ck_assert_uint_eq(jclock_add(UINT64_MAX - 1, 2), UINT64_MAX);
+	ck_assert_uint_eq(jclock_add(UINT64_MAX, UINT64_MAX), UINT64_MAX);
+	ck_assert_uint_eq(jclock_add(0, UINT64_MAX), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(age_and_ahead)
+{
+	ck_assert_uint_eq(jclock_age(100, 40), 60);
+	ck_assert_uint_eq(jclock_age(100, 0), 0);               /* unknown */
+	ck_assert_uint_eq(jclock_age(100, 140), 0);             /* in the future */
+	ck_assert_uint_eq(jclock_ahead(100, 140), 40);
+	ck_assert_uint_eq(jclock_ahead(100, 40), 0);
+	ck_assert_uint_eq(jclock_ahead(0, UINT64_MAX), UINT64_MAX);
+}
+END_TEST
+
+Suite *
+suite_clock(void)
+{
+	Suite *s = suite_create("clock");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, add_saturates);
+	tcase_add_test(tc, age_and_ahead);
+	suite_add_tcase(s, tc);
+	return s;
+}
