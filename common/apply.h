@@ -152,6 +152,8 @@ void japply_advance(struct japply_state *st, const struct jfmt_header *h, const 
  *     japply_commit(a, &st, &e)             write st as the bookkeeping and commit; for exec,
  *                                           wait for the command, then write the state file
  *     japply_rollback(a)                    abandon the batch (kills the command)
+ *     japply_sync(a, &e)                    make every commit so far durable: the point
+ *                                           after which the segments they applied may go
  *     japply_close(a)
  * A failed record leaves the batch to roll back; e names the LSN, the statement's start and
  * SQLite's message (code JAPPLY_EAPPLY), or the command's exit status.
@@ -175,6 +177,7 @@ int  japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t la
                   struct jerr *e);
 int  japply_record(struct japply *a, const struct jrec *r, struct jerr *e);
 int  japply_commit(struct japply *a, const struct japply_state *st, struct jerr *e);
+int  japply_sync(struct japply *a, struct jerr *e);
 void japply_rollback(struct japply *a);
 void japply_close(struct japply *a);
 int  japply_is_exec(const struct japply *a);
