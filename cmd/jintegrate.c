@@ -5,6 +5,8 @@
  * Each is held until its turn (the bookkeeping in the database says which turn that is), read
  * and verified while it is applied inside one transaction, committed only once its trailer
  * and digest checked out, and then printed, so that a relay ships only what was applied.
+ * With --remove or --archive the file goes only at a durable point after that (settle):
+ * what is printed exists when printed, and nothing goes before its commit is durable.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,12 @@
  *   counts, so that after any crash it names exactly the records the database holds.
  * - A record's own BEGIN, COMMIT or END MUST NOT end the applier's transaction: they are
  *   recognised while preparing (the authorizer) and not run; ROLLBACK is refused. Records
- *   MUST NOT write the bookkeeping tables.
+ *   MUST NOT reach the bookkeeping tables by any path: every authorizer action is checked
+ *   against the argument that names its table (the second one for triggers, indexes and
+ *   ALTER TABLE), and a trigger or view a record creates is prepared as if used before the
+ *   record counts as applied. The bookkeeping tables MUST exist before a record runs, and
+ *   the applier's own statements name them main.jmirror_*, so no record takes or shadows
+ *   their names.
  * - The exec applier's state file MUST be replaced only after the command exited 0, so that
  *   a crash repeats a batch rather than losing one (at least once).
  * - japply_check MUST NOT accept a segment that does not continue what the state describes:

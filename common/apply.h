@@ -59,13 +59,21 @@
  * Durability: the mirror runs in WAL mode with synchronous=NORMAL by default: a power loss
  * can lose the last transactions, but always together with their bookkeeping, so the mirror
  * is never ahead of or behind what it claims; the segments are still in place to be applied
- * again. japply_open with sync set uses synchronous=FULL: every commit is durable before it
- * returns (needed before a segment is archived or removed).
+ * again. japply_sync makes every commit so far durable: only after it may the segments
+ * those commits applied be archived or removed. japply_open with sync set uses
+ * synchronous=FULL: every commit is durable before it returns.
+ *
+ * Records never reach the bookkeeping: the authorizer refuses (EX_DATAERR) any statement of
+ * a record that reads, writes, alters, drops, indexes or builds a trigger or view on a
+ * jmirror_* table, or creates one, attaches a database or sets a PRAGMA that would bypass
+ * the bookkeeping; a trigger or view a record creates is checked at once as if used.
+ * The database, and with it its -wal and -shm files, is created 0640.
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
  * database whose bookkeeping is foreign or damaged, EX_NOPERM for an operational database
  * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
- * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply.
+ * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply, EX_DATAERR
+ * when a record was refused (it would touch the bookkeeping).
  */
 #ifndef JM_APPLY_H
 #define JM_APPLY_H
