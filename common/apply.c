@@ -721,24 +721,32 @@ probe(struct japply *a, const char *sql)
 	return a->refused ? -1 : 0;
 }
 
-/* "UPDATE db.tbl SET c1 = c1, ...": every column, so that UPDATE OF triggers are coded too. */
+/* "UPDATE db.tbl SET c1 = c1, ...": every column that can be set (not a generated one,
+ * which would fail the whole statement), so that every UPDATE OF trigger is coded too. */
 static char *
 update_all(sqlite3 *db, const char *dbname, const char *tbl)
 {
 	sqlite3_stmt *q = NULL;
-	char *sql = sqlite3_mprintf("SELECT * FROM \"%w\".\"%w\"", dbname, tbl), *u = NULL;
+	char *u = NULL;
+	int n = 0;
 
-	if (sql && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		u = sqlite3_mprintf("UPDATE \"%w\".\"%w\" SET ", dbname, tbl);
-		for (int i = 0; u && i < sqlite3_column_count(q); i++) {
-			char *n = sqlite3_mprintf("%s%s\"%w\" = \"%w\"", u, i ? ", " : "",
-			    sqlite3_column_name(q, i), sqlite3_column_name(q, i));
-			sqlite3_free(u);
-			u = n;
-		}
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0",
+	    -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, dbname, -1, SQLITE_STATIC);
+	u = sqlite3_mprintf("UPDATE \"%w\".\"%w\" SET ", dbname, tbl);
+	while (u && sqlite3_step(q) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(q, 0);
+		char *next = sqlite3_mprintf("%s%s\"%w\" = \"%w\"", u, n++ ? ", " : "", c, c);
+		sqlite3_free(u);
+		u = next;
 	}
 	sqlite3_finalize(q);
-	sqlite3_free(sql);
+	if (n == 0) {
+		sqlite3_free(u);
+		return NULL;
+	}
 	return u;
 }
 

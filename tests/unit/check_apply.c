@@ -317,6 +317,8 @@ static const char *const attacks[] = {
 	    "UPDATE jmirror_state SET last_lsn = 0; END",
 	"CREATE TEMP VIEW v1 AS SELECT a FROM k; CREATE TEMP TRIGGER t1 INSTEAD OF UPDATE ON v1 "
 	    "BEGIN DELETE FROM jmirror_state; END",
+	"CREATE TABLE g(a, b AS (a + 1)); CREATE TRIGGER t1 AFTER UPDATE OF a ON g BEGIN "
+	    "DELETE FROM jmirror_state; END",
 	"CREATE VIEW v1 AS SELECT * FROM jmirror_state",
 	"CREATE TEMP VIEW v1 AS SELECT seq FROM main.jmirror_state",
 	"CREATE VIEW jmirror_v AS SELECT 1",
