@@ -9,14 +9,19 @@
  * its trailer and digest checked out, and then printed, so that a relay ships only what was
  * applied. A file from --from or standard input that is damaged or foreign is set aside
  * into its directory's .quarantine, so that the genuine segment can arrive under its name.
+ * With --remove or --archive the file goes only at a durable point after that (settle):
+ * what is printed exists when printed, and nothing goes before its commit is durable.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,7 +70,14 @@ static struct pend *pend;
 static size_t npend, cappend;
 static uint64_t printed;             /* highest sequence printed this run */
 static unsigned long nrefused;       /* files set aside this run */
+static struct pend *gone;            /* applied and printed, to remove at the durable point */
+static size_t ngone, capgone;
+static uint64_t gone_since;          /* when the oldest of them was applied, ns */
 static volatile sig_atomic_t stop;
+
+#define GONE_MAX   256               /* a durable point at least every GONE_MAX segments */
+#define GONE_AGE   5000000000u       /* ... and every 5 s while segments keep coming */
+#define IDLE_MS    1000              /* ... and when input has been idle for 1 s */
 
 static void
 on_signal(int sig)
@@ -328,58 +340,274 @@ probe(const struct pend *p, struct jfmt_header *h, struct jfmt_trailer *t)
 	return rc;
 }
 
-/* Move an applied segment into the archive; the new path goes into out. */
+/* The archive already has out: fine if it is the same segment (a run that stopped before
+ * removing the original), an error otherwise. */
 static void
-archive(const char *path, char *out, size_t size)
+archived_before(const char *path, const char *out)
 {
+	struct jfmt_header h;
+	struct jfmt_trailer a, b;
 	struct jerr e;
-	char tmp[4096];
 
-	snprintf(out, size, "%s/%s", cfg.archive, jio_basename(path));
-	if (jafile_publish(path, out, &e) == 0) {
-		if (jio_fsync_dir(path) < 0)
-			jdie(EX_IOERR, "unable to sync the directory of %s", path);
+	if (jseg_verify(out, JSEG_SEALED, &h, &a, &e) == 0 &&
+	    jseg_verify(path, JSEG_SEALED, &h, &b, &e) == 0 &&
+	    memcmp(a.digest, b.digest, JDIGEST_LEN) == 0)
 		return;
-	}
-	if (errno == EEXIST) {
-		struct jfmt_header h;
-		struct jfmt_trailer a, b;
-		struct jerr e2;
-		if (jseg_verify(out, JSEG_SEALED, &h, &a, &e2) == 0 &&
-		    jseg_verify(path, JSEG_SEALED, &h, &b, &e2) == 0 &&
-		    memcmp(a.digest, b.digest, JDIGEST_LEN) == 0) {
-			if (unlink(path) < 0 || jio_fsync_dir(path) < 0)
-				jdie(EX_IOERR, "unable to remove %s", path);
-			return;
+	jdiex(EX_CANTCREAT, "unable to archive %s: a different %s exists", path, out);
+}
+
+/* Another file system: copy into a temporary there, fsync, publish. Nothing is left behind
+ * on failure (a full archive file system). */
+static void
+archive_copy(const char *path, const char *out)
+{
+	struct jerr e = { 0, "" };
+	char tmp[4096], buf[65536];
+	int in, fd, saved;
+	ssize_t n;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to archive %s", path);
+	if (jafile_tmpname(tmp, sizeof tmp, out) < 0 ||
+	    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
+		jdie(EX_CANTCREAT, "unable to archive %s", path);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (jio_write_all(fd, buf, (size_t)n) < 0) {
+			n = -1;
+			break;
 		}
-		jdiex(EX_CANTCREAT, "unable to archive %s: a different %s exists", path, out);
+	saved = errno;
+	close(in);
+	if (n != 0 || fsync(fd) < 0 || close(fd) < 0) {
+		if (n == 0)
+			saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		jdie(EX_IOERR, "unable to copy %s to %s", path, tmp);
 	}
-	if (errno != EXDEV)
-		die_e(path, &e);
-	/* another file system: copy, then publish, then remove the original */
-	{
-		int in = open(path, O_RDONLY | O_CLOEXEC), fd;
-		char buf[65536];
-		ssize_t n;
-		if (in < 0 || jafile_tmpname(tmp, sizeof tmp, out) < 0 ||
-		    (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
-			jdie(EX_CANTCREAT, "unable to archive %s", path);
-		while ((n = read(in, buf, sizeof buf)) > 0)
-			if (jio_write_all(fd, buf, (size_t)n) < 0)
-				break;
-		if (n != 0 || fsync(fd) < 0 || close(fd) < 0)
-			jdie(EX_IOERR, "unable to copy %s to %s", path, tmp);
-		close(in);
-		if (jafile_publish(tmp, out, &e) < 0) {
-			unlink(tmp);
+	if (jafile_publish(tmp, out, &e) < 0) {
+		saved = errno;
+		unlink(tmp);
+		if (saved != EEXIST)
 			die_e(out, &e);
-		}
-		if (unlink(path) < 0 || jio_fsync_dir(path) < 0)
-			jdie(EX_IOERR, "unable to remove %s", path);
+		archived_before(path, out);
 	}
 }
 
-/* Applied, or found applied: archive or remove it, and print it (once, in order). */
+/*
+ * Put an applied segment into the archive beside the original (a hard link, or a copy on
+ * another file system), so that the printed path exists; the new path goes into out. The
+ * original is removed at the durable point, with those of --remove.
+ */
+static void
+archive(const char *path, char *out, size_t size)
+{
+	if (snprintf(out, size, "%s/%s", cfg.archive, jio_basename(path)) >= (int)size)
+		jdiex(EX_CANTCREAT, "unable to archive %s: name too long", path);
+	if (link(path, out) == 0) {
+		if (jio_fsync_dir(out) < 0)
+			jdie(EX_IOERR, "unable to sync the directory of %s", out);
+		return;
+	}
+	if (errno == EEXIST)
+		archived_before(path, out);
+	else if (errno == EXDEV || errno == EPERM || errno == ENOTSUP)
+		archive_copy(path, out);
+	else
+		jdie(errno == ENOENT ? EX_NOINPUT : EX_CANTCREAT, "unable to archive %s", path);
+}
+
+/* With --remove, the paths printed to a pipe are read before they are removed. */
+static void
+wait_read(void)
+{
+	struct stat sb;
+	int unread;
+
+	if (!cfg.remove || fstat(1, &sb) < 0 || !S_ISFIFO(sb.st_mode))
+		return;
+	while (ioctl(1, FIONREAD, &unread) == 0 && unread > 0 && !stop) {
+		struct pollfd p = { .fd = 1, .events = 0 };
+		if (poll(&p, 1, 10) > 0 && (p.revents & (POLLERR | POLLHUP)))
+			return;         /* the reader is gone */
+	}
+}
+
+/* The access mode of file descriptor fd of process pid (from /proc), or -1. */
+static int
+fd_mode(long pid, const char *fd)
+{
+	char path[320], buf[256];
+	unsigned long flags;
+	const char *f;
+	ssize_t n;
+	int in;
+
+	snprintf(path, sizeof path, "/proc/%ld/fdinfo/%s", pid, fd);
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(in, buf, sizeof buf - 1);
+	close(in);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (!(f = strstr(buf, "flags:")) || sscanf(f + 6, "%lo", &flags) != 1)
+		return -1;
+	return (int)(flags & O_ACCMODE);
+}
+
+/* How process pid holds the pipe pp: bit 1 reading, bit 2 writing, 0 not at all. */
+static int
+holds(long pid, const struct stat *pp)
+{
+	char path[320];
+	struct dirent *f;
+	struct stat sb;
+	DIR *fds;
+	int how = 0, m;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+	if (!(fds = opendir(path)))
+		return 0;
+	while ((f = readdir(fds))) {
+		if (f->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/fd/%s", pid, f->d_name);
+		if (stat(path, &sb) < 0 || sb.st_dev != pp->st_dev || sb.st_ino != pp->st_ino)
+			continue;
+		if ((m = fd_mode(pid, f->d_name)) == O_RDONLY || m == O_RDWR)
+			how |= 1;
+		if (m == O_WRONLY || m == O_RDWR)
+			how |= 2;
+	}
+	closedir(fds);
+	return how;
+}
+
+/* The other processes reading the pipe pp (up to max); -1 if one writes it as well. */
+static int
+pipe_readers(const struct stat *pp, long *pids, int max)
+{
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+	int n = 0, how;
+
+	if (!proc)
+		return 0;
+	while ((d = readdir(proc))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		how = holds(pid, pp);
+		if (how & 2) {
+			n = -1;
+			break;
+		}
+		if (how && n < max)
+			pids[n++] = pid;
+	}
+	closedir(proc);
+	return n;
+}
+
+/*
+ * With --remove, at the end of a run whose paths went into a pipe: the reader (a relay such
+ * as jship, which queues paths and opens them later) must be done with them before they go.
+ * Close our end, so that its input ends, and wait until it let go of the pipe (it exited),
+ * unless another process writes into the pipe too (then the reader would wait for it, and it
+ * perhaps for us). Linux /proc tells who holds the pipe; without it, nothing is waited for.
+ */
+static void
+wait_reader(void)
+{
+	struct stat pp;
+	long pids[64];
+	int n, fd;
+
+	if (!cfg.remove || ngone == 0 || stop || fstat(1, &pp) < 0 || !S_ISFIFO(pp.st_mode))
+		return;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		jdie(EX_IOERR, "write error");
+	if ((n = pipe_readers(&pp, pids, 64)) <= 0)
+		return;
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 || dup2(fd, 1) < 0)
+		jdie(EX_OSERR, "unable to close standard output");
+	close(fd);
+	while (!stop) {
+		int left = 0;
+		for (int i = 0; i < n; i++)
+			left += holds(pids[i], &pp) != 0;
+		if (!left)
+			break;
+		poll(NULL, 0, 50);
+	}
+}
+
+static int
+same_dir(const char *a, const char *b)
+{
+	size_t la = (size_t)(jio_basename(a) - a), lb = (size_t)(jio_basename(b) - b);
+
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
+/*
+ * The durable point: every commit so far made durable, then the segments they applied
+ * removed (--remove) or their originals removed (--archive), those the bookkeeping read under
+ * the lock says are applied (a restore may have replaced the database meanwhile).
+ */
+static void
+settle(void)
+{
+	int had = lockfd >= 0;
+	struct jerr e;
+
+	if (ngone == 0)
+		return;
+	lock();
+	if (japply_sync(ap, &e) < 0)
+		die_e(cfg.db, &e);
+	wait_read();
+	for (size_t i = 0; i < ngone; i++) {
+		uint64_t skip;
+		if (japply_check(&cur, &gone[i].h, 0, &skip, &e) == JAPPLY_DONE &&
+		    unlink(gone[i].path) < 0 && errno != ENOENT)
+			jdie(EX_IOERR, "unable to remove %s", gone[i].path);
+		if ((i + 1 == ngone || !same_dir(gone[i].path, gone[i + 1].path)) &&
+		    jio_fsync_dir(gone[i].path) < 0)
+			jdie(EX_IOERR, "unable to sync the directory of %s", gone[i].path);
+		free(gone[i].path);
+	}
+	ngone = 0;
+	if (!had)
+		unlock();
+}
+
+/* Remember a segment to remove at the next durable point; reach one when due. */
+static void
+defer_removal(const struct pend *p)
+{
+	if (ngone == capgone) {
+		capgone = capgone ? capgone * 2 : 16;
+		if (!(gone = realloc(gone, capgone * sizeof *gone)))
+			jdie(EX_OSERR, "out of memory");
+	}
+	gone[ngone] = *p;
+	if (!(gone[ngone].path = strdup(p->path)))
+		jdie(EX_OSERR, "out of memory");
+	if (ngone++ == 0)
+		gone_since = jfmt_now();
+	if (ngone >= GONE_MAX || jfmt_now() - gone_since >= GONE_AGE)
+		settle();
+}
+
+/*
+ * Applied, or found applied: print it (once, in order; with --archive its path in the
+ * archive), and with --archive or --remove let the original go at the next durable point.
+ * What is printed exists when it is printed, and stays until the commit is durable.
+ */
 static void
 done(const struct pend *p)
 {
@@ -391,17 +619,16 @@ done(const struct pend *p)
 	if (cfg.archive) {
 		archive(p->path, moved, sizeof moved);
 		out = moved;
-	} else if (cfg.remove) {
-		if (unlink(p->path) < 0 && errno != ENOENT)
-			jdie(EX_IOERR, "unable to remove %s", p->path);
 	}
-	if (p->h.seq <= printed)
-		return;
-	printed = p->h.seq;
-	fputs(out, stdout);
-	putchar(cfg.nul ? '\0' : '\n');
-	if (fflush(stdout) != 0 || ferror(stdout))
-		jdie(EX_IOERR, "write error");
+	if (p->h.seq > printed) {
+		printed = p->h.seq;
+		fputs(out, stdout);
+		putchar(cfg.nul ? '\0' : '\n');
+		if (fflush(stdout) != 0 || ferror(stdout))
+			jdie(EX_IOERR, "write error");
+	}
+	if (cfg.archive || cfg.remove)
+		defer_removal(p);
 }
 
 /* Sleep until the wall clock reaches t (ns), without the lock; 0 if the state is unchanged. */
@@ -421,8 +648,10 @@ wait_until(uint64_t t)
 		}
 		nanosleep(&ts, NULL);
 	}
-	if (stop)
+	if (stop) {
+		settle();
 		exit(0);
+	}
 	lock();
 	return before.seq == cur.seq && before.last_lsn == cur.last_lsn &&
 	    before.sealed == cur.sealed ? 0 : 1;
@@ -527,6 +756,7 @@ apply(const struct pend *p, uint64_t skip)
 	while ((rc = jseg_next(s, &r, &e)) == 1) {
 		if (stop) {
 			japply_rollback(ap);
+			settle();
 			exit(0);
 		}
 		if (r.lsn <= skip || cut)
@@ -762,6 +992,16 @@ from_dir(const char *dir)
 	return reached;
 }
 
+/* Waiting for input: when none has come for a while, reach the durable point meanwhile. */
+static void
+idle(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
+	if (ngone > 0 && poll(&p, 1, IDLE_MS) == 0)
+		settle();
+}
+
 static int
 from_stdin(void)
 {
@@ -770,7 +1010,8 @@ from_stdin(void)
 	ssize_t n;
 	int rc = 0;
 
-	while (!stop && (n = getdelim(&line, &cap, cfg.nul ? '\0' : '\n', stdin)) >= 0) {
+	setvbuf(stdin, NULL, _IONBF, 0);        /* so that poll(2) on it tells when input is idle */
+	while (!stop && (idle(), n = getdelim(&line, &cap, cfg.nul ? '\0' : '\n', stdin)) >= 0) {
 		if (n > 0 && line[n - 1] == (cfg.nul ? '\0' : '\n'))
 			line[--n] = 0;
 		if (n == 0)
@@ -803,6 +1044,9 @@ run(char **argv, int argc)
 		reached = from_dir(cfg.from);
 	else
 		reached = from_stdin();
+	unlock();
+	wait_reader();
+	settle();
 	unlock();
 	if (!reached && !stop && npend > 0) {
 		hole();
@@ -919,9 +1163,7 @@ main(int argc, char **argv)
 		if (stat(cfg.archive, &sb) < 0 || !S_ISDIR(sb.st_mode))
 			jdiex(EX_NOINPUT, "--archive %s: not a directory", cfg.archive);
 	}
-	if (cfg.archive || cfg.remove)
-		cfg.sync = 1;
-	cfg.tty = isatty(2);           /* a segment goes only once what it brought is durable */
+	cfg.tty = isatty(2);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;      /* no SA_RESTART: a blocked read returns */

@@ -6,7 +6,12 @@
  *   counts, so that after any crash it names exactly the records the database holds.
  * - A record's own BEGIN, COMMIT or END MUST NOT end the applier's transaction: they are
  *   recognised while preparing (the authorizer) and not run; ROLLBACK is refused. Records
- *   MUST NOT write the bookkeeping tables.
+ *   MUST NOT reach the bookkeeping tables by any path: every authorizer action is checked
+ *   against the argument that names its table (the second one for triggers, indexes and
+ *   ALTER TABLE), and a trigger or view a record creates is prepared as if used before the
+ *   record counts as applied. The bookkeeping tables MUST exist before a record runs, and
+ *   the applier's own statements name them main.jmirror_*, so no record takes or shadows
+ *   their names.
  * - The exec applier's state file MUST be replaced only after the command exited 0, so that
  *   a crash repeats a batch rather than losing one (at least once).
  * - japply_check MUST NOT accept a segment that does not continue what the state describes:
@@ -45,7 +50,10 @@ struct japply {
 	sqlite3_stmt *st_put, *st_tl;
 	int           in_record;
 	const char   *txn_word;        /* BEGIN/COMMIT/ROLLBACK seen while preparing a record */
-	int           bad_table;
+	const char   *refused;         /* why the authorizer refused a record's statement */
+	int           created;         /* 't' trigger or 'v' view created by the statement */
+	char          created_on[256]; /* the trigger's table or view, or the view */
+	char          created_db[16];
 	char         *sql;             /* NUL-terminated copy of one record */
 	size_t        sqlcap;
 	/* exec */
@@ -58,13 +66,13 @@ struct japply {
 };
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS jmirror_state("
+    "CREATE TABLE IF NOT EXISTS main.jmirror_state("
     "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, role TEXT NOT NULL,"
     "name TEXT NOT NULL, lineage TEXT NOT NULL, timeline INTEGER NOT NULL,"
     "seq INTEGER NOT NULL, last_lsn INTEGER NOT NULL, sealed INTEGER NOT NULL,"
     "digest TEXT NOT NULL, final INTEGER NOT NULL, last_time INTEGER NOT NULL,"
     "applied_at INTEGER NOT NULL, segment TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS jmirror_timeline(timeline INTEGER PRIMARY KEY,"
+    "CREATE TABLE IF NOT EXISTS main.jmirror_timeline(timeline INTEGER PRIMARY KEY,"
     "seq INTEGER NOT NULL, lsn INTEGER NOT NULL);";
 
 /* ---- the state, pure ---- */
@@ -356,12 +364,49 @@ exec_sql(sqlite3 *db, const char *sql, struct jerr *e)
 }
 
 static int
+reserved(const char *name)
+{
+	return name && sqlite3_strnicmp(name, "jmirror_", 8) == 0;
+}
+
+/* PRAGMAs a record may not set: they would change the schema behind SQLite's back, or the
+ * durability and locking that the bookkeeping relies on. */
+static int
+forbidden_pragma(const char *name)
+{
+	static const char *const no[] = { "writable_schema", "schema_version", "journal_mode",
+	    "synchronous", "locking_mode", "query_only", "trusted_schema", "wal_autocheckpoint",
+	    "fullfsync", "checkpoint_fullfsync", "temp_store_directory", "data_store_directory",
+	    "legacy_alter_table" };
+
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (!sqlite3_stricmp(name, no[i]))
+			return 1;
+	return 0;
+}
+
+static int
+refuse(struct japply *a, const char *why)
+{
+	if (!a->refused)
+		a->refused = why;
+	return SQLITE_DENY;
+}
+
+/*
+ * While a record is prepared: no reference at all to a jmirror_* object (SQLite hands over
+ * the declared name, whatever the record's quoting, case or schema prefix; a trigger's or a
+ * view's statements are authorized when a statement that uses them is prepared, which
+ * check_created forces at once). The table name is the first argument for most actions,
+ * the second for triggers, indexes and ALTER TABLE (the first is then the database).
+ */
+static int
 authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
     const char *a4)
 {
+	static const char book[] = "records may not touch the bookkeeping tables (jmirror_*)";
 	struct japply *a = arg;
 
-	(void)a3;
 	(void)a4;
 	if (!a->in_record)
 		return SQLITE_OK;
@@ -370,17 +415,37 @@ authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
 		a->txn_word = a1 && !strcmp(a1, "ROLLBACK") ? "ROLLBACK" : a1 && !strcmp(a1,
 		    "BEGIN") ? "BEGIN" : "COMMIT";
 		return SQLITE_OK;
-	case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE: case SQLITE_DROP_TABLE:
-	case SQLITE_ALTER_TABLE: case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TRIGGER:
-		if (a1 && !strncmp(a1, "jmirror_", 8)) {
-			a->bad_table = 1;
-			return SQLITE_DENY;
-		}
+	case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_TEMP_TRIGGER:
+		if (reserved(a1) || reserved(a2))
+			return refuse(a, book);
+		a->created = 't';
+		snprintf(a->created_on, sizeof a->created_on, "%s", a2 ? a2 : "");
 		return SQLITE_OK;
+	case SQLITE_CREATE_VIEW: case SQLITE_CREATE_TEMP_VIEW:
+		if (reserved(a1))
+			return refuse(a, book);
+		a->created = 'v';
+		snprintf(a->created_on, sizeof a->created_on, "%s", a1 ? a1 : "");
+		snprintf(a->created_db, sizeof a->created_db, "%s", a3 ? a3 : "main");
+		return SQLITE_OK;
+	case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TEMP_INDEX: case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_TEMP_INDEX: case SQLITE_DROP_TRIGGER: case SQLITE_DROP_TEMP_TRIGGER:
+		return reserved(a1) || reserved(a2) ? refuse(a, book) : SQLITE_OK;
+	case SQLITE_ALTER_TABLE:
+		return reserved(a2) ? refuse(a, book) : SQLITE_OK;
+	case SQLITE_CREATE_TABLE: case SQLITE_CREATE_TEMP_TABLE: case SQLITE_DROP_TABLE:
+	case SQLITE_DROP_TEMP_TABLE: case SQLITE_DROP_VIEW: case SQLITE_DROP_TEMP_VIEW:
+	case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE: case SQLITE_READ:
+	case SQLITE_REINDEX: case SQLITE_ANALYZE: case SQLITE_CREATE_VTABLE:
+	case SQLITE_DROP_VTABLE:
+		return reserved(a1) ? refuse(a, book) : SQLITE_OK;
 	case SQLITE_ATTACH: case SQLITE_DETACH:
-		return SQLITE_DENY;
+		return refuse(a, "records may not attach or detach databases");
+	case SQLITE_PRAGMA:
+		if (a2 && a1 && forbidden_pragma(a1))
+			return refuse(a, "records may not set this PRAGMA");
+		return SQLITE_OK;
 	}
-	(void)a2;
 	return SQLITE_OK;
 }
 
@@ -417,7 +482,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	int rc, n = 0;
 
 	memset(st, 0, sizeof *st);
-	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_master WHERE type='table' AND "
 	    "name='jmirror_state'", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
@@ -429,8 +494,8 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	if (n == 0)
 		return 0;
 	rc = sqlite3_prepare_v2(db, "SELECT version, role, name, lineage, timeline, seq, "
-	    "last_lsn, sealed, digest, final, last_time, applied_at, segment FROM jmirror_state "
-	    "WHERE id = 1", -1, &q, NULL);
+	    "last_lsn, sealed, digest, final, last_time, applied_at, segment FROM "
+	    "main.jmirror_state WHERE id = 1", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
 	rc = sqlite3_step(q);
@@ -462,7 +527,8 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	if (rc != SQLITE_DONE)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
 	rc = sqlite3_prepare_v2(db, "SELECT timeline, seq, lsn FROM (SELECT * FROM "
-	    "jmirror_timeline ORDER BY timeline DESC LIMIT 16) ORDER BY timeline", -1, &q, NULL);
+	    "main.jmirror_timeline ORDER BY timeline DESC LIMIT 16) ORDER BY timeline", -1, &q,
+	    NULL);
 	if (rc != SQLITE_OK)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -486,6 +552,24 @@ sql_close(struct japply *a)
 	a->db = NULL;
 }
 
+/*
+ * SQLite would create the database 0644 less the umask; it gives its -wal and -shm files
+ * the database's mode. Create it empty (an empty file is an empty database) 0640, as every
+ * file jmirror writes, before SQLite opens it.
+ */
+static int
+create_0640(const char *path, struct jerr *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : jerr_sys(e, EX_CANTCREAT, "unable to create %s",
+		    path);
+	if (fsync(fd) < 0 || close(fd) < 0 || jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to create %s", path);
+	return 0;
+}
+
 static int
 sql_open(struct japply *a, struct jerr *e)
 {
@@ -493,7 +577,8 @@ sql_open(struct japply *a, struct jerr *e)
 	sqlite3_stmt *q;
 	int rc;
 
-	if (db_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
+	if (create_0640(a->dbpath, e) < 0 ||
+	    db_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
 		return -1;
 	if (stat(a->dbpath, &sb) < 0) {
 		jerr_sys(e, EX_CANTCREAT, "unable to open %s", a->dbpath);
@@ -535,16 +620,16 @@ sql_prepare_put(struct japply *a, struct jerr *e)
 {
 	int rc;
 
-	if (a->st_put)
-		return 0;
 	if (exec_sql(a->db, schema, e) < 0)
 		return -1;
-	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO jmirror_state(id, version, role, "
-	    "name, lineage, timeline, seq, last_lsn, sealed, digest, final, last_time, applied_at,"
+	if (a->st_put)
+		return 0;
+	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO main.jmirror_state(id, version, "
+	    "role, name, lineage, timeline, seq, last_lsn, sealed, digest, final, last_time, applied_at,"
 	    " segment) VALUES(1,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &a->st_put, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO jmirror_timeline(timeline, "
-		    "seq, lsn) VALUES(?,?,?)", -1, &a->st_tl, NULL);
+		rc = sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO main.jmirror_timeline("
+		    "timeline, seq, lsn) VALUES(?,?,?)", -1, &a->st_tl, NULL);
 	if (rc != SQLITE_OK)
 		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
 	return 0;
@@ -557,7 +642,7 @@ sql_put(struct japply *a, const struct japply_state *st, struct jerr *e)
 	sqlite3_stmt *q;
 	int rc;
 
-	if (sql_prepare_put(a, e) < 0)
+	if (!a->st_put && sql_prepare_put(a, e) < 0)
 		return -1;
 	q = a->st_put;
 	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
@@ -609,10 +694,149 @@ stmt_start(const char *p, char *out, size_t size)
 	out[i] = 0;
 }
 
+/* A statement refused, or failed: e says which, with the LSN and the statement's start. */
+static int
+stmt_error(struct japply *a, const char *p, uint64_t lsn, struct jerr *e)
+{
+	char start[80];
+
+	stmt_start(p, start, sizeof start);
+	if (a->refused)
+		return jerr_set(e, EX_DATAERR, "LSN %llu: %s: %s: refused", (unsigned long long)lsn,
+		    start, a->refused);
+	return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s", (unsigned long long)lsn, start,
+	    sqlite3_errmsg(a->db));
+}
+
+/* Prepare (not run) sql as if a record had it: 0, or -1 when the authorizer refused it. */
+static int
+probe(struct japply *a, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	a->in_record = 1;
+	sqlite3_prepare_v2(a->db, sql, -1, &q, NULL);     /* errors other than ours: no matter */
+	sqlite3_finalize(q);
+	a->in_record = 0;
+	return a->refused ? -1 : 0;
+}
+
+/* "UPDATE db.tbl SET c1 = c1, ...": every column that can be set (not a generated one,
+ * which would fail the whole statement), so that every UPDATE OF trigger is coded too. */
+static char *
+update_all(sqlite3 *db, const char *dbname, const char *tbl)
+{
+	sqlite3_stmt *q = NULL;
+	char *u = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0",
+	    -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, dbname, -1, SQLITE_STATIC);
+	u = sqlite3_mprintf("UPDATE \"%w\".\"%w\" SET ", dbname, tbl);
+	while (u && sqlite3_step(q) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(q, 0);
+		char *next = sqlite3_mprintf("%s%s\"%w\" = \"%w\"", u, n++ ? ", " : "", c, c);
+		sqlite3_free(u);
+		u = next;
+	}
+	sqlite3_finalize(q);
+	if (n == 0) {
+		sqlite3_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+/*
+ * A record just created a trigger or a view. SQLite authorizes their statements only when
+ * a statement that fires or reads them is prepared; prepare those now (a trigger's table may
+ * be in main or, for a TEMP trigger, either), so that one writing or reading jmirror_* is
+ * refused with the record that created it, before it could ever run.
+ */
+static int
+check_created(struct japply *a)
+{
+	static const char *const dbs[] = { "main", "temp" };
+	int kind = a->created;
+	char *sql;
+	int rc = 0;
+
+	a->created = 0;
+	if (kind == 'v') {
+		sql = sqlite3_mprintf("SELECT * FROM \"%w\".\"%w\"", a->created_db, a->created_on);
+		rc = sql ? probe(a, sql) : 0;
+		sqlite3_free(sql);
+		return rc;
+	}
+	for (int i = 0; kind == 't' && i < 2 && rc == 0; i++) {
+		sql = sqlite3_mprintf("INSERT INTO \"%w\".\"%w\" DEFAULT VALUES", dbs[i],
+		    a->created_on);
+		rc = sql ? probe(a, sql) : 0;
+		sqlite3_free(sql);
+		sql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w\"", dbs[i], a->created_on);
+		if (rc == 0 && sql)
+			rc = probe(a, sql);
+		sqlite3_free(sql);
+		sql = update_all(a->db, dbs[i], a->created_on);
+		if (rc == 0 && sql)
+			rc = probe(a, sql);
+		sqlite3_free(sql);
+	}
+	return rc;
+}
+
+/* Run one statement of a record starting at p; *tail: where the next one starts. */
+static int
+sql_statement(struct japply *a, const char *p, int len, uint64_t lsn, const char **tail,
+    struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	a->txn_word = NULL;
+	a->refused = NULL;
+	a->created = 0;
+	*tail = NULL;
+	a->in_record = 1;
+	rc = sqlite3_prepare_v2(a->db, p, len, &q, tail);
+	if (rc != SQLITE_OK) {
+		a->in_record = 0;
+		return stmt_error(a, p, lsn, e);
+	}
+	if (!q)
+		goto out;               /* only blanks or comments left */
+	if (a->txn_word && !strcmp(a->txn_word, "ROLLBACK")) {
+		sqlite3_finalize(q);
+		a->in_record = 0;
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: ROLLBACK in a record: a record is "
+		    "applied whole or not at all", (unsigned long long)lsn);
+	}
+	if (!a->txn_word) {
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			stmt_error(a, p, lsn, e);
+			sqlite3_finalize(q);
+			a->in_record = 0;
+			return -1;
+		}
+	}
+	sqlite3_finalize(q);
+	a->in_record = 0;
+	if (a->created && check_created(a) < 0)
+		return stmt_error(a, p, lsn, e);
+out:
+	a->in_record = 0;
+	return q ? 1 : 0;
+}
+
 static int
 sql_record(struct japply *a, const struct jrec *r, struct jerr *e)
 {
-	const char *p;
+	const char *p, *tail;
 	int rc;
 
 	if (r->type != JFMT_TYPE_SQL)
@@ -630,50 +854,13 @@ sql_record(struct japply *a, const struct jrec *r, struct jerr *e)
 	}
 	memcpy(a->sql, r->data, r->len);
 	a->sql[r->len] = 0;
-	p = a->sql;
-	a->in_record = 1;
-	while (*p) {
-		sqlite3_stmt *q = NULL;
-		const char *tail = NULL;
-		char start[80];
-
-		a->txn_word = NULL;
-		a->bad_table = 0;
-		rc = sqlite3_prepare_v2(a->db, p, (int)(a->sql + r->len + 1 - p), &q, &tail);
-		if (rc != SQLITE_OK) {
-			stmt_start(p, start, sizeof start);
-			a->in_record = 0;
-			jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s", (unsigned long long)r->lsn,
-			    start, a->bad_table ? "records may not change the bookkeeping tables" :
-			    sqlite3_errmsg(a->db));
+	for (p = a->sql; *p; p = tail) {
+		rc = sql_statement(a, p, (int)(a->sql + r->len + 1 - p), r->lsn, &tail, e);
+		if (rc < 0)
 			return -1;
-		}
-		if (!q)
-			break;                  /* only blanks or comments left */
-		if (a->txn_word && !strcmp(a->txn_word, "ROLLBACK")) {
-			sqlite3_finalize(q);
-			a->in_record = 0;
-			return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: ROLLBACK in a record: a record "
-			    "is applied whole or not at all", (unsigned long long)r->lsn);
-		}
-		if (!a->txn_word) {
-			while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-				;
-			if (rc != SQLITE_DONE) {
-				stmt_start(p, start, sizeof start);
-				jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s",
-				    (unsigned long long)r->lsn, start, sqlite3_errmsg(a->db));
-				sqlite3_finalize(q);
-				a->in_record = 0;
-				return -1;
-			}
-		}
-		sqlite3_finalize(q);
-		if (!tail || tail <= p)
+		if (rc == 0 || !tail || tail <= p)
 			break;
-		p = tail;
 	}
-	a->in_record = 0;
 	return 0;
 }
 
@@ -844,7 +1031,14 @@ japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
 	a->last = last;
 	if (a->exec)
 		return first <= last ? exec_begin(a, seg, e) : 0;
-	return exec_sql(a->db, "BEGIN IMMEDIATE", e);
+	if (exec_sql(a->db, "BEGIN IMMEDIATE", e) < 0)
+		return -1;
+	/* the bookkeeping tables exist before any record runs: none can take their names */
+	if (sql_prepare_put(a, e) < 0) {
+		japply_rollback(a);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -923,6 +1117,38 @@ japply_close(struct japply *a)
 	free(a);
 }
 
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * With synchronous=NORMAL a commit is in the -wal file but not yet on disk. Every commit
+ * so far is durable once the -wal file and the database (a checkpoint may have moved pages
+ * there) are: fsync both, and the directory that holds their names. No lock on the
+ * database is taken, so readers are never blocked; only this process writes it.
+ */
+int
+japply_sync(struct japply *a, struct jerr *e)
+{
+	char wal[4096];
+
+	if (a->exec || a->sync)
+		return 0;       /* the state file and a FULL commit are durable already */
+	if (snprintf(wal, sizeof wal, "%s-wal", a->dbpath) >= (int)sizeof wal)
+		return jerr_set(e, EX_SOFTWARE, "%s: name too long", a->dbpath);
+	if (fsync_path(wal) < 0 || fsync_path(a->dbpath) < 0 || jio_fsync_dir(a->dbpath) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to make %s durable", a->dbpath);
+	return 0;
+}
+
 int
 japply_is_exec(const struct japply *a)
 {
@@ -979,7 +1205,7 @@ japply_state_set_role(const char *db, int operational, struct jerr *e)
 	if (exec_sql(h, "PRAGMA synchronous=FULL", e) < 0 ||
 	    exec_sql(h, "BEGIN IMMEDIATE", e) < 0)
 		goto bad;
-	rc = sqlite3_prepare_v2(h, "UPDATE jmirror_state SET role = ?, applied_at = ? WHERE "
+	rc = sqlite3_prepare_v2(h, "UPDATE main.jmirror_state SET role = ?, applied_at = ? WHERE "
 	    "id = 1", -1, &q, NULL);
 	if (rc != SQLITE_OK) {
 		if (strstr(sqlite3_errmsg(h), "no such table"))

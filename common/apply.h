@@ -59,13 +59,21 @@
  * Durability: the mirror runs in WAL mode with synchronous=NORMAL by default: a power loss
  * can lose the last transactions, but always together with their bookkeeping, so the mirror
  * is never ahead of or behind what it claims; the segments are still in place to be applied
- * again. japply_open with sync set uses synchronous=FULL: every commit is durable before it
- * returns (needed before a segment is archived or removed).
+ * again. japply_sync makes every commit so far durable: only after it may the segments
+ * those commits applied be archived or removed. japply_open with sync set uses
+ * synchronous=FULL: every commit is durable before it returns.
+ *
+ * Records never reach the bookkeeping: the authorizer refuses (EX_DATAERR) any statement of
+ * a record that reads, writes, alters, drops, indexes or builds a trigger or view on a
+ * jmirror_* table, or creates one, attaches a database or sets a PRAGMA that would bypass
+ * the bookkeeping; a trigger or view a record creates is checked at once as if used.
+ * The database, and with it its -wal and -shm files, is created 0640.
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
  * database whose bookkeeping is foreign or damaged, EX_UNAVAILABLE for an operational database
  * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
- * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply.
+ * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply, EX_DATAERR
+ * when a record was refused (it would touch the bookkeeping).
  */
 #ifndef JM_APPLY_H
 #define JM_APPLY_H
@@ -152,6 +160,8 @@ void japply_advance(struct japply_state *st, const struct jfmt_header *h, const 
  *     japply_commit(a, &st, &e)             write st as the bookkeeping and commit; for exec,
  *                                           wait for the command, then write the state file
  *     japply_rollback(a)                    abandon the batch (kills the command)
+ *     japply_sync(a, &e)                    make every commit so far durable: the point
+ *                                           after which the segments they applied may go
  *     japply_close(a)
  * A failed record leaves the batch to roll back; e names the LSN, the statement's start and
  * SQLite's message (code JAPPLY_EAPPLY), or the command's exit status.
@@ -175,6 +185,7 @@ int  japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t la
                   struct jerr *e);
 int  japply_record(struct japply *a, const struct jrec *r, struct jerr *e);
 int  japply_commit(struct japply *a, const struct japply_state *st, struct jerr *e);
+int  japply_sync(struct japply *a, struct jerr *e);
 void japply_rollback(struct japply *a);
 void japply_close(struct japply *a);
 int  japply_is_exec(const struct japply *a);

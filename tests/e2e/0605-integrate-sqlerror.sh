@@ -33,8 +33,8 @@ expect_code 0 jintegrate --db k.db j/db.0001-000000000001.journal
 check "BEGIN/COMMIT in a record" test "$(sqlite3 k.db 'select group_concat(a) from k')" = "1,2,3"
 printf '%s\0' "UPDATE jmirror_state SET seq = 99" >recs
 jmrec -s 2 -l 5 -p "$(cat d1)" j/db.0001-000000000002.journal <recs 2>/dev/null
-expect_code 78 jintegrate --db k.db j/db.0001-000000000002.journal
-check "bookkeeping protected" grep -q "LSN 5: UPDATE jmirror_state SET seq = 99: records may not change the bookkeeping tables" err
+expect_code 65 jintegrate --db k.db j/db.0001-000000000002.journal
+check "bookkeeping protected" grep -q "LSN 5: UPDATE jmirror_state SET seq = 99: records may not touch the bookkeeping tables (jmirror_\*): refused" err
 printf '%s\0' "INSERT INTO k VALUES(4); ROLLBACK" >recs
 jmrec -s 2 -l 5 -p "$(cat d1)" j/db.0001-000000000002.journal <recs 2>/dev/null
 expect_code 78 jintegrate --db k.db j/db.0001-000000000002.journal
