@@ -247,9 +247,15 @@ START_TEST(zero_tail)
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
 	ck_assert_uint_eq(nrec, NREC);
 	ck_assert_uint_eq(torn, zeros);
-	/* but a non-zero byte after the zeros is damage, not a torn tail */
+	/* zeros and then the rest of a write is what a lost write leaves: torn too */
 	buf[n + zeros + 3] = 1;
 	ck_assert_int_eq(unit_write_file(p, buf, n + zeros + 8), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
+	ck_assert_uint_eq(torn, zeros + 8);
+	/* but fewer zeros than a record head before other bytes is damage */
+	memset(buf + n, 0xaa, 64);
+	memset(buf + n, 0, JFMT_REC_HEAD - 1);
+	ck_assert_int_eq(unit_write_file(p, buf, n + 64), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
 	{
 		char want[64];
