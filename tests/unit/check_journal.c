@@ -182,6 +182,158 @@ START_TEST(torn_tail_cut)
 }
 END_TEST
 
+/* ---- the torn-tail rule, as the writer, the rotator and the reader apply it ---- */
+
+#define SW_REC 32                           /* "aaaa": 28 + 4 bytes */
+#define SW_END (JFMT_HEADER_SIZE + 4 * SW_REC)
+
+static const char *sw_payload[4] = { "aaaa", "bbbb", "cccc", "dddd" };
+
+/* The 4-record live journal of the sweep: four appends, or one (one batch). */
+static void
+sweep_journal(uint8_t *out, int one_batch)
+{
+	struct jjrec r[4];
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t *got;
+	size_t n;
+
+	for (int i = 0; i < 4; i++)
+		r[i] = (struct jjrec){ JFMT_TYPE_SQL, sw_payload[i], 4 };
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	if (one_batch)
+		ck_assert_int_eq(jjournal_append(j, r, 4, NULL, &e), 0);
+	else
+		for (int i = 0; i < 4; i++)
+			ck_assert_int_eq(jjournal_append(j, r + i, 1, NULL, &e), 0);
+	jjournal_close(j, &e);
+	ck_assert_ptr_nonnull(got = unit_read_file(jpath, &n));
+	ck_assert_uint_eq(n, SW_END);
+	memcpy(out, got, n);
+	free(got);
+	unlink(jpath);
+}
+
+/* Records of a live journal (or segment) as the reader sees them: count, or -1 refused. */
+static int
+sweep_read(const char *p, int mode, char payloads[][8])
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	int n = 0, rc;
+
+	ck_assert_int_eq(jseg_open(p, mode, &s, &e), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		ck_assert_uint_eq(r.lsn, (uint64_t)n + 1);
+		ck_assert_uint_le(r.len, 7);
+		memcpy(payloads[n], r.data, r.len);
+		payloads[n++][r.len] = '\0';
+	}
+	jseg_close(s);
+	if (rc < 0)
+		ck_assert_int_eq(e.code, EX_DATAERR);
+	return rc < 0 ? -1 : n;
+}
+
+/*
+ * One damaged copy (the damage in record victim, 0-based): jappend's API, jrotate's and
+ * jcat's reader must agree; only a damaged last record may go, and only that one.
+ */
+static void
+sweep_case(const uint8_t *orig, const uint8_t *bad, int victim, const char *what)
+{
+	char p[8][8], seg[4096];
+	struct jjrotate o = { 0 };
+	struct jjrec rec = { JFMT_TYPE_SQL, "eeee", 4 };
+	struct jjournal *j;
+	struct jerr e;
+	uint64_t first = 0;
+	uint8_t *now;
+	size_t n;
+	int seen, wrc, rrc;
+
+	/* the reader */
+	ck_assert_int_eq(unit_write_file(jpath, bad, SW_END), 0);
+	seen = sweep_read(jpath, JSEG_LIVE, p);
+	/* the writer */
+	wrc = jjournal_open(jpath, 0, &j, &e);
+	if (wrc == 0) {
+		wrc = jjournal_append(j, &rec, 1, &first, &e);
+		jjournal_close(j, NULL);
+	}
+	ck_assert_ptr_nonnull(now = unit_read_file(jpath, &n));
+	if (wrc < 0) {
+		ck_assert_msg(e.code == EX_DATAERR, "%s: %s", what, e.msg);
+		ck_assert_msg(n == SW_END && memcmp(now, bad, n) == 0, "%s: changed", what);
+		ck_assert_msg(seen == -1, "%s: the writer refused, the reader read %d", what, seen);
+	} else {
+		ck_assert_msg(victim == 3, "%s: cut, not the last record: %s", what, e.msg);
+		ck_assert_msg(seen == 3, "%s: the writer cut, the reader read %d", what, seen);
+		ck_assert_uint_eq(first, 4);
+		ck_assert(memcmp(now, orig, JFMT_HEADER_SIZE + 3 * SW_REC) == 0);
+		ck_assert_int_eq(sweep_read(jpath, JSEG_LIVE, p), 4);
+		ck_assert_str_eq(p[2], "cccc");
+		ck_assert_str_eq(p[3], "eeee");
+	}
+	free(now);
+	/* the rotator: the same verdict */
+	ck_assert_int_eq(unit_write_file(jpath, bad, SW_END), 0);
+	rrc = jjournal_rotate(jpath, &o, seg, sizeof seg, &e);
+	ck_assert_msg((rrc < 0) == (wrc < 0), "%s: jjournal_rotate %d, append %d", what, rrc, wrc);
+	if (rrc < 0) {
+		ck_assert_int_eq(e.code, EX_DATAERR);
+		ck_assert_ptr_nonnull(now = unit_read_file(jpath, &n));
+		ck_assert_msg(n == SW_END && memcmp(now, bad, n) == 0, "%s: rotate changed", what);
+		free(now);
+	} else {
+		ck_assert_int_eq(sweep_read(seg, JSEG_SEALED, p), 3);
+		unlink(seg);
+	}
+	unlink(jpath);
+}
+
+static void
+sweep(int one_batch)
+{
+	static const uint32_t lens[] = { 1000, 1u << 20, JFMT_MAX_PAYLOAD, 0xffffffffu };
+	uint8_t orig[SW_END], bad[SW_END];
+	char what[64];
+
+	sweep_journal(orig, one_batch);
+	for (size_t off = JFMT_HEADER_SIZE; off < SW_END; off++) {
+		memcpy(bad, orig, sizeof bad);
+		bad[off] ^= 0xff;
+		snprintf(what, sizeof what, "%s, byte %zu flipped", one_batch ? "one batch" :
+		    "four appends", off);
+		sweep_case(orig, bad, (int)(off - JFMT_HEADER_SIZE) / SW_REC, what);
+	}
+	for (int rec = 0; rec < 4; rec++)
+		for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+			memcpy(bad, orig, sizeof bad);
+			jfmt_put32(bad + JFMT_HEADER_SIZE + rec * SW_REC, lens[k]);
+			snprintf(what, sizeof what, "%s, record %d length %u", one_batch ?
+			    "one batch" : "four appends", rec + 1, lens[k]);
+			sweep_case(orig, bad, rec, what);
+		}
+}
+
+/* Every byte flipped, every length field made large: the repro of the cut records. */
+START_TEST(damage_sweep_appends)
+{
+	sweep(0);
+}
+END_TEST
+
+/* The same inside one batch: damage there is no torn write either (no run of zeros). */
+START_TEST(damage_sweep_batch)
+{
+	sweep(1);
+}
+END_TEST
+
 START_TEST(rotate_chain)
 {
 	struct jjrotate o = { 0 };
@@ -473,6 +625,8 @@ suite_journal(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, two_handles_interleave);
 	tcase_add_test(tc, torn_tail_cut);
+	tcase_add_test(tc, damage_sweep_appends);
+	tcase_add_test(tc, damage_sweep_batch);
 	tcase_add_test(tc, rotate_chain);
 	tcase_add_test(tc, rotate_conditions);
 	tcase_add_test(tc, final_refuses);
