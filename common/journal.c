@@ -3,12 +3,17 @@
  * of concurrent writers, one rotator at a time, and SIGKILL or power loss at any instruction.
  *
  * Invariants:
- * - Bytes MUST be appended to NAME.journal only under the writers' lock, by one pwrite of
- *   whole records at the end of the last complete valid record, with LSNs that continue the
- *   ones before it. Everything below that end is never rewritten.
+ * - Bytes MUST be appended to NAME.journal only under the writers' lock, one batch (at most
+ *   JFMT_MAX_BATCH whole records) per pwrite, at the end of the last complete valid record,
+ *   with LSNs that continue the ones before it; in a version 2 file each record's batch
+ *   field MUST count the records after it in that write. Everything below that end is
+ *   never rewritten.
+ * - The live file MUST be read only through seg.c (jseg_open_pread), whose torn-tail rule
+ *   is the only one: this module never decides itself what may be cut.
  * - A holder of the writers' lock MUST, before appending or sealing, cut off a torn tail
- *   (a short or invalid frame after the last valid record: a writer killed mid-write) and
- *   complete an interrupted rotation (the live file ends with a valid trailer).
+ *   (everything from where the reader stopped, when it says torn) and complete an
+ *   interrupted rotation (the live file ends with a valid trailer); when the reader says
+ *   damaged, it MUST change nothing and fail with EX_DATAERR.
  * - A trailer MUST be durable (fdatasync) before the segment name is linked to the file, the
  *   link MUST be durable (directory fsync) before the successor is renamed over the live
  *   name, and the successor MUST be durable before that rename. So every crash leaves one of:
