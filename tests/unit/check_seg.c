@@ -319,6 +319,31 @@ START_TEST(huge_length)
 }
 END_TEST
 
+/* Version 1 files (jmirror 0.1.0) read as before; their batch field must stay 0. */
+START_TEST(version_1)
+{
+	uint8_t buf[4096];
+	size_t n = build(buf, 0, 0);
+	const char *p = path("db.journal");
+	struct jfmt_header h;
+	struct jerr e;
+	uint64_t nrec, torn;
+
+	ck_assert_int_eq(jfmt_header_decode(buf, &h, &e), 0);
+	ck_assert_uint_eq(h.version, JFMT_VERSION);
+	h.version = 1;
+	jfmt_header_encode(&h, buf);
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
+	ck_assert_uint_eq(nrec, NREC);
+	/* a batch field in the middle record: damage in version 1, not in version 2 */
+	buf[JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]) + 6] = 1;
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unknown flags or reserved bytes"));
+}
+END_TEST
+
 START_TEST(lsn_sequence)
 {
 	uint8_t buf[4096];
@@ -480,6 +505,7 @@ suite_seg(void)
 	tcase_add_test(tc, zero_tail);
 	tcase_add_test(tc, huge_length);
 	tcase_add_test(tc, lsn_sequence);
+	tcase_add_test(tc, version_1);
 	tcase_add_test(tc, ascii_transfer);
 	tcase_add_test(tc, compressed);
 	tcase_add_test(tc, probe);
