@@ -11,12 +11,13 @@
  *   by one of the four cases of man/jmirror.5, and everything from X is then ignored:
  *   1. an incomplete frame at end of file, unless a valid record with LSN L+1 starts
  *      inside it (then its length is damaged); a trailer mark counts as a frame of 80
- *      bytes and must read as the start of one (mark, "SEAL");
+ *      bytes;
  *   2. a complete frame with a bad CRC (or a trailer that does not verify) ending exactly
  *      at end of file;
  *   3. a bad frame followed only by zero bytes, however many;
  *   4. a torn batch: every valid frame after X (found by resynchronising byte by byte,
- *      LSNs above L, increasing) ends the same batch (LSN + batch field), which is also
+ *      LSN at least L) has an LSN above L and above the one before it, and ends the same
+ *      batch (LSN + batch field), which is also
  *      the batch of the record before X when that one says more records follow; and the
  *      bytes from X to the first of them (or to end of file) hold a run of at least
  *      JSEG_LOST_RUN zero bytes, which a lost write leaves and a flipped byte or a
