@@ -368,13 +368,14 @@ static int
 jj_sync(struct jjournal *j, struct jerr *e)
 {
 	char seg[JJ_PATH];
+	int whole = 0;
 
 	for (int round = 0; round < 100; round++) {
 		struct jfmt_trailer t;
 		struct jseg_at at = { .h = &j->h };
 		struct jseg *s;
 		struct stat st;
-		int rc, whole;
+		int rc;
 
 		if (stat(j->path, &st) < 0)
 			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
@@ -387,8 +388,9 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		} else if (jj_reopen(j, e) < 0) {
 			return -1;
 		}
-		/* From the header, the reader checks a trailer's digest too. */
-		whole = j->end == JFMT_HEADER_SIZE;
+		/* Records are checked by their CRCs; a trailer's digest needs a whole read. */
+		if (whole)
+			jj_reset(j);
 		at.off = j->end;
 		at.lsn = j->lsn;
 		at.batch = j->batch;
@@ -412,7 +414,7 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		case LIVE_SEALED:
 		case LIVE_TORN_TRAILER:
 			if (!whole) {
-				jj_reset(j);    /* read it all, so that the digest is checked */
+				whole = 1;      /* read it all, so that the digest is checked */
 				continue;
 			}
 			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, j->end,
@@ -422,6 +424,7 @@ jj_sync(struct jjournal *j, struct jerr *e)
 			if (rc == 1)
 				return closed_error(seg, e);
 			/* 0: a successor stands in place; 2: torn trailer cut. Look again. */
+			whole = 0;
 			continue;
 		}
 		return -1;
