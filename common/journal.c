@@ -108,8 +108,8 @@ damaged(const char *path, uint64_t off, struct jerr *e)
 
 	snprintf(why, sizeof why, "%s", strncmp(e->msg, "offset ", 7) == 0 && what ?
 	    what + 2 : e->msg);
-	return jerr_set(e, EX_DATAERR, "%s: damaged record at offset %llu (%s): not a torn "
-	    "tail, refusing to cut it (see jcat --verify)", path, (unsigned long long)off, why);
+	return jerr_set(e, EX_DATAERR, "%s: damaged record at offset %llu: %s; not a torn tail, "
+	    "refusing to cut it (see jcat --verify)", path, (unsigned long long)off, why);
 }
 
 /*

@@ -7,21 +7,16 @@
  * - A record MUST NOT be returned before its CRC and LSN are checked.
  * - The buffer MUST NOT grow beyond one maximal record plus the read-ahead, whatever the
  *   length fields say.
- * - In live mode, the first bad frame (offset X, expected LSN L) starts a torn tail only
- *   by one of the four cases of man/jmirror.5, and everything from X is then ignored:
- *   1. an incomplete frame at end of file, unless a valid record with LSN L+1 starts
- *      inside it (then its length is damaged); a trailer mark counts as a frame of 80
- *      bytes;
- *   2. a complete frame with a bad CRC (or a trailer that does not verify) ending exactly
- *      at end of file;
- *   3. a bad frame followed only by zero bytes, however many;
- *   4. a torn batch: every valid frame after X (found by resynchronising byte by byte,
- *      LSN at least L) has an LSN above L and above the one before it, and ends the same
- *      batch (LSN + batch field), which is also
- *      the batch of the record before X when that one says more records follow; and the
- *      bytes from X to the first of them (or to end of file) hold a run of at least
- *      JSEG_LOST_RUN zero bytes, which a lost write leaves and a flipped byte or a
- *      damaged length never does.
+ * - In live mode, the first bad frame (offset X, expected LSN L; a trailer that does not
+ *   verify is one too) starts a torn tail, and everything from X is then ignored, only
+ *   by the rule of man/jmirror.5. A valid frame after X is one found at any offset after
+ *   it (resynchronising byte by byte) with an LSN of at least L and a matching CRC. The
+ *   tail is torn if no valid frame follows X (nothing but the bad record, the last, is
+ *   there), or if they all (a) belong to the last batch: LSNs above L, each above the
+ *   one before, all ending the same batch (LSN + batch field), which is also the batch
+ *   of the record before X when that one says more records follow; and (b) the bytes
+ *   from X to the first of them hold a run of at least JSEG_LOST_RUN zero bytes, which a
+ *   lost write leaves and a flipped byte or a damaged length never does.
  *   Anything else is damage. This is the only copy of the rule: the writer (journal.c)
  *   reads through this module too, so that what a writer cuts is exactly what every
  *   reader ignores.
@@ -315,27 +310,6 @@ frame_at(const struct jseg *s, size_t i, size_t avail, uint64_t min, struct jfmt
 	return JFMT_REC_OVERHEAD + (size_t)r->len;
 }
 
-/*
- * Case 1's exception: does a valid record with the LSN after the bad one start within
- * buf[pos+1, pos+avail)? Then the bad frame is damage (a length field that points past the
- * end), not a torn write: writes are sequential, so nothing valid can follow a record that
- * was being written.
- */
-static int
-record_follows(const struct jseg *s, size_t avail, uint64_t *where)
-{
-	uint64_t want = next_lsn(s) + 1;
-	struct jfmt_rec r;
-
-	for (size_t i = 1; i + JFMT_REC_OVERHEAD <= avail; i++) {
-		if (frame_at(s, i, avail, want, &r) && r.lsn == want) {
-			*where = s->off + i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* A valid frame at buf[pos] with an LSN of at least min, read in as far as it reaches: its
  * size, 0 if there is none, -1 on a read error. */
 static ssize_t
@@ -354,16 +328,16 @@ frame_here(struct jseg *s, uint64_t min, struct jfmt_rec *r, struct jerr *e)
 }
 
 /*
- * Cases 3 and 4, for a bad frame (frame bytes, or its head) at s->off that more bytes
- * follow: read on to the end of the file without hashing, looking at every offset for a
- * valid frame, and at every byte for zeros. The buffer holds at most one frame at a time.
- * 1: everything from the bad frame is torn (s is done), 0: damage, -1: read error.
+ * The rule at the top, for a bad frame at s->off: read on to the end of the file without
+ * hashing, looking at every offset for a valid frame and at every byte for zeros. The
+ * buffer holds at most one frame at a time. 1: everything from the bad frame is torn (s
+ * is done); 0: damage, *where is the first valid frame after it; -1: read error.
  */
 static int
-torn_batch(struct jseg *s, size_t frame, struct jerr *e)
+torn_tail(struct jseg *s, uint64_t *where, struct jerr *e)
 {
 	uint64_t lsn = next_lsn(s), last = lsn, end = 0, i = 0, run = 0, maxrun = 0;
-	int found = 0, zeros_after = 1;
+	int found = 0;
 
 	if (s->batch)           /* the record before the bad one said its write goes on */
 		end = lsn - 1 + s->batch;
@@ -375,6 +349,8 @@ torn_batch(struct jseg *s, size_t frame, struct jerr *e)
 		if (i > 0 && (fl = frame_here(s, lsn, &r, e)) < 0)
 			return -1;
 		if (fl > 0) {
+			if (!found)
+				*where = s->off;
 			/* (b) before the first one; (a) for each: the same batch, in order */
 			if ((!found && maxrun < JSEG_LOST_RUN) || r.lsn <= last ||
 			    (end && r.lsn + r.batch != end))
@@ -382,7 +358,6 @@ torn_batch(struct jseg *s, size_t frame, struct jerr *e)
 			end = r.lsn + r.batch;
 			last = r.lsn;
 			found = 1;
-			zeros_after = 0;
 			consume(s, (size_t)fl, 0);
 			i += (uint64_t)fl;
 			continue;
@@ -395,46 +370,32 @@ torn_batch(struct jseg *s, size_t frame, struct jerr *e)
 		run = b ? 0 : run + 1;
 		if (!found && run > maxrun)
 			maxrun = run;
-		if (b && i >= frame)
-			zeros_after = 0;
 		consume(s, 1, 0);
 		i++;
 	}
-	if (!zeros_after && !found && maxrun < JSEG_LOST_RUN)
-		return 0;
 	s->torn = i;
 	s->done = 1;
 	return 1;
 }
 
 /*
- * In live mode, is the bad frame at buf[pos] (frame bytes long, or its head) the start of
- * a torn tail, by the rule in the comment at the top? 1 yes (s is done), 0 no (the caller
- * says why), -1 error (e says why).
+ * The frame at buf[pos] is bad, as why says. In a sealed segment that is an error; in a
+ * live journal it is a torn tail when the rule at the top says so: 0 (s is done), or -1
+ * with e saying why not (or what failed).
  */
 static int
-torn_tail(struct jseg *s, size_t frame, struct jerr *e)
+bad_frame(struct jseg *s, const char *why, struct jerr *e)
 {
-	uint64_t at = s->off, where;
-	ssize_t avail;
+	uint64_t at = s->off, where = 0;
 	int rc;
 
 	if (s->mode != JSEG_LIVE)
-		return 0;
-	if ((avail = fill(s, frame + 1, e)) < 0)
-		return -1;
-	if ((size_t)avail <= frame) {           /* cases 1 and 2 */
-		if (record_follows(s, (size_t)avail, &where))
-			return jerr_set(e, EX_DATAERR, "offset %llu: damaged record (a valid record "
-			    "follows at offset %llu)", (unsigned long long)at,
-			    (unsigned long long)where);
-		s->torn = (uint64_t)avail;
-		s->done = 1;
-		return 1;
-	}
-	if ((rc = torn_batch(s, frame, e)) == 0)
-		s->off = at;    /* for the caller's message; s is failed anyway */
-	return rc;
+		return fail(e, at, why);
+	if ((rc = torn_tail(s, &where, e)) != 0)
+		return rc > 0 ? 0 : -1;
+	s->off = at;            /* s is failed anyway */
+	return jerr_set(e, EX_DATAERR, "offset %llu: %s (a valid record follows at offset %llu)",
+	    (unsigned long long)at, why, (unsigned long long)where);
 }
 
 /* Check the trailer at buf[pos], consuming it: NULL if valid, else why not. */
@@ -483,13 +444,11 @@ read_trailer(struct jseg *s, struct jerr *e)
 		s->have_trailer = 1;
 		return 0;
 	}
-	if (s->mode == JSEG_LIVE && s->eof && at + JFMT_TRAILER_SIZE >= s->off + (s->end - s->pos)) {
-		/* A sealing that did not complete: an 80-byte frame at the end (cases 1, 2). */
-		s->pos -= (size_t)(s->off - at);
-		s->off = at;
-		return torn_tail(s, JFMT_TRAILER_SIZE, e) > 0 ? 0 : -1;
-	}
-	return fail(e, at, why);
+	/* In a live journal, perhaps a sealing that did not complete: read it again as a
+	 * bad frame (nothing was read in since it was consumed). */
+	s->pos -= (size_t)(s->off - at);
+	s->off = at;
+	return bad_frame(s, why, e);
 }
 
 static int next(struct jseg *s, struct jrec *r, struct jerr *e);
@@ -514,11 +473,11 @@ jseg_next(struct jseg *s, struct jrec *r, struct jerr *e)
 static int
 next(struct jseg *s, struct jrec *r, struct jerr *e)
 {
+	char why[sizeof e->msg];
 	struct jfmt_rec fr;
 	uint8_t *p;
 	ssize_t avail;
 	size_t frame;
-	int torn;
 
 	if (s->done)
 		return 0;
@@ -537,34 +496,24 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 		s->done = 1;
 		return 0;
 	}
-	if (avail < JFMT_REC_HEAD) {
-		if ((torn = torn_tail(s, JFMT_REC_HEAD, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "truncated record (cut short in transit? re-ship it)");
-	}
+	if (avail < JFMT_REC_HEAD)
+		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e);
 	if (jfmt_rec_decode(p, s->h.version, &fr, e) < 0) {
-		char why[sizeof e->msg];
-		snprintf(why, sizeof why, "%s", e ? e->msg : "");
-		if ((torn = torn_tail(s, JFMT_REC_HEAD, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, why);
+		snprintf(why, sizeof why, "%s", e->msg);
+		return bad_frame(s, why, e);
 	}
 	frame = JFMT_REC_OVERHEAD + (size_t)fr.len;
 	if ((avail = fill(s, frame, e)) < 0)
 		return -1;
 	p = s->buf + s->pos;
 	if ((size_t)avail < frame) {
-		if ((torn = torn_tail(s, frame, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return jerr_set(e, EX_DATAERR, "offset %llu: truncated record: its length %u runs "
-		    "past the end (cut short in transit? re-ship it)", (unsigned long long)s->off,
-		    fr.len);
+		snprintf(why, sizeof why, s->mode == JSEG_LIVE ? "record length %u runs past the "
+		    "end" : "truncated record: its length %u runs past the end (cut short in "
+		    "transit? re-ship it)", fr.len);
+		return bad_frame(s, why, e);
 	}
-	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len)) {
-		if ((torn = torn_tail(s, frame, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "record checksum mismatch");
-	}
+	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len))
+		return bad_frame(s, "record checksum mismatch", e);
 	if (fr.lsn != s->h.first_lsn + s->records)
 		return fail(e, s->off, "LSN out of sequence");
 	r->lsn = fr.lsn;

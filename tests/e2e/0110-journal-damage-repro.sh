@@ -17,11 +17,11 @@ PY
 cp db.journal damaged.journal
 
 expect_code 65 jappend db.journal eeee
-check "jappend says where and why" grep -qx "jappend: db.journal: damaged record at offset 160 (damaged record (a valid record follows at offset 192)): not a torn tail, refusing to cut it (see jcat --verify)" "$T/err"
+check "jappend says where and why" grep -qx "jappend: db.journal: damaged record at offset 160: record length 1000 runs past the end (a valid record follows at offset 192); not a torn tail, refusing to cut it (see jcat --verify)" "$T/err"
 check "journal unchanged by jappend" cmp -s db.journal damaged.journal
 
 expect_code 65 jcat --verify db.journal
-check "jcat --verify gives the same verdict" grep -qx "jcat: db.journal: offset 160: damaged record (a valid record follows at offset 192)" "$T/err"
+check "jcat --verify gives the same verdict" grep -qx "jcat: db.journal: offset 160: record length 1000 runs past the end (a valid record follows at offset 192)" "$T/err"
 
 expect_code 65 jrotate db.journal
 check "jrotate gives the same verdict" grep -q "damaged record at offset 160" "$T/err"

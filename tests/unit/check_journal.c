@@ -428,6 +428,27 @@ START_TEST(torn_batch_cut)
 }
 END_TEST
 
+/* A one-record write that lost its first third: fewer zeros than a record head, but
+ * nothing whole after them either; what LazyFS's torn-op leaves of a short append. */
+START_TEST(torn_record_cut)
+{
+	uint8_t *buf;
+	size_t n;
+	off_t synced, end;
+
+	ck_assert_int_eq(jjournal_create(jpath, NULL), 0);
+	synced = append_batch("s", 2, 1);
+	end = append_batch("next", 1, 3);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &n));
+	memset(buf + synced, 0, (size_t)(end - synced) / 3);
+	ck_assert_int_eq(unit_write_file(jpath, buf, n), 0);
+	free(buf);
+	ck_assert_uint_eq(read_all_live(jpath), 2);
+	append_batch("after", 1, 3);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 3);
+}
+END_TEST
+
 /* Zeros followed by whole records of a later write are not a torn write: refused. */
 START_TEST(torn_batch_refused)
 {
@@ -811,6 +832,7 @@ suite_journal(void)
 	tcase_add_test(tc, damage_sweep_appends);
 	tcase_add_test(tc, damage_sweep_batch);
 	tcase_add_test(tc, torn_batch_cut);
+	tcase_add_test(tc, torn_record_cut);
 	tcase_add_test(tc, torn_batch_refused);
 	tcase_add_test(tc, batch_field);
 	tcase_add_test(tc, rotate_chain);

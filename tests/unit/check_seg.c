@@ -238,7 +238,7 @@ START_TEST(zero_tail)
 {
 	size_t zeros = 600 * 1024;
 	uint8_t *buf = calloc(1, 4096 + zeros + 16);
-	size_t n = build(buf, 0, 0);
+	size_t n = build(buf, 0, 0), m;
 	const char *p = path("db.journal");
 	struct jerr e;
 	uint64_t nrec, torn;
@@ -252,14 +252,18 @@ START_TEST(zero_tail)
 	ck_assert_int_eq(unit_write_file(p, buf, n + zeros + 8), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
 	ck_assert_uint_eq(torn, zeros + 8);
-	/* but fewer zeros than a record head before other bytes is damage */
-	memset(buf + n, 0xaa, 64);
-	memset(buf + n, 0, JFMT_REC_HEAD - 1);
-	ck_assert_int_eq(unit_write_file(p, buf, n + 64), 0);
+	/* but a record after fewer zeros than a record head is not a lost write: damage */
+	{
+		struct jfmt_rec r = { .len = 1, .type = JFMT_TYPE_SQL, .lsn = NREC + 2 };
+		memset(buf + n, 0, JFMT_REC_HEAD - 1);
+		m = n + JFMT_REC_HEAD - 1 + jfmt_rec_build(&r, "x", buf + n + JFMT_REC_HEAD - 1);
+	}
+	ck_assert_int_eq(unit_write_file(p, buf, m), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
 	{
-		char want[64];
-		snprintf(want, sizeof want, "offset %zu: record has type 0", n);
+		char want[128];
+		snprintf(want, sizeof want, "offset %zu: record has type 0 (a valid record follows "
+		    "at offset %zu)", n, n + JFMT_REC_HEAD - 1);
 		ck_assert_str_eq(e.msg, want);
 	}
 	/* a damaged record followed by good ones is damage in a live journal too */
@@ -267,7 +271,12 @@ START_TEST(zero_tail)
 	buf[JFMT_HEADER_SIZE + JFMT_REC_HEAD] ^= 1;
 	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
-	ck_assert_str_eq(e.msg, "offset 128: record checksum mismatch");
+	{
+		char want[128];
+		snprintf(want, sizeof want, "offset 128: record checksum mismatch (a valid record "
+		    "follows at offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]));
+		ck_assert_str_eq(e.msg, want);
+	}
 	free(buf);
 }
 END_TEST
@@ -308,8 +317,9 @@ START_TEST(huge_length)
 		jfmt_put32(live + JFMT_HEADER_SIZE, 1000);
 		ck_assert_int_eq(unit_write_file(path("db.journal"), live, m), 0);
 		ck_assert_int_eq(readall(path("db.journal"), JSEG_AUTO, &nrec, NULL, &e), -1);
-		snprintf(want, sizeof want, "offset 128: damaged record (a valid record follows at "
-		    "offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]));
+		snprintf(want, sizeof want, "offset 128: record length 1000 runs past the end (a "
+		    "valid record follows at offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD +
+		    strlen(payloads[0]));
 		ck_assert_str_eq(e.msg, want);
 	}
 	/* in a live journal the same large frame at the end is a torn tail */
