@@ -1,7 +1,7 @@
 #!/bin/sh
 # A power cut tears an unsynced append: LazyFS's torn-op persists some thirds of the write
 # (zeros where the others were, and the appends before it never reached the disk), then
-# crashes. The next jappend cuts what the cut left (jmirror.5: a torn batch) and appending
+# crashes. The next jappend cuts what the power cut left (jmirror.5: a torn tail) and appending
 # goes on with the next LSN; every record appended with --sync before it survives; jcat
 # --verify passes. 0.1.0 stayed stuck here ("damaged record ... with records after it", 65).
 . "$(dirname "$0")/lib.sh"
