@@ -189,6 +189,7 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 		fr.type = r.type;
 		fr.lsn = r.lsn;
 		fr.time = r.time;
+		fr.batch = 0;
 		jfmt_rec_encode(&fr, head);
 		jfmt_put32(crc, jfmt_rec_crc(head, r.data, r.len));
 		if (out_put(&o, head, sizeof head) < 0 || out_put(&o, r.data, r.len) < 0 ||

@@ -2,10 +2,12 @@
  * fmt: encode and decode the journal's header, record frames and trailer.
  *
  * Invariants (see man/jmirror.5):
- * - A header MUST start with the 8-byte magic, carry version 1 and size 128, have zero
- *   reserved fields, a timeline and sequence of at least 1, and a valid CRC32C.
- * - A record MUST have a payload of at most JFMT_MAX_PAYLOAD bytes, zero flags and reserved
- *   bytes; its CRC32C covers its 24-byte head and its payload.
+ * - A header MUST start with the 8-byte magic, carry version 1 or 2 and size 128, have zero
+ *   reserved fields, a timeline and sequence of at least 1, and a valid CRC32C. Writers
+ *   MUST create version 2; version 1 files stay readable.
+ * - A record MUST have a payload of at most JFMT_MAX_PAYLOAD bytes and zero flags; its u16 at
+ *   offset 6 is the batch field in version 2 (any value) and MUST be 0 in version 1; its
+ *   CRC32C covers its 24-byte head and its payload.
  * - A trailer MUST start with the mark 0xFFFFFFFF and "SEAL"; no record can start that way,
  *   because a record's length never reaches 0xFFFFFFFF.
  */
@@ -47,7 +49,7 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 {
 	memset(out, 0, JFMT_HEADER_SIZE);
 	memcpy(out, JFMT_MAGIC, JFMT_MAGIC_LEN);
-	jfmt_put16(out + 8, JFMT_VERSION);
+	jfmt_put16(out + 8, h->version ? h->version : JFMT_VERSION);
 	jfmt_put16(out + 10, JFMT_HEADER_SIZE);
 	/* 12: flags, zero */
 	memcpy(out + 16, h->lineage, JFMT_LINEAGE_LEN);
@@ -89,7 +91,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 		return magic_damage(in, e);
 	version = jfmt_get16(in + 8);
 	size = jfmt_get16(in + 10);
-	if (version != JFMT_VERSION)
+	if (version < JFMT_VERSION_MIN || version > JFMT_VERSION)
 		return jerr_set(e, EX_DATAERR, "unsupported format version %u", version);
 	if (size != JFMT_HEADER_SIZE)
 		return jerr_set(e, EX_DATAERR, "bad header size %u", size);
@@ -115,22 +117,24 @@ jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD])
 	jfmt_put32(out, r->len);
 	out[4] = r->type;
 	out[5] = 0;
-	jfmt_put16(out + 6, 0);
+	jfmt_put16(out + 6, r->batch);
 	jfmt_put64(out + 8, r->lsn);
 	jfmt_put64(out + 16, r->time);
 }
 
 int
-jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], struct jfmt_rec *r, struct jerr *e)
+jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec *r,
+    struct jerr *e)
 {
 	r->len = jfmt_get32(in);
 	r->type = in[4];
 	r->lsn = jfmt_get64(in + 8);
 	r->time = jfmt_get64(in + 16);
+	r->batch = jfmt_get16(in + 6);
 	if (r->len > JFMT_MAX_PAYLOAD)
 		return jerr_set(e, EX_DATAERR, "record length %u exceeds the limit of %u",
 		    r->len, JFMT_MAX_PAYLOAD);
-	if (in[5] != 0 || jfmt_get16(in + 6) != 0)
+	if (in[5] != 0 || (version < 2 && r->batch != 0))
 		return jerr_set(e, EX_DATAERR, "record has unknown flags or reserved bytes set");
 	if (r->type == 0)
 		return jerr_set(e, EX_DATAERR, "record has type 0");

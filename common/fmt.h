@@ -5,6 +5,8 @@
  *   file    = header record* [trailer]      a sealed segment has the trailer, a live journal not
  *   header  = 128 bytes, ends with CRC32C of its first 124 bytes
  *   record  = 24-byte frame head, payload, CRC32C of head+payload   (28 + len bytes)
+ *             version 2 heads carry the batch field: how many records follow in the same
+ *             write (0 on the last of a write); version 1 heads have 0 there.
  *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
  *             the digest itself; that digest is "the segment's digest" that the next segment's
  *             header names as prev_digest.
@@ -25,13 +27,15 @@
 
 #define JFMT_MAGIC          "\x89JML\r\n\x1a\n"
 #define JFMT_MAGIC_LEN      8
-#define JFMT_VERSION        1
+#define JFMT_VERSION        2               /* what writers create */
+#define JFMT_VERSION_MIN    1               /* the oldest readers accept */
 #define JFMT_HEADER_SIZE    128
 #define JFMT_REC_HEAD       24
 #define JFMT_REC_OVERHEAD   28              /* head + CRC */
 #define JFMT_TRAILER_SIZE   80
 #define JFMT_TRAILER_MARK   0xFFFFFFFFu
 #define JFMT_MAX_PAYLOAD    (16u << 20)     /* 16 MiB: the largest record */
+#define JFMT_MAX_BATCH      65536u          /* records in one write (version 2) */
 #define JFMT_LINEAGE_LEN    16
 
 #define JFMT_TYPE_SQL       1
@@ -40,7 +44,7 @@
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
 
 struct jfmt_header {
-	uint16_t version;
+	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
 	uint8_t  lineage[JFMT_LINEAGE_LEN];
 	uint32_t timeline;
 	uint64_t seq;
@@ -54,6 +58,8 @@ struct jfmt_rec {
 	uint8_t  type;
 	uint64_t lsn;
 	uint64_t time;                          /* commit time, ns since the epoch */
+	uint16_t batch;                         /* version 2: records after this one written
+	                                           with it in one write; always 0 in version 1 */
 };
 
 struct jfmt_trailer {
@@ -69,9 +75,11 @@ void jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZ
 int  jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h,
                         struct jerr *e);
 
-/* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len). */
+/* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len).
+ * Decoding needs the file's version: a version 1 record MUST have a zero batch field. */
 void     jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD]);
-int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], struct jfmt_rec *r, struct jerr *e);
+int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec *r,
+                         struct jerr *e);
 uint32_t jfmt_rec_crc(const uint8_t head[JFMT_REC_HEAD], const void *payload, uint32_t len);
 /* Encode head + payload + CRC into out (JFMT_REC_OVERHEAD + len bytes). */
 size_t   jfmt_rec_build(const struct jfmt_rec *r, const void *payload, uint8_t *out);

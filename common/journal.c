@@ -3,12 +3,17 @@
  * of concurrent writers, one rotator at a time, and SIGKILL or power loss at any instruction.
  *
  * Invariants:
- * - Bytes MUST be appended to NAME.journal only under the writers' lock, by one pwrite of
- *   whole records at the end of the last complete valid record, with LSNs that continue the
- *   ones before it. Everything below that end is never rewritten.
+ * - Bytes MUST be appended to NAME.journal only under the writers' lock, one batch (at most
+ *   JFMT_MAX_BATCH whole records) per pwrite, at the end of the last complete valid record,
+ *   with LSNs that continue the ones before it; in a version 2 file each record's batch
+ *   field MUST count the records after it in that write. Everything below that end is
+ *   never rewritten.
+ * - The live file MUST be read only through seg.c (jseg_open_pread), whose torn-tail rule
+ *   is the only one: this module never decides itself what may be cut.
  * - A holder of the writers' lock MUST, before appending or sealing, cut off a torn tail
- *   (a short or invalid frame after the last valid record: a writer killed mid-write) and
- *   complete an interrupted rotation (the live file ends with a valid trailer).
+ *   (everything from where the reader stopped, when it says torn) and complete an
+ *   interrupted rotation (the live file ends with a valid trailer); when the reader says
+ *   damaged, it MUST change nothing and fail with EX_DATAERR.
  * - A trailer MUST be durable (fdatasync) before the segment name is linked to the file, the
  *   link MUST be durable (directory fsync) before the successor is renamed over the live
  *   name, and the successor MUST be durable before that rename. So every crash leaves one of:
@@ -38,16 +43,15 @@
 #include <unistd.h>
 
 #include "afile.h"
-#include "crc32c.h"
 #include "digest.h"
 #include "io.h"
 #include "journal.h"
 #include "lock.h"
 #include "name.h"
+#include "seg.h"
 
 #define JJ_PATH 4096
 #define JJ_MODE 0640
-#define SCAN_BUF (1u << 20)
 
 struct jjournal {
 	char     path[JJ_PATH];
@@ -59,6 +63,7 @@ struct jjournal {
 	ino_t    ino;
 	uint64_t end;               /* end of the last valid record */
 	uint64_t lsn;               /* next LSN */
+	uint16_t batch;             /* batch field of the record before end */
 	struct jfmt_header h;
 	uint8_t *buf;
 	size_t   cap;
@@ -79,185 +84,59 @@ crashpoint(const char *step)
 		raise(SIGKILL);
 }
 
-/* ---- scanning records ---- */
+/* ---- reading the live file: through seg.c, which alone decides what is torn ---- */
 
-enum { SCAN_END, SCAN_BAD, SCAN_TRAILER };
-
-struct scan {
-	int       fd;
-	uint64_t  end;              /* stop here */
-	uint64_t  lsn;              /* next expected LSN */
-	uint64_t  nrec;
-	uint64_t  first_time;       /* commit time of the first record seen */
-	struct jdigest *d;          /* hash every validated byte, or NULL */
-	uint8_t  *buf;
-	size_t    cap, have, pos, hpos;
-	uint64_t  boff;             /* file offset of buf[0] */
-};
-
-static void
-scan_init(struct scan *s, int fd, uint64_t off, uint64_t end, uint64_t lsn, struct jdigest *d)
-{
-	s->fd = fd;
-	s->end = end;
-	s->lsn = lsn;
-	s->nrec = 0;
-	s->first_time = 0;
-	s->d = d;
-	s->have = s->pos = s->hpos = 0;
-	s->boff = off;
-}
-
-static uint64_t
-scan_off(const struct scan *s)
-{
-	return s->boff + s->pos;
-}
-
-static void
-scan_hash(struct scan *s)
-{
-	if (s->d && s->pos > s->hpos)
-		jdigest_update(s->d, s->buf + s->hpos, s->pos - s->hpos);
-	s->hpos = s->pos;
-}
-
-/* Make want bytes available at buf[pos] (fewer near s->end or EOF): how many, or -1. */
-static ssize_t
-scan_fill(struct scan *s, size_t want)
-{
-	size_t avail = s->have - s->pos;
-	uint64_t left = s->end - scan_off(s);
-
-	if (want > left)
-		want = (size_t)left;
-	if (avail >= want)
-		return (ssize_t)avail;
-	scan_hash(s);
-	if (want > s->cap || !s->buf) {
-		size_t cap = want > SCAN_BUF ? want : SCAN_BUF;
-		uint8_t *nb = malloc(cap);
-
-		if (!nb)
-			return -1;
-		if (avail)
-			memcpy(nb, s->buf + s->pos, avail);
-		free(s->buf);
-		s->buf = nb;
-		s->cap = cap;
-	} else if (avail) {
-		memmove(s->buf, s->buf + s->pos, avail);
-	}
-	s->boff += s->pos;
-	s->have = avail;
-	s->pos = s->hpos = 0;
-	while (s->have < want) {
-		size_t room = s->cap - s->have;
-		uint64_t l = s->end - (s->boff + s->have);
-		ssize_t r;
-
-		if (room > l)
-			room = (size_t)l;
-		r = pread(s->fd, s->buf + s->have, room, (off_t)(s->boff + s->have));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		s->have += (size_t)r;
-	}
-	return (ssize_t)s->have;
-}
-
-/*
- * Walk complete valid records from the scan's offset up to s->end. Returns SCAN_END at
- * s->end, SCAN_TRAILER at a trailer mark, SCAN_BAD at a frame that is short or invalid
- * (scan_off says where), or -1 on a read error.
- */
+/* Put the file's name before the reader's message. */
 static int
-scan_run(struct scan *s)
+in_file(const char *path, struct jerr *e)
 {
-	int rc;
+	char why[sizeof e->msg];
 
-	for (;;) {
-		struct jfmt_rec r;
-		struct jerr e;
-		const uint8_t *p;
-		ssize_t n;
-		size_t flen;
-
-		if (scan_off(s) >= s->end) {
-			rc = SCAN_END;
-			break;
-		}
-		if ((n = scan_fill(s, JFMT_REC_HEAD)) < 0)
-			return -1;
-		p = s->buf + s->pos;
-		if (n >= 4 && jfmt_is_trailer(p)) {
-			rc = SCAN_TRAILER;
-			break;
-		}
-		if (n < JFMT_REC_HEAD || jfmt_rec_decode(p, &r, &e) < 0 || r.lsn != s->lsn) {
-			rc = SCAN_BAD;
-			break;
-		}
-		flen = JFMT_REC_OVERHEAD + (size_t)r.len;
-		if ((n = scan_fill(s, flen)) < 0)
-			return -1;
-		p = s->buf + s->pos;
-		if ((size_t)n < flen ||
-		    jcrc32c(0, p, flen - 4) != jfmt_get32(p + flen - 4)) {
-			rc = SCAN_BAD;
-			break;
-		}
-		if (s->nrec++ == 0)
-			s->first_time = r.time;
-		s->lsn++;
-		s->pos += flen;
-	}
-	scan_hash(s);
-	return rc;
+	snprintf(why, sizeof why, "%s", e->msg);
+	return jerr_set(e, e->code, "%s: %s", path, why);
 }
 
-/*
- * After SCAN_BAD: is the bad frame at scan_off a torn tail (the rule of man/jmirror.5: the
- * frame reaches the end of the file, or nothing but zeros follows it)? 1 torn, 0 damage
- * (valid-looking data follows: never cut it, it holds records), -1 read error.
- */
-static int
-scan_torn(struct scan *s)
-{
-	uint64_t off = scan_off(s), left = s->end - off;
-	uint8_t head[JFMT_REC_HEAD], z[4096];
-	struct jfmt_rec r;
+/* Where reading a live file stopped after its last good record. */
+enum { LIVE_END, LIVE_TORN, LIVE_SEALED, LIVE_TORN_TRAILER };
 
-	if (left <= JFMT_REC_HEAD)
-		return 1;
-	if (jio_pread_full(s->fd, head, sizeof head, (off_t)off) != (ssize_t)sizeof head)
-		return -1;
-	if (jfmt_rec_decode(head, &r, NULL) == 0 && JFMT_REC_OVERHEAD + (uint64_t)r.len >= left)
-		return 1;
-	while (left > 0) {
-		size_t n = left < sizeof z ? (size_t)left : sizeof z;
-		if (jio_pread_full(s->fd, z, n, (off_t)off) != (ssize_t)n)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (z[i])
-				return 0;
-		off += n;
-		left -= n;
-	}
-	return 1;
-}
-
+/* The reader's verdict "offset N: what", said by a writer that refuses to cut. */
 static int
 damaged(const char *path, uint64_t off, struct jerr *e)
 {
-	return jerr_set(e, EX_DATAERR, "%s: damaged record at offset %llu with records after "
-	    "it: not a torn tail, refusing to cut it (see jcat --verify)", path,
-	    (unsigned long long)off);
+	char why[sizeof e->msg];
+	const char *what = strstr(e->msg, ": ");
+
+	snprintf(why, sizeof why, "%s", strncmp(e->msg, "offset ", 7) == 0 && what ?
+	    what + 2 : e->msg);
+	return jerr_set(e, EX_DATAERR, "%s: damaged record at offset %llu: %s; not a torn tail, "
+	    "refusing to cut it (see jcat --verify)", path, (unsigned long long)off, why);
+}
+
+/*
+ * Read on with s (a reader of fd) as far as the records go, and say where it stopped
+ * (LIVE_*): jseg_end(s) is the offset after the last good record, where a torn tail or a
+ * trailer starts. -1 with e filled: damage (EX_DATAERR: the reader found no torn tail there,
+ * so nothing may be cut) or an I/O error.
+ */
+static int
+live_read(struct jseg *s, int fd, const char *path, struct jerr *e)
+{
+	uint8_t mark[4];
+	struct jrec r;
+	int rc;
+
+	while ((rc = jseg_next(s, &r, e)) == 1)
+		;
+	if (rc < 0)
+		return e->code == EX_DATAERR ? damaged(path, jseg_end(s), e) : in_file(path, e);
+	if (jseg_trailer(s))
+		return LIVE_SEALED;
+	if (jseg_torn(s) == 0)
+		return LIVE_END;
+	if (jio_pread_full(fd, mark, sizeof mark, (off_t)jseg_end(s)) == (ssize_t)sizeof mark &&
+	    jfmt_is_trailer(mark))
+		return LIVE_TORN_TRAILER;
+	return LIVE_TORN;
 }
 
 /* ---- shared steps ---- */
@@ -351,6 +230,7 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 	if (t->flags & JFMT_FINAL)
 		return 0;
 	nh = *h;
+	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jfmt_now();
@@ -369,55 +249,22 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 }
 
 /*
- * The live file (fd, header h) has a trailer mark at off. Under the writers' lock: if it is
- * a complete valid trailer, finish the rotation (1 if final, 0 if a successor now stands in
- * its place); if it is torn (short, or not matching the file), cut it off (2).
+ * The reader stopped at a trailer at off in the live file (fd, header h): a valid one (t),
+ * or a torn one (t NULL). Under the writers' lock: finish the rotation of a sealed file
+ * (1 if final, 0 if a successor now stands in its place); cut a torn trailer off (2),
+ * unless the segment name is linked to the file already: then it is damage, not a crash.
  */
 static int
-recover(const char *path, int fd, const struct jfmt_header *h, uint64_t off,
-    char *seg, size_t segsize, struct jerr *e)
+recover(const char *path, int fd, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    uint64_t off, char *seg, size_t segsize, struct jerr *e)
 {
-	uint8_t raw[JFMT_TRAILER_SIZE], hraw[JFMT_HEADER_SIZE], dg[JDIGEST_LEN];
-	struct jfmt_trailer t;
-	struct jdigest d;
-	struct scan s = { 0 };
 	struct stat st, sb;
-	struct jerr e2;
-	ssize_t n;
-	int rc, valid;
 
+	if (t)
+		return seal_complete(path, fd, h, t, seg, segsize, e) < 0 ? -1 :
+		    (t->flags & JFMT_FINAL) ? 1 : 0;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat %s", path);
-	n = jio_pread_full(fd, raw, sizeof raw, (off_t)off);
-	if (n < 0)
-		return jerr_sys(e, EX_IOERR, "unable to read %s", path);
-	valid = n == JFMT_TRAILER_SIZE && jfmt_trailer_decode(raw, &t, &e2) == 0 &&
-	    t.size == off + JFMT_TRAILER_SIZE && (uint64_t)st.st_size == t.size;
-	if (valid) {
-		/* Check it all: only a trailer that was made durable can have been linked. */
-		struct jfmt_header hh;
-
-		if (read_header(fd, path, hraw, &hh, e) < 0)
-			return -1;
-		if (jdigest_init(&d) < 0)
-			return jerr_sys(e, EX_IOERR, "digest");
-		jdigest_update(&d, hraw, sizeof hraw);
-		scan_init(&s, fd, JFMT_HEADER_SIZE, off, h->first_lsn, &d);
-		rc = scan_run(&s);
-		free(s.buf);
-		if (rc < 0) {
-			jdigest_free(&d);
-			return jerr_sys(e, EX_IOERR, "unable to read %s", path);
-		}
-		jdigest_update(&d, raw, JFMT_TRAILER_SIZE - JDIGEST_LEN);
-		jdigest_final(&d, dg);
-		valid = rc == SCAN_END && scan_off(&s) == off && s.nrec == t.records &&
-		    s.lsn - 1 == t.last_lsn && memcmp(dg, t.digest, JDIGEST_LEN) == 0;
-	}
-	if (valid)
-		return seal_complete(path, fd, h, &t, seg, segsize, e) < 0 ? -1 :
-		    (t.flags & JFMT_FINAL) ? 1 : 0;
-	/* Torn. If the segment name is already linked to it, this is damage, not a crash. */
 	if (seg_path(seg, segsize, path, h, e) < 0)
 		return -1;
 	if (stat(seg, &sb) == 0 && sb.st_dev == st.st_dev && sb.st_ino == st.st_ino)
@@ -437,6 +284,27 @@ closed_error(const char *seg, struct jerr *e)
 
 /* ---- writer ---- */
 
+/*
+ * Encode n records (n <= JFMT_MAX_BATCH) with LSNs from lsn into j->buf as one batch, to be
+ * written with one write: in version 2 each says how many follow it (the rule of torn
+ * batches depends on it); version 1 files keep 0 there.
+ */
+static size_t
+build_batch(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t lsn, uint64_t now)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct jfmt_rec r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
+		                      .time = now };
+
+		if (j->h.version >= 2)
+			r.batch = (uint16_t)(n - 1 - i);
+		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
+	}
+	return len;
+}
+
 static int
 grow(struct jjournal *j, size_t need)
 {
@@ -454,6 +322,44 @@ grow(struct jjournal *j, size_t need)
 	return 0;
 }
 
+/* Forget what is known of the live file's records: read them again from the header. */
+static void
+jj_reset(struct jjournal *j)
+{
+	j->end = JFMT_HEADER_SIZE;
+	j->lsn = j->h.first_lsn;
+	j->batch = 0;
+}
+
+/* Open the file now under the live name, and read its header. */
+static int
+jj_reopen(struct jjournal *j, struct jerr *e)
+{
+	uint8_t raw[JFMT_HEADER_SIZE];
+	struct stat st;
+	int fd = open(j->path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
+		    jerr_errno_code(errno, EX_IOERR), "unable to open %s", j->path);
+	if (fstat(fd, &st) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to stat %s", j->path);
+		close(fd);
+		return -1;
+	}
+	if (read_header(fd, j->path, raw, &j->h, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = fd;
+	j->dev = st.st_dev;
+	j->ino = st.st_ino;
+	jj_reset(j);
+	return 0;
+}
+
 /*
  * Under the writers' lock: make the cached fd, end and LSN describe the live file as it is,
  * cutting a torn tail and finishing an interrupted rotation on the way.
@@ -462,11 +368,13 @@ static int
 jj_sync(struct jjournal *j, struct jerr *e)
 {
 	char seg[JJ_PATH];
+	int whole = 0;
 
 	for (int round = 0; round < 100; round++) {
+		struct jfmt_trailer t;
+		struct jseg_at at = { .h = &j->h };
+		struct jseg *s;
 		struct stat st;
-		struct scan s = { 0 };
-		uint64_t size;
 		int rc;
 
 		if (stat(j->path, &st) < 0)
@@ -475,64 +383,51 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		if (j->fd >= 0 && st.st_ino == j->ino && st.st_dev == j->dev) {
 			if ((uint64_t)st.st_size == j->end)
 				return 0;
-			size = (uint64_t)st.st_size;
-			if (size < j->end) {
-				/* Shrunk under us: trust nothing cached. */
-				j->end = JFMT_HEADER_SIZE;
-				j->lsn = j->h.first_lsn;
-			}
-		} else {
-			uint8_t raw[JFMT_HEADER_SIZE];
-			int fd = open(j->path, O_RDWR | O_CLOEXEC);
-
-			if (fd < 0)
-				return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
-				    jerr_errno_code(errno, EX_IOERR),
-				    "unable to open %s", j->path);
-			if (fstat(fd, &st) < 0) {
-				jerr_sys(e, EX_IOERR, "unable to stat %s", j->path);
-				close(fd);
-				return -1;
-			}
-			if (read_header(fd, j->path, raw, &j->h, e) < 0) {
-				close(fd);
-				return -1;
-			}
-			if (j->fd >= 0)
-				close(j->fd);
-			j->fd = fd;
-			j->dev = st.st_dev;
-			j->ino = st.st_ino;
-			j->end = JFMT_HEADER_SIZE;
-			j->lsn = j->h.first_lsn;
-			size = (uint64_t)st.st_size;
+			if ((uint64_t)st.st_size < j->end)
+				jj_reset(j);    /* shrunk under us: trust nothing cached */
+		} else if (jj_reopen(j, e) < 0) {
+			return -1;
 		}
-		scan_init(&s, j->fd, j->end, size, j->lsn, NULL);
-		rc = scan_run(&s);
-		free(s.buf);
-		if (rc < 0)
-			return jerr_sys(e, EX_IOERR, "unable to read %s", j->path);
-		j->end = scan_off(&s);
-		j->lsn = s.lsn;
-		if (rc == SCAN_END)
+		/* Records are checked by their CRCs; a trailer's digest needs a whole read. */
+		if (whole)
+			jj_reset(j);
+		at.off = j->end;
+		at.lsn = j->lsn;
+		at.batch = j->batch;
+		if (jseg_open_pread(j->fd, whole ? NULL : &at, &s, e) < 0)
+			return in_file(j->path, e);
+		rc = live_read(s, j->fd, j->path, e);
+		j->end = jseg_end(s);
+		j->lsn = jseg_last_lsn(s) + 1;
+		j->batch = jseg_batch(s);
+		if (rc == LIVE_SEALED)
+			t = *jseg_trailer(s);
+		jseg_close(s);
+		switch (rc) {
+		case LIVE_END:
 			return 0;
-		if (rc == SCAN_BAD) {
-			int torn = scan_torn(&s);
-			if (torn < 0)
-				return jerr_sys(e, EX_IOERR, "unable to read %s", j->path);
-			if (!torn)
-				return damaged(j->path, j->end, e);
+		case LIVE_TORN:
 			if (ftruncate(j->fd, (off_t)j->end) < 0)
 				return jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s",
 				    j->path);
 			return 0;
+		case LIVE_SEALED:
+		case LIVE_TORN_TRAILER:
+			if (!whole) {
+				whole = 1;      /* read it all, so that the digest is checked */
+				continue;
+			}
+			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, j->end,
+			    seg, sizeof seg, e);
+			if (rc < 0)
+				return -1;
+			if (rc == 1)
+				return closed_error(seg, e);
+			/* 0: a successor stands in place; 2: torn trailer cut. Look again. */
+			whole = 0;
+			continue;
 		}
-		rc = recover(j->path, j->fd, &j->h, j->end, seg, sizeof seg, e);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			return closed_error(seg, e);
-		/* 0: a successor stands in place; 2: torn trailer cut. Look again. */
+		return -1;
 	}
 	return jerr_set(e, EX_SOFTWARE, "%s keeps changing under the lock", j->path);
 }
@@ -555,25 +450,29 @@ jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e
 	if (stat(path, &st) == 0) {
 		/* Only a journal closed by a final rotation may be continued (jpromote). */
 		struct jfmt_header oh;
-		uint8_t raw[JFMT_HEADER_SIZE], tr[JFMT_TRAILER_SIZE];
 		struct jfmt_trailer t;
-		int fd = open(path, O_RDWR | O_CLOEXEC);
+		struct jseg *s;
+		int fd = open(path, O_RDWR | O_CLOEXEC), v = -1;
 
 		if (fd < 0) {
 			jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
 			goto out;
 		}
-		if (read_header(fd, path, raw, &oh, e) < 0 || st.st_size < JFMT_HEADER_SIZE +
-		    JFMT_TRAILER_SIZE || jio_pread_full(fd, tr, sizeof tr, st.st_size -
-		    JFMT_TRAILER_SIZE) != JFMT_TRAILER_SIZE || jfmt_trailer_decode(tr, &t, e) < 0 ||
-		    !(t.flags & JFMT_FINAL) || memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
+		if (jseg_open_pread(fd, NULL, &s, e) == 0) {
+			if ((v = live_read(s, fd, path, e)) == LIVE_SEALED) {
+				oh = *jseg_header(s);
+				t = *jseg_trailer(s);
+			}
+			jseg_close(s);
+		}
+		if (v != LIVE_SEALED || !(t.flags & JFMT_FINAL) ||
+		    memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
 			close(fd);
 			jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
 			    "lineage closed by a final rotation", path);
 			goto out;
 		}
-		rc = recover(path, fd, &oh, (uint64_t)st.st_size - JFMT_TRAILER_SIZE, seg,
-		    sizeof seg, e);
+		rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
 		close(fd);
 		if (rc != 1) {
 			if (rc >= 0)
@@ -710,25 +609,27 @@ jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t
 	}
 	now = jfmt_now();
 	start = j->end;
-	for (size_t i = 0; i < n; i++) {
-		struct jfmt_rec r = { recs[i].len, recs[i].type, j->lsn + i, now };
+	for (size_t i = 0; i < n; i += JFMT_MAX_BATCH) {
+		size_t k = n - i < JFMT_MAX_BATCH ? n - i : JFMT_MAX_BATCH;
 
-		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
-	}
-	if (jio_pwrite_all(j->fd, j->buf, len, (off_t)start) < 0) {
-		int saved = errno;
+		len = build_batch(j, recs + i, k, j->lsn + i, now);
+		if (jio_pwrite_all(j->fd, j->buf, len, (off_t)j->end) < 0) {
+			int saved = errno;
 
-		if (ftruncate(j->fd, (off_t)start) < 0) {
-			/* Left for the next writer to cut as a torn tail. */
+			if (ftruncate(j->fd, (off_t)start) < 0) {
+				/* Left for the next writer to cut as a torn tail. */
+			}
+			errno = saved;
+			jj_reset(j);
+			jlock_drop(j->lockfd);
+			return jerr_sys(e, EX_IOERR, "unable to append to %s", j->path);
 		}
-		errno = saved;
-		jlock_drop(j->lockfd);
-		return jerr_sys(e, EX_IOERR, "unable to append to %s", j->path);
+		j->end += len;
 	}
 	if (first_lsn)
 		*first_lsn = j->lsn;
 	j->lsn += n;
-	j->end += len;
+	j->batch = 0;
 	fd = j->fd;
 	jlock_drop(j->lockfd);
 	/* Outside the lock, so that syncing writers do not wait for each other's syncs. */
@@ -757,7 +658,8 @@ jjournal_close(struct jjournal *j, struct jerr *e)
 
 /* Cheap --if-size/--if-age checks: 1 rotate, 0 not yet, -1 error. */
 static int
-conditions_met(int fd, const struct jjrotate *o, const struct stat *st, struct jerr *e)
+conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
+    const struct stat *st, struct jerr *e)
 {
 	uint8_t head[JFMT_REC_HEAD];
 	struct jfmt_rec r;
@@ -778,7 +680,7 @@ conditions_met(int fd, const struct jjrotate *o, const struct stat *st, struct j
 		n = jio_pread_full(fd, head, sizeof head, JFMT_HEADER_SIZE);
 		if (n < 0)
 			return jerr_sys(e, EX_IOERR, "unable to read");
-		if (n < JFMT_REC_HEAD || jfmt_is_trailer(head) || jfmt_rec_decode(head, &r, e) < 0)
+		if (n < JFMT_REC_HEAD || jfmt_is_trailer(head) || jfmt_rec_decode(head, h->version, &r, e) < 0)
 			return 0;
 		/* A record stamped in the future has no age to wait for: seal it now rather
 		 * than never (the writer's clock is ahead, or this one was set back). */
@@ -797,9 +699,9 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 		uint8_t hraw[JFMT_HEADER_SIZE], tr[JFMT_TRAILER_SIZE];
 		struct jfmt_header h;
 		struct jfmt_trailer t;
-		struct jdigest d;
-		struct scan s = { 0 };
+		struct jseg *s = NULL;
 		struct stat st, st2;
+		struct jerr e1;
 		uint64_t e2;
 		int fd, rc;
 
@@ -821,56 +723,60 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			return 0;
 		}
 		if (!o->final && (o->if_size || o->if_age)) {
-			rc = conditions_met(fd, o, &st, e);
+			rc = conditions_met(fd, &h, o, &st, e);
 			if (rc <= 0) {
 				close(fd);
 				return rc;
 			}
 		}
-		/* Pass 1, without the writers' lock: everything complete so far. */
-		if (jdigest_init(&d) < 0) {
-			close(fd);
-			return jerr_sys(e, EX_OSERR, "digest");
-		}
-		jdigest_update(&d, hraw, sizeof hraw);
+		/* Pass 1, without the writers' lock: everything complete so far (the digest
+		 * too). Damage found here is judged again under the lock. */
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		scan_init(&s, fd, JFMT_HEADER_SIZE, (uint64_t)st.st_size, h.first_lsn, &d);
-		rc = scan_run(&s);
+		if (jseg_open_pread(fd, NULL, &s, e) < 0) {
+			in_file(path, e);
+			close(fd);
+			return -1;
+		}
+		if (live_read(s, fd, path, &e1) < 0 && e1.code != EX_DATAERR) {
+			*e = e1;
+			goto fail;
+		}
 		/* Flush the bulk before taking the lock, so that the sync under it is short;
 		 * for a small journal one sync under the lock is cheaper than two. */
-		if (rc < 0 || (st.st_size > (1 << 20) && fdatasync(fd) < 0)) {
-			jerr_sys(e, EX_IOERR, "unable to read %s", path);
+		if (st.st_size > (1 << 20) && fdatasync(fd) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
 			goto fail;
 		}
 		crashpoint("pass1");
 		/* Pass 2, under the lock: what was appended meanwhile. */
 		if (jlock_take(wlock, JLOCK_WAIT, e) < 0)
 			goto fail;
-		if (stat(path, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev ||
-		    fstat(fd, &st2) < 0) {
+		if (stat(path, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
 			/* A writer finished an interrupted rotation meanwhile: start again. */
 			jlock_drop(wlock);
-			jdigest_free(&d);
-			free(s.buf);
+			jseg_close(s);
 			close(fd);
 			continue;
 		}
 		/* Pass 1 may have stopped at a frame a writer was still writing: read on from
-		 * its start, dropping whatever was buffered past it. */
-		s.have = s.pos;
-		s.end = (uint64_t)st2.st_size;
-		rc = scan_run(&s);
-		if (rc < 0) {
-			jerr_sys(e, EX_IOERR, "unable to read %s", path);
-			goto unlock;
+		 * its start. After a trailer, read it all again (the digest went past it). */
+		if (jseg_resume(s) < 0) {
+			jseg_close(s);
+			if (jseg_open_pread(fd, NULL, &s, e) < 0) {
+				in_file(path, e);
+				s = NULL;
+				goto unlock;
+			}
 		}
-		e2 = scan_off(&s);
-		if (rc == SCAN_TRAILER) {
-			rc = recover(path, fd, &h, e2, seg, segsize, e);
+		rc = live_read(s, fd, path, e);
+		e2 = jseg_end(s);
+		if (rc < 0)
+			goto unlock;
+		if (rc == LIVE_SEALED || rc == LIVE_TORN_TRAILER) {
+			rc = recover(path, fd, &h, jseg_trailer(s), e2, seg, segsize, e);
 			if (rc == 2) {      /* torn trailer cut: read again */
 				jlock_drop(wlock);
-				jdigest_free(&d);
-				free(s.buf);
+				jseg_close(s);
 				close(fd);
 				continue;
 			}
@@ -880,34 +786,28 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 				rc = 1;     /* the interrupted rotation is the one done now */
 			goto done;
 		}
-		if (rc == SCAN_BAD) {
-			int torn = scan_torn(&s);
-			if (torn <= 0) {
-				if (torn < 0)
-					jerr_sys(e, EX_IOERR, "unable to read %s", path);
-				else
-					damaged(path, e2, e);
-				goto unlock;
-			}
+		if (rc == LIVE_TORN) {
 			if (ftruncate(fd, (off_t)e2) < 0) {
 				jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
 				goto unlock;
 			}
 			crashpoint("torn");
 		}
-		if (s.nrec == 0 && !o->final) {
+		if (jseg_records(s) == 0 && !o->final) {
 			rc = 0;
 			goto done;
 		}
-		t.records = s.nrec;
-		t.last_lsn = s.lsn - 1;
+		t.records = jseg_records(s);
+		t.last_lsn = jseg_last_lsn(s);
 		t.sealed = jfmt_now();
 		t.flags = o->final ? JFMT_FINAL : 0;
 		t.size = e2 + JFMT_TRAILER_SIZE;
 		memset(t.digest, 0, sizeof t.digest);
 		jfmt_trailer_encode(&t, tr);
-		jdigest_update(&d, tr, JFMT_TRAILER_SIZE - JDIGEST_LEN);
-		jdigest_final(&d, t.digest);
+		if (jseg_digest(s, tr, JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest) < 0) {
+			jerr_sys(e, EX_SOFTWARE, "%s: digest", path);
+			goto unlock;
+		}
 		memcpy(tr + JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest, JDIGEST_LEN);
 		if (crashing("trailer-half") &&
 		    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)e2) == 0)
@@ -928,15 +828,13 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 done:
 		crashpoint("done");
 		jlock_drop(wlock);
-		jdigest_free(&d);
-		free(s.buf);
+		jseg_close(s);
 		close(fd);
 		return rc;
 unlock:
 		jlock_drop(wlock);
 fail:
-		jdigest_free(&d);
-		free(s.buf);
+		jseg_close(s);
 		close(fd);
 		return -1;
 	}

@@ -12,7 +12,8 @@
  *     jjournal_create(path, &e)                  new lineage; refuses an existing journal
  *     jjournal_open(path, flags, &j, &e)         flags: JJ_SYNC (fdatasync every append)
  *     jjournal_append(j, recs, n, &first, &e)    n records, LSNs first .. first+n-1, in order,
- *                                                 never interleaved with another writer's
+ *                                                 never interleaved with another writer's,
+ *                                                 written as one batch (one write per 65536)
  *     jjournal_close(j)
  * Rotation:
  *     jjournal_rotate(path, &opts, seg, sizeof seg, &e)   1 sealed (seg = its path),
@@ -29,8 +30,12 @@
  * - LSNs are 1, 2, 3 ... across all segments, with no hole and no duplicate, whatever
  *   processes append, rotate or are killed at any instruction.
  * - A writer that had the live file open before a rotation writes into the new one.
- * - A torn last record (a writer killed mid-write) is cut off by the next writer or rotator
- *   under the lock, never sealed into a segment.
+ * - A torn last batch (a writer killed mid-write, or an unsynced write torn by a power cut),
+ *   as seg.h's reader judges it, is cut off by the next writer or rotator under the lock,
+ *   never sealed into a segment; any other damage is refused (EX_DATAERR) and the file left
+ *   byte for byte as it was.
+ * - New journals, and the successor of every rotation, are format version 2; a version 1
+ *   live journal is appended to in version 1 until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
  * - Files are created 0640 (never world-readable, whatever the umask lets through).
  */

@@ -7,11 +7,19 @@
  * - A record MUST NOT be returned before its CRC and LSN are checked.
  * - The buffer MUST NOT grow beyond one maximal record plus the read-ahead, whatever the
  *   length fields say.
- * - In live mode a bad frame is a torn tail only if nothing follows it: an incomplete frame
- *   at end of file (unless a valid record with the next LSN starts inside it: then its
- *   length is damaged), a complete frame with a bad CRC that ends exactly at end of file,
- *   or a tail of zero bytes of any length (what a power loss leaves). Anything else is
- *   damage.
+ * - In live mode, the first bad frame (offset X, expected LSN L; a trailer that does not
+ *   verify is one too) starts a torn tail, and everything from X is then ignored, only
+ *   by the rule of man/jmirror.5. A valid frame after X is one found at any offset after
+ *   it (resynchronising byte by byte) with an LSN of at least L and a matching CRC. The
+ *   tail is torn if no valid frame follows X (nothing but the bad record, the last, is
+ *   there), or if they all (a) belong to the last batch: LSNs above L, each above the
+ *   one before, all ending the same batch (LSN + batch field), which is also the batch
+ *   of the record before X when that one says more records follow; and (b) the bytes
+ *   from X to the first of them hold a run of at least JSEG_LOST_RUN zero bytes, which a
+ *   lost write leaves and a flipped byte or a damaged length never does.
+ *   Anything else is damage. This is the only copy of the rule: the writer (journal.c)
+ *   reads through this module too, so that what a writer cuts is exactly what every
+ *   reader ignores.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +34,12 @@
 #include "zio.h"
 
 #define READ_AHEAD (256 * 1024)
+#define JSEG_LOST_RUN JFMT_REC_HEAD     /* zero bytes that tell a lost write from damage */
 
 struct jseg {
 	int         fd, own_fd, mode, eof;
+	int         positional, hash;     /* read with pread at roff; hash what is consumed */
+	uint64_t    roff;
 	struct jzio *z;
 	uint8_t    *buf;
 	size_t      cap, pos, end;     /* buf[pos, end) is unread */
@@ -38,6 +49,9 @@ struct jseg {
 	struct jfmt_trailer t;
 	int         have_trailer, done;
 	uint64_t    records, torn;
+	uint64_t    good;              /* offset after the last record returned */
+	uint16_t    batch;             /* batch field of the last record returned */
+	int         trailer_seen;      /* bytes of a trailer were consumed */
 	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
 };
 
@@ -72,7 +86,9 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 		if (s->z)
 			n = jzio_read(s->z, s->buf + s->end, s->cap - s->end, e);
 		else {
-			n = read(s->fd, s->buf + s->end, s->cap - s->end);
+			n = s->positional ?
+			    pread(s->fd, s->buf + s->end, s->cap - s->end, (off_t)s->roff) :
+			    read(s->fd, s->buf + s->end, s->cap - s->end);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
@@ -84,6 +100,7 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 		if (n == 0)
 			s->eof = 1;
 		s->end += (size_t)n;
+		s->roff += (uint64_t)n;
 	}
 	return (ssize_t)(s->end - s->pos);
 }
@@ -91,7 +108,7 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 static void
 consume(struct jseg *s, size_t n, int hash)
 {
-	if (hash)
+	if (hash && s->hash)
 		jdigest_update(&s->dg, s->buf + s->pos, n);
 	s->pos += n;
 	s->off += n;
@@ -107,34 +124,35 @@ resolve_mode(const char *name, int mode)
 	return jname_parse(jio_basename(name), &n) == JNAME_LIVE ? JSEG_LIVE : JSEG_SEALED;
 }
 
-int
-jseg_open_fd(int fd, const char *name, int mode, struct jseg **sp, struct jerr *e)
+static struct jseg *
+seg_new(int fd, int mode, struct jerr *e)
 {
 	struct jseg *s = calloc(1, sizeof *s);
-	struct jname n;
-	ssize_t got;
 
-	if (!s)
-		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (!s) {
+		jerr_sys(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
 	s->fd = fd;
 	s->own_fd = -1;
-	s->mode = resolve_mode(name, mode);
+	s->mode = mode;
+	s->hash = 1;
 	s->cap = READ_AHEAD;
 	if (!(s->buf = malloc(s->cap)) || jdigest_init(&s->dg) < 0) {
 		jerr_sys(e, EX_OSERR, "out of memory");
-		goto bad;
+		s->fd = -1;
+		jseg_close(s);
+		return NULL;
 	}
-	jname_parse(jio_basename(name), &n);
-	if (n.kind == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
-		if (jzio_open_read(fd, &s->z, e) < 0)
-			goto bad;
-		if (jzio_filter(s->z) != n.comp) {
-			int is = jzio_filter(s->z);
-			jerr_set(e, EX_DATAERR, "offset 0: the name says %s, but the file is %s",
-			    jcomp_name(n.comp), is == JCOMP_NONE ? "not compressed" : jcomp_name(is));
-			goto bad;
-		}
-	}
+	return s;
+}
+
+/* Read and check the header of a new reader; frees s on failure. */
+static int
+read_header(struct jseg *s, struct jerr *e)
+{
+	ssize_t got;
+
 	if ((got = fill(s, JFMT_HEADER_SIZE, e)) < 0)
 		goto bad;
 	if (got < JFMT_HEADER_SIZE) {
@@ -161,12 +179,79 @@ jseg_open_fd(int fd, const char *name, int mode, struct jseg **sp, struct jerr *
 		goto bad;
 	}
 	consume(s, JFMT_HEADER_SIZE, 1);
+	s->good = s->off;
+	return 0;
+bad:
+	s->fd = -1;
+	jseg_close(s);
+	return -1;
+}
+
+int
+jseg_open_fd(int fd, const char *name, int mode, struct jseg **sp, struct jerr *e)
+{
+	struct jseg *s = seg_new(fd, resolve_mode(name, mode), e);
+	struct jname n;
+
+	if (!s)
+		return -1;
+	jname_parse(jio_basename(name), &n);
+	if (n.kind == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
+		if (jzio_open_read(fd, &s->z, e) < 0)
+			goto bad;
+		if (jzio_filter(s->z) != n.comp) {
+			int is = jzio_filter(s->z);
+			jerr_set(e, EX_DATAERR, "offset 0: the name says %s, but the file is %s",
+			    jcomp_name(n.comp), is == JCOMP_NONE ? "not compressed" : jcomp_name(is));
+			goto bad;
+		}
+	}
+	if (read_header(s, e) < 0)
+		return -1;
 	*sp = s;
 	return 0;
 bad:
 	s->fd = -1;
 	jseg_close(s);
 	return -1;
+}
+
+int
+jseg_open_pread(int fd, const struct jseg_at *at, struct jseg **sp, struct jerr *e)
+{
+	struct jseg *s = seg_new(fd, JSEG_LIVE, e);
+
+	if (!s)
+		return -1;
+	s->positional = 1;
+	if (!at) {
+		if (read_header(s, e) < 0)
+			return -1;
+		*sp = s;
+		return 0;
+	}
+	s->h = *at->h;
+	s->hash = 0;
+	s->off = s->roff = s->good = at->off;
+	s->records = at->lsn - at->h->first_lsn;
+	s->batch = at->batch;
+	*sp = s;
+	return 0;
+}
+
+int
+jseg_resume(struct jseg *s)
+{
+	if (s->trailer_seen || !s->positional) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->pos = s->end = 0;
+	s->off = s->roff = s->good;
+	s->eof = s->done = 0;
+	s->torn = 0;
+	memset(&s->failed, 0, sizeof s->failed);
+	return 0;
 }
 
 int
@@ -201,118 +286,169 @@ jseg_close(struct jseg *s)
 	errno = saved;
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
+/* The LSN the next record must carry. */
+static uint64_t
+next_lsn(const struct jseg *s)
 {
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
+	return s->h.first_lsn + s->records;
 }
 
 /*
- * In live mode, is everything from buf[pos] to end of file a torn tail, given that the frame
- * starting there (frame bytes long, or its head) is bad?  1 yes (and s is done), 0 no, -1 error.
- * A tail of zeros may be longer than the buffer: it is scanned in buffer-sized steps.
+ * Is there a valid frame at buf[pos + i], all of it within buf[pos, pos + avail), with an
+ * LSN of at least min? Its size, or 0.
  */
-/*
- * Does a valid record with the LSN after the bad one start within buf[pos+1, pos+avail)?
- * Then the bad frame is damage (a length field that points past the end), not a torn write:
- * writes are sequential, so nothing valid can follow a record that was being written.
- */
-static int
-record_follows(const struct jseg *s, size_t avail, uint64_t *where)
+static size_t
+frame_at(const struct jseg *s, size_t i, size_t avail, uint64_t min, struct jfmt_rec *r)
 {
-	const uint8_t *b = s->buf + s->pos;
-	uint64_t lsn = s->h.first_lsn + s->records + 1;
+	const uint8_t *b = s->buf + s->pos + i;
 
-	for (size_t i = 1; i + JFMT_REC_OVERHEAD <= avail; i++) {
-		struct jfmt_rec r;
-		if (jfmt_get64(b + i + 8) != lsn || jfmt_rec_decode(b + i, &r, NULL) < 0 ||
-		    r.len > avail - i - JFMT_REC_OVERHEAD)
-			continue;
-		if (jfmt_get32(b + i + JFMT_REC_HEAD + r.len) ==
-		    jfmt_rec_crc(b + i, b + i + JFMT_REC_HEAD, r.len)) {
-			*where = s->off + i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-torn_tail(struct jseg *s, size_t frame, struct jerr *e)
-{
-	uint64_t at = s->off, torn = 0, where;
-	ssize_t avail;
-
-	if (s->mode != JSEG_LIVE)
+	if (i + JFMT_REC_OVERHEAD > avail || jfmt_get64(b + 8) < min ||
+	    jfmt_rec_decode(b, s->h.version, r, NULL) < 0 ||
+	    r->len > avail - i - JFMT_REC_OVERHEAD ||
+	    jfmt_get32(b + JFMT_REC_HEAD + r->len) != jfmt_rec_crc(b, b + JFMT_REC_HEAD, r->len))
 		return 0;
-	if ((avail = fill(s, frame + 1, e)) < 0)
+	return JFMT_REC_OVERHEAD + (size_t)r->len;
+}
+
+/* A valid frame at buf[pos] with an LSN of at least min, read in as far as it reaches: its
+ * size, 0 if there is none, -1 on a read error. */
+static ssize_t
+frame_here(struct jseg *s, uint64_t min, struct jfmt_rec *r, struct jerr *e)
+{
+	ssize_t avail = fill(s, JFMT_REC_HEAD, e);
+	const uint8_t *p = s->buf + s->pos;
+
+	if (avail < JFMT_REC_HEAD)
+		return avail < 0 ? -1 : 0;
+	if (jfmt_get64(p + 8) < min || jfmt_rec_decode(p, s->h.version, r, NULL) < 0)
+		return 0;
+	if ((avail = fill(s, JFMT_REC_OVERHEAD + (size_t)r->len, e)) < 0)
 		return -1;
-	if ((size_t)avail <= frame && record_follows(s, (size_t)avail, &where))
-		return jerr_set(e, EX_DATAERR, "offset %llu: damaged record (a valid record "
-		    "follows at offset %llu)", (unsigned long long)at, (unsigned long long)where);
-	if ((size_t)avail > frame) {
-		/* more follows the bad frame: damage, unless it is all zeros up to the end */
-		for (;;) {
-			if (!all_zero(s->buf + s->pos, (size_t)avail)) {
-				s->off = at;    /* for the caller's message; s is failed anyway */
+	return (ssize_t)frame_at(s, 0, (size_t)avail, min, r);
+}
+
+/*
+ * The rule at the top, for a bad frame at s->off: read on to the end of the file without
+ * hashing, looking at every offset for a valid frame and at every byte for zeros. The
+ * buffer holds at most one frame at a time. 1: everything from the bad frame is torn (s
+ * is done); 0: damage, *where is the first valid frame after it; -1: read error.
+ */
+static int
+torn_tail(struct jseg *s, uint64_t *where, struct jerr *e)
+{
+	uint64_t lsn = next_lsn(s), last = lsn, end = 0, i = 0, run = 0, maxrun = 0;
+	int found = 0;
+
+	if (s->batch)           /* the record before the bad one said its write goes on */
+		end = lsn - 1 + s->batch;
+	for (;;) {
+		struct jfmt_rec r;
+		ssize_t fl = 0, avail;
+		uint8_t b;
+
+		if (i > 0 && (fl = frame_here(s, lsn, &r, e)) < 0)
+			return -1;
+		if (fl > 0) {
+			if (!found)
+				*where = s->off;
+			/* (b) before the first one; (a) for each: the same batch, in order */
+			if ((!found && maxrun < JSEG_LOST_RUN) || r.lsn <= last ||
+			    (end && r.lsn + r.batch != end))
 				return 0;
-			}
-			if (s->eof)
-				break;
-			torn += (uint64_t)avail;
-			consume(s, (size_t)avail, 0);
-			if ((avail = fill(s, s->cap, e)) < 0)
-				return -1;
+			end = r.lsn + r.batch;
+			last = r.lsn;
+			found = 1;
+			consume(s, (size_t)fl, 0);
+			i += (uint64_t)fl;
+			continue;
 		}
+		if ((avail = fill(s, 1, e)) < 0)
+			return -1;
+		if (avail == 0)
+			break;
+		b = s->buf[s->pos];
+		run = b ? 0 : run + 1;
+		if (!found && run > maxrun)
+			maxrun = run;
+		consume(s, 1, 0);
+		i++;
 	}
-	s->torn = torn + (uint64_t)avail;
+	s->torn = i;
 	s->done = 1;
 	return 1;
 }
 
+/*
+ * The frame at buf[pos] is bad, as why says. In a sealed segment that is an error; in a
+ * live journal it is a torn tail when the rule at the top says so: 0 (s is done), or -1
+ * with e saying why not (or what failed).
+ */
 static int
-read_trailer(struct jseg *s, struct jerr *e)
+bad_frame(struct jseg *s, const char *why, struct jerr *e)
+{
+	uint64_t at = s->off, where = 0;
+	int rc;
+
+	if (s->mode != JSEG_LIVE)
+		return fail(e, at, why);
+	if ((rc = torn_tail(s, &where, e)) != 0)
+		return rc > 0 ? 0 : -1;
+	s->off = at;            /* s is failed anyway */
+	return jerr_set(e, EX_DATAERR, "offset %llu: %s (a valid record follows at offset %llu)",
+	    (unsigned long long)at, why, (unsigned long long)where);
+}
+
+/* Check the trailer at buf[pos], consuming it: NULL if valid, else why not. */
+static const char *
+check_trailer(struct jseg *s, char *why, size_t size)
 {
 	uint8_t dg[JDIGEST_LEN];
-	uint64_t at = s->off;
-	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + 1, e);
-	const uint8_t *p;
+	struct jerr e;
 
-	if (avail < 0)
-		return -1;
-	if (avail < JFMT_TRAILER_SIZE) {
-		if (s->mode == JSEG_LIVE) {     /* a rotation died writing it: not sealed yet */
-			s->torn = (uint64_t)avail;
-			return 0;
-		}
-		return fail(e, at, "truncated trailer (cut short in transit? re-ship it)");
-	}
-	p = s->buf + s->pos;
-	if (jfmt_trailer_decode(p, &s->t, e) < 0) {
-		char why[sizeof e->msg];
-		snprintf(why, sizeof why, "%s", e ? e->msg : "");
-		return fail(e, at, why);
+	if (jfmt_trailer_decode(s->buf + s->pos, &s->t, &e) < 0) {
+		snprintf(why, size, "%s", e.msg);
+		return why;
 	}
 	consume(s, JFMT_TRAILER_SIZE - JDIGEST_LEN, 1);
 	jdigest_final(&s->dg, dg);
 	consume(s, JDIGEST_LEN, 0);
 	if (s->t.records != s->records)
-		return fail(e, at, "trailer record count does not match the records");
+		return "trailer record count does not match the records";
 	if (s->t.last_lsn != s->h.first_lsn + s->records - 1)
-		return fail(e, at, "trailer last LSN does not match the records");
+		return "trailer last LSN does not match the records";
 	if (s->t.size != s->off)
-		return fail(e, at, "trailer size does not match the file");
+		return "trailer size does not match the file";
 	if (memcmp(dg, s->t.digest, JDIGEST_LEN) != 0)
-		return fail(e, at, "SHA-256 mismatch: the segment is damaged");
-	if ((avail = fill(s, 1, e)) < 0)
+		return "SHA-256 mismatch: the segment is damaged";
+	return NULL;
+}
+
+static int
+read_trailer(struct jseg *s, struct jerr *e)
+{
+	uint64_t at = s->off;
+	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + 1, e);
+	char buf[sizeof e->msg];
+	const char *why;
+
+	if (avail < 0)
 		return -1;
-	if (avail > 0)
-		return fail(e, s->off, "data after the trailer");
-	s->have_trailer = 1;
-	return 0;
+	s->trailer_seen = 1;
+	if (avail < JFMT_TRAILER_SIZE)
+		why = "truncated trailer (cut short in transit? re-ship it)";
+	else if (!(why = check_trailer(s, buf, sizeof buf))) {
+		if ((avail = fill(s, 1, e)) < 0)
+			return -1;
+		if (avail > 0)
+			return fail(e, s->off, "data after the trailer");
+		s->have_trailer = 1;
+		return 0;
+	}
+	/* In a live journal, perhaps a sealing that did not complete: read it again as a
+	 * bad frame (nothing was read in since it was consumed). */
+	s->pos -= (size_t)(s->off - at);
+	s->off = at;
+	return bad_frame(s, why, e);
 }
 
 static int next(struct jseg *s, struct jrec *r, struct jerr *e);
@@ -337,11 +473,11 @@ jseg_next(struct jseg *s, struct jrec *r, struct jerr *e)
 static int
 next(struct jseg *s, struct jrec *r, struct jerr *e)
 {
+	char why[sizeof e->msg];
 	struct jfmt_rec fr;
 	uint8_t *p;
 	ssize_t avail;
 	size_t frame;
-	int torn;
 
 	if (s->done)
 		return 0;
@@ -360,34 +496,24 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 		s->done = 1;
 		return 0;
 	}
-	if (avail < JFMT_REC_HEAD) {
-		if ((torn = torn_tail(s, JFMT_REC_HEAD, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "truncated record (cut short in transit? re-ship it)");
-	}
-	if (jfmt_rec_decode(p, &fr, e) < 0) {
-		char why[sizeof e->msg];
-		snprintf(why, sizeof why, "%s", e ? e->msg : "");
-		if ((torn = torn_tail(s, JFMT_REC_HEAD, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, why);
+	if (avail < JFMT_REC_HEAD)
+		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e);
+	if (jfmt_rec_decode(p, s->h.version, &fr, e) < 0) {
+		snprintf(why, sizeof why, "%s", e->msg);
+		return bad_frame(s, why, e);
 	}
 	frame = JFMT_REC_OVERHEAD + (size_t)fr.len;
 	if ((avail = fill(s, frame, e)) < 0)
 		return -1;
 	p = s->buf + s->pos;
 	if ((size_t)avail < frame) {
-		if ((torn = torn_tail(s, frame, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return jerr_set(e, EX_DATAERR, "offset %llu: truncated record: its length %u runs "
-		    "past the end (cut short in transit? re-ship it)", (unsigned long long)s->off,
-		    fr.len);
+		snprintf(why, sizeof why, s->mode == JSEG_LIVE ? "record length %u runs past the "
+		    "end" : "truncated record: its length %u runs past the end (cut short in "
+		    "transit? re-ship it)", fr.len);
+		return bad_frame(s, why, e);
 	}
-	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len)) {
-		if ((torn = torn_tail(s, frame, e)) != 0)
-			return torn > 0 ? 0 : -1;
-		return fail(e, s->off, "record checksum mismatch");
-	}
+	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len))
+		return bad_frame(s, "record checksum mismatch", e);
 	if (fr.lsn != s->h.first_lsn + s->records)
 		return fail(e, s->off, "LSN out of sequence");
 	r->lsn = fr.lsn;
@@ -398,6 +524,8 @@ next(struct jseg *s, struct jrec *r, struct jerr *e)
 	r->off = s->off;
 	consume(s, frame, 1);
 	s->records++;
+	s->good = s->off;
+	s->batch = fr.batch;
 	return 1;
 }
 
@@ -408,6 +536,22 @@ uint64_t jseg_last_lsn(const struct jseg *s) { return s->h.first_lsn + s->record
 uint64_t jseg_offset(const struct jseg *s) { return s->off; }
 uint64_t jseg_torn(const struct jseg *s) { return s->torn; }
 int jseg_mode(const struct jseg *s) { return s->mode; }
+uint64_t jseg_end(const struct jseg *s) { return s->good; }
+uint16_t jseg_batch(const struct jseg *s) { return s->batch; }
+
+int
+jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN])
+{
+	if (s->trailer_seen || !s->hash) {
+		errno = EINVAL;
+		return -1;
+	}
+	jdigest_update(&s->dg, more, n);
+	jdigest_final(&s->dg, out);
+	s->hash = 0;
+	s->trailer_seen = 1;
+	return 0;
+}
 
 int
 jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,

@@ -15,8 +15,10 @@
  *
  * Modes: JSEG_SEALED requires a trailer (the file must end exactly after it); JSEG_LIVE
  * accepts a file without one and stops at its last complete record, counting the torn tail
- * in jseg_torn() (a damaged record that is not at the very end is still an error, so that
- * no repairable damage is mistaken for a crash). JSEG_AUTO picks JSEG_LIVE for a name of
+ * in jseg_torn(). What is a torn tail is decided here and nowhere else, by the rule of
+ * man/jmirror.5 (a torn last record, or a torn last batch that shows what a lost write
+ * leaves); any other damage is an error, so that no repairable damage is mistaken for a
+ * crash. JSEG_AUTO picks JSEG_LIVE for a name of
  * the form NAME.journal and JSEG_SEALED for every other name, as man/jmirror.5 says.
  * A trailer, when present, is always verified: record count, last LSN, size and SHA-256.
  * Every record is checked: its CRC32C and that its LSN is the one after the last.
@@ -62,6 +64,31 @@ uint64_t jseg_last_lsn(const struct jseg *s); /* first_lsn - 1 before the first 
 uint64_t jseg_offset(const struct jseg *s);   /* bytes consumed (uncompressed) */
 uint64_t jseg_torn(const struct jseg *s);     /* bytes of a torn tail ignored (live only) */
 int      jseg_mode(const struct jseg *s);     /* JSEG_LIVE or JSEG_SEALED, as resolved */
+uint64_t jseg_end(const struct jseg *s);      /* offset after the last record returned, or
+                                                 after the header: where a torn tail starts */
+uint16_t jseg_batch(const struct jseg *s);    /* batch field of the last record returned */
+
+/*
+ * For the writer of a live journal (journal.h), which reads the very file it appends to:
+ * jseg_open_pread reads fd with pread (its file offset is left alone) in JSEG_LIVE mode,
+ * from the header when at is NULL; otherwise from a point already read before (at->off,
+ * with header at->h, the LSN expected there and the batch field of the record before it),
+ * without hashing. jseg_resume forgets what was read after the last record returned (a
+ * torn tail, the end of file) and reads on from there, as after more bytes were appended;
+ * it fails (EINVAL) once bytes of a trailer were read: open a new reader then.
+ * jseg_digest finishes the SHA-256 of the header and the records returned with n more
+ * bytes (a trailer's first 48), once, for a reader opened without at.
+ */
+struct jseg_at {
+	const struct jfmt_header *h;
+	uint64_t off;
+	uint64_t lsn;
+	uint16_t batch;
+};
+
+int jseg_open_pread(int fd, const struct jseg_at *at, struct jseg **s, struct jerr *e);
+int jseg_resume(struct jseg *s);
+int jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN]);
 
 /* Read a whole file through, checking everything: 0 valid, -1 not (e says where and why). */
 int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,

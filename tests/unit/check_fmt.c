@@ -26,13 +26,13 @@ START_TEST(header_round_trip)
 
 	jfmt_header_encode(&h, b);
 	ck_assert(memcmp(b, "\x89JML\r\n\x1a\n", 8) == 0);
-	ck_assert_uint_eq(jfmt_get16(b + 8), 1);
+	ck_assert_uint_eq(jfmt_get16(b + 8), JFMT_VERSION);
 	ck_assert_uint_eq(jfmt_get16(b + 10), 128);
 	ck_assert_uint_eq(jfmt_get32(b + 32), 3);
 	ck_assert_uint_eq(b[40], 0x08);             /* little-endian */
 	ck_assert_uint_eq(jfmt_get32(b + 124), jcrc32c(0, b, 124));
 	ck_assert_int_eq(jfmt_header_decode(b, &g, &e), 0);
-	ck_assert_uint_eq(g.version, 1);
+	ck_assert_uint_eq(g.version, JFMT_VERSION);
 	ck_assert(memcmp(g.lineage, h.lineage, sizeof h.lineage) == 0);
 	ck_assert_uint_eq(g.timeline, h.timeline);
 	ck_assert_uint_eq(g.seq, h.seq);
@@ -67,8 +67,19 @@ START_TEST(header_checks)
 		c[i] ^= 0x10;
 		ck_assert_msg(jfmt_header_decode(c, &g, &e) == -1, "flip at %d", i);
 	}
-	memcpy(c, b, sizeof b); c[8] = 2;
-	header_refused(c, "unsupported format version 2");
+	memcpy(c, b, sizeof b); c[8] = 3;
+	header_refused(c, "unsupported format version 3");
+	memcpy(c, b, sizeof b); c[8] = 0;
+	header_refused(c, "unsupported format version 0");
+	/* version 1 files (jmirror 0.1.0) stay readable */
+	memcpy(c, b, sizeof b); c[8] = 1;
+	jfmt_put32(c + 124, jcrc32c(0, c, 124));
+	ck_assert_int_eq(jfmt_header_decode(c, &g, &e), 0);
+	ck_assert_uint_eq(g.version, 1);
+	/* an explicit version is written as given */
+	h.version = 1;
+	jfmt_header_encode(&h, c);
+	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
 	memcpy(c, b, sizeof b); c[12] = 1;
@@ -99,7 +110,7 @@ START_TEST(record_round_trip)
 	size_t n = jfmt_rec_build(&r, "a\0b\nc", b);
 
 	ck_assert_uint_eq(n, JFMT_REC_OVERHEAD + 5);
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), 0);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), 0);
 	ck_assert_uint_eq(g.len, 5);
 	ck_assert_uint_eq(g.type, JFMT_TYPE_RAW);
 	ck_assert_uint_eq(g.lsn, 77);
@@ -111,26 +122,36 @@ START_TEST(record_round_trip)
 	/* empty payload */
 	r.len = 0;
 	ck_assert_uint_eq(jfmt_rec_build(&r, NULL, b), JFMT_REC_OVERHEAD);
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), 0);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), 0);
 	ck_assert_uint_eq(g.len, 0);
 	/* local checks */
 	r.len = JFMT_MAX_PAYLOAD;
 	jfmt_rec_encode(&r, b);
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), 0);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), 0);
 	r.len = JFMT_MAX_PAYLOAD + 1;
 	jfmt_rec_encode(&r, b);
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), -1);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
 	ck_assert_str_eq(e.msg, "record length 16777217 exceeds the limit of 16777216");
 	r.len = 1;
 	jfmt_rec_encode(&r, b);
 	b[5] = 1;
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), -1);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
 	jfmt_rec_encode(&r, b);
 	b[7] = 1;
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), -1);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
+	/* the batch field: 0 in version 1, any count in version 2 */
+	ck_assert_int_eq(jfmt_rec_decode(b, 2, &g, &e), 0);
+	ck_assert_uint_eq(g.batch, 256);
+	r.batch = 65535;
+	jfmt_rec_encode(&r, b);
+	ck_assert_uint_eq(jfmt_get16(b + 6), 65535);
+	ck_assert_int_eq(jfmt_rec_decode(b, 2, &g, &e), 0);
+	ck_assert_uint_eq(g.batch, 65535);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
+	r.batch = 0;
 	r.type = 0;
 	jfmt_rec_encode(&r, b);
-	ck_assert_int_eq(jfmt_rec_decode(b, &g, &e), -1);
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
 	ck_assert_str_eq(e.msg, "record has type 0");
 }
 END_TEST

@@ -83,6 +83,24 @@ read_all(const char *path, int mode, uint64_t *first, uint8_t *digest, uint32_t 
 	return n;
 }
 
+/* Records a live journal's reader returns before it stops (it must not fail). */
+static uint64_t
+read_all_live(const char *path)
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	uint64_t n = 0;
+	int rc;
+
+	ck_assert_msg(jseg_open(path, JSEG_LIVE, &s, &e) == 0, "%s: %s", path, e.msg);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		n++;
+	ck_assert_msg(rc == 0, "%s: %s", path, e.msg);
+	jseg_close(s);
+	return n;
+}
+
 static off_t
 fsize(const char *p)
 {
@@ -179,6 +197,344 @@ START_TEST(torn_tail_cut)
 	jjournal_close(j, &e);
 	jjournal_close(k, &e);
 	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 5);
+}
+END_TEST
+
+/* ---- the torn-tail rule, as the writer, the rotator and the reader apply it ---- */
+
+#define SW_REC 32                           /* "aaaa": 28 + 4 bytes */
+#define SW_END (JFMT_HEADER_SIZE + 4 * SW_REC)
+
+static const char *sw_payload[4] = { "aaaa", "bbbb", "cccc", "dddd" };
+
+/* The 4-record live journal of the sweep: four appends, or one (one batch). */
+static void
+sweep_journal(uint8_t *out, int one_batch)
+{
+	struct jjrec r[4];
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t *got;
+	size_t n;
+
+	for (int i = 0; i < 4; i++)
+		r[i] = (struct jjrec){ JFMT_TYPE_SQL, sw_payload[i], 4 };
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	if (one_batch)
+		ck_assert_int_eq(jjournal_append(j, r, 4, NULL, &e), 0);
+	else
+		for (int i = 0; i < 4; i++)
+			ck_assert_int_eq(jjournal_append(j, r + i, 1, NULL, &e), 0);
+	jjournal_close(j, &e);
+	ck_assert_ptr_nonnull(got = unit_read_file(jpath, &n));
+	ck_assert_uint_eq(n, SW_END);
+	memcpy(out, got, n);
+	free(got);
+	unlink(jpath);
+}
+
+/* Records of a live journal (or segment) as the reader sees them: count, or -1 refused. */
+static int
+sweep_read(const char *p, int mode, char payloads[][8])
+{
+	struct jseg *s;
+	struct jrec r;
+	struct jerr e;
+	int n = 0, rc;
+
+	ck_assert_int_eq(jseg_open(p, mode, &s, &e), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		ck_assert_uint_eq(r.lsn, (uint64_t)n + 1);
+		ck_assert_uint_le(r.len, 7);
+		memcpy(payloads[n], r.data, r.len);
+		payloads[n++][r.len] = '\0';
+	}
+	jseg_close(s);
+	if (rc < 0)
+		ck_assert_int_eq(e.code, EX_DATAERR);
+	return rc < 0 ? -1 : n;
+}
+
+/*
+ * One damaged copy (the damage in record victim, 0-based): jappend's API, jrotate's and
+ * jcat's reader must agree; only a damaged last record may go, and only that one.
+ */
+static void
+sweep_case(const uint8_t *orig, const uint8_t *bad, int victim, const char *what)
+{
+	char p[8][8], seg[4096];
+	struct jjrotate o = { 0 };
+	struct jjrec rec = { JFMT_TYPE_SQL, "eeee", 4 };
+	struct jjournal *j;
+	struct jerr e;
+	uint64_t first = 0;
+	uint8_t *now;
+	size_t n;
+	int seen, wrc, rrc;
+
+	/* the reader */
+	ck_assert_int_eq(unit_write_file(jpath, bad, SW_END), 0);
+	seen = sweep_read(jpath, JSEG_LIVE, p);
+	/* the writer */
+	wrc = jjournal_open(jpath, 0, &j, &e);
+	if (wrc == 0) {
+		wrc = jjournal_append(j, &rec, 1, &first, &e);
+		jjournal_close(j, NULL);
+	}
+	ck_assert_ptr_nonnull(now = unit_read_file(jpath, &n));
+	if (wrc < 0) {
+		ck_assert_msg(e.code == EX_DATAERR, "%s: %s", what, e.msg);
+		ck_assert_msg(n == SW_END && memcmp(now, bad, n) == 0, "%s: changed", what);
+		ck_assert_msg(seen == -1, "%s: the writer refused, the reader read %d", what, seen);
+	} else {
+		ck_assert_msg(victim == 3, "%s: cut, not the last record: %s", what, e.msg);
+		ck_assert_msg(seen == 3, "%s: the writer cut, the reader read %d", what, seen);
+		ck_assert_uint_eq(first, 4);
+		ck_assert(memcmp(now, orig, JFMT_HEADER_SIZE + 3 * SW_REC) == 0);
+		ck_assert_int_eq(sweep_read(jpath, JSEG_LIVE, p), 4);
+		ck_assert_str_eq(p[2], "cccc");
+		ck_assert_str_eq(p[3], "eeee");
+	}
+	free(now);
+	/* the rotator: the same verdict */
+	ck_assert_int_eq(unit_write_file(jpath, bad, SW_END), 0);
+	rrc = jjournal_rotate(jpath, &o, seg, sizeof seg, &e);
+	ck_assert_msg((rrc < 0) == (wrc < 0), "%s: jjournal_rotate %d, append %d", what, rrc, wrc);
+	if (rrc < 0) {
+		ck_assert_int_eq(e.code, EX_DATAERR);
+		ck_assert_ptr_nonnull(now = unit_read_file(jpath, &n));
+		ck_assert_msg(n == SW_END && memcmp(now, bad, n) == 0, "%s: rotate changed", what);
+		free(now);
+	} else {
+		ck_assert_int_eq(sweep_read(seg, JSEG_SEALED, p), 3);
+		unlink(seg);
+	}
+	unlink(jpath);
+}
+
+static void
+sweep(int one_batch)
+{
+	static const uint32_t lens[] = { 1000, 1u << 20, JFMT_MAX_PAYLOAD, 0xffffffffu };
+	uint8_t orig[SW_END], bad[SW_END];
+	char what[64];
+
+	sweep_journal(orig, one_batch);
+	for (size_t off = JFMT_HEADER_SIZE; off < SW_END; off++) {
+		memcpy(bad, orig, sizeof bad);
+		bad[off] ^= 0xff;
+		snprintf(what, sizeof what, "%s, byte %zu flipped", one_batch ? "one batch" :
+		    "four appends", off);
+		sweep_case(orig, bad, (int)(off - JFMT_HEADER_SIZE) / SW_REC, what);
+	}
+	for (int rec = 0; rec < 4; rec++)
+		for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+			memcpy(bad, orig, sizeof bad);
+			jfmt_put32(bad + JFMT_HEADER_SIZE + rec * SW_REC, lens[k]);
+			snprintf(what, sizeof what, "%s, record %d length %u", one_batch ?
+			    "one batch" : "four appends", rec + 1, lens[k]);
+			sweep_case(orig, bad, rec, what);
+		}
+}
+
+/* Every byte flipped, every length field made large: the repro of the cut records. */
+START_TEST(damage_sweep_appends)
+{
+	sweep(0);
+}
+END_TEST
+
+/* The same inside one batch: damage there is no torn write either (no run of zeros). */
+START_TEST(damage_sweep_batch)
+{
+	sweep(1);
+}
+END_TEST
+
+/* ---- torn batches: what a power cut leaves of an unsynced write ---- */
+
+/* Append n records as one write (n 1: one record), the first with LSN first. */
+static off_t
+append_batch(const char *prefix, int n, uint64_t first)
+{
+	struct jjournal *j;
+	struct jerr e;
+
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, n, prefix, first);
+	jjournal_close(j, &e);
+	return fsize(jpath);
+}
+
+/*
+ * A journal with 2 records (s), then 3 single appends and a 12-record batch, none of them
+ * synced; then what LazyFS's torn-op leaves of the batch's write in three parts: parts
+ * not in persist are zeros (or cut off when they are the last), and when lost_before is
+ * set the three single appends were lost too (zeros). The next writer must cut the torn
+ * batch (keeping any whole records before the first bad byte) and go on with the next LSN.
+ */
+static void
+torn_case(const char *persist, int lost_before, uint64_t want_kept)
+{
+	uint8_t *buf;
+	size_t n, size, part;
+	off_t synced, before, end;
+	char what[64];
+
+	ck_assert_int_eq(jjournal_create(jpath, NULL), 0);
+	synced = append_batch("s", 2, 1);
+	append_batch("x", 1, 3);
+	append_batch("y", 1, 4);
+	before = append_batch("z", 1, 5);
+	end = append_batch("batch-record-", 12, 6);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &n));
+	part = (size_t)(end - before) / 3;
+	size = (size_t)end;
+	for (int k = 0; k < 3; k++) {
+		size_t from = (size_t)before + (size_t)k * part;
+		size_t to = k == 2 ? (size_t)end : from + part;
+		if (strchr(persist, '1' + k))
+			continue;
+		if (k == 2)
+			size = from;
+		else
+			memset(buf + from, 0, to - from);
+	}
+	if (lost_before)
+		memset(buf + synced, 0, (size_t)(before - synced));
+	ck_assert_int_eq(unit_write_file(jpath, buf, size), 0);
+	free(buf);
+	snprintf(what, sizeof what, "persist=%s%s", persist, lost_before ? ", lost before" : "");
+	/* the reader ignores the torn batch; the writer cuts it and goes on */
+	ck_assert_msg(read_all_live(jpath) == want_kept, "%s: reader", what);
+	append_batch("next", 1, want_kept + 1);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), want_kept + 1);
+	unit_rmrf(dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+}
+
+START_TEST(torn_batch_cut)
+{
+	/* 12 records of 42 bytes in 3 parts of 168: part 1 holds 4 whole records */
+	torn_case("2,3", 0, 5);
+	torn_case("1,3", 0, 9);
+	torn_case("1,2", 0, 13);
+	torn_case("2", 0, 5);
+	torn_case("3", 0, 5);
+	torn_case("1", 0, 9);
+	torn_case("2,3", 1, 2);
+	torn_case("1,3", 1, 2);
+}
+END_TEST
+
+/* A one-record write that lost its first third: fewer zeros than a record head, but
+ * nothing whole after them either; what LazyFS's torn-op leaves of a short append. */
+START_TEST(torn_record_cut)
+{
+	uint8_t *buf;
+	size_t n;
+	off_t synced, end;
+
+	ck_assert_int_eq(jjournal_create(jpath, NULL), 0);
+	synced = append_batch("s", 2, 1);
+	end = append_batch("next", 1, 3);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &n));
+	memset(buf + synced, 0, (size_t)(end - synced) / 3);
+	ck_assert_int_eq(unit_write_file(jpath, buf, n), 0);
+	free(buf);
+	ck_assert_uint_eq(read_all_live(jpath), 2);
+	append_batch("after", 1, 3);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), 3);
+}
+END_TEST
+
+/* Zeros followed by whole records of a later write are not a torn write: refused. */
+START_TEST(torn_batch_refused)
+{
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t *buf, *now;
+	size_t n, m;
+	off_t synced, mid;
+
+	ck_assert_int_eq(jjournal_create(jpath, NULL), 0);
+	synced = append_batch("s", 2, 1);
+	mid = append_batch("first-write-", 6, 3);
+	append_batch("second-write-", 6, 9);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &n));
+	/* the first write's first half lost: its second half ends batch 3..8, then 9..14 */
+	memset(buf + synced, 0, (size_t)(mid - synced) / 2);
+	ck_assert_int_eq(unit_write_file(jpath, buf, n), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_ptr_nonnull(now = unit_read_file(jpath, &m));
+	ck_assert(m == n && memcmp(now, buf, n) == 0);
+	free(now);
+	/* the same first write alone, torn the same way, is cut */
+	ck_assert_int_eq(unit_write_file(jpath, buf, (size_t)mid), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	jjournal_close(j, &e);
+	ck_assert_int_eq(fsize(jpath), synced);
+	free(buf);
+}
+END_TEST
+
+/* The batch field: version 2 counts down within a write, split at 65536 records; a
+ * version 1 live journal gets 0 there until its rotation starts a version 2 successor. */
+START_TEST(batch_field)
+{
+	size_t n = JFMT_MAX_BATCH + 1, len;
+	struct jjrec *r = calloc(n, sizeof *r);
+	struct jjrotate o = { 0 };
+	struct jfmt_header h;
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t *buf, raw[JFMT_HEADER_SIZE];
+	char seg[4096];
+
+	ck_assert_ptr_nonnull(r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct jjrec){ JFMT_TYPE_RAW, "x", 1 };
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	ck_assert_int_eq(jjournal_append(j, r, n, NULL, &e), 0);
+	jjournal_close(j, &e);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
+	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), JFMT_MAX_BATCH - 1);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 2) + 6), 1);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 1) + 6), 0);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * JFMT_MAX_BATCH + 6), 0);
+	free(buf);
+	free(r);
+	ck_assert_uint_eq(read_all(jpath, JSEG_LIVE, NULL, NULL, NULL), n);
+	/* a version 1 live journal (made by 0.1.0) */
+	unlink(jpath);
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
+	ck_assert_int_eq(jfmt_header_decode(buf, &h, &e), 0);
+	free(buf);
+	h.version = 1;
+	jfmt_header_encode(&h, raw);
+	ck_assert_int_eq(unit_write_file(jpath, raw, sizeof raw), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 3, "v1-", 1);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
+	for (size_t off = JFMT_HEADER_SIZE; off < len; off += JFMT_REC_OVERHEAD + 4)
+		ck_assert_uint_eq(jfmt_get16(buf + off + 6), 0);
+	free(buf);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_ptr_nonnull(buf = unit_read_file(seg, &len));
+	ck_assert_uint_eq(jfmt_get16(buf + 8), 1);
+	free(buf);
+	append_strs(j, 3, "v2-", 4);
+	jjournal_close(j, &e);
+	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
+	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 2 * (JFMT_REC_OVERHEAD + 4) + 6), 0);
+	free(buf);
 }
 END_TEST
 
@@ -473,6 +829,12 @@ suite_journal(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, two_handles_interleave);
 	tcase_add_test(tc, torn_tail_cut);
+	tcase_add_test(tc, damage_sweep_appends);
+	tcase_add_test(tc, damage_sweep_batch);
+	tcase_add_test(tc, torn_batch_cut);
+	tcase_add_test(tc, torn_record_cut);
+	tcase_add_test(tc, torn_batch_refused);
+	tcase_add_test(tc, batch_field);
 	tcase_add_test(tc, rotate_chain);
 	tcase_add_test(tc, rotate_conditions);
 	tcase_add_test(tc, final_refuses);

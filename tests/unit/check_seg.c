@@ -238,7 +238,7 @@ START_TEST(zero_tail)
 {
 	size_t zeros = 600 * 1024;
 	uint8_t *buf = calloc(1, 4096 + zeros + 16);
-	size_t n = build(buf, 0, 0);
+	size_t n = build(buf, 0, 0), m;
 	const char *p = path("db.journal");
 	struct jerr e;
 	uint64_t nrec, torn;
@@ -247,13 +247,23 @@ START_TEST(zero_tail)
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
 	ck_assert_uint_eq(nrec, NREC);
 	ck_assert_uint_eq(torn, zeros);
-	/* but a non-zero byte after the zeros is damage, not a torn tail */
+	/* zeros and then the rest of a write is what a lost write leaves: torn too */
 	buf[n + zeros + 3] = 1;
 	ck_assert_int_eq(unit_write_file(p, buf, n + zeros + 8), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
+	ck_assert_uint_eq(torn, zeros + 8);
+	/* but a record after fewer zeros than a record head is not a lost write: damage */
+	{
+		struct jfmt_rec r = { .len = 1, .type = JFMT_TYPE_SQL, .lsn = NREC + 2 };
+		memset(buf + n, 0, JFMT_REC_HEAD - 1);
+		m = n + JFMT_REC_HEAD - 1 + jfmt_rec_build(&r, "x", buf + n + JFMT_REC_HEAD - 1);
+	}
+	ck_assert_int_eq(unit_write_file(p, buf, m), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
 	{
-		char want[64];
-		snprintf(want, sizeof want, "offset %zu: record has type 0", n);
+		char want[128];
+		snprintf(want, sizeof want, "offset %zu: record has type 0 (a valid record follows "
+		    "at offset %zu)", n, n + JFMT_REC_HEAD - 1);
 		ck_assert_str_eq(e.msg, want);
 	}
 	/* a damaged record followed by good ones is damage in a live journal too */
@@ -261,7 +271,12 @@ START_TEST(zero_tail)
 	buf[JFMT_HEADER_SIZE + JFMT_REC_HEAD] ^= 1;
 	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
 	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
-	ck_assert_str_eq(e.msg, "offset 128: record checksum mismatch");
+	{
+		char want[128];
+		snprintf(want, sizeof want, "offset 128: record checksum mismatch (a valid record "
+		    "follows at offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]));
+		ck_assert_str_eq(e.msg, want);
+	}
 	free(buf);
 }
 END_TEST
@@ -302,14 +317,40 @@ START_TEST(huge_length)
 		jfmt_put32(live + JFMT_HEADER_SIZE, 1000);
 		ck_assert_int_eq(unit_write_file(path("db.journal"), live, m), 0);
 		ck_assert_int_eq(readall(path("db.journal"), JSEG_AUTO, &nrec, NULL, &e), -1);
-		snprintf(want, sizeof want, "offset 128: damaged record (a valid record follows at "
-		    "offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]));
+		snprintf(want, sizeof want, "offset 128: record length 1000 runs past the end (a "
+		    "valid record follows at offset %zu)", JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD +
+		    strlen(payloads[0]));
 		ck_assert_str_eq(e.msg, want);
 	}
 	/* in a live journal the same large frame at the end is a torn tail */
 	ck_assert_int_eq(unit_write_file(path("db.journal"), buf, n + 64), 0);
 	ck_assert_int_eq(readall(path("db.journal"), JSEG_AUTO, &nrec, NULL, &e), 0);
 	ck_assert_uint_eq(nrec, NREC);
+}
+END_TEST
+
+/* Version 1 files (jmirror 0.1.0) read as before; their batch field must stay 0. */
+START_TEST(version_1)
+{
+	uint8_t buf[4096];
+	size_t n = build(buf, 0, 0);
+	const char *p = path("db.journal");
+	struct jfmt_header h;
+	struct jerr e;
+	uint64_t nrec, torn;
+
+	ck_assert_int_eq(jfmt_header_decode(buf, &h, &e), 0);
+	ck_assert_uint_eq(h.version, JFMT_VERSION);
+	h.version = 1;
+	jfmt_header_encode(&h, buf);
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), 0);
+	ck_assert_uint_eq(nrec, NREC);
+	/* a batch field in the middle record: damage in version 1, not in version 2 */
+	buf[JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + strlen(payloads[0]) + 6] = 1;
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, &torn, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unknown flags or reserved bytes"));
 }
 END_TEST
 
@@ -474,6 +515,7 @@ suite_seg(void)
 	tcase_add_test(tc, zero_tail);
 	tcase_add_test(tc, huge_length);
 	tcase_add_test(tc, lsn_sequence);
+	tcase_add_test(tc, version_1);
 	tcase_add_test(tc, ascii_transfer);
 	tcase_add_test(tc, compressed);
 	tcase_add_test(tc, probe);
