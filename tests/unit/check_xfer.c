@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shipq.h"
 #include "unit.h"
 #include "xfer.h"
 
@@ -111,66 +110,6 @@ START_TEST(file_publish)
 }
 END_TEST
 
-START_TEST(state_roundtrip)
-{
-	char *d = unit_tmpdir(), p1[600], p2[600];
-	struct jshipq_state s = { "", 1, 42 }, r, *v;
-	struct jerr e = { 0, "" };
-	size_t n;
-
-	ck_assert_int_eq(jshipq_path(p1, sizeof p1, d, "db", "sftp://m1/in/", NULL), 0);
-	ck_assert_int_eq(jshipq_path(p2, sizeof p2, d, "db", "sftp://m2/in/", NULL), 0);
-	ck_assert_str_ne(p1, p2);
-	ck_assert_int_eq(jshipq_read(p1, &r, &e), 0);
-	strcpy(s.url, "sftp://m1/in/");
-	ck_assert_int_eq(jshipq_write(p1, &s, &e), 0);
-	ck_assert_int_eq(jshipq_read(p1, &r, &e), 1);
-	ck_assert_str_eq(r.url, "sftp://m1/in/");
-	ck_assert_uint_eq(r.timeline, 1);
-	ck_assert_uint_eq(r.seq, 42);
-	ck_assert(jshipq_acked(&r, 1, 42));
-	ck_assert(!jshipq_acked(&r, 1, 43));
-	ck_assert(!jshipq_acked(&r, 2, 1));
-	ck_assert_int_eq(jshipq_states(d, "db", &v, &n, &e), 0);
-	ck_assert_uint_eq(n, 1);
-	free(v);
-	ck_assert_int_eq(unit_write_file(p2, "garbage\n", 8), 0);
-	ck_assert_int_eq(jshipq_read(p2, &r, &e), -1);
-	ck_assert_int_eq(e.code, EX_DATAERR);
-	unit_rmrf(d);
-	free(d);
-}
-END_TEST
-
-START_TEST(queue_order)
-{
-	char *d = unit_tmpdir(), p[600];
-	static const char *names[] = {
-		"db.0002-000000000001.journal", "db.0001-000000000010.journal.zst",
-		"db.0001-000000000010.journal", "db.0001-000000000002.journal", "db.journal",
-		".db.0001-000000000003.journal.part", "other.txt", "a.0001-000000000005.journal",
-	};
-	struct jshipq_seg *v;
-	struct jerr e = { 0, "" };
-	size_t n;
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", d, names[i]);
-		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
-	}
-	ck_assert_int_eq(jshipq_list(d, &v, &n, &e), 0);
-	ck_assert_uint_eq(n, 5);
-	ck_assert_str_eq(v[0].base, "a.0001-000000000005.journal");
-	ck_assert_str_eq(v[1].base, "db.0001-000000000002.journal");
-	ck_assert_str_eq(v[2].base, "db.0001-000000000010.journal");
-	ck_assert_str_eq(v[3].base, "db.0001-000000000010.journal.zst");
-	ck_assert_str_eq(v[4].base, "db.0002-000000000001.journal");
-	free(v);
-	unit_rmrf(d);
-	free(d);
-}
-END_TEST
-
 Suite *
 suite_xfer(void)
 {
@@ -182,8 +121,6 @@ suite_xfer(void)
 	tcase_add_test(tc, open_urls);
 	tcase_add_test(tc, ssh_needs_known_hosts);
 	tcase_add_test(tc, file_publish);
-	tcase_add_test(tc, state_roundtrip);
-	tcase_add_test(tc, queue_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,176 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shipq.h"
+#include "unit.h"
+
+START_TEST(ranges_merge)
+{
+	struct jshipq_state s = { 0 };
+	uint32_t tl;
+	uint64_t seq;
+
+	ck_assert_int_eq(jshipq_newest(&s, &tl, &seq), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 3), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 1), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert(!jshipq_has(&s, 1, 2));       /* the hole of the report: 1 and 3, not 2 */
+	ck_assert(jshipq_has(&s, 1, 1) && jshipq_has(&s, 1, 3));
+	ck_assert_int_eq(jshipq_add(&s, 1, 2), 0);
+	ck_assert_uint_eq(s.n, 1);             /* 1-3 in one run */
+	ck_assert_uint_eq(s.r[0].first, 1);
+	ck_assert_uint_eq(s.r[0].last, 3);
+	ck_assert_int_eq(jshipq_add(&s, 1, 5), 0);
+	ck_assert_int_eq(jshipq_add(&s, 2, 1), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 4), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert(!jshipq_has(&s, 1, 6));
+	ck_assert(!jshipq_has(&s, 2, 2));
+	ck_assert(!jshipq_has(&s, 3, 1));
+	ck_assert(!jshipq_has(&s, 1, 0));
+	ck_assert_int_eq(jshipq_newest(&s, &tl, &seq), 1);
+	ck_assert_uint_eq(tl, 2);
+	ck_assert_uint_eq(seq, 1);
+	ck_assert_int_eq(jshipq_add(&s, 2, 1), 0);  /* again: no change */
+	ck_assert_uint_eq(s.n, 2);
+	jshipq_free(&s);
+}
+END_TEST
+
+START_TEST(state_roundtrip)
+{
+	char *d = unit_tmpdir(), p1[600], p2[600];
+	struct jshipq_state s = { 0 }, r, *v;
+	struct jerr e = { 0, "" };
+	size_t n, len;
+	char *text;
+
+	ck_assert_int_eq(jshipq_path(p1, sizeof p1, d, "db", "sftp://m1/in/", NULL), 0);
+	ck_assert_int_eq(jshipq_path(p2, sizeof p2, d, "db", "sftp://m2/in/", NULL), 0);
+	ck_assert_str_ne(p1, p2);
+	ck_assert_int_eq(jshipq_read(p1, &r, &e), 0);
+	ck_assert_uint_eq(r.n, 0);
+	strcpy(s.url, "sftp://m1/in/");
+	for (uint64_t q = 1; q <= 42; q++)
+		if (q != 7)
+			ck_assert_int_eq(jshipq_add(&s, 1, q), 0);
+	ck_assert_int_eq(jshipq_write(p1, &s, &e), 0);
+	text = unit_read_file(p1, &len);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(len, strlen("jship-state 2\nurl sftp://m1/in/\nhas 1 1 6\nhas 1 8 42\n"));
+	ck_assert(memcmp(text, "jship-state 2\nurl sftp://m1/in/\nhas 1 1 6\nhas 1 8 42\n", len) == 0);
+	free(text);
+	ck_assert_int_eq(jshipq_read(p1, &r, &e), 1);
+	ck_assert_str_eq(r.url, "sftp://m1/in/");
+	ck_assert(jshipq_has(&r, 1, 42));
+	ck_assert(!jshipq_has(&r, 1, 7));
+	ck_assert(!jshipq_has(&r, 1, 43));
+	ck_assert(!jshipq_has(&r, 2, 1));
+	jshipq_free(&r);
+	ck_assert_int_eq(jshipq_states(d, "db", &v, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(jshipq_has(&v[0], 1, 8));
+	jshipq_states_free(v, n);
+	ck_assert_int_eq(unit_write_file(p2, "garbage\n", 8), 0);
+	ck_assert_int_eq(jshipq_read(p2, &r, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_int_eq(jshipq_states(d, "db", &v, &n, &e), -1);
+	jshipq_free(&s);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
+START_TEST(parse_forms)
+{
+	struct jshipq_state s;
+	struct jerr e = { 0, "" };
+
+	/* version 1: the high-water mark vouches for its own segment only */
+	ck_assert_int_eq(jshipq_parse("jship-state 1\nurl file:///a/\nacked 1 4\n", &s, &e), 0);
+	ck_assert(jshipq_has(&s, 1, 4));
+	ck_assert(!jshipq_has(&s, 1, 3));
+	ck_assert(!jshipq_has(&s, 1, 1));
+	jshipq_free(&s);
+	ck_assert_int_eq(jshipq_parse("jship-state 1\nurl file:///a/\nacked 0 0\n", &s, &e), 0);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_int_eq(jshipq_parse("jship-state 1\nurl file:///a/\n", &s, &e), -1);
+	/* version 2: ranges in any order, overlapping, are merged */
+	ck_assert_int_eq(jshipq_parse("jship-state 2\nurl u\nhas 1 5 9\nhas 1 1 3\nhas 1 4 6\n"
+	    "has 2 1 1\n", &s, &e), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_uint_eq(s.r[0].first, 1);
+	ck_assert_uint_eq(s.r[0].last, 9);
+	jshipq_free(&s);
+	ck_assert_int_eq(jshipq_parse("jship-state 2\nurl u\n", &s, &e), 0);
+	ck_assert_uint_eq(s.n, 0);
+	static const char *bad[] = {
+		"jship-state 2\nhas 1 5 4\n", "jship-state 2\nhas 0 1 1\n",
+		"jship-state 2\nhas 1 0 1\n", "jship-state 2\nhas 1 1\n",
+		"jship-state 2\nhas 1 1 2 x\n", "jship-state 2\nhas 1 1 2", "jship-state 3\n",
+		"jship-state 2\nacked 1 4\n", "",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(jshipq_parse(bad[i], &s, &e) == -1, "accepted %s", bad[i]);
+		ck_assert_int_eq(e.code, EX_DATAERR);
+	}
+}
+END_TEST
+
+/* The one queue definition: NAME's sealed segments, one per sequence (plain first,
+ * compressed when alone), that the destination lacks. */
+START_TEST(queue)
+{
+	char *d = unit_tmpdir(), p[600];
+	static const char *names[] = {
+		"db.0002-000000000001.journal", "db.0001-000000000010.journal.zst",
+		"db.0001-000000000010.journal", "db.0001-000000000002.journal", "db.journal",
+		".db.0001-000000000003.journal.part", "other.txt", "a.0001-000000000005.journal",
+		"db.0001-000000000003.journal.xz", "db.0001-000000000001.journal",
+	};
+	struct jscan_ent *v;
+	struct jshipq_state s = { 0 };
+	struct jerr e = { 0, "" };
+	char got[512] = "";
+	size_t n, sealed = 0;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", d, names[i]);
+		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
+	}
+	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 1), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 3), 0);
+	for (size_t i = 0; i < n; i++) {
+		sealed += (size_t)jshipq_pending(v, n, i, "db", NULL);
+		if (jshipq_pending(v, n, i, "db", &s)) {
+			strcat(got, v[i].base);
+			strcat(got, " ");
+		}
+	}
+	ck_assert_uint_eq(sealed, 5);
+	ck_assert_str_eq(got, "db.0001-000000000002.journal db.0001-000000000010.journal "
+	    "db.0002-000000000001.journal ");
+	ck_assert_int_eq(jshipq_pending(v, n, n, "db", NULL), 0);
+	jshipq_free(&s);
+	free(v);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
+Suite *
+suite_shipq(void)
+{
+	Suite *s = suite_create("shipq");
+	TCase *tc = tcase_create("shipq");
+
+	tcase_add_test(tc, ranges_merge);
+	tcase_add_test(tc, state_roundtrip);
+	tcase_add_test(tc, parse_forms);
+	tcase_add_test(tc, queue);
+	suite_add_tcase(s, tc);
+	return s;
+}
