@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,20 +94,74 @@ START_TEST(file_publish)
 	snprintf(url, sizeof url, "file://%s/", d);
 	ck_assert_int_eq(jxfer_open(url, NULL, &x, &e), 0);
 	fd = open(src, O_RDONLY);
-	ck_assert_int_eq(jxfer_put(x, fd, 5, "a.journal", &e), 1);
+	ck_assert_msg(jxfer_put(x, fd, 5, "a.journal", &e) == 1, "%s", e.msg);
 	ck_assert_int_eq(jxfer_put(x, fd, 5, "a.journal", &e), 0);    /* identical: accepted */
 	ck_assert_int_eq(jxfer_put(x, fd, 4, "a.journal", &e), -1);   /* different: refused */
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_int_eq(jxfer_put(x, fd, 6, "b.journal", &e), -1);   /* source too short */
 	ck_assert_int_eq(e.code, EX_IOERR);
 	snprintf(dst, sizeof dst, "%s/b.journal", d);
-	snprintf(part, sizeof part, "%s/.b.journal.part", d);
 	ck_assert_int_ne(access(dst, F_OK), 0);
-	ck_assert_int_ne(access(part, F_OK), 0);
+	{
+		/* nothing left but the source and a.journal: no temporary */
+		DIR *dh = opendir(d);
+		struct dirent *de;
+		int others = 0;
+		while ((de = readdir(dh)))
+			others += de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0;
+		closedir(dh);
+		ck_assert_int_eq(others, 0);
+		(void)part;
+	}
 	close(fd);
 	jxfer_close(x);
 	unit_rmrf(d);
 	free(d);
+}
+END_TEST
+
+START_TEST(tmpnames)
+{
+	char name[256], leaf[512], host[80], big[300];
+	long pid;
+
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "db.0001-000000000001.journal",
+	    "web-1", 4242, 0xabcdef01u), 0);
+	ck_assert_str_eq(leaf, ".db.0001-000000000001.journal.web-1-4242-abcdef01.part");
+	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
+	ck_assert_str_eq(host, "web-1");
+	ck_assert_int_eq(pid, 4242);
+	/* the longest segment name (NAME of 215 bytes, .zst) and the longest host: 255 bytes */
+	memset(name, 'n', 215);
+	strcpy(name + 215, ".0001-000000000001.journal.zst");
+	memset(big, 'h', JXFER_HOST_MAX);
+	big[JXFER_HOST_MAX] = 0;
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, name, big, 2147483647, 1), 0);
+	ck_assert_uint_le(strlen(leaf), 255);
+	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
+	ck_assert_str_eq(host, big);
+	ck_assert_int_eq(pid, 2147483647);
+	/* not ours */
+	static const char *no[] = {
+		".db.0001-000000000001.journal.part", "db.x-1-abcdef01.part", ".x.h-1-abcdef0.part",
+		".x.h-1-abcdefgh.part", ".x.h--abcdef01.part", ".x.h-0-abcdef01.part",
+		".x.-1-abcdef01.part", ".h-1-abcdef01.part", ".x.h-1-abcdef01.tmp",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		ck_assert_msg(jxfer_tmpowner(no[i], host, sizeof host, &pid) == 0, "%s", no[i]);
+	/* stale: this host's with no such process; any, once old */
+	jxfer_hostname(host, sizeof host);
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, (long)getpid(), 1),
+	    0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* ours, alive */
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, 4194305, 1), 0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 1);          /* no such pid */
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", "elsewhere", 4194305, 1),
+	    0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* another host's */
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE + 1), 1);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE - 1), 0);
 }
 END_TEST
 
@@ -121,6 +176,7 @@ suite_xfer(void)
 	tcase_add_test(tc, open_urls);
 	tcase_add_test(tc, ssh_needs_known_hosts);
 	tcase_add_test(tc, file_publish);
+	tcase_add_test(tc, tmpnames);
 	suite_add_tcase(s, tc);
 	return s;
 }
