@@ -837,6 +837,16 @@ ship_dir(const char *dir)
 	free(segs);
 }
 
+/* libcurl's trace (-v -v), scrubbed of credentials by the transfer module. */
+static void
+trace_line(void *arg, const char *line)
+{
+	(void)arg;
+	pthread_mutex_lock(&state_lock);
+	fprintf(stderr, "%s: %s\n", jerr_prog, line);
+	pthread_mutex_unlock(&state_lock);
+}
+
 static uint64_t
 duration_opt(const char *s, const char *opt)
 {
@@ -942,18 +952,8 @@ main(int argc, char **argv)
 	if (C.prune && !C.from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
 	o.progress = !C.quiet && isatty(2);
-	{
-		/* libcurl reads any netrc; a readable one gives its passwords away. */
-		struct stat st;
-		char home[PATH_MAX];
-		const char *nf = o.netrc;
-		if (!nf && getenv("HOME") &&
-		    (size_t)snprintf(home, sizeof home, "%s/.netrc", getenv("HOME")) < sizeof home)
-			nf = home;
-		if (nf && stat(nf, &st) == 0 && (st.st_mode & 077))
-			jwarnx("%s can be read by others: chmod 600 it", nf);
-	}
-	o.verbose = curl_verbose;
+	if (curl_verbose)
+		o.trace = trace_line;
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if (jxfer_global_init(&e) < 0)
@@ -967,6 +967,10 @@ main(int argc, char **argv)
 			    jxfer_url(d->x));
 		d->url = urls[i];
 		C.ndests++;
+		if (jxfer_plain_password(d->x))
+			jwarnx("warning: the password for %s goes over the network in clear: "
+			    "prefer %s", jxfer_url(d->x), strncasecmp(urls[i], "ftp", 3) == 0 ?
+			    "ftpes://" : "https://");
 	}
 
 	if (C.from) {

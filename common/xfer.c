@@ -57,7 +57,9 @@ struct jxfer {
 	int       khstat;         /* last host key check: CURLKHMATCH_* or -1 */
 	long      connect_timeout, stall_time;
 	uint64_t  limit_rate;
-	int       progress, verbose;
+	int       progress;
+	void    (*trace)(void *, const char *);
+	void     *trace_arg;
 	/* upload source */
 	int       fd;
 	uint64_t  size, off;
@@ -216,6 +218,159 @@ jxfer_redact(const char *url, char *buf, size_t size)
 	return buf;
 }
 
+/* ---- credentials ---- */
+
+/* A netrc that others may read gives its passwords away: refuse it, as ssh does a key. */
+static int
+netrc_check(const char *path, const char *red, struct jerr *e)
+{
+	struct stat st;
+
+	if (!path[0] || stat(path, &st) < 0)
+		return 0;
+	if (st.st_mode & 077)
+		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
+		    "it)", red, path);
+	return 0;
+}
+
+static int
+has_prefix_ci(const char *s, const char *p)
+{
+	return strncasecmp(s, p, strlen(p)) == 0;
+}
+
+char *
+jxfer_scrub(const char *line, char *buf, size_t size)
+{
+	static const char *const hidden[] = {
+		"Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", "PASS ",
+		"USER ",
+	};
+	char tmp[8192];
+	const char *p;
+	size_t o = 0;
+
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (has_prefix_ci(line, hidden[i])) {
+			snprintf(buf, size, "%.*s [hidden]", (int)strlen(hidden[i]) -
+			    (hidden[i][strlen(hidden[i]) - 1] == ' '), line);
+			return buf;
+		}
+	/* user:password@ after every "://" */
+	tmp[0] = 0;
+	for (p = line; *p && o + 1 < sizeof tmp;) {
+		const char *s = strstr(p, "://");
+		size_t n;
+		if (!s) {
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%s", p);
+			break;
+		}
+		s += 3;
+		n = strcspn(s, "/ \t\"'<>@");
+		o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s", (int)(s - p), p);
+		if (s[n] == '@' && memchr(s, ':', n))
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s",
+			    (int)((const char *)memchr(s, ':', n) - s), s);
+		else
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s", (int)n, s);
+		p = s + n;
+		if (o >= sizeof tmp)
+			o = sizeof tmp - 1;
+	}
+	snprintf(buf, size, "%s", tmp);
+	return buf;
+}
+
+static int
+debug_cb(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct jxfer *x = arg;
+	const char *mark = type == CURLINFO_TEXT ? "* " : type == CURLINFO_HEADER_IN ? "< " :
+	    type == CURLINFO_HEADER_OUT ? "> " : NULL;
+	char line[4096], clean[4200];
+
+	(void)h;
+	if (!mark)
+		return 0;         /* data and SSL bytes are never traced */
+	while (len > 0) {
+		size_t n = 0;
+		while (n < len && data[n] != '\n')
+			n++;
+		size_t k = n;
+		if (k > 0 && data[k - 1] == '\r')
+			k--;
+		if (k >= sizeof line - 2)
+			k = sizeof line - 3;
+		snprintf(line, sizeof line, "%s%.*s", "", (int)k, data);
+		if (k > 0 || n < len) {
+			char out[4300];
+			jxfer_scrub(line, clean, sizeof clean);
+			snprintf(out, sizeof out, "%s%s", mark, clean);
+			x->trace(x->trace_arg, out);
+		}
+		n += n < len;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Does netrc hold a password for host (or a default one)? */
+static int
+netrc_password(const char *path, const char *host)
+{
+	char buf[65536], *tok, *save = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), in = 0, any = 0, matched = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = jio_read_full(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (strcmp(tok, "machine") == 0) {
+			tok = strtok_r(NULL, " \t\r\n", &save);
+			in = tok && strcmp(tok, host) == 0;
+			matched |= in;
+		} else if (strcmp(tok, "default") == 0) {
+			in = !matched;
+		} else if (strcmp(tok, "password") == 0) {
+			tok = strtok_r(NULL, " \t\r\n", &save);
+			if (in && tok)
+				any = 1;
+		}
+	}
+	return any;
+}
+
+int
+jxfer_plain_password(const struct jxfer *x)
+{
+	char host[256];
+	const char *p = strstr(x->base, "://"), *at, *end;
+	size_t n;
+
+	if (!x->netrc[0] || x->tls || (strncasecmp(x->url, "ftp:", 4) != 0 &&
+	    strncasecmp(x->url, "http:", 5) != 0))
+		return 0;
+	p = p ? p + 3 : x->base;
+	if ((at = strrchr(p, '@')))
+		p = at + 1;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		p++;
+		n = end ? (size_t)(end - p) : strlen(p);
+	} else {
+		n = strcspn(p, ":");
+	}
+	snprintf(host, sizeof host, "%.*s", (int)n, p);
+	return netrc_password(x->netrc, host);
+}
+
 static int
 home_file(char *buf, size_t size, const char *rel)
 {
@@ -334,12 +489,18 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	x->stall_time = o && o->stall_time > 0 ? o->stall_time : 30;
 	x->progress = o ? o->progress : 0;
 	x->limit_rate = o ? o->limit_rate : 0;
-	x->verbose = o ? o->verbose : 0;
+	x->trace = o ? o->trace : NULL;
+	x->trace_arg = o ? o->trace_arg : NULL;
 	if (o && o->netrc) {
 		if (copy_opt(x->netrc, sizeof x->netrc, o->netrc) < 0)
 			goto toolong;
 	} else {
 		(void)home_file(x->netrc, sizeof x->netrc, ".netrc");
+	}
+	if (x->scheme != S_SFTP && x->scheme != S_SCP && x->scheme != S_FILE &&
+	    netrc_check(x->netrc, red, e) < 0) {
+		free(x);
+		return -1;
 	}
 	if (o && o->cacert && copy_opt(x->cacert, sizeof x->cacert, o->cacert) < 0)
 		goto toolong;
@@ -728,7 +889,11 @@ setup(struct jxfer *x, struct jerr *e)
 	x->khstat = -1;
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, (long)x->verbose);
+	if (x->trace) {
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, x->connect_timeout);
 	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, x->stall_time);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);

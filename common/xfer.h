@@ -26,8 +26,9 @@
  * compared); scp writes NAME directly (no rename exists there). The first put of a jxfer
  * removes the stale temporaries of the directory (file, ftp, sftp; jxfer_tmpstale).
  *
- * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc. jxfer_url
- * returns the URL without any credentials, fit for messages. ftpes:// is ftp:// with
+ * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc, and a
+ * netrc that group or others may read is refused (EX_NOPERM), as ssh refuses such a key.
+ * jxfer_url returns the URL without any credentials, fit for messages. ftpes:// is ftp:// with
  * explicit TLS required (AUTH TLS); ftps:// is implicit TLS.
  */
 #ifndef JM_XFER_H
@@ -50,7 +51,10 @@ struct jxfer_opts {
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
 	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
 	int         progress;         /* show a progress bar on stderr for large files */
-	int         verbose;          /* libcurl's own trace on stderr */
+	/* libcurl's own trace, one line at a time, credentials scrubbed (jxfer_scrub); called
+	 * from the thread doing the transfer. NULL: no trace. */
+	void      (*trace)(void *arg, const char *line);
+	void       *trace_arg;
 };
 
 int  jxfer_global_init(struct jerr *e);
@@ -62,6 +66,8 @@ const char *jxfer_target(const struct jxfer *x, const char *name);
 const char *jxfer_url(const struct jxfer *x);     /* redacted: no user info */
 int  jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e);
 int  jxfer_retryable(const struct jxfer *x);
+/* Will a password from netrc go in clear (plain ftp:// or http://)? */
+int  jxfer_plain_password(const struct jxfer *x);
 /*
  * With a gate, every later put holds back its last bytes (the last 80, or what is left
  * beyond hold) until gate(arg, e) returns: 0 lets them go, -1 aborts the put, which then
@@ -72,6 +78,10 @@ void jxfer_close(struct jxfer *x);
 
 /* Remove user info (user:password@) from url into buf; returns buf. */
 char *jxfer_redact(const char *url, char *buf, size_t size);
+/* A protocol trace line without credentials: the value of Authorization,
+ * Proxy-Authorization, Cookie and Set-Cookie headers, the argument of FTP USER and PASS,
+ * and any password in a URL are replaced. Returns buf. */
+char *jxfer_scrub(const char *line, char *buf, size_t size);
 
 /*
  * Temporaries: every put writes .NAME.HOST-PID-RANDOM.part (NAME cut so that the whole

@@ -165,6 +165,58 @@ START_TEST(tmpnames)
 }
 END_TEST
 
+START_TEST(scrub)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "Authorization: Basic c2hpcDpzZWNyZXQ=", "Authorization: [hidden]" },
+		{ "authorization: Bearer x", "authorization: [hidden]" },
+		{ "Proxy-Authorization: Basic eA==", "Proxy-Authorization: [hidden]" },
+		{ "Cookie: session=1", "Cookie: [hidden]" },
+		{ "Set-Cookie: a=b; path=/", "Set-Cookie: [hidden]" },
+		{ "PASS hush", "PASS [hidden]" },
+		{ "USER ship", "USER [hidden]" },
+		{ "Connected to ftp://u:pw@h:21/in/ now", "Connected to ftp://u@h:21/in/ now" },
+		{ "a http://x:y@h/ b sftp://k:l@m/", "a http://x@h/ b sftp://k@m/" },
+		{ "GET /in/a:b@c HTTP/1.1", "GET /in/a:b@c HTTP/1.1" },
+		{ "Host: 127.0.0.1:8080", "Host: 127.0.0.1:8080" },
+		{ "RNFR .a.h-1-00000001.part", "RNFR .a.h-1-00000001.part" },
+	};
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(jxfer_scrub(cases[i].in, buf, sizeof buf), cases[i].out);
+}
+END_TEST
+
+START_TEST(netrc_refused)
+{
+	char *d = unit_tmpdir(), nrc[512], url[] = "ftp://h/in/";
+	struct jxfer_opts o = { 0 };
+	struct jxfer *x;
+	struct jerr e = { 0, "" };
+
+	snprintf(nrc, sizeof nrc, "%s/netrc", d);
+	ck_assert_int_eq(unit_write_file(nrc, "machine h login u password p\n", 29), 0);
+	o.netrc = nrc;
+	ck_assert_int_eq(jxfer_open(url, &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 1);
+	jxfer_close(x);
+	ck_assert_int_eq(jxfer_open("ftpes://h/in/", &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 0);            /* TLS required */
+	jxfer_close(x);
+	ck_assert_int_eq(jxfer_open("http://other/in/", &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 0);            /* no entry for it */
+	jxfer_close(x);
+	chmod(nrc, 0640);
+	ck_assert_int_eq(jxfer_open(url, &o, &x, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOPERM);
+	ck_assert_int_eq(jxfer_open("file:///tmp/", &o, &x, &e), 0);   /* not used there */
+	jxfer_close(x);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 suite_xfer(void)
 {
@@ -177,6 +229,8 @@ suite_xfer(void)
 	tcase_add_test(tc, ssh_needs_known_hosts);
 	tcase_add_test(tc, file_publish);
 	tcase_add_test(tc, tmpnames);
+	tcase_add_test(tc, scrub);
+	tcase_add_test(tc, netrc_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
