@@ -161,6 +161,34 @@ START_TEST(queue)
 }
 END_TEST
 
+/* The longest NAME (215 bytes): the state file and its temporary fit in 255 bytes, and
+ * two destinations' states (which differ only at their end) stay apart. */
+START_TEST(long_name)
+{
+	char *d = unit_tmpdir(), name[216], p1[1024], p2[1024];
+	struct jshipq_state s = { 0 }, r;
+	struct jerr e = { 0, "" };
+
+	memset(name, 'n', 215);
+	name[215] = 0;
+	ck_assert_int_eq(jshipq_path(p1, sizeof p1, d, name, "sftp://m1/in/", NULL), 0);
+	ck_assert_int_eq(jshipq_path(p2, sizeof p2, d, name, "sftp://m2/in/", NULL), 0);
+	ck_assert_int_eq(jshipq_add(&s, 1, 1), 0);
+	ck_assert_msg(jshipq_write(p1, &s, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(jshipq_add(&s, 1, 2), 0);
+	ck_assert_msg(jshipq_write(p2, &s, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(jshipq_read(p1, &r, &e), 1);
+	ck_assert(!jshipq_has(&r, 1, 2));
+	jshipq_free(&r);
+	ck_assert_int_eq(jshipq_read(p2, &r, &e), 1);
+	ck_assert(jshipq_has(&r, 1, 2));
+	jshipq_free(&r);
+	jshipq_free(&s);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 suite_shipq(void)
 {
@@ -171,6 +199,7 @@ suite_shipq(void)
 	tcase_add_test(tc, state_roundtrip);
 	tcase_add_test(tc, parse_forms);
 	tcase_add_test(tc, queue);
+	tcase_add_test(tc, long_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
