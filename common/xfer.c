@@ -288,28 +288,24 @@ debug_cb(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
 	struct jxfer *x = arg;
 	const char *mark = type == CURLINFO_TEXT ? "* " : type == CURLINFO_HEADER_IN ? "< " :
 	    type == CURLINFO_HEADER_OUT ? "> " : NULL;
-	char line[4096], clean[4200];
+	char line[4096], clean[4096], out[4200];
 
 	(void)h;
 	if (!mark)
 		return 0;         /* data and SSL bytes are never traced */
 	while (len > 0) {
-		size_t n = 0;
+		size_t n = 0, k;
 		while (n < len && data[n] != '\n')
 			n++;
-		size_t k = n;
-		if (k > 0 && data[k - 1] == '\r')
-			k--;
-		if (k >= sizeof line - 2)
-			k = sizeof line - 3;
-		snprintf(line, sizeof line, "%s%.*s", "", (int)k, data);
-		if (k > 0 || n < len) {
-			char out[4300];
+		k = n > 0 && data[n - 1] == '\r' ? n - 1 : n;
+		if (k > 0) {
+			snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k :
+			    sizeof line - 1), data);
 			jxfer_scrub(line, clean, sizeof clean);
 			snprintf(out, sizeof out, "%s%s", mark, clean);
 			x->trace(x->trace_arg, out);
 		}
-		n += n < len;
+		n += n < len;     /* the newline */
 		data += n;
 		len -= n;
 	}
