@@ -639,6 +639,8 @@ main(int argc, char **argv)
 		print_text(&s);
 	if (jio_fshut(stdout) < 0)
 		jdie(check ? 3 : EX_IOERR, "unable to write to standard output");
+	for (size_t k = 0; k < s.nd; k++)
+		jshipq_free(&s.d[k].q);
 	free(s.d);
 	return rc;
 }
