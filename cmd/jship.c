@@ -232,42 +232,12 @@ put_retry(struct dest *d, int fd, uint64_t size, const char *tname, struct jerr 
 	}
 }
 
-/* Record in dir's state that d has the segments of pending (all of journal name). */
 static int
 ack_write(struct dest *d, const char *dir, const char *name, const struct jshipq_state *pending,
     int locked, struct jerr *e)
 {
-	char path[PATH_MAX + 64], lpath[PATH_MAX + 64];
-	struct jshipq_state s;
-	int lfd = -1, rc = 0, changed = 0;
-
-	if (jshipq_path(path, sizeof path, dir, name, jxfer_url(d->x), NULL) < 0 ||
-	    jshipq_path(lpath, sizeof lpath, dir, name, jxfer_url(d->x), ".lock") < 0)
-		return jerr_sys(e, EX_IOERR, "%s: state file name", dir);
 	/* Never wait for a queue run holding the destination: it records as much itself. */
-	if (!locked && (lfd = jlock_acquire(lpath, JLOCK_NOWAIT, e)) < 0)
-		return e->code == EX_TEMPFAIL ? 1 : -1;
-	if ((rc = jshipq_read(path, &s, e)) >= 0) {
-		snprintf(s.url, sizeof s.url, "%s", jxfer_url(d->x));
-		changed = rc == 0;
-		rc = 0;
-		for (size_t i = 0; i < pending->n && rc == 0; i++)
-			for (uint64_t q = pending->r[i].first; q <= pending->r[i].last; q++) {
-				if (jshipq_has(&s, pending->r[i].timeline, q))
-					continue;
-				changed = 1;
-				if ((rc = jshipq_add(&s, pending->r[i].timeline, q)) < 0) {
-					jerr_sys(e, EX_OSERR, "out of memory");
-					break;
-				}
-			}
-		if (rc == 0 && changed)
-			rc = jshipq_write(path, &s, e);
-		jshipq_free(&s);
-	}
-	if (lfd >= 0)
-		jlock_close(lfd);
-	return rc;
+	return jshipq_record(dir, name, jxfer_url(d->x), pending, locked, e);
 }
 
 /* Acknowledgements are written at most once a second per destination, and whenever the
@@ -710,16 +680,6 @@ out:
 	return NULL;
 }
 
-/* Does every destination known to dir have segment g? */
-static int
-all_have(const struct jshipq_state *st, size_t ns, const struct jname *g)
-{
-	for (size_t k = 0; k < ns; k++)
-		if (!jshipq_has(&st[k], g->timeline, g->seq))
-			return 0;
-	return 1;
-}
-
 static void
 prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
 {
@@ -749,7 +709,7 @@ prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
 		if (i + 1 >= n || strcmp(segs[i + 1].n.name, name) != 0 ||
 		    segs[i + 1].n.timeline != g->n.timeline || segs[i + 1].n.seq != g->n.seq)
 			distinct++;
-		if (!all_have(st, ns, &g->n))
+		if (!jshipq_all_have(st, ns, g->n.timeline, g->n.seq))
 			continue;
 		if (distinct <= C.keep) {
 			kept++;

@@ -18,6 +18,7 @@
 
 #include "afile.h"
 #include "digest.h"
+#include "lock.h"
 #include "shipq.h"
 
 /* Ranges are a few lines in practice; the file is bounded so that reading stays simple. */
@@ -340,4 +341,57 @@ jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
 	    v[i - 1].n.seq == g->seq)
 		return 0;
 	return !s || !jshipq_has(s, g->timeline, g->seq);
+}
+
+int
+jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64_t seq)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!jshipq_has(&v[k], tl, seq))
+			return 0;
+	return 1;
+}
+
+/* Add every segment of had to s; 1 if s changed, 0 if not, -1 ENOMEM. */
+static int
+merge(struct jshipq_state *s, const struct jshipq_state *had)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < had->n; i++)
+		for (uint64_t q = had->r[i].first; q <= had->r[i].last; q++) {
+			if (jshipq_has(s, had->r[i].timeline, q))
+				continue;
+			if (jshipq_add(s, had->r[i].timeline, q) < 0)
+				return -1;
+			changed = 1;
+		}
+	return changed;
+}
+
+int
+jshipq_record(const char *dir, const char *name, const char *url,
+    const struct jshipq_state *had, int locked, struct jerr *e)
+{
+	char path[4096 + JNAME_MAX], lpath[4096 + JNAME_MAX];
+	struct jshipq_state s;
+	int lfd = -1, rc, changed;
+
+	if (jshipq_path(path, sizeof path, dir, name, url, NULL) < 0 ||
+	    jshipq_path(lpath, sizeof lpath, dir, name, url, ".lock") < 0)
+		return jerr_sys(e, EX_IOERR, "%s: state file name", dir);
+	if (!locked && (lfd = jlock_acquire(lpath, JLOCK_NOWAIT, e)) < 0)
+		return e->code == EX_TEMPFAIL ? 1 : -1;
+	if ((rc = jshipq_read(path, &s, e)) >= 0) {
+		snprintf(s.url, sizeof s.url, "%s", url);
+		changed = merge(&s, had);
+		if (changed < 0)
+			rc = jerr_sys(e, EX_OSERR, "out of memory");
+		else
+			rc = changed || rc == 0 ? jshipq_write(path, &s, e) : 0;
+		jshipq_free(&s);
+	}
+	if (lfd >= 0)
+		jlock_close(lfd);
+	return rc;
 }

@@ -67,6 +67,17 @@ int  jshipq_states(const char *dir, const char *name, struct jshipq_state **v, s
 void jshipq_states_free(struct jshipq_state *v, size_t n);
 
 /*
+ * Record that the destination url has every segment of had (runs of sequences of NAME),
+ * under its lock, in its state in dir: read, add, replace atomically. locked: the caller
+ * holds the lock already; otherwise it is taken without waiting, and 1 is returned at once
+ * when another process holds it (nothing recorded). 0 recorded, -1 error.
+ */
+int  jshipq_record(const char *dir, const char *name, const char *url,
+                   const struct jshipq_state *had, int locked, struct jerr *e);
+/* Does every state of v[0..n) have (tl, seq)? Only such a segment may be pruned. */
+int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64_t seq);
+
+/*
  * Over a jscan_dir listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
  * file kept for its sequence, and not had by s)? With s NULL: is it the one file kept for
  * its sequence (what is counted as a sealed segment).

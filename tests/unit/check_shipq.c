@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lock.h"
 #include "shipq.h"
 #include "unit.h"
 
@@ -189,6 +190,54 @@ START_TEST(long_name)
 }
 END_TEST
 
+/* Recording adds to what is there, never takes away; a held lock is "busy", not waited for. */
+START_TEST(record)
+{
+	char *d = unit_tmpdir(), p[600], lp[600];
+	struct jshipq_state had = { 0 }, r, v[2];
+	struct jerr e = { 0, "" };
+	int lfd;
+
+	ck_assert_int_eq(jshipq_add(&had, 1, 1), 0);
+	ck_assert_int_eq(jshipq_add(&had, 1, 3), 0);
+	ck_assert_int_eq(jshipq_record(d, "db", "file:///a/", &had, 0, &e), 0);
+	jshipq_free(&had);
+	ck_assert_int_eq(jshipq_add(&had, 1, 2), 0);
+	ck_assert_int_eq(jshipq_record(d, "db", "file:///a/", &had, 0, &e), 0);
+	ck_assert_int_eq(jshipq_path(p, sizeof p, d, "db", "file:///a/", NULL), 0);
+	ck_assert_int_eq(jshipq_read(p, &r, &e), 1);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_uint_eq(r.r[0].last, 3);
+	ck_assert_str_eq(r.url, "file:///a/");
+	jshipq_free(&r);
+	ck_assert_int_eq(jshipq_path(lp, sizeof lp, d, "db", "file:///a/", ".lock"), 0);
+	lfd = jlock_acquire(lp, JLOCK_NOWAIT, &e);
+	ck_assert_int_ge(lfd, 0);
+	jshipq_free(&had);
+	ck_assert_int_eq(jshipq_add(&had, 1, 4), 0);
+	ck_assert_int_eq(jshipq_record(d, "db", "file:///a/", &had, 0, &e), 1);   /* busy */
+	ck_assert_int_eq(jshipq_read(p, &r, &e), 1);
+	ck_assert(!jshipq_has(&r, 1, 4));
+	jshipq_free(&r);
+	ck_assert_int_eq(jshipq_record(d, "db", "file:///a/", &had, 1, &e), 0);   /* holder */
+	jlock_close(lfd);
+	ck_assert_int_eq(jshipq_read(p, &v[0], &e), 1);
+	ck_assert(jshipq_has(&v[0], 1, 4));
+	/* pruning: only what every destination has */
+	memset(&v[1], 0, sizeof v[1]);
+	ck_assert_int_eq(jshipq_add(&v[1], 1, 2), 0);
+	ck_assert(jshipq_all_have(v, 2, 1, 2));
+	ck_assert(!jshipq_all_have(v, 2, 1, 1));
+	ck_assert(!jshipq_all_have(v, 2, 1, 5));
+	ck_assert(jshipq_all_have(v, 1, 1, 1));
+	jshipq_free(&v[0]);
+	jshipq_free(&v[1]);
+	jshipq_free(&had);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 suite_shipq(void)
 {
@@ -200,6 +249,7 @@ suite_shipq(void)
 	tcase_add_test(tc, parse_forms);
 	tcase_add_test(tc, queue);
 	tcase_add_test(tc, long_name);
+	tcase_add_test(tc, record);
 	suite_add_tcase(s, tc);
 	return s;
 }
