@@ -238,6 +238,48 @@ START_TEST(record)
 }
 END_TEST
 
+/* Random adds against a plain bitmap: membership, the canonical form (sorted, disjoint,
+ * not adjacent) and the text round trip always agree. */
+START_TEST(model)
+{
+	enum { TL = 3, SEQ = 64 };
+	unsigned seed = 12345;
+
+	for (int round = 0; round < 200; round++) {
+		struct jshipq_state s = { 0 }, r;
+		struct jerr e = { 0, "" };
+		char text[8192];
+		int have[TL + 1][SEQ + 1] = { { 0 } }, n = rand_r(&seed) % 120;
+		size_t len;
+
+		for (int i = 0; i < n; i++) {
+			uint32_t tl = 1 + (uint32_t)(rand_r(&seed) % TL);
+			uint64_t q = 1 + (uint64_t)(rand_r(&seed) % SEQ);
+			ck_assert_int_eq(jshipq_add(&s, tl, q), 0);
+			have[tl][q] = 1;
+		}
+		for (size_t i = 0; i + 1 < s.n; i++)
+			ck_assert(s.r[i].timeline < s.r[i + 1].timeline ||
+			    s.r[i].last + 1 < s.r[i + 1].first);
+		len = (size_t)snprintf(text, sizeof text, "jship-state 2\nurl u\n");
+		for (size_t i = s.n; i-- > 0;)         /* written backwards: still read right */
+			len += (size_t)snprintf(text + len, sizeof text - len, "has %u %llu %llu\n",
+			    s.r[i].timeline, (unsigned long long)s.r[i].first,
+			    (unsigned long long)s.r[i].last);
+		ck_assert_int_eq(jshipq_parse(text, &r, &e), 0);
+		for (uint32_t tl = 1; tl <= TL + 1; tl++)
+			for (uint64_t q = 1; q <= SEQ + 1; q++) {
+				int want = tl <= TL && q <= SEQ && have[tl][q];
+				ck_assert_int_eq(jshipq_has(&s, tl, q), want);
+				ck_assert_int_eq(jshipq_has(&r, tl, q), want);
+			}
+		ck_assert_uint_eq(r.n, s.n);
+		jshipq_free(&r);
+		jshipq_free(&s);
+	}
+}
+END_TEST
+
 Suite *
 suite_shipq(void)
 {
@@ -250,6 +292,7 @@ suite_shipq(void)
 	tcase_add_test(tc, queue);
 	tcase_add_test(tc, long_name);
 	tcase_add_test(tc, record);
+	tcase_add_test(tc, model);
 	suite_add_tcase(s, tc);
 	return s;
 }
