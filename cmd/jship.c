@@ -21,6 +21,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
+#include "scan.h"
 #include "seg.h"
 #include "shipq.h"
 #include "xfer.h"
@@ -43,7 +44,7 @@ struct dest {
 	/* --from mode */
 	const char   *dir;
 	const char   *name;
-	struct jshipq_seg *segs;
+	struct jscan_ent *segs;
 	size_t        nsegs;
 	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
@@ -51,9 +52,10 @@ struct dest {
 	const char   *path;
 	const struct jname *jn;
 	int           rc;
-	/* the newest acknowledgement not yet written to its state file */
+	/* acknowledgements not yet written to the state file of ack_dir's ack_jn.name */
 	char          ack_dir[PATH_MAX];
 	struct jname  ack_jn;
+	struct jshipq_state ack;      /* only the ranges are used */
 	int           ack_dirty, ack_warned;
 	double        ack_time;
 };
@@ -78,8 +80,8 @@ static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static int
 worse(int a, int b)
 {
-	/* 65 bad input > 77 refused > 74 local I/O > 75 retry later > 0 */
-	static const int rank[] = { EX_DATAERR, EX_NOPERM, EX_IOERR, EX_TEMPFAIL };
+	/* 65 bad input > 77 refused > 73/74 local I/O > 75 retry later > 0 */
+	static const int rank[] = { EX_DATAERR, EX_NOPERM, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL };
 	for (size_t i = 0; i < sizeof rank / sizeof rank[0]; i++)
 		if (a == rank[i] || b == rank[i])
 			return rank[i];
@@ -230,33 +232,12 @@ put_retry(struct dest *d, int fd, uint64_t size, const char *tname, struct jerr 
 	}
 }
 
-/* Record that d has segment jn of dir: only ever forward. */
 static int
-ack_write(struct dest *d, const char *dir, const struct jname *jn, int locked, struct jerr *e)
+ack_write(struct dest *d, const char *dir, const char *name, const struct jshipq_state *pending,
+    int locked, struct jerr *e)
 {
-	char path[PATH_MAX + 64], lpath[PATH_MAX + 64];
-	struct jshipq_state s;
-	int lfd = -1, rc = 0;
-
-	if (jshipq_path(path, sizeof path, dir, jn->name, jxfer_url(d->x), NULL) < 0 ||
-	    jshipq_path(lpath, sizeof lpath, dir, jn->name, jxfer_url(d->x), ".lock") < 0)
-		return jerr_sys(e, EX_IOERR, "%s: state file name", dir);
 	/* Never wait for a queue run holding the destination: it records as much itself. */
-	if (!locked && (lfd = jlock_acquire(lpath, JLOCK_NOWAIT, e)) < 0)
-		return e->code == EX_TEMPFAIL ? 1 : -1;
-	if ((rc = jshipq_read(path, &s, e)) >= 0) {
-		snprintf(s.url, sizeof s.url, "%s", jxfer_url(d->x));
-		if (rc == 0 || !jshipq_acked(&s, jn->timeline, jn->seq)) {
-			s.timeline = jn->timeline;
-			s.seq = jn->seq;
-			rc = jshipq_write(path, &s, e);
-		} else {
-			rc = 0;
-		}
-	}
-	if (lfd >= 0)
-		jlock_close(lfd);
-	return rc;
+	return jshipq_record(dir, name, jxfer_url(d->x), pending, locked, e);
 }
 
 /* Acknowledgements are written at most once a second per destination, and whenever the
@@ -278,10 +259,11 @@ ack_flush(struct dest *d, int locked)
 	if (!d->ack_dirty)
 		return;
 	d->ack_time = now_s();
-	rc = ack_write(d, d->ack_dir, &d->ack_jn, locked, &e);
+	rc = ack_write(d, d->ack_dir, d->ack_jn.name, &d->ack, locked, &e);
 	if (rc == 1)
 		return;
 	d->ack_dirty = 0;
+	jshipq_free(&d->ack);
 	if (rc == 0)
 		return;
 	if (locked) {
@@ -299,9 +281,14 @@ ack_note(struct dest *d, const char *dir, const struct jname *jn, int locked)
 {
 	if (d->ack_dirty && (strcmp(d->ack_dir, dir) != 0 || strcmp(d->ack_jn.name, jn->name) != 0))
 		ack_flush(d, locked);
+	if (!d->ack_dirty || strcmp(d->ack_dir, dir) != 0 ||
+	    strcmp(d->ack_jn.name, jn->name) != 0)
+		jshipq_free(&d->ack);     /* a busy lock's leftovers are given up with their dir */
 	snprintf(d->ack_dir, sizeof d->ack_dir, "%s", dir);
 	d->ack_jn = *jn;
 	d->ack_dirty = 1;
+	if (jshipq_add(&d->ack, jn->timeline, jn->seq) < 0)
+		jdie(EX_OSERR, "out of memory");
 	if (now_s() - d->ack_time >= 1.0)
 		ack_flush(d, locked);
 }
@@ -632,14 +619,18 @@ queue_worker(void *arg)
 		return NULL;
 	}
 	if ((lfd = jlock_acquire(lpath, JLOCK_NOWAIT, &e)) < 0) {
-		jwarnx("%s: another jship is sending %s to %s: %s", d->dir, d->name,
-		    jxfer_url(d->x), e.msg);
-		d->code = worse(d->code, EX_TEMPFAIL);
+		if (e.code == EX_TEMPFAIL)
+			jwarnx("%s: another jship is sending %s to %s: %s", d->dir, d->name,
+			    jxfer_url(d->x), e.msg);
+		else
+			jwarnx("%s: unable to take the lock of %s for %s: %s", d->dir, d->name,
+			    jxfer_url(d->x), e.msg);
+		d->code = worse(d->code, e.code ? e.code : EX_IOERR);
 		return NULL;
 	}
 	if ((r = jshipq_read(path, &s, &e)) < 0) {
 		jwarnx("%s", e.msg);
-		d->code = worse(d->code, EX_IOERR);
+		d->code = worse(d->code, e.code == EX_DATAERR ? EX_DATAERR : EX_IOERR);
 		goto out;
 	}
 	if (r == 0) {
@@ -647,19 +638,13 @@ queue_worker(void *arg)
 		snprintf(s.url, sizeof s.url, "%s", jxfer_url(d->x));
 		if (jshipq_write(path, &s, &e) < 0) {
 			jwarnx("%s", e.msg);
-			d->code = worse(d->code, EX_IOERR);
+			d->code = worse(d->code, e.code);
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < d->nsegs; i++) {
-		const struct jshipq_seg *g = &d->segs[i];
-		if (strcmp(g->n.name, d->name) != 0)
-			continue;
-		/* One form per sequence: the plain one sorts first. */
-		if (i > 0 && strcmp(d->segs[i - 1].n.name, d->name) == 0 &&
-		    d->segs[i - 1].n.timeline == g->n.timeline && d->segs[i - 1].n.seq == g->n.seq)
-			continue;
-		if (jshipq_acked(&s, g->n.timeline, g->n.seq))
+		const struct jscan_ent *g = &d->segs[i];
+		if (!jshipq_pending(d->segs, d->nsegs, i, d->name, &s))
 			continue;
 		snprintf(seg, sizeof seg, "%s/%s", d->dir, g->base);
 		/* Each segment is read through once, by the first destination to need it. */
@@ -689,16 +674,17 @@ queue_worker(void *arg)
 		d->sent[i] = 1;
 	}
 out:
+	jshipq_free(&s);
 	ack_flush(d, 1);
 	jlock_close(lfd);
 	return NULL;
 }
 
 static void
-prune(const char *dir, const char *name, struct jshipq_seg *segs, size_t n)
+prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
 {
 	struct jerr e = { 0, "" };
-	struct jshipq_state *st = NULL, min;
+	struct jshipq_state *st = NULL;
 	size_t ns = 0, distinct = 0, kept = 0;
 	char path[PATH_MAX + JNAME_MAX];
 	struct timespec now;
@@ -713,22 +699,17 @@ prune(const char *dir, const char *name, struct jshipq_seg *segs, size_t n)
 		free(st);
 		return;
 	}
-	min = st[0];
-	for (size_t i = 1; i < ns; i++)
-		if (!jshipq_acked(&st[i], min.timeline, min.seq))
-			min = st[i];
-	free(st);
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* Walk from the newest back, so that --keep counts the newest sequences. */
 	for (size_t i = n; i-- > 0;) {
-		const struct jshipq_seg *g = &segs[i];
+		const struct jscan_ent *g = &segs[i];
 		struct stat sb;
 		if (strcmp(g->n.name, name) != 0)
 			continue;
 		if (i + 1 >= n || strcmp(segs[i + 1].n.name, name) != 0 ||
 		    segs[i + 1].n.timeline != g->n.timeline || segs[i + 1].n.seq != g->n.seq)
 			distinct++;
-		if (!jshipq_acked(&min, g->n.timeline, g->n.seq))
+		if (!jshipq_all_have(st, ns, g->n.timeline, g->n.seq))
 			continue;
 		if (distinct <= C.keep) {
 			kept++;
@@ -749,6 +730,7 @@ prune(const char *dir, const char *name, struct jshipq_seg *segs, size_t n)
 		if (C.verbose)
 			jwarnx("removed %s (every destination has it)", path);
 	}
+	jshipq_states_free(st, ns);
 	if (removed && jio_fsync_dir(path) < 0) {
 		jwarn("unable to sync %s", dir);
 		note_code(EX_IOERR);
@@ -759,13 +741,13 @@ static void
 ship_dir(const char *dir)
 {
 	struct jerr e = { 0, "" };
-	struct jshipq_seg *segs;
+	struct jscan_ent *segs;
 	size_t n;
 	pthread_t th[MAXDEST];
 	char *sent[MAXDEST];
 	signed char *checked;
 
-	if (jshipq_list(dir, &segs, &n, &e) < 0)
+	if (jscan_dir(dir, &segs, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!(checked = calloc(n ? n : 1, 1)))
 		jdie(EX_OSERR, "out of memory");
@@ -813,6 +795,16 @@ ship_dir(const char *dir)
 		C.code = worse(C.code, C.dests[k].code);
 	free(checked);
 	free(segs);
+}
+
+/* libcurl's trace (-v -v), scrubbed of credentials by the transfer module. */
+static void
+trace_line(void *arg, const char *line)
+{
+	(void)arg;
+	pthread_mutex_lock(&state_lock);
+	fprintf(stderr, "%s: %s\n", jerr_prog, line);
+	pthread_mutex_unlock(&state_lock);
 }
 
 static uint64_t
@@ -920,18 +912,8 @@ main(int argc, char **argv)
 	if (C.prune && !C.from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
 	o.progress = !C.quiet && isatty(2);
-	{
-		/* libcurl reads any netrc; a readable one gives its passwords away. */
-		struct stat st;
-		char home[PATH_MAX];
-		const char *nf = o.netrc;
-		if (!nf && getenv("HOME") &&
-		    (size_t)snprintf(home, sizeof home, "%s/.netrc", getenv("HOME")) < sizeof home)
-			nf = home;
-		if (nf && stat(nf, &st) == 0 && (st.st_mode & 077))
-			jwarnx("%s can be read by others: chmod 600 it", nf);
-	}
-	o.verbose = curl_verbose;
+	if (curl_verbose)
+		o.trace = trace_line;
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if (jxfer_global_init(&e) < 0)
@@ -945,6 +927,10 @@ main(int argc, char **argv)
 			    jxfer_url(d->x));
 		d->url = urls[i];
 		C.ndests++;
+		if (jxfer_plain_password(d->x))
+			jwarnx("warning: the password for %s goes over the network in clear: "
+			    "prefer %s", jxfer_url(d->x), strncasecmp(urls[i], "ftp", 3) == 0 ?
+			    "ftpes://" : "https://");
 	}
 
 	if (C.from) {

@@ -43,7 +43,9 @@ struct limits {
 };
 
 struct dest {
-	struct jshipq_state q;    /* url, and the newest segment acknowledged */
+	struct jshipq_state q;    /* url, and the segments the destination has */
+	uint32_t newest_tl;       /* the newest of them, 0 0 for none */
+	uint64_t newest_seq;
 	uint64_t segs, bytes, oldest;     /* oldest: commit time of its first unsent record, ns */
 };
 
@@ -172,8 +174,10 @@ read_dests(const char *dir, const char *name, struct status *s, struct jerr *e)
 		free(v);
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++)
-		s->d[i].q = v[i];
+	for (size_t i = 0; i < n; i++) {
+		s->d[i].q = v[i];         /* takes the ranges over */
+		(void)jshipq_newest(&v[i], &s->d[i].newest_tl, &s->d[i].newest_seq);
+	}
 	s->nd = n;
 	free(v);
 	return 0;
@@ -217,13 +221,13 @@ status_journal(struct status *s, int check)
 		die3(check, e.code, "%s%s", "", e.msg);
 	s->m[M_QUEUE] = s->m[M_BYTES] = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(v[i].n.name, jn.name) != 0 || v[i].n.comp != JCOMP_NONE)
+		if (!jshipq_pending(v, n, i, jn.name, NULL))
 			continue;
 		s->nsealed++;
 		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
 		for (size_t k = 0; k < s->nd; k++) {
 			struct dest *d = &s->d[k];
-			if (jshipq_acked(&d->q, v[i].n.timeline, v[i].n.seq))
+			if (!jshipq_pending(v, n, i, jn.name, &d->q))
 				continue;
 			if (d->segs++ == 0)
 				d->oldest = first_time(path, 0);
@@ -391,7 +395,7 @@ print_text(const struct status *s)
 		    "seq %llu)\n", d->q.url, (unsigned long long)d->segs,
 		    jparse_fmt_size(d->bytes, a, sizeof a),
 		    secs(d->segs ? (int64_t)jclock_age(s->now, d->oldest) : 0, b, sizeof b),
-		    d->q.timeline, (unsigned long long)d->q.seq);
+		    d->newest_tl, (unsigned long long)d->newest_seq);
 	}
 	printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
 	print_clock(s);
@@ -436,8 +440,8 @@ print_json(const struct status *s)
 			printf("%s{\"url\":", k ? "," : "");
 			jstr(d->q.url);
 			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
-			    "\"bytes\":%llu,\"oldest_age\":%s}", d->q.timeline,
-			    (unsigned long long)d->q.seq, (unsigned long long)d->segs,
+			    "\"bytes\":%llu,\"oldest_age\":%s}", d->newest_tl,
+			    (unsigned long long)d->newest_seq, (unsigned long long)d->segs,
 			    (unsigned long long)d->bytes, secs(d->segs ? (int64_t)jclock_age(s->now,
 			    d->oldest) : 0, a, sizeof a));
 		}
@@ -687,6 +691,8 @@ main(int argc, char **argv)
 		print_text(&s);
 	if (jio_fshut(stdout) < 0)
 		jdie(check ? 3 : EX_IOERR, "unable to write to standard output");
+	for (size_t k = 0; k < s.nd; k++)
+		jshipq_free(&s.d[k].q);
 	free(s.d);
 	return rc;
 }

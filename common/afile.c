@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,14 +14,31 @@
 #include "afile.h"
 #include "io.h"
 
+/*
+ * A base name too long for ".BASE.tmp.PID" to fit in 255 bytes keeps its first bytes and
+ * gets a hash of the whole base instead of the rest, so that two long names still get
+ * different temporaries (a state file per destination differs only at its end).
+ */
 int
 jafile_tmpname(char *buf, size_t size, const char *path)
 {
-	char dir[4096];
+	char dir[4096], pid[32];
+	const char *base = jio_basename(path);
+	size_t blen = strlen(base), room;
+	uint64_t h = 14695981039346656037ull;         /* FNV-1a */
 	int n;
 
 	jio_dirname(path, dir, sizeof dir);
-	n = snprintf(buf, size, "%s/.%s.tmp.%ld", dir, jio_basename(path), (long)getpid());
+	snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
+	room = NAME_MAX - 1 - strlen(pid);
+	if (blen <= room) {
+		n = snprintf(buf, size, "%s/.%s%s", dir, base, pid);
+	} else {
+		for (size_t i = 0; i < blen; i++)
+			h = (h ^ (unsigned char)base[i]) * 1099511628211ull;
+		n = snprintf(buf, size, "%s/.%.*s~%016llx%s", dir, (int)(room - 17), base,
+		    (unsigned long long)h, pid);
+	}
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -1,22 +1,35 @@
 /*
- * shipq: the send queue of a directory of segments, and what each destination acknowledged.
+ * shipq: the send queue of a directory of segments, and exactly which segments each
+ * destination has.
  *
  * For a journal NAME in DIR and a destination URL (redacted), the state file is
  * DIR/.NAME.journal.ship-HHHHHHHHHHHHHHHH (16 hex digits of the SHA-256 of the URL), a text
  * file replaced atomically (jafile_write):
- *     jship-state 1
+ *     jship-state 2
  *     url URL
- *     acked TIMELINE SEQ          the newest segment the destination has; 0 0 for none
- * Segments are sent in (timeline, sequence) order and acknowledged only after the destination
- * has the whole file, so "acked" covers every segment up to it: the queue is every sealed
- * segment of NAME after it. A crash between a transfer and the state update makes the next
- * run send that segment again, which the destination accepts as identical.
+ *     has TIMELINE FIRST LAST      one line per run of sequences the destination has,
+ *                                  sorted, disjoint and not adjacent; none: it has nothing
+ * Version 1 files ("acked TIMELINE SEQ", a high-water mark) are still read: the mark was
+ * written for a segment that had just been sent, so that one segment is taken as had; the
+ * claim about the segments below it is not trusted (it was wrong whenever a segment never
+ * passed through a streaming jship), so they are in the queue again and a destination that
+ * has them answers "already there". The next write is version 2.
  *
- *     jshipq_list(dir, &v, &n, e)     sealed segments (plain or compressed) of every journal
- *                                     in dir, sorted by (name, timeline, seq, plain first);
- *                                     free with free(v)
- *     jshipq_states(dir, name, ...)   every destination state of NAME in dir
- * The lock DIR/.NAME.journal.ship-HHHH.lock serialises senders of one destination.
+ * The send queue of NAME for a destination is every sealed segment of NAME in DIR, plain or
+ * compressed, whose (timeline, sequence) the destination does not have; one entry per
+ * sequence (the plain file when both forms are there), in (timeline, sequence) order.
+ * jship sends it and jstatus counts it, both through jshipq_pending.
+ *
+ *     struct jshipq_state s;
+ *     jshipq_read(path, &s, e)        1 read, 0 no file (s empty), -1 error; then
+ *     jshipq_has(&s, tl, seq)         does the destination have it?
+ *     jshipq_add(&s, tl, seq)         record that it has (0, or -1 ENOMEM)
+ *     jshipq_write(path, &s, e)
+ *     jshipq_free(&s)                 s owns its ranges; free it after any read
+ *     jshipq_states(dir, name, &v, &n, e)   every destination state of NAME in dir;
+ *                                     release with jshipq_states_free(v, n)
+ * The lock DIR/.NAME.journal.ship-HHHH.lock serialises senders of one destination; a
+ * caller holds it from read to write.
  */
 #ifndef JM_SHIPQ_H
 #define JM_SHIPQ_H
@@ -26,26 +39,50 @@
 
 #include "err.h"
 #include "name.h"
+#include "scan.h"
 
-struct jshipq_seg {
-	struct jname n;
-	char         base[JNAME_MAX + 1];
+struct jshipq_range {
+	uint32_t timeline;
+	uint64_t first, last;
 };
 
 struct jshipq_state {
 	char     url[4096];
-	uint32_t timeline;
-	uint64_t seq;
+	struct jshipq_range *r;         /* sorted by (timeline, first), disjoint, not adjacent */
+	size_t   n, cap;
 };
 
 int  jshipq_path(char *buf, size_t size, const char *dir, const char *name, const char *url,
                  const char *suffix);
-int  jshipq_read(const char *path, struct jshipq_state *s, struct jerr *e);   /* 1, 0 none, -1 */
+int  jshipq_read(const char *path, struct jshipq_state *s, struct jerr *e);
+int  jshipq_parse(const char *text, struct jshipq_state *s, struct jerr *e);
 int  jshipq_write(const char *path, const struct jshipq_state *s, struct jerr *e);
-int  jshipq_list(const char *dir, struct jshipq_seg **v, size_t *n, struct jerr *e);
+void jshipq_free(struct jshipq_state *s);
+int  jshipq_has(const struct jshipq_state *s, uint32_t tl, uint64_t seq);
+int  jshipq_add(struct jshipq_state *s, uint32_t tl, uint64_t seq);
+/* The newest segment s has: 1 and *tl, *seq, or 0 if it has none. */
+int  jshipq_newest(const struct jshipq_state *s, uint32_t *tl, uint64_t *seq);
 int  jshipq_states(const char *dir, const char *name, struct jshipq_state **v, size_t *n,
                    struct jerr *e);
-/* Is segment (tl, seq) covered by state s? */
-int  jshipq_acked(const struct jshipq_state *s, uint32_t tl, uint64_t seq);
+void jshipq_states_free(struct jshipq_state *v, size_t n);
+
+/*
+ * Record that the destination url has every segment of had (runs of sequences of NAME),
+ * under its lock, in its state in dir: read, add, replace atomically. locked: the caller
+ * holds the lock already; otherwise it is taken without waiting, and 1 is returned at once
+ * when another process holds it (nothing recorded). 0 recorded, -1 error.
+ */
+int  jshipq_record(const char *dir, const char *name, const char *url,
+                   const struct jshipq_state *had, int locked, struct jerr *e);
+/* Does every state of v[0..n) have (tl, seq)? Only such a segment may be pruned. */
+int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64_t seq);
+
+/*
+ * Over a jscan_dir listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
+ * file kept for its sequence, and not had by s)? With s NULL: is it the one file kept for
+ * its sequence (what is counted as a sealed segment).
+ */
+int  jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
+                    const struct jshipq_state *s);
 
 #endif

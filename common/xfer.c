@@ -2,7 +2,10 @@
  * xfer: one destination, one reused connection, one publishing strategy per scheme.
  *
  * Guarantees: nothing is ever written under a file's final name except by a rename of a
- * complete temporary (file, ftp, sftp, http); an existing final name is never replaced
+ * temporary of this process that MUST first have been checked as complete (its size, and
+ * its trailer read back where the server serves ranges), so that two senders never share
+ * one temporary and a file with holes is never published (file, ftp, sftp, http); an
+ * existing final name is never replaced
  * (vsftpd's RNTO would replace it, so SIZE is asked first; OpenSSH's rename and WebDAV's
  * MOVE with Overwrite: F refuse by themselves, and file:// uses a no-replace rename); an
  * upload whose source ends early is aborted rather than completed short. scp:// is the
@@ -11,13 +14,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/select.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,10 +52,14 @@ struct jxfer {
 	char      key[PATH_MAX], pub[PATH_MAX], known[PATH_MAX], netrc[PATH_MAX], cacert[PATH_MAX];
 	char      errbuf[CURL_ERROR_SIZE];
 	char      target[1024];
+	char      host[JXFER_HOST_MAX + 1];   /* this host, as temporaries name it */
+	int       swept;          /* stale temporaries looked for at this destination */
 	int       khstat;         /* last host key check: CURLKHMATCH_* or -1 */
 	long      connect_timeout, stall_time;
 	uint64_t  limit_rate;
-	int       progress, verbose;
+	int       progress;
+	void    (*trace)(void *, const char *);
+	void     *trace_arg;
 	/* upload source */
 	int       fd;
 	uint64_t  size, off;
@@ -67,6 +78,114 @@ struct jxfer {
 };
 
 static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- temporaries ----
+ * A temporary is .NAME.HOST-PID-RANDOM.part: unique to this process (two senders of one
+ * file never share one), and, under 255 bytes whatever NAME, its owner can be read back,
+ * so that a later run removes a stale one: one of this host whose process is gone, or any
+ * older than JXFER_TMP_STALE seconds. A NAME too long to fit keeps its first bytes. */
+
+void
+jxfer_hostname(char *buf, size_t size)
+{
+	char h[256] = "";
+	size_t i;
+
+	if (gethostname(h, sizeof h - 1) < 0 || !h[0])
+		snprintf(h, sizeof h, "localhost");
+	for (i = 0; h[i] && i + 1 < size && i < JXFER_HOST_MAX; i++) {
+		unsigned char c = (unsigned char)h[i];
+		buf[i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '_');
+	}
+	buf[i] = 0;
+}
+
+int
+jxfer_tmpname(char *buf, size_t size, const char *name, const char *host, long pid,
+    uint32_t rnd)
+{
+	char tag[JXFER_HOST_MAX + 40];
+	size_t room;
+	int n;
+
+	snprintf(tag, sizeof tag, "%.*s-%ld-%08" PRIx32, JXFER_HOST_MAX, host, pid, rnd);
+	room = NAME_MAX - strlen(tag) - strlen("." "." ".part");
+	n = snprintf(buf, size, ".%.*s.%s.part", (int)room, name, tag);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+jxfer_tmpowner(const char *leaf, char *host, size_t hsize, long *pid)
+{
+	size_t len = strlen(leaf), hl;
+	const char *end, *tag, *p, *d1, *d2;
+	char *ep;
+
+	if (len < 8 || leaf[0] != '.' || strcmp(leaf + len - 5, ".part") != 0)
+		return 0;
+	end = leaf + len - 5;
+	for (tag = end; tag > leaf + 1 && tag[-1] != '.'; tag--)
+		;
+	if (tag <= leaf + 2)
+		return 0;
+	d2 = NULL;
+	d1 = NULL;
+	for (p = end; p > tag; p--)
+		if (p[-1] == '-') {
+			if (!d2)
+				d2 = p - 1;
+			else {
+				d1 = p - 1;
+				break;
+			}
+		}
+	if (!d1 || d1 == tag || end - d2 != 9)
+		return 0;
+	for (p = d2 + 1; p < end; p++)
+		if (!strchr("0123456789abcdef", *p))
+			return 0;
+	if (!(d1[1] >= '0' && d1[1] <= '9'))
+		return 0;
+	*pid = strtol(d1 + 1, &ep, 10);
+	if (ep != d2 || *pid <= 0)
+		return 0;
+	hl = (size_t)(d1 - tag);
+	if (hl >= hsize)
+		return 0;
+	memcpy(host, tag, hl);
+	host[hl] = 0;
+	return 1;
+}
+
+int
+jxfer_tmpstale(const char *leaf, const char *host_here, time_t mtime, time_t now)
+{
+	char host[JXFER_HOST_MAX + 1];
+	long pid;
+
+	if (!jxfer_tmpowner(leaf, host, sizeof host, &pid))
+		return 0;
+	if (strcmp(host, host_here) == 0 && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 &&
+	    errno == ESRCH)
+		return 1;
+	return mtime > 0 && now - mtime > JXFER_TMP_STALE;
+}
+
+static void
+tmp_leaf(struct jxfer *x, const char *name, char *buf, size_t size)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (uint32_t)random() ^ (uint32_t)clock();
+	if (jxfer_tmpname(buf, size, name, x->host, (long)getpid(), r) < 0)
+		snprintf(buf, size, ".jship-%08" PRIx32 ".part", r);
+}
 
 int
 jxfer_global_init(struct jerr *e)
@@ -97,6 +216,155 @@ jxfer_redact(const char *url, char *buf, size_t size)
 		snprintf(buf, size, "%s", url);
 	}
 	return buf;
+}
+
+/* ---- credentials ---- */
+
+/* A netrc that others may read gives its passwords away: refuse it, as ssh does a key. */
+static int
+netrc_check(const char *path, const char *red, struct jerr *e)
+{
+	struct stat st;
+
+	if (!path[0] || stat(path, &st) < 0)
+		return 0;
+	if (st.st_mode & 077)
+		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
+		    "it)", red, path);
+	return 0;
+}
+
+static int
+has_prefix_ci(const char *s, const char *p)
+{
+	return strncasecmp(s, p, strlen(p)) == 0;
+}
+
+char *
+jxfer_scrub(const char *line, char *buf, size_t size)
+{
+	static const char *const hidden[] = {
+		"Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", "PASS ",
+		"USER ",
+	};
+	char tmp[8192];
+	const char *p;
+	size_t o = 0;
+
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (has_prefix_ci(line, hidden[i])) {
+			snprintf(buf, size, "%.*s [hidden]", (int)strlen(hidden[i]) -
+			    (hidden[i][strlen(hidden[i]) - 1] == ' '), line);
+			return buf;
+		}
+	/* user:password@ after every "://" */
+	tmp[0] = 0;
+	for (p = line; *p && o + 1 < sizeof tmp;) {
+		const char *s = strstr(p, "://");
+		size_t n;
+		if (!s) {
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%s", p);
+			break;
+		}
+		s += 3;
+		n = strcspn(s, "/ \t\"'<>@");
+		o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s", (int)(s - p), p);
+		if (s[n] == '@' && memchr(s, ':', n))
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s",
+			    (int)((const char *)memchr(s, ':', n) - s), s);
+		else
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%.*s", (int)n, s);
+		p = s + n;
+		if (o >= sizeof tmp)
+			o = sizeof tmp - 1;
+	}
+	snprintf(buf, size, "%s", tmp);
+	return buf;
+}
+
+static int
+debug_cb(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct jxfer *x = arg;
+	const char *mark = type == CURLINFO_TEXT ? "* " : type == CURLINFO_HEADER_IN ? "< " :
+	    type == CURLINFO_HEADER_OUT ? "> " : NULL;
+	char line[4096], clean[4096], out[4200];
+
+	(void)h;
+	if (!mark)
+		return 0;         /* data and SSL bytes are never traced */
+	while (len > 0) {
+		size_t n = 0, k;
+		while (n < len && data[n] != '\n')
+			n++;
+		k = n > 0 && data[n - 1] == '\r' ? n - 1 : n;
+		if (k > 0) {
+			snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k :
+			    sizeof line - 1), data);
+			jxfer_scrub(line, clean, sizeof clean);
+			snprintf(out, sizeof out, "%s%s", mark, clean);
+			x->trace(x->trace_arg, out);
+		}
+		n += n < len;     /* the newline */
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Does netrc hold a password for host (or a default one)? */
+static int
+netrc_password(const char *path, const char *host)
+{
+	char buf[65536], *tok, *save = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), in = 0, any = 0, matched = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = jio_read_full(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (strcmp(tok, "machine") == 0) {
+			tok = strtok_r(NULL, " \t\r\n", &save);
+			in = tok && strcmp(tok, host) == 0;
+			matched |= in;
+		} else if (strcmp(tok, "default") == 0) {
+			in = !matched;
+		} else if (strcmp(tok, "password") == 0) {
+			tok = strtok_r(NULL, " \t\r\n", &save);
+			if (in && tok)
+				any = 1;
+		}
+	}
+	return any;
+}
+
+int
+jxfer_plain_password(const struct jxfer *x)
+{
+	char host[256];
+	const char *p = strstr(x->base, "://"), *at, *end;
+	size_t n;
+
+	if (!x->netrc[0] || x->tls || (strncasecmp(x->url, "ftp:", 4) != 0 &&
+	    strncasecmp(x->url, "http:", 5) != 0))
+		return 0;
+	p = p ? p + 3 : x->base;
+	if ((at = strrchr(p, '@')))
+		p = at + 1;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		p++;
+		n = end ? (size_t)(end - p) : strlen(p);
+	} else {
+		n = strcspn(p, ":");
+	}
+	snprintf(host, sizeof host, "%.*s", (int)n, p);
+	return netrc_password(x->netrc, host);
 }
 
 static int
@@ -190,6 +458,7 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	x->tls = schemes[found].tls;
 	x->khstat = -1;
 	x->fd = -1;
+	jxfer_hostname(x->host, sizeof x->host);
 	/* The URL libcurl sees: ftpes:// becomes ftp:// (TLS is then required separately). */
 	snprintf(x->url, sizeof x->url, "%s%s", schemes[found].real, p);
 	snprintf(x->red, sizeof x->red, "%s", red);
@@ -216,12 +485,18 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	x->stall_time = o && o->stall_time > 0 ? o->stall_time : 30;
 	x->progress = o ? o->progress : 0;
 	x->limit_rate = o ? o->limit_rate : 0;
-	x->verbose = o ? o->verbose : 0;
+	x->trace = o ? o->trace : NULL;
+	x->trace_arg = o ? o->trace_arg : NULL;
 	if (o && o->netrc) {
 		if (copy_opt(x->netrc, sizeof x->netrc, o->netrc) < 0)
 			goto toolong;
 	} else {
 		(void)home_file(x->netrc, sizeof x->netrc, ".netrc");
+	}
+	if (x->scheme != S_SFTP && x->scheme != S_SCP && x->scheme != S_FILE &&
+	    netrc_check(x->netrc, red, e) < 0) {
+		free(x);
+		return -1;
 	}
 	if (o && o->cacert && copy_opt(x->cacert, sizeof x->cacert, o->cacert) < 0)
 		goto toolong;
@@ -377,19 +652,65 @@ same_content(int fd, uint64_t size, const char *path, int *same, struct jerr *e)
 	return 0;
 }
 
+/* Remove the stale temporaries of the directory, once per destination and run. */
+static void
+file_sweep(struct jxfer *x)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (x->swept || !(d = opendir(x->dirpath)))
+		return;
+	x->swept = 1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (jxfer_tmpstale(de->d_name, x->host, st.st_mtime, now))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Is the written temporary what was sent: its size, and its last bytes (the trailer)? */
+static int
+file_check(int tfd, int fd, uint64_t size, const char *tmp, struct jerr *e)
+{
+	char a[80], b[80];
+	uint64_t start = size > 80 ? size - 80 : 0;
+	size_t n = (size_t)(size - start);
+	struct stat st;
+
+	if (fstat(tfd, &st) < 0)
+		return jerr_sys(e, EX_TEMPFAIL, "unable to check %s", tmp);
+	if ((uint64_t)st.st_size != size)
+		return jerr_set(e, EX_TEMPFAIL, "%s has %llu bytes, not %llu", tmp,
+		    (unsigned long long)st.st_size, (unsigned long long)size);
+	if (jio_pread_full(tfd, a, n, (off_t)start) != (ssize_t)n ||
+	    jio_pread_full(fd, b, n, (off_t)start) != (ssize_t)n || memcmp(a, b, n) != 0)
+		return jerr_set(e, EX_TEMPFAIL, "the end of %s differs from the source", tmp);
+	return 0;
+}
+
 static int
 file_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
-	char final[PATH_MAX], tmp[PATH_MAX], buf[1 << 16];
+	char final[PATH_MAX], tmp[PATH_MAX], leaf[NAME_MAX + 1], buf[1 << 16];
 	uint64_t off = 0;
+	struct stat st;
 	int tfd, same = 0;
 
+	file_sweep(x);
+	tmp_leaf(x, name, leaf, sizeof leaf);
 	if ((size_t)snprintf(final, sizeof final, "%s%s", x->dirpath, name) >= sizeof final ||
-	    (size_t)snprintf(tmp, sizeof tmp, "%s.%s.part", x->dirpath, name) >= sizeof tmp)
+	    (size_t)snprintf(tmp, sizeof tmp, "%s%s", x->dirpath, leaf) >= sizeof tmp)
 		return jerr_set(e, EX_USAGE, "%s%s: path too long", x->red, name);
 	if (access(final, F_OK) == 0)
 		goto exists;
-	tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	tfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (tfd < 0) {
 		x->retryable = errno != EACCES && errno != ENOENT && errno != ENOTDIR;
 		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_TEMPFAIL, "unable to create %s",
@@ -425,9 +746,19 @@ file_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", tmp);
 		goto fail;
 	}
+	if (file_check(tfd, fd, size, tmp, e) < 0) {
+		x->retryable = 1;
+		goto fail;
+	}
 	close(tfd);
-	if (jafile_publish(tmp, final, e) == 0)
+	if (jafile_publish(tmp, final, e) == 0) {
+		if (stat(final, &st) < 0 || (uint64_t)st.st_size != size) {
+			x->retryable = 1;
+			return jerr_set(e, EX_TEMPFAIL, "%s does not have the %llu bytes just "
+			    "published", final, (unsigned long long)size);
+		}
 		return 1;
+	}
 	if (e->code != EX_CANTCREAT) {
 		x->retryable = 1;
 		e->code = EX_TEMPFAIL;
@@ -554,7 +885,11 @@ setup(struct jxfer *x, struct jerr *e)
 	x->khstat = -1;
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, (long)x->verbose);
+	if (x->trace) {
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, x->connect_timeout);
 	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, x->stall_time);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -730,15 +1065,16 @@ fail(struct jxfer *x, CURLcode rc, const char *what, const char *name, struct je
 	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s to %s: %s", what, name, x->red, why);
 }
 
+/* The URL of leaf (a final name or a temporary's) in the destination directory. */
 static int
-make_url(struct jxfer *x, char *buf, size_t size, const char *name, int part)
+make_url(struct jxfer *x, char *buf, size_t size, const char *leaf)
 {
-	char *esc = curl_easy_escape(x->h, name, 0);
+	char *esc = curl_easy_escape(x->h, leaf, 0);
 	int n;
 
 	if (!esc)
 		return -1;
-	n = snprintf(buf, size, "%s%s%s%s", x->dirurl, part ? "." : "", esc, part ? ".part" : "");
+	n = snprintf(buf, size, "%s%s", x->dirurl, esc);
 	curl_free(esc);
 	return (size_t)n < size ? 0 : -1;
 }
@@ -785,7 +1121,7 @@ progress_end(struct jxfer *x)
 
 /* Size of a remote file: 1 and *size, 0 if it does not exist, -1 error. */
 static int
-remote_size(struct jxfer *x, const char *name, int part, uint64_t *size, struct jerr *e)
+remote_size(struct jxfer *x, const char *name, uint64_t *size, struct jerr *e)
 {
 	char url[8192];
 	curl_off_t len = -1;
@@ -793,7 +1129,7 @@ remote_size(struct jxfer *x, const char *name, int part, uint64_t *size, struct 
 
 	if (setup(x, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name, part) < 0)
+	if (make_url(x, url, sizeof url, name) < 0)
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
@@ -822,7 +1158,7 @@ static int
 exists_same_size(struct jxfer *x, uint64_t size, const char *name, struct jerr *e)
 {
 	uint64_t have;
-	int r = remote_size(x, name, 0, &have, e);
+	int r = remote_size(x, name, &have, e);
 
 	if (r <= 0)
 		return r;
@@ -833,35 +1169,35 @@ exists_same_size(struct jxfer *x, uint64_t size, const char *name, struct jerr *
 	return 1;
 }
 
-static int
-ftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
-{
-	char url[8192], rnfr[2048], rnto[2048];
-	struct curl_slist *q = NULL;
-	CURLcode rc;
-	int r;
+/*
+ * Remote publishing, the same four steps for ftp, sftp and http: upload to a temporary of
+ * this process, check it (its size, then its last bytes, which carry the trailer and the
+ * digest, against the source where the server serves byte ranges), rename it, and check the
+ * final name's size. Nothing unchecked is ever renamed into place.
+ */
 
-	/* vsftpd's RNTO replaces an existing file: look first. */
-	if ((r = exists_same_size(x, size, name, e)) != 0)
-		return r > 0 ? 0 : -1;
+/* One request with quote commands run after it (on leaf, which must exist). */
+static int
+remote_quote(struct jxfer *x, const char *leaf, const char *c1, const char *c2, CURLcode *rcp,
+    struct jerr *e)
+{
+	char url[8192];
+	struct curl_slist *q = NULL;
+
 	if (setup(x, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name, 1) < 0)
+	if (make_url(x, url, sizeof url, leaf) < 0)
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
-	snprintf(rnfr, sizeof rnfr, "RNFR .%s.part", name);
-	snprintf(rnto, sizeof rnto, "RNTO %s", name);
-	q = curl_slist_append(q, rnfr);
-	q = curl_slist_append(q, rnto);
-	src_rewind(x, fd, size, name);
-	upload_opts(x, url);
+	q = curl_slist_append(q, c1);
+	if (c2)
+		q = curl_slist_append(q, c2);
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
-	rc = perform(x);
-	progress_end(x);
+	*rcp = perform(x);
 	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
 	curl_slist_free_all(q);
-	if (rc != CURLE_OK)
-		return fail(x, rc, "upload", name, e);
-	return 1;
+	return 0;
 }
 
 static int
@@ -875,58 +1211,257 @@ sftp_quote(char *buf, size_t size, const char *cmd, const char *a, const char *b
 	return (size_t)snprintf(buf, size, "%s \"%s\"", cmd, a) < size ? 0 : -1;
 }
 
-static int
-sftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
+/* Remove a temporary of ours, best effort (a later run's sweep gets what this misses). */
+static void
+remote_remove(struct jxfer *x, const char *leaf)
 {
-	char url[8192], from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 32];
-	struct curl_slist *q = NULL;
+	char cmd[PATH_MAX + 64], path[PATH_MAX], url[8192];
+	struct jerr ignore;
 	CURLcode rc;
-	int r;
+
+	if (x->scheme == S_FTP) {
+		snprintf(cmd, sizeof cmd, "DELE %s", leaf);
+		(void)remote_quote(x, leaf, cmd, NULL, &rc, &ignore);
+	} else if (x->scheme == S_SFTP) {
+		if ((size_t)snprintf(path, sizeof path, "%s%s", x->dirpath, leaf) < sizeof path &&
+		    sftp_quote(cmd, sizeof cmd, "rm", path, NULL) == 0)
+			(void)remote_quote(x, leaf, cmd, NULL, &rc, &ignore);
+	} else if (x->scheme == S_HTTP && setup(x, &ignore) == 0 &&
+	    make_url(x, url, sizeof url, leaf) == 0) {
+		curl_easy_setopt(x->h, CURLOPT_URL, url);
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		(void)perform(x);
+	}
+}
+
+struct listing {
+	char  *p;
+	size_t n, cap;
+};
+
+static size_t
+listing_cb(char *buf, size_t sz, size_t nmemb, void *arg)
+{
+	struct listing *l = arg;
+	size_t n = sz * nmemb;
+	char *t;
+
+	if (l->n + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 65536;
+		while (cap < l->n + n + 1)
+			cap *= 2;
+		if (cap > (64u << 20) || !(t = realloc(l->p, cap)))
+			return 0;         /* a listing that large is not swept: abort it */
+		l->p = t;
+		l->cap = cap;
+	}
+	memcpy(l->p + l->n, buf, n);
+	l->n += n;
+	l->p[l->n] = 0;
+	return n;
+}
+
+/* Remove the stale temporaries of the destination directory (ftp, sftp), once per run:
+ * those of this host whose process is gone (the listing gives no reliable age). */
+static void
+remote_sweep(struct jxfer *x)
+{
+	struct listing l = { NULL, 0, 0 };
+	struct jerr ignore;
+	char *line, *save = NULL;
+	CURLcode rc;
+
+	if (x->swept || (x->scheme != S_FTP && x->scheme != S_SFTP))
+		return;
+	x->swept = 1;
+	if (setup(x, &ignore) < 0)
+		return;
+	curl_easy_setopt(x->h, CURLOPT_URL, x->dirurl);
+	curl_easy_setopt(x->h, CURLOPT_DIRLISTONLY, 1L);
+	if (x->scheme == S_FTP)           /* vsftpd hides dot files from a plain NLST */
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "NLST -a");
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &l);
+	rc = perform(x);
+	if (rc == CURLE_OK && l.p)
+		for (line = strtok_r(l.p, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
+			if (!strchr(line, '/') && jxfer_tmpstale(line, x->host, 0, 0))
+				remote_remove(x, line);
+	free(l.p);
+}
+
+/* Do the last bytes of leaf (at most 80: the trailer with the digest) match the source?
+ * 0 yes, or the server does not serve byte ranges (the size check then stands alone). */
+static int
+tail_matches(struct jxfer *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char url[8192], range[64];
+	uint64_t start = size > 80 ? size - 80 : 0;
+	long resp = 0;
+	CURLcode rc;
+
+	if (size == 0)
+		return 0;
+	if (setup(x, e) < 0)
+		return -1;
+	if (make_url(x, url, sizeof url, leaf) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
+	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)start,
+	    (unsigned long long)(size - 1));
+	x->fd = fd;
+	x->size = size;
+	x->coff = start;
+	x->cdiff = 0;
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_RANGE, range);
+	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	rc = perform(x);
+	if (rc == CURLE_RANGE_ERROR)
+		return 0;
+	if (rc != CURLE_OK)
+		return fail(x, rc, "check", name, e);
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+	if (x->scheme == S_HTTP && resp != 206)
+		return 0;
+	if (x->cdiff || x->coff != size) {
+		x->retryable = 1;
+		return jerr_set(e, EX_TEMPFAIL, "unable to upload %s to %s: the end of its temporary "
+		    "%s differs from the source", name, x->red, leaf);
+	}
+	return 0;
+}
+
+/* Is leaf exactly what was sent: size, then trailer? Before a rename, and the size after. */
+static int
+verify_remote(struct jxfer *x, int fd, uint64_t size, const char *leaf, const char *name,
+    int tail, struct jerr *e)
+{
+	uint64_t have = 0;
+	int r = remote_size(x, leaf, &have, e);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 || have != size) {
+		x->retryable = 1;
+		if (r == 0)
+			return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: %s is gone", name,
+			    x->red, leaf);
+		return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: %s has %llu bytes, "
+		    "not %llu", name, x->red, leaf, (unsigned long long)have,
+		    (unsigned long long)size);
+	}
+	return tail ? tail_matches(x, fd, size, leaf, name, e) : 0;
+}
+
+/* Upload the source to leaf. */
+static int
+upload(struct jxfer *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char url[8192];
+	struct curl_slist *hl = NULL;
+	CURLcode rc;
 
 	if (setup(x, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name, 1) < 0 ||
-	    (size_t)snprintf(from, sizeof from, "%s.%s.part", x->dirpath, name) >= sizeof from ||
-	    (size_t)snprintf(to, sizeof to, "%s%s", x->dirpath, name) >= sizeof to ||
-	    sftp_quote(cmd, sizeof cmd, "rename", from, to) < 0)
-		return jerr_set(e, EX_USAGE, "%s%s: path too long or not quotable", x->red, name);
-	q = curl_slist_append(q, cmd);
+	if (make_url(x, url, sizeof url, leaf) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
 	src_rewind(x, fd, size, name);
 	upload_opts(x, url);
-	/* libcurl's read loop plus read_cb's abort enforce the size: a transfer that succeeds
-	 * has written exactly size bytes, so the rename may follow in the same request. */
-	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
+	if (x->scheme == S_HTTP) {
+		hl = curl_slist_append(hl, "Expect:");
+		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	}
 	rc = perform(x);
 	progress_end(x);
-	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
-	curl_slist_free_all(q);
-	if (rc == CURLE_OK) {
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	if (rc != CURLE_OK)
+		return fail(x, rc, "upload", name, e);
+	if (x->scheme == S_SFTP) {
+		/* libcurl's read loop plus read_cb's abort enforce the size; say so if not */
 		curl_off_t up = 0;
 		curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &up);
 		if ((uint64_t)up != size)
 			return jerr_set(e, EX_SOFTWARE, "%s: uploaded %lld bytes of %llu",
 			    name, (long long)up, (unsigned long long)size);
-		return 1;
 	}
+	return 0;
+}
+
+/* The temporary is checked; the final name is now checked by size after the rename. */
+static int
+published(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	if (verify_remote(x, fd, size, name, name, 0, e) < 0)
+		return -1;
+	return 1;
+}
+
+static int
+ftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1], rnfr[NAME_MAX + 16], rnto[NAME_MAX + 16];
+	CURLcode rc;
+	int r;
+
+	/* vsftpd's RNTO replaces an existing file: look first. */
+	if ((r = exists_same_size(x, size, name, e)) != 0)
+		return r > 0 ? 0 : -1;
+	remote_sweep(x);
+	tmp_leaf(x, name, leaf, sizeof leaf);
+	if (upload(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
+		remote_remove(x, leaf);
+		return -1;
+	}
+	snprintf(rnfr, sizeof rnfr, "RNFR %s", leaf);
+	snprintf(rnto, sizeof rnto, "RNTO %s", name);
+	if (remote_quote(x, leaf, rnfr, rnto, &rc, e) < 0)
+		return -1;
+	if (rc != CURLE_OK) {
+		int f = fail(x, rc, "rename", name, e);
+		remote_remove(x, leaf);
+		return f;
+	}
+	return published(x, fd, size, name, e);
+}
+
+static int
+sftp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 32];
+	CURLcode rc;
+	int r;
+
+	remote_sweep(x);
+	tmp_leaf(x, name, leaf, sizeof leaf);
+	if ((size_t)snprintf(from, sizeof from, "%s%s", x->dirpath, leaf) >= sizeof from ||
+	    (size_t)snprintf(to, sizeof to, "%s%s", x->dirpath, name) >= sizeof to ||
+	    sftp_quote(cmd, sizeof cmd, "rename", from, to) < 0)
+		return jerr_set(e, EX_USAGE, "%s%s: path too long or not quotable", x->red, name);
+	if (upload(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
+		remote_remove(x, leaf);
+		return -1;
+	}
+	if (remote_quote(x, leaf, cmd, NULL, &rc, e) < 0)
+		return -1;
+	if (rc == CURLE_OK)
+		return published(x, fd, size, name, e);
 	if (rc != CURLE_QUOTE_ERROR)
-		return fail(x, rc, "upload", name, e);
+		return fail(x, rc, "rename", name, e);
 	/* OpenSSH refuses to rename onto an existing file: compare, then drop the temporary. */
 	r = exists_same_size(x, size, name, e);
 	if (r == 0)
 		return fail(x, rc, "rename", name, e);
-	if (setup(x, e) == 0 && sftp_quote(cmd, sizeof cmd, "rm", from, NULL) == 0) {
-		struct jerr ignore;
-		char dir[8192];
-		snprintf(dir, sizeof dir, "%s", url);
-		q = curl_slist_append(NULL, cmd);
-		curl_easy_setopt(x->h, CURLOPT_URL, dir);
-		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
-		curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
-		(void)perform(x);
-		curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
-		curl_slist_free_all(q);
-		(void)ignore;
-	}
+	remote_remove(x, leaf);
 	return r > 0 ? 0 : -1;
 }
 
@@ -938,7 +1473,7 @@ scp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e
 
 	if (setup(x, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name, 0) < 0)
+	if (make_url(x, url, sizeof url, name) < 0)
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
 	src_rewind(x, fd, size, name);
 	upload_opts(x, url);
@@ -952,31 +1487,24 @@ scp_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e
 static int
 http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
-	char url[8192], dest[8192], hdr[8300];
+	char leaf[NAME_MAX + 1], url[8192], dest[8192], hdr[8300];
 	struct curl_slist *hl = NULL;
 	CURLcode rc;
 	long resp = 0;
 
-	if (setup(x, e) < 0)
+	tmp_leaf(x, name, leaf, sizeof leaf);
+	if (upload(x, fd, size, leaf, name, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name, 1) < 0 || make_url(x, dest, sizeof dest, name, 0) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
-	hl = curl_slist_append(hl, "Expect:");
-	src_rewind(x, fd, size, name);
-	upload_opts(x, url);
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
-	rc = perform(x);
-	progress_end(x);
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hl);
-	if (rc != CURLE_OK)
-		return fail(x, rc, "upload", name, e);
-
-	/* MOVE .NAME.part to NAME, never over an existing NAME. Destination must spell the
+	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
+		remote_remove(x, leaf);
+		return -1;
+	}
+	/* MOVE the temporary to NAME, never over an existing NAME. Destination must spell the
 	 * host exactly as the request did, and carries no credentials. */
 	if (setup(x, e) < 0)
 		return -1;
+	if (make_url(x, url, sizeof url, leaf) < 0 || make_url(x, dest, sizeof dest, name) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->red);
 	{
 		char clean[8192];
 		jxfer_redact(dest, clean, sizeof clean);
@@ -994,7 +1522,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		return fail(x, rc, "move", name, e);
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
 	if (resp >= 200 && resp < 300)
-		return 1;
+		return published(x, fd, size, name, e);
 	if (resp != 412)
 		return fail(x, CURLE_HTTP_RETURNED_ERROR, "move", name, e);
 
@@ -1014,11 +1542,7 @@ http_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *
 		return fail(x, rc, "compare", name, e);
 	{
 		int same = !x->cdiff && x->coff == size;
-		if (setup(x, e) == 0) {
-			curl_easy_setopt(x->h, CURLOPT_URL, url);
-			curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
-			(void)perform(x);
-		}
+		remote_remove(x, leaf);
 		if (!same)
 			return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not "
 			    "replaced", x->red, name);

@@ -16,15 +16,19 @@
  * connection (one libcurl easy handle) for all its puts; a jxfer is used by one thread at a
  * time, different jxfers may run in different threads (jxfer_global_init first, in main).
  *
- * Publishing (man/jship.1, PUBLISHING): file:// writes DIR/.NAME.part, fsyncs it, renames
- * it without replacing, fsyncs DIR; ftp/ftpes/ftps checks SIZE of NAME, uploads .NAME.part
- * with its size enforced, then RNFR/RNTO; sftp uploads .NAME.part and renames it (OpenSSH
- * refuses to rename over an existing file; that case is compared by size); http/https PUTs
- * .NAME.part then MOVEs it with Overwrite: F (an existing target is fetched and compared);
- * scp writes NAME directly (no rename exists there).
+ * Publishing (man/jship.1, PUBLISHING): every scheme but scp writes a temporary of this
+ * process (.NAME.HOST-PID-RANDOM.part), checks it (size, and the last 80 bytes against
+ * the source where the server serves ranges), renames it, and checks the final size.
+ * file:// fsyncs it and renames it without replacing, then fsyncs DIR; ftp/ftpes/ftps
+ * checks SIZE of NAME first (its RNTO replaces), uploads with the size enforced, then
+ * RNFR/RNTO; sftp renames (OpenSSH refuses to rename over an existing file; that case is
+ * compared by size); http/https MOVEs with Overwrite: F (an existing target is fetched and
+ * compared); scp writes NAME directly (no rename exists there). The first put of a jxfer
+ * removes the stale temporaries of the directory (file, ftp, sftp; jxfer_tmpstale).
  *
- * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc. jxfer_url
- * returns the URL without any credentials, fit for messages. ftpes:// is ftp:// with
+ * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc, and a
+ * netrc that group or others may read is refused (EX_NOPERM), as ssh refuses such a key.
+ * jxfer_url returns the URL without any credentials, fit for messages. ftpes:// is ftp:// with
  * explicit TLS required (AUTH TLS); ftps:// is implicit TLS.
  */
 #ifndef JM_XFER_H
@@ -32,6 +36,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -46,7 +51,10 @@ struct jxfer_opts {
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
 	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
 	int         progress;         /* show a progress bar on stderr for large files */
-	int         verbose;          /* libcurl's own trace on stderr */
+	/* libcurl's own trace, one line at a time, credentials scrubbed (jxfer_scrub); called
+	 * from the thread doing the transfer. NULL: no trace. */
+	void      (*trace)(void *arg, const char *line);
+	void       *trace_arg;
 };
 
 int  jxfer_global_init(struct jerr *e);
@@ -58,6 +66,8 @@ const char *jxfer_target(const struct jxfer *x, const char *name);
 const char *jxfer_url(const struct jxfer *x);     /* redacted: no user info */
 int  jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e);
 int  jxfer_retryable(const struct jxfer *x);
+/* Will a password from netrc go in clear (plain ftp:// or http://)? */
+int  jxfer_plain_password(const struct jxfer *x);
 /*
  * With a gate, every later put holds back its last bytes (the last 80, or what is left
  * beyond hold) until gate(arg, e) returns: 0 lets them go, -1 aborts the put, which then
@@ -68,5 +78,24 @@ void jxfer_close(struct jxfer *x);
 
 /* Remove user info (user:password@) from url into buf; returns buf. */
 char *jxfer_redact(const char *url, char *buf, size_t size);
+/* A protocol trace line without credentials: the value of Authorization,
+ * Proxy-Authorization, Cookie and Set-Cookie headers, the argument of FTP USER and PASS,
+ * and any password in a URL are replaced. Returns buf. */
+char *jxfer_scrub(const char *line, char *buf, size_t size);
+
+/*
+ * Temporaries: every put writes .NAME.HOST-PID-RANDOM.part (NAME cut so that the whole
+ * stays within 255 bytes), renamed to NAME only after it was checked. jxfer_tmpname builds
+ * one, jxfer_tmpowner reads HOST and PID back (1, or 0: not a temporary of jship), and
+ * jxfer_tmpstale says whether one may be removed: this host's with no such process, or
+ * any older than JXFER_TMP_STALE seconds (mtime 0: unknown, age not used).
+ */
+#define JXFER_HOST_MAX  64
+#define JXFER_TMP_STALE (24 * 3600)
+void jxfer_hostname(char *buf, size_t size);
+int  jxfer_tmpname(char *buf, size_t size, const char *name, const char *host, long pid,
+                   uint32_t rnd);
+int  jxfer_tmpowner(const char *leaf, char *host, size_t hsize, long *pid);
+int  jxfer_tmpstale(const char *leaf, const char *host, time_t mtime, time_t now);
 
 #endif

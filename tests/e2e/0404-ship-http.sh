@@ -24,11 +24,14 @@ for mode in http https; do
 	# netrc credentials
 	rm -f netrc
 	printf 'machine 127.0.0.1 login ship password secret\n' > netrc
-	expect_code 0 jship --netrc-file netrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000001.journal
-	check "$mode: readable netrc warned about" grep -q 'netrc can be read by others: chmod 600 it' err
+	chmod 644 netrc
+	expect_code 77 jship --netrc-file netrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000001.journal
+	check "$mode: readable netrc refused" grep -q 'netrc can be read by others: refused' err
 	chmod 600 netrc
+	expect_code 0 jship --netrc-file netrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000001.journal
 	check "$mode: netrc login" cmp -s src/db.0001-000000000001.journal "$HTTP_AUTH_ROOT/db.0001-000000000001.journal"
 	printf 'machine 127.0.0.1 login ship password wrong\n' > badnetrc
+	chmod 600 badnetrc
 	expect_code 77 jship --netrc-file badnetrc --cacert "$T/cert.pem" --to "$HTTP_AUTH_URL" src/db.0001-000000000002.journal
 	check "$mode: wrong password message" grep -q 'HTTP 401' err
 	check "$mode: password never printed" sh -c '! grep -q wrong err'

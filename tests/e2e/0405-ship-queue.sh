@@ -56,7 +56,7 @@ check "--keep-for keeps young segments" test -e dir/db.0001-000000000004.journal
 
 # A crash before the state update: the segment is re-sent and accepted as identical.
 for s in dir/.db.journal.ship-*; do grep -q "^url file" "$s" && st=$s; done
-printf 'jship-state 1\nurl file://%s/a/\nacked 1 4\n' "$T" > "$st"
+printf 'jship-state 2\nurl file://%s/a/\nhas 1 4 4\n' "$T" > "$st"
 expect_code 0 jship $ssh --from dir --to "$a"
 check "re-send after a lost acknowledgement" test_cmp - out <<X
 dir/db.0001-000000000005.journal

@@ -9,9 +9,12 @@ jmgen -r 8 -b 1000000 src 1 >/dev/null 2>&1        # about 8 MB
 seg=src/db.0001-000000000001.journal
 base=db.0001-000000000001.journal
 
-wait_part() { # FILE: until it exists and is not empty (at most 10 s)
+# temps DIR: the temporaries of $base in DIR (.NAME.HOST-PID-RANDOM.part)
+temps() { ls -A "$1" | grep "^\.$base\..*\.part\$"; }
+wait_part() { # DIR: until a temporary of $base exists there and is not empty (at most 10 s)
 	_n=0
-	while [ ! -s "$1" ] && [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
+	while { [ -z "$(temps "$1")" ] || [ ! -s "$1/$(temps "$1" | head -n 1)" ]; } &&
+	    [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
 	sleep 0.3
 }
 
@@ -19,7 +22,7 @@ start_sftp "$T" || skip "sshd did not start"
 ssh="--key $SSH_KEY --known-hosts $KNOWN_HOSTS"
 jship $ssh --retries 0 --limit-rate 2M --to "$SFTP_URL" $seg >out 2>err &
 pid=$!
-wait_part "$SFTP_ROOT/.$base.part"
+wait_part "$SFTP_ROOT"
 stop_server sftp
 wait $pid
 check "sftp: stopped mid-transfer exits 75" test $? -eq 75
@@ -28,7 +31,7 @@ check "sftp: nothing printed" test ! -s out
 start_sftp "$T" "$SFTP_PORT" || fail "sshd did not restart"
 expect_code 0 jship $ssh --to "$SFTP_URL" $seg
 check "sftp: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
-check "sftp: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
+check "sftp: temporary replaced" test -z "$(temps "$SFTP_ROOT")"
 
 # jship itself killed (SIGKILL) mid-transfer in a queue run: nothing under the final name,
 # the state file intact, and the next run completes the segment.
@@ -37,19 +40,22 @@ cp $seg q/
 jship $ssh --retries 0 --limit-rate 2M --from q --to "${SFTP_URL}" >/dev/null 2>&1 &
 pid=$!
 rm -f "$SFTP_ROOT/$base"
-wait_part "$SFTP_ROOT/.$base.part"
+wait_part "$SFTP_ROOT"
 kill -KILL $pid
 wait $pid 2>/dev/null
 check "killed: nothing under the final name" test ! -e "$SFTP_ROOT/$base"
-check "killed: state says nothing acknowledged" grep -qx 'acked 0 0' q/.db.journal.ship-*[0-9a-f]
+check "killed: state says nothing acknowledged" test_cmp - <<X q/.db.journal.ship-*[0-9a-f]
+jship-state 2
+url $SFTP_URL
+X
 expect_code 0 jship $ssh --from q --to "$SFTP_URL"
 check "killed: next run completes" cmp -s $seg "$SFTP_ROOT/$base"
-check "killed: temporary replaced" test ! -e "$SFTP_ROOT/.$base.part"
+check "killed: temporary replaced" test -z "$(temps "$SFTP_ROOT")"
 
 start_ftp "$T" plain || skip "vsftpd did not start"
 jship --retries 0 --limit-rate 2M --to "$FTP_URL" $seg >out 2>err &
 pid=$!
-wait_part "$FTP_ROOT/.$base.part"
+wait_part "$FTP_ROOT"
 stop_server ftp
 wait $pid
 check "ftp: stopped mid-transfer exits 75" test $? -eq 75
@@ -57,7 +63,7 @@ check "ftp: nothing under the final name" test ! -e "$FTP_ROOT/$base"
 start_ftp "$T" plain "$FTP_PORT" || fail "vsftpd did not restart"
 expect_code 0 jship --to "$FTP_URL" $seg
 check "ftp: next run completes" cmp -s $seg "$FTP_ROOT/$base"
-check "ftp: temporary renamed" test ! -e "$FTP_ROOT/.$base.part"
+check "ftp: temporary renamed" test -z "$(temps "$FTP_ROOT")"
 
 # HTTP: stopped mid-PUT, restarted while jship backs off: the retry completes it.
 start_http "$T" http || skip "nginx did not start"

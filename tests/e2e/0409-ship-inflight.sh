@@ -33,5 +33,5 @@ check "valid large: temporary replaced" test -z "$(ls -A "$SFTP_ROOT" | grep '^\
 head -c 15000000 $s1 > bad/db.0001-000000000003.journal
 head -c 17000000 $s1 > bad/db.0001-000000000004.journal
 expect_code 65 jship $ssh --to "$SFTP_URL" bad/db.0001-000000000004.journal
-check "truncated: nothing sent, not even a temporary" test ! -e "$SFTP_ROOT/.db.0001-000000000004.journal.part"
+check "truncated: nothing sent, not even a temporary" test -z "$(ls -A "$SFTP_ROOT" | grep '^\.db\.0001-000000000004\.journal\.')"
 finish

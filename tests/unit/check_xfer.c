@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shipq.h"
 #include "unit.h"
 #include "xfer.h"
 
@@ -94,16 +94,26 @@ START_TEST(file_publish)
 	snprintf(url, sizeof url, "file://%s/", d);
 	ck_assert_int_eq(jxfer_open(url, NULL, &x, &e), 0);
 	fd = open(src, O_RDONLY);
-	ck_assert_int_eq(jxfer_put(x, fd, 5, "a.journal", &e), 1);
+	ck_assert_msg(jxfer_put(x, fd, 5, "a.journal", &e) == 1, "%s", e.msg);
 	ck_assert_int_eq(jxfer_put(x, fd, 5, "a.journal", &e), 0);    /* identical: accepted */
 	ck_assert_int_eq(jxfer_put(x, fd, 4, "a.journal", &e), -1);   /* different: refused */
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_int_eq(jxfer_put(x, fd, 6, "b.journal", &e), -1);   /* source too short */
 	ck_assert_int_eq(e.code, EX_IOERR);
 	snprintf(dst, sizeof dst, "%s/b.journal", d);
-	snprintf(part, sizeof part, "%s/.b.journal.part", d);
 	ck_assert_int_ne(access(dst, F_OK), 0);
-	ck_assert_int_ne(access(part, F_OK), 0);
+	{
+		/* nothing left but the source and a.journal: no temporary */
+		DIR *dh = opendir(d);
+		struct dirent *de;
+		int others = 0;
+		while ((de = readdir(dh)))
+			others += de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0;
+		closedir(dh);
+		ck_assert_int_eq(others, 0);
+		(void)part;
+	}
 	close(fd);
 	jxfer_close(x);
 	unit_rmrf(d);
@@ -111,61 +121,97 @@ START_TEST(file_publish)
 }
 END_TEST
 
-START_TEST(state_roundtrip)
+START_TEST(tmpnames)
 {
-	char *d = unit_tmpdir(), p1[600], p2[600];
-	struct jshipq_state s = { "", 1, 42 }, r, *v;
-	struct jerr e = { 0, "" };
-	size_t n;
+	char name[256], leaf[512], host[80], big[300];
+	long pid;
 
-	ck_assert_int_eq(jshipq_path(p1, sizeof p1, d, "db", "sftp://m1/in/", NULL), 0);
-	ck_assert_int_eq(jshipq_path(p2, sizeof p2, d, "db", "sftp://m2/in/", NULL), 0);
-	ck_assert_str_ne(p1, p2);
-	ck_assert_int_eq(jshipq_read(p1, &r, &e), 0);
-	strcpy(s.url, "sftp://m1/in/");
-	ck_assert_int_eq(jshipq_write(p1, &s, &e), 0);
-	ck_assert_int_eq(jshipq_read(p1, &r, &e), 1);
-	ck_assert_str_eq(r.url, "sftp://m1/in/");
-	ck_assert_uint_eq(r.timeline, 1);
-	ck_assert_uint_eq(r.seq, 42);
-	ck_assert(jshipq_acked(&r, 1, 42));
-	ck_assert(!jshipq_acked(&r, 1, 43));
-	ck_assert(!jshipq_acked(&r, 2, 1));
-	ck_assert_int_eq(jshipq_states(d, "db", &v, &n, &e), 0);
-	ck_assert_uint_eq(n, 1);
-	free(v);
-	ck_assert_int_eq(unit_write_file(p2, "garbage\n", 8), 0);
-	ck_assert_int_eq(jshipq_read(p2, &r, &e), -1);
-	ck_assert_int_eq(e.code, EX_DATAERR);
-	unit_rmrf(d);
-	free(d);
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "db.0001-000000000001.journal",
+	    "web-1", 4242, 0xabcdef01u), 0);
+	ck_assert_str_eq(leaf, ".db.0001-000000000001.journal.web-1-4242-abcdef01.part");
+	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
+	ck_assert_str_eq(host, "web-1");
+	ck_assert_int_eq(pid, 4242);
+	/* the longest segment name (NAME of 215 bytes, .zst) and the longest host: 255 bytes */
+	memset(name, 'n', 215);
+	strcpy(name + 215, ".0001-000000000001.journal.zst");
+	memset(big, 'h', JXFER_HOST_MAX);
+	big[JXFER_HOST_MAX] = 0;
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, name, big, 2147483647, 1), 0);
+	ck_assert_uint_le(strlen(leaf), 255);
+	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
+	ck_assert_str_eq(host, big);
+	ck_assert_int_eq(pid, 2147483647);
+	/* not ours */
+	static const char *no[] = {
+		".db.0001-000000000001.journal.part", "db.x-1-abcdef01.part", ".x.h-1-abcdef0.part",
+		".x.h-1-abcdefgh.part", ".x.h--abcdef01.part", ".x.h-0-abcdef01.part",
+		".x.-1-abcdef01.part", ".h-1-abcdef01.part", ".x.h-1-abcdef01.tmp",
+	};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		ck_assert_msg(jxfer_tmpowner(no[i], host, sizeof host, &pid) == 0, "%s", no[i]);
+	/* stale: this host's with no such process; any, once old */
+	jxfer_hostname(host, sizeof host);
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, (long)getpid(), 1),
+	    0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* ours, alive */
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, 4194305, 1), 0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 1);          /* no such pid */
+	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", "elsewhere", 4194305, 1),
+	    0);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* another host's */
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE + 1), 1);
+	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE - 1), 0);
 }
 END_TEST
 
-START_TEST(queue_order)
+START_TEST(scrub)
 {
-	char *d = unit_tmpdir(), p[600];
-	static const char *names[] = {
-		"db.0002-000000000001.journal", "db.0001-000000000010.journal.zst",
-		"db.0001-000000000010.journal", "db.0001-000000000002.journal", "db.journal",
-		".db.0001-000000000003.journal.part", "other.txt", "a.0001-000000000005.journal",
+	static const struct { const char *in, *out; } cases[] = {
+		{ "Authorization: Basic c2hpcDpzZWNyZXQ=", "Authorization: [hidden]" },
+		{ "authorization: Bearer x", "authorization: [hidden]" },
+		{ "Proxy-Authorization: Basic eA==", "Proxy-Authorization: [hidden]" },
+		{ "Cookie: session=1", "Cookie: [hidden]" },
+		{ "Set-Cookie: a=b; path=/", "Set-Cookie: [hidden]" },
+		{ "PASS hush", "PASS [hidden]" },
+		{ "USER ship", "USER [hidden]" },
+		{ "Connected to ftp://u:pw@h:21/in/ now", "Connected to ftp://u@h:21/in/ now" },
+		{ "a http://x:y@h/ b sftp://k:l@m/", "a http://x@h/ b sftp://k@m/" },
+		{ "GET /in/a:b@c HTTP/1.1", "GET /in/a:b@c HTTP/1.1" },
+		{ "Host: 127.0.0.1:8080", "Host: 127.0.0.1:8080" },
+		{ "RNFR .a.h-1-00000001.part", "RNFR .a.h-1-00000001.part" },
 	};
-	struct jshipq_seg *v;
-	struct jerr e = { 0, "" };
-	size_t n;
+	char buf[256];
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", d, names[i]);
-		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
-	}
-	ck_assert_int_eq(jshipq_list(d, &v, &n, &e), 0);
-	ck_assert_uint_eq(n, 5);
-	ck_assert_str_eq(v[0].base, "a.0001-000000000005.journal");
-	ck_assert_str_eq(v[1].base, "db.0001-000000000002.journal");
-	ck_assert_str_eq(v[2].base, "db.0001-000000000010.journal");
-	ck_assert_str_eq(v[3].base, "db.0001-000000000010.journal.zst");
-	ck_assert_str_eq(v[4].base, "db.0002-000000000001.journal");
-	free(v);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(jxfer_scrub(cases[i].in, buf, sizeof buf), cases[i].out);
+}
+END_TEST
+
+START_TEST(netrc_refused)
+{
+	char *d = unit_tmpdir(), nrc[512], url[] = "ftp://h/in/";
+	struct jxfer_opts o = { 0 };
+	struct jxfer *x;
+	struct jerr e = { 0, "" };
+
+	snprintf(nrc, sizeof nrc, "%s/netrc", d);
+	ck_assert_int_eq(unit_write_file(nrc, "machine h login u password p\n", 29), 0);
+	o.netrc = nrc;
+	ck_assert_int_eq(jxfer_open(url, &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 1);
+	jxfer_close(x);
+	ck_assert_int_eq(jxfer_open("ftpes://h/in/", &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 0);            /* TLS required */
+	jxfer_close(x);
+	ck_assert_int_eq(jxfer_open("http://other/in/", &o, &x, &e), 0);
+	ck_assert_int_eq(jxfer_plain_password(x), 0);            /* no entry for it */
+	jxfer_close(x);
+	chmod(nrc, 0640);
+	ck_assert_int_eq(jxfer_open(url, &o, &x, &e), -1);
+	ck_assert_int_eq(e.code, EX_NOPERM);
+	ck_assert_int_eq(jxfer_open("file:///tmp/", &o, &x, &e), 0);   /* not used there */
+	jxfer_close(x);
 	unit_rmrf(d);
 	free(d);
 }
@@ -182,8 +228,9 @@ suite_xfer(void)
 	tcase_add_test(tc, open_urls);
 	tcase_add_test(tc, ssh_needs_known_hosts);
 	tcase_add_test(tc, file_publish);
-	tcase_add_test(tc, state_roundtrip);
-	tcase_add_test(tc, queue_order);
+	tcase_add_test(tc, tmpnames);
+	tcase_add_test(tc, scrub);
+	tcase_add_test(tc, netrc_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
