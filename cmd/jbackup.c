@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -27,6 +26,7 @@
 #include "parse.h"
 #include "scan.h"
 #include "seg.h"
+#include "text.h"
 #include "zio.h"
 
 static const char synopsis[] =
@@ -41,20 +41,6 @@ struct config {
 	const char *db, *out, *restore, *journal;
 	int         nowait, force, as_operational;
 };
-
-static char *
-fmt_ns(uint64_t ns, char *buf, size_t size)
-{
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!gmtime_r(&s, &tm))
-		snprintf(buf, size, "unknown");
-	else
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return buf;
-}
 
 static int
 comp_of(const char *path)
@@ -115,7 +101,7 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
 		snprintf(abs, sizeof abs, "%s", src);
 	jdigest_hex(dg, JDIGEST_LEN, hex);
 	n = snprintf(buf, size, "jbackup 1\ncreated %s\ncreated_ns %llu\nhost %s\nsource %s\n"
-	    "member %s\nsize %llu\nsha256 %s\n", fmt_ns(t, now, sizeof now),
+	    "member %s\nsize %llu\nsha256 %s\n", jtext_time(t, 0, now, sizeof now) ? now : "unknown",
 	    (unsigned long long)t, host, abs, MEMBER_DB, (unsigned long long)dbsize, hex);
 	if (n < 0 || (size_t)n >= size)
 		return -1;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "digest.h"
 #include "err.h"
@@ -24,6 +23,7 @@
 #include "io.h"
 #include "name.h"
 #include "seg.h"
+#include "text.h"
 
 #define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
 
@@ -57,29 +57,6 @@ note(int code)
 }
 
 /* Text: printable ASCII and well-formed printable UTF-8 as is; \\ \n \t \r; other bytes \xHH. */
-static size_t
-utf8_len(const uint8_t *p, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	cp = p[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void
 put_text(const uint8_t *p, size_t n)
 {
@@ -97,7 +74,7 @@ put_text(const uint8_t *p, size_t n)
 			fputs("\\r", stdout);
 		else if (c >= 0x20 && c < 0x7f)
 			putchar(c);
-		else if (c >= 0x80 && (u = utf8_len(p + i, n - i)) > 0 &&
+		else if (c >= 0x80 && (u = jtext_utf8_len(p + i, n - i)) > 0 &&
 		    !(u == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {   /* C1 controls stay escaped */
 			fwrite(p + i, 1, u, stdout);
 			i += u - 1;
@@ -113,41 +90,24 @@ valid_utf8(const uint8_t *p, size_t n)
 		size_t u;
 		if (p[i] < 0x80)
 			continue;
-		if ((u = utf8_len(p + i, n - i)) == 0)
+		if ((u = jtext_utf8_len(p + i, n - i)) == 0)
 			return 0;
 		i += u - 1;
 	}
 	return 1;
 }
 
-/* JSON string per RFC 8259; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
+/* JSON string per text.h; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
 static void
 put_json(const char *s, size_t n)
 {
-	const uint8_t *p = (const uint8_t *)s;
+	char buf[4096];
+	size_t used, k;
 
 	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		size_t u;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c == '\r')
-			fputs("\\r", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else if (c < 0x80)
-			putchar(c);
-		else if ((u = utf8_len(p + i, n - i)) > 0) {
-			fwrite(p + i, 1, u, stdout);
-			i += u - 1;
-		} else
-			printf("\\u%04x", c);
+	for (; n > 0; s += used, n -= used) {
+		k = jtext_json(s, n, &used, buf, sizeof buf);
+		fwrite(buf, 1, k, stdout);
 	}
 	putchar('"');
 }
@@ -176,16 +136,8 @@ put_base64(const uint8_t *p, size_t n)
 static const char *
 iso(uint64_t ns, char *buf, size_t size)
 {
-	time_t sec = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	size_t n;
-
-	if (!gmtime_r(&sec, &tm)) {
+	if (!jtext_time(ns, 6, buf, size))
 		snprintf(buf, size, "@%llu", (unsigned long long)ns);
-		return buf;
-	}
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000u / 1000u));
 	return buf;
 }
 

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -27,6 +26,7 @@
 #include "lock.h"
 #include "name.h"
 #include "seg.h"
+#include "text.h"
 
 static const char synopsis[] =
     "jpromote [-0] [--force] [--live FILE | --incoming DIR] --db MIRROR.db --journal DIR/NAME.journal";
@@ -50,16 +50,8 @@ crashpoint(const char *step)
 static char *
 fmt_ns(uint64_t ns, char *buf, size_t size)
 {
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (ns == 0 || !gmtime_r(&s, &tm)) {
+	if (ns == 0 || !jtext_time(ns, 3, buf, size))
 		snprintf(buf, size, "unknown");
-		return buf;
-	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    (unsigned)(ns % 1000000000u / 1000000u));
 	return buf;
 }
 

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -27,6 +26,7 @@
 #include "scan.h"
 #include "seg.h"
 #include "shipq.h"
+#include "text.h"
 
 static const char synopsis[] =
     "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] JOURNAL\n"
@@ -310,31 +310,22 @@ secs(int64_t ns, char *buf, size_t size)
 static char *
 when(uint64_t ns, char *buf, size_t size)
 {
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!ns || !gmtime_r(&t, &tm))
+	if (!ns || !jtext_time(ns, 3, buf, size))
 		snprintf(buf, size, "never");
-	else
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (unsigned)(ns % 1000000000u / 1000000u));
 	return buf;
 }
 
-/* JSON string: escape quotes, backslashes and control characters. */
+/* JSON string per text.h: bytes that are not UTF-8 are escaped, never copied raw. */
 static void
 jstr(const char *p)
 {
+	char buf[1024];
+	size_t n = strlen(p), used, k;
+
 	putchar('"');
-	for (; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	for (; n > 0; p += used, n -= used) {
+		k = jtext_json(p, n, &used, buf, sizeof buf);
+		fwrite(buf, 1, k, stdout);
 	}
 	putchar('"');
 }
