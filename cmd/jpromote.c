@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "crash.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -36,16 +36,6 @@ struct config {
 	int         force;
 	int         delim;
 };
-
-/* Tests stop a promotion between its steps: JM_TEST_CRASH=STEP (as common/journal.c). */
-static void
-crashpoint(const char *step)
-{
-	const char *want = getenv("JM_TEST_CRASH");
-
-	if (want && strcmp(want, step) == 0)
-		raise(SIGKILL);
-}
 
 static char *
 fmt_ns(uint64_t ns, char *buf, size_t size)
@@ -199,7 +189,7 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 	memcpy(tb + JFMT_TRAILER_SIZE - JDIGEST_LEN, t->digest, JDIGEST_LEN);
 	if (jio_write_all(o.fd, tb, sizeof tb) < 0 || fsync(o.fd) < 0)
 		goto ioerr;
-	crashpoint("promote-tmp");
+	jcrash_point("promote-tmp");
 	if (close(o.fd) < 0) {
 		o.fd = -1;
 		goto ioerr;
@@ -326,7 +316,7 @@ promote(const struct config *c)
 		if ((rc = seal_closing(c, live, &st, &h, &t, seg, sizeof seg)) != 0)
 			return rc;
 		japply_advance(&st, &h, jio_basename(seg), st.last_lsn, 0, &t);
-		crashpoint("promote-closing");
+		jcrash_point("promote-closing");
 	}
 
 	memset(&h2, 0, sizeof h2);
@@ -339,7 +329,7 @@ promote(const struct config *c)
 	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
-	crashpoint("promote-live");
+	jcrash_point("promote-live");
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
 	jlock_close(lk);

@@ -28,7 +28,7 @@
  *   takes the lock only for the few bytes appended meanwhile and the renames.
  * - Files are created 0640 at most (the umask may only remove bits).
  *
- * JM_TEST_CRASH=STEP (test-only, for the crash tests): raise SIGKILL at that step of a
+ * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
  * rotation or recovery: pass1, torn, trailer-half, trailer, link, next, rename, done.
  */
 #include <dirent.h>
@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "crash.h"
 #include "digest.h"
 #include "io.h"
 #include "journal.h"
@@ -68,21 +69,6 @@ struct jjournal {
 	uint8_t *buf;
 	size_t   cap;
 };
-
-static int
-crashing(const char *step)
-{
-	const char *want = getenv("JM_TEST_CRASH");
-
-	return want && strcmp(want, step) == 0;
-}
-
-static void
-crashpoint(const char *step)
-{
-	if (crashing(step))
-		raise(SIGKILL);
-}
 
 /* ---- reading the live file: through seg.c, which alone decides what is torn ---- */
 
@@ -224,7 +210,7 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 			return jerr_set(e, EX_SOFTWARE, "%s exists and is not the journal just "
 			    "sealed: two segments with one sequence number; refusing", seg);
 	}
-	crashpoint("link");
+	jcrash_point("link");
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	if (t->flags & JFMT_FINAL)
@@ -239,10 +225,10 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 		return -1;
 	if (write_header_file(next, &nh, e) < 0)
 		return -1;
-	crashpoint("next");
+	jcrash_point("next");
 	if (rename(next, path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", next, path);
-	crashpoint("rename");
+	jcrash_point("rename");
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	return 0;
@@ -747,7 +733,7 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
 			goto fail;
 		}
-		crashpoint("pass1");
+		jcrash_point("pass1");
 		/* Pass 2, under the lock: what was appended meanwhile. */
 		if (jlock_take(wlock, JLOCK_WAIT, e) < 0)
 			goto fail;
@@ -791,7 +777,7 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 				jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
 				goto unlock;
 			}
-			crashpoint("torn");
+			jcrash_point("torn");
 		}
 		if (jseg_records(s) == 0 && !o->final) {
 			rc = 0;
@@ -809,7 +795,7 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			goto unlock;
 		}
 		memcpy(tr + JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest, JDIGEST_LEN);
-		if (crashing("trailer-half") &&
+		if (jcrash_at("trailer-half") &&
 		    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)e2) == 0)
 			raise(SIGKILL);
 		if (jio_pwrite_all(fd, tr, sizeof tr, (off_t)e2) < 0) {
@@ -819,14 +805,14 @@ rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, 
 			}
 			goto unlock;
 		}
-		crashpoint("trailer");
+		jcrash_point("trailer");
 		if (fdatasync(fd) < 0) {
 			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
 			goto unlock;
 		}
 		rc = seal_complete(path, fd, &h, &t, seg, segsize, e) < 0 ? -1 : 1;
 done:
-		crashpoint("done");
+		jcrash_point("done");
 		jlock_drop(wlock);
 		jseg_close(s);
 		close(fd);
