@@ -40,6 +40,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
+#include "proc.h"
 #include "scan.h"
 #include "seg.h"
 #include "zio.h"
@@ -251,23 +252,17 @@ static void
 run_next(void)
 {
 	struct item *it = w.qhead;
-	sigset_t none;
+	const char *args[] = { "jwatch", it ? it->path : NULL, NULL };
+	struct jproc cmd = { .script = w.script, .args = args, .in = -1, .out = -1 };
 	pid_t pid;
 
 	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
 		return;
-	if ((pid = fork()) < 0) {
+	if ((pid = jproc_start(&cmd)) < 0) {
 		jwarn("unable to run %s %s", w.c->exec, it->path);
 		w.failures++;
 		w.retry_at = now_ns() + w.c->backoff;
 		return;
-	}
-	if (pid == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", w.script, "jwatch", it->path, (char *)NULL);
-		_exit(127);
 	}
 	w.child = pid;
 }
