@@ -27,7 +27,12 @@
 
 #define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
 
-static int json, quiet, status;
+struct config {
+	int json, quiet;
+};
+
+static struct config cfg;
+static int status;
 static unsigned long nproblems;
 
 /* One file as read: what the chain check needs, not its records. */
@@ -160,7 +165,7 @@ show_header(const char *path, const struct jfmt_header *h)
 	jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, lin);
 	jdigest_hex(h->prev_digest, JDIGEST_LEN, prev);
 	iso(h->created, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"header\",\"file\":", stdout);
 		put_json(path, strlen(path));
 		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
@@ -183,7 +188,7 @@ show_record(const struct jrec *r)
 	const char *ty = type_name(r->type, tb, sizeof tb);
 
 	iso(r->time, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		printf("{\"kind\":\"record\",\"lsn\":%llu,\"time\":\"%s\",\"time_ns\":%llu,"
 		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,",
 		    (unsigned long long)r->lsn, t, (unsigned long long)r->time, ty,
@@ -209,7 +214,7 @@ show_end(const char *path, const struct ent *en)
 	char dg[JDIGEST_HEX], t[64];
 
 	if (en->live) {
-		if (json) {
+		if (cfg.json) {
 			fputs("{\"kind\":\"live\",\"file\":", stdout);
 			put_json(path, strlen(path));
 			printf(",\"records\":%llu,\"last_lsn\":%llu,\"torn_bytes\":%llu}\n",
@@ -226,7 +231,7 @@ show_end(const char *path, const struct ent *en)
 	}
 	jdigest_hex(en->t.digest, JDIGEST_LEN, dg);
 	iso(en->t.sealed, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"trailer\",\"file\":", stdout);
 		put_json(path, strlen(path));
 		printf(",\"records\":%llu,\"last_lsn\":%llu,\"sealed\":\"%s\",\"sealed_ns\":%llu,"
@@ -274,10 +279,10 @@ read_file(struct ent *en, int show)
 	}
 	en->have_header = 1;
 	en->h = *jseg_header(s);
-	if (show && !quiet)
+	if (show && !cfg.quiet)
 		show_header(en->path, &en->h);
 	while ((rc = jseg_next(s, &r, &e)) == 1)
-		if (show && !quiet)
+		if (show && !cfg.quiet)
 			show_record(&r);
 	en->records = jseg_records(s);
 	en->last_lsn = jseg_last_lsn(s);
@@ -292,7 +297,7 @@ read_file(struct ent *en, int show)
 		en->t = *jseg_trailer(s);
 	else
 		en->live = 1;
-	if (show && !quiet)
+	if (show && !cfg.quiet)
 		show_end(en->path, en);
 	jseg_close(s);
 }
@@ -343,9 +348,9 @@ check_name(const struct ent *en)
 static void
 show_verified(const struct ent *en)
 {
-	if (quiet || !en->whole)
+	if (cfg.quiet || !en->whole)
 		return;
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"verified\",\"file\":", stdout);
 		put_json(en->path, strlen(en->path));
 		printf(",\"timeline\":%u,\"seq\":%llu,\"records\":%llu,\"first_lsn\":%llu,"
@@ -374,9 +379,9 @@ show_verified(const struct ent *en)
 static void
 show_switch(uint32_t from, uint32_t to, uint64_t seq, uint64_t lsn)
 {
-	if (quiet)
+	if (cfg.quiet)
 		return;
-	if (json)
+	if (cfg.json)
 		printf("{\"kind\":\"timeline\",\"from\":%u,\"to\":%u,\"seq\":%llu,\"lsn\":%llu}\n",
 		    from, to, (unsigned long long)seq, (unsigned long long)lsn);
 	else
@@ -513,8 +518,8 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'V': verify = 1; break;
-		case 'j': json = 1; break;
-		case 'q': quiet = 1; break;
+		case 'j': cfg.json = 1; break;
+		case 'q': cfg.quiet = 1; break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'v': jversion();
 		default:  jusage(SYNOPSIS, EX_USAGE);

@@ -60,7 +60,7 @@ struct dest {
 	double        ack_time;
 };
 
-struct conf {
+struct config {
 	struct dest dests[MAXDEST];
 	int    ndests;
 	int    comp, level;
@@ -74,7 +74,7 @@ struct conf {
 	int    code;                 /* worst so far */
 };
 
-static struct conf C;
+static struct config C;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int

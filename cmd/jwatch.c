@@ -51,7 +51,7 @@
                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define BACKOFF_MAX 300000000000ull     /* 5 minutes between retries at most */
 
-struct cfg {
+struct config {
 	const char *dir;
 	int         nul;
 	int         once;
@@ -78,7 +78,7 @@ struct item {
 };
 
 static struct {
-	const struct cfg *c;
+	const struct config *c;
 	char          dir[PATH_MAX];     /* as given, without trailing slashes, for printing */
 	struct seen  *seen;
 	char         *script;            /* "CMD \"$@\"" for sh -c */
@@ -501,7 +501,7 @@ events(int ifd)
 }
 
 static int
-run(const struct cfg *c)
+run(const struct config *c)
 {
 	struct pollfd pf[3];
 	struct stat st;
@@ -612,7 +612,7 @@ main(int argc, char **argv)
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cfg c = { .backoff = 1000000000ull };
+	struct config c = { .backoff = 1000000000ull };
 	int ch;
 
 	jerr_init(argv[0]);
