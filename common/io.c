@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -122,6 +124,22 @@ jio_fshut(FILE *f)
 	if (fflush(f) != 0 || ferror(f)) {
 		if (errno == 0)
 			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+jio_pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;

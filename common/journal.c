@@ -155,16 +155,12 @@ seg_path(char *buf, size_t size, const char *path, const struct jfmt_header *h,
 	if (jname_segment(base, sizeof base, n.name, h->timeline, h->seq, JCOMP_NONE) < 0)
 		return jerr_sys(e, EX_SOFTWARE, "%s: no segment name for timeline %u seq %llu",
 		    path, h->timeline, (unsigned long long)h->seq);
-	if (strchr(path, '/')) {
-		jio_dirname(path, dir, sizeof dir);
-		k = snprintf(buf, size, "%s/%s", dir, base);
-	} else {
-		k = snprintf(buf, size, "%s", base);
-	}
-	if (k < 0 || (size_t)k >= size) {
-		errno = ENAMETOOLONG;
+	if (strchr(path, '/'))
+		k = jio_pathf(buf, size, "%s/%s", jio_dirname(path, dir, sizeof dir), base);
+	else
+		k = jio_pathf(buf, size, "%s", base);
+	if (k < 0)
 		return jerr_sys(e, EX_USAGE, "%s", path);
-	}
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 
 #include "afile.h"
 #include "digest.h"
+#include "io.h"
 #include "lock.h"
 #include "shipq.h"
 
@@ -31,19 +32,14 @@ jshipq_path(char *buf, size_t size, const char *dir, const char *name, const cha
 	struct jdigest d;
 	uint8_t h[JDIGEST_LEN];
 	char hex[JDIGEST_HEX];
-	int n;
 
 	if (jdigest_init(&d) < 0)
 		return -1;
 	jdigest_update(&d, url, strlen(url));
 	jdigest_final(&d, h);
 	jdigest_hex(h, 8, hex);
-	n = snprintf(buf, size, "%s/.%s.journal.ship-%s%s", dir, name, hex, suffix ? suffix : "");
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return jio_pathf(buf, size, "%s/.%s.journal.ship-%s%s", dir, name, hex,
+	    suffix ? suffix : "");
 }
 
 void
