@@ -75,11 +75,29 @@ jshipq_has(const struct jshipq_state *s, uint32_t tl, uint64_t seq)
 	return i < s->n && s->r[i].timeline == tl && s->r[i].first <= seq;
 }
 
+/* Room for one more range: 0, or -1 with ENOMEM. */
+static int
+grow(struct jshipq_state *s)
+{
+	struct jshipq_range *r;
+	size_t cap;
+
+	if (s->n < s->cap)
+		return 0;
+	cap = s->cap ? 2 * s->cap : 8;
+	if (!(r = realloc(s->r, cap * sizeof *r))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->r = r;
+	s->cap = cap;
+	return 0;
+}
+
 int
 jshipq_add(struct jshipq_state *s, uint32_t tl, uint64_t seq)
 {
 	size_t i = lower(s, tl, seq);
-	struct jshipq_range *r;
 
 	if (jshipq_has(s, tl, seq))
 		return 0;
@@ -97,15 +115,8 @@ jshipq_add(struct jshipq_state *s, uint32_t tl, uint64_t seq)
 		s->r[i].first = seq;
 		return 0;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		if (!(r = realloc(s->r, cap * sizeof *r))) {
-			errno = ENOMEM;
-			return -1;
-		}
-		s->r = r;
-		s->cap = cap;
-	}
+	if (grow(s) < 0)
+		return -1;
 	memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof *s->r);
 	s->r[i] = (struct jshipq_range){ tl, seq, seq };
 	s->n++;
@@ -125,17 +136,8 @@ jshipq_newest(const struct jshipq_state *s, uint32_t *tl, uint64_t *seq)
 static int
 push(struct jshipq_state *s, uint32_t tl, uint64_t a, uint64_t b)
 {
-	struct jshipq_range *r;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		if (!(r = realloc(s->r, cap * sizeof *r))) {
-			errno = ENOMEM;
-			return -1;
-		}
-		s->r = r;
-		s->cap = cap;
-	}
+	if (grow(s) < 0)
+		return -1;
 	s->r[s->n++] = (struct jshipq_range){ tl, a, b };
 	return 0;
 }
