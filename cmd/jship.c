@@ -713,6 +713,13 @@ prune(const char *dir, const char *name, struct jshipq_seg *segs, size_t n)
 		free(st);
 		return;
 	}
+	for (size_t i = 0; i < ns && !C.keep_for_ns; i++)
+		if (strncmp(st[i].url, "file://", 7) != 0) {
+			jwarnx("not pruning %s: %s acknowledges receipt, not durability (give "
+			    "--keep-for DURATION)", dir, st[i].url);
+			free(st);
+			return;
+		}
 	min = st[0];
 	for (size_t i = 1; i < ns; i++)
 		if (!jshipq_acked(&st[i], min.timeline, min.seq))
