@@ -17,13 +17,20 @@ i=0
 for r in $(seq 1 "$rounds"); do
 	: > "$T/acked.$r"
 	: > "$T/printed.$r"
-	jrotate --every 20ms "$J" >> "$T/printed.$r" 2>/dev/null &
+	rm -f "$T/stop"
+	# Both go on after a failure until the cut: LazyFS renames its cache entry and then the
+	# file, so a lookup racing with a rotation's rename can miss the live journal for an
+	# instant, which a real file system's atomic rename never shows.
+	( until [ -e "$T/stop" ]; do
+		jrotate --every 20ms "$J" >> "$T/printed.$r" 2>>"$T/rot.$r" &
+		echo $! > "$T/rot.pid"
+		wait $!
+	done ) &
 	rp=$!
-	# The writer notes each record once jappend --sync has returned.
-	( while :; do
+	# The writer notes each record once jappend --sync has returned 0.
+	( until [ -e "$T/stop" ]; do
 		i=$((i + 1))
-		jappend --sync "$J" "r$r-$i" 2>/dev/null || exit 0
-		echo "r$r-$i" >> "$T/acked.$r"
+		if jappend --sync "$J" "r$r-$i" 2>>"$T/app.$r"; then echo "r$r-$i" >> "$T/acked.$r"; fi
 	done ) &
 	wp=$!
 	# Cut after a few segments and records, at whatever step the two are then.
@@ -31,12 +38,14 @@ for r in $(seq 1 "$rounds"); do
 	n=0
 	while [ "$(wc -l < "$T/printed.$r")" -lt "$want" ] ||
 	    [ "$(wc -l < "$T/acked.$r")" -lt $((want * 3)) ]; do
-		n=$((n + 1)); [ $n -lt 3000 ] || { fail "round $r: no progress"; break; }
+		n=$((n + 1))
+		[ $n -lt 3000 ] || { fail "round $r: no progress: $(tail -n 2 "$T/rot.$r" "$T/app.$r")"; break; }
 		sleep 0.01
 	done
 	lz_cut
-	wait "$wp" 2>/dev/null
-	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
+	touch "$T/stop"
+	kill "$(cat "$T/rot.pid")" 2>/dev/null
+	wait "$wp" "$rp" 2>/dev/null
 	pl_point
 	lz_start
 	for s in $(cat "$T/printed.$r"); do
