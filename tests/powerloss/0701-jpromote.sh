@@ -6,8 +6,9 @@
 # timeline 2, a closing segment is whole and holds the copied records, and appends go on. A
 # database is never marked operational before its new journal is durable.
 # The mirror database itself stays off the mount: after a cut while SQLite had it open, the
-# next writer sometimes gets "disk I/O error" on LazyFS (never on a plain file system with the
-# same files); its durability is SQLite's synchronous=FULL, not jmirror's file handling.
+# next writer sometimes gets "disk I/O error" because LazyFS answers SQLite's ftruncate of
+# the reopened m.db-shm with ENOENT (seen under strace), which no real file system does; the
+# database's durability is SQLite's synchronous=FULL, not jmirror's file handling.
 LAZYFS_CACHE_SIZE=${LAZYFS_CACHE_SIZE:-32mb}
 . "$(dirname "$0")/lib.sh"
 
