@@ -51,7 +51,7 @@ jerr_sys(struct jerr *e, int code, const char *fmt, ...)
 	return -1;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vwarn(int use_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
