@@ -5,10 +5,14 @@
 #   expect_code N CMD...       run CMD, check its exit status is N (stdout -> $T/out, stderr -> $T/err)
 #   test_cmp EXPECTED ACTUAL   compare two files, show the diff when they differ
 #   skip "why"                 the whole test is skipped, saying why (exit 77)
+#   skip_check "what" "why"    one check cannot run here: says SKIP, never ok, and the test
+#                              goes on (a check that did not run has not passed)
 #   finish                     exit 0 if every check passed, 1 otherwise (call it last)
 #   free_port                  print a free TCP port on 127.0.0.1
 #   wait_for CMD...            wait (up to 30 s) until CMD succeeds; then its status
 #   wait_lines N FILE          wait (up to 30 s) until FILE has at least N lines
+#   watching PID               PID, or a child of PID, has an inotify watch in place
+#   ended PID                  PID has exited (gone, or a zombie not yet waited for)
 #   at_exit "cmd"              run cmd when the test exits (stop servers)
 set -u
 : "${JM_BIN:?JM_BIN must name the directory of the built tools}"
@@ -48,6 +52,7 @@ test_cmp() {
 	return 1
 }
 skip() { printf '  skip %s\n' "$1"; exit 77; }
+skip_check() { printf '  SKIP %s: %s\n' "$1" "$2"; }
 finish() {
 	[ "$_checks" -gt 0 ] || { echo "  FAIL no checks ran"; exit 1; }
 	[ "$_failed" -eq 0 ] && exit 0
@@ -64,3 +69,13 @@ wait_for() {
 }
 _has_lines() { [ "$(cat "$2" 2>/dev/null | wc -l)" -ge "$1" ]; }
 wait_lines() { wait_for _has_lines "$1" "$2"; }
+watching() {
+	for _p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+		grep -qs '^inotify wd:' /proc/"$_p"/fdinfo/* && return 0
+	done
+	return 1
+}
+ended() {
+	kill -0 "$1" 2>/dev/null || return 0
+	[ "$(sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -c1)" = Z ]
+}
