@@ -22,6 +22,7 @@ while [ $i -le $rounds ]; do
 	gpid=$!
 	jappend db.journal <feed &
 	pid=$!
+	# the kill lands at a random point of the append: this sleep chooses it, it does not wait
 	sleep "$(awk -v s=$i 'BEGIN { srand(s); printf "0.%02d", 5 + int(rand() * 40) }')"
 	kill -KILL $pid
 	wait $pid 2>/dev/null

@@ -71,11 +71,11 @@ rotator() {
 		0|137) ;;
 		*) echo "rotator: exit $rc" >>errors ;;
 		esac
-		sleep 0.02
+		sleep 0.02              # the rotations' pace
 	done
 }
 
-killer() {
+killer() { # a SIGKILL every 20 to 160 ms (the sleeps pick the moments)
 	awk -v secs="$SECS" 'BEGIN {
 		srand(); end = systime() + secs
 		while (systime() < end) {
@@ -96,6 +96,7 @@ writer 2 2>>w.err & w2=$!
 writer 3 2>>w.err & w3=$!
 rotator 2>>w.err & r=$!
 streamer 2>>w.err & s=$!
+# the streamer's current jappend, sampled for the killer (a paced poll)
 (sleep 1; while [ ! -e stop ]; do pgrep -n -P $s -x jappend >s.pid 2>/dev/null; sleep 0.2; done) &
 sp=$!
 killer

@@ -9,11 +9,7 @@ jmgen -r 8 -b 1000000 src 1 >/dev/null 2>&1        # about 8 MB
 seg=src/db.0001-000000000001.journal
 base=db.0001-000000000001.journal
 
-wait_part() { # FILE: until it exists and is not empty (at most 10 s)
-	_n=0
-	while [ ! -s "$1" ] && [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
-	sleep 0.3
-}
+wait_part() { wait_for test -s "$1"; }   # FILE: the upload has begun
 
 start_sftp "$T" || skip "sshd did not start"
 ssh="--key $SSH_KEY --known-hosts $KNOWN_HOSTS"
@@ -63,10 +59,12 @@ check "ftp: temporary renamed" test ! -e "$FTP_ROOT/.$base.part"
 start_http "$T" http || skip "nginx did not start"
 jship -v --retries 6 --limit-rate 2M --to "$HTTP_URL" $seg >out 2>err &
 pid=$!
-sleep 1
+# nginx keeps a request body in its temporary directory until the PUT completes
+receiving() { find "$T/nginx-http/tmp/body" -type f -size +0 2>/dev/null | grep -q .; }
+wait_for receiving
 stop_server http
 check "http: nothing under the final name" test ! -e "$HTTP_ROOT/$base"
-sleep 0.5
+wait_for grep -q 'retrying in' err
 start_http "$T" http "$HTTP_PORT" || fail "nginx did not restart"
 wait $pid
 check "http: retried with backoff, then exit 0" test $? -eq 0

@@ -4,7 +4,6 @@
 # segment; jrotate --final shows in the bookkeeping. The mirror ends equal to the records.
 . ./lib.sh
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
-command -v jappend >/dev/null && command -v jrotate >/dev/null || skip "jappend/jrotate not built"
 
 mkdir j
 jappend --create j/db.journal
@@ -19,9 +18,10 @@ i=0
 while [ $i -lt 300 ]; do
 	i=$((i + 1))
 	echo "INSERT INTO k VALUES($i, 'row $i')"
-	[ $((i % 30)) -eq 0 ] && sleep 0.1
+	[ $((i % 30)) -eq 0 ] && sleep 0.1      # the writes spread over several rotations
 done | jappend j/db.journal
-sleep 0.4
+drained() { [ "$(jjdump j/db.journal | wc -l)" -eq 0 ]; }
+wait_for drained                # every row is in a sealed segment
 kill -TERM $rpid
 wait $pid
 check "the pipeline ended cleanly" test $? -eq 0

@@ -12,7 +12,19 @@
 #   wait_for CMD...            wait (up to 30 s) until CMD succeeds; then its status
 #   wait_lines N FILE          wait (up to 30 s) until FILE has at least N lines
 #   watching PID               PID, or a child of PID, has an inotify watch in place
+#   handles PID [SIGNUM]       PID has its handler for SIGNUM (default 15, SIGTERM) installed
+#   locked FILE                some process holds a lock on FILE (read from /proc/locks)
+#   sleeping PID               PID is in a timed sleep (nanosleep: waiting for a time to come)
 #   ended PID                  PID has exited (gone, or a zombie not yet waited for)
+#   procs_in DIR               pids of the processes whose working directory is DIR or below
+# and the helpers several tests share:
+#   seg N                      the name of segment N: db.0001-00000000000N.journal
+#   writer_lines W N           N lines "wW 1" ... "wW N" (what writer W appends)
+#   w DB JOURNAL SQL...        run each SQL in the sqlite3 database DB and append it to JOURNAL
+#   dump DB                    DB's schema and rows, without jmirror's bookkeeping
+#   same DB1 DB2               test_cmp of the two dumps
+#   mirror_at                  "seq|last_lsn" of the mirror m.db
+#   flip FILE OFFSET           add 1 to the byte at OFFSET (a one-byte corruption)
 #   at_exit "cmd"              run cmd when the test exits (stop servers)
 set -u
 : "${JM_BIN:?JM_BIN must name the directory of the built tools}"
@@ -63,8 +75,8 @@ free_port() {
 		echo $((20000 + $$ % 20000))
 }
 wait_for() {
-	_w=0
-	until "$@" 2>/dev/null || [ $_w -ge 600 ]; do sleep 0.05; _w=$((_w + 1)); done
+	_wf=0
+	until "$@" 2>/dev/null || [ $_wf -ge 600 ]; do sleep 0.05; _wf=$((_wf + 1)); done
 	"$@" 2>/dev/null
 }
 _has_lines() { [ "$(cat "$2" 2>/dev/null | wc -l)" -ge "$1" ]; }
@@ -75,7 +87,36 @@ watching() {
 	done
 	return 1
 }
+handles() {
+	_m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/"$1"/status 2>/dev/null)
+	[ -n "$_m" ] || return 1
+	_m=${_m#????????}               # signals 1 to 32 are the last 8 hex digits
+	[ $(( (0x$_m >> (${2:-15} - 1)) & 1 )) -eq 1 ]
+}
+locked() {
+	_di=$(stat -c '%d %i' "$1" 2>/dev/null) || return 1
+	set -- $_di
+	grep -q " $(printf '%02x:%02x' $((($1 >> 8) & 0xfff)) $((($1 & 0xff) | (($1 >> 12) & 0xfff00)))):$2 " /proc/locks
+}
+sleeping() { grep -qs nanosleep /proc/"$1"/wchan; }
+procs_in() {
+	for _p in /proc/[0-9]*; do
+		_c=$(readlink "$_p/cwd" 2>/dev/null) || continue
+		case $_c in "$1"|"$1"/*) printf '%s ' "${_p#/proc/}" ;; esac
+	done
+}
 ended() {
 	kill -0 "$1" 2>/dev/null || return 0
 	[ "$(sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -c1)" = Z ]
+}
+
+seg() { printf 'db.0001-%012d.journal' "$1"; }
+writer_lines() { awk -v w="$1" -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "w%s %d\n", w, i }'; }
+w() { _db=$1 _j=$2; shift 2; for _s; do sqlite3 "$_db" "$_s" && jappend "$_j" "$_s" || return 1; done; }
+dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
+same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
+mirror_at() { sqlite3 m.db 'select seq, last_lsn from jmirror_state'; }
+flip() {
+	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $(( (_b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
