@@ -142,12 +142,12 @@ lint-man:
 # check installs what it needs first, then builds in a fresh make so that pkg-config sees it.
 check:
 	sh tests/deps.sh
-	$(MAKE) O=$(O) SAN=$(SAN) checkrun
+	$(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror checkrun
 
 checkrun: all $(TESTTOOLS) $(UNIT) lint-man
-	$(MAKE) O=$(O) SAN=$(SAN) unit
-	$(MAKE) O=$(O) SAN=$(SAN) e2e
-	if [ "$(HEAVY)" = 1 ]; then $(MAKE) O=$(O) SAN=$(SAN) powerloss; fi
+	$(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror unit
+	$(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror e2e
+	if [ "$(HEAVY)" = 1 ]; then $(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror powerloss; fi
 
 # LazyFS, built once into the build directory from ../shared (read-only in CI).
 $(O)/lazyfs/lazyfs:
