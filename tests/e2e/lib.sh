@@ -2,6 +2,7 @@
 # ($T, removed afterwards) with the tools on PATH ($JM_BIN), and reports through these:
 #   ok "what"                  a passed check
 #   fail "what"                a failed check (the test goes on; it fails at the end)
+#   check "what" CMD...        ok if CMD succeeds, fail otherwise
 #   expect_code N CMD...       run CMD, check its exit status is N (stdout -> $T/out, stderr -> $T/err)
 #   test_cmp EXPECTED ACTUAL   compare two files, show the diff when they differ
 #   skip "why"                 the whole test is skipped, saying why (exit 77)
@@ -17,6 +18,7 @@
 #   sleeping PID               PID is in a timed sleep (nanosleep: waiting for a time to come)
 #   ended PID                  PID has exited (gone, or a zombie not yet waited for)
 #   procs_in DIR               pids of the processes whose working directory is DIR or below
+#   at_exit "cmd"              run cmd when the test exits (stop servers)
 # and the helpers several tests share:
 #   seg N                      the name of segment N: db.0001-00000000000N.journal
 #   writer_lines W N           N lines "wW 1" ... "wW N" (what writer W appends)
@@ -25,7 +27,6 @@
 #   same DB1 DB2               test_cmp of the two dumps
 #   mirror_at                  "seq|last_lsn" of the mirror m.db
 #   flip FILE OFFSET           add 1 to the byte at OFFSET (a one-byte corruption)
-#   at_exit "cmd"              run cmd when the test exits (stop servers)
 set -u
 : "${JM_BIN:?JM_BIN must name the directory of the built tools}"
 : "${JM_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
