@@ -48,8 +48,7 @@ esac
 jappend db.journal three
 sh -c "exec $cmd" >svc.out &
 pid=$!
-drained() { [ "$(jjdump db.journal | wc -l)" -eq 0 ]; }
-wait_for drained
+wait_for drained db.journal
 kill -TERM $pid
 wait $pid
 check "the service's command exits 0 on SIGTERM" test $? -eq 0

@@ -20,8 +20,7 @@ while [ $i -lt 300 ]; do
 	echo "INSERT INTO k VALUES($i, 'row $i')"
 	[ $((i % 30)) -eq 0 ] && sleep 0.1      # the writes spread over several rotations
 done | jappend j/db.journal
-drained() { [ "$(jjdump j/db.journal | wc -l)" -eq 0 ]; }
-wait_for drained                # every row is in a sealed segment
+wait_for drained j/db.journal   # every row is in a sealed segment
 kill -TERM $rpid
 wait $pid
 check "the pipeline ended cleanly" test $? -eq 0

@@ -26,6 +26,7 @@
 #   dump DB                    DB's schema and rows, without jmirror's bookkeeping
 #   same DB1 DB2               test_cmp of the two dumps
 #   mirror_at                  "seq|last_lsn" of the mirror m.db
+#   drained JOURNAL            the live JOURNAL holds no record (all of it is sealed)
 #   flip FILE OFFSET           add 1 to the byte at OFFSET (a one-byte corruption)
 set -u
 : "${JM_BIN:?JM_BIN must name the directory of the built tools}"
@@ -117,6 +118,7 @@ w() { _db=$1 _j=$2; shift 2; for _s; do sqlite3 "$_db" "$_s" && jappend "$_j" "$
 dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
 same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
 mirror_at() { sqlite3 m.db 'select seq, last_lsn from jmirror_state'; }
+drained() { [ "$(jjdump "$1" | wc -l)" -eq 0 ]; }
 flip() {
 	_b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
 	printf "$(printf '\\%03o' $(( (_b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
