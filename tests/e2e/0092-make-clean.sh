@@ -1,8 +1,10 @@
 #!/bin/sh
 # make clean removes the build directory it is given (O) and build-san, and nothing else:
 # not other build-* directories that happen to sit beside them. Run on a copy of the
-# Makefile, so that the tree under test keeps its own builds.
+# Makefile, so that the tree under test keeps its own builds, and without the variables of
+# the make that runs the tests (MAKEFLAGS would pass its O on).
 . ./lib.sh
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 mkdir src o
 cp "$JM_SRC/Makefile" src/
