@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "backoff.h"
 #include "err.h"
 #include "io.h"
 #include "lock.h"
@@ -209,26 +210,29 @@ fail:
 
 /* Put one file at one destination, retrying what is transient with exponential backoff
  * and jitter. 1 sent, 0 already there, -1 failed (reported). */
+#define RETRY_FIRST 500000000ull        /* 0.5 s */
+#define RETRY_CAP   60000000000ull      /* 1 min: a network failure is transient */
 static int
 put_retry(struct dest *d, int fd, uint64_t size, const char *tname, struct jerr *e)
 {
-	double start = now_s(), delay = 0.5;
-	long attempt = 0;
+	double start = now_s();
+	unsigned attempt = 0;
 	int rc;
 
 	for (;;) {
 		rc = jxfer_put(d->x, fd, size, tname, e);
-		if (rc >= 0 || !jxfer_retryable(d->x) || attempt >= C.retries)
+		if (rc >= 0 || !jxfer_retryable(d->x) || attempt >= (unsigned)C.retries)
 			return rc;
-		double wait = delay * (0.5 + 0.5 * ((double)random() / RAND_MAX));
+		uint64_t ns = jbackoff_jitter(jbackoff_delay(RETRY_FIRST, attempt, RETRY_CAP),
+		    (double)random() / RAND_MAX);
+		double wait = (double)ns / 1e9;
 		if ((now_s() - start + wait) * 1e9 > (double)C.retry_max_ns)
 			return rc;
 		if (C.verbose)
 			jwarnx("%s; retrying in %.1fs", e->msg, wait);
-		struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+		struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 		nanosleep(&ts, NULL);
 		attempt++;
-		delay = delay * 2 > 60 ? 60 : delay * 2;
 	}
 }
 
