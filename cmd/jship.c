@@ -59,6 +59,7 @@ struct dest {
 	struct jshipq_state ack;      /* only the ranges are used */
 	int           ack_dirty, ack_warned;
 	double        ack_time;
+	int           bar_shown;      /* a progress bar of this destination is on the terminal */
 };
 
 struct conf {
@@ -811,6 +812,26 @@ trace_line(void *arg, const char *line)
 	pthread_mutex_unlock(&state_lock);
 }
 
+/* A progress bar on a terminal, for files of 16 MiB or more, once one has taken 0.5 s. */
+#define PROGRESS_MIN (16u << 20)
+
+static void
+progress_draw(void *arg, const struct jxfer_progress *p)
+{
+	struct dest *d = arg;
+
+	if (p->end ? !d->bar_shown : p->total < PROGRESS_MIN || p->elapsed < 0.5)
+		return;
+	pthread_mutex_lock(&state_lock);
+	if (p->end)
+		fputs("\r\033[K", stderr);
+	else
+		fprintf(stderr, "\r%.40s -> %.40s %5.1f%% %7.1f MB/s", p->name, p->url,
+		    100.0 * (double)p->done / (double)p->total, (double)p->done / p->elapsed / 1e6);
+	d->bar_shown = !p->end;
+	pthread_mutex_unlock(&state_lock);
+}
+
 static uint64_t
 duration_opt(const char *s, const char *opt)
 {
@@ -915,7 +936,8 @@ main(int argc, char **argv)
 		jdiex(EX_USAGE, "--from DIR takes no FILE arguments");
 	if (C.prune && !C.from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
-	o.progress = !C.quiet && isatty(2);
+	if (!C.quiet && isatty(2))
+		o.progress = progress_draw;
 	if (curl_verbose)
 		o.trace = trace_line;
 	signal(SIGPIPE, SIG_IGN);
@@ -924,6 +946,7 @@ main(int argc, char **argv)
 		jdiex(e.code, "%s", e.msg);
 	for (int i = 0; i < nurls; i++) {
 		struct dest *d = &C.dests[i];
+		o.progress_arg = d;
 		if (jxfer_open(urls[i], &o, &d->x, &e) < 0)
 			jdiex(e.code == EX_USAGE ? EX_USAGE : e.code, "%s", e.msg);
 		if (!jxfer_is_dir(d->x) && (C.from || argc != 1))
