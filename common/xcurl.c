@@ -25,6 +25,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "io.h"
 #include "part.h"
 #include "xcurl.h"
@@ -196,19 +197,11 @@ compare_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 	return n;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 progress_report(struct jxcurl *x, uint64_t done, int end)
 {
 	struct jxfer_progress p = { x->pname, x->u->redacted, done, x->size,
-	    now_s() - x->pstart, end };
+	    jclock_mono() - x->pstart, end };
 
 	x->progress(x->progress_arg, &p);
 }
@@ -437,6 +430,17 @@ make_url(struct jxcurl *x, char *buf, size_t size, const char *leaf)
 	return (size_t)n < size ? 0 : -1;
 }
 
+/* A fresh request on the handle, for the URL of leaf in the destination directory. */
+static int
+request(struct jxcurl *x, char *url, size_t size, const char *leaf, struct jerr *e)
+{
+	if (setup(x, e) < 0)
+		return -1;
+	if (make_url(x, url, size, leaf) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
+	return 0;
+}
+
 static void
 src_rewind(struct jxcurl *x, int fd, uint64_t size, const char *name)
 {
@@ -446,7 +450,7 @@ src_rewind(struct jxcurl *x, int fd, uint64_t size, const char *name)
 	x->read_errno = 0;
 	jgate_arm(x->gate, size);
 	x->pname = name;
-	x->pstart = now_s();
+	x->pstart = jclock_mono();
 }
 
 static void
@@ -479,10 +483,8 @@ remote_size(struct jxcurl *x, const char *name, uint64_t *size, struct jerr *e)
 	curl_off_t len = -1;
 	CURLcode rc;
 
-	if (setup(x, e) < 0)
+	if (request(x, url, sizeof url, name, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, name) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
@@ -536,10 +538,8 @@ remote_quote(struct jxcurl *x, const char *leaf, const char *c1, const char *c2,
 	char url[8192];
 	struct curl_slist *q = NULL;
 
-	if (setup(x, e) < 0)
+	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, leaf) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	q = curl_slist_append(q, c1);
 	if (c2)
 		q = curl_slist_append(q, c2);
@@ -655,10 +655,8 @@ tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 
 	if (size == 0)
 		return 0;
-	if (setup(x, e) < 0)
+	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, leaf) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)start,
 	    (unsigned long long)(size - 1));
 	x->fd = fd;
@@ -717,10 +715,8 @@ upload(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *na
 	struct curl_slist *hl = NULL;
 	CURLcode rc;
 
-	if (setup(x, e) < 0)
+	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, leaf) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	src_rewind(x, fd, size, name);
 	upload_opts(x, url);
 	if (x->u->scheme == JURL_HTTP) {
@@ -754,6 +750,20 @@ published(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr
 	return 1;
 }
 
+/* Upload the source to the temporary leaf and check it; a bad one is removed. */
+static int
+stage(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	if (upload(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
+		remote_remove(x, leaf);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 ftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
@@ -766,12 +776,8 @@ ftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *
 		return r > 0 ? 0 : -1;
 	remote_sweep(x);
 	jpart_new(leaf, sizeof leaf, name, x->host);
-	if (upload(x, fd, size, leaf, name, e) < 0)
+	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;
-	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
-		remote_remove(x, leaf);
-		return -1;
-	}
 	snprintf(rnfr, sizeof rnfr, "RNFR %s", leaf);
 	snprintf(rnto, sizeof rnto, "RNTO %s", name);
 	if (remote_quote(x, leaf, rnfr, rnto, &rc, e) < 0)
@@ -797,12 +803,8 @@ sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	    (size_t)snprintf(to, sizeof to, "%s%s", x->u->dirpath, name) >= sizeof to ||
 	    sftp_quote(cmd, sizeof cmd, "rename", from, to) < 0)
 		return jerr_set(e, EX_USAGE, "%s%s: path too long or not quotable", x->u->redacted, name);
-	if (upload(x, fd, size, leaf, name, e) < 0)
+	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;
-	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
-		remote_remove(x, leaf);
-		return -1;
-	}
 	if (remote_quote(x, leaf, cmd, NULL, &rc, e) < 0)
 		return -1;
 	if (rc == CURLE_OK)
@@ -817,23 +819,11 @@ sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	return r > 0 ? 0 : -1;
 }
 
+/* scp:// has no rename: NAME is written in place (man/jship.1 says what that means). */
 static int
 scp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
-	char url[8192];
-	CURLcode rc;
-
-	if (setup(x, e) < 0)
-		return -1;
-	if (make_url(x, url, sizeof url, name) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
-	src_rewind(x, fd, size, name);
-	upload_opts(x, url);
-	rc = perform(x);
-	progress_end(x);
-	if (rc != CURLE_OK)
-		return fail(x, rc, "upload", name, e);
-	return 1;
+	return upload(x, fd, size, name, name, e) < 0 ? -1 : 1;
 }
 
 /* MOVE the temporary leaf to NAME, never over an existing NAME; *resp the HTTP status. The
@@ -845,9 +835,9 @@ http_move(struct jxcurl *x, const char *leaf, const char *name, long *resp, stru
 	struct curl_slist *hl = NULL;
 	CURLcode rc;
 
-	if (setup(x, e) < 0)
+	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	if (make_url(x, url, sizeof url, leaf) < 0 || make_url(x, dest, sizeof dest, name) < 0)
+	if (make_url(x, dest, sizeof dest, name) < 0)
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	jurl_redact(dest, clean, sizeof clean);
 	snprintf(hdr, sizeof hdr, "Destination: %s", clean);
@@ -874,10 +864,8 @@ http_compare(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 	CURLcode rc;
 	int same;
 
-	if (setup(x, e) < 0)
+	if (request(x, dest, sizeof dest, name, e) < 0)
 		return -1;
-	if (make_url(x, dest, sizeof dest, name) < 0)
-		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
 	x->fd = fd;
 	x->size = size;
 	x->cmp_off = 0;
@@ -904,12 +892,8 @@ http_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	long resp = 0;
 
 	jpart_new(leaf, sizeof leaf, name, x->host);
-	if (upload(x, fd, size, leaf, name, e) < 0)
+	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;
-	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
-		remote_remove(x, leaf);
-		return -1;
-	}
 	if (http_move(x, leaf, name, &resp, e) < 0)
 		return -1;
 	if (resp >= 200 && resp < 300)
