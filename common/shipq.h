@@ -85,4 +85,23 @@ int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64
 int  jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
                     const struct jshipq_state *s);
 
+/*
+ * Remove the segments of NAME in dir (segs[0..n), a jscan_dir listing) that every
+ * destination has, but the keep newest sequences and any file modified less than keep_for_ns
+ * ago. A segment no destination state mentions is never removed, and nothing is removed
+ * when dir has no destination state at all. Each removed path goes to removed(), each
+ * failure (a state that cannot be read, a file that cannot be removed, the directory that
+ * cannot be synced) to failed(), and pruning goes on. 0, or -1 if anything failed.
+ */
+struct jshipq_prune {
+	uint64_t keep;
+	uint64_t keep_for_ns;
+	void   (*removed)(void *arg, const char *path);
+	void   (*failed)(void *arg, const struct jerr *e);
+	void    *arg;
+};
+
+int  jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, size_t n,
+                  const struct jshipq_prune *p);
+
 #endif
