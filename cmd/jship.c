@@ -3,7 +3,6 @@
  * remember per destination what it acknowledged (man/jship.1).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,10 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "afile.h"
+#include "clock.h"
 #include "err.h"
 #include "fan.h"
-#include "clock.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -37,7 +35,7 @@ static const char synopsis[] =
     "             --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
 
-#define MAXDEST 32
+#define MAXDEST JFAN_MAX      /* one sending thread each */
 
 struct dest {
 	struct jxfer *x;
