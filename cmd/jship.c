@@ -549,6 +549,13 @@ prune_removed(void *arg, const char *path)
 }
 
 static void
+prune_held(void *arg, const char *why)
+{
+	(void)arg;
+	jwarnx("%s", why);
+}
+
+static void
 prune_failed(void *arg, const struct jerr *e)
 {
 	(void)arg;
@@ -751,7 +758,7 @@ parse_options(int argc, char **argv, struct config *conf)
 			break;
 		case 'f':
 			conf->prune.keep_for_ns = duration_opt(optarg, "--keep-for");
-			conf->pruning = 1;
+			conf->prune.keep_for = conf->pruning = 1;
 			break;
 		case 'q': conf->quiet = 1; break;
 		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;
@@ -780,6 +787,7 @@ check_options(struct config *conf)
 		conf->xfer.trace = trace_line;
 	if (conf->verbose)
 		conf->retry.notify = retry_notify;
+	conf->prune.held = prune_held;
 	conf->prune.removed = prune_removed;
 	conf->prune.failed = prune_failed;
 }

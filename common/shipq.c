@@ -452,6 +452,15 @@ jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, si
 		jerr_set(&e, EX_IOERR, "not pruning %s: %.400s", dir, why);
 		return prune_failed(p, &e);
 	}
+	for (size_t i = 0; i < ns && !p->keep_for; i++)
+		if (strncmp(st[i].url, "file://", 7) != 0) {
+			snprintf(e.msg, sizeof e.msg, "not pruning %s: %.300s acknowledges receipt, "
+			    "not durability (give --keep-for DURATION)", dir, st[i].url);
+			jshipq_states_free(st, ns);
+			if (p->held)
+				p->held(p->arg, e.msg);
+			return 1;
+		}
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* Walk from the newest back, so that keep counts the newest sequences. */
 	for (size_t i = n; ns > 0 && i-- > 0;) {

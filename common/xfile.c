@@ -4,7 +4,8 @@
  * before it is renamed, and the rename MUST NOT replace an existing file (jafile_publish:
  * no-replace rename, then fsync of the directory), so that what the final name holds is
  * complete and survives a power cut once jxfile_put returned 1. An existing final name is
- * compared byte for byte: identical is success, different is EX_DATAERR.
+ * compared byte for byte: identical is success once it and its directory are synced (what a
+ * file:// destination acknowledges MUST survive a power cut there), different is EX_DATAERR.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -160,7 +161,22 @@ file_publish(struct jxfile *f, const char *tmp, const char *final, uint64_t size
 	return 0;
 }
 
-/* final exists: identical is success (0), different is EX_DATAERR. */
+/* fsync a file found under its final name, then its directory. */
+static int
+sync_found(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc < 0 ? -1 : jio_fsync_dir(path);
+}
+
+/* final exists: identical is success (0) once it is durable, different is EX_DATAERR. */
 static int
 file_compare(struct jxfile *f, int fd, uint64_t size, const char *final, const char *name,
     struct jerr *e)
@@ -172,6 +188,11 @@ file_compare(struct jxfile *f, int fd, uint64_t size, const char *final, const c
 	if (!same)
 		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not replaced",
 		    f->u->redacted, name);
+	/* Found there is acknowledged like sent: durable first (a copy, a sender cut off). */
+	if (sync_found(final) < 0) {
+		f->retryable = 1;
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", final);
+	}
 	return 0;
 }
 

@@ -281,7 +281,15 @@ START_TEST(model)
 }
 END_TEST
 
-static int pruned;
+static int pruned, held;
+
+static void
+count_held(void *arg, const char *why)
+{
+	(void)arg;
+	ck_assert_ptr_nonnull(strstr(why, "acknowledges receipt, not durability"));
+	held++;
+}
 
 static void
 count_removed(void *arg, const char *path)
@@ -314,13 +322,14 @@ left(const char *dir, uint64_t seq)
 	return access(p, F_OK) == 0;
 }
 
-/* Only what every destination has goes, and never the keep newest sequences. */
+/* Only what every destination has goes, and never the keep newest sequences; a remote
+ * receipt alone removes nothing unless keep_for says how long to wait. */
 START_TEST(prune)
 {
 	char *d = unit_tmpdir(), p[600];
 	struct jscan_ent *v;
 	struct jerr e = { 0, "" };
-	struct jshipq_prune pr = { .keep = 1, .removed = count_removed };
+	struct jshipq_prune pr = { .keep = 1, .removed = count_removed, .held = count_held };
 	size_t n;
 
 	for (int q = 1; q <= 5; q++) {
@@ -332,7 +341,12 @@ START_TEST(prune)
 	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);     /* no destination yet */
 	ck_assert_int_eq(pruned, 0);
 	has_upto(d, "sftp://a/in/", 4);
-	has_upto(d, "sftp://b/in/", 3);
+	has_upto(d, "file:///b/in/", 3);
+	held = 0;
+	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 1);     /* sftp: receipt only */
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(pruned, 0);
+	pr.keep_for = 1;
 	pr.keep_for_ns = 3600ull * 1000000000ull;                   /* all too young */
 	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);
 	ck_assert_int_eq(pruned, 0);
