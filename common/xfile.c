@@ -161,21 +161,6 @@ file_publish(struct jxfile *f, const char *tmp, const char *final, uint64_t size
 	return 0;
 }
 
-/* fsync a file found under its final name, then its directory. */
-static int
-sync_found(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, saved;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc < 0 ? -1 : jio_fsync_dir(path);
-}
-
 /* final exists: identical is success (0) once it is durable, different is EX_DATAERR. */
 static int
 file_compare(struct jxfile *f, int fd, uint64_t size, const char *final, const char *name,
@@ -189,7 +174,7 @@ file_compare(struct jxfile *f, int fd, uint64_t size, const char *final, const c
 		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not replaced",
 		    f->u->redacted, name);
 	/* Found there is acknowledged like sent: durable first (a copy, a sender cut off). */
-	if (sync_found(final) < 0) {
+	if (jio_fsync_path(final) < 0 || jio_fsync_dir(final) < 0) {
 		f->retryable = 1;
 		return jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", final);
 	}
