@@ -22,6 +22,7 @@ struct jxfer {
 	struct jgate   gate;
 	struct jxfile  file;            /* file:// */
 	struct jxcurl *curl;            /* every other scheme */
+	int            retryable;       /* after the last failed put */
 };
 
 int
@@ -88,19 +89,26 @@ jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *ar
 int
 jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
+	int rc;
+
+	x->retryable = 0;
 	name = jxfer_target(x, name);
-	x->file.retryable = 0;
 	if (!*name || *name == '.' || strchr(name, '/'))
 		return jerr_set(e, EX_USAGE, "%s: bad target name", name);
-	if (x->u.scheme == JURL_FILE)
-		return jxfile_put(&x->file, fd, size, name, &x->gate, e);
-	return jxcurl_put(x->curl, fd, size, name, &x->gate, e);
+	if (x->u.scheme == JURL_FILE) {
+		rc = jxfile_put(&x->file, fd, size, name, &x->gate, e);
+		x->retryable = x->file.retryable;
+	} else {
+		rc = jxcurl_put(x->curl, fd, size, name, &x->gate, e);
+		x->retryable = jxcurl_retryable(x->curl);
+	}
+	return rc;
 }
 
 int
 jxfer_retryable(const struct jxfer *x)
 {
-	return x->curl ? jxcurl_retryable(x->curl) : x->file.retryable;
+	return x->retryable;
 }
 
 void

@@ -98,6 +98,11 @@ START_TEST(put_retries_what_is_transient)
 	notified = 0;
 	ck_assert_int_eq(jsend_put(x, fd, 1, "a.journal", &r, &e), -1);
 	ck_assert_int_eq(notified, 0);
+	ck_assert_int_eq(jxfer_retryable(x), 1);
+	/* a refused name is never worth retrying, whatever the put before it said */
+	ck_assert_int_eq(jxfer_put(x, fd, 1, ".hidden", &e), -1);
+	ck_assert_int_eq(e.code, EX_USAGE);
+	ck_assert_int_eq(jxfer_retryable(x), 0);
 	jxfer_close(x);
 	snprintf(url, sizeof url, "file://%s/none/", d);     /* no such directory */
 	ck_assert_int_eq(jxfer_open(url, NULL, &x, &e), 0);
