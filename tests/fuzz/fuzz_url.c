@@ -1,5 +1,5 @@
 /*
- * fuzz_url: libFuzzer target for destination URLs (xfer.c's jxfer_open and jxfer_redact).
+ * fuzz_url: libFuzzer target for destination URLs (jxfer_open and url.c's jurl_redact).
  * jxfer_open only parses: nothing is connected, and the key and known_hosts files (/dev/null)
  * and an empty owner-only netrc are given so that no home directory is looked at. Besides the sanitizers' checks,
  * the promises of xfer.h are asserted: a refusal says why with EX_USAGE; an accepted URL
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "url.h"
 #include "xfer.h"
 
 #define want(c) do { if (!(c)) { fprintf(stderr, "broken promise: %s\n", #c); abort(); } } while (0)
@@ -71,10 +72,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(url, data, size);
 	url[size] = '\0';
 
-	jxfer_redact(url, red, sizeof red);
+	jurl_redact(url, red, sizeof red);
 	want(no_password(red));
 	memset(shortred, 'x', sizeof shortred);
-	want(jxfer_redact(url, shortred, sizeof shortred) == shortred);
+	want(jurl_redact(url, shortred, sizeof shortred) == shortred);
 	want(memchr(shortred, '\0', sizeof shortred) != NULL);
 	want(strncmp(shortred, red, strlen(shortred)) == 0);
 
