@@ -3,7 +3,6 @@
  * remember per destination what it acknowledged (man/jship.1).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,14 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "afile.h"
+#include "clock.h"
 #include "err.h"
+#include "fan.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
 #include "scan.h"
 #include "seg.h"
+#include "send.h"
 #include "shipq.h"
 #include "xfer.h"
 #include "zio.h"
@@ -34,11 +35,10 @@ static const char synopsis[] =
     "             --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
 
-#define MAXDEST 32
+#define MAXDEST JFAN_MAX      /* one sending thread each */
 
 struct dest {
 	struct jxfer *x;
-	const char   *url;            /* as given (may carry a user name, never a password) */
 	int           dead;           /* failed this run: later segments wait for the next run */
 	int           code;           /* worst exit code for this destination */
 	/* --from mode */
@@ -48,34 +48,35 @@ struct dest {
 	size_t        nsegs;
 	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
-	/* FILE mode: the job of one round */
-	const char   *path;
-	const struct jname *jn;
-	int           rc;
 	/* acknowledgements not yet written to the state file of ack_dir's ack_jn.name */
 	char          ack_dir[PATH_MAX];
 	struct jname  ack_jn;
 	struct jshipq_state ack;      /* only the ranges are used */
 	int           ack_dirty, ack_warned;
 	double        ack_time;
+	int           bar_shown;      /* a progress bar of this destination is on the terminal */
 };
 
+/* What the command line asks for. */
 struct config {
-	struct dest dests[MAXDEST];
-	int    ndests;
-	int    comp, level;
-	long   retries;
-	uint64_t retry_max_ns;
-	int    nul, quiet, verbose;
+	const char *urls[MAXDEST];
+	int         nurls;
+	struct jxfer_opts xfer;
+	int         curl_verbose;
+	int         comp, level;
+	struct jsend_retry retry;
+	int         nul, quiet, verbose;
 	const char *from;
-	int    prune;
-	uint64_t keep;
-	uint64_t keep_for_ns;
-	int    keep_for;             /* given: the operator chose when to trust a receipt */
-	int    code;                 /* worst so far */
+	char      **files;            /* FILE arguments; none: paths from standard input */
+	int         nfiles;
+	struct jshipq_prune prune;
+	int         pruning;
 };
 
-static struct config C;
+static const struct config *cfg;
+static struct dest dests[MAXDEST];
+static int ndests;
+static int exit_code;                /* worst so far */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
@@ -93,16 +94,8 @@ static void
 note_code(int code)
 {
 	pthread_mutex_lock(&state_lock);
-	C.code = worse(C.code, code);
+	exit_code = worse(exit_code, code);
 	pthread_mutex_unlock(&state_lock);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Check a file before any byte of it goes out: a sealed segment (or a compressed one),
@@ -139,101 +132,6 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 }
 
 static int
-sink_fd(void *arg, const void *buf, size_t n)
-{
-	return jio_write_all(*(int *)arg, buf, n);
-}
-
-/* The bytes to send: the file itself, or its compressed form in an unlinked temporary. */
-static int
-open_source(const char *path, const struct jname *jn, int *fdp, uint64_t *size, char *tname,
-    size_t tsize, struct jerr *e)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), tfd;
-	const char *tmpdir = getenv("TMPDIR");
-	char buf[1 << 16];
-	struct jzio_w *w;
-	ssize_t r;
-
-	if (fd < 0)
-		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to open %s", path);
-	snprintf(tname, tsize, "%s", jio_basename(path));
-	if (C.comp == JCOMP_NONE || jn->comp != JCOMP_NONE) {
-		if (fstat(fd, &st) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to stat %s", path);
-			close(fd);
-			return -1;
-		}
-		*fdp = fd;
-		*size = (uint64_t)st.st_size;
-		return 0;
-	}
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	tfd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (tfd < 0) {
-		jerr_sys(e, EX_IOERR, "unable to create a temporary file in %s", tmpdir);
-		close(fd);
-		return -1;
-	}
-	if (jzio_open_write(C.comp, C.level, sink_fd, &tfd, &w, e) < 0)
-		goto fail;
-	while ((r = read(fd, buf, sizeof buf)) > 0)
-		if (jzio_write(w, buf, (size_t)r, e) < 0) {
-			jzio_abort(w);
-			goto fail;
-		}
-	if (r < 0) {
-		jerr_sys(e, EX_IOERR, "unable to read %s", path);
-		jzio_abort(w);
-		goto fail;
-	}
-	if (jzio_finish(w, e) < 0)
-		goto fail;
-	close(fd);
-	if (fstat(tfd, &st) < 0) {
-		close(tfd);
-		return jerr_sys(e, EX_IOERR, "unable to stat a temporary file");
-	}
-	snprintf(tname + strlen(tname), tsize - strlen(tname), "%s", jcomp_suffix(C.comp));
-	*fdp = tfd;
-	*size = (uint64_t)st.st_size;
-	return 0;
-fail:
-	if (e->code == 0)
-		e->code = EX_IOERR;
-	close(fd);
-	close(tfd);
-	return -1;
-}
-
-/* Put one file at one destination, retrying what is transient with exponential backoff
- * and jitter. 1 sent, 0 already there, -1 failed (reported). */
-static int
-put_retry(struct dest *d, int fd, uint64_t size, const char *tname, struct jerr *e)
-{
-	double start = now_s(), delay = 0.5;
-	long attempt = 0;
-	int rc;
-
-	for (;;) {
-		rc = jxfer_put(d->x, fd, size, tname, e);
-		if (rc >= 0 || !jxfer_retryable(d->x) || attempt >= C.retries)
-			return rc;
-		double wait = delay * (0.5 + 0.5 * ((double)random() / RAND_MAX));
-		if ((now_s() - start + wait) * 1e9 > (double)C.retry_max_ns)
-			return rc;
-		if (C.verbose)
-			jwarnx("%s; retrying in %.1fs", e->msg, wait);
-		struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
-		nanosleep(&ts, NULL);
-		attempt++;
-		delay = delay * 2 > 60 ? 60 : delay * 2;
-	}
-}
-
-static int
 ack_write(struct dest *d, const char *dir, const char *name, const struct jshipq_state *pending,
     int locked, struct jerr *e)
 {
@@ -259,7 +157,7 @@ ack_flush(struct dest *d, int locked)
 
 	if (!d->ack_dirty)
 		return;
-	d->ack_time = now_s();
+	d->ack_time = jclock_mono();
 	rc = ack_write(d, d->ack_dir, d->ack_jn.name, &d->ack, locked, &e);
 	if (rc == 1)
 		return;
@@ -290,7 +188,7 @@ ack_note(struct dest *d, const char *dir, const struct jname *jn, int locked)
 	d->ack_dirty = 1;
 	if (jshipq_add(&d->ack, jn->timeline, jn->seq) < 0)
 		jdie(EX_OSERR, "out of memory");
-	if (now_s() - d->ack_time >= 1.0)
+	if (jclock_mono() - d->ack_time >= 1.0)
 		ack_flush(d, locked);
 }
 
@@ -298,77 +196,47 @@ ack_note(struct dest *d, const char *dir, const struct jname *jn, int locked)
  * A large plain segment is verified while it is sent: its name, header and trailer are
  * checked first (jseg_probe), then a thread reads it through (every CRC and the SHA-256)
  * while the destinations upload it, and each upload holds back its last bytes until that
- * pass has succeeded. A damaged file is then never complete anywhere and never published.
+ * pass has succeeded (jsend_verify_*). A damaged file is then never complete anywhere.
  */
 #define VERIFY_INFLIGHT (16u << 20)
 
-struct verify {
-	pthread_t       th;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	int             done, rc;
-	struct jerr     e;
-	char            path[PATH_MAX];
-};
-
-static void *
-verify_main(void *arg)
+static int
+check_whole(const char *path, struct jerr *e)
 {
-	struct verify *v = arg;
 	struct jname jn;
-	struct jerr e = { 0, "" };
-	int rc = check_segment(v->path, &jn, &e);
 
-	pthread_mutex_lock(&v->mu);
-	v->rc = rc;
-	v->e = e;
-	v->done = 1;
-	pthread_cond_broadcast(&v->cv);
-	pthread_mutex_unlock(&v->mu);
-	return NULL;
+	return check_segment(path, &jn, e);
 }
 
-static int
-verify_gate(void *arg, struct jerr *e)
+static void
+retry_notify(void *arg, const char *msg, double wait)
 {
-	struct verify *v = arg;
-	int rc;
-
-	pthread_mutex_lock(&v->mu);
-	while (!v->done)
-		pthread_cond_wait(&v->cv, &v->mu);
-	rc = v->rc;
-	if (rc < 0)
-		*e = v->e;
-	pthread_mutex_unlock(&v->mu);
-	return rc;
+	(void)arg;
+	jwarnx("%s; retrying in %.1fs", msg, wait);
 }
 
 /* 0 sent (or there already), -1 failed (reported; the destination should stop), -2 the
  * file was refused by the in-flight verification (reported once, by its owner). */
 static int
-send_one(struct dest *d, const char *path, const struct jname *jn, int verify, int locked,
-    struct verify *v)
+send_one(struct dest *d, const char *path, const struct jname *jn, int locked,
+    struct jsend_verify *v)
 {
 	struct jerr e = { 0, "" };
-	struct jname n2;
 	char tname[JNAME_MAX + 8], dir[PATH_MAX];
 	uint64_t size;
 	int fd, rc;
 
-	if (verify && check_segment(path, &n2, &e) < 0)
+	if (jsend_source(path, cfg->comp, cfg->level, &fd, &size, tname, sizeof tname, &e) < 0)
 		goto bad;
-	if (open_source(path, jn, &fd, &size, tname, sizeof tname, &e) < 0)
-		goto bad;
-	jxfer_set_gate(d->x, v ? verify_gate : NULL, v);
-	rc = put_retry(d, fd, size, tname, &e);
+	jxfer_set_gate(d->x, v ? jsend_verify_gate : NULL, v);
+	rc = jsend_put(d->x, fd, size, tname, &cfg->retry, &e);
 	jxfer_set_gate(d->x, NULL, NULL);
 	close(fd);
-	if (v && verify_gate(v, &e) < 0)
+	if (v && jsend_verify_gate(v, &e) < 0)
 		return -2;
 	if (rc < 0)
 		goto bad;
-	if (C.verbose)
+	if (cfg->verbose)
 		jwarnx("%s %s to %s", rc ? "sent" : "already there:", tname, jxfer_url(d->x));
 	if (jxfer_is_dir(d->x))
 		ack_note(d, jio_dirname(path, dir, sizeof dir), jn, locked);
@@ -384,112 +252,99 @@ bad:
 }
 
 /* ---- FILE and standard input mode ----
- * The main thread verifies each file and puts it in a ring; one thread per destination
- * sends the ring's files in order at its own pace (no destination waits for another
- * between files); the main thread prints each path, in input order, once every
- * destination is done with it. The ring bounds how far the fastest destination runs ahead. */
-
-#define RING 64
+ * The main thread verifies each file and hands it to a fan (common/fan.c): one thread per
+ * destination sends the files in order at its own pace (no destination waits for another
+ * between files); the main thread prints each path, in input order, once every destination
+ * is done with it. The fan bounds how far the fastest destination runs ahead. */
 
 struct job {
 	char         path[PATH_MAX];
 	struct jname jn;
-	int          pending;         /* destinations not done with it */
-	int          ok;
-	struct verify *v;             /* verified in flight, or NULL: verified before */
+	struct jsend_verify *v;       /* verified in flight, or NULL: verified before */
 };
 
-static struct job ring[RING];
-static uint64_t ring_head, ring_tail;   /* jobs [head, tail) are in the ring */
-static int ring_closed;
-static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t ring_cond = PTHREAD_COND_INITIALIZER;
-static pthread_t workers[MAXDEST];
-static int nworkers;
+static struct jfan *fan;
 
-static void *
-dest_worker(void *arg)
+static int
+job_send(void *worker, void *arg)
 {
-	struct dest *d = arg;
-	uint64_t next = 0;
+	struct dest *d = worker;
+	struct job *j = arg;
+	int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, j->v);
 
-	for (;;) {
-		struct job *j;
-		pthread_mutex_lock(&ring_lock);
-		if (next >= ring_tail && !ring_closed && d->ack_dirty) {
-			/* Caught up: make the acknowledgements durable while idle. */
-			pthread_mutex_unlock(&ring_lock);
-			ack_flush(d, 0);
-			pthread_mutex_lock(&ring_lock);
-		}
-		while (next >= ring_tail && !ring_closed)
-			pthread_cond_wait(&ring_cond, &ring_lock);
-		if (next >= ring_tail) {
-			pthread_mutex_unlock(&ring_lock);
-			break;
-		}
-		j = &ring[next % RING];
-		pthread_mutex_unlock(&ring_lock);
+	if (rc == -1)
+		d->dead = 1;    /* later files wait for the next run: order is kept */
+	return rc < 0 ? -1 : 0;
+}
 
-		int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, 0, j->v);
-		if (rc == -1)
-			d->dead = 1;    /* later files wait for the next run: order is kept */
+/* Caught up: make the acknowledgements durable while idle. */
+static void
+dest_idle(void *worker)
+{
+	ack_flush(worker, 0);
+}
 
-		pthread_mutex_lock(&ring_lock);
-		if (rc < 0)
-			j->ok = 0;
-		j->pending--;
-		pthread_cond_broadcast(&ring_cond);
-		pthread_mutex_unlock(&ring_lock);
-		next++;
+/* Every destination is done with j: print it if it went everywhere and passed its check. */
+static void
+job_done(void *arg, void *job, int ok)
+{
+	struct job *j = job;
+	struct jerr e = { 0, "" };
+
+	(void)arg;
+	if (j->v && jsend_verify_end(j->v, &e) < 0) {
+		jwarnx("%s", e.msg);
+		note_code(EX_DATAERR);
+		ok = 0;
 	}
-	ack_flush(d, 0);
-	return NULL;
+	if (ok) {
+		printf("%s%c", j->path, cfg->nul ? 0 : '\n');
+		if (fflush(stdout) != 0)
+			jdie(EX_IOERR, "unable to write to standard output");
+	}
+	free(j);
 }
 
 static void
 start_workers(void)
 {
-	for (int i = 0; i < C.ndests; i++) {
-		if (pthread_create(&workers[i], NULL, dest_worker, &C.dests[i]) != 0)
-			jdie(EX_OSERR, "unable to start a thread");
-		nworkers++;
-	}
+	static const struct jfan_ops ops = { job_send, dest_idle, job_done, NULL };
+	struct jerr e = { 0, "" };
+	void *workers[MAXDEST];
+
+	for (int i = 0; i < ndests; i++)
+		workers[i] = &dests[i];
+	if (jfan_start(&fan, workers, ndests, &ops, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
 }
 
-/* Print the finished jobs at the head, in order; with wait, until the ring has room
- * (or, at the end, until it is empty). */
-static void
-drain(int until_empty)
+/* A large plain segment: name, header and trailer now, the rest while it is sent. */
+static int
+verify_inflight(const char *path, const struct jname *jn, struct jsend_verify **v)
 {
-	pthread_mutex_lock(&ring_lock);
-	for (;;) {
-		while (ring_head < ring_tail && ring[ring_head % RING].pending == 0) {
-			struct job *j = &ring[ring_head % RING];
-			if (j->v) {
-				pthread_join(j->v->th, NULL);
-				if (j->v->rc < 0) {
-					jwarnx("%s", j->v->e.msg);
-					note_code(EX_DATAERR);
-					j->ok = 0;
-				}
-				pthread_mutex_destroy(&j->v->mu);
-				pthread_cond_destroy(&j->v->cv);
-				free(j->v);
-				j->v = NULL;
-			}
-			if (j->ok) {
-				printf("%s%c", j->path, C.nul ? 0 : '\n');
-				if (fflush(stdout) != 0)
-					jdie(EX_IOERR, "unable to write to standard output");
-			}
-			ring_head++;
+	struct jerr e = { 0, "" };
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	int pr = jseg_probe(path, &h, &t, &e);
+
+	if (pr == 0)
+		jerr_set(&e, EX_DATAERR, "%s: incomplete: no trailer", path);
+	else if (pr == 1 && (h.timeline != jn->timeline || h.seq != jn->seq))
+		jerr_set(&e, EX_DATAERR, "%s: its header says timeline %u sequence %llu, "
+		    "not what its name says", path, h.timeline, (unsigned long long)h.seq);
+	if (pr != 1 || e.code) {
+		if (!strstr(e.msg, path)) {
+			char msg[sizeof e.msg];
+			snprintf(msg, sizeof msg, "%s", e.msg);
+			snprintf(e.msg, sizeof e.msg, "%s: %.400s", path, msg);
 		}
-		if (until_empty ? ring_head == ring_tail : ring_tail - ring_head < RING)
-			break;
-		pthread_cond_wait(&ring_cond, &ring_lock);
+		jwarnx("%s", e.msg);
+		note_code(e.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
+		return -1;
 	}
-	pthread_mutex_unlock(&ring_lock);
+	if (jsend_verify_start(path, check_whole, v, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	return 0;
 }
 
 static int
@@ -498,73 +353,38 @@ ship_path(const char *path)
 	struct jerr e = { 0, "" };
 	struct jname jn;
 	struct job *j;
-	struct verify *v = NULL;
+	struct jsend_verify *v = NULL;
 	struct stat st;
 
-	if (strlen(path) >= sizeof ring[0].path) {
+	if (strlen(path) >= sizeof j->path) {
 		jwarnx("%s: path too long", path);
 		note_code(EX_DATAERR);
 		return -1;
 	}
-	if (C.comp == JCOMP_NONE && stat(path, &st) == 0 && st.st_size >= VERIFY_INFLIGHT &&
+	if (cfg->comp == JCOMP_NONE && stat(path, &st) == 0 && st.st_size >= VERIFY_INFLIGHT &&
 	    jname_parse(jio_basename(path), &jn) == JNAME_SEGMENT && jn.comp == JCOMP_NONE) {
-		struct jfmt_header h;
-		struct jfmt_trailer t;
-		int pr = jseg_probe(path, &h, &t, &e);
-		if (pr == 0)
-			jerr_set(&e, EX_DATAERR, "%s: incomplete: no trailer", path);
-		else if (pr == 1 && (h.timeline != jn.timeline || h.seq != jn.seq))
-			jerr_set(&e, EX_DATAERR, "%s: its header says timeline %u sequence %llu, "
-			    "not what its name says", path, h.timeline, (unsigned long long)h.seq);
-		if (pr != 1 || e.code) {
-			if (!strstr(e.msg, path)) {
-				char msg[sizeof e.msg];
-				snprintf(msg, sizeof msg, "%s", e.msg);
-				snprintf(e.msg, sizeof e.msg, "%s: %.400s", path, msg);
-			}
-			jwarnx("%s", e.msg);
-			note_code(e.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
+		if (verify_inflight(path, &jn, &v) < 0)
 			return -1;
-		}
-		if (!(v = calloc(1, sizeof *v)))
-			jdie(EX_OSERR, "out of memory");
-		snprintf(v->path, sizeof v->path, "%s", path);
-		pthread_mutex_init(&v->mu, NULL);
-		pthread_cond_init(&v->cv, NULL);
-		if (pthread_create(&v->th, NULL, verify_main, v) != 0)
-			jdie(EX_OSERR, "unable to start a thread");
 	} else if (check_segment(path, &jn, &e) < 0) {
 		jwarnx("%s", e.msg);
 		note_code(e.code == EX_NOINPUT || e.code == EX_DATAERR ? EX_DATAERR : e.code);
 		return -1;
 	}
-	drain(0);
-	pthread_mutex_lock(&ring_lock);
-	j = &ring[ring_tail % RING];
+	if (!(j = calloc(1, sizeof *j)))
+		jdie(EX_OSERR, "out of memory");
 	strcpy(j->path, path);
 	j->jn = jn;
 	j->v = v;
-	j->pending = C.ndests;
-	j->ok = 1;
-	ring_tail++;
-	pthread_cond_broadcast(&ring_cond);
-	pthread_mutex_unlock(&ring_lock);
-	drain(0);
+	jfan_add(fan, j);
 	return 0;
 }
 
 static void
 finish_workers(void)
 {
-	drain(1);
-	pthread_mutex_lock(&ring_lock);
-	ring_closed = 1;
-	pthread_cond_broadcast(&ring_cond);
-	pthread_mutex_unlock(&ring_lock);
-	for (int i = 0; i < nworkers; i++)
-		pthread_join(workers[i], NULL);
-	for (int i = 0; i < C.ndests; i++)
-		C.code = worse(C.code, C.dests[i].code);
+	jfan_finish(fan);
+	for (int i = 0; i < ndests; i++)
+		exit_code = worse(exit_code, dests[i].code);
 }
 
 static void
@@ -572,7 +392,7 @@ ship_stdin(void)
 {
 	char buf[PATH_MAX + 2];
 	size_t len = 0;
-	int sep = C.nul ? 0 : '\n';
+	int sep = cfg->nul ? 0 : '\n';
 	ssize_t r;
 
 	/* read(2), not stdio: each path is shipped as soon as its line is complete. */
@@ -604,20 +424,19 @@ ship_stdin(void)
 
 /* ---- --from DIR mode ---- */
 
-static void *
-queue_worker(void *arg)
+/* Take the destination's lock of NAME in DIR: the lock's fd, or -1 (reported). */
+static int
+queue_lock(struct dest *d, char *path, size_t size)
 {
-	struct dest *d = arg;
 	struct jerr e = { 0, "" };
-	char path[PATH_MAX + 64], lpath[PATH_MAX + 64], seg[PATH_MAX + JNAME_MAX];
-	struct jshipq_state s;
-	int lfd, r;
+	char lpath[PATH_MAX + 64];
+	int lfd;
 
-	if (jshipq_path(path, sizeof path, d->dir, d->name, jxfer_url(d->x), NULL) < 0 ||
+	if (jshipq_path(path, size, d->dir, d->name, jxfer_url(d->x), NULL) < 0 ||
 	    jshipq_path(lpath, sizeof lpath, d->dir, d->name, jxfer_url(d->x), ".lock") < 0) {
 		jwarn("%s: state file name", d->dir);
 		d->code = worse(d->code, EX_IOERR);
-		return NULL;
+		return -1;
 	}
 	if ((lfd = jlock_acquire(lpath, JLOCK_NOWAIT, &e)) < 0) {
 		if (e.code == EX_TEMPFAIL)
@@ -627,54 +446,94 @@ queue_worker(void *arg)
 			jwarnx("%s: unable to take the lock of %s for %s: %s", d->dir, d->name,
 			    jxfer_url(d->x), e.msg);
 		d->code = worse(d->code, e.code ? e.code : EX_IOERR);
-		return NULL;
 	}
-	if ((r = jshipq_read(path, &s, &e)) < 0) {
+	return lfd;
+}
+
+/* Read what the destination has (a new one is recorded at once, so that pruning waits for
+ * it): 0, or -1 (reported). */
+static int
+queue_state(struct dest *d, const char *path, struct jshipq_state *s)
+{
+	struct jerr e = { 0, "" };
+	int r;
+
+	if ((r = jshipq_read(path, s, &e)) < 0) {
 		jwarnx("%s", e.msg);
 		d->code = worse(d->code, e.code == EX_DATAERR ? EX_DATAERR : EX_IOERR);
-		goto out;
+		return -1;
 	}
 	if (r == 0) {
-		/* Known to DIR from now on, so that pruning waits for it. */
-		snprintf(s.url, sizeof s.url, "%s", jxfer_url(d->x));
-		if (jshipq_write(path, &s, &e) < 0) {
+		snprintf(s->url, sizeof s->url, "%s", jxfer_url(d->x));
+		if (jshipq_write(path, s, &e) < 0) {
 			jwarnx("%s", e.msg);
 			d->code = worse(d->code, e.code);
-			goto out;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Is segment i whole and right? Read through once, by the first destination to need it;
+ * a damaged one is reported once. 1 yes, -1 no. */
+static int
+checked_once(struct dest *d, size_t i, const char *seg)
+{
+	struct jname jn;
+	struct jerr e = { 0, "" };
+	int ck;
+
+	pthread_mutex_lock(&state_lock);
+	ck = d->checked[i];
+	pthread_mutex_unlock(&state_lock);
+	if (ck != 0)
+		return ck;
+	ck = check_segment(seg, &jn, &e) == 0 ? 1 : -1;
+	pthread_mutex_lock(&state_lock);
+	if (d->checked[i] == 0) {
+		d->checked[i] = (signed char)ck;
+		if (ck < 0)
+			jwarnx("%s", e.msg);
+	}
+	pthread_mutex_unlock(&state_lock);
+	if (ck < 0)
+		note_code(e.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
+	return ck;
+}
+
+/* Send what s lacks of NAME's segments, in order, up to the first failure. */
+static void
+queue_send(struct dest *d, const struct jshipq_state *s)
+{
+	char seg[PATH_MAX + JNAME_MAX];
+
 	for (size_t i = 0; i < d->nsegs; i++) {
-		const struct jscan_ent *g = &d->segs[i];
-		if (!jshipq_pending(d->segs, d->nsegs, i, d->name, &s))
+		if (!jshipq_pending(d->segs, d->nsegs, i, d->name, s))
 			continue;
-		snprintf(seg, sizeof seg, "%s/%s", d->dir, g->base);
-		/* Each segment is read through once, by the first destination to need it. */
-		pthread_mutex_lock(&state_lock);
-		int ck = d->checked[i];
-		pthread_mutex_unlock(&state_lock);
-		if (ck == 0) {
-			struct jname n2;
-			struct jerr ce = { 0, "" };
-			ck = check_segment(seg, &n2, &ce) == 0 ? 1 : -1;
-			pthread_mutex_lock(&state_lock);
-			if (d->checked[i] == 0) {
-				d->checked[i] = (signed char)ck;
-				if (ck < 0)
-					jwarnx("%s", ce.msg);
-			}
-			pthread_mutex_unlock(&state_lock);
-			if (ck < 0)
-				note_code(ce.code == EX_IOERR ? EX_IOERR : EX_DATAERR);
-		}
-		if (ck < 0) {
+		snprintf(seg, sizeof seg, "%s/%s", d->dir, d->segs[i].base);
+		if (checked_once(d, i, seg) < 0) {
 			d->code = worse(d->code, EX_DATAERR);
 			break;          /* a damaged segment: later ones wait, order is kept */
 		}
-		if (send_one(d, seg, &g->n, 0, 1, NULL) < 0)
+		if (send_one(d, seg, &d->segs[i].n, 1, NULL) < 0)
 			break;          /* later segments wait: order is kept */
 		d->sent[i] = 1;
 	}
-out:
+}
+
+/* One destination's queue of NAME in DIR, under its lock. */
+static void *
+queue_worker(void *arg)
+{
+	struct dest *d = arg;
+	char path[PATH_MAX + 64];
+	struct jshipq_state s = { .n = 0 };
+	int lfd;
+
+	if ((lfd = queue_lock(d, path, sizeof path)) < 0)
+		return NULL;
+	if (queue_state(d, path, &s) == 0)
+		queue_send(d, &s);
 	jshipq_free(&s);
 	ack_flush(d, 1);
 	jlock_close(lfd);
@@ -682,125 +541,92 @@ out:
 }
 
 static void
-prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
+prune_removed(void *arg, const char *path)
 {
-	struct jerr e = { 0, "" };
-	struct jshipq_state *st = NULL;
-	size_t ns = 0, distinct = 0, kept = 0;
-	char path[PATH_MAX + JNAME_MAX];
-	struct timespec now;
-	int removed = 0;
-
-	if (jshipq_states(dir, name, &st, &ns, &e) < 0) {
-		jwarnx("not pruning %s: %s", dir, e.msg);
-		note_code(EX_IOERR);
-		return;
-	}
-	if (ns == 0) {
-		free(st);
-		return;
-	}
-	for (size_t i = 0; i < ns && !C.keep_for; i++)
-		if (strncmp(st[i].url, "file://", 7) != 0) {
-			jwarnx("not pruning %s: %s acknowledges receipt, not durability (give "
-			    "--keep-for DURATION)", dir, st[i].url);
-			jshipq_states_free(st, ns);
-			return;
-		}
-	clock_gettime(CLOCK_REALTIME, &now);
-	/* Walk from the newest back, so that --keep counts the newest sequences. */
-	for (size_t i = n; i-- > 0;) {
-		const struct jscan_ent *g = &segs[i];
-		struct stat sb;
-		if (strcmp(g->n.name, name) != 0)
-			continue;
-		if (i + 1 >= n || strcmp(segs[i + 1].n.name, name) != 0 ||
-		    segs[i + 1].n.timeline != g->n.timeline || segs[i + 1].n.seq != g->n.seq)
-			distinct++;
-		if (!jshipq_all_have(st, ns, g->n.timeline, g->n.seq))
-			continue;
-		if (distinct <= C.keep) {
-			kept++;
-			continue;
-		}
-		snprintf(path, sizeof path, "%s/%s", dir, g->base);
-		if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
-			continue;
-		if (C.keep_for_ns && (uint64_t)(now.tv_sec - sb.st_mtim.tv_sec) * 1000000000ull <
-		    C.keep_for_ns)
-			continue;
-		if (unlink(path) < 0) {
-			jwarn("unable to remove %s", path);
-			note_code(EX_IOERR);
-			continue;
-		}
-		removed++;
-		if (C.verbose)
-			jwarnx("removed %s (every destination has it)", path);
-	}
-	jshipq_states_free(st, ns);
-	if (removed && jio_fsync_dir(path) < 0) {
-		jwarn("unable to sync %s", dir);
-		note_code(EX_IOERR);
-	}
+	(void)arg;
+	if (cfg->verbose)
+		jwarnx("removed %s (every destination has it)", path);
 }
 
+static void
+prune_held(void *arg, const char *why)
+{
+	(void)arg;
+	jwarnx("%s", why);
+}
+
+static void
+prune_failed(void *arg, const struct jerr *e)
+{
+	(void)arg;
+	jwarnx("%s", e->msg);
+	note_code(EX_IOERR);
+}
+
+/* Send NAME's queue (segs[i..j)) to every destination at once, print what went, prune. */
+static void
+ship_name(const char *dir, struct jscan_ent *segs, size_t n, size_t i, size_t j,
+    signed char *checked)
+{
+	pthread_t th[MAXDEST];
+	int started[MAXDEST] = { 0 };
+
+	for (int k = 0; k < ndests; k++) {
+		struct dest *d = &dests[k];
+		d->dir = dir;
+		d->name = segs[i].n.name;
+		d->segs = segs;
+		d->nsegs = n;
+		d->checked = checked;
+		if (!(d->sent = calloc(n ? n : 1, 1)))
+			jdie(EX_OSERR, "out of memory");
+	}
+	for (int k = 0; k < ndests; k++) {
+		if (ndests > 1 && pthread_create(&th[k], NULL, queue_worker, &dests[k]) == 0)
+			started[k] = 1;
+		else
+			queue_worker(&dests[k]);
+	}
+	for (int k = 0; k < ndests; k++)
+		if (started[k])
+			pthread_join(th[k], NULL);
+	for (size_t g = i; g < j; g++) {
+		int any = 0;
+		for (int k = 0; k < ndests; k++)
+			any |= dests[k].sent[g];
+		if (any)
+			printf("%s/%s%c", dir, segs[g].base, cfg->nul ? 0 : '\n');
+	}
+	if (fflush(stdout) != 0)
+		jdie(EX_IOERR, "unable to write to standard output");
+	for (int k = 0; k < ndests; k++) {
+		free(dests[k].sent);
+		dests[k].sent = NULL;
+	}
+	if (cfg->pruning)
+		(void)jshipq_prune(dir, segs[i].n.name, segs, n, &cfg->prune);
+}
+
+/* --from DIR: each journal's send queue in turn. */
 static void
 ship_dir(const char *dir)
 {
 	struct jerr e = { 0, "" };
 	struct jscan_ent *segs;
-	size_t n;
-	pthread_t th[MAXDEST];
-	char *sent[MAXDEST];
 	signed char *checked;
+	size_t n;
 
 	if (jscan_dir(dir, &segs, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!(checked = calloc(n ? n : 1, 1)))
 		jdie(EX_OSERR, "out of memory");
-	for (size_t i = 0; i < n;) {
-		const char *name = segs[i].n.name;
-		size_t j = i;
-		while (j < n && strcmp(segs[j].n.name, name) == 0)
-			j++;
-		for (int k = 0; k < C.ndests; k++) {
-			struct dest *d = &C.dests[k];
-			d->dir = dir;
-			d->name = name;
-			d->segs = segs;
-			d->nsegs = n;
-			d->checked = checked;
-			if (!(sent[k] = d->sent = calloc(n ? n : 1, 1)))
-				jdie(EX_OSERR, "out of memory");
-		}
-		int started[MAXDEST] = { 0 };
-		for (int k = 0; k < C.ndests; k++) {
-			if (C.ndests > 1 && pthread_create(&th[k], NULL, queue_worker, &C.dests[k]) == 0)
-				started[k] = 1;
-			else
-				queue_worker(&C.dests[k]);
-		}
-		for (int k = 0; k < C.ndests; k++)
-			if (started[k])
-				pthread_join(th[k], NULL);
-		for (size_t g = i; g < j; g++) {
-			int any = 0;
-			for (int k = 0; k < C.ndests; k++)
-				any |= sent[k][g];
-			if (any)
-				printf("%s/%s%c", dir, segs[g].base, C.nul ? 0 : '\n');
-		}
-		if (fflush(stdout) != 0)
-			jdie(EX_IOERR, "unable to write to standard output");
-		for (int k = 0; k < C.ndests; k++)
-			free(sent[k]);
-		if (C.prune)
-			prune(dir, name, segs, n);
-		i = j;
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && strcmp(segs[j].n.name, segs[i].n.name) == 0; j++)
+			;
+		ship_name(dir, segs, n, i, j, checked);
 	}
-	for (int k = 0; k < C.ndests; k++)
-		C.code = worse(C.code, C.dests[k].code);
+	for (int k = 0; k < ndests; k++)
+		exit_code = worse(exit_code, dests[k].code);
 	free(checked);
 	free(segs);
 }
@@ -815,6 +641,26 @@ trace_line(void *arg, const char *line)
 	pthread_mutex_unlock(&state_lock);
 }
 
+/* A progress bar on a terminal, for files of 16 MiB or more, once one has taken 0.5 s. */
+#define PROGRESS_MIN (16u << 20)
+
+static void
+progress_draw(void *arg, const struct jxfer_progress *p)
+{
+	struct dest *d = arg;
+
+	if (p->end ? !d->bar_shown : p->total < PROGRESS_MIN || p->elapsed < 0.5)
+		return;
+	pthread_mutex_lock(&state_lock);
+	if (p->end)
+		fputs("\r\033[K", stderr);
+	else
+		fprintf(stderr, "\r%.40s -> %.40s %5.1f%% %7.1f MB/s", p->name, p->url,
+		    100.0 * (double)p->done / (double)p->total, (double)p->done / p->elapsed / 1e6);
+	d->bar_shown = !p->end;
+	pthread_mutex_unlock(&state_lock);
+}
+
 static uint64_t
 duration_opt(const char *s, const char *opt)
 {
@@ -824,141 +670,183 @@ duration_opt(const char *s, const char *opt)
 	return ns;
 }
 
-int
-main(int argc, char **argv)
+static long
+seconds_opt(const char *s, const char *opt)
 {
-	enum { O_COMPRESS = 256, O_RETRIES, O_RETRYMAX, O_CONNTO, O_STALL, O_NETRC, O_KEY,
-	       O_KNOWN, O_CACERT, O_FROM, O_LIMIT, O_PRUNE, O_KEEP, O_KEEPFOR, O_HELP, O_VERSION };
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "from", required_argument, NULL, O_FROM },
-		{ "compress", required_argument, NULL, O_COMPRESS },
-		{ "retries", required_argument, NULL, O_RETRIES },
-		{ "retry-max-time", required_argument, NULL, O_RETRYMAX },
-		{ "connect-timeout", required_argument, NULL, O_CONNTO },
-		{ "stall-time", required_argument, NULL, O_STALL },
-		{ "netrc-file", required_argument, NULL, O_NETRC },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "known-hosts", required_argument, NULL, O_KNOWN },
-		{ "cacert", required_argument, NULL, O_CACERT },
-		{ "limit-rate", required_argument, NULL, O_LIMIT },
-		{ "prune", no_argument, NULL, O_PRUNE },
-		{ "keep", required_argument, NULL, O_KEEP },
-		{ "keep-for", required_argument, NULL, O_KEEPFOR },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "null", no_argument, NULL, '0' },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct jxfer_opts o = { 0 };
-	const char *urls[MAXDEST];
-	struct jerr e = { 0, "" };
-	uint64_t u;
-	int c, nurls = 0, curl_verbose = 0;
+	return (long)((duration_opt(s, opt) + 999999999) / 1000000000);
+}
 
-	jerr_init(argv[0]);
-	C.retries = 3;
-	C.retry_max_ns = 300ull * 1000000000ull;
+static const struct option longopts[] = {
+	{ "to", required_argument, NULL, 't' },
+	{ "from", required_argument, NULL, 'F' },
+	{ "compress", required_argument, NULL, 'C' },
+	{ "retries", required_argument, NULL, 'R' },
+	{ "retry-max-time", required_argument, NULL, 'M' },
+	{ "connect-timeout", required_argument, NULL, 'T' },
+	{ "stall-time", required_argument, NULL, 'S' },
+	{ "netrc-file", required_argument, NULL, 'N' },
+	{ "key", required_argument, NULL, 'K' },
+	{ "known-hosts", required_argument, NULL, 'H' },
+	{ "cacert", required_argument, NULL, 'A' },
+	{ "limit-rate", required_argument, NULL, 'L' },
+	{ "prune", no_argument, NULL, 'P' },
+	{ "keep", required_argument, NULL, 'k' },
+	{ "keep-for", required_argument, NULL, 'f' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "null", no_argument, NULL, '0' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options that shape sending: where, how, how hard to retry. 0, or -1: not one of them. */
+static int
+send_option(int c, const char *arg, struct config *conf)
+{
+	uint64_t u;
+
+	switch (c) {
+	case 't':
+		if (conf->nurls == MAXDEST)
+			jdiex(EX_USAGE, "at most %d destinations", MAXDEST);
+		conf->urls[conf->nurls++] = arg;
+		break;
+	case 'C':
+		if (jzio_parse(arg, &conf->comp, &conf->level) < 0)
+			jdiex(EX_USAGE, "--compress: zstd, gzip or xz, with an optional :LEVEL: %s", arg);
+		break;
+	case 'R':
+		if (jparse_u64(arg, &u) < 0 || u > 100)
+			jdiex(EX_USAGE, "--retries: a number from 0 to 100: %s", arg);
+		conf->retry.retries = (long)u;
+		break;
+	case 'M': conf->retry.max_ns = duration_opt(arg, "--retry-max-time"); break;
+	case 'T': conf->xfer.connect_timeout = seconds_opt(arg, "--connect-timeout"); break;
+	case 'S': conf->xfer.stall_time = seconds_opt(arg, "--stall-time"); break;
+	case 'N': conf->xfer.netrc = arg; break;
+	case 'K': conf->xfer.key = arg; break;
+	case 'H': conf->xfer.known_hosts = arg; break;
+	case 'A': conf->xfer.cacert = arg; break;
+	case 'L':
+		if (jparse_size(arg, &conf->xfer.limit_rate) < 0)
+			jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", arg);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static void
+parse_options(int argc, char **argv, struct config *conf)
+{
+	int c;
+
+	conf->retry.retries = 3;
+	conf->retry.max_ns = 300ull * 1000000000ull;
 	while ((c = getopt_long(argc, argv, "0qvt:", longopts, NULL)) != -1) {
+		if (send_option(c, optarg, conf) == 0)
+			continue;
 		switch (c) {
-		case 't':
-			if (nurls == MAXDEST)
-				jdiex(EX_USAGE, "at most %d destinations", MAXDEST);
-			urls[nurls++] = optarg;
-			break;
-		case O_FROM: C.from = optarg; break;
-		case O_COMPRESS:
-			if (jzio_parse(optarg, &C.comp, &C.level) < 0)
-				jdiex(EX_USAGE, "--compress: zstd, gzip or xz, with an optional :LEVEL: %s",
-				    optarg);
-			break;
-		case O_RETRIES:
-			if (jparse_u64(optarg, &u) < 0 || u > 100)
-				jdiex(EX_USAGE, "--retries: a number from 0 to 100: %s", optarg);
-			C.retries = (long)u;
-			break;
-		case O_RETRYMAX: C.retry_max_ns = duration_opt(optarg, "--retry-max-time"); break;
-		case O_CONNTO:
-			o.connect_timeout = (long)((duration_opt(optarg, "--connect-timeout") +
-			    999999999) / 1000000000);
-			break;
-		case O_STALL:
-			o.stall_time = (long)((duration_opt(optarg, "--stall-time") + 999999999) /
-			    1000000000);
-			break;
-		case O_NETRC: o.netrc = optarg; break;
-		case O_KEY: o.key = optarg; break;
-		case O_KNOWN: o.known_hosts = optarg; break;
-		case O_CACERT: o.cacert = optarg; break;
-		case O_LIMIT:
-			if (jparse_size(optarg, &o.limit_rate) < 0)
-				jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", optarg);
-			break;
-		case O_PRUNE: C.prune = 1; break;
-		case O_KEEP:
-			if (jparse_u64(optarg, &C.keep) < 0)
+		case 'F': conf->from = optarg; break;
+		case 'P': conf->pruning = 1; break;
+		case 'k':
+			if (jparse_u64(optarg, &conf->prune.keep) < 0)
 				jdiex(EX_USAGE, "--keep: a number of segments: %s", optarg);
-			C.prune = 1;
+			conf->pruning = 1;
 			break;
-		case O_KEEPFOR:
-			C.keep_for_ns = duration_opt(optarg, "--keep-for");
-			C.keep_for = C.prune = 1;
+		case 'f':
+			conf->prune.keep_for_ns = duration_opt(optarg, "--keep-for");
+			conf->prune.keep_for = conf->pruning = 1;
 			break;
-		case 'q': C.quiet = 1; break;
-		case 'v': curl_verbose = C.verbose; C.verbose = 1; break;
-		case '0': C.nul = 1; break;
-		case O_HELP: jusage(synopsis, 0);
-		case O_VERSION: jversion();
+		case 'q': conf->quiet = 1; break;
+		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;
+		case '0': conf->nul = 1; break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (nurls == 0)
+	conf->files = argv + optind;
+	conf->nfiles = argc - optind;
+}
+
+static void
+check_options(struct config *conf)
+{
+	if (conf->nurls == 0)
 		jdiex(EX_USAGE, "no destination: give --to URL");
-	if (C.from && argc > 0)
+	if (conf->from && conf->nfiles > 0)
 		jdiex(EX_USAGE, "--from DIR takes no FILE arguments");
-	if (C.prune && !C.from)
+	if (conf->pruning && !conf->from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
-	o.progress = !C.quiet && isatty(2);
-	if (curl_verbose)
-		o.trace = trace_line;
-	signal(SIGPIPE, SIG_IGN);
-	srandom((unsigned)(time(NULL) ^ getpid()));
+	if (!conf->quiet && isatty(2))
+		conf->xfer.progress = progress_draw;
+	if (conf->curl_verbose)
+		conf->xfer.trace = trace_line;
+	if (conf->verbose)
+		conf->retry.notify = retry_notify;
+	conf->prune.held = prune_held;
+	conf->prune.removed = prune_removed;
+	conf->prune.failed = prune_failed;
+}
+
+static void
+open_destinations(const struct config *conf)
+{
+	struct jxfer_opts o = conf->xfer;
+	struct jerr e = { 0, "" };
+
 	if (jxfer_global_init(&e) < 0)
 		jdiex(e.code, "%s", e.msg);
-	for (int i = 0; i < nurls; i++) {
-		struct dest *d = &C.dests[i];
-		if (jxfer_open(urls[i], &o, &d->x, &e) < 0)
-			jdiex(e.code == EX_USAGE ? EX_USAGE : e.code, "%s", e.msg);
-		if (!jxfer_is_dir(d->x) && (C.from || argc != 1))
+	for (int i = 0; i < conf->nurls; i++) {
+		struct dest *d = &dests[i];
+		o.progress_arg = d;
+		if (jxfer_open(conf->urls[i], &o, &d->x, &e) < 0)
+			jdiex(e.code, "%s", e.msg);
+		if (!jxfer_is_dir(d->x) && (conf->from || conf->nfiles != 1))
 			jdiex(EX_USAGE, "%s names a file: end it with '/' to send more than one FILE",
 			    jxfer_url(d->x));
-		d->url = urls[i];
-		C.ndests++;
+		ndests++;
 		if (jxfer_plain_password(d->x))
 			jwarnx("warning: the password for %s goes over the network in clear: "
-			    "prefer %s", jxfer_url(d->x), strncasecmp(urls[i], "ftp", 3) == 0 ?
+			    "prefer %s", jxfer_url(d->x), strncasecmp(conf->urls[i], "ftp", 3) == 0 ?
 			    "ftpes://" : "https://");
 	}
+}
 
-	if (C.from) {
-		ship_dir(C.from);
+static int
+run(const struct config *conf)
+{
+	cfg = conf;
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	open_destinations(conf);
+	if (conf->from) {
+		ship_dir(conf->from);
 	} else {
 		start_workers();
-		if (argc == 0)
+		if (conf->nfiles == 0)
 			ship_stdin();
-		else
-			for (int i = 0; i < argc; i++)
-				ship_path(argv[i]);
+		for (int i = 0; i < conf->nfiles; i++)
+			ship_path(conf->files[i]);
 		finish_workers();
 	}
-
-	for (int i = 0; i < C.ndests; i++)
-		jxfer_close(C.dests[i].x);
+	for (int i = 0; i < ndests; i++)
+		jxfer_close(dests[i].x);
 	if (jio_fshut(stdout) != 0)
 		jdie(EX_IOERR, "unable to write to standard output");
-	return C.code;
+	return exit_code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config c = { 0 };
+
+	jerr_init(argv[0]);
+	parse_options(argc, argv, &c);
+	check_options(&c);
+	return run(&c);
 }

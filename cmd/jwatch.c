@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "err.h"
 #include "io.h"
 #include "name.h"
@@ -49,7 +50,7 @@
 
 #define WATCH_MASK (IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE | \
                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
-#define BACKOFF_MAX 300000000000ull     /* 5 minutes between retries at most */
+#define BACKOFF_MAX 300000000000ull     /* 5 minutes: a failing command may fail a while */
 
 struct config {
 	const char *dir;
@@ -287,11 +288,7 @@ child_done(int status)
 		snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
 	else
 		snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
-	delay = w.c->backoff;
-	for (unsigned i = 0; i < w.failures && delay < BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > BACKOFF_MAX && w.c->backoff <= BACKOFF_MAX)
-		delay = BACKOFF_MAX;
+	delay = jbackoff_delay(w.c->backoff, w.failures, BACKOFF_MAX);
 	w.failures++;
 	w.retry_at = now_ns() + delay;
 	jwarnx("%s %s failed (%s): retrying in %s", w.c->exec, it->path, why,

@@ -1,4 +1,7 @@
-/* clock: saturating arithmetic on commit times; no function here reads a clock. */
+/* clock: saturating arithmetic on commit times, and one monotonic reading for durations
+ * (jclock_mono): a duration MUST never be measured on the wall clock, which jumps. */
+#include <time.h>
+
 #include "clock.h"
 
 uint64_t
@@ -17,4 +20,13 @@ uint64_t
 jclock_ahead(uint64_t now, uint64_t t)
 {
 	return t > now ? t - now : 0;
+}
+
+double
+jclock_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -6,6 +6,8 @@
  *                             delay is "never", not a time in 1970)
  *     jclock_age(now, t)      how long ago t was; 0 for t == 0 (unknown) or t after now
  *     jclock_ahead(now, t)    how far t is after now; 0 when it is not
+ *     jclock_mono()           seconds on the monotonic clock (CLOCK_MONOTONIC), for
+ *                             measuring how long something took; never a date
  * JCLOCK_SKEW is what two clocks may disagree by before a stamp counts as in the future.
  */
 #ifndef JM_CLOCK_H
@@ -18,5 +20,6 @@
 uint64_t jclock_add(uint64_t t, uint64_t d);
 uint64_t jclock_age(uint64_t now, uint64_t t);
 uint64_t jclock_ahead(uint64_t now, uint64_t t);
+double   jclock_mono(void);
 
 #endif

@@ -102,13 +102,10 @@ jio_dirname(const char *path, char *buf, size_t size)
 }
 
 int
-jio_fsync_dir(const char *path)
+jio_fsync_path(const char *path)
 {
-	char dir[4096];
-	int fd, rc, e;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
 
-	jio_dirname(path, dir, sizeof dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	rc = fsync(fd);
@@ -116,6 +113,15 @@ jio_fsync_dir(const char *path)
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+int
+jio_fsync_dir(const char *path)
+{
+	char dir[4096];
+
+	jio_dirname(path, dir, sizeof dir);
+	return jio_fsync_path(dir);
 }
 
 int

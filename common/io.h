@@ -17,6 +17,7 @@ int     jio_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 ssize_t jio_read_full(int fd, void *buf, size_t len);            /* < len only at EOF */
 ssize_t jio_pread_full(int fd, void *buf, size_t len, off_t off);
 int     jio_fsync_dir(const char *path);       /* fsync the directory that holds path */
+int     jio_fsync_path(const char *path);      /* fsync path itself (a file or directory) */
 int     jio_fshut(FILE *f);                    /* fflush + ferror: 0 or -1 */
 char   *jio_dirname(const char *path, char *buf, size_t size);   /* "." for none */
 const char *jio_basename(const char *path);

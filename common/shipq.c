@@ -12,9 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "afile.h"
 #include "digest.h"
@@ -391,5 +395,88 @@ jshipq_record(const char *dir, const char *name, const char *url,
 	}
 	if (lfd >= 0)
 		jlock_close(lfd);
+	return rc;
+}
+
+/* Report one failure to prune through p->failed; always -1. */
+static int
+prune_failed(const struct jshipq_prune *p, struct jerr *e)
+{
+	if (p->failed)
+		p->failed(p->arg, e);
+	return -1;
+}
+
+/* Is segs[i] a new sequence, walking from the newest back? */
+static int
+prune_distinct(const struct jscan_ent *segs, size_t n, size_t i, const char *name)
+{
+	const struct jscan_ent *g = &segs[i];
+
+	return i + 1 >= n || strcmp(segs[i + 1].n.name, name) != 0 ||
+	    segs[i + 1].n.timeline != g->n.timeline || segs[i + 1].n.seq != g->n.seq;
+}
+
+/* Remove path if it is an old enough regular file: 1 removed, 0 kept, -1 failed. */
+static int
+prune_one(const char *path, const struct jshipq_prune *p, time_t now, struct jerr *e)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	if (p->keep_for_ns && (uint64_t)(now - sb.st_mtim.tv_sec) * 1000000000ull < p->keep_for_ns)
+		return 0;
+	if (unlink(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to remove %s", path);
+	return 1;
+}
+
+int
+jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, size_t n,
+    const struct jshipq_prune *p)
+{
+	struct jerr e = { 0, "" };
+	struct jshipq_state *st = NULL;
+	size_t ns = 0, distinct = 0;
+	char path[PATH_MAX + JNAME_MAX];
+	struct timespec now;
+	int removed = 0, rc = 0, r;
+
+	if (jshipq_states(dir, name, &st, &ns, &e) < 0) {
+		char why[sizeof e.msg];
+		snprintf(why, sizeof why, "%s", e.msg);
+		jerr_set(&e, EX_IOERR, "not pruning %s: %.400s", dir, why);
+		return prune_failed(p, &e);
+	}
+	for (size_t i = 0; i < ns && !p->keep_for; i++)
+		if (strncmp(st[i].url, "file://", 7) != 0) {
+			snprintf(e.msg, sizeof e.msg, "not pruning %s: %.300s acknowledges receipt, "
+			    "not durability (give --keep-for DURATION)", dir, st[i].url);
+			jshipq_states_free(st, ns);
+			if (p->held)
+				p->held(p->arg, e.msg);
+			return 1;
+		}
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* Walk from the newest back, so that keep counts the newest sequences. */
+	for (size_t i = n; ns > 0 && i-- > 0;) {
+		const struct jscan_ent *g = &segs[i];
+		if (strcmp(g->n.name, name) != 0)
+			continue;
+		distinct += prune_distinct(segs, n, i, name);
+		if (!jshipq_all_have(st, ns, g->n.timeline, g->n.seq) || distinct <= p->keep)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, g->base);
+		if ((r = prune_one(path, p, now.tv_sec, &e)) < 0)
+			rc = prune_failed(p, &e);
+		else if (r > 0 && ++removed && p->removed)
+			p->removed(p->arg, path);
+	}
+	jshipq_states_free(st, ns);
+	if (removed && jio_fsync_dir(path) < 0) {
+		jerr_sys(&e, EX_IOERR, "unable to sync %s", dir);
+		rc = prune_failed(p, &e);
+	}
 	return rc;
 }

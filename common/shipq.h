@@ -85,4 +85,28 @@ int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64
 int  jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
                     const struct jshipq_state *s);
 
+/*
+ * Remove the segments of NAME in dir (segs[0..n), a jscan_dir listing) that every
+ * destination has, but the keep newest sequences and any file modified less than keep_for_ns
+ * ago. A segment no destination state mentions is never removed, and nothing is removed
+ * when dir has no destination state at all. A destination other than file:// acknowledges
+ * receipt, not durability (its server does not sync): while one is known and keep_for was
+ * not given, nothing is removed and held() says why (1 is returned). Each removed path goes
+ * to removed(), each failure (a state that cannot be read, a file that cannot be removed,
+ * the directory that cannot be synced) to failed(), and pruning goes on. 0, 1 held, or -1
+ * if anything failed.
+ */
+struct jshipq_prune {
+	uint64_t keep;
+	uint64_t keep_for_ns;
+	int      keep_for;          /* given: the operator chose when to trust a receipt */
+	void   (*held)(void *arg, const char *why);
+	void   (*removed)(void *arg, const char *path);
+	void   (*failed)(void *arg, const struct jerr *e);
+	void    *arg;
+};
+
+int  jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, size_t n,
+                  const struct jshipq_prune *p);
+
 #endif

@@ -1,6 +1,5 @@
 /*
- * xfer: publish files at a destination URL, atomically where the protocol allows it. The only
- * module that includes curl/curl.h.
+ * xfer: publish files at a destination URL, atomically where the protocol allows it.
  *
  *     struct jxfer_opts o = { .key = NULL, ... };          NULL/0 fields take the defaults
  *     struct jxfer *x;
@@ -13,8 +12,13 @@
  *     jxfer_close(x);
  *
  * fd is read with pread from offset 0 to size; it stays the caller's. One jxfer keeps one
- * connection (one libcurl easy handle) for all its puts; a jxfer is used by one thread at a
- * time, different jxfers may run in different threads (jxfer_global_init first, in main).
+ * connection for all its puts; a jxfer is used by one thread at a time, different jxfers
+ * may run in different threads (jxfer_global_init first, in main). Nothing here prints: a
+ * trace and the progress of uploads go to the callbacks of jxfer_opts.
+ *
+ * The parts (one module each): url (parsing, redaction), cred (netrc, SSH keys, scrubbing
+ * of traces), part (the temporaries' names), gate (holding back an upload's last bytes),
+ * xfile (file://, native) and xcurl (every other scheme, over libcurl).
  *
  * Publishing (man/jship.1, PUBLISHING): every scheme but scp writes a temporary of this
  * process (.NAME.HOST-PID-RANDOM.part), checks it (size, and the last 80 bytes against
@@ -24,7 +28,7 @@
  * RNFR/RNTO; sftp renames (OpenSSH refuses to rename over an existing file; that case is
  * compared by size); http/https MOVEs with Overwrite: F (an existing target is fetched and
  * compared); scp writes NAME directly (no rename exists there). The first put of a jxfer
- * removes the stale temporaries of the directory (file, ftp, sftp; jxfer_tmpstale).
+ * removes the stale temporaries of the directory (file, ftp, sftp; jpart_stale).
  *
  * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc, and a
  * netrc that group or others may read is refused (EX_NOPERM), as ssh refuses such a key.
@@ -36,11 +40,19 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "err.h"
 
 struct jxfer;
+
+/* One upload's progress, for a progress bar the caller draws (or not). */
+struct jxfer_progress {
+	const char *name;           /* the file as it is published */
+	const char *url;            /* the destination, redacted */
+	uint64_t    done, total;    /* bytes */
+	double      elapsed;        /* seconds since the upload began */
+	int         end;            /* the upload is over (sent or failed): its last report */
+};
 
 struct jxfer_opts {
 	const char *netrc;          /* netrc file; NULL: ~/.netrc if it exists */
@@ -50,11 +62,14 @@ struct jxfer_opts {
 	long        connect_timeout;  /* seconds; 0: 15 */
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
 	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
-	int         progress;         /* show a progress bar on stderr for large files */
-	/* libcurl's own trace, one line at a time, credentials scrubbed (jxfer_scrub); called
+	/* libcurl's own trace, one line at a time, credentials scrubbed (jcred_scrub); called
 	 * from the thread doing the transfer. NULL: no trace. */
 	void      (*trace)(void *arg, const char *line);
 	void       *trace_arg;
+	/* Progress of each upload over the network (not file://), from the thread doing it,
+	 * as often as libcurl reports, then once with end set. NULL: none. */
+	void      (*progress)(void *arg, const struct jxfer_progress *p);
+	void       *progress_arg;
 };
 
 int  jxfer_global_init(struct jerr *e);
@@ -75,27 +90,5 @@ int  jxfer_plain_password(const struct jxfer *x);
  */
 void jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *arg);
 void jxfer_close(struct jxfer *x);
-
-/* Remove user info (user:password@) from url into buf; returns buf. */
-char *jxfer_redact(const char *url, char *buf, size_t size);
-/* A protocol trace line without credentials: the value of Authorization,
- * Proxy-Authorization, Cookie and Set-Cookie headers, the argument of FTP USER and PASS,
- * and any password in a URL are replaced. Returns buf. */
-char *jxfer_scrub(const char *line, char *buf, size_t size);
-
-/*
- * Temporaries: every put writes .NAME.HOST-PID-RANDOM.part (NAME cut so that the whole
- * stays within 255 bytes), renamed to NAME only after it was checked. jxfer_tmpname builds
- * one, jxfer_tmpowner reads HOST and PID back (1, or 0: not a temporary of jship), and
- * jxfer_tmpstale says whether one may be removed: this host's with no such process, or
- * any older than JXFER_TMP_STALE seconds (mtime 0: unknown, age not used).
- */
-#define JXFER_HOST_MAX  64
-#define JXFER_TMP_STALE (24 * 3600)
-void jxfer_hostname(char *buf, size_t size);
-int  jxfer_tmpname(char *buf, size_t size, const char *name, const char *host, long pid,
-                   uint32_t rnd);
-int  jxfer_tmpowner(const char *leaf, char *host, size_t hsize, long *pid);
-int  jxfer_tmpstale(const char *leaf, const char *host, time_t mtime, time_t now);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * fuzz_url: libFuzzer target for destination URLs (xfer.c's jxfer_open and jxfer_redact).
- * jxfer_open only parses: nothing is connected, and the key, known_hosts and netrc files are
- * given (/dev/null) so that no home directory is looked at. Besides the sanitizers' checks,
+ * fuzz_url: libFuzzer target for destination URLs (jxfer_open and url.c's jurl_redact).
+ * jxfer_open only parses: nothing is connected, and the key and known_hosts files (/dev/null)
+ * and an empty owner-only netrc are given so that no home directory is looked at. Besides the sanitizers' checks,
  * the promises of xfer.h are asserted: a refusal says why with EX_USAGE; an accepted URL
  * carries no password (user info before its first '@' holds no ':'); jxfer_url is the
  * redacted URL; a target name is never empty, never hidden and never a path; redaction
@@ -10,12 +10,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "url.h"
 #include "xfer.h"
 
 #define want(c) do { if (!(c)) { fprintf(stderr, "broken promise: %s\n", #c); abort(); } } while (0)
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An empty netrc that only its owner may read: a readable one is refused (EX_NOPERM). */
+static char netrc[] = "/tmp/fuzz_url.netrc.XXXXXX";
+
+static void
+remove_netrc(void)
+{
+	unlink(netrc);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int fd = mkstemp(netrc);
+
+	(void)argc;
+	(void)argv;
+	if (fd < 0)
+		abort();
+	close(fd);
+	atexit(remove_netrc);
+	return 0;
+}
 
 /* The user info of url (between "://" and the first '@' before the first '/') has no ':'. */
 static int
@@ -34,8 +60,8 @@ no_password(const char *url)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct jxfer_opts o = {
-		.netrc = "/dev/null", .key = "/dev/null", .known_hosts = "/dev/null",
+	const struct jxfer_opts o = {
+		.netrc = netrc, .key = "/dev/null", .known_hosts = "/dev/null",
 	};
 	char *url = malloc(size + 1), red[8192], shortred[16];
 	struct jxfer *x = NULL;
@@ -46,10 +72,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(url, data, size);
 	url[size] = '\0';
 
-	jxfer_redact(url, red, sizeof red);
+	jurl_redact(url, red, sizeof red);
 	want(no_password(red));
 	memset(shortred, 'x', sizeof shortred);
-	want(jxfer_redact(url, shortred, sizeof shortred) == shortred);
+	want(jurl_redact(url, shortred, sizeof shortred) == shortred);
 	want(memchr(shortred, '\0', sizeof shortred) != NULL);
 	want(strncmp(shortred, red, strlen(shortred)) == 0);
 

@@ -1,4 +1,6 @@
-/* clock: adds saturate, ages and advances never wrap. */
+/* clock: adds saturate, ages and advances never wrap; the monotonic clock goes forward. */
+#include <time.h>
+
 #include "clock.h"
 #include "unit.h"
 
@@ -23,6 +25,19 @@ START_TEST(age_and_ahead)
 }
 END_TEST
 
+START_TEST(mono_never_goes_back)
+{
+	double a = jclock_mono(), b;
+	struct timespec ts = { 0, 2000000 };
+
+	ck_assert(a > 0);
+	nanosleep(&ts, NULL);
+	b = jclock_mono();
+	ck_assert(b >= a + 0.002);
+	ck_assert(b < a + 60);
+}
+END_TEST
+
 Suite *
 suite_clock(void)
 {
@@ -31,6 +46,7 @@ suite_clock(void)
 
 	tcase_add_test(tc, add_saturates);
 	tcase_add_test(tc, age_and_ahead);
+	tcase_add_test(tc, mono_never_goes_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,11 @@ START_TEST(full_io)
 	ck_assert_int_eq(jio_read_full(fd, buf, 100), 100);
 	close(fd);
 	ck_assert_int_eq(jio_fsync_dir(p), 0);
+	ck_assert_int_eq(jio_fsync_path(p), 0);
+	ck_assert_int_eq(jio_fsync_path(dir), 0);
+	errno = 0;
+	ck_assert_int_eq(jio_fsync_path("/nonexistent/f"), -1);
+	ck_assert_int_eq(errno, ENOENT);
 	/* a pipe delivers in pieces; read_full gathers them */
 	ck_assert_int_eq(pipe(pfd), 0);
 	if (fork() == 0) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lock.h"
 #include "shipq.h"
@@ -280,6 +281,86 @@ START_TEST(model)
 }
 END_TEST
 
+static int pruned, held;
+
+static void
+count_held(void *arg, const char *why)
+{
+	(void)arg;
+	ck_assert_ptr_nonnull(strstr(why, "acknowledges receipt, not durability"));
+	held++;
+}
+
+static void
+count_removed(void *arg, const char *path)
+{
+	(void)arg; (void)path;
+	pruned++;
+}
+
+static void
+has_upto(const char *dir, const char *url, uint64_t last)
+{
+	struct jshipq_state s = { .n = 0 };
+	struct jerr e = { 0, "" };
+	char path[600];
+
+	snprintf(s.url, sizeof s.url, "%s", url);
+	for (uint64_t q = 1; q <= last; q++)
+		ck_assert_int_eq(jshipq_add(&s, 1, q), 0);
+	ck_assert_int_eq(jshipq_path(path, sizeof path, dir, "db", url, NULL), 0);
+	ck_assert_int_eq(jshipq_write(path, &s, &e), 0);
+	jshipq_free(&s);
+}
+
+static int
+left(const char *dir, uint64_t seq)
+{
+	char p[600];
+
+	snprintf(p, sizeof p, "%s/db.0001-%012llu.journal", dir, (unsigned long long)seq);
+	return access(p, F_OK) == 0;
+}
+
+/* Only what every destination has goes, and never the keep newest sequences; a remote
+ * receipt alone removes nothing unless keep_for says how long to wait. */
+START_TEST(prune)
+{
+	char *d = unit_tmpdir(), p[600];
+	struct jscan_ent *v;
+	struct jerr e = { 0, "" };
+	struct jshipq_prune pr = { .keep = 1, .removed = count_removed, .held = count_held };
+	size_t n;
+
+	for (int q = 1; q <= 5; q++) {
+		snprintf(p, sizeof p, "%s/db.0001-%012d.journal", d, q);
+		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
+	}
+	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	pruned = 0;
+	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);     /* no destination yet */
+	ck_assert_int_eq(pruned, 0);
+	has_upto(d, "sftp://a/in/", 4);
+	has_upto(d, "file:///b/in/", 3);
+	held = 0;
+	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 1);     /* sftp: receipt only */
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(pruned, 0);
+	pr.keep_for = 1;
+	pr.keep_for_ns = 3600ull * 1000000000ull;                   /* all too young */
+	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);
+	ck_assert_int_eq(pruned, 0);
+	pr.keep_for_ns = 0;
+	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);
+	ck_assert_int_eq(pruned, 3);
+	ck_assert(!left(d, 1) && !left(d, 2) && !left(d, 3));
+	ck_assert(left(d, 4) && left(d, 5));                        /* b lacks 4; 5 is kept */
+	free(v);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 suite_shipq(void)
 {
@@ -293,6 +374,7 @@ suite_shipq(void)
 	tcase_add_test(tc, long_name);
 	tcase_add_test(tc, record);
 	tcase_add_test(tc, model);
+	tcase_add_test(tc, prune);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,18 +10,6 @@
 #include "unit.h"
 #include "xfer.h"
 
-START_TEST(redact)
-{
-	char buf[256];
-
-	ck_assert_str_eq(jxfer_redact("sftp://u:pw@h:22/a/", buf, sizeof buf), "sftp://u@h:22/a/");
-	ck_assert_str_eq(jxfer_redact("ftp://h/a/", buf, sizeof buf), "ftp://h/a/");
-	ck_assert_str_eq(jxfer_redact("http://u@h/a@b/", buf, sizeof buf), "http://u@h/a@b/");
-	ck_assert_str_eq(jxfer_redact("http://:pw@h/", buf, sizeof buf), "http://@h/");
-	ck_assert_str_eq(jxfer_redact("nourl", buf, sizeof buf), "nourl");
-}
-END_TEST
-
 START_TEST(open_urls)
 {
 	static const struct { const char *url; int code, dir; const char *red; } cases[] = {
@@ -121,73 +109,6 @@ START_TEST(file_publish)
 }
 END_TEST
 
-START_TEST(tmpnames)
-{
-	char name[256], leaf[512], host[80], big[300];
-	long pid;
-
-	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "db.0001-000000000001.journal",
-	    "web-1", 4242, 0xabcdef01u), 0);
-	ck_assert_str_eq(leaf, ".db.0001-000000000001.journal.web-1-4242-abcdef01.part");
-	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
-	ck_assert_str_eq(host, "web-1");
-	ck_assert_int_eq(pid, 4242);
-	/* the longest segment name (NAME of 215 bytes, .zst) and the longest host: 255 bytes */
-	memset(name, 'n', 215);
-	strcpy(name + 215, ".0001-000000000001.journal.zst");
-	memset(big, 'h', JXFER_HOST_MAX);
-	big[JXFER_HOST_MAX] = 0;
-	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, name, big, 2147483647, 1), 0);
-	ck_assert_uint_le(strlen(leaf), 255);
-	ck_assert_int_eq(jxfer_tmpowner(leaf, host, sizeof host, &pid), 1);
-	ck_assert_str_eq(host, big);
-	ck_assert_int_eq(pid, 2147483647);
-	/* not ours */
-	static const char *no[] = {
-		".db.0001-000000000001.journal.part", "db.x-1-abcdef01.part", ".x.h-1-abcdef0.part",
-		".x.h-1-abcdefgh.part", ".x.h--abcdef01.part", ".x.h-0-abcdef01.part",
-		".x.-1-abcdef01.part", ".h-1-abcdef01.part", ".x.h-1-abcdef01.tmp",
-	};
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-		ck_assert_msg(jxfer_tmpowner(no[i], host, sizeof host, &pid) == 0, "%s", no[i]);
-	/* stale: this host's with no such process; any, once old */
-	jxfer_hostname(host, sizeof host);
-	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, (long)getpid(), 1),
-	    0);
-	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* ours, alive */
-	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", host, 4194305, 1), 0);
-	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 1);          /* no such pid */
-	ck_assert_int_eq(jxfer_tmpname(leaf, sizeof leaf, "a.journal", "elsewhere", 4194305, 1),
-	    0);
-	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 0, 0), 0);          /* another host's */
-	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE + 1), 1);
-	ck_assert_int_eq(jxfer_tmpstale(leaf, host, 1000, 1000 + JXFER_TMP_STALE - 1), 0);
-}
-END_TEST
-
-START_TEST(scrub)
-{
-	static const struct { const char *in, *out; } cases[] = {
-		{ "Authorization: Basic c2hpcDpzZWNyZXQ=", "Authorization: [hidden]" },
-		{ "authorization: Bearer x", "authorization: [hidden]" },
-		{ "Proxy-Authorization: Basic eA==", "Proxy-Authorization: [hidden]" },
-		{ "Cookie: session=1", "Cookie: [hidden]" },
-		{ "Set-Cookie: a=b; path=/", "Set-Cookie: [hidden]" },
-		{ "PASS hush", "PASS [hidden]" },
-		{ "USER ship", "USER [hidden]" },
-		{ "Connected to ftp://u:pw@h:21/in/ now", "Connected to ftp://u@h:21/in/ now" },
-		{ "a http://x:y@h/ b sftp://k:l@m/", "a http://x@h/ b sftp://k@m/" },
-		{ "GET /in/a:b@c HTTP/1.1", "GET /in/a:b@c HTTP/1.1" },
-		{ "Host: 127.0.0.1:8080", "Host: 127.0.0.1:8080" },
-		{ "RNFR .a.h-1-00000001.part", "RNFR .a.h-1-00000001.part" },
-	};
-	char buf[256];
-
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		ck_assert_str_eq(jxfer_scrub(cases[i].in, buf, sizeof buf), cases[i].out);
-}
-END_TEST
-
 START_TEST(netrc_refused)
 {
 	char *d = unit_tmpdir(), nrc[512], url[] = "ftp://h/in/";
@@ -217,6 +138,60 @@ START_TEST(netrc_refused)
 }
 END_TEST
 
+static int
+gate_says(void *arg, struct jerr *e)
+{
+	return *(int *)arg ? 0 : jerr_set(e, EX_DATAERR, "refused by the gate");
+}
+
+static int
+dot_files(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(dh)))
+		n += de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
+	closedir(dh);
+	return n;
+}
+
+/* file:// through the gate: a no publishes nothing and leaves no temporary. */
+START_TEST(file_gated)
+{
+	char *d = unit_tmpdir(), src[512], url[600], dst[600], buf[200];
+	struct jxfer *x;
+	struct jerr e = { 0, "" };
+	int fd, yes = 0;
+
+	memset(buf, 'a', sizeof buf);
+	snprintf(src, sizeof src, "%s/src", d);
+	ck_assert_int_eq(unit_write_file(src, buf, sizeof buf), 0);
+	snprintf(url, sizeof url, "file://%s/", d);
+	snprintf(dst, sizeof dst, "%s/g.journal", d);
+	ck_assert_int_eq(jxfer_open(url, NULL, &x, &e), 0);
+	fd = open(src, O_RDONLY);
+	jxfer_set_gate(x, gate_says, &yes);
+	ck_assert_int_eq(jxfer_put(x, fd, sizeof buf, "g.journal", &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "refused by the gate");
+	ck_assert_int_eq(jxfer_retryable(x), 0);
+	ck_assert_int_ne(access(dst, F_OK), 0);
+	ck_assert_int_eq(dot_files(d), 0);
+	yes = 1;
+	ck_assert_msg(jxfer_put(x, fd, sizeof buf, "g.journal", &e) == 1, "%s", e.msg);
+	jxfer_set_gate(x, NULL, NULL);
+	yes = 0;
+	ck_assert_int_eq(jxfer_put(x, fd, sizeof buf, "g.journal", &e), 0);
+	close(fd);
+	jxfer_close(x);
+	unit_rmrf(d);
+	free(d);
+}
+END_TEST
+
 Suite *
 suite_xfer(void)
 {
@@ -224,13 +199,11 @@ suite_xfer(void)
 	TCase *tc = tcase_create("xfer");
 
 	jxfer_global_init(NULL);
-	tcase_add_test(tc, redact);
 	tcase_add_test(tc, open_urls);
 	tcase_add_test(tc, ssh_needs_known_hosts);
 	tcase_add_test(tc, file_publish);
-	tcase_add_test(tc, tmpnames);
-	tcase_add_test(tc, scrub);
 	tcase_add_test(tc, netrc_refused);
+	tcase_add_test(tc, file_gated);
 	suite_add_tcase(s, tc);
 	return s;
 }

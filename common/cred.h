@@ -1,0 +1,39 @@
+/*
+ * cred: where a destination's credentials come from, and keeping them out of output.
+ *
+ *     struct jcred c;
+ *     if (jcred_find(&u, netrc, key, known_hosts, cacert, &c, &e) < 0) ...
+ *         NULL arguments take the defaults: ~/.netrc if it exists; for sftp and scp the
+ *         key ~/.ssh/id_ed25519, then ~/.ssh/id_ecdsa, and ~/.ssh/known_hosts; the system's
+ *         CA bundle. Refused: a netrc that group or others may read (EX_NOPERM, for the
+ *         schemes that use one), no readable SSH key or known_hosts file (EX_NOPERM), a
+ *         path too long (EX_USAGE). Nothing is connected and no password is read here.
+ *     jcred_plain_password(&u, &c)   1 if a netrc password for u's host would go in clear
+ *                                    (plain ftp:// or http://), else 0
+ *     jcred_scrub(line, buf, size)   a protocol trace line without credentials: the value of
+ *         Authorization, Proxy-Authorization, Cookie and Set-Cookie headers, the argument of
+ *         FTP USER and PASS, and any password in a URL are replaced; returns buf
+ * A jcred holds paths only ("" for none), no secrets: copy it freely.
+ */
+#ifndef JM_CRED_H
+#define JM_CRED_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "url.h"
+
+struct jcred {
+	char netrc[PATH_MAX];
+	char key[PATH_MAX], pub[PATH_MAX];      /* SSH key pair (pub "" when absent) */
+	char known_hosts[PATH_MAX];
+	char cacert[PATH_MAX];
+};
+
+int   jcred_find(const struct jurl *u, const char *netrc, const char *key,
+                 const char *known_hosts, const char *cacert, struct jcred *c, struct jerr *e);
+int   jcred_plain_password(const struct jurl *u, const struct jcred *c);
+char *jcred_scrub(const char *line, char *buf, size_t size);
+
+#endif

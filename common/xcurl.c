@@ -1,0 +1,923 @@
+/*
+ * xcurl: one destination, one reused libcurl handle, one publishing strategy per scheme.
+ *
+ * Guarantees: nothing is ever written under a file's final name except by a rename of a
+ * temporary of this process (jpart) that MUST first have been checked as complete (its size,
+ * and its last bytes read back where the server serves ranges), so that two senders never
+ * share one temporary and a file with holes is never published (ftp, sftp, http); an
+ * existing final name is never replaced (vsftpd's RNTO would replace it, so SIZE is asked
+ * first; OpenSSH's rename and WebDAV's MOVE with Overwrite: F refuse by themselves); an
+ * upload whose source ends early is aborted rather than completed short. scp:// is the
+ * exception: it writes the final name in place (man/jship.1 says what the receiver relies
+ * on there). No credential is ever put into a message (the redacted URL) or a trace line
+ * (jcred_scrub). Nothing here prints: progress and trace go to the caller's callbacks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "clock.h"
+#include "io.h"
+#include "part.h"
+#include "xcurl.h"
+
+struct jxcurl {
+	const struct jurl  *u;
+	const struct jcred *c;
+	const char *host;           /* this host, as temporaries name it */
+	CURL       *h;
+	CURLM      *m;              /* SFTP/SCP: driven by perform() */
+	char        errbuf[CURL_ERROR_SIZE];
+	int         retryable;
+	int         swept;          /* stale temporaries looked for at this destination */
+	int         hostkey;        /* last host key check: CURLKHMATCH_* or -1 */
+	long        connect_timeout, stall_time;
+	uint64_t    limit_rate;
+	void      (*trace)(void *, const char *);
+	void       *trace_arg;
+	void      (*progress)(void *, const struct jxfer_progress *);
+	void       *progress_arg;
+	/* upload source */
+	int         fd;
+	uint64_t    size, off;
+	int         read_errno;     /* errno of a failed or short read */
+	struct jgate *gate;
+	/* compare sink: bytes read back against the source from cmp_off */
+	uint64_t    cmp_off;
+	int         cmp_differs;
+	/* progress */
+	const char *pname;
+	double      pstart;
+};
+
+static struct jgate no_gate;        /* fn NULL: nothing held (remote_size, sweeps) */
+
+int
+jxcurl_global_init(struct jerr *e)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return jerr_set(e, EX_SOFTWARE, "unable to initialise libcurl");
+	return 0;
+}
+
+int
+jxcurl_open(const struct jurl *u, const struct jcred *c, const char *host,
+    const struct jxfer_opts *o, struct jxcurl **xp, struct jerr *e)
+{
+	struct jxcurl *x = calloc(1, sizeof *x);
+
+	if (!x)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	x->u = u;
+	x->c = c;
+	x->host = host;
+	x->hostkey = -1;
+	x->fd = -1;
+	x->gate = &no_gate;
+	x->connect_timeout = o && o->connect_timeout > 0 ? o->connect_timeout : 15;
+	x->stall_time = o && o->stall_time > 0 ? o->stall_time : 30;
+	x->limit_rate = o ? o->limit_rate : 0;
+	x->trace = o ? o->trace : NULL;
+	x->trace_arg = o ? o->trace_arg : NULL;
+	x->progress = o ? o->progress : NULL;
+	x->progress_arg = o ? o->progress_arg : NULL;
+	*xp = x;
+	return 0;
+}
+
+int
+jxcurl_retryable(const struct jxcurl *x)
+{
+	return x->retryable;
+}
+
+void
+jxcurl_close(struct jxcurl *x)
+{
+	if (!x)
+		return;
+	if (x->h)
+		curl_easy_cleanup(x->h);
+	if (x->m)
+		curl_multi_cleanup(x->m);
+	free(x);
+}
+
+static int
+debug_cb(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct jxcurl *x = arg;
+	const char *mark = type == CURLINFO_TEXT ? "* " : type == CURLINFO_HEADER_IN ? "< " :
+	    type == CURLINFO_HEADER_OUT ? "> " : NULL;
+	char line[4096], clean[4096], out[4200];
+
+	(void)h;
+	if (!mark)
+		return 0;         /* data and SSL bytes are never traced */
+	while (len > 0) {
+		size_t n = 0, k;
+		while (n < len && data[n] != '\n')
+			n++;
+		k = n > 0 && data[n - 1] == '\r' ? n - 1 : n;
+		if (k > 0) {
+			snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k :
+			    sizeof line - 1), data);
+			jcred_scrub(line, clean, sizeof clean);
+			snprintf(out, sizeof out, "%s%s", mark, clean);
+			x->trace(x->trace_arg, out);
+		}
+		n += n < len;     /* the newline */
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* ---- libcurl ---- */
+
+static size_t
+read_cb(char *buf, size_t sz, size_t nmemb, void *arg)
+{
+	struct jxcurl *x = arg;
+	size_t want = sz * nmemb;
+	ssize_t r;
+
+	if (x->off >= x->size)
+		return 0;
+	if (want > x->size - x->off)
+		want = (size_t)(x->size - x->off);
+	if (jgate_check(x->gate, x->off, &want) < 0)
+		return CURL_READFUNC_ABORT;
+	r = jio_pread_full(x->fd, buf, want, (off_t)x->off);
+	if (r < 0 || (size_t)r != want) {
+		/* Ending early would publish a short file on SFTP: abort instead. */
+		x->read_errno = r < 0 ? errno : EIO;
+		return CURL_READFUNC_ABORT;
+	}
+	x->off += (uint64_t)r;
+	return (size_t)r;
+}
+
+static size_t
+discard_cb(char *buf, size_t sz, size_t nmemb, void *arg)
+{
+	(void)buf; (void)arg;
+	return sz * nmemb;
+}
+
+static size_t
+compare_cb(char *buf, size_t sz, size_t nmemb, void *arg)
+{
+	struct jxcurl *x = arg;
+	size_t n = sz * nmemb;
+	char local[65536];
+	size_t done = 0;
+
+	while (done < n && !x->cmp_differs) {
+		size_t k = n - done < sizeof local ? n - done : sizeof local;
+		if (x->cmp_off + k > x->size) {
+			x->cmp_differs = 1;
+			break;
+		}
+		if (jio_pread_full(x->fd, local, k, (off_t)x->cmp_off) != (ssize_t)k ||
+		    memcmp(local, buf + done, k) != 0)
+			x->cmp_differs = 1;
+		x->cmp_off += k;
+		done += k;
+	}
+	return n;
+}
+
+static void
+progress_report(struct jxcurl *x, uint64_t done, int end)
+{
+	struct jxfer_progress p = { x->pname, x->u->redacted, done, x->size,
+	    jclock_mono() - x->pstart, end };
+
+	x->progress(x->progress_arg, &p);
+}
+
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal; (void)dlnow; (void)ultotal;
+	progress_report(arg, ulnow > 0 ? (uint64_t)ulnow : 0, 0);
+	return 0;
+}
+
+static int
+hostkey_cb(CURL *h, const struct curl_khkey *known, const struct curl_khkey *found,
+    enum curl_khmatch match, void *arg)
+{
+	struct jxcurl *x = arg;
+	(void)h; (void)known; (void)found;
+	x->hostkey = (int)match;
+	return match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT;
+}
+
+static int
+setup(struct jxcurl *x, struct jerr *e)
+{
+	CURL *h;
+
+	if (x->h) {
+		curl_easy_reset(x->h);
+		h = x->h;
+	} else if (!(h = x->h = curl_easy_init())) {
+		return jerr_set(e, EX_SOFTWARE, "unable to create a libcurl handle");
+	}
+	x->errbuf[0] = 0;
+	x->hostkey = -1;
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (x->trace) {
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, x);
+	}
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, x->connect_timeout);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, x->stall_time);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, x->stall_time);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp,scp,http,https");
+	curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, x->u->scheme == JURL_SFTP || x->u->scheme == JURL_SCP ? 512L << 10 : 2L << 20);
+	if (x->limit_rate)
+		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)x->limit_rate);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	if (x->u->scheme != JURL_SFTP && x->u->scheme != JURL_SCP)
+		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (x->c->netrc[0] && x->u->scheme != JURL_SFTP && x->u->scheme != JURL_SCP)
+		curl_easy_setopt(h, CURLOPT_NETRC_FILE, x->c->netrc);
+	if (x->c->cacert[0])
+		curl_easy_setopt(h, CURLOPT_CAINFO, x->c->cacert);
+	if (x->u->tls)
+		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (x->u->scheme == JURL_FTP)
+		curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS, 0L);
+	if (x->u->scheme == JURL_SFTP || x->u->scheme == JURL_SCP) {
+		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_PUBLICKEY);
+		curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, x->c->key);
+		curl_easy_setopt(h, CURLOPT_SSH_PUBLIC_KEYFILE, x->c->pub);
+		curl_easy_setopt(h, CURLOPT_SSH_KNOWNHOSTS, x->c->known_hosts);
+		curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, hostkey_cb);
+		curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, x);
+		curl_easy_setopt(h, CURLOPT_NEW_FILE_PERMS, 0640L);
+	}
+	return 0;
+}
+
+/*
+ * libcurl 7.88 drives libssh2 in a loop that, between SFTP steps, asks to wait for the
+ * socket to be readable and writable at once (or for nothing): poll returns at once and
+ * the loop spins, about 200 empty reads per small file, which costs more CPU than the
+ * transfer. perform() runs the transfer through a multi handle instead and, in those
+ * cases only, waits for the socket to become readable, at most 1 ms; when libssh2 is
+ * really blocked on sending, libcurl asks for writability alone and gets exactly that.
+ */
+static CURLcode
+perform(struct jxcurl *x)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (x->u->scheme != JURL_SFTP && x->u->scheme != JURL_SCP)
+		return curl_easy_perform(x->h);
+	if (!x->m && !(x->m = curl_multi_init()))
+		return curl_easy_perform(x->h);
+	if (curl_multi_add_handle(x->m, x->h) != CURLM_OK)
+		return curl_easy_perform(x->h);
+	while (running) {
+		fd_set r, w, ex;
+		int maxfd = -1;
+		long tmo = -1;
+		curl_socket_t sock = CURL_SOCKET_BAD;
+
+		if (curl_multi_perform(x->m, &running) != CURLM_OK)
+			break;
+		if (!running)
+			break;
+		FD_ZERO(&r);
+		FD_ZERO(&w);
+		FD_ZERO(&ex);
+		curl_multi_fdset(x->m, &r, &w, &ex, &maxfd);
+		curl_multi_timeout(x->m, &tmo);
+		if (tmo < 0 || tmo > 100)
+			tmo = 100;
+		curl_easy_getinfo(x->h, CURLINFO_ACTIVESOCKET, &sock);
+		if (sock != CURL_SOCKET_BAD && (int)sock < FD_SETSIZE &&
+		    (maxfd < 0 || (FD_ISSET(sock, &r) && FD_ISSET(sock, &w)))) {
+			struct pollfd p = { sock, POLLIN, 0 };
+			(void)poll(&p, 1, tmo < 1 ? (int)tmo : 1);
+			continue;
+		}
+		{
+			struct pollfd p[8];
+			int n = 0;
+			for (int fd = 0; fd <= maxfd && n < 8; fd++) {
+				short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
+				    (FD_ISSET(fd, &w) ? POLLOUT : 0));
+				if (ev) {
+					p[n].fd = fd;
+					p[n].events = ev;
+					p[n].revents = 0;
+					n++;
+				}
+			}
+			(void)poll(p, (nfds_t)n, (int)tmo);
+		}
+	}
+	while ((msg = curl_multi_info_read(x->m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == x->h)
+			rc = msg->data.result;
+	curl_multi_remove_handle(x->m, x->h);
+	return rc;
+}
+
+/* The host key was not in known_hosts, or did not match it: say how to add it. */
+static int
+hostkey_refused(struct jxcurl *x, const char *what, const char *name, struct jerr *e)
+{
+	char host[256];
+	unsigned port = 0;
+
+	if (x->hostkey == CURLKHMATCH_MISMATCH)
+		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key CHANGED (does not "
+		    "match %s): refused", what, name, x->u->redacted, x->c->known_hosts);
+	if (jurl_host(x->u, host, sizeof host, &port) < 0)
+		snprintf(host, sizeof host, "HOST");
+	return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key not in %s; after checking "
+	    "it, add it with: ssh-keyscan -t ed25519 -p %u %s >> %s", what, name, x->u->redacted,
+	    x->c->known_hosts, port ? port : 22, host, x->c->known_hosts);
+}
+
+/* Turn a libcurl failure into a message and a class. */
+static int
+fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct jerr *e)
+{
+	const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	long resp = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+	x->retryable = 0;
+	if (x->gate->failed)
+		return jgate_error(x->gate, e);
+	if (x->hostkey == CURLKHMATCH_MISSING || x->hostkey == CURLKHMATCH_MISMATCH)
+		return hostkey_refused(x, what, name, e);
+	switch (rc) {
+	case CURLE_LOGIN_DENIED:
+	case CURLE_REMOTE_ACCESS_DENIED:
+		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: %s", what, name, x->u->redacted, why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: %s (for a private CA, give "
+		    "--cacert)", what, name, x->u->redacted, why);
+	case CURLE_ABORTED_BY_CALLBACK:
+	case CURLE_READ_ERROR:
+		if (x->read_errno) {
+			errno = x->read_errno;
+			return jerr_sys(e, EX_IOERR, "unable to read the source of %s", name);
+		}
+		break;
+	case CURLE_HTTP_RETURNED_ERROR:
+		if (resp == 401 || resp == 403)
+			return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: HTTP %ld", what, name,
+			    x->u->redacted, resp);
+		x->retryable = resp == 408 || resp == 429 || resp >= 500;
+		return jerr_set(e, EX_TEMPFAIL, "unable to %s %s to %s: HTTP %ld", what, name,
+		    x->u->redacted, resp);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+		return jerr_set(e, EX_USAGE, "%s: %s", x->u->redacted, why);
+	case CURLE_QUOTE_ERROR:
+	case CURLE_REMOTE_FILE_NOT_FOUND:
+		break;
+	case CURLE_UPLOAD_FAILED:
+		x->retryable = resp == 0 || (resp >= 400 && resp < 500);
+		break;
+	default:
+		x->retryable = 1;
+	}
+	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s to %s: %s", what, name, x->u->redacted, why);
+}
+
+/* The URL of leaf (a final name or a temporary's) in the destination directory. */
+static int
+make_url(struct jxcurl *x, char *buf, size_t size, const char *leaf)
+{
+	char *esc = curl_easy_escape(x->h, leaf, 0);
+	int n;
+
+	if (!esc)
+		return -1;
+	n = snprintf(buf, size, "%s%s", x->u->dirurl, esc);
+	curl_free(esc);
+	return (size_t)n < size ? 0 : -1;
+}
+
+/* A fresh request on the handle, for the URL of leaf in the destination directory. */
+static int
+request(struct jxcurl *x, char *url, size_t size, const char *leaf, struct jerr *e)
+{
+	if (setup(x, e) < 0)
+		return -1;
+	if (make_url(x, url, size, leaf) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
+	return 0;
+}
+
+static void
+src_rewind(struct jxcurl *x, int fd, uint64_t size, const char *name)
+{
+	x->fd = fd;
+	x->size = size;
+	x->off = 0;
+	x->read_errno = 0;
+	jgate_arm(x->gate, size);
+	x->pname = name;
+	x->pstart = jclock_mono();
+}
+
+static void
+upload_opts(struct jxcurl *x, const char *url)
+{
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(x->h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(x->h, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->size);
+	if (x->progress) {
+		curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(x->h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+		curl_easy_setopt(x->h, CURLOPT_XFERINFODATA, x);
+	}
+}
+
+static void
+progress_end(struct jxcurl *x)
+{
+	if (x->progress)
+		progress_report(x, x->off, 1);
+}
+
+/* Size of a remote file: 1 and *size, 0 if it does not exist, -1 error. */
+static int
+remote_size(struct jxcurl *x, const char *name, uint64_t *size, struct jerr *e)
+{
+	char url[8192];
+	curl_off_t len = -1;
+	CURLcode rc;
+
+	if (request(x, url, sizeof url, name, e) < 0)
+		return -1;
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	rc = perform(x);
+	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
+		return 0;
+	if (rc == CURLE_HTTP_RETURNED_ERROR) {
+		long resp = 0;
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+		if (resp == 404)
+			return 0;
+	}
+	if (rc == CURLE_FTP_COULDNT_RETR_FILE)
+		return 0;
+	if (rc != CURLE_OK)
+		return fail(x, rc, "check", name, e);
+	curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (len < 0)
+		return jerr_set(e, EX_TEMPFAIL, "unable to check %s at %s: no size", name, x->u->redacted);
+	*size = (uint64_t)len;
+	return 1;
+}
+
+static int
+exists_same_size(struct jxcurl *x, uint64_t size, const char *name, struct jerr *e)
+{
+	uint64_t have;
+	int r = remote_size(x, name, &have, e);
+
+	if (r <= 0)
+		return r;
+	if (have != size)
+		return jerr_set(e, EX_DATAERR, "%s%s exists with a different size (%llu, not %llu): "
+		    "not replaced", x->u->redacted, name, (unsigned long long)have,
+		    (unsigned long long)size);
+	return 1;
+}
+
+/*
+ * Remote publishing, the same four steps for ftp, sftp and http: upload to a temporary of
+ * this process, check it (its size, then its last bytes, which carry the trailer and the
+ * digest, against the source where the server serves byte ranges), rename it, and check the
+ * final name's size. Nothing unchecked is ever renamed into place.
+ */
+
+/* One request with quote commands run after it (on leaf, which must exist). */
+static int
+remote_quote(struct jxcurl *x, const char *leaf, const char *c1, const char *c2, CURLcode *rcp,
+    struct jerr *e)
+{
+	char url[8192];
+	struct curl_slist *q = NULL;
+
+	if (request(x, url, sizeof url, leaf, e) < 0)
+		return -1;
+	q = curl_slist_append(q, c1);
+	if (c2)
+		q = curl_slist_append(q, c2);
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, q);
+	*rcp = perform(x);
+	curl_easy_setopt(x->h, CURLOPT_POSTQUOTE, NULL);
+	curl_slist_free_all(q);
+	return 0;
+}
+
+static int
+sftp_quote(char *buf, size_t size, const char *cmd, const char *a, const char *b)
+{
+	/* Paths are quoted for libcurl's quote parser; a '"' in a path is not supported. */
+	if (strchr(a, '"') || (b && strchr(b, '"')))
+		return -1;
+	if (b)
+		return (size_t)snprintf(buf, size, "%s \"%s\" \"%s\"", cmd, a, b) < size ? 0 : -1;
+	return (size_t)snprintf(buf, size, "%s \"%s\"", cmd, a) < size ? 0 : -1;
+}
+
+/* Remove a temporary of ours, best effort (a later run's sweep gets what this misses). */
+static void
+remote_remove(struct jxcurl *x, const char *leaf)
+{
+	char cmd[PATH_MAX + 64], path[PATH_MAX], url[8192];
+	struct jerr ignore;
+	CURLcode rc;
+
+	if (x->u->scheme == JURL_FTP) {
+		snprintf(cmd, sizeof cmd, "DELE %s", leaf);
+		(void)remote_quote(x, leaf, cmd, NULL, &rc, &ignore);
+	} else if (x->u->scheme == JURL_SFTP) {
+		if ((size_t)snprintf(path, sizeof path, "%s%s", x->u->dirpath, leaf) < sizeof path &&
+		    sftp_quote(cmd, sizeof cmd, "rm", path, NULL) == 0)
+			(void)remote_quote(x, leaf, cmd, NULL, &rc, &ignore);
+	} else if (x->u->scheme == JURL_HTTP && setup(x, &ignore) == 0 &&
+	    make_url(x, url, sizeof url, leaf) == 0) {
+		curl_easy_setopt(x->h, CURLOPT_URL, url);
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		(void)perform(x);
+	}
+}
+
+struct listing {
+	char  *p;
+	size_t n, cap;
+};
+
+static size_t
+listing_cb(char *buf, size_t sz, size_t nmemb, void *arg)
+{
+	struct listing *l = arg;
+	size_t n = sz * nmemb;
+	char *t;
+
+	if (l->n + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 65536;
+		while (cap < l->n + n + 1)
+			cap *= 2;
+		if (cap > (64u << 20) || !(t = realloc(l->p, cap)))
+			return 0;         /* a listing that large is not swept: abort it */
+		l->p = t;
+		l->cap = cap;
+	}
+	memcpy(l->p + l->n, buf, n);
+	l->n += n;
+	l->p[l->n] = 0;
+	return n;
+}
+
+/* Remove the stale temporaries of the destination directory (ftp, sftp), once per run:
+ * those of this host whose process is gone (the listing gives no reliable age). */
+static void
+remote_sweep(struct jxcurl *x)
+{
+	struct listing l = { NULL, 0, 0 };
+	struct jerr ignore;
+	char *line, *save = NULL;
+	CURLcode rc;
+
+	if (x->swept || (x->u->scheme != JURL_FTP && x->u->scheme != JURL_SFTP))
+		return;
+	x->swept = 1;
+	if (setup(x, &ignore) < 0)
+		return;
+	curl_easy_setopt(x->h, CURLOPT_URL, x->u->dirurl);
+	curl_easy_setopt(x->h, CURLOPT_DIRLISTONLY, 1L);
+	if (x->u->scheme == JURL_FTP)           /* vsftpd hides dot files from a plain NLST */
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "NLST -a");
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &l);
+	rc = perform(x);
+	if (rc == CURLE_OK && l.p)
+		for (line = strtok_r(l.p, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
+			if (!strchr(line, '/') && jpart_stale(line, x->host, 0, 0))
+				remote_remove(x, line);
+	free(l.p);
+}
+
+/* Do the last bytes of leaf (at most JGATE_TAIL: the trailer with the digest) match the source?
+ * 0 yes, or the server does not serve byte ranges (the size check then stands alone). */
+static int
+tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char url[8192], range[64];
+	uint64_t start = size > JGATE_TAIL ? size - JGATE_TAIL : 0;
+	long resp = 0;
+	CURLcode rc;
+
+	if (size == 0)
+		return 0;
+	if (request(x, url, sizeof url, leaf, e) < 0)
+		return -1;
+	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)start,
+	    (unsigned long long)(size - 1));
+	x->fd = fd;
+	x->size = size;
+	x->cmp_off = start;
+	x->cmp_differs = 0;
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_RANGE, range);
+	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	rc = perform(x);
+	if (rc == CURLE_RANGE_ERROR)
+		return 0;
+	if (rc != CURLE_OK)
+		return fail(x, rc, "check", name, e);
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+	if (x->u->scheme == JURL_HTTP && resp != 206)
+		return 0;
+	if (x->cmp_differs || x->cmp_off != size) {
+		x->retryable = 1;
+		return jerr_set(e, EX_TEMPFAIL, "unable to upload %s to %s: the end of its temporary "
+		    "%s differs from the source", name, x->u->redacted, leaf);
+	}
+	return 0;
+}
+
+/* Is leaf exactly what was sent: size, then trailer? Before a rename, and the size after. */
+static int
+verify_remote(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    int tail, struct jerr *e)
+{
+	uint64_t have = 0;
+	int r = remote_size(x, leaf, &have, e);
+
+	if (r < 0)
+		return -1;
+	if (r == 0 || have != size) {
+		x->retryable = 1;
+		if (r == 0)
+			return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: %s is gone", name,
+			    x->u->redacted, leaf);
+		return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: %s has %llu bytes, "
+		    "not %llu", name, x->u->redacted, leaf, (unsigned long long)have,
+		    (unsigned long long)size);
+	}
+	return tail ? tail_matches(x, fd, size, leaf, name, e) : 0;
+}
+
+/* Upload the source to leaf. */
+static int
+upload(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char url[8192];
+	struct curl_slist *hl = NULL;
+	CURLcode rc;
+
+	if (request(x, url, sizeof url, leaf, e) < 0)
+		return -1;
+	src_rewind(x, fd, size, name);
+	upload_opts(x, url);
+	if (x->u->scheme == JURL_HTTP) {
+		hl = curl_slist_append(hl, "Expect:");
+		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	}
+	rc = perform(x);
+	progress_end(x);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	if (rc != CURLE_OK)
+		return fail(x, rc, "upload", name, e);
+	if (x->u->scheme == JURL_SFTP) {
+		/* libcurl's read loop plus read_cb's abort enforce the size; say so if not */
+		curl_off_t up = 0;
+		curl_easy_getinfo(x->h, CURLINFO_SIZE_UPLOAD_T, &up);
+		if ((uint64_t)up != size)
+			return jerr_set(e, EX_SOFTWARE, "%s: uploaded %lld bytes of %llu",
+			    name, (long long)up, (unsigned long long)size);
+	}
+	return 0;
+}
+
+/* The temporary is checked; the final name is now checked by size after the rename. */
+static int
+published(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	if (verify_remote(x, fd, size, name, name, 0, e) < 0)
+		return -1;
+	return 1;
+}
+
+/* Upload the source to the temporary leaf and check it; a bad one is removed. */
+static int
+stage(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	if (upload(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (verify_remote(x, fd, size, leaf, name, 1, e) < 0) {
+		remote_remove(x, leaf);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1], rnfr[NAME_MAX + 16], rnto[NAME_MAX + 16];
+	CURLcode rc;
+	int r;
+
+	/* vsftpd's RNTO replaces an existing file: look first. */
+	if ((r = exists_same_size(x, size, name, e)) != 0)
+		return r > 0 ? 0 : -1;
+	remote_sweep(x);
+	jpart_new(leaf, sizeof leaf, name, x->host);
+	if (stage(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	snprintf(rnfr, sizeof rnfr, "RNFR %s", leaf);
+	snprintf(rnto, sizeof rnto, "RNTO %s", name);
+	if (remote_quote(x, leaf, rnfr, rnto, &rc, e) < 0)
+		return -1;
+	if (rc != CURLE_OK) {
+		int f = fail(x, rc, "rename", name, e);
+		remote_remove(x, leaf);
+		return f;
+	}
+	return published(x, fd, size, name, e);
+}
+
+static int
+sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1], from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 32];
+	CURLcode rc;
+	int r;
+
+	remote_sweep(x);
+	jpart_new(leaf, sizeof leaf, name, x->host);
+	if ((size_t)snprintf(from, sizeof from, "%s%s", x->u->dirpath, leaf) >= sizeof from ||
+	    (size_t)snprintf(to, sizeof to, "%s%s", x->u->dirpath, name) >= sizeof to ||
+	    sftp_quote(cmd, sizeof cmd, "rename", from, to) < 0)
+		return jerr_set(e, EX_USAGE, "%s%s: path too long or not quotable", x->u->redacted, name);
+	if (stage(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (remote_quote(x, leaf, cmd, NULL, &rc, e) < 0)
+		return -1;
+	if (rc == CURLE_OK)
+		return published(x, fd, size, name, e);
+	if (rc != CURLE_QUOTE_ERROR)
+		return fail(x, rc, "rename", name, e);
+	/* OpenSSH refuses to rename onto an existing file: compare, then drop the temporary. */
+	r = exists_same_size(x, size, name, e);
+	if (r == 0)
+		return fail(x, rc, "rename", name, e);
+	remote_remove(x, leaf);
+	return r > 0 ? 0 : -1;
+}
+
+/* scp:// has no rename: NAME is written in place (man/jship.1 says what that means). */
+static int
+scp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	return upload(x, fd, size, name, name, e) < 0 ? -1 : 1;
+}
+
+/* MOVE the temporary leaf to NAME, never over an existing NAME; *resp the HTTP status. The
+ * Destination header spells the host exactly as the request did and carries no credentials. */
+static int
+http_move(struct jxcurl *x, const char *leaf, const char *name, long *resp, struct jerr *e)
+{
+	char url[8192], dest[8192], clean[8192], hdr[8300];
+	struct curl_slist *hl = NULL;
+	CURLcode rc;
+
+	if (request(x, url, sizeof url, leaf, e) < 0)
+		return -1;
+	if (make_url(x, dest, sizeof dest, name) < 0)
+		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
+	jurl_redact(dest, clean, sizeof clean);
+	snprintf(hdr, sizeof hdr, "Destination: %s", clean);
+	hl = curl_slist_append(NULL, hdr);
+	hl = curl_slist_append(hl, "Overwrite: F");
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "MOVE");
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
+	rc = perform(x);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	if (rc != CURLE_OK)
+		return fail(x, rc, "move", name, e);
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, resp);
+	return 0;
+}
+
+/* NAME exists: fetch it and compare byte for byte, then drop the temporary leaf. */
+static int
+http_compare(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char dest[8192];
+	CURLcode rc;
+	int same;
+
+	if (request(x, dest, sizeof dest, name, e) < 0)
+		return -1;
+	x->fd = fd;
+	x->size = size;
+	x->cmp_off = 0;
+	x->cmp_differs = 0;
+	curl_easy_setopt(x->h, CURLOPT_URL, dest);
+	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	rc = perform(x);
+	if (rc != CURLE_OK)
+		return fail(x, rc, "compare", name, e);
+	same = !x->cmp_differs && x->cmp_off == size;
+	remote_remove(x, leaf);
+	if (!same)
+		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not "
+		    "replaced", x->u->redacted, name);
+	return 0;
+}
+
+static int
+http_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1];
+	long resp = 0;
+
+	jpart_new(leaf, sizeof leaf, name, x->host);
+	if (stage(x, fd, size, leaf, name, e) < 0)
+		return -1;
+	if (http_move(x, leaf, name, &resp, e) < 0)
+		return -1;
+	if (resp >= 200 && resp < 300)
+		return published(x, fd, size, name, e);
+	if (resp != 412)
+		return fail(x, CURLE_HTTP_RETURNED_ERROR, "move", name, e);
+	return http_compare(x, fd, size, leaf, name, e);
+}
+
+int
+jxcurl_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jgate *g,
+    struct jerr *e)
+{
+	int rc;
+
+	x->retryable = 0;
+	x->gate = g;
+	jgate_arm(g, size);
+	switch (x->u->scheme) {
+	case JURL_FTP:  rc = ftp_put(x, fd, size, name, e); break;
+	case JURL_SFTP: rc = sftp_put(x, fd, size, name, e); break;
+	case JURL_SCP:  rc = scp_put(x, fd, size, name, e); break;
+	default:        rc = http_put(x, fd, size, name, e); break;
+	}
+	x->gate = &no_gate;
+	return rc;
+}

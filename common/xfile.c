@@ -1,0 +1,214 @@
+/*
+ * xfile: publishing into a local directory, durably. The temporary (a jpart name, created
+ * O_EXCL) MUST be written whole, fsynced and checked (size and last bytes against the source)
+ * before it is renamed, and the rename MUST NOT replace an existing file (jafile_publish:
+ * no-replace rename, then fsync of the directory), so that what the final name holds is
+ * complete and survives a power cut once jxfile_put returned 1. An existing final name is
+ * compared byte for byte: identical is success once it and its directory are synced (what a
+ * file:// destination acknowledges MUST survive a power cut there), different is EX_DATAERR.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "io.h"
+#include "part.h"
+#include "xfile.h"
+
+static int
+same_content(int fd, uint64_t size, const char *path, int *same, struct jerr *e)
+{
+	char a[65536], b[65536];
+	struct stat st;
+	uint64_t off = 0;
+	int tfd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (tfd < 0)
+		return jerr_sys(e, EX_TEMPFAIL, "unable to open %s", path);
+	if (fstat(tfd, &st) < 0 || (uint64_t)st.st_size != size) {
+		close(tfd);
+		*same = 0;
+		return 0;
+	}
+	*same = 1;
+	while (off < size) {
+		size_t n = size - off < sizeof a ? (size_t)(size - off) : sizeof a;
+		ssize_t r1 = jio_pread_full(fd, a, n, (off_t)off);
+		ssize_t r2 = jio_pread_full(tfd, b, n, (off_t)off);
+		if (r1 < 0 || r2 < 0) {
+			jerr_sys(e, EX_IOERR, "unable to compare with %s", path);
+			close(tfd);
+			return -1;
+		}
+		if ((size_t)r1 != n || (size_t)r2 != n || memcmp(a, b, n) != 0) {
+			*same = 0;
+			break;
+		}
+		off += n;
+	}
+	close(tfd);
+	return 0;
+}
+
+/* Remove the stale temporaries of the directory, once per destination and run. */
+static void
+file_sweep(struct jxfile *f)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (f->swept || !(d = opendir(f->u->dirpath)))
+		return;
+	f->swept = 1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (jpart_stale(de->d_name, f->host, st.st_mtime, now))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Is the written temporary what was sent: its size, and its last bytes (the trailer)? */
+static int
+file_check(int tfd, int fd, uint64_t size, const char *tmp, struct jerr *e)
+{
+	char a[JGATE_TAIL], b[JGATE_TAIL];
+	uint64_t start = size > JGATE_TAIL ? size - JGATE_TAIL : 0;
+	size_t n = (size_t)(size - start);
+	struct stat st;
+
+	if (fstat(tfd, &st) < 0)
+		return jerr_sys(e, EX_TEMPFAIL, "unable to check %s", tmp);
+	if ((uint64_t)st.st_size != size)
+		return jerr_set(e, EX_TEMPFAIL, "%s has %llu bytes, not %llu", tmp,
+		    (unsigned long long)st.st_size, (unsigned long long)size);
+	if (jio_pread_full(tfd, a, n, (off_t)start) != (ssize_t)n ||
+	    jio_pread_full(fd, b, n, (off_t)start) != (ssize_t)n || memcmp(a, b, n) != 0)
+		return jerr_set(e, EX_TEMPFAIL, "the end of %s differs from the source", tmp);
+	return 0;
+}
+
+/* Copy the source into the new temporary tfd, held by the gate, fsync it and check it. */
+static int
+file_write(struct jxfile *f, int tfd, int fd, uint64_t size, const char *name, const char *tmp,
+    struct jgate *g, struct jerr *e)
+{
+	char buf[1 << 16];
+	uint64_t off = 0;
+
+	jgate_arm(g, size);
+	while (off < size) {
+		size_t n = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+		ssize_t r;
+		if (jgate_check(g, off, &n) < 0)
+			return jgate_error(g, e);
+		r = jio_pread_full(fd, buf, n, (off_t)off);
+		if (r < 0 || (size_t)r != n) {
+			if (r >= 0)
+				errno = EIO;
+			return jerr_sys(e, EX_IOERR, "unable to read the source of %s", name);
+		}
+		if (jio_write_all(tfd, buf, n) < 0) {
+			f->retryable = 1;
+			return jerr_sys(e, EX_TEMPFAIL, "unable to write %s", tmp);
+		}
+		off += n;
+	}
+	if (fsync(tfd) < 0) {
+		f->retryable = 1;
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", tmp);
+	}
+	if (file_check(tfd, fd, size, tmp, e) < 0) {
+		f->retryable = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rename the checked temporary to final: 1 published, 0 final exists (tmp removed), -1. */
+static int
+file_publish(struct jxfile *f, const char *tmp, const char *final, uint64_t size,
+    struct jerr *e)
+{
+	struct stat st;
+
+	if (jafile_publish(tmp, final, e) == 0) {
+		if (stat(final, &st) < 0 || (uint64_t)st.st_size != size) {
+			f->retryable = 1;
+			return jerr_set(e, EX_TEMPFAIL, "%s does not have the %llu bytes just "
+			    "published", final, (unsigned long long)size);
+		}
+		return 1;
+	}
+	unlink(tmp);
+	if (e->code != EX_CANTCREAT) {
+		f->retryable = 1;
+		e->code = EX_TEMPFAIL;
+		return -1;
+	}
+	return 0;
+}
+
+/* final exists: identical is success (0) once it is durable, different is EX_DATAERR. */
+static int
+file_compare(struct jxfile *f, int fd, uint64_t size, const char *final, const char *name,
+    struct jerr *e)
+{
+	int same = 0;
+
+	if (same_content(fd, size, final, &same, e) < 0)
+		return -1;
+	if (!same)
+		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not replaced",
+		    f->u->redacted, name);
+	/* Found there is acknowledged like sent: durable first (a copy, a sender cut off). */
+	if (jio_fsync_path(final) < 0 || jio_fsync_dir(final) < 0) {
+		f->retryable = 1;
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", final);
+	}
+	return 0;
+}
+
+int
+jxfile_put(struct jxfile *f, int fd, uint64_t size, const char *name, struct jgate *g,
+    struct jerr *e)
+{
+	char final[PATH_MAX], tmp[PATH_MAX], leaf[NAME_MAX + 1];
+	int tfd, rc;
+
+	f->retryable = 0;
+	file_sweep(f);
+	jpart_new(leaf, sizeof leaf, name, f->host);
+	if ((size_t)snprintf(final, sizeof final, "%s%s", f->u->dirpath, name) >= sizeof final ||
+	    (size_t)snprintf(tmp, sizeof tmp, "%s%s", f->u->dirpath, leaf) >= sizeof tmp)
+		return jerr_set(e, EX_USAGE, "%s%s: path too long", f->u->redacted, name);
+	if (access(final, F_OK) == 0)
+		return file_compare(f, fd, size, final, name, e);
+	tfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (tfd < 0) {
+		f->retryable = errno != EACCES && errno != ENOENT && errno != ENOTDIR;
+		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_TEMPFAIL, "unable to create %s",
+		    tmp);
+	}
+	if (file_write(f, tfd, fd, size, name, tmp, g, e) < 0) {
+		close(tfd);
+		unlink(tmp);
+		return -1;
+	}
+	close(tfd);
+	if ((rc = file_publish(f, tmp, final, size, e)) != 0)
+		return rc;
+	return file_compare(f, fd, size, final, name, e);
+}
