@@ -167,7 +167,7 @@ normalize(struct jshipq_state *s)
 	qsort(s->r, s->n, sizeof *s->r, range_cmp);
 	for (size_t i = 1; i < s->n; i++) {
 		struct jshipq_range *p = &s->r[k], *c = &s->r[i];
-		if (c->timeline == p->timeline && c->first <= p->last + 1) {
+		if (c->timeline == p->timeline && (c->first <= p->last || c->first - p->last == 1)) {
 			if (c->last > p->last)
 				p->last = c->last;
 		} else {
@@ -177,16 +177,21 @@ normalize(struct jshipq_state *s)
 	s->n = k + 1;
 }
 
-/* One "has" (or version 1 "acked") line. */
+/* One "has" (or version 1 "acked") line: single spaces, decimal digits, no sign. */
 static int
 parse_line(const char *p, int version, struct jshipq_state *s)
 {
+	const char *kw = version == 1 ? "acked " : "has ";
 	uint32_t tl;
 	uint64_t a, b;
 	int end = 0;
 
+	if (strncmp(p, kw, strlen(kw)) != 0 || strspn(p + strlen(kw), "0123456789 ") !=
+	    strlen(p + strlen(kw)) || strstr(p, "  "))
+		return -1;
 	if (version == 1) {
-		if (sscanf(p, "acked %" SCNu32 " %" SCNu64 "%n", &tl, &a, &end) != 2 || p[end])
+		if (sscanf(p, "acked %" SCNu32 " %" SCNu64 "%n", &tl, &a, &end) != 2 || p[end] ||
+		    a > JNAME_MAX_SEQ)
 			return -1;
 		return tl == 0 || a == 0 ? 0 : push(s, tl, a, a);
 	}
