@@ -85,4 +85,30 @@ int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_
  */
 int jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e);
 
+/*
+ * A segment written whole from records read elsewhere: jpromote's closing segment (the
+ * records of a copied live journal), and the generators of the tests. The trailer is made
+ * and written by the same code as a rotation's.
+ *     jjournal_segment_begin(fd, name, &h, flags, &w, &e)   header written; flags:
+ *                                          JJ_SYNC (seal makes the file durable)
+ *     jjournal_segment_add(w, &rec, &e)    one record as a reader returned it (seg.h); its
+ *                                          LSN MUST be the next one, from h.first_lsn on
+ *     jjournal_segment_seal(w, flags, &t, &e)   trailer with flags (JFMT_FINAL or 0); t
+ *                                          filled; a live journal is one left unsealed
+ *     jjournal_segment_end(w)              frees w; after any call, sealed or not
+ * fd is the caller's: an empty file (or a pipe), written sequentially, which the caller
+ * names (jafile_publish) and closes; name is for messages. Each call returns 0 or -1 with e filled:
+ * EX_IOERR, EX_OSERR, EX_DATAERR or EX_USAGE (a record the format cannot hold), EX_SOFTWARE
+ * (an LSN out of order). After a failed call the file is no segment: the caller removes it.
+ */
+struct jjsegment;
+struct jrec;
+
+int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, int flags,
+                            struct jjsegment **w, struct jerr *e);
+int  jjournal_segment_add(struct jjsegment *w, const struct jrec *r, struct jerr *e);
+int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
+                           struct jerr *e);
+void jjournal_segment_end(struct jjsegment *w);
+
 #endif

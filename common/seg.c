@@ -539,18 +539,16 @@ int jseg_mode(const struct jseg *s) { return s->mode; }
 uint64_t jseg_end(const struct jseg *s) { return s->good; }
 uint16_t jseg_batch(const struct jseg *s) { return s->batch; }
 
-int
-jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN])
+struct jdigest *
+jseg_hash(struct jseg *s)
 {
 	if (s->trailer_seen || !s->hash) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
-	jdigest_update(&s->dg, more, n);
-	jdigest_final(&s->dg, out);
 	s->hash = 0;
 	s->trailer_seen = 1;
-	return 0;
+	return &s->dg;
 }
 
 int

@@ -76,8 +76,10 @@ uint16_t jseg_batch(const struct jseg *s);    /* batch field of the last record 
  * without hashing. jseg_resume forgets what was read after the last record returned (a
  * torn tail, the end of file) and reads on from there, as after more bytes were appended;
  * it fails (EINVAL) once bytes of a trailer were read: open a new reader then.
- * jseg_digest finishes the SHA-256 of the header and the records returned with n more
- * bytes (a trailer's first 48), once, for a reader opened without at.
+ * jseg_hash hands the SHA-256 of the header and the records returned so far to the writer
+ * that seals what it read (journal.c finishes it with the trailer), once, for a reader
+ * opened without at; the reader hashes nothing more and reads no further. The digest stays
+ * the reader's (freed by jseg_close); NULL (EINVAL) when there is none.
  */
 struct jseg_at {
 	const struct jfmt_header *h;
@@ -88,7 +90,7 @@ struct jseg_at {
 
 int jseg_open_pread(int fd, const struct jseg_at *at, struct jseg **s, struct jerr *e);
 int jseg_resume(struct jseg *s);
-int jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN]);
+struct jdigest *jseg_hash(struct jseg *s);
 
 /* Read a whole file through, checking everything: 0 valid, -1 not (e says where and why). */
 int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,
