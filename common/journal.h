@@ -9,12 +9,15 @@
  *   DIR/.NAME.journal.next              the successor live journal while it is being made
  *
  * Calling sequence (writer):
- *     jjournal_create(path, &e)                  new lineage; refuses an existing journal
+ *     jjournal_create(path, &e)                  new lineage; refuses an existing journal,
+ *                                                 or segments of its NAME beside it
  *     jjournal_open(path, flags, &j, &e)         flags: JJ_SYNC (fdatasync every append)
  *     jjournal_append(j, recs, n, &first, &e)    n records, LSNs first .. first+n-1, in order,
  *                                                 never interleaved with another writer's,
  *                                                 written as one batch (one write per 65536)
- *     jjournal_close(j)
+ *     jjournal_close(j, &e)                      frees j (NULL is a no-op); -1 (EX_IOERR)
+ *                                                 when closing the file fails; e may be NULL
+ * j is the caller's from open to close; recs and their payloads stay the caller's.
  * Rotation:
  *     jjournal_rotate(path, &opts, seg, sizeof seg, &e)   1 sealed (seg = its path),
  *                                                        0 nothing to do, -1 error
@@ -22,9 +25,11 @@
  *   segment), and for final on a journal already closed (seg is the final segment). Without
  *   final, a closed journal is -1 with JJ_ECLOSED. Conditions (if_size, if_age) are checked
  *   cheaply before any reading.
- * Every function returns -1 with e filled on failure: EX_DATAERR damaged or foreign journal,
- * EX_TEMPFAIL busy (JJ_NOWAIT), EX_CANTCREAT exists, EX_NOINPUT missing, EX_IOERR,
- * and JJ_ECLOSED in e->code when the journal was closed by a final rotation.
+ * Every function returns -1 with e filled on failure: EX_USAGE not a journal name,
+ * EX_DATAERR damaged or foreign journal, EX_TEMPFAIL another rotation holds the rotators'
+ * lock (only with opts.nowait; otherwise it waits), EX_CANTCREAT exists, EX_NOINPUT missing,
+ * EX_IOERR, EX_OSERR out of memory, EX_SOFTWARE a broken invariant, and JJ_ECLOSED in
+ * e->code when the journal was closed by a final rotation.
  *
  * Invariants the implementation keeps (journal.c says how):
  * - LSNs are 1, 2, 3 ... across all segments, with no hole and no duplicate, whatever
@@ -37,7 +42,7 @@
  * - New journals, and the successor of every rotation, are format version 2; a version 1
  *   live journal is appended to in version 1 until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
- * - Files are created 0640 (never world-readable, whatever the umask lets through).
+ * - Files are created 0640 at most (never world-readable; the umask may only remove bits).
  */
 #ifndef JM_JOURNAL_H
 #define JM_JOURNAL_H

@@ -21,13 +21,19 @@
  * jship sends it and jstatus counts it, both through jshipq_pending.
  *
  *     struct jshipq_state s;
- *     jshipq_read(path, &s, e)        1 read, 0 no file (s empty), -1 error; then
+ *     jshipq_read(path, &s, e)        1 read, 0 no file (s empty), -1 error (s empty); then
  *     jshipq_has(&s, tl, seq)         does the destination have it?
  *     jshipq_add(&s, tl, seq)         record that it has (0, or -1 ENOMEM)
  *     jshipq_write(path, &s, e)
- *     jshipq_free(&s)                 s owns its ranges; free it after any read
+ *     jshipq_free(&s)                 frees s's ranges and leaves s empty
  *     jshipq_states(dir, name, &v, &n, e)   every destination state of NAME in dir;
  *                                     release with jshipq_states_free(v, n)
+ * Ownership: a state owns its ranges (s.r, malloc'd). jshipq_read and jshipq_parse fill s
+ * from scratch without freeing what it held: give them a state that is empty (zeroed, or
+ * freed); on -1 they leave it empty, so freeing it after any read is safe. A zeroed state is
+ * an empty one, ready for jshipq_add. jshipq_states gives the caller v and every state in
+ * it, on success only (on -1 nothing is left to free). jshipq_record reads had and leaves it
+ * the caller's.
  * The lock DIR/.NAME.journal.ship-HHHH.lock serialises senders of one destination; a
  * caller holds it from read to write.
  */
