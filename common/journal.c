@@ -467,7 +467,7 @@ jj_reopen(struct jjournal *j, struct jerr *e)
  * cutting a torn tail and finishing an interrupted rotation on the way.
  */
 static int
-jj_sync(struct jjournal *j, struct jerr *e)
+jj_catch_up(struct jjournal *j, struct jerr *e)
 {
 	char seg[JJ_PATH];
 	int whole = 0;
@@ -671,7 +671,7 @@ jjournal_open(const char *path, int flags, struct jjournal **jp, struct jerr *e)
 	if (aux_path(j->lock, sizeof j->lock, path, "lock", e) < 0 ||
 	    (j->lockfd = jlock_open(j->lock, e)) < 0 || jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
 		goto fail;
-	rc = jj_sync(j, e);
+	rc = jj_catch_up(j, e);
 	jlock_drop(j->lockfd);
 	if (rc < 0)
 		goto fail;
@@ -699,7 +699,7 @@ jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
 		return -1;
-	if (jj_sync(j, e) < 0) {
+	if (jj_catch_up(j, e) < 0) {
 		jlock_drop(j->lockfd);
 		return -1;
 	}
