@@ -18,6 +18,7 @@
 #include "afile.h"
 #include "apply.h"
 #include "backup.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -107,7 +108,7 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
     uint64_t dbsize, const uint8_t dg[JDIGEST_LEN])
 {
 	char now[64], host[256] = "", hex[JDIGEST_HEX], abs[PATH_MAX], stbuf[4096];
-	uint64_t t = jfmt_now();
+	uint64_t t = jclock_now();
 	int n, m;
 
 	gethostname(host, sizeof host - 1);
@@ -283,11 +284,11 @@ backup(const struct config *c)
 	mfd = open(tmpdb, O_RDONLY | O_CLOEXEC);
 	if (mfd < 0 || jzio_tar_open_write(fd, comp_of(c->out), 0, &t, &e) < 0)
 		goto bad;
-	if (jzio_tar_add_buf(t, MANIFEST, man, (size_t)n, jfmt_now() / 1000000000u, &e) < 0) {
+	if (jzio_tar_add_buf(t, MANIFEST, man, (size_t)n, jclock_now() / 1000000000u, &e) < 0) {
 		jzio_tar_close(t);
 		goto bad;
 	}
-	if (jzio_tar_add(t, MEMBER_DB, mfd, size, jfmt_now() / 1000000000u, &e) < 0) {
+	if (jzio_tar_add(t, MEMBER_DB, mfd, size, jclock_now() / 1000000000u, &e) < 0) {
 		jzio_tar_close(t);
 		goto bad;
 	}

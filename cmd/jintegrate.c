@@ -598,8 +598,8 @@ defer_removal(const struct pend *p)
 	if (!(gone[ngone].path = strdup(p->path)))
 		jdie(EX_OSERR, "out of memory");
 	if (ngone++ == 0)
-		gone_since = jfmt_now();
-	if (ngone >= GONE_MAX || jfmt_now() - gone_since >= GONE_AGE)
+		gone_since = jclock_now();
+	if (ngone >= GONE_MAX || jclock_now() - gone_since >= GONE_AGE)
 		settle();
 }
 
@@ -639,7 +639,7 @@ wait_until(uint64_t t)
 	uint64_t now;
 
 	unlock();
-	while (!stop && (now = jfmt_now()) < t) {
+	while (!stop && (now = jclock_now()) < t) {
 		uint64_t d = t - now;
 		struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
 		if (ts.tv_sec > 1) {
@@ -741,7 +741,7 @@ apply(const struct pend *p, uint64_t skip)
 	struct jerr e;
 	int rc, cut = 0;
 
-	seen_at = jfmt_now();
+	seen_at = jclock_now();
 	seen_warned = 0;
 	if (pre) {
 		if (prepass(p, skip, &pl) == SEG_REFUSED)
@@ -767,7 +767,7 @@ apply(const struct pend *p, uint64_t skip)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jfmt_now()) {
+		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jclock_now()) {
 			if (n > 0) {
 				st = cur;
 				japply_advance(&st, &p->h, base, last, ltime, NULL);
@@ -792,8 +792,8 @@ apply(const struct pend *p, uint64_t skip)
 		last = r.lsn;
 		ltime = r.time;
 		n++;
-		if (cfg.tty && (n & 8191) == 0 && jfmt_now() - shown > 1000000000u) {
-			shown = jfmt_now();
+		if (cfg.tty && (n & 8191) == 0 && jclock_now() - shown > 1000000000u) {
+			shown = jclock_now();
 			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
 			    (unsigned long long)last, (unsigned long long)n);
 		}

@@ -19,6 +19,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -321,7 +322,7 @@ promote(const struct config *c)
 	h2.timeline = st.timeline + 1;
 	h2.seq = st.seq + 1;
 	h2.first_lsn = st.last_lsn + 1;
-	h2.created = jfmt_now();
+	h2.created = jclock_now();
 	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;

@@ -669,7 +669,7 @@ main(int argc, char **argv)
 	if (check && out != OUT_TEXT)
 		jdiex(EX_USAGE, "--warn and --crit give a check's one line: not with --json or "
 		    "--prometheus");
-	s.now = jfmt_now();
+	s.now = jclock_now();
 	s.mirror = db != NULL;
 	s.path = db ? db : argv[0];
 	if (db)

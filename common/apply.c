@@ -33,6 +33,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "clock.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -226,7 +227,7 @@ japply_advance(struct japply_state *st, const struct jfmt_header *h, const char 
 		st->final = 0;
 		memcpy(st->digest, h->prev_digest, JDIGEST_LEN);
 	}
-	st->applied_at = jfmt_now();
+	st->applied_at = jclock_now();
 	snprintf(st->segment, sizeof st->segment, "%s", base);
 }
 
@@ -1215,7 +1216,7 @@ japply_state_set_role(const char *db, int operational, struct jerr *e)
 		goto bad;
 	}
 	sqlite3_bind_text(q, 1, operational ? "operational" : "mirror", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)jfmt_now());
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)jclock_now());
 	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
 		sqlerr(e, h, rc, db);
 		goto bad;

@@ -13,7 +13,6 @@
  */
 #include <string.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "crc32c.h"
 #include "fmt.h"
@@ -218,13 +217,4 @@ jfmt_type_parse(const char *s)
 	if (*s == '\0' || *end != '\0' || v < 1 || v > 255)
 		return -1;
 	return (int)v;
-}
-
-uint64_t
-jfmt_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -95,8 +95,6 @@ int  jfmt_is_trailer(const uint8_t in[4]);
 const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", or NULL */
 int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
 
-uint64_t jfmt_now(void);                    /* CLOCK_REALTIME in ns */
-
 /* Little-endian helpers, exported for the reader and tests. */
 void     jfmt_put16(uint8_t *p, uint16_t v);
 void     jfmt_put32(uint8_t *p, uint32_t v);

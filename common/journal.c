@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "clock.h"
 #include "digest.h"
 #include "io.h"
 #include "journal.h"
@@ -251,7 +252,7 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
-	nh.created = jfmt_now();
+	nh.created = jclock_now();
 	memcpy(nh.prev_digest, t->digest, JDIGEST_LEN);
 	if (aux_path(next, sizeof next, path, "next", e) < 0)
 		return -1;
@@ -336,7 +337,7 @@ static void
 seal_trailer(struct jdigest *d, uint64_t end, struct jfmt_trailer *t,
     uint8_t out[JFMT_TRAILER_SIZE])
 {
-	t->sealed = jfmt_now();
+	t->sealed = jclock_now();
 	t->size = end + JFMT_TRAILER_SIZE;
 	memset(t->digest, 0, sizeof t->digest);
 	jfmt_trailer_encode(t, out);
@@ -642,7 +643,7 @@ jjournal_create(const char *path, struct jerr *e)
 	h.timeline = 1;
 	h.seq = 1;
 	h.first_lsn = 1;
-	h.created = jfmt_now();
+	h.created = jclock_now();
 	return jjournal_create_at(path, &h, e);
 }
 
@@ -703,7 +704,7 @@ jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t
 		jlock_drop(j->lockfd);
 		return -1;
 	}
-	now = jfmt_now();
+	now = jclock_now();
 	start = j->end;
 	for (size_t i = 0; i < n; i += JFMT_MAX_BATCH) {
 		size_t k = n - i < JFMT_MAX_BATCH ? n - i : JFMT_MAX_BATCH;
@@ -884,7 +885,7 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
 			return 0;
 		/* A record stamped in the future has no age to wait for: seal it now rather
 		 * than never (the writer's clock is ahead, or this one was set back). */
-		now = jfmt_now();
+		now = jclock_now();
 		if (now >= r.time && now - r.time < o->if_age)
 			return 0;
 	}

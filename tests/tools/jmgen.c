@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -65,7 +66,7 @@ main(int argc, char **argv)
 	for (uint64_t s = 0; s < count; s++, seq++) {
 		char path[4096], fn[512];
 		struct jfmt_header h = { .timeline = tl, .seq = seq, .first_lsn = lsn,
-		                         .created = jfmt_now() };
+		                         .created = jclock_now() };
 		struct jfmt_trailer t;
 		struct jjsegment *w;
 		struct jerr e;
@@ -81,7 +82,7 @@ main(int argc, char **argv)
 		if (jjournal_segment_begin(fd, path, &h, 0, &w, &e) < 0)
 			jdiex(e.code, "%s", e.msg);
 		for (uint64_t r = 0; r < records; r++, lsn++) {
-			struct jrec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jfmt_now(),
+			struct jrec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jclock_now(),
 			                   .data = pl };
 			int n;
 			if (type == JFMT_TYPE_SQL && lsn == 1)

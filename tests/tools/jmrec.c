@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -61,14 +62,14 @@ main(int argc, char **argv)
 	h.timeline = tl;
 	h.seq = seq;
 	h.first_lsn = lsn;
-	h.created = jfmt_now();
+	h.created = jclock_now();
 	memcpy(h.lineage, lineage, sizeof lineage);
 	memcpy(h.prev_digest, prev, sizeof prev);
 	if (jjournal_segment_begin(fd, argv[optind], &h, 0, &w, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	while ((len = getdelim(&line, &cap, '\0', stdin)) > 0) {
 		struct jrec r = { .type = (uint8_t)type, .lsn = lsn++,
-		                  .time = when ? when : jfmt_now(), .data = (uint8_t *)line };
+		                  .time = when ? when : jclock_now(), .data = (uint8_t *)line };
 		if (line[len - 1] == '\0')
 			len--;
 		r.len = (uint32_t)len;

@@ -211,7 +211,6 @@ START_TEST(types_and_ints)
 	ck_assert_uint_eq(jfmt_get32(b), 0xdeadbeef);
 	jfmt_put16(b, 0xbeef);
 	ck_assert_uint_eq(jfmt_get16(b), 0xbeef);
-	ck_assert_uint_gt(jfmt_now(), 1600000000000000000ull);
 }
 END_TEST
 
