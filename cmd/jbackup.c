@@ -146,7 +146,7 @@ last_time_before(const char *dir, const char *name, uint32_t tl, uint64_t seq)
 	for (size_t i = n; i-- > 0 && !t; ) {
 		char path[8192];
 		struct jseg *s;
-		struct jrec r;
+		struct jseg_rec r;
 		if (strcmp(v[i].n.name, name) || v[i].n.timeline != tl || v[i].n.seq >= seq)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
@@ -171,7 +171,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	struct japply_opts ao = { .db = copy, .sync = 1 };
 	struct japply *a;
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	struct jfmt_header h;
 	const struct jfmt_trailer *tp;

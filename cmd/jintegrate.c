@@ -685,7 +685,7 @@ delay_due(uint64_t lsn, uint64_t time)
 }
 
 static int
-until_hit(const struct jrec *r)
+until_hit(const struct jseg_rec *r)
 {
 	return (cfg.until_lsn && r->lsn > cfg.until_lsn) ||
 	    (cfg.until_time && r->time > cfg.until_time);
@@ -702,7 +702,7 @@ static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int rc;
 
@@ -737,7 +737,7 @@ apply(const struct pend *p, uint64_t skip)
 	struct japply_state st;
 	struct plan pl = { 0 };
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int rc, cut = 0;
 

@@ -131,7 +131,7 @@ write_closing(struct jseg *s, const char *live, const char *tmp, const struct jf
     uint64_t last, struct jfmt_trailer *t)
 {
 	struct jjsegment *w = NULL;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e, re;
 	uint64_t have = h->first_lsn - 1;
 	int fd, n, rc = 0;

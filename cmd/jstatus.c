@@ -138,7 +138,7 @@ static uint64_t
 first_time(const char *path, uint64_t skip)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	uint64_t t = 0;
 
@@ -189,7 +189,7 @@ status_journal(struct status *s, int check)
 	char dir[4096], path[8192];
 	struct jname jn;
 	struct jseg *sg;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	struct jscan_ent *v;
 	size_t n;

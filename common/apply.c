@@ -835,7 +835,7 @@ out:
 }
 
 static int
-sql_record(struct japply *a, const struct jrec *r, struct jerr *e)
+sql_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
 {
 	const char *p, *tail;
 	int rc;
@@ -1043,7 +1043,7 @@ japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
 }
 
 int
-japply_record(struct japply *a, const struct jrec *r, struct jerr *e)
+japply_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
 {
 	if (!a->exec)
 		return sql_record(a, r, e);

@@ -131,7 +131,7 @@ static int
 live_read(struct jseg *s, int fd, const char *path, struct jerr *e)
 {
 	uint8_t mark[4];
-	struct jrec r;
+	struct jseg_rec r;
 	int rc;
 
 	while ((rc = jseg_next(s, &r, e)) == 1)
@@ -410,12 +410,12 @@ grow(uint8_t **buf, size_t *cap, size_t need)
  * batches depends on it); version 1 files keep 0 there.
  */
 static size_t
-build_batch(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t lsn, uint64_t now)
+build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn, uint64_t now)
 {
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct jfmt_rec r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
+		struct jfmt_rec_head r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
 		                      .time = now };
 
 		if (j->h.version >= 2)
@@ -684,7 +684,7 @@ fail:
 }
 
 int
-jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
     struct jerr *e)
 {
 	size_t need = 0, len = 0;
@@ -804,9 +804,9 @@ jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, in
 }
 
 int
-jjournal_segment_add(struct jjsegment *w, const struct jrec *r, struct jerr *e)
+jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e)
 {
-	struct jfmt_rec fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time };
+	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time };
 	uint64_t want = w->h.first_lsn + w->records;
 
 	if (w->sealed)
@@ -863,7 +863,7 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
     const struct stat *st, struct jerr *e)
 {
 	uint8_t head[JFMT_REC_HEAD];
-	struct jfmt_rec r;
+	struct jfmt_rec_head r;
 	uint64_t now;
 	ssize_t n;
 

@@ -60,7 +60,8 @@
 
 struct jjournal;
 
-struct jjrec {
+/* What a writer appends: a typed payload; the journal gives it its LSN and commit time. */
+struct jjournal_payload {
 	uint8_t     type;         /* JFMT_TYPE_* */
 	const void *data;
 	uint32_t    len;          /* at most JFMT_MAX_PAYLOAD */
@@ -68,7 +69,7 @@ struct jjrec {
 
 int  jjournal_create(const char *path, struct jerr *e);
 int  jjournal_open(const char *path, int flags, struct jjournal **j, struct jerr *e);
-int  jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
                      struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
@@ -107,11 +108,11 @@ int jjournal_create_at(const char *path, const struct jfmt_header *h, struct jer
  * (an LSN out of order). After a failed call the file is no segment: the caller removes it.
  */
 struct jjsegment;
-struct jrec;
+struct jseg_rec;
 
 int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, int flags,
                             struct jjsegment **w, struct jerr *e);
-int  jjournal_segment_add(struct jjsegment *w, const struct jrec *r, struct jerr *e);
+int  jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e);
 int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
                            struct jerr *e);
 void jjournal_segment_end(struct jjsegment *w);

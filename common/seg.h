@@ -6,7 +6,7 @@
  *     struct jseg *s;
  *     if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) ...       header read and checked
  *     const struct jfmt_header *h = jseg_header(s);
- *     struct jrec r;
+ *     struct jseg_rec r;
  *     while ((rc = jseg_next(s, &r, &e)) == 1)
  *             use r.lsn, r.type, r.data[0 .. r.len)          valid until the next call
  *     if (rc < 0) ... e.msg says "offset N: what"; e.code EX_DATAERR (damaged) or EX_IOERR
@@ -42,7 +42,8 @@ enum { JSEG_AUTO, JSEG_LIVE, JSEG_SEALED };
 
 struct jseg;
 
-struct jrec {
+/* A record as the reader returns it: its head's fields, its payload and where it was. */
+struct jseg_rec {
 	uint64_t       lsn;
 	uint64_t       time;
 	uint8_t        type;
@@ -54,7 +55,7 @@ struct jrec {
 int  jseg_open(const char *path, int mode, struct jseg **s, struct jerr *e);
 /* fd stays the caller's; name decides JSEG_AUTO and compression (by suffix). */
 int  jseg_open_fd(int fd, const char *name, int mode, struct jseg **s, struct jerr *e);
-int  jseg_next(struct jseg *s, struct jrec *r, struct jerr *e);
+int  jseg_next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 void jseg_close(struct jseg *s);
 
 const struct jfmt_header  *jseg_header(const struct jseg *s);

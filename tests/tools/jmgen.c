@@ -82,7 +82,7 @@ main(int argc, char **argv)
 		if (jjournal_segment_begin(fd, path, &h, 0, &w, &e) < 0)
 			jdiex(e.code, "%s", e.msg);
 		for (uint64_t r = 0; r < records; r++, lsn++) {
-			struct jrec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jclock_now(),
+			struct jseg_rec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jclock_now(),
 			                   .data = pl };
 			int n;
 			if (type == JFMT_TYPE_SQL && lsn == 1)

@@ -68,7 +68,7 @@ main(int argc, char **argv)
 	if (jjournal_segment_begin(fd, argv[optind], &h, 0, &w, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	while ((len = getdelim(&line, &cap, '\0', stdin)) > 0) {
-		struct jrec r = { .type = (uint8_t)type, .lsn = lsn++,
+		struct jseg_rec r = { .type = (uint8_t)type, .lsn = lsn++,
 		                  .time = when ? when : jclock_now(), .data = (uint8_t *)line };
 		if (line[len - 1] == '\0')
 			len--;

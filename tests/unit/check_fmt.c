@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(record_round_trip)
 {
-	struct jfmt_rec r = { .len = 5, .type = JFMT_TYPE_RAW, .lsn = 77, .time = 99 }, g;
+	struct jfmt_rec_head r = { .len = 5, .type = JFMT_TYPE_RAW, .lsn = 77, .time = 99 }, g;
 	uint8_t b[64];
 	struct jerr e;
 	size_t n = jfmt_rec_build(&r, "a\0b\nc", b);
