@@ -26,7 +26,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "zio.h"
 
@@ -136,12 +136,12 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
 static uint64_t
 last_time_before(const char *dir, const char *name, uint32_t tl, uint64_t seq)
 {
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 	uint64_t t = 0;
 
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		return 0;
 	for (size_t i = n; i-- > 0 && !t; ) {
 		char path[8192];

@@ -34,7 +34,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 
 static const char synopsis[] =
@@ -170,7 +170,7 @@ refuse(const struct pend *p, const struct jerr *e)
 
 	if (p->src == SRC_ARG || e->code != EX_DATAERR)
 		die_e(p->path, e);
-	if (jscan_set_aside(p->path, moved, sizeof moved, &e2) < 0)
+	if (jsegdir_set_aside(p->path, moved, sizeof moved, &e2) < 0)
 		jdiex(EX_DATAERR, "%s: %s; unable to set it aside: %s", p->path, e->msg, e2.msg);
 	jwarnx("%s: %s: set aside as %s", p->path, e->msg, moved);
 	nrefused++;
@@ -239,7 +239,7 @@ examine(struct pend *p)
 	struct jerr e;
 	int fd, rc = 0;
 
-	if ((fd = jscan_open(p->path, 0, &e)) < 0) {
+	if ((fd = jsegdir_open(p->path, 0, &e)) < 0) {
 		unopenable(p, &e);
 		return -1;
 	}
@@ -973,12 +973,12 @@ hole(void)
 static int
 from_dir(const char *dir)
 {
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 	int reached = 0;
 
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	for (size_t i = 0; i < n && !stop && !reached; i++) {
 		char *path;

@@ -21,7 +21,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
 #include "xfer.h"
@@ -44,7 +44,7 @@ struct dest {
 	/* --from mode */
 	const char   *dir;
 	const char   *name;
-	struct jscan_ent *segs;
+	struct jsegdir_ent *segs;
 	size_t        nsegs;
 	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
@@ -643,7 +643,7 @@ queue_worker(void *arg)
 		}
 	}
 	for (size_t i = 0; i < d->nsegs; i++) {
-		const struct jscan_ent *g = &d->segs[i];
+		const struct jsegdir_ent *g = &d->segs[i];
 		if (!jshipq_pending(d->segs, d->nsegs, i, d->name, &s))
 			continue;
 		snprintf(seg, sizeof seg, "%s/%s", d->dir, g->base);
@@ -681,7 +681,7 @@ out:
 }
 
 static void
-prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
+prune(const char *dir, const char *name, struct jsegdir_ent *segs, size_t n)
 {
 	struct jerr e = { 0, "" };
 	struct jshipq_state *st = NULL;
@@ -702,7 +702,7 @@ prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* Walk from the newest back, so that --keep counts the newest sequences. */
 	for (size_t i = n; i-- > 0;) {
-		const struct jscan_ent *g = &segs[i];
+		const struct jsegdir_ent *g = &segs[i];
 		struct stat sb;
 		if (strcmp(g->n.name, name) != 0)
 			continue;
@@ -741,13 +741,13 @@ static void
 ship_dir(const char *dir)
 {
 	struct jerr e = { 0, "" };
-	struct jscan_ent *segs;
+	struct jsegdir_ent *segs;
 	size_t n;
 	pthread_t th[MAXDEST];
 	char *sent[MAXDEST];
 	signed char *checked;
 
-	if (jscan_dir(dir, &segs, &n, &e) < 0)
+	if (jsegdir_list(dir, &segs, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!(checked = calloc(n ? n : 1, 1)))
 		jdie(EX_OSERR, "out of memory");

@@ -24,7 +24,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
 
@@ -191,7 +191,7 @@ status_journal(struct status *s, int check)
 	struct jseg *sg;
 	struct jseg_rec r;
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	size_t n;
 	int rc;
 
@@ -215,7 +215,7 @@ status_journal(struct status *s, int check)
 	jseg_close(sg);
 
 	jio_dirname(s->path, dir, sizeof dir);
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", dir, e.msg);
 	if (read_dests(dir, jn.name, s, &e) < 0)
 		die3(check, e.code, "%s%s", "", e.msg);
@@ -258,7 +258,7 @@ static void
 status_mirror(struct status *s, const char *db, int check)
 {
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	char path[8192];
 	size_t n;
 
@@ -269,7 +269,7 @@ status_mirror(struct status *s, const char *db, int check)
 	s->m[M_LAG] = s->m[M_QUEUE] = s->m[M_BYTES] = -1;
 	if (!s->incoming)
 		return;
-	if (jscan_dir(s->incoming, &v, &n, &e) < 0)
+	if (jsegdir_list(s->incoming, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", s->incoming, e.msg);
 	for (size_t i = 0; i < n; i++) {
 		const struct jname *jn = &v[i].n;

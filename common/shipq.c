@@ -328,7 +328,7 @@ jshipq_states(const char *dir, const char *name, struct jshipq_state **vp, size_
 }
 
 int
-jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
+jshipq_pending(const struct jsegdir_ent *v, size_t n, size_t i, const char *name,
     const struct jshipq_state *s)
 {
 	const struct jname *g;
@@ -336,7 +336,7 @@ jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
 	if (i >= n || strcmp(v[i].n.name, name) != 0)
 		return 0;
 	g = &v[i].n;
-	/* jscan_dir sorts the plain form of a sequence before its compressed forms */
+	/* jsegdir_list sorts the plain form of a sequence before its compressed forms */
 	if (i > 0 && strcmp(v[i - 1].n.name, name) == 0 && v[i - 1].n.timeline == g->timeline &&
 	    v[i - 1].n.seq == g->seq)
 		return 0;

@@ -45,7 +45,7 @@
 
 #include "err.h"
 #include "name.h"
-#include "scan.h"
+#include "segdir.h"
 
 struct jshipq_range {
 	uint32_t timeline;
@@ -84,11 +84,11 @@ int  jshipq_record(const char *dir, const char *name, const char *url,
 int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64_t seq);
 
 /*
- * Over a jscan_dir listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
+ * Over a jsegdir_list listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
  * file kept for its sequence, and not had by s)? With s NULL: is it the one file kept for
  * its sequence (what is counted as a sealed segment).
  */
-int  jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
+int  jshipq_pending(const struct jsegdir_ent *v, size_t n, size_t i, const char *name,
                     const struct jshipq_state *s);
 
 #endif

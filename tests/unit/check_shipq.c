@@ -131,7 +131,7 @@ START_TEST(queue)
 		".db.0001-000000000003.journal.part", "other.txt", "a.0001-000000000005.journal",
 		"db.0001-000000000003.journal.xz", "db.0001-000000000001.journal",
 	};
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jshipq_state s = { 0 };
 	struct jerr e = { 0, "" };
 	char got[512] = "";
@@ -141,7 +141,7 @@ START_TEST(queue)
 		snprintf(p, sizeof p, "%s/%s", d, names[i]);
 		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
 	}
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	ck_assert_int_eq(jshipq_add(&s, 1, 1), 0);
 	ck_assert_int_eq(jshipq_add(&s, 1, 3), 0);
 	for (size_t i = 0; i < n; i++) {
