@@ -532,13 +532,72 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 	return jerr_set(e, EX_SOFTWARE, "%s keeps changing under the lock", j->path);
 }
 
+/*
+ * Under the writers' lock: the live file at path is a journal of h's lineage closed by a
+ * final rotation (its segment link is completed now), which a new live journal with header
+ * h replaces (jpromote). Anything else there is EX_CANTCREAT.
+ */
+static int
+continue_final(const char *path, const char *tmp, const struct jfmt_header *h, struct jerr *e)
+{
+	char seg[JJ_PATH];
+	struct jfmt_header oh;
+	struct jfmt_trailer t;
+	struct jseg *s;
+	int fd = open(path, O_RDWR | O_CLOEXEC), v = -1, rc;
+
+	if (fd < 0)
+		return jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
+	if (jseg_open_pread(fd, NULL, &s, e) == 0) {
+		if ((v = live_read(s, fd, path, e)) == LIVE_SEALED) {
+			oh = *jseg_header(s);
+			t = *jseg_trailer(s);
+		}
+		jseg_close(s);
+	}
+	if (v != LIVE_SEALED || !(t.flags & JFMT_FINAL) ||
+	    memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
+		close(fd);
+		return jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
+		    "lineage closed by a final rotation", path);
+	}
+	rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
+	close(fd);
+	if (rc != 1)
+		return rc < 0 ? -1 : jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal",
+		    path);
+	if (write_header_file(tmp, h, e) < 0)
+		return -1;
+	if (rename(tmp, path) < 0 || jio_fsync_dir(path) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to replace %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Under the writers' lock: a new live journal with header h where none is. */
+static int
+create_new(const char *path, const char *tmp, const struct jfmt_header *h, struct jerr *e)
+{
+	if (write_header_file(tmp, h, e) < 0)
+		return -1;
+	if (jafile_publish(tmp, path, e) < 0) {
+		if (e->code == EX_CANTCREAT)
+			jerr_set(e, EX_CANTCREAT, "%s exists already", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int
 jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e)
 {
-	char tmp[JJ_PATH], lock[JJ_PATH], seg[JJ_PATH];
+	char tmp[JJ_PATH], lock[JJ_PATH];
 	struct jname n;
 	struct stat st;
-	int lfd, rc = -1;
+	int lfd, rc;
 
 	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE || !jname_valid(n.name))
 		return jerr_set(e, EX_USAGE, "%s: not a journal name (NAME.journal)", path);
@@ -547,64 +606,12 @@ jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e
 		return jerr_sys(e, EX_USAGE, "%s", path);
 	if ((lfd = jlock_acquire(lock, JLOCK_WAIT, e)) < 0)
 		return -1;
-	if (stat(path, &st) == 0) {
-		/* Only a journal closed by a final rotation may be continued (jpromote). */
-		struct jfmt_header oh;
-		struct jfmt_trailer t;
-		struct jseg *s;
-		int fd = open(path, O_RDWR | O_CLOEXEC), v = -1;
-
-		if (fd < 0) {
-			jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
-			goto out;
-		}
-		if (jseg_open_pread(fd, NULL, &s, e) == 0) {
-			if ((v = live_read(s, fd, path, e)) == LIVE_SEALED) {
-				oh = *jseg_header(s);
-				t = *jseg_trailer(s);
-			}
-			jseg_close(s);
-		}
-		if (v != LIVE_SEALED || !(t.flags & JFMT_FINAL) ||
-		    memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
-			close(fd);
-			jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
-			    "lineage closed by a final rotation", path);
-			goto out;
-		}
-		rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
-		close(fd);
-		if (rc != 1) {
-			if (rc >= 0)
-				jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal", path);
-			rc = -1;
-			goto out;
-		}
-		rc = -1;
-		if (write_header_file(tmp, h, e) < 0)
-			goto out;
-		if (rename(tmp, path) < 0 || jio_fsync_dir(path) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to replace %s", path);
-			unlink(tmp);
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-	if (errno != ENOENT) {
-		jerr_sys(e, EX_CANTCREAT, "unable to stat %s", path);
-		goto out;
-	}
-	if (write_header_file(tmp, h, e) < 0)
-		goto out;
-	if (jafile_publish(tmp, path, e) < 0) {
-		if (e->code == EX_CANTCREAT)
-			jerr_set(e, EX_CANTCREAT, "%s exists already", path);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	if (stat(path, &st) == 0)
+		rc = continue_final(path, tmp, h, e);
+	else if (errno == ENOENT)
+		rc = create_new(path, tmp, h, e);
+	else
+		rc = jerr_sys(e, EX_CANTCREAT, "unable to stat %s", path);
 	jlock_close(lfd);
 	return rc;
 }
@@ -957,13 +964,13 @@ rotation_open(struct rotation *r, struct jerr *e)
 static int
 read_unlocked(struct rotation *r, struct jerr *e)
 {
-	struct jerr e1;
+	struct jerr pass1;
 
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (jseg_open_pread(r->fd, NULL, &r->s, e) < 0)
 		return in_file(r->path, e);
-	if (live_read(r->s, r->fd, r->path, &e1) < 0 && e1.code != EX_DATAERR) {
-		*e = e1;
+	if (live_read(r->s, r->fd, r->path, &pass1) < 0 && pass1.code != EX_DATAERR) {
+		*e = pass1;
 		return -1;
 	}
 	if (r->st.st_size > (1 << 20) && fdatasync(r->fd) < 0)
