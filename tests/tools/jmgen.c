@@ -27,6 +27,26 @@
 #include "name.h"
 #include "seg.h"
 
+/* The payload of record lsn into pl (cap bytes): its length. */
+static uint32_t
+fill(uint8_t *pl, size_t cap, int type, uint64_t lsn, uint64_t payload)
+{
+	int n;
+
+	if (type == JFMT_TYPE_SQL && lsn == 1)
+		return (uint32_t)snprintf((char *)pl, cap,
+		    "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT);");
+	if (type == JFMT_TYPE_SQL) {
+		n = snprintf((char *)pl, cap, "INSERT INTO t VALUES(%llu,'", (unsigned long long)lsn);
+		for (; (uint64_t)n + 3 < payload; n++)
+			pl[n] = (uint8_t)('a' + (lsn + (uint64_t)n) % 26);
+		return (uint32_t)(n + snprintf((char *)pl + n, cap - (size_t)n, "');"));
+	}
+	for (n = 0; (uint64_t)n < payload; n++)
+		pl[n] = (uint8_t)(lsn * 7 + (uint64_t)n);
+	return (uint32_t)n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -84,21 +104,7 @@ main(int argc, char **argv)
 		for (uint64_t r = 0; r < records; r++, lsn++) {
 			struct jseg_rec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jclock_now(),
 			                   .data = pl };
-			int n;
-			if (type == JFMT_TYPE_SQL && lsn == 1)
-				n = snprintf((char *)pl, cap,
-				    "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT);");
-			else if (type == JFMT_TYPE_SQL) {
-				n = snprintf((char *)pl, cap, "INSERT INTO t VALUES(%llu,'",
-				    (unsigned long long)lsn);
-				for (; (uint64_t)n + 3 < payload; n++)
-					pl[n] = (uint8_t)('a' + (lsn + (uint64_t)n) % 26);
-				n += snprintf((char *)pl + n, cap - (size_t)n, "');");
-			} else {
-				for (n = 0; (uint64_t)n < payload; n++)
-					pl[n] = (uint8_t)(lsn * 7 + (uint64_t)n);
-			}
-			fr.len = (uint32_t)n;
+			fr.len = fill(pl, cap, type, lsn, payload);
 			if (jjournal_segment_add(w, &fr, &e) < 0)
 				jdiex(e.code, "%s", e.msg);
 		}
