@@ -69,18 +69,21 @@ struct status {
 	uint64_t    qsegs, qbytes, qfirst;
 };
 
-static void
-die3(int check, int code, const char *fmt, const char *arg, const char *msg)
+static void __attribute__((format(printf, 3, 4)))
+die3(int check, int code, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	if (check) {
 		printf("JMIRROR UNKNOWN - ");
-		printf(fmt, arg, msg);
+		vprintf(fmt, ap);
 		printf("\n");
 		jio_fshut(stdout);
 		exit(3);
 	}
 	fprintf(stderr, "%s: ", jerr_prog);
-	fprintf(stderr, fmt, arg, msg);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	exit(code);
 }

@@ -61,7 +61,7 @@ jerr_errno_code(int err, int dflt)
 	return dflt;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vwarn(int use_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;

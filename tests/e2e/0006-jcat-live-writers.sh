@@ -15,7 +15,7 @@ w1=$!
 	i=0
 	while [ $i -lt 15 ]; do
 		jrotate -q db.journal || exit 1
-		sleep 0.05
+		sleep 0.05              # spreads the rotations over the writer's run
 		i=$((i + 1))
 	done
 ) &

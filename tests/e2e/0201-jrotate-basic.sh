@@ -62,9 +62,7 @@ expect_code 69 jrotate db.journal
 expect_code 0 jrotate --final db.journal
 check "--final again: same path (idempotent)" test_cmp want "$T/out"
 check "no successor journal after --final" test "$(jjdump db.journal 2>&1 | wc -l)" -eq 1
-if command -v jcat >/dev/null 2>&1; then
-	expect_code 0 jcat --verify db.0001-00000000000[1-4].journal
-fi
+expect_code 0 jcat --verify db.0001-00000000000[1-4].journal
 
 jappend --create empty.journal
 expect_code 0 jrotate --final empty.journal

@@ -13,7 +13,7 @@ check "at --if-size: sealed" grep -qx db.0001-000000000001.journal "$T/out"
 jappend db.journal young
 expect_code 0 jrotate --if-age 1h db.journal
 check "younger than --if-age: nothing" test ! -s "$T/out"
-sleep 1.2
+sleep 1.2                       # the journal ages past --if-age 1s on purpose
 expect_code 0 jrotate --if-age 1s db.journal
 check "older than --if-age: sealed" grep -qx db.0001-000000000002.journal "$T/out"
 expect_code 0 jrotate --if-age 1ms db.journal

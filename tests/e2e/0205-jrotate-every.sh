@@ -14,7 +14,7 @@ check "first sealed path streamed at once ($p)" test "$p" = db.0001-000000000001
 jappend db.journal two
 read -r p <&3
 check "second sealed path ($p)" test "$p" = db.0001-000000000002.journal
-sleep 0.3
+sleep 0.3                       # a few periods with nothing to rotate, on purpose
 kill -TERM $pid
 wait $pid
 check "SIGTERM: exit 0" test $? -eq 0
@@ -29,7 +29,8 @@ awk 'BEGIN { for (i = 0; i < 200000; i++) printf "INSERT INTO t VALUES(%d, '"'"'
 	jappend db.journal
 jrotate --every 10s db.journal >every.out &
 pid=$!
-sleep 0.05
+rotating() { locked .db.journal.rotate || test -s every.out; }
+wait_for rotating               # the signal comes during the rotation (or just after it)
 kill -TERM $pid
 wait $pid
 check "SIGTERM during a rotation: exit 0" test $? -eq 0
@@ -56,7 +57,7 @@ esac
 jappend db.journal three
 sh -c "exec $cmd" >svc.out &
 pid=$!
-sleep 1.5
+wait_for drained db.journal
 kill -TERM $pid
 wait $pid
 check "the service's command exits 0 on SIGTERM" test $? -eq 0

@@ -71,11 +71,11 @@ rotator() {
 		0|137) ;;
 		*) echo "rotator: exit $rc" >>errors ;;
 		esac
-		sleep 0.02
+		sleep 0.02              # the rotations' pace
 	done
 }
 
-killer() {
+killer() { # a SIGKILL every 20 to 160 ms (the sleeps pick the moments)
 	awk -v secs="$SECS" 'BEGIN {
 		srand(); end = systime() + secs
 		while (systime() < end) {
@@ -96,6 +96,7 @@ writer 2 2>>w.err & w2=$!
 writer 3 2>>w.err & w3=$!
 rotator 2>>w.err & r=$!
 streamer 2>>w.err & s=$!
+# the streamer's current jappend, sampled for the killer (a paced poll)
 (sleep 1; while [ ! -e stop ]; do pgrep -n -P $s -x jappend >s.pid 2>/dev/null; sleep 0.2; done) &
 sp=$!
 killer
@@ -123,7 +124,5 @@ comm -23 acked present | head -3 | sed 's/^/    missing: /'
 check "sequence numbers without a hole" sh -c '
 	i=1; for f in '"$(echo $segs)"'; do
 		case $f in *-$(printf %012d $i).journal) ;; *) exit 1 ;; esac; i=$((i + 1)); done'
-if command -v jcat >/dev/null 2>&1; then
-	check "jcat --verify accepts the chain" sh -c "jcat --verify $(echo $segs) db.journal >/dev/null"
-fi
+check "jcat --verify accepts the chain" sh -c "jcat --verify $(echo $segs) db.journal >/dev/null"
 finish

@@ -10,11 +10,14 @@ cp db.journal copy.journal
 jappend copy.journal "the record being written"
 tail -c +$(($(stat -c %s db.journal) + 1)) copy.journal >frame
 check "frame is 52 bytes" test "$(stat -c %s frame)" -eq 52
-# A "writer" holds the lock, writes half the frame, pauses, writes the rest.
+# A "writer" holds the lock, writes half the frame, pauses (1 s, on purpose: the rotation
+# starts meanwhile), writes the rest.
+size0=$(stat -c %s db.journal)
 flock .db.journal.lock sh -c 'head -c 20 frame >>db.journal; sleep 1
 	tail -c +21 frame >>db.journal' &
 holder=$!
-sleep 0.4
+half_written() { [ "$(stat -c %s db.journal)" -eq $((size0 + 20)) ]; }
+wait_for half_written
 jrotate db.journal >rot.out 2>rot.err &    # pass 1 sees half a frame, then waits
 rp=$!
 wait $holder

@@ -45,7 +45,7 @@ expect_code 65 jship --to "file://$T/dst/" notes.txt
 
 # Standard input, line by line, as it arrives.
 mkdir dst3
-( echo $s1; sleep 1; test -e dst3/db.0001-000000000001.journal && echo $s2 ) |
+( echo $s1; wait_for test -e dst3/db.0001-000000000001.journal && echo $s2 ) |
 	jship --to "file://$T/dst3/" > out 2>err
 check "stdin: first path shipped before the second line came" test_cmp want out
 

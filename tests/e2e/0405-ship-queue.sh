@@ -67,9 +67,9 @@ check "re-send after a lost acknowledgement" test_cmp - out <<X
 dir/db.0001-000000000005.journal
 X
 # Two senders of one destination at once: the second says busy.
-flock "${st}.lock" sleep 3 &
+flock "${st}.lock" sleep 3 &      # held for 3 s on purpose
 locker=$!
-sleep 0.3
+wait_for locked "${st}.lock"
 jmgen -s 6 -l 51 -p "$(head -n 1 digest)" dir 1 >/dev/null 2>digest
 expect_code 75 jship $ssh --from dir --to "$a"
 check "busy message" grep -q 'another jship is sending db' err

@@ -69,10 +69,12 @@ check "ftp: temporary renamed" test -z "$(temps "$FTP_ROOT")"
 start_http "$T" http || skip "nginx did not start"
 jship -v --retries 6 --limit-rate 2M --to "$HTTP_URL" $seg >out 2>err &
 pid=$!
-sleep 1
+# nginx keeps a request body in its temporary directory until the PUT completes
+receiving() { find "$T/nginx-http/tmp/body" -type f -size +0 2>/dev/null | grep -q .; }
+wait_for receiving
 stop_server http
 check "http: nothing under the final name" test ! -e "$HTTP_ROOT/$base"
-sleep 0.5
+wait_for grep -q 'retrying in' err
 start_http "$T" http "$HTTP_PORT" || fail "nginx did not restart"
 wait $pid
 check "http: retried with backoff, then exit 0" test $? -eq 0

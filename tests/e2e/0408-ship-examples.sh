@@ -30,8 +30,7 @@ jrotate -q db/app.journal >/dev/null                 # sealed while nothing stre
 EVERY=200ms sh "$E/stream.sh" db/app.journal "file://$T/m1/" "$SFTP_URL" >stream.out 2>stream.err &
 pid=$!
 jappend db/app.journal "INSERT INTO t VALUES(5);"
-n=0
-while [ ! -e "$SFTP_ROOT/app.0001-000000000004.journal" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+wait_for test -e "$SFTP_ROOT/app.0001-000000000004.journal"
 check "stream: backlog sent" test -e m1/app.0001-000000000003.journal
 check "stream: a new segment arrives while it runs" cmp -s db/app.0001-000000000004.journal "$SFTP_ROOT/app.0001-000000000004.journal"
 for p in $(pgrep -P $pid jrotate); do kill -TERM "$p"; done

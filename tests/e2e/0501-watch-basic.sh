@@ -4,12 +4,8 @@
 # in sequence order, -0, SIGTERM, and the directory removed or moved away.
 . ./lib.sh
 
-# settle: give jwatch time to see events that must not produce output.
-settle() { sleep 0.3; }
-
 mkdir st in big
 jmgen st 12 >/dev/null 2>&1 || fail "jmgen"
-seg() { printf 'db.0001-%012d.journal' "$1"; }
 
 expect_code 0 jwatch --help
 check "--help prints the synopsis" grep -q 'jwatch \[-0\]' "$T/out"
@@ -52,7 +48,7 @@ mv st/"$(seg 10)" in/                                   # rename (IN_MOVED_TO)
 wait_lines 4 live
 cp st/"$(seg 4)" in/.tmp && ln in/.tmp in/"$(seg 4)" && rm in/.tmp  # link+unlink (IN_CREATE)
 wait_lines 5 live
-settle
+# seg 7 has not changed since the scan, and every event before seg 4's is handled
 check "half-written file not reported yet" test "$(wc -l <live)" -eq 5
 tail -c +301 st/"$(seg 7)" >>in/"$(seg 7)"              # completed in place (IN_CLOSE_WRITE)
 wait_lines 6 live
@@ -64,10 +60,13 @@ wait_lines 8 live
 jmgen -r 300 -b 100 -s 13 -l 200 big 1 >/dev/null 2>&1
 big=$(seg 13)
 head -c 20000 big/$big >in/$big
-settle
-check "large half-written file not reported yet" test "$(wc -l <live)" -eq 8
-tail -c +20001 big/$big >>in/$big
+# A marker arrival after it: once the marker is reported, the events of the half-written
+# file have been handled, without a report.
+cp st/"$(seg 8)" in/.m && mv in/.m in/"$(seg 8)"
 wait_lines 9 live
+check "large half-written file not reported yet" test "$(tail -n 1 live)" = in/"$(seg 8)"
+tail -c +20001 big/$big >>in/$big
+wait_lines 10 live
 mkfifo in/db.0001-000000000030.journal                      # a FIFO must not block jwatch
 # Neither the dot file, the symlink, the directory, a half-written copy, nor a second copy of
 # a reported segment (compressed) is reported; a file re-created after the reported one
@@ -79,8 +78,7 @@ head -c 500 st/"$(seg 5)" >in/"$(seg 5)".tmp && mv in/"$(seg 5)".tmp in/db.0001-
 gzip -c in/"$(seg 3)" >in/"$(seg 3)".gz
 rm in/"$(seg 10)" && cp st/"$(seg 11)" in/"$(seg 10)"   # same name again: reported again
 rm in/"$(seg 1)" && cp in/"$(seg 3)" in/"$(seg 1)"
-wait_lines 11 live
-settle
+wait_lines 12 live              # every event above was handled before the last one
 kill -TERM $pid
 wait $pid
 check "SIGTERM: exit 0" test $? -eq 0
@@ -93,6 +91,7 @@ in/$(seg 4)
 in/$(seg 7)
 in/$(seg 11)
 in/$(seg 12).xz
+in/$(seg 8)
 in/$(seg 13)
 in/$(seg 10)
 in/$(seg 1)
@@ -103,7 +102,7 @@ check "live: nothing on stderr" test_cmp /dev/null live.err
 # SIGINT too.
 jwatch in >/dev/null 2>&1 &
 pid=$!
-sleep 0.2
+wait_for watching $pid
 kill -INT $pid
 wait $pid
 check "SIGINT: exit 0" test $? -eq 0
@@ -112,7 +111,7 @@ check "SIGINT: exit 0" test $? -eq 0
 mkdir gone
 jwatch gone >/dev/null 2>gone.err &
 pid=$!
-sleep 0.2
+wait_for watching $pid
 rmdir gone
 wait $pid
 check "directory removed: exit 66" test $? -eq 66
@@ -120,7 +119,7 @@ check "directory removed: said" grep -q '^jwatch: gone: directory removed$' gone
 mkdir moved
 jwatch moved/ >/dev/null 2>moved.err &
 pid=$!
-sleep 0.2
+wait_for watching $pid
 mv moved moved2
 wait $pid
 check "directory moved: exit 66" test $? -eq 66
@@ -133,8 +132,7 @@ mkdir empty
 jwatch empty >pipe 2>pipe.err &
 pid=$!
 : <pipe
-i=0
-while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for ended $pid
 wait $pid
 check "reader gone: exit 74" test $? -eq 74
 check "reader gone: said" grep -q '^jwatch: standard output closed by its reader$' pipe.err

@@ -18,9 +18,9 @@ ls st | shuf >order
 (cd st && xargs mv -t ../in <../order)
 total=$(wc -l <all)
 wait_lines "$total" out
-sleep 0.3
 kill -USR1 $pid
-sleep 0.2
+dumped() { grep -q ': db.0001: ' err && grep -q ': other.0001: ' err; }
+wait_for dumped
 kill -TERM $pid
 wait $pid
 check "exit 0 on SIGTERM" test $? -eq 0

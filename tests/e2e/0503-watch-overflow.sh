@@ -37,7 +37,7 @@ wait_lines "$N" out
 tail -c +101 st/$late >>in/$late
 wait_lines $((N + 1)) out
 kill -USR1 $pid
-sleep 0.2
+wait_for grep -q ': db.0001: ' err
 kill -TERM $pid
 wait $pid
 check "exit 0 on SIGTERM" test $? -eq 0

@@ -4,8 +4,6 @@
 # (and keep being watched); --once --exec; SIGTERM lets the running CMD finish.
 . ./lib.sh
 
-seg() { printf 'db.0001-%012d.journal' "$1"; }
-
 mkdir st in
 jmgen st 8 >/dev/null 2>&1 || fail "jmgen"
 # The handler: logs each call; fails on segment 3 the first two times it sees it.
@@ -29,7 +27,7 @@ jwatch --backoff 200ms --exec "./handler 'a b'" in >out 2>err &
 pid=$!
 wait_lines 1 done
 mv st/"$(seg 3)" in/
-sleep 0.1
+wait_for grep -q "$(seg 3)" calls
 mv st/"$(seg 5)" in/      # arrive while 3 is failing: wait behind it
 mv st/"$(seg 4)" in/
 wait_lines 5 done
@@ -61,13 +59,14 @@ check "--once --exec: in sequence order, after retries" test_cmp want done
 # SIGTERM while CMD runs: CMD finishes, then exit 0.
 cat >slow <<'H'
 #!/bin/sh
-sleep 0.5
+echo "$1" >>slowstarted
+sleep 0.5                       # a CMD that takes its time, on purpose
 echo "$1" >>slowdone
 H
 chmod +x slow
 jwatch --exec ./slow in >/dev/null 2>&1 &
 pid=$!
-sleep 0.2
+wait_for test -s slowstarted
 kill -TERM $pid
 wait $pid
 check "SIGTERM during CMD: exit 0" test $? -eq 0
@@ -80,10 +79,9 @@ mkdir in2
 cp st/"$(seg 1)" st/"$(seg 2)" in2/
 jwatch --backoff 50ms --exec false in2 >/dev/null 2>gone.err &
 pid=$!
-sleep 0.3
+wait_for grep -q 'retrying in' gone.err
 rm -rf in2
-i=0
-while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for ended $pid
 wait $pid
 check "directory removed while retrying: exit 66" test $? -eq 66
 check "directory removed while retrying: said" grep -q '^jwatch: in2: directory removed$' gone.err

@@ -7,7 +7,6 @@
 
 mkdir st in
 jmgen st 4 >/dev/null 2>&1 || fail "jmgen"
-seg() { printf 'db.0001-%012d.journal' "$1"; }
 nl=$(printf 'a\nb').0001-000000000001.journal
 cp st/"$(seg 1)" in/"$nl"                       # a whole segment, its NAME holds a newline
 cp st/"$(seg 1)" in/

@@ -19,10 +19,6 @@ refused() { # refused FILE PATTERN
 	snap >after
 	check "mirror unchanged" test_cmp before after
 }
-flip() { # flip FILE OFFSET
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 size=$(wc -c <$good)
 
 mkdir d; cp $good d/; flip d/db.0001-000000000004.journal 300

@@ -19,7 +19,7 @@ while [ $i -lt 400 ] && kill -0 $pid 2>/dev/null; do
 	n=$(sqlite3 -cmd '.timeout 200' m.db 'select count(*) from t' 2>&1) || { case $n in *"no such table"*) ;; *"locked"*) [ $seen -gt 0 ] && { echo "    reader: $n"; bad=1; } ;; *) echo "    reader: $n"; bad=1 ;; esac; continue; }
 	[ $((n % 20000)) -eq 19999 ] || { echo "    reader saw $n rows"; bad=1; }
 	[ "$n" -gt "$seen" ] && seen=$n
-	sleep 0.05
+	sleep 0.05                      # the readers' pace
 done
 wait $pid
 check "first integration exit 0" test $? -eq 0

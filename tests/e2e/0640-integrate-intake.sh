@@ -9,12 +9,6 @@ command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 
 mkdir st in
 jmgen -r 10 st 6 >/dev/null 2>&1 || fail "jmgen"
-seg() { printf 'db.0001-%012d.journal' "$1"; }
-at() { sqlite3 m.db 'select seq, last_lsn from jmirror_state'; }
-flip() { # flip FILE OFFSET
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 
 # A secret outside DIR, behind a FIFO: opening it for reading would let the writer finish.
 mkfifo secret
@@ -33,7 +27,7 @@ ln -s /etc/passwd in/db.0001-000000000008.journal
 
 expect_code 65 timeout 20 jintegrate --db m.db --from in
 check "seq 1 applied before the garbage, printed" test "$(cat out)" = "in/$(seg 1)"
-check "mirror at seq 1" test "$(at)" = "1|10"
+check "mirror at seq 1" test "$(mirror_at)" = "1|10"
 check "the garbage is set aside, said in one line" \
 	grep -q "^jintegrate: in/$(seg 2): .*: set aside as in/.quarantine/$(seg 2)\$" err
 check "the hole it leaves is named" grep -q "waiting for $(seg 2)" err
@@ -56,7 +50,7 @@ cp st/"$(seg 2)" in/
 flip in/"$(seg 3)" 300
 cp in/"$(seg 3)" damaged
 expect_code 65 timeout 20 jintegrate --db m.db --from in
-check "seq 2 applied" test "$(at)" = "2|20"
+check "seq 2 applied" test "$(mirror_at)" = "2|20"
 check "the damaged seq 3 is set aside" cmp -s damaged in/.quarantine/"$(seg 3)"
 check "and said why" grep -q "^jintegrate: in/$(seg 3): .*checksum.*: set aside as " err
 
@@ -66,7 +60,7 @@ rm in/"$(seg 4)" in/"$(seg 5)" in/db.0001-000000000007.journal in/db.0001-000000
 rmdir in/"$(seg 6)"
 cp st/"$(seg 4)" st/"$(seg 5)" st/"$(seg 6)" in/
 expect_code 0 timeout 20 jintegrate --db m.db --from in
-check "everything applied" test "$(at)" = "6|60"
+check "everything applied" test "$(mirror_at)" = "6|60"
 check "all rows" test "$(sqlite3 m.db 'select count(*) from t')" = 59
 check "quarantine untouched" test "$(ls -A in/.quarantine | wc -l)" -eq 3
 check "still nothing outside DIR opened" kill -0 $writer

@@ -12,7 +12,6 @@ ship() { cp "$1" in/.t && mv in/.t in/"$2"; }   # as an uploader does: whole, by
 mkdir st in foreign
 jmgen -r 10 st 3 >/dev/null 2>&1 || fail "jmgen"
 jmgen -L 22222222222222222222222222222222 -r 10 -s 2 -l 11 foreign 1 >/dev/null 2>&1
-seg() { printf 'db.0001-%012d.journal' "$1"; }
 
 cp st/"$(seg 1)" in/
 cp st/"$(seg 2)" in/"$(printf 'd\nb')".0001-000000000002.journal  # a newline in NAME

@@ -8,8 +8,6 @@
 . ./lib.sh
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 
-seg() { printf 'db.0001-%012d.journal' "$1"; }
-at() { sqlite3 m.db 'select seq, last_lsn from jmirror_state'; }
 mkdir st in j
 jmgen -r 10 st 3 >/dev/null 2>&1 || fail "jmgen"
 
@@ -24,7 +22,7 @@ cp st/"$(seg 1)" in/
 cp st/"$(seg 1)" in/db.0001-000000000099.journal
 cp st/"$(seg 2)" in/"$(printf 'd\nb')".0001-000000000002.journal    # not a segment of db
 expect_code 75 jintegrate --db m.db --from in
-check "seq 1 applied" test "$(at)" = "1|10"
+check "seq 1 applied" test "$(mirror_at)" = "1|10"
 check "waits for seq 2, holding seq 99" \
 	grep -q "waiting for $(seg 2) .* held (seq 99 to 99)" err
 check "seq 99 neither judged nor moved" test "$(wc -l <err)" -eq 1 -a ! -e in/.quarantine
@@ -34,12 +32,12 @@ check "the newline name never read" test "$(cat out)" = "in/$(seg 1)"
 cp st/"$(seg 2)" in/
 cp st/"$(seg 1)" in/"$(seg 3)"
 expect_code 65 jintegrate --db m.db --from in
-check "seq 2 applied" test "$(at)" = "2|20"
+check "seq 2 applied" test "$(mirror_at)" = "2|20"
 check "the renamed copy is set aside at its turn" \
 	grep -q "^jintegrate: in/$(seg 3): the name says timeline 1 seq 3, the header timeline 1 seq 1: renamed or damaged: set aside as in/.quarantine/$(seg 3)\$" err
 cp st/"$(seg 3)" in/
 expect_code 75 jintegrate --db m.db --from in
-check "the genuine seq 3 applied" test "$(at)" = "3|30"
+check "the genuine seq 3 applied" test "$(mirror_at)" = "3|30"
 
 # Standard input with -0 carries the newline intact: skipped all the same, said on one line.
 printf 'in/%s\0' "$(printf 'd\nb').0001-000000000002.journal" >input

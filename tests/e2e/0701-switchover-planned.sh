@@ -9,11 +9,6 @@ command -v flock >/dev/null || skip "flock not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
 
-# the application: each statement into its database and its journal
-w() { db=$1 j=$2; shift 2; for s; do sqlite3 "$db" "$s" && jappend "$j" "$s" || return 1; done; }
-dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
-same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
-
 mkdir p m inm inmm
 jappend --create p/db.journal
 w p.db p/db.journal "create table t(id integer primary key, v text)" \
@@ -41,8 +36,8 @@ expect_code 69 jappend p/db.journal "insert into t(v) values('lost')"
 check "append refusal says why" grep -q "closed by a final rotation" err
 
 # an integration holding the lock makes jpromote busy
-flock .m.db.lock sleep 3 &
-sleep 0.5
+flock .m.db.lock sleep 3 &      # held for 3 s on purpose
+wait_for locked .m.db.lock
 expect_code 75 jpromote --db m.db --journal m/db.journal
 check "busy says integration" grep -q "integration is running" err
 wait

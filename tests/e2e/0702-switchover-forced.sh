@@ -10,10 +10,6 @@ command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
 
-w() { db=$1 j=$2; shift 2; for s; do sqlite3 "$db" "$s" && jappend "$j" "$s" || return 1; done; }
-dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
-same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
-
 echo "-- without a copy of the live journal"
 mkdir p m inm inmm
 jappend --create p/db.journal

@@ -9,9 +9,6 @@ command -v zstd >/dev/null || skip "zstd not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
 
-w() { db=$1 j=$2; shift 2; for s; do sqlite3 "$db" "$s" && jappend "$j" "$s" || return 1; done; }
-dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
-same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
 slow="insert into t(v) select count(*) from (with recursive c(x) as (select 1 union all select x+1 from c where x < 6000000) select x from c)"
 
 mkdir p inm
@@ -27,8 +24,7 @@ expect_code 0 jintegrate --db m.db inm/db.0001-000000000001.journal
 # the second segment takes a while to apply: a backup meanwhile is busy, or waits
 jintegrate --db m.db inm/db.0001-000000000002.journal >/dev/null 2>&1 &
 ipid=$!
-i=0
-while flock -n .m.db.lock true && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done
+wait_for locked .m.db.lock
 expect_code 75 jbackup --no-wait --db m.db -o busy.tar.zst
 check "busy: says why" grep -q "m.db: busy: an integration (or another backup) holds its lock" err
 check "busy: no archive left" test ! -e busy.tar.zst

@@ -19,7 +19,7 @@ s2=$(wc -c <p/db.0001-000000000002.journal)
 s3=$(wc -c <p/db.0001-000000000003.journal)
 # destination a has seq 1 only, b everything
 jship -q --from p --to "file://$T/b/"
-sleep 1
+sleep 1                         # the records age on purpose (oldest >= 1s)
 
 echo "-- the operational side"
 expect_code 0 jstatus p/db.journal
@@ -62,7 +62,7 @@ expect_code 66 jstatus missing/db.journal
 echo "-- a mirror"
 cp p/db.0001-*.journal in/
 expect_code 0 jintegrate --db m.db in/db.0001-000000000001.journal
-sleep 1
+sleep 1                         # the lag grows on purpose (lag >= 2s)
 expect_code 0 jstatus --db m.db --incoming in
 check "last applied" grep -qx "  last applied  timeline 1, seq 1, LSN 2" out
 check "redo queue" grep -qx "  redo queue    2 segments, $((s2 + s3))B in in" out

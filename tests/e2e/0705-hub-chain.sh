@@ -8,10 +8,6 @@ command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
 
-w() { db=$1 j=$2; shift 2; for s; do sqlite3 "$db" "$s" && jappend "$j" "$s" || return 1; done; }
-dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
-same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
-
 # data from before the journal existed, then the journal and the seed backup
 sqlite3 p.db "create table t(id integer primary key, v text)" "insert into t(v) values('old')"
 mkdir p in1 in2 in3

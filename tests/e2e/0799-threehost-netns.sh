@@ -8,7 +8,6 @@
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 command -v ip >/dev/null || skip "ip (iproute2) is not installed: network namespaces cannot be created"
 [ -x /usr/sbin/sshd ] || skip "sshd is not installed"
-[ -x "$JM_BIN/jship" ] || skip "jship is not built"
 RB=$JM_SRC/examples/runbook
 export JM_ROTATE_AGE=1ms
 
@@ -54,12 +53,8 @@ sshd_up() { # sshd_up HOST NS ADDR...
 	ip netns exec "$ns" /usr/sbin/sshd -D -e -f "$T/ssh/$h.conf" 2>"ssh/$h.log" &
 	at_exit "kill $!"
 	for a; do printf '%s %s\n' "$a" "$(cut -d' ' -f1-2 "ssh/$h-host.pub")" >>ssh/known_hosts; done
-	i=0
 	for a; do
-		while ! listening "$ns" "$a"; do
-			i=$((i + 1)); [ $i -lt 100 ] || return 1
-			sleep 0.1
-		done
+		wait_for listening "$ns" "$a" || return 1
 	done
 }
 check "sshd on the primary" sshd_up p "$P" 10.231.1.1 10.231.3.1
@@ -77,10 +72,6 @@ printf '#!/bin/sh\nexec "%s/jship" --key "%s/ssh/client" --known-hosts "%s/ssh/k
 chmod +x wbin/jship
 PATH=$T/wbin:$PATH
 user=$(id -un)
-
-w() { db=$1 j=$2; shift 2; for s; do sqlite3 "$db" "$s" && jappend "$j" "$s" || return 1; done; }
-dump() { sqlite3 "$1" .dump | grep -v jmirror_ | grep -v '^PRAGMA\|^BEGIN\|^COMMIT'; }
-same() { dump "$1" >"$1.dump"; dump "$2" >"$2.dump"; test_cmp "$1.dump" "$2.dump"; }
 
 echo "-- chain: primary -> mirror -> mirror-mirror"
 mkdir -p p/chain m/in-chain mm/in-chain

@@ -5,18 +5,6 @@
 # or left behind.
 . ./lib.sh
 
-# pids of the processes whose working directory is DIR or under it (the demo's pipelines
-# and servers all run in its working directory)
-procs_in() {
-	for p in /proc/[0-9]*; do
-		c=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $c in "$1"|"$1"/*) printf '%s ' "${p#/proc/}" ;; esac
-	done
-}
-
-for t in jship jstatus jpromote; do
-	command -v $t >/dev/null 2>&1 || skip "$t is not built yet: the demo needs it"
-done
 start=$(date +%s)
 DEMO_DIR=$T/demo DEMO_SECONDS=3 DEMO_RATE=300 JM_TEST=${JM_TEST:-$JM_BIN/../test} \
 	expect_code 0 sh "$JM_SRC/examples/demo.sh"

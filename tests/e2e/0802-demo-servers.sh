@@ -4,20 +4,7 @@
 # primary and no process left.
 . ./lib.sh
 
-# pids of the processes whose working directory is DIR or under it (the demo's pipelines
-# and servers all run in its working directory)
-procs_in() {
-	for p in /proc/[0-9]*; do
-		c=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $c in "$1"|"$1"/*) printf '%s ' "${p#/proc/}" ;; esac
-	done
-}
-
 [ "$(id -u)" -eq 0 ] || skip "the servers need root"
-for t in jship jstatus jpromote; do
-	command -v $t >/dev/null 2>&1 || skip "$t is not built yet: the demo needs it"
-done
-[ -f "$JM_SRC/tests/e2e/servers.sh" ] || skip "tests/e2e/servers.sh is not there yet"
 for tr in sftp ftp http; do
 	case $tr in
 	sftp) command -v /usr/sbin/sshd >/dev/null 2>&1 || { fail "sshd is not installed"; continue; } ;;

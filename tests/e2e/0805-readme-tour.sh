@@ -5,9 +5,6 @@
 # the reader is told to expect.
 . ./lib.sh
 
-for t in jship jstatus jpromote; do
-	command -v $t >/dev/null 2>&1 || skip "$t is not built yet: the tour uses it"
-done
 awk '/^Five-minute tour$/ { f = 1; next } /^Tools$/ { f = 0 } f && /^    [^ ]/ { sub(/^    /, ""); print }' \
 	"$JM_SRC/README" >lines
 check "the tour has commands ($(wc -l <lines) lines)" test "$(wc -l <lines)" -ge 20
@@ -15,16 +12,21 @@ mkdir tour
 {
 	cat <<'PROLOGUE'
 set -e
-# stop_in NAME...: TERM the processes named NAME... that run in this directory
-stop_in() {
+# stop_in NAME...: TERM the processes named NAME... that run in this directory, and wait
+# (up to 30 s) until they are gone
+named_in() {
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/cwd" 2>/dev/null)" = "$PWD" ] || continue
 		n=$(cat "$p/comm" 2>/dev/null) || continue
 		for w; do
-			if [ "$n" = "$w" ]; then kill -TERM "${p#/proc/}" 2>/dev/null || :; fi
+			if [ "$n" = "$w" ]; then echo "${p#/proc/}"; fi
 		done
 	done
-	sleep 0.5
+}
+stop_in() {
+	for p in $(named_in "$@"); do kill -TERM "$p" 2>/dev/null || :; done
+	i=0
+	while [ -n "$(named_in "$@")" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 	return 0
 }
 PROLOGUE

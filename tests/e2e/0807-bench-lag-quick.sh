@@ -6,8 +6,6 @@
 . ./lib.sh
 
 [ "$(id -u)" -eq 0 ] || skip "the sftp server needs root"
-command -v jship >/dev/null 2>&1 || skip "jship is not built yet"
-[ -f "$JM_SRC/tests/e2e/servers.sh" ] || skip "tests/e2e/servers.sh is not there yet"
 command -v /usr/sbin/sshd >/dev/null 2>&1 || skip "sshd is not installed"
 mkdir tmp
 TMPDIR=$T/tmp DURATION=2 RATES=500 BURST=20000 JM_TEST=${JM_TEST:-$JM_BIN/../test} \

@@ -17,6 +17,8 @@
 
 #define want(c) do { if (!(c)) { fprintf(stderr, "broken promise: %s\n", #c); abort(); } } while (0)
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static volatile uint8_t sink;
 
 /* Read the whole file as name says; 1 if it was read to its end without error. */

@@ -54,7 +54,7 @@ while [ "$(jcat "$J" 2>/dev/null | grep -c stream-)" -lt 20 ] && [ $n -lt 600 ];
 	n=$((n + 1)); sleep 0.05
 done
 check "the stream was running" [ $n -lt 600 ]
-lz_crash
+lz_crash $!
 wait
 lz_start
 expect_code 0 jappend --sync "$J" after

@@ -104,7 +104,7 @@ while [ $i -lt 8 ]; do
 	ls "$MNT"/in/db.0*.journal | jintegrate --db "$MNT/m.db" $mode >/dev/null 2>&1 &
 	jpid=$!
 	sleep "$(awk -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", rand() * 0.6 }')"
-	lz_crash
+	lz_crash $jpid
 	wait $jpid
 	a=$(applied) bad=""
 	for f in $(ls many); do

@@ -76,7 +76,7 @@ while [ $i -lt 8 ]; do
 	ls "$MNT"/in/db.0*.journal | jintegrate --db "$MNT/m.db" --sync $mode >"$T/printed" 2>/dev/null &
 	jpid=$!
 	sleep "$(awk -v s="$i" 'BEGIN { srand(s * 104729); printf "%.3f", 0.1 + rand() * 0.6 }')"
-	lz_crash
+	lz_crash $jpid
 	wait $jpid
 	verify "random crash $i --sync $mode"
 done

@@ -3,8 +3,8 @@
 # exactly like a power cut (../shared/tools/lazyfs, built into the build directory by
 # `make lazyfs`).
 #   lz_start            mount $MNT (what the tools write to), backed by $ROOT
-#   lz_crash            power cut at this instant: every unsynced byte is lost; $ROOT holds
-#                       what survived
+#   lz_crash [PID...]   power cut at this instant: the tools PID... die with it, every
+#                       unsynced byte is lost; $ROOT holds what survived
 #   lz_stop             clean unmount (everything written back)
 #   lz_fault 'lazyfs::...'   arm a fault (crash before/after an operation, torn-op, ...)
 #   lz_wait_down        wait until a fault's crash has taken the mount down
@@ -32,10 +32,14 @@ lz_start() {
 		cat "$T/lz.err" >&2; fail "LazyFS did not start"; finish; }
 	_lz_up=1
 }
-# A power cut is one instant: lz_crash is lz_cut (below). lazyfs.sh's own crash clears the
-# cache before it kills LazyFS, and a tool still running in between would see an fsync
-# succeed on data already dropped, then act on it (remove a segment it applied).
-lz_crash() { lz_cut; }
+# A power cut is one instant and stops everything: lz_crash [PID...] kills the given running
+# tools (and their children) first, then LazyFS (lz_cut, below). A tool left running would
+# see an fsync succeed on data already dropped (lazyfs.sh's own crash clears the cache before
+# it kills LazyFS), or write into the bare mount point once it is detached.
+lz_crash() {
+	for _p in "$@"; do pkill -KILL -P "$_p" 2>/dev/null; kill -KILL "$_p" 2>/dev/null; done
+	lz_cut
+}
 lz_stop() { [ "$_lz_up" -eq 0 ] || sh "$LZ" stop "$MNT" >/dev/null 2>&1; _lz_up=0; }
 lz_fault() { sh "$LZ" fault "$MNT" "$1" >/dev/null 2>&1; }
 # A crash fault kills lazyfs itself; unmount what is left so that the next lz_start works.

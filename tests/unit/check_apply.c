@@ -191,10 +191,31 @@ START_TEST(state_text)
 }
 END_TEST
 
+/* The rows of table k in db, in order ("1,2"), as another connection sees them; "" if none. */
+static void
+k_rows(const char *db, char *buf, size_t size)
+{
+	sqlite3 *h;
+	sqlite3_stmt *q;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(h, "SELECT group_concat(a, ',') FROM (SELECT a FROM k ORDER BY a)",
+	    -1, &q, NULL) != SQLITE_OK) {
+		snprintf(buf, size, "no table k");
+		sqlite3_close(h);
+		return;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+}
+
 /* The SQLite applier: bookkeeping and data commit together or not at all. */
 START_TEST(sqlite_applier)
 {
-	char *dir = unit_tmpdir(), db[512];
+	char *dir = unit_tmpdir(), db[512], rows[64];
 	struct japply_opts o = { .db = db };
 	struct japply_state st, got;
 	struct japply *a;
@@ -219,11 +240,15 @@ START_TEST(sqlite_applier)
 	japply_rollback(a);
 	ck_assert_int_eq(japply_load(a, &st, &e), 0);
 	ck_assert_int_eq(st.present, 0);
+	k_rows(db, rows, sizeof rows);
+	ck_assert_str_eq(rows, "no table k");
 	ck_assert_int_eq(japply_begin(a, "x", 1, 2, &e), 0);
 	ck_assert_int_eq(japply_record(a, &r1, &e), 0);
 	ck_assert_int_eq(japply_record(a, &r2, &e), 0);
 	japply_advance(&st, &h, "db.0001-000000000001.journal", 2, 5, &t);
 	ck_assert_int_eq(japply_commit(a, &st, &e), 0);
+	k_rows(db, rows, sizeof rows);
+	ck_assert_str_eq(rows, "1,2");
 	ck_assert_int_eq(japply_begin(a, "x", 3, 3, &e), 0);
 	ck_assert_int_eq(japply_record(a, &bad, &e), -1);
 	ck_assert_int_eq(e.code, JAPPLY_EAPPLY);
@@ -231,6 +256,8 @@ START_TEST(sqlite_applier)
 	japply_rollback(a);
 	japply_close(a);
 
+	k_rows(db, rows, sizeof rows);
+	ck_assert_str_eq(rows, "1,2");
 	ck_assert_int_eq(japply_state_read(db, 0, &got, &e), 0);
 	ck_assert_int_eq(got.present, 1);
 	ck_assert_uint_eq(got.last_lsn, 2);

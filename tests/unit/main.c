@@ -8,10 +8,6 @@
 
 #include "unit.h"
 
-#define SUITE(m) Suite *suite_##m(void);
-#include "suites.inc"
-#undef SUITE
-
 char *
 unit_tmpdir(void)
 {

@@ -17,4 +17,9 @@ int   unit_write_file(const char *path, const void *buf, size_t len);
 /* Read a whole file (malloc'd, *len set); NULL on error. */
 void *unit_read_file(const char *path, size_t *len);
 
+/* Suite *suite_MODULE(void) for every check_MODULE.c (suites.inc is made by the Makefile). */
+#define SUITE(m) Suite *suite_##m(void);
+#include "suites.inc"
+#undef SUITE
+
 #endif

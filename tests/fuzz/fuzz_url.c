@@ -1,0 +1,71 @@
+/*
+ * fuzz_url: libFuzzer target for destination URLs (xfer.c's jxfer_open and jxfer_redact).
+ * jxfer_open only parses: nothing is connected, and the key, known_hosts and netrc files are
+ * given (/dev/null) so that no home directory is looked at. Besides the sanitizers' checks,
+ * the promises of xfer.h are asserted: a refusal says why with EX_USAGE; an accepted URL
+ * carries no password (user info before its first '@' holds no ':'); jxfer_url is the
+ * redacted URL; a target name is never empty, never hidden and never a path; redaction
+ * into a short buffer stays inside it and is a prefix of the full one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfer.h"
+
+#define want(c) do { if (!(c)) { fprintf(stderr, "broken promise: %s\n", #c); abort(); } } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The user info of url (between "://" and the first '@' before the first '/') has no ':'. */
+static int
+no_password(const char *url)
+{
+	const char *host = strstr(url, "://"), *slash, *at;
+
+	if (!host)
+		return 1;
+	host += 3;
+	slash = strchr(host, '/');
+	at = memchr(host, '@', slash ? (size_t)(slash - host) : strlen(host));
+	return !at || !memchr(host, ':', (size_t)(at - host));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct jxfer_opts o = {
+		.netrc = "/dev/null", .key = "/dev/null", .known_hosts = "/dev/null",
+	};
+	char *url = malloc(size + 1), red[8192], shortred[16];
+	struct jxfer *x = NULL;
+	struct jerr e;
+
+	if (!url)
+		abort();
+	memcpy(url, data, size);
+	url[size] = '\0';
+
+	jxfer_redact(url, red, sizeof red);
+	want(no_password(red));
+	memset(shortred, 'x', sizeof shortred);
+	want(jxfer_redact(url, shortred, sizeof shortred) == shortred);
+	want(memchr(shortred, '\0', sizeof shortred) != NULL);
+	want(strncmp(shortred, red, strlen(shortred)) == 0);
+
+	memset(&e, 0, sizeof e);
+	if (jxfer_open(url, &o, &x, &e) < 0) {
+		want(e.code == EX_USAGE && e.msg[0] != '\0');
+	} else {
+		static const char name[] = "db.0001-000000000001.journal";
+		const char *t = jxfer_target(x, name);
+
+		want(no_password(url));
+		want(strcmp(jxfer_url(x), red) == 0);
+		want(t[0] != '\0' && t[0] != '.' && !strchr(t, '/'));
+		want(jxfer_is_dir(x) == (t == name));   /* a directory keeps each file's name */
+		jxfer_close(x);
+	}
+	free(url);
+	return 0;
+}
