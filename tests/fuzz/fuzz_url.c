@@ -34,8 +34,10 @@ no_password(const char *url)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* No netrc at all: /dev/null itself is world-readable, which jxfer_open refuses
+	 * (EX_NOPERM) for ftp and http URLs, as it must for a real netrc. */
 	static const struct jxfer_opts o = {
-		.netrc = "/dev/null", .key = "/dev/null", .known_hosts = "/dev/null",
+		.netrc = "/dev/null/netrc", .key = "/dev/null", .known_hosts = "/dev/null",
 	};
 	char *url = malloc(size + 1), red[8192], shortred[16];
 	struct jxfer *x = NULL;
