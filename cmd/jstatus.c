@@ -24,7 +24,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
 
@@ -141,7 +141,7 @@ static uint64_t
 first_time(const char *path, uint64_t skip)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	uint64_t t = 0;
 
@@ -192,9 +192,9 @@ status_journal(struct status *s, int check)
 	char dir[4096], path[8192];
 	struct jname jn;
 	struct jseg *sg;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	size_t n;
 	int rc;
 
@@ -218,7 +218,7 @@ status_journal(struct status *s, int check)
 	jseg_close(sg);
 
 	jio_dirname(s->path, dir, sizeof dir);
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", dir, e.msg);
 	if (read_dests(dir, jn.name, s, &e) < 0)
 		die3(check, e.code, "%s%s", "", e.msg);
@@ -261,7 +261,7 @@ static void
 status_mirror(struct status *s, const char *db, int check)
 {
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	char path[8192];
 	size_t n;
 
@@ -272,7 +272,7 @@ status_mirror(struct status *s, const char *db, int check)
 	s->m[M_LAG] = s->m[M_QUEUE] = s->m[M_BYTES] = -1;
 	if (!s->incoming)
 		return;
-	if (jscan_dir(s->incoming, &v, &n, &e) < 0)
+	if (jsegdir_list(s->incoming, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", s->incoming, e.msg);
 	for (size_t i = 0; i < n; i++) {
 		const struct jname *jn = &v[i].n;
@@ -672,7 +672,7 @@ main(int argc, char **argv)
 	if (check && out != OUT_TEXT)
 		jdiex(EX_USAGE, "--warn and --crit give a check's one line: not with --json or "
 		    "--prometheus");
-	s.now = jfmt_now();
+	s.now = jclock_now();
 	s.mirror = db != NULL;
 	s.path = db ? db : argv[0];
 	if (db)
