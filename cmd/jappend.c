@@ -25,7 +25,7 @@ static const char synopsis[] =
 #define READ_MIN (256u << 10)
 
 static void
-append_or_die(struct jjournal *j, const struct jjrec *r, size_t n, const char *path)
+append_or_die(struct jjournal *j, const struct jjournal_payload *r, size_t n, const char *path)
 {
 	struct jerr e;
 
@@ -36,7 +36,7 @@ append_or_die(struct jjournal *j, const struct jjrec *r, size_t n, const char *p
 static void
 from_args(struct jjournal *j, const char *path, int type, char **args, int n)
 {
-	struct jjrec *r = calloc((size_t)n, sizeof *r);
+	struct jjournal_payload *r = calloc((size_t)n, sizeof *r);
 
 	if (!r)
 		jdie(EX_OSERR, "out of memory");
@@ -60,7 +60,7 @@ from_stdin(struct jjournal *j, const char *path, int type, int delim)
 	size_t cap = READ_MIN, have = 0, rcap = 1024, nr;
 	size_t maxcap = JFMT_MAX_PAYLOAD + 1;
 	char *buf = malloc(cap);
-	struct jjrec *r = malloc(rcap * sizeof *r);
+	struct jjournal_payload *r = malloc(rcap * sizeof *r);
 	uint64_t line = 0;
 	int eof = 0;
 

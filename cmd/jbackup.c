@@ -17,6 +17,7 @@
 #include "afile.h"
 #include "apply.h"
 #include "backup.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -24,7 +25,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "text.h"
 #include "zio.h"
@@ -93,7 +94,7 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
     uint64_t dbsize, const uint8_t dg[JDIGEST_LEN])
 {
 	char now[64], host[256] = "", hex[JDIGEST_HEX], abs[PATH_MAX], stbuf[4096];
-	uint64_t t = jfmt_now();
+	uint64_t t = jclock_now();
 	int n, m;
 
 	gethostname(host, sizeof host - 1);
@@ -121,17 +122,17 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
 static uint64_t
 last_time_before(const char *dir, const char *name, uint32_t tl, uint64_t seq)
 {
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 	uint64_t t = 0;
 
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		return 0;
 	for (size_t i = n; i-- > 0 && !t; ) {
 		char path[8192];
 		struct jseg *s;
-		struct jrec r;
+		struct jseg_rec r;
 		if (strcmp(v[i].n.name, name) || v[i].n.timeline != tl || v[i].n.seq >= seq)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, v[i].base);
@@ -156,7 +157,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	struct japply_opts ao = { .db = copy, .sync = 1 };
 	struct japply *a;
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	struct jfmt_header h;
 	const struct jfmt_trailer *tp;
@@ -267,8 +268,8 @@ write_archive(int fd, const struct config *c, const char *tmpdb, const char *tmp
 	}
 	if (jzio_tar_open_write(fd, comp_of(c->out), 0, &t, e) < 0)
 		goto bad;
-	if (jzio_tar_add_buf(t, MANIFEST, man, mlen, jfmt_now() / 1000000000u, e) < 0 ||
-	    jzio_tar_add(t, MEMBER_DB, mfd, size, jfmt_now() / 1000000000u, e) < 0) {
+	if (jzio_tar_add_buf(t, MANIFEST, man, mlen, jclock_now() / 1000000000u, e) < 0 ||
+	    jzio_tar_add(t, MEMBER_DB, mfd, size, jclock_now() / 1000000000u, e) < 0) {
 		jzio_tar_close(t);
 		goto bad;
 	}

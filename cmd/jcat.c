@@ -182,7 +182,7 @@ show_header(const char *path, const struct jfmt_header *h)
 }
 
 static void
-show_record(const struct jrec *r)
+show_record(const struct jseg_rec *r)
 {
 	char t[64], tb[8];
 	const char *ty = type_name(r->type, tb, sizeof tb);
@@ -269,7 +269,7 @@ read_file(struct ent *en, int show)
 {
 	struct jseg *s;
 	struct jerr e;
-	struct jrec r;
+	struct jseg_rec r;
 	int rc;
 
 	if (strcmp(en->path, "-") == 0 ? jseg_open_fd(0, "-", JSEG_SEALED, &s, &e) < 0 :

@@ -34,7 +34,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 
 static const char synopsis[] =
@@ -170,7 +170,7 @@ refuse(const struct pend *p, const struct jerr *e)
 
 	if (p->src == SRC_ARG || e->code != EX_DATAERR)
 		die_e(p->path, e);
-	if (jscan_set_aside(p->path, moved, sizeof moved, &e2) < 0)
+	if (jsegdir_set_aside(p->path, moved, sizeof moved, &e2) < 0)
 		jdiex(EX_DATAERR, "%s: %s; unable to set it aside: %s", p->path, e->msg, e2.msg);
 	jwarnx("%s: %s: set aside as %s", p->path, e->msg, moved);
 	nrefused++;
@@ -239,7 +239,7 @@ examine(struct pend *p)
 	struct jerr e;
 	int fd, rc = 0;
 
-	if ((fd = jscan_open(p->path, 0, &e)) < 0) {
+	if ((fd = jsegdir_open(p->path, 0, &e)) < 0) {
 		unopenable(p, &e);
 		return -1;
 	}
@@ -598,8 +598,8 @@ defer_removal(const struct pend *p)
 	if (!(gone[ngone].path = strdup(p->path)))
 		jdie(EX_OSERR, "out of memory");
 	if (ngone++ == 0)
-		gone_since = jfmt_now();
-	if (ngone >= GONE_MAX || jfmt_now() - gone_since >= GONE_AGE)
+		gone_since = jclock_now();
+	if (ngone >= GONE_MAX || jclock_now() - gone_since >= GONE_AGE)
 		settle();
 }
 
@@ -639,7 +639,7 @@ wait_until(uint64_t t)
 	uint64_t now;
 
 	unlock();
-	while (!stop && (now = jfmt_now()) < t) {
+	while (!stop && (now = jclock_now()) < t) {
 		uint64_t d = t - now;
 		struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
 		if (ts.tv_sec > 1) {
@@ -685,7 +685,7 @@ delay_due(uint64_t lsn, uint64_t time)
 }
 
 static int
-until_hit(const struct jrec *r)
+until_hit(const struct jseg_rec *r)
 {
 	return (cfg.until_lsn && r->lsn > cfg.until_lsn) ||
 	    (cfg.until_time && r->time > cfg.until_time);
@@ -702,7 +702,7 @@ static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int rc;
 
@@ -737,11 +737,11 @@ apply(const struct pend *p, uint64_t skip)
 	struct japply_state st;
 	struct plan pl = { 0 };
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int rc, cut = 0;
 
-	seen_at = jfmt_now();
+	seen_at = jclock_now();
 	seen_warned = 0;
 	if (pre) {
 		if (prepass(p, skip, &pl) == SEG_REFUSED)
@@ -767,7 +767,7 @@ apply(const struct pend *p, uint64_t skip)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jfmt_now()) {
+		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jclock_now()) {
 			if (n > 0) {
 				st = cur;
 				japply_advance(&st, &p->h, base, last, ltime, NULL);
@@ -792,8 +792,8 @@ apply(const struct pend *p, uint64_t skip)
 		last = r.lsn;
 		ltime = r.time;
 		n++;
-		if (cfg.tty && (n & 8191) == 0 && jfmt_now() - shown > 1000000000u) {
-			shown = jfmt_now();
+		if (cfg.tty && (n & 8191) == 0 && jclock_now() - shown > 1000000000u) {
+			shown = jclock_now();
 			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
 			    (unsigned long long)last, (unsigned long long)n);
 		}
@@ -973,12 +973,12 @@ hole(void)
 static int
 from_dir(const char *dir)
 {
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 	int reached = 0;
 
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	for (size_t i = 0; i < n && !stop && !reached; i++) {
 		char *path;

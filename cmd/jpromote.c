@@ -17,6 +17,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "clock.h"
 #include "crash.h"
 #include "digest.h"
 #include "err.h"
@@ -56,23 +57,6 @@ say_where(const char *db, const struct japply_state *st, char *buf, size_t size)
 	    fmt_ns(st->last_time, t, sizeof t));
 }
 
-/* Sink for the closing segment: write and hash. */
-struct out {
-	int            fd;
-	struct jdigest d;
-	uint64_t       size;
-};
-
-static int
-out_put(struct out *o, const void *p, size_t n)
-{
-	if (jio_write_all(o->fd, p, n) < 0)
-		return -1;
-	jdigest_update(&o->d, p, n);
-	o->size += n;
-	return 0;
-}
-
 /*
  * An existing closing segment at path from an earlier, interrupted run: valid, the same
  * header, sealed final at LSN last. 1 yes (t filled), 0 no.
@@ -93,6 +77,84 @@ closing_exists(const char *path, const struct jfmt_header *h, uint64_t last,
 }
 
 /*
+ * Open the copied live journal live and check that it is the one the mirror applied from
+ * (st); h gets its header. 0 or an exit code (message printed).
+ */
+static int
+open_live_copy(const char *live, const struct japply_state *st, struct jfmt_header *h,
+    struct jseg **s)
+{
+	struct jerr e;
+
+	if (jseg_open(live, JSEG_LIVE, s, &e) < 0) {
+		jwarnx("unable to read the live journal copy %s: %s", live, e.msg);
+		return e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR;
+	}
+	*h = *jseg_header(*s);
+	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) || h->timeline != st->timeline ||
+	    h->seq != st->seq || memcmp(h->prev_digest, st->digest, JDIGEST_LEN) ||
+	    h->first_lsn > st->last_lsn + 1) {
+		jseg_close(*s);
+		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): "
+		    "its header says timeline %u, seq %llu", live, st->timeline,
+		    (unsigned long long)st->seq, h->timeline, (unsigned long long)h->seq);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/*
+ * Copy the records of s (read from live) up to LSN last into the new file tmp, through the
+ * journal module's segment writer, sealed final and durable. 0 or an exit code (message
+ * printed; tmp removed).
+ */
+static int
+write_closing(struct jseg *s, const char *live, const char *tmp, const struct jfmt_header *h,
+    uint64_t last, struct jfmt_trailer *t)
+{
+	struct jjsegment *w = NULL;
+	struct jseg_rec r;
+	struct jerr e, re;
+	uint64_t have = h->first_lsn - 1;
+	int fd, n, rc = 0;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+		jwarn("unable to create %s", tmp);
+		return EX_CANTCREAT;
+	}
+	fchmod(fd, 0640);
+	if (jjournal_segment_begin(fd, tmp, h, JJ_SYNC, &w, &e) < 0)
+		rc = e.code;
+	while (rc == 0 && have < last) {
+		if ((n = jseg_next(s, &r, &re)) < 0) {
+			rc = EX_DATAERR;
+			jerr_set(&e, rc, "%s: %s", live, re.msg);
+		} else if (n == 0) {
+			rc = EX_DATAERR;
+			jerr_set(&e, rc, "%s ends at LSN %llu, but the mirror applied up to LSN %llu "
+			    "from its copy: give the copy that was applied", live,
+			    (unsigned long long)have, (unsigned long long)last);
+		} else if (jjournal_segment_add(w, &r, &e) < 0) {
+			rc = e.code;
+		} else {
+			have = r.lsn;
+		}
+	}
+	if (rc == 0 && jjournal_segment_seal(w, JFMT_FINAL, t, &e) < 0)
+		rc = e.code;
+	jjournal_segment_end(w);
+	if (close(fd) < 0 && rc == 0) {
+		rc = EX_IOERR;
+		jerr_sys(&e, rc, "unable to write %s", tmp);
+	}
+	if (rc != 0) {
+		jwarnx("%s", e.msg);
+		unlink(tmp);
+	}
+	return rc;
+}
+
+/*
  * Seal the records of the copied live journal live, up to LSN st->last_lsn, as the old
  * timeline's closing segment DIR/NAME.TTTT-SSSS.journal (final). Fills h and t; writes
  * the segment's path into seg. Returns 0 or an exit code (message printed).
@@ -102,27 +164,12 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
     struct jfmt_header *h, struct jfmt_trailer *t, char *seg, size_t size)
 {
 	char dir[4096], base[JNAME_MAX + 1], tmp[4096];
-	uint8_t buf[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
 	struct jseg *s;
-	struct jrec r;
 	struct jerr e;
-	struct out o = { .fd = -1 };
 	int rc;
 
-	if (jseg_open(live, JSEG_LIVE, &s, &e) < 0) {
-		jwarnx("unable to read the live journal copy %s: %s", live, e.msg);
-		return e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR;
-	}
-	*h = *jseg_header(s);
-	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) || h->timeline != st->timeline ||
-	    h->seq != st->seq || memcmp(h->prev_digest, st->digest, JDIGEST_LEN) ||
-	    h->first_lsn > st->last_lsn + 1) {
-		jseg_close(s);
-		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): "
-		    "its header says timeline %u, seq %llu", live, st->timeline,
-		    (unsigned long long)st->seq, h->timeline, (unsigned long long)h->seq);
-		return EX_DATAERR;
-	}
+	if ((rc = open_live_copy(live, st, h, &s)) != 0)
+		return rc;
 	if (jname_segment(base, sizeof base, st->name, h->timeline, h->seq, JCOMP_NONE) < 0 ||
 	    !jio_dirname(c->journal, dir, sizeof dir) ||
 	    (size_t)snprintf(seg, size, "%s/%s", dir, base) >= size ||
@@ -135,85 +182,17 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 		jseg_close(s);
 		return 0;
 	}
-	if (jdigest_init(&o.d) < 0) {
-		jseg_close(s);
-		jwarn("out of memory");
-		return EX_OSERR;
-	}
-	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (o.fd < 0) {
-		jwarn("unable to create %s", tmp);
-		rc = EX_CANTCREAT;
-		goto out;
-	}
-	fchmod(o.fd, 0640);
-	jfmt_header_encode(h, buf);
-	if (out_put(&o, buf, sizeof buf) < 0)
-		goto ioerr;
-	memset(t, 0, sizeof *t);
-	t->last_lsn = h->first_lsn - 1;
-	while (t->last_lsn < st->last_lsn) {
-		struct jfmt_rec fr;
-		uint8_t head[JFMT_REC_HEAD], crc[4];
-		if ((rc = jseg_next(s, &r, &e)) < 0) {
-			jwarnx("%s: %s", live, e.msg);
-			rc = EX_DATAERR;
-			goto out;
-		}
-		if (rc == 0) {
-			jwarnx("%s ends at LSN %llu, but the mirror applied up to LSN %llu from "
-			    "its copy: give the copy that was applied", live,
-			    (unsigned long long)t->last_lsn, (unsigned long long)st->last_lsn);
-			rc = EX_DATAERR;
-			goto out;
-		}
-		fr.len = r.len;
-		fr.type = r.type;
-		fr.lsn = r.lsn;
-		fr.time = r.time;
-		fr.batch = 0;
-		jfmt_rec_encode(&fr, head);
-		jfmt_put32(crc, jfmt_rec_crc(head, r.data, r.len));
-		if (out_put(&o, head, sizeof head) < 0 || out_put(&o, r.data, r.len) < 0 ||
-		    out_put(&o, crc, sizeof crc) < 0)
-			goto ioerr;
-		t->records++;
-		t->last_lsn = r.lsn;
-	}
-	t->sealed = jfmt_now();
-	t->flags = JFMT_FINAL;
-	t->size = o.size + JFMT_TRAILER_SIZE;
-	jfmt_trailer_encode(t, tb);
-	jdigest_update(&o.d, tb, JFMT_TRAILER_SIZE - JDIGEST_LEN);
-	jdigest_final(&o.d, t->digest);
-	memcpy(tb + JFMT_TRAILER_SIZE - JDIGEST_LEN, t->digest, JDIGEST_LEN);
-	if (jio_write_all(o.fd, tb, sizeof tb) < 0 || fsync(o.fd) < 0)
-		goto ioerr;
+	rc = write_closing(s, live, tmp, h, st->last_lsn, t);
+	jseg_close(s);
+	if (rc != 0)
+		return rc;
 	jcrash_point("promote-tmp");
-	if (close(o.fd) < 0) {
-		o.fd = -1;
-		goto ioerr;
-	}
-	o.fd = -1;
 	if (jafile_publish(tmp, seg, &e) < 0) {
 		unlink(tmp);
 		jwarnx("unable to publish %s: %s", seg, e.msg);
-		rc = e.code;
-		goto out;
+		return e.code;
 	}
-	rc = 0;
-	goto out;
-ioerr:
-	jwarn("unable to write %s", tmp);
-	rc = EX_IOERR;
-out:
-	jdigest_free(&o.d);
-	if (o.fd >= 0) {
-		close(o.fd);
-		unlink(tmp);
-	}
-	jseg_close(s);
-	return rc;
+	return 0;
 }
 
 /* The new live journal, unless an interrupted run made it already. 0 or an exit code. */
@@ -325,7 +304,7 @@ promote(const struct config *c)
 	h2.timeline = st.timeline + 1;
 	h2.seq = st.seq + 1;
 	h2.first_lsn = st.last_lsn + 1;
-	h2.created = jfmt_now();
+	h2.created = jclock_now();
 	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;

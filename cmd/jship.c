@@ -21,7 +21,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "send.h"
 #include "shipq.h"
@@ -44,7 +44,7 @@ struct dest {
 	/* --from mode */
 	const char   *dir;
 	const char   *name;
-	struct jscan_ent *segs;
+	struct jsegdir_ent *segs;
 	size_t        nsegs;
 	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
@@ -565,7 +565,7 @@ prune_failed(void *arg, const struct jerr *e)
 
 /* Send NAME's queue (segs[i..j)) to every destination at once, print what went, prune. */
 static void
-ship_name(const char *dir, struct jscan_ent *segs, size_t n, size_t i, size_t j,
+ship_name(const char *dir, struct jsegdir_ent *segs, size_t n, size_t i, size_t j,
     signed char *checked)
 {
 	pthread_t th[MAXDEST];
@@ -612,11 +612,11 @@ static void
 ship_dir(const char *dir)
 {
 	struct jerr e = { 0, "" };
-	struct jscan_ent *segs;
+	struct jsegdir_ent *segs;
 	signed char *checked;
 	size_t n;
 
-	if (jscan_dir(dir, &segs, &n, &e) < 0)
+	if (jsegdir_list(dir, &segs, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!(checked = calloc(n ? n : 1, 1)))
 		jdie(EX_OSERR, "out of memory");

@@ -23,7 +23,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
 #include "text.h"
@@ -149,7 +149,7 @@ static uint64_t
 first_time(const char *path, uint64_t skip)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	uint64_t t = 0;
 
@@ -200,9 +200,9 @@ status_journal(struct status *s, int check)
 	char dir[4096], path[8192];
 	struct jname jn;
 	struct jseg *sg;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	size_t n;
 	int rc;
 
@@ -226,7 +226,7 @@ status_journal(struct status *s, int check)
 	jseg_close(sg);
 
 	jio_dirname(s->path, dir, sizeof dir);
-	if (jscan_dir(dir, &v, &n, &e) < 0)
+	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", dir, e.msg);
 	if (read_dests(dir, jn.name, s, &e) < 0)
 		die3(check, e.code, "%s%s", "", e.msg);
@@ -269,7 +269,7 @@ static void
 status_mirror(struct status *s, const char *db, int check)
 {
 	struct jerr e;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	char path[8192];
 	size_t n;
 
@@ -280,7 +280,7 @@ status_mirror(struct status *s, const char *db, int check)
 	s->m[M_LAG] = s->m[M_QUEUE] = s->m[M_BYTES] = -1;
 	if (!s->incoming)
 		return;
-	if (jscan_dir(s->incoming, &v, &n, &e) < 0)
+	if (jsegdir_list(s->incoming, &v, &n, &e) < 0)
 		die3(check, e.code, "%s: %s", s->incoming, e.msg);
 	for (size_t i = 0; i < n; i++) {
 		const struct jname *jn = &v[i].n;
@@ -635,7 +635,7 @@ run(const struct config *c)
 
 	memset(&s, 0, sizeof s);
 	s.incoming = c->incoming;
-	s.now = jfmt_now();
+	s.now = jclock_now();
 	s.mirror = c->db != NULL;
 	s.path = c->db ? c->db : c->journal;
 	if (c->db)

@@ -13,7 +13,7 @@
  *
  * A file is an arrival when its name is a segment name (the name rule included: a name
  * with a newline is never printed, it would read as two paths), it is a regular file
- * (opened with jscan_open: no symlink followed, no FIFO blocking), and jseg_probe finds it
+ * (opened with jsegdir_open: no symlink followed, no FIFO blocking), and jseg_probe finds it
  * complete. An incomplete file is not remembered: the event that completes it
  * (IN_CLOSE_WRITE, or the rename or link that puts a whole file in place) brings its name
  * back. IN_Q_OVERFLOW means events were lost: the directory is scanned again, the set
@@ -42,7 +42,7 @@
 #include "name.h"
 #include "parse.h"
 #include "proc.h"
-#include "scan.h"
+#include "segdir.h"
 #include "seg.h"
 #include "zio.h"
 
@@ -373,11 +373,11 @@ consider(const char *base, const struct jname *parsed, int loud)
 		jwarnx("%s/%s: name too long", w.dir, base);
 		return;
 	}
-	/* A symlink is not ours, a FIFO must not block us: jscan_open. */
-	fd = jscan_open(path, w.noatime, &e);
+	/* A symlink is not ours, a FIFO must not block us: jsegdir_open. */
+	fd = jsegdir_open(path, w.noatime, &e);
 	if (fd < 0 && errno == EPERM && w.noatime) {
 		w.noatime = 0;          /* not the files' owner: reads will update atime */
-		fd = jscan_open(path, 0, &e);
+		fd = jsegdir_open(path, 0, &e);
 	}
 	if (fd < 0) {
 		if (e.code == EX_IOERR)
@@ -435,11 +435,11 @@ static void
 scan(int rescan)
 {
 	struct seen *still = NULL;
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 
-	if (jscan_dir_flags(w.dir, JSCAN_BAD_NAMES, &v, &n, &e) < 0)
+	if (jsegdir_list_flags(w.dir, JSEGDIR_BAD_NAMES, &v, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (rescan) {
 		for (size_t i = 0; i < n; i++)

@@ -33,6 +33,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "clock.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -227,7 +228,7 @@ japply_advance(struct japply_state *st, const struct jfmt_header *h, const char 
 		st->final = 0;
 		memcpy(st->digest, h->prev_digest, JDIGEST_LEN);
 	}
-	st->applied_at = jfmt_now();
+	st->applied_at = jclock_now();
 	snprintf(st->segment, sizeof st->segment, "%s", base);
 }
 
@@ -835,7 +836,7 @@ out:
 }
 
 static int
-sql_record(struct japply *a, const struct jrec *r, struct jerr *e)
+sql_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
 {
 	const char *p, *tail;
 	int rc;
@@ -1035,7 +1036,7 @@ japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
 }
 
 int
-japply_record(struct japply *a, const struct jrec *r, struct jerr *e)
+japply_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
 {
 	if (!a->exec)
 		return sql_record(a, r, e);
@@ -1207,7 +1208,7 @@ japply_state_set_role(const char *db, int operational, struct jerr *e)
 		goto bad;
 	}
 	sqlite3_bind_text(q, 1, operational ? "operational" : "mirror", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)jfmt_now());
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)jclock_now());
 	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
 		sqlerr(e, h, rc, db);
 		goto bad;

@@ -183,7 +183,7 @@ int  japply_refresh(struct japply *a, struct jerr *e);
 int  japply_load(struct japply *a, struct japply_state *st, struct jerr *e);
 int  japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
                   struct jerr *e);
-int  japply_record(struct japply *a, const struct jrec *r, struct jerr *e);
+int  japply_record(struct japply *a, const struct jseg_rec *r, struct jerr *e);
 int  japply_commit(struct japply *a, const struct japply_state *st, struct jerr *e);
 int  japply_sync(struct japply *a, struct jerr *e);
 void japply_rollback(struct japply *a);

@@ -1,8 +1,21 @@
-/* clock: saturating arithmetic on commit times, and one monotonic reading for durations
- * (jclock_mono): a duration MUST never be measured on the wall clock, which jumps. */
+/*
+ * clock: the wall clock that stamps commit times, one monotonic reading for durations, and
+ * saturating arithmetic on such times. jclock_now and jclock_mono are the only functions
+ * here that read a clock; the others are pure. A duration MUST never be measured on the
+ * wall clock, which jumps.
+ */
 #include <time.h>
 
 #include "clock.h"
+
+uint64_t
+jclock_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 uint64_t
 jclock_add(uint64_t t, uint64_t d)

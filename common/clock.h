@@ -1,7 +1,10 @@
 /*
- * clock: arithmetic on commit times (ns since the epoch, as records carry them) that never
- * wraps and never trusts a time to be in the past. Records are stamped by the writer's
- * clock and compared with the reader's, on another machine maybe: a stamp can be ahead.
+ * clock: the wall clock that stamps records and trailers, and arithmetic on commit times
+ * (ns since the epoch, as records carry them) that never wraps and never trusts a time to
+ * be in the past. Records are stamped by the writer's clock and compared with the reader's,
+ * on another machine maybe: a stamp can be ahead.
+ *     jclock_now()            CLOCK_REALTIME in ns since the epoch: what records and
+ *                             trailers are stamped with
  *     jclock_add(t, d)        t + d, saturating at UINT64_MAX (a time near 2^64 plus a
  *                             delay is "never", not a time in 1970)
  *     jclock_age(now, t)      how long ago t was; 0 for t == 0 (unknown) or t after now
@@ -17,6 +20,7 @@
 
 #define JCLOCK_SKEW 1000000000u         /* 1 s */
 
+uint64_t jclock_now(void);
 uint64_t jclock_add(uint64_t t, uint64_t d);
 uint64_t jclock_age(uint64_t now, uint64_t t);
 uint64_t jclock_ahead(uint64_t now, uint64_t t);

@@ -13,7 +13,6 @@
  */
 #include <string.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "crc32c.h"
 #include "fmt.h"
@@ -112,7 +111,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 }
 
 void
-jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD])
+jfmt_rec_encode(const struct jfmt_rec_head *r, uint8_t out[JFMT_REC_HEAD])
 {
 	jfmt_put32(out, r->len);
 	out[4] = r->type;
@@ -123,7 +122,7 @@ jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD])
 }
 
 int
-jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec *r,
+jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec_head *r,
     struct jerr *e)
 {
 	r->len = jfmt_get32(in);
@@ -148,7 +147,7 @@ jfmt_rec_crc(const uint8_t head[JFMT_REC_HEAD], const void *payload, uint32_t le
 }
 
 size_t
-jfmt_rec_build(const struct jfmt_rec *r, const void *payload, uint8_t *out)
+jfmt_rec_build(const struct jfmt_rec_head *r, const void *payload, uint8_t *out)
 {
 	jfmt_rec_encode(r, out);
 	if (r->len)
@@ -218,13 +217,4 @@ jfmt_type_parse(const char *s)
 	if (*s == '\0' || *end != '\0' || v < 1 || v > 255)
 		return -1;
 	return (int)v;
-}
-
-uint64_t
-jfmt_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

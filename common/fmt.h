@@ -53,7 +53,8 @@ struct jfmt_header {
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
 };
 
-struct jfmt_rec {
+/* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */
+struct jfmt_rec_head {
 	uint32_t len;
 	uint8_t  type;
 	uint64_t lsn;
@@ -77,12 +78,12 @@ int  jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *
 
 /* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len).
  * Decoding needs the file's version: a version 1 record MUST have a zero batch field. */
-void     jfmt_rec_encode(const struct jfmt_rec *r, uint8_t out[JFMT_REC_HEAD]);
-int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec *r,
+void     jfmt_rec_encode(const struct jfmt_rec_head *r, uint8_t out[JFMT_REC_HEAD]);
+int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec_head *r,
                          struct jerr *e);
 uint32_t jfmt_rec_crc(const uint8_t head[JFMT_REC_HEAD], const void *payload, uint32_t len);
 /* Encode head + payload + CRC into out (JFMT_REC_OVERHEAD + len bytes). */
-size_t   jfmt_rec_build(const struct jfmt_rec *r, const void *payload, uint8_t *out);
+size_t   jfmt_rec_build(const struct jfmt_rec_head *r, const void *payload, uint8_t *out);
 
 /* Encode all but the digest (the first JFMT_TRAILER_SIZE - 32 bytes); the caller hashes
  * the file's bytes, then these, and puts the digest in the last 32 bytes. */
@@ -94,8 +95,6 @@ int  jfmt_is_trailer(const uint8_t in[4]);
 
 const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", or NULL */
 int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
-
-uint64_t jfmt_now(void);                    /* CLOCK_REALTIME in ns */
 
 /* Little-endian helpers, exported for the reader and tests. */
 void     jfmt_put16(uint8_t *p, uint16_t v);

@@ -24,6 +24,13 @@
  *   segment of that name with another inode is a broken invariant (two segments with one
  *   sequence number), reported, never overwritten.
  * - A live file sealed FINAL stays under the live name: appends are refused, no successor.
+ * - Every trailer MUST be made by seal_trailer, whether a rotation seals the live file or a
+ *   segment is written whole (jjournal_segment_*, for jpromote's closing segment and the
+ *   tests' generators): no other code in jmirror writes records or trailers into a file.
+ *   A segment written whole MUST hold records in LSN order from its header's first LSN.
+ * - A rotation is a sequence of steps, one function each (rotation_try calls them), and
+ *   each crash state above is met by one function: cut_torn_tail, finish_interrupted,
+ *   seal_live, link_segment, install_successor.
  * - Sealing reads the file without the writers' lock up to its last complete record and
  *   takes the lock only for the few bytes appended meanwhile and the renames.
  * - Files are created 0640 at most (the umask may only remove bits).
@@ -43,6 +50,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "clock.h"
 #include "crash.h"
 #include "digest.h"
 #include "io.h"
@@ -83,7 +91,8 @@ in_file(const char *path, struct jerr *e)
 }
 
 /* Where reading a live file stopped after its last good record. */
-enum { LIVE_END, LIVE_TORN, LIVE_SEALED, LIVE_TORN_TRAILER };
+enum { LIVE_END, LIVE_TORN, LIVE_SEALED, LIVE_TORN_TRAILER,
+       LIVE_REPLACED };       /* another file stands under the live name now */
 
 /* The reader's verdict "offset N: what", said by a writer that refuses to cut. */
 static int
@@ -108,7 +117,7 @@ static int
 live_read(struct jseg *s, int fd, const char *path, struct jerr *e)
 {
 	uint8_t mark[4];
-	struct jrec r;
+	struct jseg_rec r;
 	int rc;
 
 	while ((rc = jseg_next(s, &r, e)) == 1)
@@ -183,17 +192,14 @@ write_header_file(const char *tmp, const struct jfmt_header *h, struct jerr *e)
 }
 
 /*
- * The second half of a rotation, for a live file (fd) that carries a durable valid trailer:
- * link the segment name, then (unless final) put the successor in place. Idempotent.
- * Called with the writers' lock held.
+ * Crash state "sealed live file without its segment link": link the segment name to the
+ * sealed file (fd), and make the link durable. An existing name MUST be this very inode.
  */
 static int
-seal_complete(const char *path, int fd, const struct jfmt_header *h,
-    const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
+link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, size_t segsize,
+    struct jerr *e)
 {
-	char next[JJ_PATH];
 	struct stat a, b;
-	struct jfmt_header nh;
 
 	if (seg_path(seg, segsize, path, h, e) < 0)
 		return -1;
@@ -209,13 +215,26 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 	jcrash_point("link");
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
-	if (t->flags & JFMT_FINAL)
-		return 0;
+	return 0;
+}
+
+/*
+ * Crash state "sealed live file with its link (and maybe a stale .next)": make the successor
+ * of the segment sealed with header h and trailer t durable under .next, then rename it over
+ * the live name and make the rename durable.
+ */
+static int
+install_successor(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    struct jerr *e)
+{
+	char next[JJ_PATH];
+	struct jfmt_header nh;
+
 	nh = *h;
 	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
-	nh.created = jfmt_now();
+	nh.created = jclock_now();
 	memcpy(nh.prev_digest, t->digest, JDIGEST_LEN);
 	if (aux_path(next, sizeof next, path, "next", e) < 0)
 		return -1;
@@ -228,6 +247,22 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	return 0;
+}
+
+/*
+ * The second half of a rotation, for a live file (fd) that carries a durable valid trailer:
+ * link the segment name, then (unless final) put the successor in place. Idempotent.
+ * Called with the writers' lock held.
+ */
+static int
+seal_complete(const char *path, int fd, const struct jfmt_header *h,
+    const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
+{
+	if (link_segment(path, fd, h, seg, segsize, e) < 0)
+		return -1;
+	if (t->flags & JFMT_FINAL)
+		return 0;
+	return install_successor(path, h, t, e);
 }
 
 /*
@@ -264,6 +299,91 @@ closed_error(const char *seg, struct jerr *e)
 	return -1;
 }
 
+/* Crash state "live file with a torn tail": cut it off at end, the reader's verdict. */
+static int
+cut_torn_tail(int fd, const char *path, uint64_t end, struct jerr *e)
+{
+	if (ftruncate(fd, (off_t)end) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
+	return 0;
+}
+
+/* ---- sealing: the one place a trailer is made and written ---- */
+
+/*
+ * Make the trailer of a file whose first end bytes are hashed in d: t carries records,
+ * last_lsn and flags; the time of sealing and the size are set here, and out gets the
+ * encoded trailer whose digest is d finished with the trailer's own first 48 bytes.
+ */
+static void
+seal_trailer(struct jdigest *d, uint64_t end, struct jfmt_trailer *t,
+    uint8_t out[JFMT_TRAILER_SIZE])
+{
+	t->sealed = jclock_now();
+	t->size = end + JFMT_TRAILER_SIZE;
+	memset(t->digest, 0, sizeof t->digest);
+	jfmt_trailer_encode(t, out);
+	jdigest_update(d, out, JFMT_TRAILER_SIZE - JDIGEST_LEN);
+	jdigest_final(d, t->digest);
+	memcpy(out + JFMT_TRAILER_SIZE - JDIGEST_LEN, t->digest, JDIGEST_LEN);
+}
+
+/*
+ * Write the trailer tr at end of the live file fd, and make it durable: it MUST be before
+ * the segment name is linked to the file. A failed write is cut off again (or left for the
+ * next lock holder to cut as a torn trailer).
+ */
+static int
+write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uint64_t end,
+    struct jerr *e)
+{
+	if (jcrash_at("trailer-half") &&
+	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)end) == 0)
+		raise(SIGKILL);
+	if (jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE, (off_t)end) < 0) {
+		int saved = errno;
+
+		if (ftruncate(fd, (off_t)end) < 0) {
+			/* The next lock holder cuts it as a torn trailer. */
+		}
+		errno = saved;
+		return jerr_sys(e, EX_IOERR, "unable to seal %s", path);
+	}
+	jcrash_point("trailer");
+	if (fdatasync(fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", path);
+	return 0;
+}
+
+/* Records the writers take: a type, and a payload no longer than the format allows. */
+static int
+check_payload(uint8_t type, uint32_t len, struct jerr *e)
+{
+	if (len > JFMT_MAX_PAYLOAD)
+		return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u", len,
+		    JFMT_MAX_PAYLOAD);
+	if (type == 0)
+		return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+	return 0;
+}
+
+static int
+grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *nb;
+	size_t c = *cap ? *cap : 65536;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if (!(nb = realloc(*buf, c)))
+		return -1;
+	*buf = nb;
+	*cap = c;
+	return 0;
+}
+
 /* ---- writer ---- */
 
 /*
@@ -272,12 +392,12 @@ closed_error(const char *seg, struct jerr *e)
  * batches depends on it); version 1 files keep 0 there.
  */
 static size_t
-build_batch(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t lsn, uint64_t now)
+build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn, uint64_t now)
 {
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct jfmt_rec r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
+		struct jfmt_rec_head r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
 		                      .time = now };
 
 		if (j->h.version >= 2)
@@ -285,23 +405,6 @@ build_batch(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t lsn
 		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
 	}
 	return len;
-}
-
-static int
-grow(struct jjournal *j, size_t need)
-{
-	uint8_t *nb;
-	size_t cap = j->cap ? j->cap : 65536;
-
-	if (need <= j->cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (!(nb = realloc(j->buf, cap)))
-		return -1;
-	j->buf = nb;
-	j->cap = cap;
-	return 0;
 }
 
 /* Forget what is known of the live file's records: read them again from the header. */
@@ -347,7 +450,7 @@ jj_reopen(struct jjournal *j, struct jerr *e)
  * cutting a torn tail and finishing an interrupted rotation on the way.
  */
 static int
-jj_sync(struct jjournal *j, struct jerr *e)
+jj_catch_up(struct jjournal *j, struct jerr *e)
 {
 	char seg[JJ_PATH];
 	int whole = 0;
@@ -389,10 +492,7 @@ jj_sync(struct jjournal *j, struct jerr *e)
 		case LIVE_END:
 			return 0;
 		case LIVE_TORN:
-			if (ftruncate(j->fd, (off_t)j->end) < 0)
-				return jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s",
-				    j->path);
-			return 0;
+			return cut_torn_tail(j->fd, j->path, j->end, e);
 		case LIVE_SEALED:
 		case LIVE_TORN_TRAILER:
 			if (!whole) {
@@ -414,13 +514,72 @@ jj_sync(struct jjournal *j, struct jerr *e)
 	return jerr_set(e, EX_SOFTWARE, "%s keeps changing under the lock", j->path);
 }
 
+/*
+ * Under the writers' lock: the live file at path is a journal of h's lineage closed by a
+ * final rotation (its segment link is completed now), which a new live journal with header
+ * h replaces (jpromote). Anything else there is EX_CANTCREAT.
+ */
+static int
+continue_final(const char *path, const char *tmp, const struct jfmt_header *h, struct jerr *e)
+{
+	char seg[JJ_PATH];
+	struct jfmt_header oh;
+	struct jfmt_trailer t;
+	struct jseg *s;
+	int fd = open(path, O_RDWR | O_CLOEXEC), v = -1, rc;
+
+	if (fd < 0)
+		return jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
+	if (jseg_open_pread(fd, NULL, &s, e) == 0) {
+		if ((v = live_read(s, fd, path, e)) == LIVE_SEALED) {
+			oh = *jseg_header(s);
+			t = *jseg_trailer(s);
+		}
+		jseg_close(s);
+	}
+	if (v != LIVE_SEALED || !(t.flags & JFMT_FINAL) ||
+	    memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
+		close(fd);
+		return jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
+		    "lineage closed by a final rotation", path);
+	}
+	rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
+	close(fd);
+	if (rc != 1)
+		return rc < 0 ? -1 : jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal",
+		    path);
+	if (write_header_file(tmp, h, e) < 0)
+		return -1;
+	if (rename(tmp, path) < 0 || jio_fsync_dir(path) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to replace %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Under the writers' lock: a new live journal with header h where none is. */
+static int
+create_new(const char *path, const char *tmp, const struct jfmt_header *h, struct jerr *e)
+{
+	if (write_header_file(tmp, h, e) < 0)
+		return -1;
+	if (jafile_publish(tmp, path, e) < 0) {
+		if (e->code == EX_CANTCREAT)
+			jerr_set(e, EX_CANTCREAT, "%s exists already", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int
 jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e)
 {
-	char tmp[JJ_PATH], lock[JJ_PATH], seg[JJ_PATH];
+	char tmp[JJ_PATH], lock[JJ_PATH];
 	struct jname n;
 	struct stat st;
-	int lfd, rc = -1;
+	int lfd, rc;
 
 	if (jname_parse(jio_basename(path), &n) != JNAME_LIVE || !jname_valid(n.name))
 		return jerr_set(e, EX_USAGE, "%s: not a journal name (NAME.journal)", path);
@@ -429,64 +588,12 @@ jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e
 		return jerr_sys(e, EX_USAGE, "%s", path);
 	if ((lfd = jlock_acquire(lock, JLOCK_WAIT, e)) < 0)
 		return -1;
-	if (stat(path, &st) == 0) {
-		/* Only a journal closed by a final rotation may be continued (jpromote). */
-		struct jfmt_header oh;
-		struct jfmt_trailer t;
-		struct jseg *s;
-		int fd = open(path, O_RDWR | O_CLOEXEC), v = -1;
-
-		if (fd < 0) {
-			jerr_sys(e, EX_CANTCREAT, "unable to open %s", path);
-			goto out;
-		}
-		if (jseg_open_pread(fd, NULL, &s, e) == 0) {
-			if ((v = live_read(s, fd, path, e)) == LIVE_SEALED) {
-				oh = *jseg_header(s);
-				t = *jseg_trailer(s);
-			}
-			jseg_close(s);
-		}
-		if (v != LIVE_SEALED || !(t.flags & JFMT_FINAL) ||
-		    memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN)) {
-			close(fd);
-			jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
-			    "lineage closed by a final rotation", path);
-			goto out;
-		}
-		rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
-		close(fd);
-		if (rc != 1) {
-			if (rc >= 0)
-				jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal", path);
-			rc = -1;
-			goto out;
-		}
-		rc = -1;
-		if (write_header_file(tmp, h, e) < 0)
-			goto out;
-		if (rename(tmp, path) < 0 || jio_fsync_dir(path) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to replace %s", path);
-			unlink(tmp);
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-	if (errno != ENOENT) {
-		jerr_sys(e, EX_CANTCREAT, "unable to stat %s", path);
-		goto out;
-	}
-	if (write_header_file(tmp, h, e) < 0)
-		goto out;
-	if (jafile_publish(tmp, path, e) < 0) {
-		if (e->code == EX_CANTCREAT)
-			jerr_set(e, EX_CANTCREAT, "%s exists already", path);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	if (stat(path, &st) == 0)
+		rc = continue_final(path, tmp, h, e);
+	else if (errno == ENOENT)
+		rc = create_new(path, tmp, h, e);
+	else
+		rc = jerr_sys(e, EX_CANTCREAT, "unable to stat %s", path);
 	jlock_close(lfd);
 	return rc;
 }
@@ -525,7 +632,7 @@ jjournal_create(const char *path, struct jerr *e)
 	h.timeline = 1;
 	h.seq = 1;
 	h.first_lsn = 1;
-	h.created = jfmt_now();
+	h.created = jclock_now();
 	return jjournal_create_at(path, &h, e);
 }
 
@@ -554,7 +661,7 @@ jjournal_open(const char *path, int flags, struct jjournal **jp, struct jerr *e)
 	if (aux_path(j->lock, sizeof j->lock, path, "lock", e) < 0 ||
 	    (j->lockfd = jlock_open(j->lock, e)) < 0 || jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
 		goto fail;
-	rc = jj_sync(j, e);
+	rc = jj_catch_up(j, e);
 	jlock_drop(j->lockfd);
 	if (rc < 0)
 		goto fail;
@@ -566,7 +673,7 @@ fail:
 }
 
 int
-jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
     struct jerr *e)
 {
 	size_t need = 0, len = 0;
@@ -574,22 +681,19 @@ jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t
 	int fd;
 
 	for (size_t i = 0; i < n; i++) {
-		if (recs[i].len > JFMT_MAX_PAYLOAD)
-			return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u",
-			    recs[i].len, JFMT_MAX_PAYLOAD);
-		if (recs[i].type == 0)
-			return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+		if (check_payload(recs[i].type, recs[i].len, e) < 0)
+			return -1;
 		need += JFMT_REC_OVERHEAD + recs[i].len;
 	}
-	if (grow(j, need) < 0)
+	if (grow(&j->buf, &j->cap, need) < 0)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
 		return -1;
-	if (jj_sync(j, e) < 0) {
+	if (jj_catch_up(j, e) < 0) {
 		jlock_drop(j->lockfd);
 		return -1;
 	}
-	now = jfmt_now();
+	now = jclock_now();
 	start = j->end;
 	for (size_t i = 0; i < n; i += JFMT_MAX_BATCH) {
 		size_t k = n - i < JFMT_MAX_BATCH ? n - i : JFMT_MAX_BATCH;
@@ -636,6 +740,110 @@ jjournal_close(struct jjournal *j, struct jerr *e)
 	return rc;
 }
 
+/* ---- a segment written whole, from records read elsewhere ---- */
+
+struct jjsegment {
+	int                fd;
+	int                flags;
+	char               name[JJ_PATH];   /* for messages */
+	struct jdigest     d;               /* SHA-256 of every byte written */
+	struct jfmt_header h;
+	uint64_t           end;             /* bytes written */
+	uint64_t           records;
+	uint8_t           *buf;
+	size_t             cap;
+	int                sealed;          /* d is finished: nothing more goes in */
+};
+
+static int
+segment_put(struct jjsegment *w, const void *p, size_t n, struct jerr *e)
+{
+	if (jio_write_all(w->fd, p, n) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to write %s", w->name);
+	jdigest_update(&w->d, p, n);
+	w->end += n;
+	return 0;
+}
+
+int
+jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, int flags,
+    struct jjsegment **wp, struct jerr *e)
+{
+	uint8_t raw[JFMT_HEADER_SIZE];
+	struct jjsegment *w;
+
+	*wp = NULL;
+	if (!(w = calloc(1, sizeof *w)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (jdigest_init(&w->d) < 0) {
+		free(w);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	w->fd = fd;
+	w->flags = flags;
+	w->h = *h;
+	snprintf(w->name, sizeof w->name, "%s", name);
+	jfmt_header_encode(h, raw);
+	if (segment_put(w, raw, sizeof raw, e) < 0) {
+		jjournal_segment_end(w);
+		return -1;
+	}
+	*wp = w;
+	return 0;
+}
+
+int
+jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e)
+{
+	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time };
+	uint64_t want = w->h.first_lsn + w->records;
+
+	if (w->sealed)
+		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
+	if (r->lsn != want)
+		return jerr_set(e, EX_SOFTWARE, "%s: record with LSN %llu where %llu comes next",
+		    w->name, (unsigned long long)r->lsn, (unsigned long long)want);
+	if (check_payload(r->type, r->len, e) < 0)
+		return -1;
+	if (grow(&w->buf, &w->cap, JFMT_REC_OVERHEAD + (size_t)r->len) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (segment_put(w, w->buf, jfmt_rec_build(&fr, r->data, w->buf), e) < 0)
+		return -1;
+	w->records++;
+	return 0;
+}
+
+int
+jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
+    struct jerr *e)
+{
+	uint8_t tr[JFMT_TRAILER_SIZE];
+
+	if (w->sealed)
+		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
+	w->sealed = 1;
+	memset(t, 0, sizeof *t);
+	t->records = w->records;
+	t->last_lsn = w->h.first_lsn + w->records - 1;
+	t->flags = flags;
+	seal_trailer(&w->d, w->end, t, tr);          /* finishes w->d */
+	if (jio_write_all(w->fd, tr, sizeof tr) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to seal %s", w->name);
+	if ((w->flags & JJ_SYNC) && fdatasync(w->fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", w->name);
+	return 0;
+}
+
+void
+jjournal_segment_end(struct jjsegment *w)
+{
+	if (!w)
+		return;
+	jdigest_free(&w->d);
+	free(w->buf);
+	free(w);
+}
+
 /* ---- rotation ---- */
 
 /* Cheap --if-size/--if-age checks: 1 rotate, 0 not yet, -1 error. */
@@ -644,7 +852,7 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
     const struct stat *st, struct jerr *e)
 {
 	uint8_t head[JFMT_REC_HEAD];
-	struct jfmt_rec r;
+	struct jfmt_rec_head r;
 	uint64_t now;
 	ssize_t n;
 
@@ -666,159 +874,204 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
 			return 0;
 		/* A record stamped in the future has no age to wait for: seal it now rather
 		 * than never (the writer's clock is ahead, or this one was set back). */
-		now = jfmt_now();
+		now = jclock_now();
 		if (now >= r.time && now - r.time < o->if_age)
 			return 0;
 	}
 	return 1;
 }
 
+/*
+ * One attempt at a rotation, and the live file as it found it. Each step below is one
+ * function; each crash state of the essay is met by one of them (cut_torn_tail,
+ * finish_interrupted, seal_live, and through seal_complete link_segment and
+ * install_successor).
+ */
+struct rotation {
+	const char             *path;
+	const struct jjrotate  *o;
+	int                     wlock;      /* the writers' lock file */
+	int                     locked;     /* wlock taken */
+	int                     fd;         /* the live file, opened by this attempt */
+	struct stat             st;
+	struct jfmt_header      h;
+	struct jseg            *s;          /* the reader of fd */
+	char                   *seg;        /* out: the sealed segment's path */
+	size_t                  segsize;
+};
+
+enum { ROT_AGAIN = 2 };                 /* the live file changed under the attempt */
+
+static void
+rotation_end(struct rotation *r)
+{
+	if (r->locked)
+		jlock_drop(r->wlock);
+	r->locked = 0;
+	jseg_close(r->s);
+	r->s = NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+/* Open the live file: 1 go on, 0 nothing to do (no record, or not yet), -1 error. */
+static int
+rotation_open(struct rotation *r, struct jerr *e)
+{
+	uint8_t raw[JFMT_HEADER_SIZE];
+
+	if ((r->fd = open(r->path, O_RDWR | O_CLOEXEC)) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR),
+		    "unable to open %s", r->path);
+	if (fstat(r->fd, &r->st) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to stat %s", r->path);
+	if (read_header(r->fd, r->path, raw, &r->h, e) < 0)
+		return -1;
+	if (r->o->final)
+		return 1;
+	if (r->st.st_size == JFMT_HEADER_SIZE)
+		return 0;               /* not a record since the last rotation: cheap no-op */
+	if (r->o->if_size || r->o->if_age)
+		return conditions_met(r->fd, &r->h, r->o, &r->st, e);
+	return 1;
+}
+
+/*
+ * Pass 1, without the writers' lock: everything complete so far (the digest too). Damage
+ * found here is judged again under the lock. The bulk is flushed before the lock is taken,
+ * so that the sync under it is short; for a small journal one sync under the lock is
+ * cheaper than two.
+ */
+static int
+read_unlocked(struct rotation *r, struct jerr *e)
+{
+	struct jerr pass1;
+
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (jseg_open_pread(r->fd, NULL, &r->s, e) < 0)
+		return in_file(r->path, e);
+	if (live_read(r->s, r->fd, r->path, &pass1) < 0 && pass1.code != EX_DATAERR) {
+		*e = pass1;
+		return -1;
+	}
+	if (r->st.st_size > (1 << 20) && fdatasync(r->fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", r->path);
+	jcrash_point("pass1");
+	return 0;
+}
+
+/*
+ * Pass 2, under the writers' lock: what was appended meanwhile. Says where the live file
+ * stands (LIVE_*), or LIVE_REPLACED when a writer finished an interrupted rotation meanwhile.
+ */
+static int
+read_locked(struct rotation *r, struct jerr *e)
+{
+	struct stat now;
+
+	if (jlock_take(r->wlock, JLOCK_WAIT, e) < 0)
+		return -1;
+	r->locked = 1;
+	if (stat(r->path, &now) < 0 || now.st_ino != r->st.st_ino || now.st_dev != r->st.st_dev)
+		return LIVE_REPLACED;
+	/* Pass 1 may have stopped at a frame a writer was still writing: read on from its
+	 * start. After a trailer, read it all again (the digest went past it). */
+	if (jseg_resume(r->s) < 0) {
+		jseg_close(r->s);
+		r->s = NULL;
+		if (jseg_open_pread(r->fd, NULL, &r->s, e) < 0)
+			return in_file(r->path, e);
+	}
+	return live_read(r->s, r->fd, r->path, e);
+}
+
+/*
+ * Crash states "live file with a torn trailer" and "sealed live file, with or without its
+ * link": cut the torn trailer (ROT_AGAIN: read again), or complete the interrupted rotation,
+ * which is then the one done now (1).
+ */
+static int
+finish_interrupted(struct rotation *r, struct jerr *e)
+{
+	int rc = recover(r->path, r->fd, &r->h, jseg_trailer(r->s), jseg_end(r->s), r->seg,
+	    r->segsize, e);
+
+	if (rc == 2)
+		return ROT_AGAIN;
+	if (rc == 1 && !r->o->final)
+		return closed_error(r->seg, e);
+	return rc < 0 ? -1 : 1;
+}
+
+/*
+ * Crash state "live file without trailer": seal its records (1), or do nothing when it has
+ * none and the rotation is not final (0).
+ */
+static int
+seal_live(struct rotation *r, struct jerr *e)
+{
+	struct jfmt_trailer t = { 0 };
+	uint8_t tr[JFMT_TRAILER_SIZE];
+	struct jdigest *d;
+
+	if (jseg_records(r->s) == 0 && !r->o->final)
+		return 0;
+	if (!(d = jseg_hash(r->s)))
+		return jerr_sys(e, EX_SOFTWARE, "%s: digest", r->path);
+	t.records = jseg_records(r->s);
+	t.last_lsn = jseg_last_lsn(r->s);
+	t.flags = r->o->final ? JFMT_FINAL : 0;
+	seal_trailer(d, jseg_end(r->s), &t, tr);
+	if (write_trailer(r->fd, r->path, tr, jseg_end(r->s), e) < 0)
+		return -1;
+	return seal_complete(r->path, r->fd, &r->h, &t, r->seg, r->segsize, e) < 0 ? -1 : 1;
+}
+
+/* 1 sealed, 0 nothing to do, ROT_AGAIN, -1 error. */
+static int
+rotation_try(struct rotation *r, struct jerr *e)
+{
+	int rc;
+
+	if ((rc = rotation_open(r, e)) <= 0 || (rc = read_unlocked(r, e)) < 0)
+		return rc;
+	switch (read_locked(r, e)) {
+	case LIVE_REPLACED:
+		return ROT_AGAIN;
+	case LIVE_SEALED:
+	case LIVE_TORN_TRAILER:
+		rc = finish_interrupted(r, e);
+		break;
+	case LIVE_TORN:
+		if (cut_torn_tail(r->fd, r->path, jseg_end(r->s), e) < 0)
+			return -1;
+		jcrash_point("torn");
+		/* FALLTHROUGH */
+	case LIVE_END:
+		rc = seal_live(r, e);
+		break;
+	default:
+		return -1;
+	}
+	if (rc == 0 || rc == 1)
+		jcrash_point("done");
+	return rc;
+}
+
 static int
 rotate_locked(const char *path, int wlock, const struct jjrotate *o, char *seg, size_t segsize,
     struct jerr *e)
 {
-	for (int round = 0; round < 100; round++) {
-		uint8_t hraw[JFMT_HEADER_SIZE], tr[JFMT_TRAILER_SIZE];
-		struct jfmt_header h;
-		struct jfmt_trailer t;
-		struct jseg *s = NULL;
-		struct stat st, st2;
-		struct jerr e1;
-		uint64_t e2;
-		int fd, rc;
+	struct rotation r = { .path = path, .o = o, .wlock = wlock, .fd = -1, .seg = seg,
+	                      .segsize = segsize };
 
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return jerr_sys(e, errno == ENOENT ? EX_NOINPUT :
-			    jerr_errno_code(errno, EX_IOERR), "unable to open %s", path);
-		if (fstat(fd, &st) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to stat %s", path);
-			close(fd);
-			return -1;
-		}
-		if (read_header(fd, path, hraw, &h, e) < 0) {
-			close(fd);
-			return -1;
-		}
-		if (!o->final && st.st_size == JFMT_HEADER_SIZE) {
-			close(fd);          /* not a record since the last rotation: cheap no-op */
-			return 0;
-		}
-		if (!o->final && (o->if_size || o->if_age)) {
-			rc = conditions_met(fd, &h, o, &st, e);
-			if (rc <= 0) {
-				close(fd);
-				return rc;
-			}
-		}
-		/* Pass 1, without the writers' lock: everything complete so far (the digest
-		 * too). Damage found here is judged again under the lock. */
-		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		if (jseg_open_pread(fd, NULL, &s, e) < 0) {
-			in_file(path, e);
-			close(fd);
-			return -1;
-		}
-		if (live_read(s, fd, path, &e1) < 0 && e1.code != EX_DATAERR) {
-			*e = e1;
-			goto fail;
-		}
-		/* Flush the bulk before taking the lock, so that the sync under it is short;
-		 * for a small journal one sync under the lock is cheaper than two. */
-		if (st.st_size > (1 << 20) && fdatasync(fd) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
-			goto fail;
-		}
-		jcrash_point("pass1");
-		/* Pass 2, under the lock: what was appended meanwhile. */
-		if (jlock_take(wlock, JLOCK_WAIT, e) < 0)
-			goto fail;
-		if (stat(path, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
-			/* A writer finished an interrupted rotation meanwhile: start again. */
-			jlock_drop(wlock);
-			jseg_close(s);
-			close(fd);
-			continue;
-		}
-		/* Pass 1 may have stopped at a frame a writer was still writing: read on from
-		 * its start. After a trailer, read it all again (the digest went past it). */
-		if (jseg_resume(s) < 0) {
-			jseg_close(s);
-			if (jseg_open_pread(fd, NULL, &s, e) < 0) {
-				in_file(path, e);
-				s = NULL;
-				goto unlock;
-			}
-		}
-		rc = live_read(s, fd, path, e);
-		e2 = jseg_end(s);
-		if (rc < 0)
-			goto unlock;
-		if (rc == LIVE_SEALED || rc == LIVE_TORN_TRAILER) {
-			rc = recover(path, fd, &h, jseg_trailer(s), e2, seg, segsize, e);
-			if (rc == 2) {      /* torn trailer cut: read again */
-				jlock_drop(wlock);
-				jseg_close(s);
-				close(fd);
-				continue;
-			}
-			if (rc == 1 && !o->final)
-				rc = closed_error(seg, e);
-			else if (rc >= 0)
-				rc = 1;     /* the interrupted rotation is the one done now */
-			goto done;
-		}
-		if (rc == LIVE_TORN) {
-			if (ftruncate(fd, (off_t)e2) < 0) {
-				jerr_sys(e, EX_IOERR, "unable to cut the torn tail of %s", path);
-				goto unlock;
-			}
-			jcrash_point("torn");
-		}
-		if (jseg_records(s) == 0 && !o->final) {
-			rc = 0;
-			goto done;
-		}
-		t.records = jseg_records(s);
-		t.last_lsn = jseg_last_lsn(s);
-		t.sealed = jfmt_now();
-		t.flags = o->final ? JFMT_FINAL : 0;
-		t.size = e2 + JFMT_TRAILER_SIZE;
-		memset(t.digest, 0, sizeof t.digest);
-		jfmt_trailer_encode(&t, tr);
-		if (jseg_digest(s, tr, JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest) < 0) {
-			jerr_sys(e, EX_SOFTWARE, "%s: digest", path);
-			goto unlock;
-		}
-		memcpy(tr + JFMT_TRAILER_SIZE - JDIGEST_LEN, t.digest, JDIGEST_LEN);
-		if (jcrash_at("trailer-half") &&
-		    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)e2) == 0)
-			raise(SIGKILL);
-		if (jio_pwrite_all(fd, tr, sizeof tr, (off_t)e2) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to seal %s", path);
-			if (ftruncate(fd, (off_t)e2) < 0) {
-				/* The next lock holder cuts it as a torn trailer. */
-			}
-			goto unlock;
-		}
-		jcrash_point("trailer");
-		if (fdatasync(fd) < 0) {
-			jerr_sys(e, EX_IOERR, "unable to sync %s", path);
-			goto unlock;
-		}
-		rc = seal_complete(path, fd, &h, &t, seg, segsize, e) < 0 ? -1 : 1;
-done:
-		jcrash_point("done");
-		jlock_drop(wlock);
-		jseg_close(s);
-		close(fd);
-		return rc;
-unlock:
-		jlock_drop(wlock);
-fail:
-		jseg_close(s);
-		close(fd);
-		return -1;
+	for (int round = 0; round < 100; round++) {
+		int rc = rotation_try(&r, e);
+
+		rotation_end(&r);
+		if (rc != ROT_AGAIN)
+			return rc;
 	}
 	return jerr_set(e, EX_SOFTWARE, "%s keeps changing during rotation", path);
 }

@@ -9,12 +9,15 @@
  *   DIR/.NAME.journal.next              the successor live journal while it is being made
  *
  * Calling sequence (writer):
- *     jjournal_create(path, &e)                  new lineage; refuses an existing journal
+ *     jjournal_create(path, &e)                  new lineage; refuses an existing journal,
+ *                                                 or segments of its NAME beside it
  *     jjournal_open(path, flags, &j, &e)         flags: JJ_SYNC (fdatasync every append)
  *     jjournal_append(j, recs, n, &first, &e)    n records, LSNs first .. first+n-1, in order,
  *                                                 never interleaved with another writer's,
  *                                                 written as one batch (one write per 65536)
- *     jjournal_close(j)
+ *     jjournal_close(j, &e)                      frees j (NULL is a no-op); -1 (EX_IOERR)
+ *                                                 when closing the file fails; e may be NULL
+ * j is the caller's from open to close; recs and their payloads stay the caller's.
  * Rotation:
  *     jjournal_rotate(path, &opts, seg, sizeof seg, &e)   1 sealed (seg = its path),
  *                                                        0 nothing to do, -1 error
@@ -22,9 +25,11 @@
  *   segment), and for final on a journal already closed (seg is the final segment). Without
  *   final, a closed journal is -1 with JJ_ECLOSED. Conditions (if_size, if_age) are checked
  *   cheaply before any reading.
- * Every function returns -1 with e filled on failure: EX_DATAERR damaged or foreign journal,
- * EX_TEMPFAIL busy (JJ_NOWAIT), EX_CANTCREAT exists, EX_NOINPUT missing, EX_IOERR,
- * and JJ_ECLOSED in e->code when the journal was closed by a final rotation.
+ * Every function returns -1 with e filled on failure: EX_USAGE not a journal name,
+ * EX_DATAERR damaged or foreign journal, EX_TEMPFAIL another rotation holds the rotators'
+ * lock (only with opts.nowait; otherwise it waits), EX_CANTCREAT exists, EX_NOINPUT missing,
+ * EX_IOERR, EX_OSERR out of memory, EX_SOFTWARE a broken invariant, and JJ_ECLOSED in
+ * e->code when the journal was closed by a final rotation.
  *
  * Invariants the implementation keeps (journal.c says how):
  * - LSNs are 1, 2, 3 ... across all segments, with no hole and no duplicate, whatever
@@ -37,7 +42,7 @@
  * - New journals, and the successor of every rotation, are format version 2; a version 1
  *   live journal is appended to in version 1 until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
- * - Files are created 0640 (never world-readable, whatever the umask lets through).
+ * - Files are created 0640 at most (never world-readable; the umask may only remove bits).
  */
 #ifndef JM_JOURNAL_H
 #define JM_JOURNAL_H
@@ -55,7 +60,8 @@
 
 struct jjournal;
 
-struct jjrec {
+/* What a writer appends: a typed payload; the journal gives it its LSN and commit time. */
+struct jjournal_payload {
 	uint8_t     type;         /* JFMT_TYPE_* */
 	const void *data;
 	uint32_t    len;          /* at most JFMT_MAX_PAYLOAD */
@@ -63,7 +69,7 @@ struct jjrec {
 
 int  jjournal_create(const char *path, struct jerr *e);
 int  jjournal_open(const char *path, int flags, struct jjournal **j, struct jerr *e);
-int  jjournal_append(struct jjournal *j, const struct jjrec *recs, size_t n, uint64_t *first_lsn,
+int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
                      struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
@@ -84,5 +90,31 @@ int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_
  * journal unless it is the final one of the same chain.
  */
 int jjournal_create_at(const char *path, const struct jfmt_header *h, struct jerr *e);
+
+/*
+ * A segment written whole from records read elsewhere: jpromote's closing segment (the
+ * records of a copied live journal), and the generators of the tests. The trailer is made
+ * and written by the same code as a rotation's.
+ *     jjournal_segment_begin(fd, name, &h, flags, &w, &e)   header written; flags:
+ *                                          JJ_SYNC (seal makes the file durable)
+ *     jjournal_segment_add(w, &rec, &e)    one record as a reader returned it (seg.h); its
+ *                                          LSN MUST be the next one, from h.first_lsn on
+ *     jjournal_segment_seal(w, flags, &t, &e)   trailer with flags (JFMT_FINAL or 0); t
+ *                                          filled; a live journal is one left unsealed
+ *     jjournal_segment_end(w)              frees w; after any call, sealed or not
+ * fd is the caller's: an empty file (or a pipe), written sequentially, which the caller
+ * names (jafile_publish) and closes; name is for messages. Each call returns 0 or -1 with e filled:
+ * EX_IOERR, EX_OSERR, EX_DATAERR or EX_USAGE (a record the format cannot hold), EX_SOFTWARE
+ * (an LSN out of order). After a failed call the file is no segment: the caller removes it.
+ */
+struct jjsegment;
+struct jseg_rec;
+
+int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, int flags,
+                            struct jjsegment **w, struct jerr *e);
+int  jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e);
+int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
+                           struct jerr *e);
+void jjournal_segment_end(struct jjsegment *w);
 
 #endif

@@ -302,7 +302,7 @@ next_lsn(const struct jseg *s)
  * LSN of at least min? Its size, or 0.
  */
 static size_t
-frame_at(const struct jseg *s, size_t i, size_t avail, uint64_t min, struct jfmt_rec *r)
+frame_at(const struct jseg *s, size_t i, size_t avail, uint64_t min, struct jfmt_rec_head *r)
 {
 	const uint8_t *b = s->buf + s->pos + i;
 
@@ -317,7 +317,7 @@ frame_at(const struct jseg *s, size_t i, size_t avail, uint64_t min, struct jfmt
 /* A valid frame at buf[pos] with an LSN of at least min, read in as far as it reaches: its
  * size, 0 if there is none, -1 on a read error. */
 static ssize_t
-frame_here(struct jseg *s, uint64_t min, struct jfmt_rec *r, struct jerr *e)
+frame_here(struct jseg *s, uint64_t min, struct jfmt_rec_head *r, struct jerr *e)
 {
 	ssize_t avail = fill(s, JFMT_REC_HEAD, e);
 	const uint8_t *p = s->buf + s->pos;
@@ -346,7 +346,7 @@ torn_tail(struct jseg *s, uint64_t *where, struct jerr *e)
 	if (s->batch)           /* the record before the bad one said its write goes on */
 		end = lsn - 1 + s->batch;
 	for (;;) {
-		struct jfmt_rec r;
+		struct jfmt_rec_head r;
 		ssize_t fl = 0, avail;
 		uint8_t b;
 
@@ -455,10 +455,10 @@ read_trailer(struct jseg *s, struct jerr *e)
 	return bad_frame(s, why, e);
 }
 
-static int next(struct jseg *s, struct jrec *r, struct jerr *e);
+static int next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 
 int
-jseg_next(struct jseg *s, struct jrec *r, struct jerr *e)
+jseg_next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 {
 	struct jerr mine;
 	int rc;
@@ -475,10 +475,10 @@ jseg_next(struct jseg *s, struct jrec *r, struct jerr *e)
 }
 
 static int
-next(struct jseg *s, struct jrec *r, struct jerr *e)
+next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 {
 	char why[sizeof e->msg];
-	struct jfmt_rec fr;
+	struct jfmt_rec_head fr;
 	uint8_t *p;
 	ssize_t avail;
 	size_t frame;
@@ -543,18 +543,16 @@ int jseg_mode(const struct jseg *s) { return s->mode; }
 uint64_t jseg_end(const struct jseg *s) { return s->good; }
 uint16_t jseg_batch(const struct jseg *s) { return s->batch; }
 
-int
-jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN])
+struct jdigest *
+jseg_hash(struct jseg *s)
 {
 	if (s->trailer_seen || !s->hash) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
-	jdigest_update(&s->dg, more, n);
-	jdigest_final(&s->dg, out);
 	s->hash = 0;
 	s->trailer_seen = 1;
-	return 0;
+	return &s->dg;
 }
 
 int
@@ -562,7 +560,7 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
     struct jerr *e)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	int rc;
 
 	if (jseg_open(path, mode, &s, e) < 0)
@@ -618,7 +616,7 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 	if (jname_parse(jio_basename(name), &n) == JNAME_SEGMENT && n.comp != JCOMP_NONE) {
 		struct jerr e2;
 		struct jseg *s;
-		struct jrec r;
+		struct jseg_rec r;
 		int rc;
 
 		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {

@@ -6,7 +6,7 @@
  *     struct jseg *s;
  *     if (jseg_open(path, JSEG_AUTO, &s, &e) < 0) ...       header read and checked
  *     const struct jfmt_header *h = jseg_header(s);
- *     struct jrec r;
+ *     struct jseg_rec r;
  *     while ((rc = jseg_next(s, &r, &e)) == 1)
  *             use r.lsn, r.type, r.data[0 .. r.len)          valid until the next call
  *     if (rc < 0) ... e.msg says "offset N: what"; e.code EX_DATAERR (damaged) or EX_IOERR
@@ -42,7 +42,8 @@ enum { JSEG_AUTO, JSEG_LIVE, JSEG_SEALED };
 
 struct jseg;
 
-struct jrec {
+/* A record as the reader returns it: its head's fields, its payload and where it was. */
+struct jseg_rec {
 	uint64_t       lsn;
 	uint64_t       time;
 	uint8_t        type;
@@ -54,7 +55,7 @@ struct jrec {
 int  jseg_open(const char *path, int mode, struct jseg **s, struct jerr *e);
 /* fd stays the caller's; name decides JSEG_AUTO and compression (by suffix). */
 int  jseg_open_fd(int fd, const char *name, int mode, struct jseg **s, struct jerr *e);
-int  jseg_next(struct jseg *s, struct jrec *r, struct jerr *e);
+int  jseg_next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 void jseg_close(struct jseg *s);
 
 const struct jfmt_header  *jseg_header(const struct jseg *s);
@@ -76,8 +77,10 @@ uint16_t jseg_batch(const struct jseg *s);    /* batch field of the last record 
  * without hashing. jseg_resume forgets what was read after the last record returned (a
  * torn tail, the end of file) and reads on from there, as after more bytes were appended;
  * it fails (EINVAL) once bytes of a trailer were read: open a new reader then.
- * jseg_digest finishes the SHA-256 of the header and the records returned with n more
- * bytes (a trailer's first 48), once, for a reader opened without at.
+ * jseg_hash hands the SHA-256 of the header and the records returned so far to the writer
+ * that seals what it read (journal.c finishes it with the trailer), once, for a reader
+ * opened without at; the reader hashes nothing more and reads no further. The digest stays
+ * the reader's (freed by jseg_close); NULL (EINVAL) when there is none.
  */
 struct jseg_at {
 	const struct jfmt_header *h;
@@ -88,7 +91,7 @@ struct jseg_at {
 
 int jseg_open_pread(int fd, const struct jseg_at *at, struct jseg **s, struct jerr *e);
 int jseg_resume(struct jseg *s);
-int jseg_digest(struct jseg *s, const void *more, size_t n, uint8_t out[JDIGEST_LEN]);
+struct jdigest *jseg_hash(struct jseg *s);
 
 /* Read a whole file through, checking everything: 0 valid, -1 not (e says where and why). */
 int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,

@@ -335,7 +335,7 @@ jshipq_states(const char *dir, const char *name, struct jshipq_state **vp, size_
 }
 
 int
-jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
+jshipq_pending(const struct jsegdir_ent *v, size_t n, size_t i, const char *name,
     const struct jshipq_state *s)
 {
 	const struct jname *g;
@@ -343,7 +343,7 @@ jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
 	if (i >= n || strcmp(v[i].n.name, name) != 0)
 		return 0;
 	g = &v[i].n;
-	/* jscan_dir sorts the plain form of a sequence before its compressed forms */
+	/* jsegdir_list sorts the plain form of a sequence before its compressed forms */
 	if (i > 0 && strcmp(v[i - 1].n.name, name) == 0 && v[i - 1].n.timeline == g->timeline &&
 	    v[i - 1].n.seq == g->seq)
 		return 0;
@@ -414,9 +414,9 @@ prune_failed(const struct jshipq_prune *p, struct jerr *e)
 
 /* Is segs[i] a new sequence, walking from the newest back? */
 static int
-prune_distinct(const struct jscan_ent *segs, size_t n, size_t i, const char *name)
+prune_distinct(const struct jsegdir_ent *segs, size_t n, size_t i, const char *name)
 {
-	const struct jscan_ent *g = &segs[i];
+	const struct jsegdir_ent *g = &segs[i];
 
 	return i + 1 >= n || strcmp(segs[i + 1].n.name, name) != 0 ||
 	    segs[i + 1].n.timeline != g->n.timeline || segs[i + 1].n.seq != g->n.seq;
@@ -438,7 +438,7 @@ prune_one(const char *path, const struct jshipq_prune *p, time_t now, struct jer
 }
 
 int
-jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, size_t n,
+jshipq_prune(const char *dir, const char *name, const struct jsegdir_ent *segs, size_t n,
     const struct jshipq_prune *p)
 {
 	struct jerr e = { 0, "" };
@@ -466,7 +466,7 @@ jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, si
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* Walk from the newest back, so that keep counts the newest sequences. */
 	for (size_t i = n; ns > 0 && i-- > 0;) {
-		const struct jscan_ent *g = &segs[i];
+		const struct jsegdir_ent *g = &segs[i];
 		if (strcmp(g->n.name, name) != 0)
 			continue;
 		distinct += prune_distinct(segs, n, i, name);

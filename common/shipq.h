@@ -21,13 +21,19 @@
  * jship sends it and jstatus counts it, both through jshipq_pending.
  *
  *     struct jshipq_state s;
- *     jshipq_read(path, &s, e)        1 read, 0 no file (s empty), -1 error; then
+ *     jshipq_read(path, &s, e)        1 read, 0 no file (s empty), -1 error (s empty); then
  *     jshipq_has(&s, tl, seq)         does the destination have it?
  *     jshipq_add(&s, tl, seq)         record that it has (0, or -1 ENOMEM)
  *     jshipq_write(path, &s, e)
- *     jshipq_free(&s)                 s owns its ranges; free it after any read
+ *     jshipq_free(&s)                 frees s's ranges and leaves s empty
  *     jshipq_states(dir, name, &v, &n, e)   every destination state of NAME in dir;
  *                                     release with jshipq_states_free(v, n)
+ * Ownership: a state owns its ranges (s.r, malloc'd). jshipq_read and jshipq_parse fill s
+ * from scratch without freeing what it held: give them a state that is empty (zeroed, or
+ * freed); on -1 they leave it empty, so freeing it after any read is safe. A zeroed state is
+ * an empty one, ready for jshipq_add. jshipq_states gives the caller v and every state in
+ * it, on success only (on -1 nothing is left to free). jshipq_record reads had and leaves it
+ * the caller's.
  * The lock DIR/.NAME.journal.ship-HHHH.lock serialises senders of one destination; a
  * caller holds it from read to write.
  */
@@ -39,7 +45,7 @@
 
 #include "err.h"
 #include "name.h"
-#include "scan.h"
+#include "segdir.h"
 
 struct jshipq_range {
 	uint32_t timeline;
@@ -78,15 +84,15 @@ int  jshipq_record(const char *dir, const char *name, const char *url,
 int  jshipq_all_have(const struct jshipq_state *v, size_t n, uint32_t tl, uint64_t seq);
 
 /*
- * Over a jscan_dir listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
+ * Over a jsegdir_list listing v[0..n): is v[i] in NAME's send queue for s (NAME's, the one
  * file kept for its sequence, and not had by s)? With s NULL: is it the one file kept for
  * its sequence (what is counted as a sealed segment).
  */
-int  jshipq_pending(const struct jscan_ent *v, size_t n, size_t i, const char *name,
+int  jshipq_pending(const struct jsegdir_ent *v, size_t n, size_t i, const char *name,
                     const struct jshipq_state *s);
 
 /*
- * Remove the segments of NAME in dir (segs[0..n), a jscan_dir listing) that every
+ * Remove the segments of NAME in dir (segs[0..n), a jsegdir_list listing) that every
  * destination has, but the keep newest sequences and any file modified less than keep_for_ns
  * ago. A segment no destination state mentions is never removed, and nothing is removed
  * when dir has no destination state at all. A destination other than file:// acknowledges
@@ -106,7 +112,7 @@ struct jshipq_prune {
 	void    *arg;
 };
 
-int  jshipq_prune(const char *dir, const char *name, const struct jscan_ent *segs, size_t n,
+int  jshipq_prune(const char *dir, const char *name, const struct jsegdir_ent *segs, size_t n,
                   const struct jshipq_prune *p);
 
 #endif

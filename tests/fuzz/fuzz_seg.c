@@ -27,7 +27,7 @@ run(int fd, const char *name)
 {
 	struct jseg *s;
 	struct jerr e;
-	struct jrec r;
+	struct jseg_rec r;
 	uint64_t n = 0, off = 0;
 	int rc;
 

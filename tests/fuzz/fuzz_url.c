@@ -1,8 +1,8 @@
 /*
  * fuzz_url: libFuzzer target for destination URLs (jxfer_open and url.c's jurl_redact).
  * jxfer_open only parses: nothing is connected, and the key and known_hosts files (/dev/null)
- * and an empty owner-only netrc are given so that no home directory is looked at. Besides the sanitizers' checks,
- * the promises of xfer.h are asserted: a refusal says why with EX_USAGE; an accepted URL
+ * and an empty owner-only netrc are given so that no home directory is looked at. Besides
+ * the sanitizers' checks, the promises of xfer.h are asserted: a refusal says why with EX_USAGE; an accepted URL
  * carries no password (user info before its first '@' holds no ':'); jxfer_url is the
  * redacted URL; a target name is never empty, never hidden and never a path; redaction
  * into a short buffer stays inside it and is a prefix of the full one.

@@ -52,7 +52,7 @@ main(int argc, char **argv)
 	jerr_init(argv[0]);
 	if (argc == 5 && (strcmp(argv[1], "sync") == 0 || strcmp(argv[1], "raw") == 0)) {
 		long count = atol(argv[3]), size = atol(argv[4]);
-		struct jjrec r;
+		struct jjournal_payload r;
 
 		if (!(buf = malloc((size_t)size + 28)))
 			jdie(EX_OSERR, "malloc");
@@ -85,7 +85,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "stall") == 0) {
-		struct jjrec r = { JFMT_TYPE_SQL, "INSERT INTO t VALUES(1, 'stall probe');", 39 };
+		struct jjournal_payload r = { JFMT_TYPE_SQL, "INSERT INTO t VALUES(1, 'stall probe');", 39 };
 		size_t n = 0, cap = 1 << 20;
 		uint64_t *lat = malloc(cap * sizeof *lat), max = 0;
 
@@ -116,7 +116,7 @@ main(int argc, char **argv)
 		uint64_t *api = calloc((size_t)rounds, sizeof *api);
 		uint64_t *cmd = calloc((size_t)rounds, sizeof *cmd);
 		struct jjrotate o = { 0 };
-		struct jjrec r[30];
+		struct jjournal_payload r[30];
 		char seg[4096], line[100];
 		extern char **environ;
 

@@ -31,7 +31,7 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct jseg *s;
 		struct jerr e;
-		struct jrec r;
+		struct jseg_rec r;
 		const struct jfmt_header *h;
 		const struct jfmt_trailer *t;
 		int rc;

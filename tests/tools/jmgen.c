@@ -1,6 +1,6 @@
 /*
- * jmgen: write a valid chain of sealed segments directly with the format codec, for tests
- * and benchmarks that need segments without running the journal writer.
+ * jmgen: write a valid chain of sealed segments with the journal module's segment writer,
+ * for tests and benchmarks that need segments without running jappend and jrotate.
  *
  *   jmgen [-n NAME] [-t TIMELINE] [-s FIRSTSEQ] [-l FIRSTLSN] [-p PREVHEX] [-L LINEAGEHEX]
  *         [-r RECORDS] [-b PAYLOADBYTES] [-T sql|raw] [-F] DIR COUNT
@@ -18,11 +18,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
 #include "io.h"
+#include "journal.h"
 #include "name.h"
+#include "seg.h"
+
+/* The payload of record lsn into pl (cap bytes): its length. */
+static uint32_t
+fill(uint8_t *pl, size_t cap, int type, uint64_t lsn, uint64_t payload)
+{
+	int n;
+
+	if (type == JFMT_TYPE_SQL && lsn == 1)
+		return (uint32_t)snprintf((char *)pl, cap,
+		    "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT);");
+	if (type == JFMT_TYPE_SQL) {
+		n = snprintf((char *)pl, cap, "INSERT INTO t VALUES(%llu,'", (unsigned long long)lsn);
+		for (; (uint64_t)n + 3 < payload; n++)
+			pl[n] = (uint8_t)('a' + (lsn + (uint64_t)n) % 26);
+		return (uint32_t)(n + snprintf((char *)pl + n, cap - (size_t)n, "');"));
+	}
+	for (n = 0; (uint64_t)n < payload; n++)
+		pl[n] = (uint8_t)(lsn * 7 + (uint64_t)n);
+	return (uint32_t)n;
+}
 
 int
 main(int argc, char **argv)
@@ -33,7 +56,7 @@ main(int argc, char **argv)
 	int type = JFMT_TYPE_SQL, final = 0, c;
 	uint8_t prev[JDIGEST_LEN] = { 0 }, lineage[JFMT_LINEAGE_LEN];
 	size_t cap = 1 << 20;
-	uint8_t *buf, *pl;
+	uint8_t *pl;
 
 	jerr_init(argv[0]);
 	memset(lineage, 0x11, sizeof lineage);
@@ -58,17 +81,15 @@ main(int argc, char **argv)
 	count = strtoull(argv[optind + 1], NULL, 10);
 	if (payload + 64 > cap)
 		cap = payload + 64;
-	if (!(buf = malloc(cap + JFMT_REC_OVERHEAD)) || !(pl = malloc(cap)))
+	if (!(pl = malloc(cap)))
 		jdie(EX_OSERR, "malloc");
 	for (uint64_t s = 0; s < count; s++, seq++) {
 		char path[4096], fn[512];
 		struct jfmt_header h = { .timeline = tl, .seq = seq, .first_lsn = lsn,
-		                         .created = jfmt_now() };
-		struct jfmt_trailer t = { 0 };
-		struct jdigest d;
-		uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
-		uint64_t size = 0;
-		FILE *f;
+		                         .created = jclock_now() };
+		struct jfmt_trailer t;
+		struct jjsegment *w;
+		struct jerr e;
 		int fd;
 
 		memcpy(h.lineage, lineage, sizeof lineage);
@@ -78,45 +99,20 @@ main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/%s", argv[optind], fn);
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640)) < 0)
 			jdie(EX_CANTCREAT, "%s", path);
-		if (!(f = fdopen(fd, "w")) || jdigest_init(&d) < 0)
-			jdie(EX_OSERR, "fdopen");
-		jfmt_header_encode(&h, hb);
-		jdigest_update(&d, hb, sizeof hb);
-		fwrite(hb, 1, sizeof hb, f);
-		size += sizeof hb;
+		if (jjournal_segment_begin(fd, path, &h, 0, &w, &e) < 0)
+			jdiex(e.code, "%s", e.msg);
 		for (uint64_t r = 0; r < records; r++, lsn++) {
-			struct jfmt_rec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jfmt_now() };
-			int n;
-			if (type == JFMT_TYPE_SQL && lsn == 1)
-				n = snprintf((char *)pl, cap,
-				    "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT);");
-			else if (type == JFMT_TYPE_SQL) {
-				n = snprintf((char *)pl, cap, "INSERT INTO t VALUES(%llu,'",
-				    (unsigned long long)lsn);
-				for (; (uint64_t)n + 3 < payload; n++)
-					pl[n] = (uint8_t)('a' + (lsn + (uint64_t)n) % 26);
-				n += snprintf((char *)pl + n, cap - (size_t)n, "');");
-			} else {
-				for (n = 0; (uint64_t)n < payload; n++)
-					pl[n] = (uint8_t)(lsn * 7 + (uint64_t)n);
-			}
-			fr.len = (uint32_t)n;
-			size_t fl = jfmt_rec_build(&fr, pl, buf);
-			jdigest_update(&d, buf, fl);
-			fwrite(buf, 1, fl, f);
-			size += fl;
+			struct jseg_rec fr = { .type = (uint8_t)type, .lsn = lsn, .time = jclock_now(),
+			                   .data = pl };
+			fr.len = fill(pl, cap, type, lsn, payload);
+			if (jjournal_segment_add(w, &fr, &e) < 0)
+				jdiex(e.code, "%s", e.msg);
 		}
-		t.records = records;
-		t.last_lsn = lsn - 1;
-		t.sealed = jfmt_now();
-		t.flags = final && s + 1 == count ? JFMT_FINAL : 0;
-		t.size = size + JFMT_TRAILER_SIZE;
-		jfmt_trailer_encode(&t, tb);
-		jdigest_update(&d, tb, JFMT_TRAILER_SIZE - JDIGEST_LEN);
-		jdigest_final(&d, prev);
-		memcpy(tb + JFMT_TRAILER_SIZE - JDIGEST_LEN, prev, JDIGEST_LEN);
-		fwrite(tb, 1, sizeof tb, f);
-		if (fclose(f) != 0)
+		if (jjournal_segment_seal(w, final && s + 1 == count ? JFMT_FINAL : 0, &t, &e) < 0)
+			jdiex(e.code, "%s", e.msg);
+		jjournal_segment_end(w);
+		memcpy(prev, t.digest, sizeof prev);
+		if (close(fd) != 0)
 			jdie(EX_IOERR, "%s", path);
 		printf("%s\n", path);
 	}
@@ -125,7 +121,6 @@ main(int argc, char **argv)
 		jdigest_hex(prev, JDIGEST_LEN, hex);
 		fprintf(stderr, "%s\n", hex);
 	}
-	free(buf);
 	free(pl);
 	return jio_fshut(stdout) == 0 ? 0 : EX_IOERR;
 }

@@ -222,11 +222,11 @@ START_TEST(sqlite_applier)
 	struct jerr e;
 	struct jfmt_header h = hdr(1, 1, 1, 0);
 	struct jfmt_trailer t = trl(2, 1, 0);
-	struct jrec r1 = { .lsn = 1, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
+	struct jseg_rec r1 = { .lsn = 1, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
 	    "CREATE TABLE k(a)", .len = 17 };
-	struct jrec r2 = { .lsn = 2, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
+	struct jseg_rec r2 = { .lsn = 2, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
 	    "INSERT INTO k VALUES(1);INSERT INTO k VALUES(2)", .len = 47 };
-	struct jrec bad = { .lsn = 3, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
+	struct jseg_rec bad = { .lsn = 3, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)
 	    "INSERT INTO nope VALUES(1)", .len = 26 };
 	int fd;
 
@@ -277,10 +277,10 @@ START_TEST(sqlite_applier)
 }
 END_TEST
 
-static struct jrec
+static struct jseg_rec
 sqlrec(uint64_t lsn, const char *sql)
 {
-	return (struct jrec){ .lsn = lsn, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)sql,
+	return (struct jseg_rec){ .lsn = lsn, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)sql,
 	    .len = strlen(sql) };
 }
 
@@ -291,7 +291,7 @@ apply_one(struct japply *a, struct japply_state *st, uint64_t seq, const char *s
 {
 	struct jfmt_header h = hdr(1, seq, seq, seq == 1 ? 0 : (uint8_t)(seq - 1));
 	struct jfmt_trailer t = trl(seq, (uint8_t)seq, 0);
-	struct jrec r = sqlrec(seq, sql);
+	struct jseg_rec r = sqlrec(seq, sql);
 	struct japply_state next = *st;
 
 	if (japply_begin(a, "x", seq, seq, e) < 0)

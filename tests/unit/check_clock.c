@@ -1,8 +1,20 @@
-/* clock: adds saturate, ages and advances never wrap; the monotonic clock goes forward. */
+/* clock: the wall clock, adds saturate, ages and advances never wrap; the monotonic clock
+ * goes forward. */
 #include <time.h>
 
 #include "clock.h"
 #include "unit.h"
+
+/* The wall clock in ns since the epoch, as records are stamped: time()'s second, give or
+ * take the tick by which time() may lag. */
+START_TEST(now_is_wall_clock)
+{
+	uint64_t before = (uint64_t)time(NULL), now = jclock_now(), after = (uint64_t)time(NULL);
+
+	ck_assert_uint_ge(now / 1000000000u, before);
+	ck_assert_uint_le(now / 1000000000u, after + 1);
+}
+END_TEST
 
 START_TEST(add_saturates)
 {
@@ -44,6 +56,7 @@ suite_clock(void)
 	Suite *s = suite_create("clock");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_test(tc, now_is_wall_clock);
 	tcase_add_test(tc, add_saturates);
 	tcase_add_test(tc, age_and_ahead);
 	tcase_add_test(tc, mono_never_goes_back);

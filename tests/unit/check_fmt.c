@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(record_round_trip)
 {
-	struct jfmt_rec r = { .len = 5, .type = JFMT_TYPE_RAW, .lsn = 77, .time = 99 }, g;
+	struct jfmt_rec_head r = { .len = 5, .type = JFMT_TYPE_RAW, .lsn = 77, .time = 99 }, g;
 	uint8_t b[64];
 	struct jerr e;
 	size_t n = jfmt_rec_build(&r, "a\0b\nc", b);
@@ -211,7 +211,6 @@ START_TEST(types_and_ints)
 	ck_assert_uint_eq(jfmt_get32(b), 0xdeadbeef);
 	jfmt_put16(b, 0xbeef);
 	ck_assert_uint_eq(jfmt_get16(b), 0xbeef);
-	ck_assert_uint_gt(jfmt_now(), 1600000000000000000ull);
 }
 END_TEST
 

@@ -38,7 +38,7 @@ segname(uint64_t seq)
 static void
 append_strs(struct jjournal *j, int n, const char *prefix, uint64_t want_first)
 {
-	struct jjrec r[64];
+	struct jjournal_payload r[64];
 	char bufs[64][32];
 	uint64_t first;
 	struct jerr e;
@@ -59,7 +59,7 @@ static uint64_t
 read_all(const char *path, int mode, uint64_t *first, uint8_t *digest, uint32_t *flags)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	uint64_t n = 0, lsn;
 	int rc;
@@ -88,7 +88,7 @@ static uint64_t
 read_all_live(const char *path)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	uint64_t n = 0;
 	int rc;
@@ -211,14 +211,14 @@ static const char *sw_payload[4] = { "aaaa", "bbbb", "cccc", "dddd" };
 static void
 sweep_journal(uint8_t *out, int one_batch)
 {
-	struct jjrec r[4];
+	struct jjournal_payload r[4];
 	struct jjournal *j;
 	struct jerr e;
 	uint8_t *got;
 	size_t n;
 
 	for (int i = 0; i < 4; i++)
-		r[i] = (struct jjrec){ JFMT_TYPE_SQL, sw_payload[i], 4 };
+		r[i] = (struct jjournal_payload){ JFMT_TYPE_SQL, sw_payload[i], 4 };
 	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
 	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
 	if (one_batch)
@@ -239,7 +239,7 @@ static int
 sweep_read(const char *p, int mode, char payloads[][8])
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int n = 0, rc;
 
@@ -265,7 +265,7 @@ sweep_case(const uint8_t *orig, const uint8_t *bad, int victim, const char *what
 {
 	char p[8][8], seg[4096];
 	struct jjrotate o = { 0 };
-	struct jjrec rec = { JFMT_TYPE_SQL, "eeee", 4 };
+	struct jjournal_payload rec = { JFMT_TYPE_SQL, "eeee", 4 };
 	struct jjournal *j;
 	struct jerr e;
 	uint64_t first = 0;
@@ -485,7 +485,7 @@ END_TEST
 START_TEST(batch_field)
 {
 	size_t n = JFMT_MAX_BATCH + 1, len;
-	struct jjrec *r = calloc(n, sizeof *r);
+	struct jjournal_payload *r = calloc(n, sizeof *r);
 	struct jjrotate o = { 0 };
 	struct jfmt_header h;
 	struct jjournal *j;
@@ -495,7 +495,7 @@ START_TEST(batch_field)
 
 	ck_assert_ptr_nonnull(r);
 	for (size_t i = 0; i < n; i++)
-		r[i] = (struct jjrec){ JFMT_TYPE_RAW, "x", 1 };
+		r[i] = (struct jjournal_payload){ JFMT_TYPE_RAW, "x", 1 };
 	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
 	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
 	ck_assert_int_eq(jjournal_append(j, r, n, NULL, &e), 0);
@@ -618,7 +618,7 @@ START_TEST(final_refuses)
 	ck_assert_uint_eq(read_all(segname(1), JSEG_SEALED, NULL, d, &fl), 0);
 	ck_assert_uint_eq(fl & JFMT_FINAL, JFMT_FINAL);
 	{
-		struct jjrec r = { JFMT_TYPE_SQL, "x", 1 };
+		struct jjournal_payload r = { JFMT_TYPE_SQL, "x", 1 };
 
 		ck_assert_int_eq(jjournal_append(j, &r, 1, NULL, &e), -1);
 		ck_assert_int_eq(e.code, JJ_ECLOSED);
@@ -759,7 +759,7 @@ START_TEST(two_segments_one_seq)
 	snprintf(copy, sizeof copy, "cp '%s' '%s'", jpath, segname(1));
 	ck_assert_int_eq(system(copy), 0);
 	{
-		struct jjrec r = { JFMT_TYPE_SQL, "x", 1 };
+		struct jjournal_payload r = { JFMT_TYPE_SQL, "x", 1 };
 
 		ck_assert_int_eq(jjournal_append(j, &r, 1, NULL, &e), -1);
 		ck_assert_int_eq(e.code, EX_SOFTWARE);
@@ -769,6 +769,100 @@ START_TEST(two_segments_one_seq)
 END_TEST
 
 /* jjournal_create_at (jpromote): a new timeline continues a journal closed as final. */
+/* Copy segment src record by record into dst with the segment writer. */
+static void
+copy_segment(const char *src, const char *dst, uint32_t flags, struct jfmt_trailer *t)
+{
+	struct jjsegment *w;
+	struct jseg *s;
+	struct jseg_rec r;
+	struct jerr e;
+	int fd, rc;
+
+	ck_assert_msg(jseg_open(src, JSEG_AUTO, &s, &e) == 0, "%s", e.msg);
+	ck_assert_int_ge(fd = open(dst, O_RDWR | O_CREAT | O_EXCL, 0640), 0);
+	ck_assert_msg(jjournal_segment_begin(fd, dst, jseg_header(s), JJ_SYNC, &w, &e) == 0,
+	    "%s", e.msg);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		ck_assert_msg(jjournal_segment_add(w, &r, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(rc, 0);
+	if (t)
+		ck_assert_msg(jjournal_segment_seal(w, flags, t, &e) == 0, "%s", e.msg);
+	jjournal_segment_end(w);
+	jseg_close(s);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* A segment written whole is sealed as a rotation seals: same bytes up to the trailer,
+ * and a trailer the reader verifies (count, last LSN, size, digest). */
+START_TEST(segment_writer_seals)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jfmt_header h;
+	struct jfmt_trailer t, t2;
+	struct jerr e;
+	char seg[4096], copy[4096];
+	void *a, *b;
+	size_t na, nb;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	for (int i = 0; i < 4; i++)
+		append_strs(j, 1, "w", (uint64_t)i + 1);     /* one record a batch: batch 0 */
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	jjournal_close(j, &e);
+	snprintf(copy, sizeof copy, "%s/copy.0001-000000000001.journal", dir);
+	copy_segment(seg, copy, JFMT_FINAL, &t);
+	ck_assert_msg(jseg_verify(copy, JSEG_SEALED, &h, &t2, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(t2.records, 4);
+	ck_assert_uint_eq(t2.last_lsn, 4);
+	ck_assert_uint_eq(t2.flags, JFMT_FINAL);
+	ck_assert_uint_eq(t2.size, (uint64_t)fsize(copy));
+	ck_assert_mem_eq(t2.digest, t.digest, JDIGEST_LEN);
+	ck_assert_ptr_nonnull(a = unit_read_file(seg, &na));
+	ck_assert_ptr_nonnull(b = unit_read_file(copy, &nb));
+	ck_assert_uint_eq(na, nb);
+	ck_assert_mem_eq(a, b, na - JFMT_TRAILER_SIZE);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* Left unsealed it is a live journal; a record out of LSN order is refused. */
+START_TEST(segment_writer_live_and_order)
+{
+	struct jjournal *j;
+	struct jjsegment *w;
+	struct jfmt_header h = { .timeline = 1, .seq = 1, .first_lsn = 1 };
+	struct jseg_rec r = { .lsn = 1, .type = JFMT_TYPE_SQL, .len = 1, .data = (const uint8_t *)"x" };
+	struct jerr e;
+	char live[4096];
+	int fd;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 3, "v", 1);
+	jjournal_close(j, &e);
+	snprintf(live, sizeof live, "%s/copy.journal", dir);
+	copy_segment(jpath, live, 0, NULL);
+	ck_assert_uint_eq(read_all_live(live), 3);
+	ck_assert_int_ge(fd = open(live, O_RDWR | O_TRUNC), 0);
+	ck_assert_int_eq(jjournal_segment_begin(fd, live, &h, 0, &w, &e), 0);
+	ck_assert_int_eq(jjournal_segment_add(w, &r, &e), 0);
+	ck_assert_int_eq(jjournal_segment_add(w, &r, &e), -1);      /* LSN 1 again */
+	ck_assert_int_eq(e.code, EX_SOFTWARE);
+	r.lsn = 2;
+	r.type = 0;
+	ck_assert_int_eq(jjournal_segment_add(w, &r, &e), -1);      /* no type */
+	r.type = JFMT_TYPE_RAW;
+	ck_assert_int_eq(jjournal_segment_add(w, &r, &e), 0);
+	jjournal_segment_end(w);
+	close(fd);
+	ck_assert_uint_eq(read_all_live(live), 2);
+}
+END_TEST
+
 START_TEST(create_at_continues_final)
 {
 	struct jjrotate o = { 0 };
@@ -844,6 +938,8 @@ suite_journal(void)
 	tcase_add_test(tc, crash_rotator_completes);
 	tcase_add_test(tc, two_segments_one_seq);
 	tcase_add_test(tc, create_at_continues_final);
+	tcase_add_test(tc, segment_writer_seals);
+	tcase_add_test(tc, segment_writer_live_and_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

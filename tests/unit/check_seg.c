@@ -29,7 +29,7 @@ build(uint8_t *buf, int trailer, uint32_t flags)
 	jfmt_header_encode(&h, buf);
 	n = JFMT_HEADER_SIZE;
 	for (int i = 0; i < NREC; i++) {
-		struct jfmt_rec r = { .len = (uint32_t)strlen(payloads[i]), .type = JFMT_TYPE_SQL,
+		struct jfmt_rec_head r = { .len = (uint32_t)strlen(payloads[i]), .type = JFMT_TYPE_SQL,
 		                      .lsn = (uint64_t)i + 1, .time = 1500 + (uint64_t)i };
 		n += jfmt_rec_build(&r, payloads[i], buf + n);
 	}
@@ -62,7 +62,7 @@ static int
 readall(const char *p, int mode, uint64_t *nrec, uint64_t *torn, struct jerr *e)
 {
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	int rc;
 
 	*nrec = 0;
@@ -87,7 +87,7 @@ START_TEST(round_trip)
 	struct jfmt_header h;
 	struct jfmt_trailer t;
 	struct jseg *s;
-	struct jrec r;
+	struct jseg_rec r;
 	struct jerr e;
 	int i = 0, rc;
 
@@ -254,7 +254,7 @@ START_TEST(zero_tail)
 	ck_assert_uint_eq(torn, zeros + 8);
 	/* but a record after fewer zeros than a record head is not a lost write: damage */
 	{
-		struct jfmt_rec r = { .len = 1, .type = JFMT_TYPE_SQL, .lsn = NREC + 2 };
+		struct jfmt_rec_head r = { .len = 1, .type = JFMT_TYPE_SQL, .lsn = NREC + 2 };
 		memset(buf + n, 0, JFMT_REC_HEAD - 1);
 		m = n + JFMT_REC_HEAD - 1 + jfmt_rec_build(&r, "x", buf + n + JFMT_REC_HEAD - 1);
 	}
@@ -284,7 +284,7 @@ END_TEST
 static void
 put_record(uint8_t *at, uint32_t len, uint64_t lsn)
 {
-	struct jfmt_rec r = { .len = len, .type = JFMT_TYPE_RAW, .lsn = lsn, .time = 1 };
+	struct jfmt_rec_head r = { .len = len, .type = JFMT_TYPE_RAW, .lsn = lsn, .time = 1 };
 
 	jfmt_rec_encode(&r, at);
 }
@@ -359,7 +359,7 @@ START_TEST(lsn_sequence)
 	uint8_t buf[4096];
 	size_t n = build(buf, 0, 0);
 	const char *p = path("db.journal");
-	struct jfmt_rec r = { .len = 1, .type = JFMT_TYPE_RAW, .lsn = NREC + 2, .time = 1 };
+	struct jfmt_rec_head r = { .len = 1, .type = JFMT_TYPE_RAW, .lsn = NREC + 2, .time = 1 };
 	struct jerr e;
 	uint64_t nrec;
 

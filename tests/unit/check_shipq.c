@@ -132,7 +132,7 @@ START_TEST(queue)
 		".db.0001-000000000003.journal.part", "other.txt", "a.0001-000000000005.journal",
 		"db.0001-000000000003.journal.xz", "db.0001-000000000001.journal",
 	};
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jshipq_state s = { 0 };
 	struct jerr e = { 0, "" };
 	char got[512] = "";
@@ -142,7 +142,7 @@ START_TEST(queue)
 		snprintf(p, sizeof p, "%s/%s", d, names[i]);
 		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
 	}
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	ck_assert_int_eq(jshipq_add(&s, 1, 1), 0);
 	ck_assert_int_eq(jshipq_add(&s, 1, 3), 0);
 	for (size_t i = 0; i < n; i++) {
@@ -327,7 +327,7 @@ left(const char *dir, uint64_t seq)
 START_TEST(prune)
 {
 	char *d = unit_tmpdir(), p[600];
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e = { 0, "" };
 	struct jshipq_prune pr = { .keep = 1, .removed = count_removed, .held = count_held };
 	size_t n;
@@ -336,7 +336,7 @@ START_TEST(prune)
 		snprintf(p, sizeof p, "%s/db.0001-%012d.journal", d, q);
 		ck_assert_int_eq(unit_write_file(p, "x", 1), 0);
 	}
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	pruned = 0;
 	ck_assert_int_eq(jshipq_prune(d, "db", v, n, &pr), 0);     /* no destination yet */
 	ck_assert_int_eq(pruned, 0);

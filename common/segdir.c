@@ -1,7 +1,7 @@
 /*
- * scan: the incoming directory. It lists a directory's segments in sequence order, reading
- * the directory once and keeping only names that jname_parse calls segments and entries
- * that are regular files; it opens such a file without following a symbolic link or
+ * segdir: a directory of segments (a journal's, or an incoming one). It lists the segments
+ * in sequence order, reading the directory once and keeping only names that jname_parse
+ * calls segments and entries that are regular files; it opens such a file without following a symbolic link or
  * blocking on a FIFO; and it sets a refused file aside. It never prints, never exits, and
  * leaves errno meaningful on failure.
  *
@@ -21,27 +21,27 @@
 #include <unistd.h>
 
 #include "io.h"
-#include "scan.h"
+#include "segdir.h"
 
 #define MAX_SUFFIX 9999
 
 int
-jscan_cmp(const struct jname *a, const struct jname *b)
+jsegdir_cmp(const struct jname *a, const struct jname *b)
 {
 	int c = strcmp(a->name, b->name);
 
 	return c ? c : jname_cmp(a, b);
 }
 
-/* Segments in jscan_cmp order, then names that break the rule, by bytes. */
+/* Segments in jsegdir_cmp order, then names that break the rule, by bytes. */
 static int
 ent_cmp(const void *a, const void *b)
 {
-	const struct jscan_ent *x = a, *y = b;
+	const struct jsegdir_ent *x = a, *y = b;
 
 	if (x->n.bad != y->n.bad)
 		return x->n.bad - y->n.bad;
-	return x->n.bad ? strcmp(x->base, y->base) : jscan_cmp(&x->n, &y->n);
+	return x->n.bad ? strcmp(x->base, y->base) : jsegdir_cmp(&x->n, &y->n);
 }
 
 /* Is the entry d of dp a regular file, symbolic links not followed? 1, 0, or -1 (errno). */
@@ -60,16 +60,16 @@ regular(DIR *dp, const struct dirent *d)
 }
 
 int
-jscan_dir(const char *dir, struct jscan_ent **ents, size_t *count, struct jerr *e)
+jsegdir_list(const char *dir, struct jsegdir_ent **ents, size_t *count, struct jerr *e)
 {
-	return jscan_dir_flags(dir, 0, ents, count, e);
+	return jsegdir_list_flags(dir, 0, ents, count, e);
 }
 
 int
-jscan_dir_flags(const char *dir, int flags, struct jscan_ent **ents, size_t *count,
+jsegdir_list_flags(const char *dir, int flags, struct jsegdir_ent **ents, size_t *count,
     struct jerr *e)
 {
-	struct jscan_ent *v = NULL, *nv;
+	struct jsegdir_ent *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	struct dirent *d;
 	struct jname jn;
@@ -91,7 +91,7 @@ jscan_dir_flags(const char *dir, int flags, struct jscan_ent **ents, size_t *cou
 			break;
 		}
 		if (jname_parse(d->d_name, &jn) != JNAME_SEGMENT &&
-		    !(jn.bad && (flags & JSCAN_BAD_NAMES)))
+		    !(jn.bad && (flags & JSEGDIR_BAD_NAMES)))
 			continue;
 		if ((r = regular(dp, d)) < 0) {
 			char q[JNAME_MAX * 4 + 1];
@@ -128,7 +128,7 @@ fail:
 }
 
 int
-jscan_open(const char *path, int flags, struct jerr *e)
+jsegdir_open(const char *path, int flags, struct jerr *e)
 {
 	struct stat st;
 	int fd, saved;
@@ -179,7 +179,7 @@ move_into(int sfd, const char *base, int qfd, char *name, size_t size)
 }
 
 int
-jscan_set_aside(const char *path, char *out, size_t size, struct jerr *e)
+jsegdir_set_aside(const char *path, char *out, size_t size, struct jerr *e)
 {
 	char dir[4096], name[JNAME_MAX + 1], q[JNAME_MAX * 4 + 1];
 	const char *base = jio_basename(path);
@@ -190,19 +190,19 @@ jscan_set_aside(const char *path, char *out, size_t size, struct jerr *e)
 		jerr_sys(e, EX_IOERR, "unable to open directory %s", dir);
 		goto fail;
 	}
-	if (mkdirat(sfd, JSCAN_QUARANTINE, 0750) < 0 && errno != EEXIST) {
-		jerr_sys(e, EX_CANTCREAT, "unable to create %s/%s", dir, JSCAN_QUARANTINE);
+	if (mkdirat(sfd, JSEGDIR_QUARANTINE, 0750) < 0 && errno != EEXIST) {
+		jerr_sys(e, EX_CANTCREAT, "unable to create %s/%s", dir, JSEGDIR_QUARANTINE);
 		goto fail;
 	}
-	if ((qfd = openat(sfd, JSCAN_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	if ((qfd = openat(sfd, JSEGDIR_QUARANTINE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
 		jerr_sys(e, EX_CANTCREAT, "unable to open %s/%s (it must be a directory)", dir,
-		    JSCAN_QUARANTINE);
+		    JSEGDIR_QUARANTINE);
 		goto fail;
 	}
 	if (move_into(sfd, base, qfd, name, sizeof name) < 0) {
 		jerr_sys(e, EX_IOERR, "unable to move %s into %s/%s", jname_quote(path, q, sizeof q),
-		    dir, JSCAN_QUARANTINE);
+		    dir, JSEGDIR_QUARANTINE);
 		goto fail;
 	}
 	if (fsync(qfd) < 0 || fsync(sfd) < 0) {
@@ -211,7 +211,7 @@ jscan_set_aside(const char *path, char *out, size_t size, struct jerr *e)
 	}
 	close(qfd);
 	close(sfd);
-	if ((size_t)snprintf(out, size, "%s/%s/%s", dir, JSCAN_QUARANTINE, name) >= size &&
+	if ((size_t)snprintf(out, size, "%s/%s/%s", dir, JSEGDIR_QUARANTINE, name) >= size &&
 	    size > 0)
 		out[size - 1] = 0;
 	return 0;

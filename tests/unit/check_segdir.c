@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan.h"
+#include "segdir.h"
 #include "unit.h"
 
 static void
@@ -20,7 +20,7 @@ touch(const char *dir, const char *name)
 START_TEST(order_and_filter)
 {
 	char *d = unit_tmpdir(), p[4096], q[4096];
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 
@@ -39,7 +39,7 @@ START_TEST(order_and_filter)
 	snprintf(q, sizeof q, "%s/db.0001-000000000010.journal", d);
 	ck_assert_int_eq(symlink(q, p), 0);               /* a symlink */
 
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_str_eq(v[0].base, "aa.0001-000000000005.journal.gz");
 	ck_assert_str_eq(v[1].base, "db.0001-000000000009.journal");
@@ -57,15 +57,15 @@ END_TEST
 START_TEST(empty_and_missing)
 {
 	char *d = unit_tmpdir(), p[4096];
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	ck_assert_uint_eq(n, 0);
 	free(v);
 	snprintf(p, sizeof p, "%s/nope", d);
-	ck_assert_int_eq(jscan_dir(p, &v, &n, &e), -1);
+	ck_assert_int_eq(jsegdir_list(p, &v, &n, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
 	ck_assert_ptr_null(v);
 	unit_rmrf(d);
@@ -77,18 +77,18 @@ END_TEST
 START_TEST(bad_names)
 {
 	char *d = unit_tmpdir();
-	struct jscan_ent *v;
+	struct jsegdir_ent *v;
 	struct jerr e;
 	size_t n;
 
 	touch(d, "db.0001-000000000001.journal");
 	touch(d, "a\nb.0001-000000000001.journal");
 	touch(d, "b\x01.0001-000000000002.journal");
-	ck_assert_int_eq(jscan_dir(d, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list(d, &v, &n, &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].base, "db.0001-000000000001.journal");
 	free(v);
-	ck_assert_int_eq(jscan_dir_flags(d, JSCAN_BAD_NAMES, &v, &n, &e), 0);
+	ck_assert_int_eq(jsegdir_list_flags(d, JSEGDIR_BAD_NAMES, &v, &n, &e), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(v[0].base, "db.0001-000000000001.journal");
 	ck_assert_int_eq(v[0].n.bad, 0);
@@ -111,23 +111,23 @@ START_TEST(open_regular_only)
 
 	touch(d, "db.0001-000000000001.journal");
 	snprintf(p, sizeof p, "%s/db.0001-000000000001.journal", d);
-	ck_assert_int_ge(fd = jscan_open(p, 0, &e), 0);
+	ck_assert_int_ge(fd = jsegdir_open(p, 0, &e), 0);
 	close(fd);
 	snprintf(q, sizeof q, "%s/link", d);
 	ck_assert_int_eq(symlink(p, q), 0);
-	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(jsegdir_open(q, 0, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	ck_assert_str_eq(e.msg, "a symbolic link (never followed)");
 	snprintf(q, sizeof q, "%s/fifo", d);
 	ck_assert_int_eq(mkfifo(q, 0600), 0);
-	ck_assert_int_eq(jscan_open(q, 0, &e), -1);          /* returns: O_NONBLOCK */
+	ck_assert_int_eq(jsegdir_open(q, 0, &e), -1);          /* returns: O_NONBLOCK */
 	ck_assert_str_eq(e.msg, "not a regular file");
 	snprintf(q, sizeof q, "%s/dir", d);
 	ck_assert_int_eq(mkdir(q, 0700), 0);
-	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(jsegdir_open(q, 0, &e), -1);
 	ck_assert_int_eq(e.code, EX_DATAERR);
 	snprintf(q, sizeof q, "%s/nope", d);
-	ck_assert_int_eq(jscan_open(q, 0, &e), -1);
+	ck_assert_int_eq(jsegdir_open(q, 0, &e), -1);
 	ck_assert_int_eq(e.code, EX_NOINPUT);
 	unit_rmrf(d);
 	free(d);
@@ -146,7 +146,7 @@ START_TEST(set_aside)
 	for (int i = 0; i < 3; i++) {
 		buf[0] = (char)('a' + i);
 		ck_assert_int_eq(unit_write_file(p, buf, 1), 0);
-		ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), 0);
+		ck_assert_int_eq(jsegdir_set_aside(p, out, sizeof out, &e), 0);
 		ck_assert_int_eq(access(p, F_OK), -1);
 		if (i == 0)
 			snprintf(q, sizeof q, "%s/.quarantine/db.0001-000000000002.journal", d);
@@ -166,7 +166,7 @@ START_TEST(set_aside)
 		umask(m);
 		ck_assert_int_eq(st.st_mode & 0777, 0750 & ~m);
 	}
-	ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), -1);   /* gone */
+	ck_assert_int_eq(jsegdir_set_aside(p, out, sizeof out, &e), -1);   /* gone */
 	unit_rmrf(d);
 	free(d);
 }
@@ -181,7 +181,7 @@ START_TEST(set_aside_no_symlink)
 	ck_assert_int_eq(symlink(elsewhere, q), 0);
 	touch(d, "db.0001-000000000002.journal");
 	snprintf(p, sizeof p, "%s/db.0001-000000000002.journal", d);
-	ck_assert_int_eq(jscan_set_aside(p, out, sizeof out, &e), -1);
+	ck_assert_int_eq(jsegdir_set_aside(p, out, sizeof out, &e), -1);
 	ck_assert_int_eq(e.code, EX_CANTCREAT);
 	ck_assert_int_eq(access(p, F_OK), 0);                      /* left where it was */
 	snprintf(q, sizeof q, "%s/db.0001-000000000002.journal", elsewhere);
@@ -194,10 +194,10 @@ START_TEST(set_aside_no_symlink)
 END_TEST
 
 Suite *
-suite_scan(void)
+suite_segdir(void)
 {
-	Suite *s = suite_create("scan");
-	TCase *t = tcase_create("scan");
+	Suite *s = suite_create("segdir");
+	TCase *t = tcase_create("segdir");
 
 	tcase_add_test(t, order_and_filter);
 	tcase_add_test(t, empty_and_missing);
