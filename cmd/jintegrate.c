@@ -28,6 +28,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "chain.h"
 #include "clock.h"
 #include "err.h"
 #include "io.h"
@@ -150,13 +151,6 @@ pend_pop(void)
 	npend--;
 }
 
-/* The sequence the mirror needs next. */
-static uint64_t
-due_seq(void)
-{
-	return !cur.present ? 1 : cur.sealed ? cur.seq + 1 : cur.seq;
-}
-
 /*
  * p is refused (e): a file given as an argument stops the run as before; one that arrived
  * (--from, standard input) is set aside, said in one line, and counted for the exit status,
@@ -185,7 +179,7 @@ moved_earlier(const struct pend *p)
 
 	if (!cfg.archive && !cfg.remove)
 		return 0;
-	if (p->h.seq && cur.present && p->h.seq < due_seq())
+	if (p->h.seq && cur.present && p->h.seq < jchain_due(&cur))
 		return 1;
 	return cfg.archive && snprintf(moved, sizeof moved, "%s/%s", cfg.archive,
 	    jio_basename(p->path)) < (int)sizeof moved && access(moved, F_OK) == 0;
@@ -572,7 +566,7 @@ settle(void)
 	wait_read();
 	for (size_t i = 0; i < ngone; i++) {
 		uint64_t skip;
-		if (japply_check(&cur, &gone[i].h, 0, &skip, &e) == JAPPLY_DONE &&
+		if (jchain_place(&cur, &gone[i].h, &skip, &e) == JCHAIN_DONE &&
 		    unlink(gone[i].path) < 0 && errno != ENOENT)
 			jdie(EX_IOERR, "unable to remove %s", gone[i].path);
 		if ((i + 1 == ngone || !same_dir(gone[i].path, gone[i + 1].path)) &&
@@ -868,18 +862,10 @@ before_fork(const struct pend *p)
 {
 	struct jfmt_header h;
 	struct jfmt_trailer t;
+	struct jerr e;
 
-	for (int i = 0; i < cur.ntl; i++) {
-		if (cur.tl[i].timeline <= p->h.timeline || cur.tl[i].seq != p->h.seq + 1)
-			continue;
-		probe(p, &h, &t);
-		if (t.last_lsn + 1 != cur.tl[i].lsn)
-			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but the "
-			    "mirror follows timeline %lu from LSN %llu: written by the old primary "
-			    "after the fork?", p->path, (unsigned long long)p->h.seq,
-			    (unsigned long)p->h.timeline, (unsigned long long)t.last_lsn,
-			    (unsigned long)cur.tl[i].timeline, (unsigned long long)cur.tl[i].lsn);
-	}
+	if (probe(p, &h, &t) == 1 && jchain_before_fork(&cur, &p->h, &t, &e))
+		jdiex(EX_DATAERR, "%s: %s", p->path, e.msg);
 }
 
 /*
@@ -910,24 +896,24 @@ drain(void)
 		if (cfg.until_lsn && cur.present && cur.last_lsn >= cfg.until_lsn)
 			return 1;
 		if (p->fd < 0) {        /* not opened before its turn */
-			if (p->h.seq > due_seq())
+			if (p->h.seq > jchain_due(&cur))
 				break;
 			if (examine(p) < 0) {
 				pend_pop();
 				continue;
 			}
 		}
-		v = japply_check(&cur, &p->h, p->live, &skip, &e);
-		if (v == JAPPLY_LATER)
+		v = jchain_place(&cur, &p->h, &skip, &e);
+		if (v == JCHAIN_LATER)
 			break;
-		if (v < 0 || (v == JAPPLY_DONE && !p->live && p->h.seq == cur.seq && cur.sealed &&
+		if (v < 0 || (v == JCHAIN_DONE && !p->live && p->h.seq == cur.seq && cur.sealed &&
 		    same_as_applied(p) == SEG_REFUSED)) {
 			if (v < 0)
 				refused_by_chain(p, &e);
 			pend_pop();
 			continue;
 		}
-		if (v == JAPPLY_DONE) {
+		if (v == JCHAIN_DONE) {
 			if (!p->live && p->h.timeline < cur.timeline)
 				before_fork(p);
 			done(p);
@@ -953,7 +939,7 @@ static void
 hole(void)
 {
 	char want[JNAME_MAX + 64];
-	uint64_t seq = cur.present ? (cur.sealed ? cur.seq + 1 : cur.seq) : 1;
+	uint64_t seq = jchain_due(&cur);
 	uint64_t lsn = cur.present ? cur.last_lsn + 1 : 1;
 	uint32_t tl = cur.present ? cur.timeline : 1;
 	struct jname n;

@@ -19,6 +19,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "chain.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -104,10 +105,7 @@ closing_exists(const char *path, const struct jfmt_header *h, uint64_t last,
 
 	if (jseg_verify(path, JSEG_SEALED, &oh, t, &e) < 0)
 		return 0;
-	return !memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN) && oh.timeline == h->timeline &&
-	    oh.seq == h->seq && oh.first_lsn == h->first_lsn &&
-	    !memcmp(oh.prev_digest, h->prev_digest, JDIGEST_LEN) && t->last_lsn == last &&
-	    (t->flags & JFMT_FINAL);
+	return jchain_same(&oh, h) && t->last_lsn == last && (t->flags & JFMT_FINAL);
 }
 
 /*
@@ -121,6 +119,7 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 {
 	char dir[4096], base[JNAME_MAX + 1], tmp[4096];
 	uint8_t buf[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
+	struct jchain_end end;
 	struct jseg *s;
 	struct jrec r;
 	struct jerr e;
@@ -132,13 +131,11 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 		return e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR;
 	}
 	*h = *jseg_header(s);
-	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) || h->timeline != st->timeline ||
-	    h->seq != st->seq || memcmp(h->prev_digest, st->digest, JDIGEST_LEN) ||
-	    h->first_lsn > st->last_lsn + 1) {
+	jchain_end_of(st, &end);
+	if (jchain_resumes(&end, h, &e)) {
 		jseg_close(s);
-		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): "
-		    "its header says timeline %u, seq %llu", live, st->timeline,
-		    (unsigned long long)st->seq, h->timeline, (unsigned long long)h->seq);
+		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): %s",
+		    live, st->timeline, (unsigned long long)st->seq, e.msg);
 		return EX_DATAERR;
 	}
 	if (jname_segment(base, sizeof base, st->name, h->timeline, h->seq, JCOMP_NONE) < 0 ||
@@ -242,11 +239,7 @@ start_live(const char *path, const struct jfmt_header *h2)
 	struct jerr e;
 
 	if (jseg_open(path, JSEG_LIVE, &s, &e) == 0) {
-		const struct jfmt_header *oh = jseg_header(s);
-		int same = !memcmp(oh->lineage, h2->lineage, JFMT_LINEAGE_LEN) &&
-		    oh->timeline == h2->timeline && oh->seq == h2->seq &&
-		    oh->first_lsn == h2->first_lsn &&
-		    !memcmp(oh->prev_digest, h2->prev_digest, JDIGEST_LEN);
+		int same = jchain_same(jseg_header(s), h2);
 		jseg_close(s);
 		if (same)
 			return 0;

@@ -1,5 +1,5 @@
 /*
- * apply: records into the mirror, and the mirror's place in the chain, kept together.
+ * apply: records into the mirror, with the bookkeeping (apply_state.h) that says how far.
  *
  * Invariants:
  * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
@@ -14,10 +14,6 @@
  *   their names.
  * - The exec applier's state file MUST be replaced only after the command exited 0, so that
  *   a crash repeats a batch rather than losing one (at least once).
- * - japply_check MUST NOT accept a segment that does not continue what the state describes:
- *   same lineage, next sequence (or the same one to finish a partly applied one), first LSN
- *   right after the last applied one, previous digest equal to the last segment's digest,
- *   and a timeline no older than the one the mirror follows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +33,6 @@
 #include "lock.h"
 #include "name.h"
 
-#define STATE_VERSION 1
 #define EXEC_BUF      (64 * 1024)
 
 struct japply {
@@ -74,256 +69,6 @@ static const char schema[] =
     "applied_at INTEGER NOT NULL, segment TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS main.jmirror_timeline(timeline INTEGER PRIMARY KEY,"
     "seq INTEGER NOT NULL, lsn INTEGER NOT NULL);";
-
-/* ---- the state, pure ---- */
-
-static int
-zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
-static void
-add_tl(struct japply_state *st, uint32_t tl, uint64_t seq, uint64_t lsn)
-{
-	for (int i = 0; i < st->ntl; i++)
-		if (st->tl[i].timeline == tl)
-			return;
-	if (st->ntl == JAPPLY_MAX_TL) {
-		memmove(st->tl, st->tl + 1, sizeof st->tl[0] * (JAPPLY_MAX_TL - 1));
-		st->ntl--;
-	}
-	st->tl[st->ntl++] = (struct japply_tl){ tl, seq, lsn };
-}
-
-/* The timeline the mirror followed at sequence seq (already applied). */
-static uint32_t
-tl_at(const struct japply_state *st, uint64_t seq)
-{
-	uint32_t tl = 0;
-
-	for (int i = 0; i < st->ntl; i++)
-		if (st->tl[i].seq <= seq && st->tl[i].timeline > tl)
-			tl = st->tl[i].timeline;
-	return tl ? tl : st->timeline;
-}
-
-static uint64_t
-tl_since(const struct japply_state *st)
-{
-	for (int i = 0; i < st->ntl; i++)
-		if (st->tl[i].timeline == st->timeline)
-			return st->tl[i].seq;
-	return 1;
-}
-
-int
-japply_check(const struct japply_state *st, const struct jfmt_header *h, int live,
-    uint64_t *skip, struct jerr *e)
-{
-	unsigned long long S = h->seq, T = h->timeline;
-	uint64_t next;
-
-	*skip = 0;
-	if (!st->present) {
-		if (h->seq > 1)
-			return JAPPLY_LATER;
-		if (h->seq != 1 || h->first_lsn != 1 || !zero(h->prev_digest, JDIGEST_LEN))
-			return jerr_set(e, EX_DATAERR, "not the beginning of a lineage (seq %llu, "
-			    "first LSN %llu): an empty mirror starts at seq 1, LSN 1", S,
-			    (unsigned long long)h->first_lsn);
-		return JAPPLY_APPLY;
-	}
-	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) != 0) {
-		char a[JDIGEST_HEX], b[JDIGEST_HEX];
-		jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, a);
-		jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, b);
-		return jerr_set(e, EX_DATAERR, "foreign segment: lineage %s, the mirror follows "
-		    "lineage %s", a, b);
-	}
-	if (st->operational)
-		return jerr_set(e, EX_UNAVAILABLE, "the database is operational (promoted): it "
-		    "integrates no more segments");
-	next = st->sealed ? st->seq + 1 : st->seq;
-	if (h->seq == st->seq && !st->sealed) {
-		if (h->timeline != st->timeline)
-			goto fork;
-		if (memcmp(h->prev_digest, st->digest, JDIGEST_LEN) != 0)
-			goto unchained;
-		if (h->first_lsn > st->last_lsn + 1)
-			goto gap;
-		*skip = st->last_lsn;
-		return JAPPLY_APPLY;
-	}
-	if (h->seq <= st->seq) {
-		uint32_t ta = tl_at(st, h->seq);
-		if (h->timeline == ta)
-			return JAPPLY_DONE;
-fork:
-		if (h->timeline < tl_at(st, h->seq))
-			goto old;
-		return jerr_set(e, EX_DATAERR, "segment %llu is on timeline %llu, which forked "
-		    "before it, but the mirror applied timeline %lu up to seq %llu: the mirror "
-		    "went past the fork; rebuild it from a backup of the new primary", S, T,
-		    (unsigned long)tl_at(st, h->seq), (unsigned long long)st->seq);
-	}
-	if (h->timeline < st->timeline) {
-old:
-		return jerr_set(e, EX_DATAERR, "segment %llu is on timeline %llu, the mirror "
-		    "follows timeline %lu since seq %llu: written by the old primary after the "
-		    "fork?", S, T, (unsigned long)st->timeline,
-		    (unsigned long long)tl_since(st));
-	}
-	if (h->seq > next)
-		return JAPPLY_LATER;
-	if (memcmp(h->prev_digest, st->digest, JDIGEST_LEN) != 0)
-		goto unchained;
-	if (h->first_lsn != st->last_lsn + 1)
-		goto gap;
-	(void)live;
-	*skip = st->last_lsn;
-	return JAPPLY_APPLY;
-unchained: {
-		char a[JDIGEST_HEX], b[JDIGEST_HEX];
-		jdigest_hex(h->prev_digest, 8, a);
-		jdigest_hex(st->digest, 8, b);
-		return jerr_set(e, EX_DATAERR, "segment %llu does not chain: its previous digest "
-		    "is %s..., the mirror's last segment (seq %llu) has %s...", S, a,
-		    (unsigned long long)(st->sealed ? st->seq : st->seq - 1), b);
-	}
-gap:
-	return jerr_set(e, EX_DATAERR, "segment %llu starts at LSN %llu, the mirror is at LSN "
-	    "%llu: LSNs out of sequence", S, (unsigned long long)h->first_lsn,
-	    (unsigned long long)st->last_lsn);
-}
-
-void
-japply_advance(struct japply_state *st, const struct jfmt_header *h, const char *base,
-    uint64_t last, uint64_t time, const struct jfmt_trailer *t)
-{
-	struct jname n;
-
-	if (!st->present || h->timeline != st->timeline)
-		add_tl(st, h->timeline, h->seq, h->first_lsn);
-	st->present = 1;
-	memcpy(st->lineage, h->lineage, JFMT_LINEAGE_LEN);
-	if (jname_parse(base, &n) != JNAME_OTHER)
-		snprintf(st->name, sizeof st->name, "%s", n.name);
-	st->timeline = h->timeline;
-	st->seq = h->seq;
-	st->last_lsn = last;
-	if (time)
-		st->last_time = time;
-	if (t) {
-		st->sealed = 1;
-		st->final = (t->flags & JFMT_FINAL) != 0;
-		memcpy(st->digest, t->digest, JDIGEST_LEN);
-	} else {
-		st->sealed = 0;
-		st->final = 0;
-		memcpy(st->digest, h->prev_digest, JDIGEST_LEN);
-	}
-	st->applied_at = jfmt_now();
-	snprintf(st->segment, sizeof st->segment, "%s", base);
-}
-
-int
-japply_state_format(const struct japply_state *st, char *buf, size_t size)
-{
-	char lin[JDIGEST_HEX], dg[JDIGEST_HEX];
-	size_t off;
-	int n;
-
-	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
-	jdigest_hex(st->digest, JDIGEST_LEN, dg);
-	n = snprintf(buf, size, "version %d\nrole %s\nname %s\nlineage %s\ntimeline %lu\n"
-	    "seq %llu\nlast_lsn %llu\nsealed %d\ndigest %s\nfinal %d\nlast_time %llu\n"
-	    "applied_at %llu\nsegment %s\n", STATE_VERSION,
-	    st->operational ? "operational" : "mirror", st->name, lin,
-	    (unsigned long)st->timeline, (unsigned long long)st->seq,
-	    (unsigned long long)st->last_lsn, st->sealed, dg, st->final,
-	    (unsigned long long)st->last_time, (unsigned long long)st->applied_at, st->segment);
-	if (n < 0 || (size_t)n >= size)
-		return -1;
-	off = (size_t)n;
-	for (int i = 0; i < st->ntl; i++) {
-		n = snprintf(buf + off, size - off, "timeline_row %lu %llu %llu\n",
-		    (unsigned long)st->tl[i].timeline, (unsigned long long)st->tl[i].seq,
-		    (unsigned long long)st->tl[i].lsn);
-		if (n < 0 || (size_t)n >= size - off)
-			return -1;
-		off += (size_t)n;
-	}
-	return (int)off;
-}
-
-int
-japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct jerr *e)
-{
-	char line[512];
-	size_t i = 0;
-	int have = 0;
-
-	memset(st, 0, sizeof *st);
-	while (i < len) {
-		size_t j = i;
-		char key[32], val[256];
-		unsigned long long a, b, c;
-
-		while (j < len && buf[j] != '\n')
-			j++;
-		if (j - i >= sizeof line)
-			goto bad;
-		memcpy(line, buf + i, j - i);
-		line[j - i] = 0;
-		i = j + 1;
-		val[0] = 0;
-		if (sscanf(line, "%31s %255[^\n]", key, val) < 1)
-			continue;
-		have |= 1;
-		if (!strcmp(key, "version")) {
-			if (strtoul(val, NULL, 10) != STATE_VERSION)
-				return jerr_set(e, EX_DATAERR, "state version %s not understood", val);
-		} else if (!strcmp(key, "role"))
-			st->operational = !strcmp(val, "operational");
-		else if (!strcmp(key, "name"))
-			snprintf(st->name, sizeof st->name, "%.255s", val);
-		else if (!strcmp(key, "lineage")) {
-			if (jdigest_unhex(val, st->lineage, JFMT_LINEAGE_LEN) < 0)
-				goto bad;
-		} else if (!strcmp(key, "timeline"))
-			st->timeline = (uint32_t)strtoul(val, NULL, 10);
-		else if (!strcmp(key, "seq"))
-			st->seq = strtoull(val, NULL, 10);
-		else if (!strcmp(key, "last_lsn"))
-			st->last_lsn = strtoull(val, NULL, 10);
-		else if (!strcmp(key, "sealed"))
-			st->sealed = atoi(val);
-		else if (!strcmp(key, "digest")) {
-			if (jdigest_unhex(val, st->digest, JDIGEST_LEN) < 0)
-				goto bad;
-		} else if (!strcmp(key, "final"))
-			st->final = atoi(val);
-		else if (!strcmp(key, "last_time"))
-			st->last_time = strtoull(val, NULL, 10);
-		else if (!strcmp(key, "applied_at"))
-			st->applied_at = strtoull(val, NULL, 10);
-		else if (!strcmp(key, "segment"))
-			snprintf(st->segment, sizeof st->segment, "%.255s", val);
-		else if (!strcmp(key, "timeline_row")) {
-			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
-				goto bad;
-			add_tl(st, (uint32_t)a, b, c);
-		}
-	}
-	st->present = have;
-	return 0;
-bad:
-	return jerr_set(e, EX_DATAERR, "damaged state file");
-}
 
 /* ---- SQLite ---- */
 
@@ -503,7 +248,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 		const char *role = (const char *)sqlite3_column_text(q, 1);
 		const char *lin = (const char *)sqlite3_column_text(q, 3);
 		const char *dg = (const char *)sqlite3_column_text(q, 8);
-		if (sqlite3_column_int(q, 0) != STATE_VERSION || !role || !lin || !dg ||
+		if (sqlite3_column_int(q, 0) != JAPPLY_STATE_VERSION || !role || !lin || !dg ||
 		    jdigest_unhex(lin, st->lineage, JFMT_LINEAGE_LEN) < 0 ||
 		    jdigest_unhex(dg, st->digest, JDIGEST_LEN) < 0) {
 			sqlite3_finalize(q);
@@ -532,7 +277,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	if (rc != SQLITE_OK)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		add_tl(st, (uint32_t)sqlite3_column_int64(q, 0),
+		japply_state_add_tl(st, (uint32_t)sqlite3_column_int64(q, 0),
 		    (uint64_t)sqlite3_column_int64(q, 1), (uint64_t)sqlite3_column_int64(q, 2));
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
@@ -647,7 +392,7 @@ sql_put(struct japply *a, const struct japply_state *st, struct jerr *e)
 	q = a->st_put;
 	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
 	jdigest_hex(st->digest, JDIGEST_LEN, dg);
-	sqlite3_bind_int(q, 1, STATE_VERSION);
+	sqlite3_bind_int(q, 1, JAPPLY_STATE_VERSION);
 	sqlite3_bind_text(q, 2, st->operational ? "operational" : "mirror", -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, st->name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 4, lin, -1, SQLITE_TRANSIENT);
