@@ -1,8 +1,13 @@
 /*
  * apply: the mirror side. Applies records to a SQLite mirror database (or pipes them to a
- * command, the exec applier) and keeps the mirror's bookkeeping: where it is in the chain.
- * The only module that includes sqlite3.h for applying. jintegrate drives it; jstatus,
- * jpromote and jbackup read (and jpromote changes) the bookkeeping through it.
+ * command, the exec applier) and keeps the mirror's bookkeeping (apply_state.h): where it
+ * is in the chain. jintegrate drives it; jstatus, jpromote and jbackup read (and jpromote
+ * changes) the bookkeeping through it. Which segment is due is chain.h's to say.
+ *
+ * This header is the one tools use, whatever the applier. Each applier is one file behind
+ * apply_ops.h: apply_sqlite.c (the only file that includes sqlite3.h for applying) and
+ * apply_exec.c; apply.c picks one from struct japply_opts. A new applier (row records,
+ * PostgreSQL) is one new file and one line in japply_open.
  *
  * THE BOOKKEEPING lives in the mirror database itself, one row, written in the same
  * transaction as the data it describes, so that a crash never applies a record twice or
@@ -70,8 +75,7 @@
  * The database, and with it its -wal and -shm files, is created 0640.
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
- * database whose bookkeeping is foreign or damaged, EX_UNAVAILABLE for an operational database
- * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
+ * database whose bookkeeping is foreign or damaged, EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
  * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply, EX_DATAERR
  * when a record was refused (it would touch the bookkeeping).
  */
