@@ -717,6 +717,146 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 	return rc < 0 ? refuse(p, &e) : 0;
 }
 
+/* One segment being applied: where it is, and what the first pass planned. */
+struct batch {
+	const struct pend *p;
+	const char        *base;
+	uint64_t           skip, last, ltime, n, shown;
+	int                exec, pre, cut;
+	struct plan        pl;
+};
+
+/* On a terminal, now and then: how far this segment is. */
+static void
+progress(struct batch *b)
+{
+	if (cfg.tty && (b->n & 8191) == 0 && jfmt_now() - b->shown > 1000000000u) {
+		b->shown = jfmt_now();
+		fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, b->base,
+		    (unsigned long long)b->last, (unsigned long long)b->n);
+	}
+}
+
+/*
+ * --delay: the record at lsn is not due before due. Commit what this batch applied, wait
+ * without the lock, and go on in a new batch from lsn; 1 if the mirror changed meanwhile
+ * (the caller starts again from the bookkeeping).
+ */
+static int
+pause_until(struct batch *b, uint64_t due, uint64_t lsn)
+{
+	struct japply_state st;
+	struct jerr e;
+
+	if (b->n > 0) {
+		st = cur;
+		japply_advance(&st, &b->p->h, b->base, b->last, b->ltime, NULL);
+		if (japply_commit(ap, &st, &e) < 0)
+			die_e(b->p->path, &e);
+		cur = st;
+	} else
+		japply_rollback(ap);
+	if (wait_until(due))
+		return 1;
+	b->n = 0;
+	if (japply_begin(ap, b->p->path, lsn, b->pl.end, &e) < 0)
+		die_e(b->p->path, &e);
+	return 0;
+}
+
+/* Apply the records of s after b->skip; 0 at the end of them, or SEG_RESTART or
+ * SEG_REFUSED (s closed then). */
+static int
+apply_records(struct batch *b, struct jseg *s)
+{
+	struct jrec r;
+	struct jerr e;
+	uint64_t due;
+	int rc;
+
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		if (stop) {
+			japply_rollback(ap);
+			settle();
+			exit(0);
+		}
+		if (r.lsn <= b->skip || b->cut)
+			continue;
+		if (until_hit(&r) || (b->pre && r.lsn > b->pl.end)) {
+			b->cut = until_hit(&r);
+			if (b->pre)
+				break;          /* verified already */
+			continue;
+		}
+		if (cfg.delay && !b->exec && (due = delay_due(r.lsn, r.time)) > jfmt_now() &&
+		    pause_until(b, due, r.lsn)) {
+			jseg_close(s);
+			return SEG_RESTART;
+		}
+		if (japply_record(ap, &r, &e) < 0) {
+			japply_rollback(ap);
+			jseg_close(s);
+			die_e(b->p->path, &e);
+		}
+		b->last = r.lsn;
+		b->ltime = r.time;
+		b->n++;
+		progress(b);
+	}
+	if (b->shown)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		japply_rollback(ap);
+		jseg_close(s);
+		return refuse(b->p, &e);
+	}
+	return 0;
+}
+
+/* All records read: commit the batch, wholly applied when the trailer is reached. */
+static int
+finish(struct batch *b, struct jseg *s)
+{
+	const struct jfmt_trailer *t = jseg_trailer(s);
+	struct japply_state st;
+	struct jerr e;
+	int rc;
+
+	if (t && t->last_lsn < b->skip) {
+		japply_rollback(ap);
+		jseg_close(s);
+		jdiex(EX_DATAERR, "%s: ends at LSN %llu but the mirror applied up to LSN %llu of "
+		    "seq %llu (from %s): they diverged", b->p->path,
+		    (unsigned long long)t->last_lsn, (unsigned long long)b->skip,
+		    (unsigned long long)cur.seq, cur.segment);
+	}
+	if (b->pre && b->pl.cut)
+		b->cut = 1;
+	if (!t || b->cut || (b->pre && b->pl.end < t->last_lsn))
+		t = NULL;
+	if (b->n == 0 && !t) {
+		japply_rollback(ap);    /* nothing new */
+		jseg_close(s);
+		return b->cut ? SEG_UNTIL : SEG_PART;
+	}
+	st = cur;
+	japply_advance(&st, &b->p->h, b->base, b->last, b->ltime, t);
+	if (japply_commit(ap, &st, &e) < 0) {
+		jseg_close(s);
+		die_e(b->p->path, &e);
+	}
+	cur = st;
+	if (cfg.verbose && b->n > 0)
+		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", b->p->path,
+		    (unsigned long long)b->n, (unsigned long long)(b->last - b->n + 1),
+		    (unsigned long long)b->last, t ? "" : " (in part)");
+	else if (cfg.verbose)
+		jwarnx("%s: no new records%s", b->p->path, t ? "" : " (in part)");
+	rc = b->cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
+	jseg_close(s);
+	return rc;
+}
+
 /*
  * Apply the records of p after LSN skip. One transaction (or one run of the command) unless
  * --delay makes it wait between records; then the segment was verified whole beforehand.
@@ -724,114 +864,28 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 static int
 apply(const struct pend *p, uint64_t skip)
 {
-	const char *base = jio_basename(p->path);
-	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
-	uint64_t last = skip, ltime = 0, n = 0, shown = 0, due = 0;
-	const struct jfmt_trailer *t;
-	struct japply_state st;
-	struct plan pl = { 0 };
+	struct batch b = { .p = p, .base = jio_basename(p->path), .skip = skip, .last = skip };
 	struct jseg *s;
-	struct jrec r;
 	struct jerr e;
-	int rc, cut = 0;
+	int rc;
 
+	b.exec = japply_is_exec(ap);
+	b.pre = b.exec || cfg.delay;
 	seen_at = jfmt_now();
 	seen_warned = 0;
-	if (pre) {
-		if (prepass(p, skip, &pl) == SEG_REFUSED)
+	if (b.pre) {
+		if (prepass(p, skip, &b.pl) == SEG_REFUSED)
 			return SEG_REFUSED;
-		if (exec && cfg.delay && pl.end > skip &&
-		    wait_until(delay_due(pl.end, pl.end_time)))
+		if (b.exec && cfg.delay && b.pl.end > skip &&
+		    wait_until(delay_due(b.pl.end, b.pl.end_time)))
 			return SEG_RESTART;
 	}
 	reopen(p, &s);
-	if (japply_begin(ap, p->path, skip + 1, pre ? pl.end : UINT64_MAX, &e) < 0)
+	if (japply_begin(ap, p->path, skip + 1, b.pre ? b.pl.end : UINT64_MAX, &e) < 0)
 		die_e(p->path, &e);
-	while ((rc = jseg_next(s, &r, &e)) == 1) {
-		if (stop) {
-			japply_rollback(ap);
-			settle();
-			exit(0);
-		}
-		if (r.lsn <= skip || cut)
-			continue;
-		if (until_hit(&r) || (pre && r.lsn > pl.end)) {
-			cut = until_hit(&r);
-			if (pre)
-				break;          /* verified already */
-			continue;
-		}
-		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jfmt_now()) {
-			if (n > 0) {
-				st = cur;
-				japply_advance(&st, &p->h, base, last, ltime, NULL);
-				if (japply_commit(ap, &st, &e) < 0)
-					die_e(p->path, &e);
-				cur = st;
-			} else
-				japply_rollback(ap);
-			if (wait_until(due)) {
-				jseg_close(s);
-				return SEG_RESTART;
-			}
-			n = 0;
-			if (japply_begin(ap, p->path, r.lsn, pl.end, &e) < 0)
-				die_e(p->path, &e);
-		}
-		if (japply_record(ap, &r, &e) < 0) {
-			japply_rollback(ap);
-			jseg_close(s);
-			die_e(p->path, &e);
-		}
-		last = r.lsn;
-		ltime = r.time;
-		n++;
-		if (cfg.tty && (n & 8191) == 0 && jfmt_now() - shown > 1000000000u) {
-			shown = jfmt_now();
-			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
-			    (unsigned long long)last, (unsigned long long)n);
-		}
-	}
-	if (shown)
-		fputs("\r\033[K", stderr);
-	if (rc < 0) {
-		japply_rollback(ap);
-		jseg_close(s);
-		return refuse(p, &e);
-	}
-	t = jseg_trailer(s);
-	if (t && t->last_lsn < skip) {
-		japply_rollback(ap);
-		jseg_close(s);
-		jdiex(EX_DATAERR, "%s: ends at LSN %llu but the mirror applied up to LSN %llu of "
-		    "seq %llu (from %s): they diverged", p->path,
-		    (unsigned long long)t->last_lsn, (unsigned long long)skip,
-		    (unsigned long long)cur.seq, cur.segment);
-	}
-	if (pre && pl.cut)
-		cut = 1;
-	if (!t || cut || (pre && pl.end < t->last_lsn))
-		t = NULL;
-	if (n == 0 && !t) {
-		japply_rollback(ap);    /* nothing new */
-		jseg_close(s);
-		return cut ? SEG_UNTIL : SEG_PART;
-	}
-	st = cur;
-	japply_advance(&st, &p->h, base, last, ltime, t);
-	if (japply_commit(ap, &st, &e) < 0) {
-		jseg_close(s);
-		die_e(p->path, &e);
-	}
-	cur = st;
-	if (cfg.verbose && n > 0)
-		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", p->path,
-		    (unsigned long long)n, (unsigned long long)(last - n + 1),
-		    (unsigned long long)last, t ? "" : " (in part)");
-	else if (cfg.verbose)
-		jwarnx("%s: no new records%s", p->path, t ? "" : " (in part)");
-	jseg_close(s);
-	return cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
+	if ((rc = apply_records(&b, s)) != 0)
+		return rc;
+	return finish(&b, s);
 }
 
 /* Is this sealed segment of the mirror's current sequence the one it applied? */
