@@ -89,7 +89,7 @@ $(O)/bin/%: cmd/%.c $(LIB) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(O)/unit/%.o: tests/unit/%.c $(HDRS) tests/unit/unit.h
+$(O)/unit/%.o: tests/unit/%.c $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $$(pkg-config --cflags check) -c -o $@ $<
 

@@ -166,6 +166,20 @@ jchain_same(const struct jfmt_header *a, const struct jfmt_header *b)
 	    !memcmp(a->prev_digest, b->prev_digest, JDIGEST_LEN);
 }
 
+void
+jchain_next(const struct jchain_end *a, uint32_t timeline, uint64_t created,
+    struct jfmt_header *h)
+{
+	memset(h, 0, sizeof *h);
+	h->version = JFMT_VERSION;
+	memcpy(h->lineage, a->lineage, JFMT_LINEAGE_LEN);
+	h->timeline = timeline;
+	h->seq = a->seq + 1;
+	h->first_lsn = a->last_lsn + 1;
+	h->created = created;
+	memcpy(h->prev_digest, a->digest, JDIGEST_LEN);
+}
+
 int
 jchain_offset(int rule)
 {

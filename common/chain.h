@@ -13,6 +13,8 @@
  *                                 journal, or applied in part), with nothing missing before
  *                                 the records not yet read
  *   jchain_same(a, b)             two headers start the same segment
+ *   jchain_next(end, tl, t, &h)   the header of the segment after end, on timeline tl: the
+ *                                 one header jchain_follows(end, h) is built to accept
  * For a mirror, from its bookkeeping (apply_state.h):
  *   jchain_due(st)                the sequence it needs next
  *   jchain_place(st, h, &skip, &e)   what to do with the segment whose header is h
@@ -62,6 +64,8 @@ int jchain_follows(const struct jchain_end *a, const struct jfmt_header *h, stru
 int jchain_resumes(const struct jchain_end *a, const struct jfmt_header *h, struct jerr *e);
 int jchain_same(const struct jfmt_header *a, const struct jfmt_header *b);
 int jchain_offset(int rule);
+void jchain_next(const struct jchain_end *a, uint32_t timeline, uint64_t created,
+                 struct jfmt_header *h);
 
 /* The end of the chain a mirror applied (st->present), named "the mirror". */
 void     jchain_end_of(const struct japply_state *st, struct jchain_end *a);

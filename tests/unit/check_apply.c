@@ -9,26 +9,8 @@
 
 #include "apply.h"
 #include "lock.h"
+#include "mirror.h"
 #include "unit.h"
-
-static struct jfmt_header
-hdr(uint32_t tl, uint64_t seq, uint64_t first, uint8_t prev)
-{
-	struct jfmt_header h = { .version = 1, .timeline = tl, .seq = seq, .first_lsn = first };
-
-	memset(h.lineage, 0x11, sizeof h.lineage);
-	memset(h.prev_digest, prev, sizeof h.prev_digest);
-	return h;
-}
-
-static struct jfmt_trailer
-trl(uint64_t last, uint8_t digest, int final)
-{
-	struct jfmt_trailer t = { .last_lsn = last, .flags = final ? JFMT_FINAL : 0 };
-
-	memset(t.digest, digest, sizeof t.digest);
-	return t;
-}
 
 static int
 count(const char *db, const char *sql)

@@ -3,42 +3,8 @@
 #include <string.h>
 
 #include "chain.h"
+#include "mirror.h"
 #include "unit.h"
-
-static struct jfmt_header
-hdr(uint32_t tl, uint64_t seq, uint64_t first, uint8_t prev)
-{
-	struct jfmt_header h = { .version = 1, .timeline = tl, .seq = seq, .first_lsn = first };
-
-	memset(h.lineage, 0x11, sizeof h.lineage);
-	memset(h.prev_digest, prev, sizeof h.prev_digest);
-	return h;
-}
-
-static struct jfmt_trailer
-trl(uint64_t last, uint8_t digest, int final)
-{
-	struct jfmt_trailer t = { .last_lsn = last, .flags = final ? JFMT_FINAL : 0 };
-
-	memset(t.digest, digest, sizeof t.digest);
-	return t;
-}
-
-/* A mirror at seq 3 (LSN 30, digest 3s) on timeline 1. */
-static struct japply_state
-at3(void)
-{
-	struct japply_state st = { 0 };
-	struct jfmt_header h;
-	struct jfmt_trailer t;
-
-	for (uint64_t s = 1; s <= 3; s++) {
-		h = hdr(1, s, (s - 1) * 10 + 1, s == 1 ? 0 : (uint8_t)(s - 1));
-		t = trl(s * 10, (uint8_t)s, 0);
-		japply_advance(&st, &h, "db.0001-000000000001.journal", s * 10, 42, &t);
-	}
-	return st;
-}
 
 /* The end of a chain at a sealed segment seq (LSN up to seq * 10, digest byte seq). */
 static struct jchain_end
@@ -127,6 +93,26 @@ START_TEST(follows)
 	a.known = 0;
 	a.sealed = 0;
 	h = hdr(1, 5, 99, 9);
+	ck_assert_int_eq(jchain_follows(&a, &h, &e), 0);
+}
+END_TEST
+
+/* What follows a chain is built by the same rules that check it. */
+START_TEST(next)
+{
+	struct jchain_end a = end_at(1, 4);
+	struct jfmt_header h;
+	struct jerr e;
+
+	jchain_next(&a, 1, 77, &h);
+	ck_assert_uint_eq(h.seq, 5);
+	ck_assert_uint_eq(h.first_lsn, 41);
+	ck_assert_uint_eq(h.created, 77);
+	ck_assert_int_eq(h.version, JFMT_VERSION);
+	ck_assert_int_eq(jchain_follows(&a, &h, &e), 0);
+	a.final = 1;                    /* a promotion: the next timeline after a final one */
+	jchain_next(&a, 2, 78, &h);
+	ck_assert_int_eq(h.timeline, 2);
 	ck_assert_int_eq(jchain_follows(&a, &h, &e), 0);
 }
 END_TEST
@@ -362,6 +348,7 @@ suite_chain(void)
 
 	tcase_add_test(tc, begins);
 	tcase_add_test(tc, follows);
+	tcase_add_test(tc, next);
 	tcase_add_test(tc, resumes);
 	tcase_add_test(tc, same);
 	tcase_add_test(tc, empty_mirror);
