@@ -4,6 +4,8 @@
 #   make check         install what is missing (tests/deps.sh), build, run unit, e2e and
 #                      power-loss tests
 #   make check-powerloss   the power-loss suite alone (LazyFS; a skip is a failure)
+#   make fsync-order   the fsync-order check alone (strace: renames and links come after the
+#                      data's fsync and before the directory's)
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make demo          see it work
 #   make clean
@@ -140,6 +142,10 @@ check-powerloss:
 	sh tests/deps.sh
 	$(MAKE) O=$(O) SAN=$(SAN) all testtools powerloss
 
+fsync-order: $(TOOLS) $(TESTTOOLS)
+	JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) \
+	  sh tests/powerloss/run 09
+
 fuzz:
 	sh tests/fuzz/run
 
@@ -161,4 +167,4 @@ install: all
 clean:
 	rm -rf build build-* tests/unit/*.tmp
 
-.PHONY: all testtools deps unit e2e lint-man check checkrun lazyfs powerloss check-powerloss fuzz demo bench install clean
+.PHONY: all testtools deps unit e2e lint-man check checkrun lazyfs powerloss check-powerloss fsync-order fuzz demo bench install clean

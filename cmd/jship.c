@@ -71,6 +71,7 @@ struct conf {
 	int    prune;
 	uint64_t keep;
 	uint64_t keep_for_ns;
+	int    keep_for;             /* given: the operator chose when to trust a receipt */
 	int    code;                 /* worst so far */
 };
 
@@ -700,6 +701,13 @@ prune(const char *dir, const char *name, struct jscan_ent *segs, size_t n)
 		free(st);
 		return;
 	}
+	for (size_t i = 0; i < ns && !C.keep_for; i++)
+		if (strncmp(st[i].url, "file://", 7) != 0) {
+			jwarnx("not pruning %s: %s acknowledges receipt, not durability (give "
+			    "--keep-for DURATION)", dir, st[i].url);
+			jshipq_states_free(st, ns);
+			return;
+		}
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* Walk from the newest back, so that --keep counts the newest sequences. */
 	for (size_t i = n; i-- > 0;) {
@@ -895,7 +903,10 @@ main(int argc, char **argv)
 				jdiex(EX_USAGE, "--keep: a number of segments: %s", optarg);
 			C.prune = 1;
 			break;
-		case O_KEEPFOR: C.keep_for_ns = duration_opt(optarg, "--keep-for"); C.prune = 1; break;
+		case O_KEEPFOR:
+			C.keep_for_ns = duration_opt(optarg, "--keep-for");
+			C.keep_for = C.prune = 1;
+			break;
 		case 'q': C.quiet = 1; break;
 		case 'v': curl_verbose = C.verbose; C.verbose = 1; break;
 		case '0': C.nul = 1; break;

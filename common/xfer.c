@@ -695,6 +695,21 @@ file_check(int tfd, int fd, uint64_t size, const char *tmp, struct jerr *e)
 	return 0;
 }
 
+/* fsync a file found under its final name, then its directory. */
+static int
+sync_found(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc < 0 ? -1 : jio_fsync_dir(path);
+}
+
 static int
 file_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
@@ -772,6 +787,11 @@ exists:
 	if (!same)
 		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not replaced",
 		    x->red, name);
+	/* Found there is acknowledged like sent: durable first (a copy, a sender cut off). */
+	if (sync_found(final) < 0) {
+		x->retryable = 1;
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync %s", final);
+	}
 	return 0;
 fail:
 	close(tfd);

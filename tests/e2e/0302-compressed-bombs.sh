@@ -32,8 +32,12 @@ rss m jcat -q w/db.0001-000000000002.journal.xz
 check "jcat refuses the 1 GiB xz dictionary with 65" test $? -eq 65
 check "...saying why" grep -q "needs 1024 MiB of memory, more than the limit of 128 MiB" err
 rss_check "...with a peak RSS of $(cat m.kb) KiB < 32 MiB" test "$(cat m.kb)" -lt 32768
-rss m jintegrate --db m.db w/db.0001-000000000002.journal.xz
+# jintegrate opens a segment only at its turn: the bomb it is given is the first one.
+mkdir w1
+bomb 12 1 | xz -T1 --lzma2=preset=0,dict=1GiB,mf=hc3 -c >w1/db.0001-000000000001.journal.xz
+rss m jintegrate --db m.db w1/db.0001-000000000001.journal.xz
 check "jintegrate refuses it with 65 too" test $? -eq 65
+check "...saying why" grep -q "more than the limit of 128 MiB" err
 rss_check "...with a peak RSS of $(cat m.kb) KiB < 32 MiB" test "$(cat m.kb)" -lt 32768
 # A backup is read through the same bounded decoders (but its size is not limited).
 rm -rf bk

@@ -30,8 +30,13 @@ check "the other destination got the new ones" test -e a/db.0001-000000000005.jo
 check "nothing sent twice to the one that had it" test ! -e a/db.0001-000000000001.journal
 check "down destination still lacks them" test ! -e "$SFTP_ROOT/db.0001-000000000004.journal"
 
-# Pruning keeps what some destination lacks.
+# A remote acknowledgement alone (the server did not sync) prunes nothing without --keep-for.
 expect_code 75 jship $ssh --from dir --to "$a" --to "$SFTP_URL" --prune
+check "no pruning on a remote acknowledgement alone" test -e dir/db.0001-000000000001.journal
+check "says why" grep -q "acknowledges receipt, not durability" err
+# Pruning keeps what some destination lacks.
+touch -d '2 hours ago' dir/db.0001-00000000000[123].journal
+expect_code 75 jship $ssh --from dir --to "$a" --to "$SFTP_URL" --keep-for 1h
 check "prune keeps what the down one lacks" test -e dir/db.0001-000000000004.journal
 check "prune removed what both have" test ! -e dir/db.0001-000000000001.journal
 

@@ -3,7 +3,8 @@
 # exactly like a power cut (../shared/tools/lazyfs, built into the build directory by
 # `make lazyfs`).
 #   lz_start            mount $MNT (what the tools write to), backed by $ROOT
-#   lz_crash            power cut: drop every unsynced byte, unmount; $ROOT holds what survived
+#   lz_crash            power cut at this instant: every unsynced byte is lost; $ROOT holds
+#                       what survived
 #   lz_stop             clean unmount (everything written back)
 #   lz_fault 'lazyfs::...'   arm a fault (crash before/after an operation, torn-op, ...)
 #   lz_wait_down        wait until a fault's crash has taken the mount down
@@ -31,7 +32,10 @@ lz_start() {
 		cat "$T/lz.err" >&2; fail "LazyFS did not start"; finish; }
 	_lz_up=1
 }
-lz_crash() { sh "$LZ" crash "$MNT" >/dev/null 2>&1; _lz_up=0; }
+# A power cut is one instant: lz_crash is lz_cut (below). lazyfs.sh's own crash clears the
+# cache before it kills LazyFS, and a tool still running in between would see an fsync
+# succeed on data already dropped, then act on it (remove a segment it applied).
+lz_crash() { lz_cut; }
 lz_stop() { [ "$_lz_up" -eq 0 ] || sh "$LZ" stop "$MNT" >/dev/null 2>&1; _lz_up=0; }
 lz_fault() { sh "$LZ" fault "$MNT" "$1" >/dev/null 2>&1; }
 # A crash fault kills lazyfs itself; unmount what is left so that the next lz_start works.
@@ -45,3 +49,63 @@ lz_wait_down() {
 	_lz_up=0
 }
 at_exit 'lz_stop; fusermount3 -uz "$MNT" 2>/dev/null'
+
+# For tests that cut the power many times. LAZYFS_CACHE_SIZE is best set small (32mb) before
+# sourcing this file: the cache is allocated at every start.
+#   lz_arm 'lazyfs::crash::...'   like lz_fault, but returns as soon as LazyFS took the fault
+#   lz_cut              power cut at this instant (SIGKILL to LazyFS, as a crash fault does),
+#                       without waiting for the dead LazyFS to be reaped
+#   lz_restart          after a crash fault fired (or not): wait for it, cut, mount again
+#   pl_rounds N         N scaled by JM_POWERLOSS_ROUNDS (default 1): a longer sweep
+#   pl_point            count one crash point; pl_points "what" prints how many were run
+_lz_info() { sh "$LZ" status "$MNT" 2>/dev/null | sed -n "s/^$1: *//p"; }
+_lz_count() { grep -cF -- "$1" "$(_lz_info log)" 2>/dev/null || true; }
+_lz_wait_log() { # PATTERN N: wait until PATTERN occurs more than N times in the log
+	_i=0
+	while [ "$(_lz_count "$1")" -le "$2" ]; do
+		_i=$((_i + 1)); [ $_i -lt 600 ] || return 1
+		sleep 0.05
+	done
+}
+_lz_send() { timeout 10 sh -c 'printf "%s\n" "$1" > "$2"' sh "$1" "$(_lz_info fifo)"; }
+lz_arm() {
+	_n=$(_lz_count 'crash fault:')
+	_lz_send "$1" || { fail "LazyFS took no fault"; return 1; }
+	_lz_wait_log 'crash fault:' "$_n" || { fail "LazyFS did not answer: $1"; return 1; }
+	if tail -n 3 "$(_lz_info log)" | grep -q INVALID; then fail "LazyFS refused $1"; return 1; fi
+}
+lz_cut() {
+	_p=$(_lz_info pid)
+	case $_p in [0-9]*) ;; *) lz_wait_down; return ;; esac
+	# One SIGKILL is the cut: the unsynced data dies with LazyFS's memory, at one instant.
+	# (Clearing the cache first would let running tools go on meanwhile, and an fsync
+	# after the clear would report durable what was already dropped.)
+	kill -KILL "$_p" 2>/dev/null
+	# Dead once its command line is gone (a zombie is dead enough: its mount is aborted).
+	_i=0
+	while [ -s "/proc/$_p/cmdline" ]; do
+		_i=$((_i + 1)); [ $_i -lt 200 ] || break
+		sleep 0.02
+	done
+	fusermount3 -uz "$MNT" 2>/dev/null
+	_lz_up=0
+}
+lz_restart() { lz_cut; lz_start; }
+pl_rounds() { echo $(($1 * ${JM_POWERLOSS_ROUNDS:-1})); }
+_pl_points=0
+pl_point() { _pl_points=$((_pl_points + 1)); }
+pl_points() { printf '  %d crash points: %s\n' "$_pl_points" "$1"; }
+
+# Journals: pl_files DIR NAME lists NAME's segments in order, then the live journal;
+# (a journal sealed final once); pl_payloads FILE... prints every record's payload, one a line, in order.
+pl_files() {
+	_last=
+	for _f in $(ls "$1" | grep -E "^$2\.[0-9]{4}-[0-9]{12}\.journal\$" | sort); do
+		echo "$1/$_f"; _last=$1/$_f
+	done
+	# A journal sealed final is its last segment under the live name: list it once.
+	[ ! -e "$1/$2.journal" ] || [ "$1/$2.journal" -ef "$_last" ] || echo "$1/$2.journal"
+}
+pl_payloads() {
+	jcat --json "$@" | sed -n 's/^{"kind":"record".*"payload":"\([^"]*\)".*/\1/p'
+}
