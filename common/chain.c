@@ -19,14 +19,7 @@
 
 #include "chain.h"
 
-static int
-zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
+static const uint8_t no_digest[JDIGEST_LEN];   /* a lineage's first segment names none */
 
 static int
 lineage_err(const struct jchain_end *a, const struct jfmt_header *h, struct jerr *e)
@@ -88,7 +81,7 @@ int
 jchain_begins(const struct jfmt_header *h, struct jerr *e)
 {
 	int rule = h->seq != 1 ? JCHAIN_R_SEQ : h->first_lsn != 1 ? JCHAIN_R_LSN :
-	    !zero(h->prev_digest, JDIGEST_LEN) ? JCHAIN_R_DIGEST : 0;
+	    memcmp(h->prev_digest, no_digest, JDIGEST_LEN) != 0 ? JCHAIN_R_DIGEST : 0;
 
 	if (rule)
 		jerr_set(e, EX_DATAERR, "not the beginning of a lineage (seq %llu, first LSN %llu%s): "
