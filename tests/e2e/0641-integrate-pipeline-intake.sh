@@ -28,7 +28,7 @@ check "seq 1 applied" wait_for at 1
 
 ship foreign/"$(seg 2)" "$(seg 2)"
 check "the foreign seq 2 is set aside" wait_for test -f in/.quarantine/"$(seg 2)"
-check "said so" grep -q "^jintegrate: in/$(seg 2): foreign segment: .*: set aside as in/.quarantine/$(seg 2)\$" err
+check "said so" wait_for grep -q "^jintegrate: in/$(seg 2): foreign segment: .*: set aside as in/.quarantine/$(seg 2)\$" err
 ship st/"$(seg 2)" "$(seg 2)"
 ship st/"$(seg 3)" "$(seg 3)"
 check "the genuine seq 2 and seq 3 applied, no restart" wait_for at 3
