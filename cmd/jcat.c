@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -323,10 +324,7 @@ ent_cmp(const void *a, const void *b)
 static int
 same_header(const struct ent *a, const struct ent *b)
 {
-	return !memcmp(a->h.lineage, b->h.lineage, JFMT_LINEAGE_LEN) &&
-	    a->h.timeline == b->h.timeline && a->h.seq == b->h.seq &&
-	    a->h.first_lsn == b->h.first_lsn && a->h.created == b->h.created &&
-	    !memcmp(a->h.prev_digest, b->h.prev_digest, JDIGEST_LEN);
+	return jchain_same(&a->h, &b->h) && a->h.created == b->h.created;
 }
 
 /* A file's name, when it is a segment name, must agree with its header. */
@@ -334,15 +332,12 @@ static void
 check_name(const struct ent *en)
 {
 	struct jname n;
+	struct jerr e;
 
-	if (jname_parse(jio_basename(en->path), &n) != JNAME_SEGMENT)
-		return;
-	if (n.timeline != en->h.timeline)
-		problem(en->path, EX_DATAERR, "offset 32: header timeline %u, name says %u",
-		    en->h.timeline, n.timeline);
-	if (n.seq != en->h.seq)
-		problem(en->path, EX_DATAERR, "offset 40: header seq %llu, name says %llu",
-		    (unsigned long long)en->h.seq, (unsigned long long)n.seq);
+	if (jname_parse(jio_basename(en->path), &n) == JNAME_SEGMENT &&
+	    jname_check(&n, en->h.timeline, en->h.seq, &e) < 0)
+		problem(en->path, e.code, "offset %d: %s", n.timeline != en->h.timeline ? 32 : 40,
+		    e.msg);
 }
 
 static void
@@ -422,10 +417,46 @@ check_group(struct ent *v, size_t a, size_t b)
 	}
 }
 
+/* The chain as far as x, x read (or not) to its end: what the next file must follow. */
+static void
+end_at(const struct ent *x, uint64_t since, struct jchain_end *a)
+{
+	memset(a, 0, sizeof *a);
+	a->who = "the chain";
+	memcpy(a->lineage, x->h.lineage, JFMT_LINEAGE_LEN);
+	a->timeline = x->h.timeline;
+	a->since = since;
+	a->seq = x->h.seq;
+	a->known = x->whole;
+	a->sealed = !x->live;
+	a->final = !x->live && (x->t.flags & JFMT_FINAL);
+	a->last_lsn = x->last_lsn;
+	memcpy(a->digest, x->live ? x->h.prev_digest : x->t.digest, JDIGEST_LEN);
+}
+
+/* Does x continue the chain a (NULL: x comes first)? Said as a problem of x if not. */
+static void
+check_link(const struct jchain_end *a, const struct ent *x)
+{
+	struct jerr e;
+	int rule;
+
+	if (a)
+		rule = jchain_follows(a, &x->h, &e);
+	else
+		rule = x->h.seq == 1 ? jchain_begins(&x->h, &e) : 0;
+	if (rule)
+		problem(x->path, e.code, "offset %d: %s", jchain_offset(rule), e.msg);
+	else if (a && x->h.timeline > a->timeline)
+		show_switch(a->timeline, x->h.timeline, x->h.seq, x->h.first_lsn);
+}
+
 static void
 verify_chain(struct ent *v, size_t n)
 {
+	struct jchain_end end;
 	const struct ent *prev = NULL;
+	uint64_t since = 0;
 	size_t i = 0;
 
 	qsort(v, n, sizeof *v, ent_cmp);
@@ -440,62 +471,17 @@ verify_chain(struct ent *v, size_t n)
 	}
 	for (; i < n; i++) {
 		struct ent *x = &v[i];
-		const struct jfmt_header *h = &x->h;
 		unsigned long before = nproblems;
 
 		if (x->dup)
 			continue;
 		check_name(x);
-		if (!prev) {
-			if (h->seq == 1 && h->first_lsn != 1)
-				problem(x->path, EX_DATAERR, "offset 48: first segment of a lineage "
-				    "starts at LSN %llu, not 1", (unsigned long long)h->first_lsn);
-			if (h->seq == 1) {
-				static const uint8_t zero[JDIGEST_LEN];
-				if (memcmp(h->prev_digest, zero, JDIGEST_LEN) != 0)
-					problem(x->path, EX_DATAERR, "offset 64: first segment of a "
-					    "lineage names a previous digest");
-			}
-		} else {
-			const struct jfmt_header *p = &prev->h;
-			if (memcmp(h->lineage, p->lineage, JFMT_LINEAGE_LEN) != 0) {
-				char a[33], b[33];
-				jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, a);
-				jdigest_hex(p->lineage, JFMT_LINEAGE_LEN, b);
-				problem(x->path, EX_DATAERR, "offset 16: foreign lineage %s (%s has %s)",
-				    a, prev->path, b);
-			} else if (h->seq != p->seq + 1) {
-				problem(x->path, EX_DATAERR, "offset 40: seq %llu does not follow %llu "
-				    "(%s): missing seq %llu", (unsigned long long)h->seq,
-				    (unsigned long long)p->seq, prev->path,
-				    (unsigned long long)p->seq + 1);
-			} else {
-				if (h->timeline < p->timeline)
-					problem(x->path, EX_DATAERR, "offset 32: timeline %u after "
-					    "timeline %u: out of timeline", h->timeline, p->timeline);
-				if (prev->live)
-					problem(prev->path, EX_DATAERR, "offset 0: a live journal is "
-					    "followed by seq %llu (%s)", (unsigned long long)h->seq,
-					    x->path);
-				if (prev->whole && !prev->live && prev->t.flags & JFMT_FINAL &&
-				    h->timeline == p->timeline)
-					problem(x->path, EX_DATAERR, "offset 32: follows the final "
-					    "segment %s on the same timeline %u", prev->path,
-					    h->timeline);
-				if (prev->whole && h->first_lsn != prev->last_lsn + 1)
-					problem(x->path, EX_DATAERR, "offset 48: first LSN %llu does not "
-					    "follow last LSN %llu of %s", (unsigned long long)h->first_lsn,
-					    (unsigned long long)prev->last_lsn, prev->path);
-				if (prev->whole && !prev->live &&
-				    memcmp(h->prev_digest, prev->t.digest, JDIGEST_LEN) != 0)
-					problem(x->path, EX_DATAERR, "offset 64: previous digest does not "
-					    "match the digest of %s", prev->path);
-				if (h->timeline > p->timeline)
-					show_switch(p->timeline, h->timeline, h->seq, h->first_lsn);
-			}
-		}
+		check_link(prev ? &end : NULL, x);
 		if (nproblems == before)
 			show_verified(x);
+		if (!prev || x->h.timeline != prev->h.timeline)
+			since = x->h.seq;
+		end_at(x, since, &end);
 		prev = x;
 	}
 }

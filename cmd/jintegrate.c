@@ -28,6 +28,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "chain.h"
 #include "clock.h"
 #include "err.h"
 #include "io.h"
@@ -150,13 +151,6 @@ pend_pop(void)
 	npend--;
 }
 
-/* The sequence the mirror needs next. */
-static uint64_t
-due_seq(void)
-{
-	return !cur.present ? 1 : cur.sealed ? cur.seq + 1 : cur.seq;
-}
-
 /*
  * p is refused (e): a file given as an argument stops the run as before; one that arrived
  * (--from, standard input) is set aside, said in one line, and counted for the exit status,
@@ -185,7 +179,7 @@ moved_earlier(const struct pend *p)
 
 	if (!cfg.archive && !cfg.remove)
 		return 0;
-	if (p->h.seq && cur.present && p->h.seq < due_seq())
+	if (p->h.seq && cur.present && p->h.seq < jchain_due(&cur))
 		return 1;
 	return cfg.archive && snprintf(moved, sizeof moved, "%s/%s", cfg.archive,
 	    jio_basename(p->path)) < (int)sizeof moved && access(moved, F_OK) == 0;
@@ -572,7 +566,7 @@ settle(void)
 	wait_read();
 	for (size_t i = 0; i < ngone; i++) {
 		uint64_t skip;
-		if (japply_check(&cur, &gone[i].h, 0, &skip, &e) == JAPPLY_DONE &&
+		if (jchain_place(&cur, &gone[i].h, &skip, &e) == JCHAIN_DONE &&
 		    unlink(gone[i].path) < 0 && errno != ENOENT)
 			jdie(EX_IOERR, "unable to remove %s", gone[i].path);
 		if ((i + 1 == ngone || !same_dir(gone[i].path, gone[i + 1].path)) &&
@@ -723,6 +717,146 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 	return rc < 0 ? refuse(p, &e) : 0;
 }
 
+/* One segment being applied: where it is, and what the first pass planned. */
+struct batch {
+	const struct pend *p;
+	const char        *base;
+	uint64_t           skip, last, ltime, n, shown;
+	int                exec, pre, cut;
+	struct plan        pl;
+};
+
+/* On a terminal, now and then: how far this segment is. */
+static void
+progress(struct batch *b)
+{
+	if (cfg.tty && (b->n & 8191) == 0 && jclock_now() - b->shown > 1000000000u) {
+		b->shown = jclock_now();
+		fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, b->base,
+		    (unsigned long long)b->last, (unsigned long long)b->n);
+	}
+}
+
+/*
+ * --delay: the record at lsn is not due before due. Commit what this batch applied, wait
+ * without the lock, and go on in a new batch from lsn; 1 if the mirror changed meanwhile
+ * (the caller starts again from the bookkeeping).
+ */
+static int
+pause_until(struct batch *b, uint64_t due, uint64_t lsn)
+{
+	struct japply_state st;
+	struct jerr e;
+
+	if (b->n > 0) {
+		st = cur;
+		japply_advance(&st, &b->p->h, b->base, b->last, b->ltime, NULL);
+		if (japply_commit(ap, &st, &e) < 0)
+			die_e(b->p->path, &e);
+		cur = st;
+	} else
+		japply_rollback(ap);
+	if (wait_until(due))
+		return 1;
+	b->n = 0;
+	if (japply_begin(ap, b->p->path, lsn, b->pl.end, &e) < 0)
+		die_e(b->p->path, &e);
+	return 0;
+}
+
+/* Apply the records of s after b->skip; 0 at the end of them, or SEG_RESTART or
+ * SEG_REFUSED (s closed then). */
+static int
+apply_records(struct batch *b, struct jseg *s)
+{
+	struct jseg_rec r;
+	struct jerr e;
+	uint64_t due;
+	int rc;
+
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		if (stop) {
+			japply_rollback(ap);
+			settle();
+			exit(0);
+		}
+		if (r.lsn <= b->skip || b->cut)
+			continue;
+		if (until_hit(&r) || (b->pre && r.lsn > b->pl.end)) {
+			b->cut = until_hit(&r);
+			if (b->pre)
+				break;          /* verified already */
+			continue;
+		}
+		if (cfg.delay && !b->exec && (due = delay_due(r.lsn, r.time)) > jclock_now() &&
+		    pause_until(b, due, r.lsn)) {
+			jseg_close(s);
+			return SEG_RESTART;
+		}
+		if (japply_record(ap, &r, &e) < 0) {
+			japply_rollback(ap);
+			jseg_close(s);
+			die_e(b->p->path, &e);
+		}
+		b->last = r.lsn;
+		b->ltime = r.time;
+		b->n++;
+		progress(b);
+	}
+	if (b->shown)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		japply_rollback(ap);
+		jseg_close(s);
+		return refuse(b->p, &e);
+	}
+	return 0;
+}
+
+/* All records read: commit the batch, wholly applied when the trailer is reached. */
+static int
+finish(struct batch *b, struct jseg *s)
+{
+	const struct jfmt_trailer *t = jseg_trailer(s);
+	struct japply_state st;
+	struct jerr e;
+	int rc;
+
+	if (t && t->last_lsn < b->skip) {
+		japply_rollback(ap);
+		jseg_close(s);
+		jdiex(EX_DATAERR, "%s: ends at LSN %llu but the mirror applied up to LSN %llu of "
+		    "seq %llu (from %s): they diverged", b->p->path,
+		    (unsigned long long)t->last_lsn, (unsigned long long)b->skip,
+		    (unsigned long long)cur.seq, cur.segment);
+	}
+	if (b->pre && b->pl.cut)
+		b->cut = 1;
+	if (!t || b->cut || (b->pre && b->pl.end < t->last_lsn))
+		t = NULL;
+	if (b->n == 0 && !t) {
+		japply_rollback(ap);    /* nothing new */
+		jseg_close(s);
+		return b->cut ? SEG_UNTIL : SEG_PART;
+	}
+	st = cur;
+	japply_advance(&st, &b->p->h, b->base, b->last, b->ltime, t);
+	if (japply_commit(ap, &st, &e) < 0) {
+		jseg_close(s);
+		die_e(b->p->path, &e);
+	}
+	cur = st;
+	if (cfg.verbose && b->n > 0)
+		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", b->p->path,
+		    (unsigned long long)b->n, (unsigned long long)(b->last - b->n + 1),
+		    (unsigned long long)b->last, t ? "" : " (in part)");
+	else if (cfg.verbose)
+		jwarnx("%s: no new records%s", b->p->path, t ? "" : " (in part)");
+	rc = b->cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
+	jseg_close(s);
+	return rc;
+}
+
 /*
  * Apply the records of p after LSN skip. One transaction (or one run of the command) unless
  * --delay makes it wait between records; then the segment was verified whole beforehand.
@@ -730,114 +864,28 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 static int
 apply(const struct pend *p, uint64_t skip)
 {
-	const char *base = jio_basename(p->path);
-	int exec = japply_is_exec(ap), pre = exec || cfg.delay;
-	uint64_t last = skip, ltime = 0, n = 0, shown = 0, due = 0;
-	const struct jfmt_trailer *t;
-	struct japply_state st;
-	struct plan pl = { 0 };
+	struct batch b = { .p = p, .base = jio_basename(p->path), .skip = skip, .last = skip };
 	struct jseg *s;
-	struct jseg_rec r;
 	struct jerr e;
-	int rc, cut = 0;
+	int rc;
 
+	b.exec = japply_is_exec(ap);
+	b.pre = b.exec || cfg.delay;
 	seen_at = jclock_now();
 	seen_warned = 0;
-	if (pre) {
-		if (prepass(p, skip, &pl) == SEG_REFUSED)
+	if (b.pre) {
+		if (prepass(p, skip, &b.pl) == SEG_REFUSED)
 			return SEG_REFUSED;
-		if (exec && cfg.delay && pl.end > skip &&
-		    wait_until(delay_due(pl.end, pl.end_time)))
+		if (b.exec && cfg.delay && b.pl.end > skip &&
+		    wait_until(delay_due(b.pl.end, b.pl.end_time)))
 			return SEG_RESTART;
 	}
 	reopen(p, &s);
-	if (japply_begin(ap, p->path, skip + 1, pre ? pl.end : UINT64_MAX, &e) < 0)
+	if (japply_begin(ap, p->path, skip + 1, b.pre ? b.pl.end : UINT64_MAX, &e) < 0)
 		die_e(p->path, &e);
-	while ((rc = jseg_next(s, &r, &e)) == 1) {
-		if (stop) {
-			japply_rollback(ap);
-			settle();
-			exit(0);
-		}
-		if (r.lsn <= skip || cut)
-			continue;
-		if (until_hit(&r) || (pre && r.lsn > pl.end)) {
-			cut = until_hit(&r);
-			if (pre)
-				break;          /* verified already */
-			continue;
-		}
-		if (cfg.delay && !exec && (due = delay_due(r.lsn, r.time)) > jclock_now()) {
-			if (n > 0) {
-				st = cur;
-				japply_advance(&st, &p->h, base, last, ltime, NULL);
-				if (japply_commit(ap, &st, &e) < 0)
-					die_e(p->path, &e);
-				cur = st;
-			} else
-				japply_rollback(ap);
-			if (wait_until(due)) {
-				jseg_close(s);
-				return SEG_RESTART;
-			}
-			n = 0;
-			if (japply_begin(ap, p->path, r.lsn, pl.end, &e) < 0)
-				die_e(p->path, &e);
-		}
-		if (japply_record(ap, &r, &e) < 0) {
-			japply_rollback(ap);
-			jseg_close(s);
-			die_e(p->path, &e);
-		}
-		last = r.lsn;
-		ltime = r.time;
-		n++;
-		if (cfg.tty && (n & 8191) == 0 && jclock_now() - shown > 1000000000u) {
-			shown = jclock_now();
-			fprintf(stderr, "\r%s: %s: LSN %llu, %llu records", jerr_prog, base,
-			    (unsigned long long)last, (unsigned long long)n);
-		}
-	}
-	if (shown)
-		fputs("\r\033[K", stderr);
-	if (rc < 0) {
-		japply_rollback(ap);
-		jseg_close(s);
-		return refuse(p, &e);
-	}
-	t = jseg_trailer(s);
-	if (t && t->last_lsn < skip) {
-		japply_rollback(ap);
-		jseg_close(s);
-		jdiex(EX_DATAERR, "%s: ends at LSN %llu but the mirror applied up to LSN %llu of "
-		    "seq %llu (from %s): they diverged", p->path,
-		    (unsigned long long)t->last_lsn, (unsigned long long)skip,
-		    (unsigned long long)cur.seq, cur.segment);
-	}
-	if (pre && pl.cut)
-		cut = 1;
-	if (!t || cut || (pre && pl.end < t->last_lsn))
-		t = NULL;
-	if (n == 0 && !t) {
-		japply_rollback(ap);    /* nothing new */
-		jseg_close(s);
-		return cut ? SEG_UNTIL : SEG_PART;
-	}
-	st = cur;
-	japply_advance(&st, &p->h, base, last, ltime, t);
-	if (japply_commit(ap, &st, &e) < 0) {
-		jseg_close(s);
-		die_e(p->path, &e);
-	}
-	cur = st;
-	if (cfg.verbose && n > 0)
-		jwarnx("%s: applied %llu records, LSN %llu to %llu%s", p->path,
-		    (unsigned long long)n, (unsigned long long)(last - n + 1),
-		    (unsigned long long)last, t ? "" : " (in part)");
-	else if (cfg.verbose)
-		jwarnx("%s: no new records%s", p->path, t ? "" : " (in part)");
-	jseg_close(s);
-	return cut ? SEG_UNTIL : t ? SEG_WHOLE : SEG_PART;
+	if ((rc = apply_records(&b, s)) != 0)
+		return rc;
+	return finish(&b, s);
 }
 
 /* Is this sealed segment of the mirror's current sequence the one it applied? */
@@ -868,18 +916,10 @@ before_fork(const struct pend *p)
 {
 	struct jfmt_header h;
 	struct jfmt_trailer t;
+	struct jerr e;
 
-	for (int i = 0; i < cur.ntl; i++) {
-		if (cur.tl[i].timeline <= p->h.timeline || cur.tl[i].seq != p->h.seq + 1)
-			continue;
-		probe(p, &h, &t);
-		if (t.last_lsn + 1 != cur.tl[i].lsn)
-			jdiex(EX_DATAERR, "%s: segment %llu on timeline %lu ends at LSN %llu, but the "
-			    "mirror follows timeline %lu from LSN %llu: written by the old primary "
-			    "after the fork?", p->path, (unsigned long long)p->h.seq,
-			    (unsigned long)p->h.timeline, (unsigned long long)t.last_lsn,
-			    (unsigned long)cur.tl[i].timeline, (unsigned long long)cur.tl[i].lsn);
-	}
+	if (probe(p, &h, &t) == 1 && jchain_before_fork(&cur, &p->h, &t, &e))
+		jdiex(EX_DATAERR, "%s: %s", p->path, e.msg);
 }
 
 /*
@@ -910,24 +950,24 @@ drain(void)
 		if (cfg.until_lsn && cur.present && cur.last_lsn >= cfg.until_lsn)
 			return 1;
 		if (p->fd < 0) {        /* not opened before its turn */
-			if (p->h.seq > due_seq())
+			if (p->h.seq > jchain_due(&cur))
 				break;
 			if (examine(p) < 0) {
 				pend_pop();
 				continue;
 			}
 		}
-		v = japply_check(&cur, &p->h, p->live, &skip, &e);
-		if (v == JAPPLY_LATER)
+		v = jchain_place(&cur, &p->h, &skip, &e);
+		if (v == JCHAIN_LATER)
 			break;
-		if (v < 0 || (v == JAPPLY_DONE && !p->live && p->h.seq == cur.seq && cur.sealed &&
+		if (v < 0 || (v == JCHAIN_DONE && !p->live && p->h.seq == cur.seq && cur.sealed &&
 		    same_as_applied(p) == SEG_REFUSED)) {
 			if (v < 0)
 				refused_by_chain(p, &e);
 			pend_pop();
 			continue;
 		}
-		if (v == JAPPLY_DONE) {
+		if (v == JCHAIN_DONE) {
 			if (!p->live && p->h.timeline < cur.timeline)
 				before_fork(p);
 			done(p);
@@ -953,7 +993,7 @@ static void
 hole(void)
 {
 	char want[JNAME_MAX + 64];
-	uint64_t seq = cur.present ? (cur.sealed ? cur.seq + 1 : cur.seq) : 1;
+	uint64_t seq = jchain_due(&cur);
 	uint64_t lsn = cur.present ? cur.last_lsn + 1 : 1;
 	uint32_t tl = cur.present ? cur.timeline : 1;
 	struct jname n;

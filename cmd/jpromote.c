@@ -18,6 +18,7 @@
 #include "afile.h"
 #include "apply.h"
 #include "clock.h"
+#include "chain.h"
 #include "crash.h"
 #include "digest.h"
 #include "err.h"
@@ -70,10 +71,7 @@ closing_exists(const char *path, const struct jfmt_header *h, uint64_t last,
 
 	if (jseg_verify(path, JSEG_SEALED, &oh, t, &e) < 0)
 		return 0;
-	return !memcmp(oh.lineage, h->lineage, JFMT_LINEAGE_LEN) && oh.timeline == h->timeline &&
-	    oh.seq == h->seq && oh.first_lsn == h->first_lsn &&
-	    !memcmp(oh.prev_digest, h->prev_digest, JDIGEST_LEN) && t->last_lsn == last &&
-	    (t->flags & JFMT_FINAL);
+	return jchain_same(&oh, h) && t->last_lsn == last && (t->flags & JFMT_FINAL);
 }
 
 /*
@@ -84,6 +82,7 @@ static int
 open_live_copy(const char *live, const struct japply_state *st, struct jfmt_header *h,
     struct jseg **s)
 {
+	struct jchain_end end;
 	struct jerr e;
 
 	if (jseg_open(live, JSEG_LIVE, s, &e) < 0) {
@@ -91,13 +90,11 @@ open_live_copy(const char *live, const struct japply_state *st, struct jfmt_head
 		return e.code == EX_NOINPUT ? EX_NOINPUT : EX_DATAERR;
 	}
 	*h = *jseg_header(*s);
-	if (memcmp(h->lineage, st->lineage, JFMT_LINEAGE_LEN) || h->timeline != st->timeline ||
-	    h->seq != st->seq || memcmp(h->prev_digest, st->digest, JDIGEST_LEN) ||
-	    h->first_lsn > st->last_lsn + 1) {
+	jchain_end_of(st, &end);
+	if (jchain_resumes(&end, h, &e)) {
 		jseg_close(*s);
-		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): "
-		    "its header says timeline %u, seq %llu", live, st->timeline,
-		    (unsigned long long)st->seq, h->timeline, (unsigned long long)h->seq);
+		jwarnx("%s is not the live journal the mirror applied (timeline %u, seq %llu): %s",
+		    live, st->timeline, (unsigned long long)st->seq, e.msg);
 		return EX_DATAERR;
 	}
 	return 0;
@@ -203,11 +200,7 @@ start_live(const char *path, const struct jfmt_header *h2)
 	struct jerr e;
 
 	if (jseg_open(path, JSEG_LIVE, &s, &e) == 0) {
-		const struct jfmt_header *oh = jseg_header(s);
-		int same = !memcmp(oh->lineage, h2->lineage, JFMT_LINEAGE_LEN) &&
-		    oh->timeline == h2->timeline && oh->seq == h2->seq &&
-		    oh->first_lsn == h2->first_lsn &&
-		    !memcmp(oh->prev_digest, h2->prev_digest, JDIGEST_LEN);
+		int same = jchain_same(jseg_header(s), h2);
 		jseg_close(s);
 		if (same)
 			return 0;
@@ -241,17 +234,14 @@ mark_operational(const char *db, struct japply_state *st)
 	return 0;
 }
 
+/* Take the mirror at c->db under its lock (the fd, held until the end), and check that it
+ * is a mirror of the journal named by c->journal; st is its bookkeeping. */
 static int
-promote(const struct config *c)
+take_mirror(const struct config *c, struct japply_state *st)
 {
-	char where[1024], seg[4096] = "", lbuf[4096], t1[64];
-	const char *live = c->live;
-	struct japply_state st;
-	struct jfmt_header h, h2;
-	struct jfmt_trailer t;
 	struct jname jn;
 	struct jerr e;
-	int lk, rc;
+	int lk;
 
 	if (jname_parse(jio_basename(c->journal), &jn) != JNAME_LIVE)
 		jdiex(EX_USAGE, "%s: not a journal name (DIR/NAME.journal)", c->journal);
@@ -261,57 +251,73 @@ promote(const struct config *c)
 			    "first", c->db);
 		jdiex(e.code, "%s: %s", c->db, e.msg);
 	}
-	if (japply_state_read(c->db, 0, &st, &e) < 0)
+	if (japply_state_read(c->db, 0, st, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
-	if (!st.present)
+	if (!st->present)
 		jdiex(EX_DATAERR, "%s: nothing applied: not a mirror of any journal", c->db);
-	if (st.operational)
+	if (st->operational)
 		jdiex(EX_UNAVAILABLE, "%s is operational already", c->db);
-	if (strcmp(jn.name, st.name) != 0)
+	if (strcmp(jn.name, st->name) != 0)
 		jdiex(EX_USAGE, "%s: the mirror follows the journal %s, not %s", c->journal,
-		    st.name, jn.name);
-	say_where(c->db, &st, where, sizeof where);
-	if (!(st.final && st.sealed) && !c->force)
+		    st->name, jn.name);
+	return lk;
+}
+
+/* A planned switch-over ends on a final segment; anything else needs --force. */
+static void
+check_planned(const struct config *c, const struct japply_state *st)
+{
+	char where[1024];
+
+	say_where(c->db, st, where, sizeof where);
+	if (!(st->final && st->sealed) && !c->force)
 		jdiex(EX_TEMPFAIL, "not a planned switch-over: %s, not a final segment; wait for "
 		    "the final segment, or promote with --force (forced service: whatever the "
 		    "old primary wrote after LSN %llu is lost)", where,
-		    (unsigned long long)st.last_lsn);
-	if (st.timeline >= JNAME_MAX_TIMELINE)
-		jdiex(EX_SOFTWARE, "timeline %u is the last one names allow", st.timeline);
+		    (unsigned long long)st->last_lsn);
+	if (st->timeline >= JNAME_MAX_TIMELINE)
+		jdiex(EX_SOFTWARE, "timeline %u is the last one names allow", st->timeline);
+}
 
-	if (!st.sealed) {
-		if (!live && c->incoming) {
-			if ((size_t)snprintf(lbuf, sizeof lbuf, "%s/%s", c->incoming, st.segment) >=
-			    sizeof lbuf)
-				jdiex(EX_USAGE, "%s: name too long", c->incoming);
-			live = lbuf;
-		}
-		if (!live || access(live, F_OK) < 0)
-			jdiex(EX_NOINPUT, "%s: the records of seq %llu up to LSN %llu came from the "
-			    "live journal copy %s, which is needed to seal them into the closing "
-			    "segment for the downstream mirrors: give it with --live FILE or "
-			    "--incoming DIR", c->db, (unsigned long long)st.seq,
-			    (unsigned long long)st.last_lsn, live ? live : st.segment);
-		if ((rc = seal_closing(c, live, &st, &h, &t, seg, sizeof seg)) != 0)
-			return rc;
-		japply_advance(&st, &h, jio_basename(seg), st.last_lsn, 0, &t);
-		jcrash_point("promote-closing");
+/*
+ * The mirror applied records of seq st->seq from a copied live journal: seal them as the
+ * old timeline's closing segment (its path into seg) and advance st to it. 0 or an exit
+ * code (said).
+ */
+static int
+close_old_timeline(const struct config *c, struct japply_state *st, char *seg, size_t size)
+{
+	char lbuf[4096];
+	const char *live = c->live;
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	int rc;
+
+	if (!live && c->incoming) {
+		if ((size_t)snprintf(lbuf, sizeof lbuf, "%s/%s", c->incoming, st->segment) >=
+		    sizeof lbuf)
+			jdiex(EX_USAGE, "%s: name too long", c->incoming);
+		live = lbuf;
 	}
+	if (!live || access(live, F_OK) < 0)
+		jdiex(EX_NOINPUT, "%s: the records of seq %llu up to LSN %llu came from the "
+		    "live journal copy %s, which is needed to seal them into the closing "
+		    "segment for the downstream mirrors: give it with --live FILE or "
+		    "--incoming DIR", c->db, (unsigned long long)st->seq,
+		    (unsigned long long)st->last_lsn, live ? live : st->segment);
+	if ((rc = seal_closing(c, live, st, &h, &t, seg, size)) != 0)
+		return rc;
+	japply_advance(st, &h, jio_basename(seg), st->last_lsn, 0, &t);
+	jcrash_point("promote-closing");
+	return 0;
+}
 
-	memset(&h2, 0, sizeof h2);
-	h2.version = JFMT_VERSION;
-	memcpy(h2.lineage, st.lineage, JFMT_LINEAGE_LEN);
-	h2.timeline = st.timeline + 1;
-	h2.seq = st.seq + 1;
-	h2.first_lsn = st.last_lsn + 1;
-	h2.created = jclock_now();
-	memcpy(h2.prev_digest, st.digest, JDIGEST_LEN);
-	if ((rc = start_live(c->journal, &h2)) != 0)
-		return rc;
-	jcrash_point("promote-live");
-	if ((rc = mark_operational(c->db, &st)) != 0)
-		return rc;
-	jlock_close(lk);
+/* What the promotion says on standard output (the closing segment) and standard error. */
+static void
+report(const struct config *c, const struct japply_state *st, const struct jfmt_header *h2,
+    const char *seg, int planned)
+{
+	char t1[64];
 
 	if (seg[0])
 		printf("%s%c", seg, c->delim);
@@ -319,13 +325,38 @@ promote(const struct config *c)
 		jdie(EX_IOERR, "unable to write to standard output");
 	if (seg[0])
 		jwarnx("sealed records up to LSN %llu of the copied live journal as the closing "
-		    "segment %s", (unsigned long long)st.last_lsn, seg);
-	if (!(st.final && st.sealed) || seg[0])
+		    "segment %s", (unsigned long long)st->last_lsn, seg);
+	if (!planned || seg[0])
 		jwarnx("forced service: the last LSN that made it is %llu, committed %s",
-		    (unsigned long long)st.last_lsn, fmt_ns(st.last_time, t1, sizeof t1));
+		    (unsigned long long)st->last_lsn, fmt_ns(st->last_time, t1, sizeof t1));
 	jwarnx("%s is operational: timeline %u starts at seq %llu, LSN %llu in %s", c->db,
-	    h2.timeline, (unsigned long long)h2.seq, (unsigned long long)h2.first_lsn,
+	    h2->timeline, (unsigned long long)h2->seq, (unsigned long long)h2->first_lsn,
 	    c->journal);
+}
+
+static int
+promote(const struct config *c)
+{
+	char seg[4096] = "";
+	struct japply_state st;
+	struct jchain_end end;
+	struct jfmt_header h2;
+	int lk, rc, planned;
+
+	lk = take_mirror(c, &st);
+	check_planned(c, &st);
+	planned = st.final && st.sealed;
+	if (!st.sealed && (rc = close_old_timeline(c, &st, seg, sizeof seg)) != 0)
+		return rc;
+	jchain_end_of(&st, &end);
+	jchain_next(&end, st.timeline + 1, jclock_now(), &h2);
+	if ((rc = start_live(c->journal, &h2)) != 0)
+		return rc;
+	jcrash_point("promote-live");
+	if ((rc = mark_operational(c->db, &st)) != 0)
+		return rc;
+	jlock_close(lk);
+	report(c, &st, &h2, seg, planned);
 	return 0;
 }
 

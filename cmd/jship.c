@@ -125,9 +125,11 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 			e->code = EX_NOINPUT;
 		return -1;
 	}
-	if (h.timeline != jn->timeline || h.seq != jn->seq)
-		return jerr_set(e, EX_DATAERR, "%s: its header says timeline %u sequence %llu, "
-		    "not what its name says", path, h.timeline, (unsigned long long)h.seq);
+	if (jname_check(jn, h.timeline, h.seq, e) < 0) {
+		char msg[sizeof e->msg];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return jerr_set(e, EX_DATAERR, "%s: %.400s", path, msg);
+	}
 	return 0;
 }
 
@@ -329,9 +331,8 @@ verify_inflight(const char *path, const struct jname *jn, struct jsend_verify **
 
 	if (pr == 0)
 		jerr_set(&e, EX_DATAERR, "%s: incomplete: no trailer", path);
-	else if (pr == 1 && (h.timeline != jn->timeline || h.seq != jn->seq))
-		jerr_set(&e, EX_DATAERR, "%s: its header says timeline %u sequence %llu, "
-		    "not what its name says", path, h.timeline, (unsigned long long)h.seq);
+	else if (pr == 1)
+		jname_check(jn, h.timeline, h.seq, &e);
 	if (pr != 1 || e.code) {
 		if (!strstr(e.msg, path)) {
 			char msg[sizeof e.msg];

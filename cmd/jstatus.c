@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "chain.h"
 #include "clock.h"
 #include "digest.h"
 #include "err.h"
@@ -288,7 +289,7 @@ status_mirror(struct status *s, const char *db, int check)
 		if (s->st.present) {
 			if (strcmp(jn->name, s->st.name) != 0)
 				continue;
-			if (jn->seq < s->st.seq || (jn->seq == s->st.seq && s->st.sealed))
+			if (jn->seq < jchain_due(&s->st))
 				continue;
 			skip = s->st.last_lsn;
 		}

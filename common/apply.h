@@ -1,8 +1,13 @@
 /*
  * apply: the mirror side. Applies records to a SQLite mirror database (or pipes them to a
- * command, the exec applier) and keeps the mirror's bookkeeping: where it is in the chain.
- * The only module that includes sqlite3.h for applying. jintegrate drives it; jstatus,
- * jpromote and jbackup read (and jpromote changes) the bookkeeping through it.
+ * command, the exec applier) and keeps the mirror's bookkeeping (apply_state.h): where it
+ * is in the chain. jintegrate drives it; jstatus, jpromote and jbackup read (and jpromote
+ * changes) the bookkeeping through it. Which segment is due is chain.h's to say.
+ *
+ * This header is the one tools use, whatever the applier. Each applier is one file behind
+ * apply_ops.h: apply_sqlite.c (the only file that includes sqlite3.h for applying) and
+ * apply_exec.c; apply.c picks one from struct japply_opts. A new applier (row records,
+ * PostgreSQL) is one new file and one line in japply_open.
  *
  * THE BOOKKEEPING lives in the mirror database itself, one row, written in the same
  * transaction as the data it describes, so that a crash never applies a record twice or
@@ -70,8 +75,7 @@
  * The database, and with it its -wal and -shm files, is created 0640.
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
- * database whose bookkeeping is foreign or damaged, EX_UNAVAILABLE for an operational database
- * (japply_open with for_apply), EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
+ * database whose bookkeeping is foreign or damaged, EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
  * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply, EX_DATAERR
  * when a record was refused (it would touch the bookkeeping).
  */
@@ -81,33 +85,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "digest.h"
+#include "apply_state.h"
 #include "err.h"
-#include "fmt.h"
 #include "seg.h"
 
 #define JAPPLY_EAPPLY     EX_CONFIG   /* e->code: an sql statement or the exec command failed */
-#define JAPPLY_MAX_TL     16          /* timelines remembered in struct japply_state */
-
-struct japply_tl {
-	uint32_t timeline;
-	uint64_t seq, lsn;
-};
-
-struct japply_state {
-	int      present;                   /* 0: empty mirror, nothing applied yet */
-	int      operational;               /* role: 0 'mirror', 1 'operational' */
-	char     name[256];
-	uint8_t  lineage[JFMT_LINEAGE_LEN];
-	uint32_t timeline;
-	uint64_t seq, last_lsn;
-	int      sealed, final;
-	uint8_t  digest[JDIGEST_LEN];
-	uint64_t last_time, applied_at;     /* ns since the epoch */
-	char     segment[256];
-	int      ntl;                       /* rows of jmirror_timeline, by timeline */
-	struct japply_tl tl[JAPPLY_MAX_TL]; /* (the newest JAPPLY_MAX_TL) */
-};
 
 /* DIR/.BASE.lock for the mirror at db, taken: the fd (jlock_close it), or -1. */
 int japply_lock(const char *db, int how, struct jerr *e);
@@ -124,30 +106,6 @@ int japply_state_read(const char *db, int exec, struct japply_state *st, struct 
  * database's bookkeeping, in one transaction. Fails with EX_DATAERR if there is none.
  */
 int japply_state_set_role(const char *db, int operational, struct jerr *e);
-
-/* The state as "key value" lines (the exec state file's format); length written, or -1. */
-int japply_state_format(const struct japply_state *st, char *buf, size_t size);
-int japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct jerr *e);
-
-/*
- * What to do with a segment (or live journal, live = 1) whose header is h, given the
- * mirror's state st (the chain rules of man/jintegrate.1):
- *   JAPPLY_APPLY     apply its records with LSN > *skip (*skip is st->last_lsn, or 0)
- *   JAPPLY_DONE      already applied: nothing to do (for a sealed segment of seq == st->seq,
- *                    the caller should compare its trailer's digest with st->digest)
- *   JAPPLY_LATER     ahead of its turn: hold it until the segments before it are applied
- *   -1               refused: e says why (EX_DATAERR: foreign, out of timeline, not chained)
- */
-enum { JAPPLY_APPLY = 1, JAPPLY_DONE = 2, JAPPLY_LATER = 3 };
-int japply_check(const struct japply_state *st, const struct jfmt_header *h, int live,
-                 uint64_t *skip, struct jerr *e);
-
-/*
- * The state after applying records of segment h up to LSN last (time: that record's commit
- * time, 0 to keep the old one), wholly (t: its verified trailer, NULL if in part only).
- */
-void japply_advance(struct japply_state *st, const struct jfmt_header *h, const char *base,
-                    uint64_t last, uint64_t time, const struct jfmt_trailer *t);
 
 /*
  * The applier. One batch at a time:

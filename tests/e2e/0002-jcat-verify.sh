@@ -25,7 +25,7 @@ check "json lines" test "$(python3 -c 'import json,sys; print(sum(json.loads(l)[
 
 # a hole
 expect_code 65 jcat --verify $(s 1 1) $(s 1 3) $(s 1 4)
-check "hole named" grep -qx "jcat: $(s 1 3): offset 40: seq 3 does not follow 1 ($(s 1 1)): missing seq 2" ../err
+check "hole named" grep -qx "jcat: $(s 1 3): offset 40: segment 3 does not follow seq 1: missing seq 2" ../err
 check "no ok line for the file after the hole" sh -c "! grep -q '^$(s 1 3)' ../out"
 check "ok lines for the others" test "$(grep -c ': ok, ' ../out)" -eq 2
 
@@ -33,22 +33,22 @@ check "ok lines for the others" test "$(grep -c ': ok, ' ../out)" -eq 2
 mkdir ../sw && cp db.* ../sw && cd ../sw
 mv $(s 1 2) x && mv $(s 1 3) $(s 1 2) && mv x $(s 1 3)
 expect_code 65 jcat --verify db.*
-check "swapped names: header seq differs from the name" grep -qx "jcat: $(s 1 3): offset 40: header seq 2, name says 3" ../err
-check "swapped names: both named" grep -q "jcat: $(s 1 2): offset 40: header seq 3, name says 2" ../err
+check "swapped names: header seq differs from the name" grep -qx "jcat: $(s 1 3): offset 40: the name says timeline 1 seq 3, the header timeline 1 seq 2: renamed or damaged" ../err
+check "swapped names: both named" grep -qx "jcat: $(s 1 2): offset 40: the name says timeline 1 seq 2, the header timeline 1 seq 3: renamed or damaged" ../err
 cd ../c
 
 # a foreign lineage continuing the numbering
 mkdir ../f
 jmgen -L 22222222222222222222222222222222 -s 5 -l 21 -p "$(cat ../digest4)" -r 2 ../f 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.* ../f/$(s 1 5)
-check "foreign lineage" grep -qx "jcat: ../f/$(s 1 5): offset 16: foreign lineage 22222222222222222222222222222222 ($(s 1 4) has 11111111111111111111111111111111)" ../err
+check "foreign lineage" grep -qx "jcat: ../f/$(s 1 5): offset 16: foreign segment: lineage 22222222222222222222222222222222, the chain follows lineage 11111111111111111111111111111111" ../err
 # the right continuation, but a wrong previous digest
 jmgen -s 5 -l 21 -p "$(printf '%064d' 7)" -r 2 ../f 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.* ../f/$(s 1 5)
-check "previous digest" grep -qx "jcat: ../f/$(s 1 5): offset 64: previous digest does not match the digest of $(s 1 4)" ../err
+check "previous digest" grep -qx "jcat: ../f/$(s 1 5): offset 64: segment 5 does not chain: its previous digest is 0000000000000000..., the chain's last segment (seq 4) has $(cut -c1-16 ../digest4)..." ../err
 jmgen -s 5 -l 22 -p "$(cat ../digest4)" -r 2 ../f 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.* ../f/$(s 1 5)
-check "LSN gap" grep -qx "jcat: ../f/$(s 1 5): offset 48: first LSN 22 does not follow last LSN 20 of $(s 1 4)" ../err
+check "LSN gap" grep -qx "jcat: ../f/$(s 1 5): offset 48: segment 5 starts at LSN 22, the chain is at LSN 20: LSNs out of sequence" ../err
 jmgen -s 5 -l 21 -p "$(cat ../digest4)" -r 2 ../f 1 >/dev/null 2>../digest5
 expect_code 0 jcat --verify db.* ../f/$(s 1 5)
 
@@ -95,14 +95,14 @@ check "fork: out of timeline" grep -qx "jcat: $(s 1 5): offset 32: timeline 1 at
 rm $(s 1 5)
 jmgen -t 1 -s 7 -l 27 -r 1 . 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.*
-check "timeline going back" grep -q "jcat: $(s 1 7): offset 32: timeline 1 after timeline 2: out of timeline" ../err
+check "timeline going back" grep -qx "jcat: $(s 1 7): offset 32: segment 7 is on timeline 1, the chain follows timeline 2 since seq 5: written by the old primary after the fork?" ../err
 rm $(s 1 7)
 # after a final segment the chain may only go on in a new timeline
 mkdir ../fin && cd ../fin
 jmgen -F -r 2 . 2 >/dev/null 2>d
 jmgen -s 3 -l 5 -p "$(cat d)" -r 1 . 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.*
-check "after final, same timeline" grep -qx "jcat: $(s 1 3): offset 32: follows the final segment $(s 1 2) on the same timeline 1" ../err
+check "after final, same timeline" grep -qx "jcat: $(s 1 3): offset 32: segment 3 follows the final segment (seq 2) on the same timeline 1: only a new timeline goes on after it" ../err
 rm $(s 1 3)
 jmgen -t 2 -s 3 -l 5 -p "$(cat d)" -r 1 . 1 >/dev/null 2>&1
 expect_code 0 jcat --verify db.*
@@ -119,7 +119,7 @@ expect_code 0 jcat --verify db.* ../f/$(s 1 5)
 check "live journal beside its own segment" grep -qx "../f/$(s 1 5): ok, sealed, timeline 1, seq 5, LSN 21-23" ../out
 jmgen -s 6 -l 24 -p "$(cat ../digest5)" -r 1 ../f 1 >/dev/null 2>&1
 expect_code 65 jcat --verify db.* ../f/$(s 1 6)
-check "live journal inside the chain" grep -qx "jcat: db.journal: offset 0: a live journal is followed by seq 6 (../f/$(s 1 6))" ../err
+check "live journal inside the chain" grep -qx "jcat: ../f/$(s 1 6): offset 0: segment 6 follows a live journal of seq 5: a live journal ends its chain" ../err
 rm db.journal
 jmgen -s 3 -l 11 -p "$(printf '%064d' 3)" -r 1 ../f 1 >/dev/null 2>&1
 cp ../f/$(s 1 3) db.journal

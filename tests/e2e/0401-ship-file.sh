@@ -42,6 +42,13 @@ check "damaged segment not sent" test ! -e dst/db.0001-000000000003.journal
 head -c 500 $s3 > bad/db.0001-000000000004.journal
 expect_code 65 jship --to "file://$T/dst/" bad/db.0001-000000000004.journal
 expect_code 65 jship --to "file://$T/dst/" notes.txt
+# A segment under another one's name: refused before sending, with the one message every
+# tool gives for a renamed segment.
+mkdir ren
+cp $s1 ren/db.0001-000000000009.journal
+expect_code 65 jship --to "file://$T/dst/" ren/db.0001-000000000009.journal
+check "renamed segment refused" grep -qx "jship: ren/db.0001-000000000009.journal: the name says timeline 1 seq 9, the header timeline 1 seq 1: renamed or damaged" err
+check "renamed segment not sent" test ! -e dst/db.0001-000000000009.journal
 
 # Standard input, line by line, as it arrives.
 mkdir dst3

@@ -57,6 +57,18 @@ refused tl1/db.0001-000000000004.journal "segment 4 is on timeline 1, the mirror
 expect_code 0 jintegrate --db m.db in/db.0001-000000000002.journal
 check "an old segment before the fork is already applied" test_cmp in/../before before
 
+# after a final segment only a new timeline goes on, as jcat --verify says
+mkdir fin fin1 fin2
+jmgen -F -r 2 fin 2 >/dev/null 2>fd
+jmgen -s 3 -l 5 -p "$(cat fd)" -r 1 fin1 1 >/dev/null 2>&1
+jmgen -t 2 -s 3 -l 5 -p "$(cat fd)" -r 1 fin2 1 >/dev/null 2>&1
+expect_code 0 jintegrate --db f.db fin/*
+expect_code 65 jintegrate --db f.db fin1/db.0001-000000000003.journal
+check "after final, same timeline: refused" grep -qx "jintegrate: fin1/db.0001-000000000003.journal: segment 3 follows the final segment (seq 2) on the same timeline 1: only a new timeline goes on after it" err
+check "after final, same timeline: nothing applied" test "$(sqlite3 f.db 'select timeline, seq, last_lsn from jmirror_state')" = "1|2|4"
+expect_code 0 jintegrate --db f.db fin2/db.0002-000000000003.journal
+check "after final, a new timeline goes on" test "$(sqlite3 f.db 'select timeline, seq, last_lsn from jmirror_state')" = "2|3|5"
+
 # operational databases refuse integration
 sqlite3 m.db "update jmirror_state set role='operational'"
 expect_code 69 jintegrate --db m.db tl2/db.0002-000000000004.journal

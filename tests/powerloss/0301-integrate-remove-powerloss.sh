@@ -106,6 +106,9 @@ while [ $i -lt 8 ]; do
 	sleep "$(awk -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", rand() * 0.6 }')"
 	lz_crash $jpid
 	wait $jpid
+	# jintegrate outlived the cut (power loss would not have let it) and, the mount gone,
+	# took its lock and opened a database in the bare mount point: that is on no disk
+	rm -rf "$MNT"
 	a=$(applied) bad=""
 	for f in $(ls many); do
 		s=$(echo "$f" | sed 's/^db\.0001-0*\([0-9]*\)\.journal$/\1/')

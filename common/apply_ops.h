@@ -1,0 +1,52 @@
+/*
+ * apply_ops: what an applier is, for apply.c and the appliers only (tools use apply.h).
+ *
+ * An applier is one file (apply_sqlite.c, apply_exec.c) that defines one struct japply_ops
+ * and a struct of its own whose first member is a struct japply; apply.c picks the applier
+ * from struct japply_opts (table in japply_open) and calls it through the ops. A new applier
+ * (row records, PostgreSQL) is one new file and one line in that table.
+ *
+ * Contract of each operation (the calling sequence is apply.h's):
+ *   open         allocate the applier's struct, fill base.ops, and set the applier up
+ *                (*a NULL on failure, nothing left open)
+ *   refresh      is the target still the one opened? reopen if not (NULL: nothing to do)
+ *   load         read the bookkeeping into st (an empty target: st->present = 0)
+ *   begin/record/commit/rollback   one batch; commit writes st with the batch's data, or
+ *                after it succeeded (the exec applier's at-least-once)
+ *   sync         make every commit so far durable (NULL: commits are durable already)
+ *   close        roll back what is open, free everything
+ *   read         the bookkeeping of the target named db, without opening an applier
+ *                (a missing target is EX_NOINPUT)
+ *   set_role     change the role in the bookkeeping in one durable step (NULL: refused)
+ * Each returns 0 or -1 with e, as apply.h says; rollback and close keep errno.
+ */
+#ifndef JM_APPLY_OPS_H
+#define JM_APPLY_OPS_H
+
+#include "apply.h"
+
+struct japply_ops {
+	const char *name;
+	int  (*open)(const struct japply_opts *o, struct japply **a, struct jerr *e);
+	int  (*refresh)(struct japply *a, struct jerr *e);
+	int  (*load)(struct japply *a, struct japply_state *st, struct jerr *e);
+	int  (*begin)(struct japply *a, const char *seg, uint64_t first, uint64_t last,
+	              struct jerr *e);
+	int  (*record)(struct japply *a, const struct jseg_rec *r, struct jerr *e);
+	int  (*commit)(struct japply *a, const struct japply_state *st, struct jerr *e);
+	int  (*sync)(struct japply *a, struct jerr *e);
+	void (*rollback)(struct japply *a);
+	void (*close)(struct japply *a);
+	int  (*read)(const char *db, struct japply_state *st, struct jerr *e);
+	int  (*set_role)(const char *db, int operational, struct jerr *e);
+};
+
+/* The part of every applier's struct that apply.c sees. */
+struct japply {
+	const struct japply_ops *ops;
+};
+
+extern const struct japply_ops japply_sqlite_ops;   /* apply_sqlite.c */
+extern const struct japply_ops japply_exec_ops;     /* apply_exec.c */
+
+#endif

@@ -1,0 +1,808 @@
+/*
+ * apply_sqlite: the SQLite applier (apply_ops.h), and the only file that includes sqlite3.h
+ * for applying. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h)
+ * in the mirror database itself.
+ *
+ * Invariants:
+ * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
+ *   counts, so that after any crash it names exactly the records the database holds.
+ * - A record's own BEGIN, COMMIT or END MUST NOT end the applier's transaction: they are
+ *   recognised while preparing (the authorizer) and not run; ROLLBACK is refused. Records
+ *   MUST NOT reach the bookkeeping tables by any path: every authorizer action is checked
+ *   against the argument that names its table (the second one for triggers, indexes and
+ *   ALTER TABLE), and a trigger or view a record creates is prepared as if used before the
+ *   record counts as applied. The bookkeeping tables MUST exist before a record runs, and
+ *   the applier's own statements name them main.jmirror_*, so no record takes or shadows
+ *   their names.
+ * - The database, its -wal and -shm MUST be created 0640, like every file jmirror writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "apply_ops.h"
+#include "clock.h"
+#include "io.h"
+
+struct sqlite_applier {
+	struct japply base;
+	const char   *dbpath;
+	int           sync;
+	sqlite3      *db;
+	dev_t         dev;
+	ino_t         ino;
+	sqlite3_stmt *st_put, *st_tl;
+	int           in_record;
+	const char   *txn_word;        /* BEGIN/COMMIT/ROLLBACK seen while preparing a record */
+	const char   *refused;         /* why the authorizer refused a record's statement */
+	int           created;         /* 't' trigger or 'v' view created by the statement */
+	char          created_on[256]; /* the trigger's table or view, or the view */
+	char          created_db[16];
+	char         *sql;             /* NUL-terminated copy of one record */
+	size_t        sqlcap;
+};
+
+static struct sqlite_applier *
+S(struct japply *a)
+{
+	return (struct sqlite_applier *)a;
+}
+
+static void s_rollback(struct japply *ap);
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS main.jmirror_state("
+    "id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, role TEXT NOT NULL,"
+    "name TEXT NOT NULL, lineage TEXT NOT NULL, timeline INTEGER NOT NULL,"
+    "seq INTEGER NOT NULL, last_lsn INTEGER NOT NULL, sealed INTEGER NOT NULL,"
+    "digest TEXT NOT NULL, final INTEGER NOT NULL, last_time INTEGER NOT NULL,"
+    "applied_at INTEGER NOT NULL, segment TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS main.jmirror_timeline(timeline INTEGER PRIMARY KEY,"
+    "seq INTEGER NOT NULL, lsn INTEGER NOT NULL);";
+
+static int
+sqlerr(struct jerr *e, sqlite3 *db, int rc, const char *what)
+{
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: code = EX_TEMPFAIL; break;
+	case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_NOMEM: code = EX_IOERR; break;
+	case SQLITE_CANTOPEN: code = EX_CANTCREAT; break;
+	case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: code = EX_NOPERM; break;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: code = EX_DATAERR; break;
+	default: code = JAPPLY_EAPPLY;
+	}
+	return jerr_set(e, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static int
+exec_sql(sqlite3 *db, const char *sql, struct jerr *e)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		jerr_set(e, JAPPLY_EAPPLY, "%.40s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			e->code = EX_TEMPFAIL;
+		else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+			e->code = EX_IOERR;
+		else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+			e->code = EX_DATAERR;
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+reserved(const char *name)
+{
+	return name && sqlite3_strnicmp(name, "jmirror_", 8) == 0;
+}
+
+/* PRAGMAs a record may not set: they would change the schema behind SQLite's back, or the
+ * durability and locking that the bookkeeping relies on. */
+static int
+forbidden_pragma(const char *name)
+{
+	static const char *const no[] = { "writable_schema", "schema_version", "journal_mode",
+	    "synchronous", "locking_mode", "query_only", "trusted_schema", "wal_autocheckpoint",
+	    "fullfsync", "checkpoint_fullfsync", "temp_store_directory", "data_store_directory",
+	    "legacy_alter_table" };
+
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (!sqlite3_stricmp(name, no[i]))
+			return 1;
+	return 0;
+}
+
+static int
+refuse(struct sqlite_applier *a, const char *why)
+{
+	if (!a->refused)
+		a->refused = why;
+	return SQLITE_DENY;
+}
+
+/*
+ * While a record is prepared: no reference at all to a jmirror_* object (SQLite hands over
+ * the declared name, whatever the record's quoting, case or schema prefix; a trigger's or a
+ * view's statements are authorized when a statement that uses them is prepared, which
+ * check_created forces at once). The table name is the first argument for most actions,
+ * the second for triggers, indexes and ALTER TABLE (the first is then the database).
+ */
+static int
+authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
+    const char *a4)
+{
+	static const char book[] = "records may not touch the bookkeeping tables (jmirror_*)";
+	struct sqlite_applier *a = arg;
+
+	(void)a4;
+	if (!a->in_record)
+		return SQLITE_OK;
+	switch (action) {
+	case SQLITE_TRANSACTION:
+		a->txn_word = a1 && !strcmp(a1, "ROLLBACK") ? "ROLLBACK" : a1 && !strcmp(a1,
+		    "BEGIN") ? "BEGIN" : "COMMIT";
+		return SQLITE_OK;
+	case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_TEMP_TRIGGER:
+		if (reserved(a1) || reserved(a2))
+			return refuse(a, book);
+		a->created = 't';
+		snprintf(a->created_on, sizeof a->created_on, "%s", a2 ? a2 : "");
+		return SQLITE_OK;
+	case SQLITE_CREATE_VIEW: case SQLITE_CREATE_TEMP_VIEW:
+		if (reserved(a1))
+			return refuse(a, book);
+		a->created = 'v';
+		snprintf(a->created_on, sizeof a->created_on, "%s", a1 ? a1 : "");
+		snprintf(a->created_db, sizeof a->created_db, "%s", a3 ? a3 : "main");
+		return SQLITE_OK;
+	case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TEMP_INDEX: case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_TEMP_INDEX: case SQLITE_DROP_TRIGGER: case SQLITE_DROP_TEMP_TRIGGER:
+		return reserved(a1) || reserved(a2) ? refuse(a, book) : SQLITE_OK;
+	case SQLITE_ALTER_TABLE:
+		return reserved(a2) ? refuse(a, book) : SQLITE_OK;
+	case SQLITE_CREATE_TABLE: case SQLITE_CREATE_TEMP_TABLE: case SQLITE_DROP_TABLE:
+	case SQLITE_DROP_TEMP_TABLE: case SQLITE_DROP_VIEW: case SQLITE_DROP_TEMP_VIEW:
+	case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE: case SQLITE_READ:
+	case SQLITE_REINDEX: case SQLITE_ANALYZE: case SQLITE_CREATE_VTABLE:
+	case SQLITE_DROP_VTABLE:
+		return reserved(a1) ? refuse(a, book) : SQLITE_OK;
+	case SQLITE_ATTACH: case SQLITE_DETACH:
+		return refuse(a, "records may not attach or detach databases");
+	case SQLITE_PRAGMA:
+		if (a2 && a1 && forbidden_pragma(a1))
+			return refuse(a, "records may not set this PRAGMA");
+		return SQLITE_OK;
+	}
+	return SQLITE_OK;
+}
+
+static int
+db_open(const char *path, int flags, sqlite3 **dbp, struct jerr *e)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, flags, NULL);
+
+	if (rc != SQLITE_OK) {
+		jerr_set(e, (flags & SQLITE_OPEN_CREATE) ? EX_CANTCREAT : EX_NOINPUT,
+		    "unable to open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_extended_result_codes(db, 0);
+	*dbp = db;
+	return 0;
+}
+
+static const char *
+text(sqlite3_stmt *q, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(q, col);
+
+	return s ? s : "";
+}
+
+static int
+load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, n = 0;
+
+	memset(st, 0, sizeof *st);
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_master WHERE type='table' AND "
+	    "name='jmirror_state'", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	if (n == 0)
+		return 0;
+	rc = sqlite3_prepare_v2(db, "SELECT version, role, name, lineage, timeline, seq, "
+	    "last_lsn, sealed, digest, final, last_time, applied_at, segment FROM "
+	    "main.jmirror_state WHERE id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(q, 1);
+		const char *lin = (const char *)sqlite3_column_text(q, 3);
+		const char *dg = (const char *)sqlite3_column_text(q, 8);
+		if (sqlite3_column_int(q, 0) != JAPPLY_STATE_VERSION || !role || !lin || !dg ||
+		    jdigest_unhex(lin, st->lineage, JFMT_LINEAGE_LEN) < 0 ||
+		    jdigest_unhex(dg, st->digest, JDIGEST_LEN) < 0) {
+			sqlite3_finalize(q);
+			return jerr_set(e, EX_DATAERR, "jmirror_state: a version or content not "
+			    "understood");
+		}
+		st->present = 1;
+		st->operational = !strcmp(role, "operational");
+		snprintf(st->name, sizeof st->name, "%s", text(q, 2));
+		st->timeline = (uint32_t)sqlite3_column_int64(q, 4);
+		st->seq = (uint64_t)sqlite3_column_int64(q, 5);
+		st->last_lsn = (uint64_t)sqlite3_column_int64(q, 6);
+		st->sealed = sqlite3_column_int(q, 7);
+		st->final = sqlite3_column_int(q, 9);
+		st->last_time = (uint64_t)sqlite3_column_int64(q, 10);
+		st->applied_at = (uint64_t)sqlite3_column_int64(q, 11);
+		snprintf(st->segment, sizeof st->segment, "%s", text(q, 12));
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	rc = sqlite3_prepare_v2(db, "SELECT timeline, seq, lsn FROM (SELECT * FROM "
+	    "main.jmirror_timeline ORDER BY timeline DESC LIMIT 16) ORDER BY timeline", -1, &q,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		japply_state_add_tl(st, (uint32_t)sqlite3_column_int64(q, 0),
+		    (uint64_t)sqlite3_column_int64(q, 1), (uint64_t)sqlite3_column_int64(q, 2));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+	return 0;
+}
+
+static void
+sql_close(struct sqlite_applier *a)
+{
+	sqlite3_finalize(a->st_put);
+	sqlite3_finalize(a->st_tl);
+	a->st_put = a->st_tl = NULL;
+	if (a->db)
+		sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_close(a->db);
+	a->db = NULL;
+}
+
+/*
+ * SQLite would create the database 0644 less the umask; it gives its -wal and -shm files
+ * the database's mode. Create it empty (an empty file is an empty database) 0640, as every
+ * file jmirror writes, before SQLite opens it.
+ */
+static int
+create_0640(const char *path, struct jerr *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : jerr_sys(e, EX_CANTCREAT, "unable to create %s",
+		    path);
+	if (fsync(fd) < 0 || close(fd) < 0 || jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to create %s", path);
+	return 0;
+}
+
+static int
+sql_open(struct sqlite_applier *a, struct jerr *e)
+{
+	struct stat sb;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (create_0640(a->dbpath, e) < 0 ||
+	    db_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
+		return -1;
+	if (stat(a->dbpath, &sb) < 0) {
+		jerr_sys(e, EX_CANTCREAT, "unable to open %s", a->dbpath);
+		goto bad;
+	}
+	a->dev = sb.st_dev;
+	a->ino = sb.st_ino;
+	rc = sqlite3_prepare_v2(a->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(q, 0), "wal") != 0) {
+		sqlite3_finalize(q);
+		jerr_set(e, EX_CANTCREAT, "%s: unable to switch to WAL mode", a->dbpath);
+		goto bad;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW) {
+		sqlerr(e, a->db, rc, a->dbpath);
+		goto bad;
+	}
+	if (exec_sql(a->db, a->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+	    e) < 0)
+		goto bad;
+	/*
+	 * The last connection to close a WAL database checkpoints it under an exclusive lock,
+	 * and readers that open it meanwhile get "database is locked": the warm standby would
+	 * not be readable while jintegrate exits. Close without it (sql_close checkpoints
+	 * passively first, which never blocks a reader) and leave the WAL file in place.
+	 */
+	sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_set_authorizer(a->db, authorize, a);
+	return 0;
+bad:
+	sql_close(a);
+	return -1;
+}
+
+static int
+sql_prepare_put(struct sqlite_applier *a, struct jerr *e)
+{
+	int rc;
+
+	if (exec_sql(a->db, schema, e) < 0)
+		return -1;
+	if (a->st_put)
+		return 0;
+	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO main.jmirror_state(id, version, "
+	    "role, name, lineage, timeline, seq, last_lsn, sealed, digest, final, last_time, applied_at,"
+	    " segment) VALUES(1,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &a->st_put, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO main.jmirror_timeline("
+		    "timeline, seq, lsn) VALUES(?,?,?)", -1, &a->st_tl, NULL);
+	if (rc != SQLITE_OK)
+		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	return 0;
+}
+
+static int
+sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
+{
+	char lin[JDIGEST_HEX], dg[JDIGEST_HEX];
+	sqlite3_stmt *q;
+	int rc;
+
+	if (!a->st_put && sql_prepare_put(a, e) < 0)
+		return -1;
+	q = a->st_put;
+	jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
+	jdigest_hex(st->digest, JDIGEST_LEN, dg);
+	sqlite3_bind_int(q, 1, JAPPLY_STATE_VERSION);
+	sqlite3_bind_text(q, 2, st->operational ? "operational" : "mirror", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, st->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 4, lin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 5, st->timeline);
+	sqlite3_bind_int64(q, 6, (sqlite3_int64)st->seq);
+	sqlite3_bind_int64(q, 7, (sqlite3_int64)st->last_lsn);
+	sqlite3_bind_int(q, 8, st->sealed);
+	sqlite3_bind_text(q, 9, dg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(q, 10, st->final);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)st->last_time);
+	sqlite3_bind_int64(q, 12, (sqlite3_int64)st->applied_at);
+	sqlite3_bind_text(q, 13, st->segment, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	for (int i = 0; i < st->ntl; i++) {
+		q = a->st_tl;
+		sqlite3_bind_int64(q, 1, st->tl[i].timeline);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)st->tl[i].seq);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)st->tl[i].lsn);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	}
+	return 0;
+}
+
+/* The failing statement's start, on one line, for the message. */
+static void
+stmt_start(const char *p, char *out, size_t size)
+{
+	size_t i = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	for (; *p && i + 4 < size && i < 60; p++)
+		out[i++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+	if (*p && i + 4 < size) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = 0;
+}
+
+/* A statement refused, or failed: e says which, with the LSN and the statement's start. */
+static int
+stmt_error(struct sqlite_applier *a, const char *p, uint64_t lsn, struct jerr *e)
+{
+	char start[80];
+
+	stmt_start(p, start, sizeof start);
+	if (a->refused)
+		return jerr_set(e, EX_DATAERR, "LSN %llu: %s: %s: refused", (unsigned long long)lsn,
+		    start, a->refused);
+	return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: %s: %s", (unsigned long long)lsn, start,
+	    sqlite3_errmsg(a->db));
+}
+
+/* Prepare (not run) sql as if a record had it: 0, or -1 when the authorizer refused it. */
+static int
+probe(struct sqlite_applier *a, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	a->in_record = 1;
+	sqlite3_prepare_v2(a->db, sql, -1, &q, NULL);     /* errors other than ours: no matter */
+	sqlite3_finalize(q);
+	a->in_record = 0;
+	return a->refused ? -1 : 0;
+}
+
+/* "UPDATE db.tbl SET c1 = c1, ...": every column that can be set (not a generated one,
+ * which would fail the whole statement), so that every UPDATE OF trigger is coded too. */
+static char *
+update_all(sqlite3 *db, const char *dbname, const char *tbl)
+{
+	sqlite3_stmt *q = NULL;
+	char *u = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0",
+	    -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, dbname, -1, SQLITE_STATIC);
+	u = sqlite3_mprintf("UPDATE \"%w\".\"%w\" SET ", dbname, tbl);
+	while (u && sqlite3_step(q) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(q, 0);
+		char *next = sqlite3_mprintf("%s%s\"%w\" = \"%w\"", u, n++ ? ", " : "", c, c);
+		sqlite3_free(u);
+		u = next;
+	}
+	sqlite3_finalize(q);
+	if (n == 0) {
+		sqlite3_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+/*
+ * A record just created a trigger or a view. SQLite authorizes their statements only when
+ * a statement that fires or reads them is prepared; prepare those now (a trigger's table may
+ * be in main or, for a TEMP trigger, either), so that one writing or reading jmirror_* is
+ * refused with the record that created it, before it could ever run.
+ */
+static int
+check_created(struct sqlite_applier *a)
+{
+	static const char *const dbs[] = { "main", "temp" };
+	int kind = a->created;
+	char *sql;
+	int rc = 0;
+
+	a->created = 0;
+	if (kind == 'v') {
+		sql = sqlite3_mprintf("SELECT * FROM \"%w\".\"%w\"", a->created_db, a->created_on);
+		rc = sql ? probe(a, sql) : 0;
+		sqlite3_free(sql);
+		return rc;
+	}
+	for (int i = 0; kind == 't' && i < 2 && rc == 0; i++) {
+		sql = sqlite3_mprintf("INSERT INTO \"%w\".\"%w\" DEFAULT VALUES", dbs[i],
+		    a->created_on);
+		rc = sql ? probe(a, sql) : 0;
+		sqlite3_free(sql);
+		sql = sqlite3_mprintf("DELETE FROM \"%w\".\"%w\"", dbs[i], a->created_on);
+		if (rc == 0 && sql)
+			rc = probe(a, sql);
+		sqlite3_free(sql);
+		sql = update_all(a->db, dbs[i], a->created_on);
+		if (rc == 0 && sql)
+			rc = probe(a, sql);
+		sqlite3_free(sql);
+	}
+	return rc;
+}
+
+/* Run one statement of a record starting at p; *tail: where the next one starts. */
+static int
+sql_statement(struct sqlite_applier *a, const char *p, int len, uint64_t lsn, const char **tail,
+    struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	a->txn_word = NULL;
+	a->refused = NULL;
+	a->created = 0;
+	*tail = NULL;
+	a->in_record = 1;
+	rc = sqlite3_prepare_v2(a->db, p, len, &q, tail);
+	if (rc != SQLITE_OK) {
+		a->in_record = 0;
+		return stmt_error(a, p, lsn, e);
+	}
+	if (!q)
+		goto out;               /* only blanks or comments left */
+	if (a->txn_word && !strcmp(a->txn_word, "ROLLBACK")) {
+		sqlite3_finalize(q);
+		a->in_record = 0;
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: ROLLBACK in a record: a record is "
+		    "applied whole or not at all", (unsigned long long)lsn);
+	}
+	if (!a->txn_word) {
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			stmt_error(a, p, lsn, e);
+			sqlite3_finalize(q);
+			a->in_record = 0;
+			return -1;
+		}
+	}
+	sqlite3_finalize(q);
+	a->in_record = 0;
+	if (a->created && check_created(a) < 0)
+		return stmt_error(a, p, lsn, e);
+out:
+	a->in_record = 0;
+	return q ? 1 : 0;
+}
+
+static int
+sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
+{
+	const char *p, *tail;
+	int rc;
+
+	if (r->type != JFMT_TYPE_SQL)
+		return 0;                       /* raw and other types: not for SQLite */
+	if (memchr(r->data, 0, r->len))
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: an sql record with a NUL byte",
+		    (unsigned long long)r->lsn);
+	if (r->len + 1 > a->sqlcap) {
+		size_t cap = r->len + 1 < 4096 ? 4096 : r->len + 1;
+		char *nb = realloc(a->sql, cap);
+		if (!nb)
+			return jerr_sys(e, EX_OSERR, "out of memory");
+		a->sql = nb;
+		a->sqlcap = cap;
+	}
+	memcpy(a->sql, r->data, r->len);
+	a->sql[r->len] = 0;
+	for (p = a->sql; *p; p = tail) {
+		rc = sql_statement(a, p, (int)(a->sql + r->len + 1 - p), r->lsn, &tail, e);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || !tail || tail <= p)
+			break;
+	}
+	return 0;
+}
+
+
+static int
+s_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
+{
+	struct sqlite_applier *a = calloc(1, sizeof *a);
+
+	*ap = NULL;
+	if (!a)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	a->base.ops = &japply_sqlite_ops;
+	a->dbpath = o->db;
+	a->sync = o->sync;
+	if (sql_open(a, e) < 0) {
+		free(a);
+		return -1;
+	}
+	*ap = &a->base;
+	return 0;
+}
+
+static int
+s_refresh(struct japply *ap, struct jerr *e)
+{
+	struct sqlite_applier *a = S(ap);
+	struct stat sb;
+
+	if (stat(a->dbpath, &sb) == 0 && sb.st_dev == a->dev && sb.st_ino == a->ino)
+		return 0;
+	sql_close(a);
+	return sql_open(a, e);
+}
+
+static int
+s_load(struct japply *a, struct japply_state *st, struct jerr *e)
+{
+	return load_sql(S(a)->db, st, e);
+}
+
+static int
+s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struct jerr *e)
+{
+	struct sqlite_applier *a = S(ap);
+
+	if (exec_sql(a->db, "BEGIN IMMEDIATE", e) < 0)
+		return -1;
+	/* the bookkeeping tables exist before any record runs: none can take their names */
+	if (sql_prepare_put(a, e) < 0) {
+		s_rollback(ap);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+s_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
+{
+	return sql_record(S(a), r, e);
+}
+
+static int
+s_commit(struct japply *ap, const struct japply_state *st, struct jerr *e)
+{
+	struct sqlite_applier *a = S(ap);
+
+	if (sql_put(a, st, e) < 0)
+		return -1;
+	if (exec_sql(a->db, "COMMIT", e) < 0) {
+		s_rollback(ap);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+s_rollback(struct japply *ap)
+{
+	struct sqlite_applier *a = S(ap);
+	int saved = errno;
+
+	if (a->db && !sqlite3_get_autocommit(a->db))
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	errno = saved;
+}
+
+static void
+s_close(struct japply *ap)
+{
+	struct sqlite_applier *a = S(ap);
+
+	s_rollback(ap);
+	sql_close(a);
+	free(a->sql);
+	free(a);
+}
+
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * With synchronous=NORMAL a commit is in the -wal file but not yet on disk. Every commit
+ * so far is durable once the -wal file and the database (a checkpoint may have moved pages
+ * there) are: fsync both, and the directory that holds their names. No lock on the
+ * database is taken, so readers are never blocked; only this process writes it.
+ */
+static int
+s_sync(struct japply *ap, struct jerr *e)
+{
+	struct sqlite_applier *a = S(ap);
+	char wal[4096];
+
+	if (a->sync)
+		return 0;       /* a FULL commit is durable already */
+	if (snprintf(wal, sizeof wal, "%s-wal", a->dbpath) >= (int)sizeof wal)
+		return jerr_set(e, EX_SOFTWARE, "%s: name too long", a->dbpath);
+	if (fsync_path(wal) < 0 || fsync_path(a->dbpath) < 0 || jio_fsync_dir(a->dbpath) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to make %s durable", a->dbpath);
+	return 0;
+}
+
+static int
+s_read(const char *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3 *h;
+	int rc;
+
+	if (access(db, F_OK) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
+	if (db_open(db, SQLITE_OPEN_READONLY, &h, e) < 0)
+		return -1;
+	rc = load_sql(h, st, e);
+	sqlite3_close(h);
+	return rc;
+}
+
+static int
+s_set_role(const char *db, int operational, struct jerr *e)
+{
+	sqlite3 *h;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (access(db, F_OK) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
+	if (db_open(db, SQLITE_OPEN_READWRITE, &h, e) < 0)
+		return -1;
+	if (exec_sql(h, "PRAGMA synchronous=FULL", e) < 0 ||
+	    exec_sql(h, "BEGIN IMMEDIATE", e) < 0)
+		goto bad;
+	rc = sqlite3_prepare_v2(h, "UPDATE main.jmirror_state SET role = ?, applied_at = ? WHERE "
+	    "id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		if (strstr(sqlite3_errmsg(h), "no such table"))
+			jerr_set(e, EX_DATAERR, "%s: no mirror bookkeeping", db);
+		else
+			sqlerr(e, h, rc, db);
+		goto bad;
+	}
+	sqlite3_bind_text(q, 1, operational ? "operational" : "mirror", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)jclock_now());
+	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
+		sqlerr(e, h, rc, db);
+		goto bad;
+	}
+	if (sqlite3_changes(h) != 1) {
+		jerr_set(e, EX_DATAERR, "%s: no mirror bookkeeping", db);
+		goto bad;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (exec_sql(h, "COMMIT", e) < 0)
+		goto bad;
+	sqlite3_close(h);
+	return 0;
+bad:
+	sqlite3_finalize(q);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	return -1;
+}
+
+const struct japply_ops japply_sqlite_ops = {
+	.name = "sqlite",
+	.open = s_open,
+	.refresh = s_refresh,
+	.load = s_load,
+	.begin = s_begin,
+	.record = s_record,
+	.commit = s_commit,
+	.sync = s_sync,
+	.rollback = s_rollback,
+	.close = s_close,
+	.read = s_read,
+	.set_role = s_set_role,
+};
