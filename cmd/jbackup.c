@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -28,6 +27,7 @@
 #include "parse.h"
 #include "segdir.h"
 #include "seg.h"
+#include "text.h"
 #include "zio.h"
 
 static const char synopsis[] =
@@ -42,20 +42,6 @@ struct config {
 	const char *db, *out, *restore, *journal;
 	int         nowait, force, as_operational;
 };
-
-static char *
-fmt_ns(uint64_t ns, char *buf, size_t size)
-{
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!gmtime_r(&s, &tm))
-		snprintf(buf, size, "unknown");
-	else
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return buf;
-}
 
 static int
 comp_of(const char *path)
@@ -116,7 +102,7 @@ manifest(char *buf, size_t size, const char *src, const struct japply_state *st,
 		snprintf(abs, sizeof abs, "%s", src);
 	jdigest_hex(dg, JDIGEST_LEN, hex);
 	n = snprintf(buf, size, "jbackup 1\ncreated %s\ncreated_ns %llu\nhost %s\nsource %s\n"
-	    "member %s\nsize %llu\nsha256 %s\n", fmt_ns(t, now, sizeof now),
+	    "member %s\nsize %llu\nsha256 %s\n", jtext_time(t, 0, now, sizeof now) ? now : "unknown",
 	    (unsigned long long)t, host, abs, MEMBER_DB, (unsigned long long)dbsize, hex);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
@@ -231,27 +217,29 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	return 0;
 }
 
-static int
-backup(const struct config *c)
+/* Refuse to overwrite without --force; name the two temporaries beside the output. */
+static void
+backup_names(const struct config *c, char tmpdb[PATH_MAX], char tmpout[PATH_MAX])
 {
-	char tmpdb[PATH_MAX], tmpout[PATH_MAX], man[MANIFEST_MAX], hex[JDIGEST_HEX];
-	struct japply_state st;
-	struct jzio_tar *t;
 	struct stat sb;
-	struct jerr e;
-	uint8_t dg[JDIGEST_LEN];
-	uint64_t size;
-	int lk, fd, mfd, n;
 
 	if (!c->force && lstat(c->out, &sb) == 0)
 		jdiex(EX_CANTCREAT, "%s exists already (--force replaces it)", c->out);
 	if (access(c->db, F_OK) < 0)
 		jdie(EX_NOINPUT, "%s", c->db);
-	if ((size_t)snprintf(tmpout, sizeof tmpout, "%s.db", c->out) >= sizeof tmpout ||
-	    jafile_tmpname(tmpdb, sizeof tmpdb, tmpout) < 0 ||
-	    jafile_tmpname(tmpout, sizeof tmpout, c->out) < 0)
+	if ((size_t)snprintf(tmpout, PATH_MAX, "%s.db", c->out) >= PATH_MAX ||
+	    jafile_tmpname(tmpdb, PATH_MAX, tmpout) < 0 ||
+	    jafile_tmpname(tmpout, PATH_MAX, c->out) < 0)
 		jdiex(EX_USAGE, "%s: name too long", c->out);
 	unlink(tmpdb);
+}
+
+/* Copy the database under the integration lock: a copy never holds half a segment. */
+static void
+copy_locked(const struct config *c, const char *tmpdb)
+{
+	struct jerr e;
+	int lk;
 
 	if ((lk = japply_lock(c->db, c->nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e)) < 0) {
 		if (e.code == EX_TEMPFAIL)
@@ -264,7 +252,63 @@ backup(const struct config *c)
 		jdiex(e.code, "%s", e.msg);
 	}
 	jlock_close(lk);
+}
 
+/* The archive into fd (closed here, after its fsync): the manifest, then the copy. */
+static int
+write_archive(int fd, const struct config *c, const char *tmpdb, const char *tmpout,
+    const char *man, size_t mlen, uint64_t size, struct jerr *e)
+{
+	struct jzio_tar *t;
+	int mfd = open(tmpdb, O_RDONLY | O_CLOEXEC);
+
+	if (mfd < 0) {
+		jerr_sys(e, EX_IOERR, "unable to read %s", tmpdb);
+		goto bad;
+	}
+	if (jzio_tar_open_write(fd, comp_of(c->out), 0, &t, e) < 0)
+		goto bad;
+	if (jzio_tar_add_buf(t, MANIFEST, man, mlen, jclock_now() / 1000000000u, e) < 0 ||
+	    jzio_tar_add(t, MEMBER_DB, mfd, size, jclock_now() / 1000000000u, e) < 0) {
+		jzio_tar_close(t);
+		goto bad;
+	}
+	if (jzio_tar_finish(t, e) < 0)
+		goto bad;
+	close(mfd);
+	if (fsync(fd) < 0 || close(fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to write %s", tmpout);
+	return 0;
+bad:
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return -1;
+}
+
+/* The finished archive under its name: atomically, and over an old one only with --force. */
+static int
+publish(const struct config *c, const char *tmpout, struct jerr *e)
+{
+	if (!c->force)
+		return jafile_publish(tmpout, c->out, e);
+	if (rename(tmpout, c->out) < 0 || jio_fsync_dir(c->out) < 0)
+		return jerr_sys(e, EX_CANTCREAT, "unable to replace %s", c->out);
+	return 0;
+}
+
+static int
+backup(const struct config *c)
+{
+	char tmpdb[PATH_MAX], tmpout[PATH_MAX], man[MANIFEST_MAX], hex[JDIGEST_HEX];
+	struct japply_state st;
+	struct jerr e;
+	uint8_t dg[JDIGEST_LEN];
+	uint64_t size;
+	int fd, n, rc;
+
+	backup_names(c, tmpdb, tmpout);
+	copy_locked(c, tmpdb);
 	if (japply_state_read(tmpdb, 0, &st, &e) < 0) {
 		unlink(tmpdb);
 		jdiex(e.code, "%s: %s", c->db, e.msg);
@@ -281,35 +325,11 @@ backup(const struct config *c)
 		jdie(EX_CANTCREAT, "unable to create %s", tmpout);
 	}
 	fchmod(fd, 0640);
-	mfd = open(tmpdb, O_RDONLY | O_CLOEXEC);
-	if (mfd < 0 || jzio_tar_open_write(fd, comp_of(c->out), 0, &t, &e) < 0)
-		goto bad;
-	if (jzio_tar_add_buf(t, MANIFEST, man, (size_t)n, jclock_now() / 1000000000u, &e) < 0) {
-		jzio_tar_close(t);
-		goto bad;
-	}
-	if (jzio_tar_add(t, MEMBER_DB, mfd, size, jclock_now() / 1000000000u, &e) < 0) {
-		jzio_tar_close(t);
-		goto bad;
-	}
-	if (jzio_tar_finish(t, &e) < 0)
-		goto bad;
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		jerr_sys(&e, EX_IOERR, "unable to write %s", tmpout);
-		goto bad;
-	}
-	fd = -1;
-	close(mfd);
-	mfd = -1;
+	rc = write_archive(fd, c, tmpdb, tmpout, man, (size_t)n, size, &e);
 	unlink(tmpdb);
-	if (c->force) {
-		if (rename(tmpout, c->out) < 0 || jio_fsync_dir(c->out) < 0) {
-			jerr_sys(&e, EX_CANTCREAT, "unable to replace %s", c->out);
-			goto bad;
-		}
-	} else if (jafile_publish(tmpout, c->out, &e) < 0) {
-		goto bad;
+	if (rc < 0 || publish(c, tmpout, &e) < 0) {
+		unlink(tmpout);
+		jdiex(e.code, "unable to back up %s to %s: %s", c->db, c->out, e.msg);
 	}
 	jdigest_hex(dg, JDIGEST_LEN, hex);
 	if (st.present)
@@ -318,14 +338,6 @@ backup(const struct config *c)
 		    st.timeline, (unsigned long long)st.seq, (unsigned long long)st.last_lsn,
 		    (unsigned long long)size, hex);
 	return 0;
-bad:
-	if (fd >= 0)
-		close(fd);
-	if (mfd >= 0)
-		close(mfd);
-	unlink(tmpout);
-	unlink(tmpdb);
-	jdiex(e.code, "unable to back up %s to %s: %s", c->db, c->out, e.msg);
 }
 
 /* The value of "key" in the manifest, or NULL. */
@@ -350,30 +362,16 @@ mget(const char *man, const char *key, char *buf, size_t size)
 	return NULL;
 }
 
-static int
-restore(const struct config *c)
+/* The manifest, the archive's first member, into man (MANIFEST_MAX + 1 bytes), terminated. */
+static void
+read_manifest(const struct config *c, struct jzio_tar *t, char *man)
 {
-	char man[MANIFEST_MAX + 1], name[256], tmp[PATH_MAX], v[256], aux[PATH_MAX];
-	char hex[JDIGEST_HEX];
-	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
-	struct japply_state st;
-	struct jzio_tar *t;
-	struct jdigest d;
+	char name[256];
+	uint64_t len;
 	struct jerr e;
-	struct stat sb;
-	uint8_t dg[JDIGEST_LEN], want[JDIGEST_LEN];
-	uint64_t len, size = 0, got = 0;
-	char buf[64 * 1024];
 	ssize_t n;
-	int fd, out = -1, lk, rc;
+	int rc;
 
-	if (!c->force && lstat(c->db, &sb) == 0)
-		jdiex(EX_CANTCREAT, "%s exists already: a restore seeds a new mirror (--force "
-		    "replaces it)", c->db);
-	if ((fd = open(c->restore, O_RDONLY | O_CLOEXEC)) < 0)
-		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", c->restore);
-	if (jzio_tar_open_read(fd, &t, &e) < 0)
-		jdiex(EX_DATAERR, "%s: %s", c->restore, e.msg);
 	if ((rc = jzio_tar_next(t, name, sizeof name, &len, &e)) <= 0 || strcmp(name, MANIFEST) ||
 	    len > MANIFEST_MAX)
 		jdiex(EX_DATAERR, "%s: not a jbackup archive (no %s first)%s%s", c->restore,
@@ -382,8 +380,21 @@ restore(const struct config *c)
 		if ((n = jzio_tar_read(t, man + off, (size_t)len - off, &e)) <= 0)
 			jdiex(EX_DATAERR, "%s: %s", c->restore, n < 0 ? e.msg : "short manifest");
 	man[len] = '\0';
+}
+
+/* What the manifest promises of the database member: its size and SHA-256. The member
+ * must follow with that size; a backup of an operational database needs --as-operational. */
+static void
+check_manifest(const struct config *c, struct jzio_tar *t, const char *man, uint64_t *size,
+    uint8_t want[JDIGEST_LEN])
+{
+	char name[256], v[256];
+	uint64_t len;
+	struct jerr e;
+	int rc;
+
 	if (strncmp(man, "jbackup 1\n", 10) != 0 || !mget(man, "size", v, sizeof v) ||
-	    jparse_u64(v, &size) < 0 || !mget(man, "sha256", v, sizeof v) ||
+	    jparse_u64(v, size) < 0 || !mget(man, "sha256", v, sizeof v) ||
 	    jdigest_unhex(v, want, JDIGEST_LEN) < 0 || !mget(man, "role", v, sizeof v))
 		jdiex(EX_DATAERR, "%s: manifest not understood", c->restore);
 	if (!strcmp(v, "operational") && !c->as_operational)
@@ -392,13 +403,26 @@ restore(const struct config *c)
 		    "after jrotate --final with jbackup --journal, or back up a mirror); "
 		    "--as-operational restores it as the operational database", c->restore);
 	if ((rc = jzio_tar_next(t, name, sizeof name, &len, &e)) <= 0 || strcmp(name, MEMBER_DB) ||
-	    len != size)
+	    len != *size)
 		jdiex(EX_DATAERR, "%s: damaged archive: no database of %llu bytes after the "
-		    "manifest%s%s", c->restore, (unsigned long long)size, rc < 0 ? ": " : "",
+		    "manifest%s%s", c->restore, (unsigned long long)*size, rc < 0 ? ": " : "",
 		    rc < 0 ? e.msg : "");
+}
 
-	if (jafile_tmpname(tmp, sizeof tmp, c->db) < 0)
-		jdiex(EX_USAGE, "%s: name too long", c->db);
+/* The database member into tmp, durable and checked against the manifest and by SQLite;
+ * its bookkeeping into *st. On any failure tmp is removed and the tool exits. */
+static void
+extract_db(const struct config *c, struct jzio_tar *t, const char *tmp, uint64_t size,
+    const uint8_t want[JDIGEST_LEN], struct japply_state *st)
+{
+	char buf[64 * 1024];
+	uint8_t dg[JDIGEST_LEN];
+	struct jdigest d;
+	struct jerr e;
+	uint64_t got = 0;
+	ssize_t n;
+	int out;
+
 	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
 		jdie(EX_CANTCREAT, "unable to create %s", tmp);
 	fchmod(out, 0640);
@@ -413,11 +437,8 @@ restore(const struct config *c)
 		}
 	}
 	jdigest_final(&d, dg);
-	jzio_tar_close(t);
-	close(fd);
 	if (n < 0 || got != size || memcmp(dg, want, JDIGEST_LEN)) {
 		unlink(tmp);
-		jdigest_hex(dg, JDIGEST_LEN, hex);
 		jdiex(EX_DATAERR, "%s: damaged archive: %s", c->restore, n < 0 ? e.msg :
 		    "the database's size or SHA-256 differs from the manifest's");
 	}
@@ -425,10 +446,21 @@ restore(const struct config *c)
 		unlink(tmp);
 		jdie(EX_IOERR, "unable to write %s", tmp);
 	}
-	if (jbackup_quick_check(tmp, &e) < 0 || japply_state_read(tmp, 0, &st, &e) < 0) {
+	if (jbackup_quick_check(tmp, &e) < 0 || japply_state_read(tmp, 0, st, &e) < 0) {
 		unlink(tmp);
 		jdiex(EX_DATAERR, "%s: %s", c->restore, e.msg);
 	}
+}
+
+/* tmp becomes the database, under the integration lock, with no stale WAL beside it. */
+static void
+put_in_place(const struct config *c, const char *tmp)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	char aux[PATH_MAX];
+	struct stat sb;
+	struct jerr e;
+	int lk;
 
 	if ((lk = japply_lock(c->db, c->nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e)) < 0) {
 		unlink(tmp);
@@ -452,6 +484,35 @@ restore(const struct config *c)
 		jdie(EX_CANTCREAT, "unable to put %s in place", c->db);
 	}
 	jlock_close(lk);
+}
+
+static int
+restore(const struct config *c)
+{
+	char man[MANIFEST_MAX + 1], tmp[PATH_MAX];
+	struct japply_state st;
+	struct jzio_tar *t;
+	struct jerr e;
+	struct stat sb;
+	uint8_t want[JDIGEST_LEN];
+	uint64_t size = 0;
+	int fd;
+
+	if (!c->force && lstat(c->db, &sb) == 0)
+		jdiex(EX_CANTCREAT, "%s exists already: a restore seeds a new mirror (--force "
+		    "replaces it)", c->db);
+	if ((fd = open(c->restore, O_RDONLY | O_CLOEXEC)) < 0)
+		jdie(errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", c->restore);
+	if (jzio_tar_open_read(fd, &t, &e) < 0)
+		jdiex(EX_DATAERR, "%s: %s", c->restore, e.msg);
+	read_manifest(c, t, man);
+	check_manifest(c, t, man, &size, want);
+	if (jafile_tmpname(tmp, sizeof tmp, c->db) < 0)
+		jdiex(EX_USAGE, "%s: name too long", c->db);
+	extract_db(c, t, tmp, size, want, &st);
+	jzio_tar_close(t);
+	close(fd);
+	put_in_place(c, tmp);
 	if (st.present)
 		jwarnx("restored %s: %s of %s at timeline %u, seq %llu%s, LSN %llu; integration "
 		    "continues with seq %llu", c->db, st.operational ? "operational database" :

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "chain.h"
 #include "digest.h"
@@ -25,10 +24,16 @@
 #include "io.h"
 #include "name.h"
 #include "seg.h"
+#include "text.h"
 
 #define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
 
-static int json, quiet, status;
+struct config {
+	int json, quiet;
+};
+
+static struct config cfg;
+static int status;
 static unsigned long nproblems;
 
 /* One file as read: what the chain check needs, not its records. */
@@ -58,29 +63,6 @@ note(int code)
 }
 
 /* Text: printable ASCII and well-formed printable UTF-8 as is; \\ \n \t \r; other bytes \xHH. */
-static size_t
-utf8_len(const uint8_t *p, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	cp = p[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void
 put_text(const uint8_t *p, size_t n)
 {
@@ -98,7 +80,7 @@ put_text(const uint8_t *p, size_t n)
 			fputs("\\r", stdout);
 		else if (c >= 0x20 && c < 0x7f)
 			putchar(c);
-		else if (c >= 0x80 && (u = utf8_len(p + i, n - i)) > 0 &&
+		else if (c >= 0x80 && (u = jtext_utf8_len(p + i, n - i)) > 0 &&
 		    !(u == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {   /* C1 controls stay escaped */
 			fwrite(p + i, 1, u, stdout);
 			i += u - 1;
@@ -114,41 +96,24 @@ valid_utf8(const uint8_t *p, size_t n)
 		size_t u;
 		if (p[i] < 0x80)
 			continue;
-		if ((u = utf8_len(p + i, n - i)) == 0)
+		if ((u = jtext_utf8_len(p + i, n - i)) == 0)
 			return 0;
 		i += u - 1;
 	}
 	return 1;
 }
 
-/* JSON string per RFC 8259; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
+/* JSON string per text.h; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
 static void
 put_json(const char *s, size_t n)
 {
-	const uint8_t *p = (const uint8_t *)s;
+	char buf[4096];
+	size_t used, k;
 
 	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		size_t u;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c == '\r')
-			fputs("\\r", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else if (c < 0x80)
-			putchar(c);
-		else if ((u = utf8_len(p + i, n - i)) > 0) {
-			fwrite(p + i, 1, u, stdout);
-			i += u - 1;
-		} else
-			printf("\\u%04x", c);
+	for (; n > 0; s += used, n -= used) {
+		k = jtext_json(s, n, &used, buf, sizeof buf);
+		fwrite(buf, 1, k, stdout);
 	}
 	putchar('"');
 }
@@ -177,16 +142,8 @@ put_base64(const uint8_t *p, size_t n)
 static const char *
 iso(uint64_t ns, char *buf, size_t size)
 {
-	time_t sec = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	size_t n;
-
-	if (!gmtime_r(&sec, &tm)) {
+	if (!jtext_time(ns, 6, buf, size))
 		snprintf(buf, size, "@%llu", (unsigned long long)ns);
-		return buf;
-	}
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06uZ", (unsigned)(ns % 1000000000u / 1000u));
 	return buf;
 }
 
@@ -209,7 +166,7 @@ show_header(const char *path, const struct jfmt_header *h)
 	jdigest_hex(h->lineage, JFMT_LINEAGE_LEN, lin);
 	jdigest_hex(h->prev_digest, JDIGEST_LEN, prev);
 	iso(h->created, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"header\",\"file\":", stdout);
 		put_json(path, strlen(path));
 		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
@@ -232,7 +189,7 @@ show_record(const struct jseg_rec *r)
 	const char *ty = type_name(r->type, tb, sizeof tb);
 
 	iso(r->time, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		printf("{\"kind\":\"record\",\"lsn\":%llu,\"time\":\"%s\",\"time_ns\":%llu,"
 		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,",
 		    (unsigned long long)r->lsn, t, (unsigned long long)r->time, ty,
@@ -258,7 +215,7 @@ show_end(const char *path, const struct ent *en)
 	char dg[JDIGEST_HEX], t[64];
 
 	if (en->live) {
-		if (json) {
+		if (cfg.json) {
 			fputs("{\"kind\":\"live\",\"file\":", stdout);
 			put_json(path, strlen(path));
 			printf(",\"records\":%llu,\"last_lsn\":%llu,\"torn_bytes\":%llu}\n",
@@ -275,7 +232,7 @@ show_end(const char *path, const struct ent *en)
 	}
 	jdigest_hex(en->t.digest, JDIGEST_LEN, dg);
 	iso(en->t.sealed, t, sizeof t);
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"trailer\",\"file\":", stdout);
 		put_json(path, strlen(path));
 		printf(",\"records\":%llu,\"last_lsn\":%llu,\"sealed\":\"%s\",\"sealed_ns\":%llu,"
@@ -323,10 +280,10 @@ read_file(struct ent *en, int show)
 	}
 	en->have_header = 1;
 	en->h = *jseg_header(s);
-	if (show && !quiet)
+	if (show && !cfg.quiet)
 		show_header(en->path, &en->h);
 	while ((rc = jseg_next(s, &r, &e)) == 1)
-		if (show && !quiet)
+		if (show && !cfg.quiet)
 			show_record(&r);
 	en->records = jseg_records(s);
 	en->last_lsn = jseg_last_lsn(s);
@@ -341,7 +298,7 @@ read_file(struct ent *en, int show)
 		en->t = *jseg_trailer(s);
 	else
 		en->live = 1;
-	if (show && !quiet)
+	if (show && !cfg.quiet)
 		show_end(en->path, en);
 	jseg_close(s);
 }
@@ -386,9 +343,9 @@ check_name(const struct ent *en)
 static void
 show_verified(const struct ent *en)
 {
-	if (quiet || !en->whole)
+	if (cfg.quiet || !en->whole)
 		return;
-	if (json) {
+	if (cfg.json) {
 		fputs("{\"kind\":\"verified\",\"file\":", stdout);
 		put_json(en->path, strlen(en->path));
 		printf(",\"timeline\":%u,\"seq\":%llu,\"records\":%llu,\"first_lsn\":%llu,"
@@ -417,9 +374,9 @@ show_verified(const struct ent *en)
 static void
 show_switch(uint32_t from, uint32_t to, uint64_t seq, uint64_t lsn)
 {
-	if (quiet)
+	if (cfg.quiet)
 		return;
-	if (json)
+	if (cfg.json)
 		printf("{\"kind\":\"timeline\",\"from\":%u,\"to\":%u,\"seq\":%llu,\"lsn\":%llu}\n",
 		    from, to, (unsigned long long)seq, (unsigned long long)lsn);
 	else
@@ -547,8 +504,8 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'V': verify = 1; break;
-		case 'j': json = 1; break;
-		case 'q': quiet = 1; break;
+		case 'j': cfg.json = 1; break;
+		case 'q': cfg.quiet = 1; break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'v': jversion();
 		default:  jusage(SYNOPSIS, EX_USAGE);

@@ -43,7 +43,7 @@ static const char synopsis[] =
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
     "                  [SEGMENT ...]";
 
-struct cfg {
+struct config {
 	const char *db, *from, *archive, *exec;
 	int         remove, nul, nowait, sync, verbose, tty;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
@@ -63,7 +63,7 @@ struct pend {
 
 enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART, SEG_REFUSED };
 
-static struct cfg cfg;
+static struct config cfg;
 static struct japply *ap;
 static struct japply_state cur;      /* the bookkeeping as last read under the lock */
 static int lockfd = -1;

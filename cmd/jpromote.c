@@ -9,18 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "afile.h"
 #include "apply.h"
 #include "clock.h"
 #include "chain.h"
+#include "crash.h"
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
@@ -29,6 +28,7 @@
 #include "lock.h"
 #include "name.h"
 #include "seg.h"
+#include "text.h"
 
 static const char synopsis[] =
     "jpromote [-0] [--force] [--live FILE | --incoming DIR] --db MIRROR.db --journal DIR/NAME.journal";
@@ -39,29 +39,11 @@ struct config {
 	int         delim;
 };
 
-/* Tests stop a promotion between its steps: JM_TEST_CRASH=STEP (as common/journal.c). */
-static void
-crashpoint(const char *step)
-{
-	const char *want = getenv("JM_TEST_CRASH");
-
-	if (want && strcmp(want, step) == 0)
-		raise(SIGKILL);
-}
-
 static char *
 fmt_ns(uint64_t ns, char *buf, size_t size)
 {
-	time_t s = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (ns == 0 || !gmtime_r(&s, &tm)) {
+	if (ns == 0 || !jtext_time(ns, 3, buf, size))
 		snprintf(buf, size, "unknown");
-		return buf;
-	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    (unsigned)(ns % 1000000000u / 1000000u));
 	return buf;
 }
 
@@ -201,7 +183,7 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 	jseg_close(s);
 	if (rc != 0)
 		return rc;
-	crashpoint("promote-tmp");
+	jcrash_point("promote-tmp");
 	if (jafile_publish(tmp, seg, &e) < 0) {
 		unlink(tmp);
 		jwarnx("unable to publish %s: %s", seg, e.msg);
@@ -326,7 +308,7 @@ close_old_timeline(const struct config *c, struct japply_state *st, char *seg, s
 	if ((rc = seal_closing(c, live, st, &h, &t, seg, size)) != 0)
 		return rc;
 	japply_advance(st, &h, jio_basename(seg), st->last_lsn, 0, &t);
-	crashpoint("promote-closing");
+	jcrash_point("promote-closing");
 	return 0;
 }
 
@@ -370,7 +352,7 @@ promote(const struct config *c)
 	jchain_next(&end, st.timeline + 1, jclock_now(), &h2);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
-	crashpoint("promote-live");
+	jcrash_point("promote-live");
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
 	jlock_close(lk);

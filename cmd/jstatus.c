@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -28,6 +27,7 @@
 #include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
+#include "text.h"
 
 static const char synopsis[] =
     "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] JOURNAL\n"
@@ -41,6 +41,14 @@ static const char *const mname[M_N] = { "lag", "queue", "bytes", "age" };
 struct limits {
 	int      set[M_N];
 	uint64_t v[M_N];                  /* ns for lag and age, a count, bytes */
+};
+
+/* What the command line asks for. */
+struct config {
+	const char   *journal, *db, *incoming;
+	int           out;                /* OUT_* */
+	int           check;              /* --warn or --crit given: one check line */
+	struct limits warn, crit;
 };
 
 struct dest {
@@ -314,31 +322,22 @@ secs(int64_t ns, char *buf, size_t size)
 static char *
 when(uint64_t ns, char *buf, size_t size)
 {
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!ns || !gmtime_r(&t, &tm))
+	if (!ns || !jtext_time(ns, 3, buf, size))
 		snprintf(buf, size, "never");
-	else
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (unsigned)(ns % 1000000000u / 1000000u));
 	return buf;
 }
 
-/* JSON string: escape quotes, backslashes and control characters. */
+/* JSON string per text.h: bytes that are not UTF-8 are escaped, never copied raw. */
 static void
 jstr(const char *p)
 {
+	char buf[1024];
+	size_t n = strlen(p), used, k;
+
 	putchar('"');
-	for (; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	for (; n > 0; p += used, n -= used) {
+		k = jtext_json(p, n, &used, buf, sizeof buf);
+		fwrite(buf, 1, k, stdout);
 	}
 	putchar('"');
 }
@@ -628,6 +627,43 @@ print_check(const struct status *s, const struct limits *w, const struct limits 
 	return state;
 }
 
+/* One report (or check) of the journal or mirror the options name; the exit status. */
+static int
+run(const struct config *c)
+{
+	struct status s;
+	int rc = 0;
+
+	memset(&s, 0, sizeof s);
+	s.incoming = c->incoming;
+	s.now = jclock_now();
+	s.mirror = c->db != NULL;
+	s.path = c->db ? c->db : c->journal;
+	if (c->db)
+		status_mirror(&s, c->db, c->check);
+	else
+		status_journal(&s, c->check);
+	if (future(&s) && !c->check) {
+		char a[64];
+		jwarnx("warning: a commit time is %s ahead of this clock: the clocks disagree, "
+		    "and lag and ages read 0", jparse_fmt_duration(s.ahead, a, sizeof a));
+	}
+	if (c->check)
+		rc = print_check(&s, &c->warn, &c->crit);
+	else if (c->out == OUT_JSON)
+		print_json(&s);
+	else if (c->out == OUT_PROM)
+		print_prom(&s);
+	else
+		print_text(&s);
+	if (jio_fshut(stdout) < 0)
+		jdie(c->check ? 3 : EX_IOERR, "unable to write to standard output");
+	for (size_t k = 0; k < s.nd; k++)
+		jshipq_free(&s.d[k].q);
+	free(s.d);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -642,23 +678,18 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct status s;
-	struct limits w, c;
-	const char *db = NULL;
-	int out = OUT_TEXT, check = 0, ch, rc = 0;
+	struct config c = { .out = OUT_TEXT };
+	int ch;
 
-	memset(&s, 0, sizeof s);
-	memset(&w, 0, sizeof w);
-	memset(&c, 0, sizeof c);
 	jerr_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'd': db = optarg; break;
-		case 'i': s.incoming = optarg; break;
-		case 'j': out = OUT_JSON; break;
-		case 'p': out = OUT_PROM; break;
-		case 'w': parse_limits(optarg, &w); check = 1; break;
-		case 'c': parse_limits(optarg, &c); check = 1; break;
+		case 'd': c.db = optarg; break;
+		case 'i': c.incoming = optarg; break;
+		case 'j': c.out = OUT_JSON; break;
+		case 'p': c.out = OUT_PROM; break;
+		case 'w': parse_limits(optarg, &c.warn); c.check = 1; break;
+		case 'c': parse_limits(optarg, &c.crit); c.check = 1; break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
@@ -666,37 +697,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (db ? argc != 0 : argc != 1)
+	if (c.db ? argc != 0 : argc != 1)
 		jusage(synopsis, EX_USAGE);
-	if (s.incoming && !db)
+	if (c.incoming && !c.db)
 		jdiex(EX_USAGE, "--incoming is for a mirror (--db)");
-	if (check && out != OUT_TEXT)
+	if (c.check && c.out != OUT_TEXT)
 		jdiex(EX_USAGE, "--warn and --crit give a check's one line: not with --json or "
 		    "--prometheus");
-	s.now = jclock_now();
-	s.mirror = db != NULL;
-	s.path = db ? db : argv[0];
-	if (db)
-		status_mirror(&s, db, check);
-	else
-		status_journal(&s, check);
-	if (future(&s) && !check) {
-		char a[64];
-		jwarnx("warning: a commit time is %s ahead of this clock: the clocks disagree, "
-		    "and lag and ages read 0", jparse_fmt_duration(s.ahead, a, sizeof a));
-	}
-	if (check)
-		rc = print_check(&s, &w, &c);
-	else if (out == OUT_JSON)
-		print_json(&s);
-	else if (out == OUT_PROM)
-		print_prom(&s);
-	else
-		print_text(&s);
-	if (jio_fshut(stdout) < 0)
-		jdie(check ? 3 : EX_IOERR, "unable to write to standard output");
-	for (size_t k = 0; k < s.nd; k++)
-		jshipq_free(&s.d[k].q);
-	free(s.d);
-	return rc;
+	c.journal = c.db ? NULL : argv[0];
+	return run(&c);
 }

@@ -41,6 +41,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
+#include "proc.h"
 #include "segdir.h"
 #include "seg.h"
 #include "zio.h"
@@ -51,7 +52,7 @@
                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define BACKOFF_MAX 300000000000ull     /* 5 minutes: a failing command may fail a while */
 
-struct cfg {
+struct config {
 	const char *dir;
 	int         nul;
 	int         once;
@@ -78,7 +79,7 @@ struct item {
 };
 
 static struct {
-	const struct cfg *c;
+	const struct config *c;
 	char          dir[PATH_MAX];     /* as given, without trailing slashes, for printing */
 	struct seen  *seen;
 	char         *script;            /* "CMD \"$@\"" for sh -c */
@@ -252,23 +253,17 @@ static void
 run_next(void)
 {
 	struct item *it = w.qhead;
-	sigset_t none;
+	const char *args[] = { "jwatch", it ? it->path : NULL, NULL };
+	struct jproc cmd = { .script = w.script, .args = args, .in = -1, .out = -1 };
 	pid_t pid;
 
 	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
 		return;
-	if ((pid = fork()) < 0) {
+	if ((pid = jproc_start(&cmd)) < 0) {
 		jwarn("unable to run %s %s", w.c->exec, it->path);
 		w.failures++;
 		w.retry_at = now_ns() + w.c->backoff;
 		return;
-	}
-	if (pid == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", w.script, "jwatch", it->path, (char *)NULL);
-		_exit(127);
 	}
 	w.child = pid;
 }
@@ -502,13 +497,10 @@ events(int ifd)
 	return 0;
 }
 
-static int
-run(const struct cfg *c)
+/* The directory as given, without trailing slashes; the --exec command as a script. */
+static void
+setup(const struct config *c)
 {
-	struct pollfd pf[3];
-	struct stat st;
-	sigset_t mask;
-	int ifd = -1, sfd, fd, npf;
 	size_t dl;
 
 	w.c = c;
@@ -526,6 +518,14 @@ run(const struct cfg *c)
 		memcpy(w.script, c->exec, el);
 		memcpy(w.script + el, " \"$@\"", 6);
 	}
+}
+
+/* The signals the loop handles arrive on a signalfd in its poll set: returns it. */
+static int
+signals_to_fd(void)
+{
+	sigset_t mask;
+	int sfd;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -536,20 +536,77 @@ run(const struct cfg *c)
 	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		jdie(EX_SOFTWARE, "unable to set up signals");
 	signal(SIGPIPE, SIG_IGN);       /* a closed stdout is an EPIPE we report */
+	return sfd;
+}
+
+/* The inotify descriptor watching DIR (-1 with --once), after checking DIR opens. */
+static int
+watch(const struct config *c)
+{
+	int fd, ifd;
 
 	/* No descriptor stays open on DIR: it would delay IN_DELETE_SELF until it was closed. */
 	if ((fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		jdie(errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
 		     "unable to open directory %s", c->dir);
 	close(fd);
-	if (!c->once) {
-		if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
-			jdie(EX_TEMPFAIL, "unable to start inotify");
-		if (inotify_add_watch(ifd, c->dir, WATCH_MASK) < 0)
-			jdie(errno == ENOSPC || errno == ENOMEM ? EX_TEMPFAIL :
-			     errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
-			     "unable to watch %s", c->dir);
+	if (c->once)
+		return -1;
+	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		jdie(EX_TEMPFAIL, "unable to start inotify");
+	if (inotify_add_watch(ifd, c->dir, WATCH_MASK) < 0)
+		jdie(errno == ENOSPC || errno == ENOMEM ? EX_TEMPFAIL :
+		     errno == ENOENT || errno == ENOTDIR ? EX_NOINPUT : EX_IOERR,
+		     "unable to watch %s", c->dir);
+	return ifd;
+}
+
+/* How long poll may sleep: until the next --exec retry is due, or for ever. */
+static int
+poll_timeout(void)
+{
+	uint64_t now;
+
+	if (!w.qhead || w.child != 0 || !w.failures)
+		return -1;
+	now = now_ns();
+	return w.retry_at <= now ? 0 : (int)((w.retry_at - now + 999999) / 1000000);
+}
+
+static void
+read_signals(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			reap();
+		else if (si.ssi_signo == SIGUSR1)
+			dump();
+		else
+			w.stop = 1;
 	}
+}
+
+/* Is the loop done: stopped, --once with nothing left to run, or DIR gone? */
+static int
+finished(const struct config *c)
+{
+	if (w.child != 0)
+		return 0;
+	return w.stop || (c->once && !w.qhead) || w.gone;
+}
+
+static int
+run(const struct config *c)
+{
+	struct pollfd pf[3];
+	struct stat st;
+	int ifd, sfd, npf;
+
+	setup(c);
+	sfd = signals_to_fd();
+	ifd = watch(c);
 	scan(0);
 
 	pf[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -562,36 +619,16 @@ run(const struct cfg *c)
 		pf[npf++] = (struct pollfd){ .fd = STDOUT_FILENO, .events = 0 };
 
 	for (;;) {
-		int timeout = -1;
-
 		run_next();
-		if (w.stop && w.child == 0)
+		if (finished(c))
 			break;
-		if (c->once && !w.qhead && w.child == 0)
-			break;
-		if (w.gone && w.child == 0)
-			break;
-		if (w.qhead && w.child == 0 && w.failures) {
-			uint64_t now = now_ns();
-			timeout = w.retry_at <= now ? 0 :
-			          (int)((w.retry_at - now + 999999) / 1000000);
-		}
-		if (poll(pf, (nfds_t)npf, timeout) < 0) {
+		if (poll(pf, (nfds_t)npf, poll_timeout()) < 0) {
 			if (errno == EINTR)
 				continue;
 			jdie(EX_SOFTWARE, "poll");
 		}
-		if (pf[0].revents) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof si) == sizeof si) {
-				if (si.ssi_signo == SIGCHLD)
-					reap();
-				else if (si.ssi_signo == SIGUSR1)
-					dump();
-				else
-					w.stop = 1;
-			}
-		}
+		if (pf[0].revents)
+			read_signals(sfd);
 		if (npf > 1 && pf[1].revents && !w.gone)
 			w.gone = events(ifd);
 		if (npf > 2 && pf[2].revents & (POLLERR | POLLHUP))
@@ -614,7 +651,7 @@ main(int argc, char **argv)
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cfg c = { .backoff = 1000000000ull };
+	struct config c = { .backoff = 1000000000ull };
 	int ch;
 
 	jerr_init(argv[0]);

@@ -26,24 +26,16 @@ jafile_tmpname(char *buf, size_t size, const char *path)
 	const char *base = jio_basename(path);
 	size_t blen = strlen(base), room;
 	uint64_t h = 14695981039346656037ull;         /* FNV-1a */
-	int n;
 
 	jio_dirname(path, dir, sizeof dir);
 	snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
 	room = NAME_MAX - 1 - strlen(pid);
-	if (blen <= room) {
-		n = snprintf(buf, size, "%s/.%s%s", dir, base, pid);
-	} else {
-		for (size_t i = 0; i < blen; i++)
-			h = (h ^ (unsigned char)base[i]) * 1099511628211ull;
-		n = snprintf(buf, size, "%s/.%.*s~%016llx%s", dir, (int)(room - 17), base,
-		    (unsigned long long)h, pid);
-	}
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	if (blen <= room)
+		return jio_pathf(buf, size, "%s/.%s%s", dir, base, pid);
+	for (size_t i = 0; i < blen; i++)
+		h = (h ^ (unsigned char)base[i]) * 1099511628211ull;
+	return jio_pathf(buf, size, "%s/.%.*s~%016llx%s", dir, (int)(room - 17), base,
+	    (unsigned long long)h, pid);
 }
 
 int

@@ -24,6 +24,7 @@
 #include "apply_ops.h"
 #include "io.h"
 #include "name.h"
+#include "proc.h"
 
 #define EXEC_BUF (64 * 1024)
 
@@ -75,25 +76,18 @@ exec_begin(struct exec_applier *a, const char *seg, struct jerr *e)
 {
 	int p[2];
 	char b1[24], b2[24];
+	const char *env[] = { "JM_SEGMENT", seg, "JM_FIRST_LSN", b1, "JM_LAST_LSN", b2, NULL };
+	struct jproc cmd = { .script = a->exec, .out = 2, .env = env };
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return jerr_sys(e, EX_OSERR, "pipe");
 	snprintf(b1, sizeof b1, "%llu", (unsigned long long)a->first);
 	snprintf(b2, sizeof b2, "%llu", (unsigned long long)a->last);
-	if ((a->pid = fork()) < 0) {
+	cmd.in = p[0];
+	if ((a->pid = jproc_start(&cmd)) < 0) {
 		close(p[0]);
 		close(p[1]);
 		return jerr_sys(e, EX_OSERR, "fork");
-	}
-	if (a->pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(p[0], 0) < 0 || dup2(2, 1) < 0)
-			_exit(127);
-		setenv("JM_SEGMENT", seg, 1);
-		setenv("JM_FIRST_LSN", b1, 1);
-		setenv("JM_LAST_LSN", b2, 1);
-		execl("/bin/sh", "sh", "-c", a->exec, (char *)NULL);
-		_exit(127);
 	}
 	close(p[0]);
 	a->fd = p[1];
@@ -112,9 +106,8 @@ exec_wait(struct exec_applier *a, struct jerr *e)
 		a->fd = -1;
 	} else
 		rc = 0;
-	while (waitpid(a->pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return jerr_sys(e, EX_OSERR, "waitpid");
+	if (jproc_wait(a->pid, &status) < 0)
+		return jerr_sys(e, EX_OSERR, "waitpid");
 	a->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		if (rc < 0)     /* it exited 0 without reading all: not applied */
@@ -237,8 +230,7 @@ x_rollback(struct japply *ap)
 	}
 	if (a->pid > 0) {
 		kill(a->pid, SIGTERM);
-		while (waitpid(a->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		jproc_wait(a->pid, NULL);
 		a->pid = 0;
 	}
 	errno = saved;

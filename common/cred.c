@@ -138,7 +138,7 @@ home_file(char *buf, size_t size, const char *rel)
 
 	if (!home || !*home)
 		return -1;
-	if ((size_t)snprintf(buf, size, "%s/%s", home, rel) >= size)
+	if (jio_pathf(buf, size, "%s/%s", home, rel) < 0)
 		return -1;
 	return access(buf, F_OK) == 0 ? 0 : -1;
 }
@@ -152,12 +152,7 @@ path_or_home(char *dst, size_t size, const char *given, const char *rel)
 			(void)home_file(dst, size, rel);
 		return 0;
 	}
-	if (strlen(given) >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(dst, given);
-	return 0;
+	return jio_pathf(dst, size, "%s", given);
 }
 
 /* The SSH key pair and known_hosts of an sftp:// or scp:// destination. */

@@ -21,5 +21,8 @@ int     jio_fsync_path(const char *path);      /* fsync path itself (a file or d
 int     jio_fshut(FILE *f);                    /* fflush + ferror: 0 or -1 */
 char   *jio_dirname(const char *path, char *buf, size_t size);   /* "." for none */
 const char *jio_basename(const char *path);
+/* snprintf for a path: 0, or -1 with ENAMETOOLONG when it does not fit in size bytes. */
+int     jio_pathf(char *buf, size_t size, const char *fmt, ...)
+            __attribute__((format(printf, 3, 4)));
 
 #endif

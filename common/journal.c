@@ -35,7 +35,7 @@
  *   takes the lock only for the few bytes appended meanwhile and the renames.
  * - Files are created 0640 at most (the umask may only remove bits).
  *
- * JM_TEST_CRASH=STEP (test-only, for the crash tests): raise SIGKILL at that step of a
+ * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
  * rotation or recovery: pass1, torn, trailer-half, trailer, link, next, rename, done.
  */
 #include <dirent.h>
@@ -51,6 +51,7 @@
 
 #include "afile.h"
 #include "clock.h"
+#include "crash.h"
 #include "digest.h"
 #include "io.h"
 #include "journal.h"
@@ -76,21 +77,6 @@ struct jjournal {
 	uint8_t *buf;
 	size_t   cap;
 };
-
-static int
-crashing(const char *step)
-{
-	const char *want = getenv("JM_TEST_CRASH");
-
-	return want && strcmp(want, step) == 0;
-}
-
-static void
-crashpoint(const char *step)
-{
-	if (crashing(step))
-		raise(SIGKILL);
-}
 
 /* ---- reading the live file: through seg.c, which alone decides what is torn ---- */
 
@@ -178,16 +164,12 @@ seg_path(char *buf, size_t size, const char *path, const struct jfmt_header *h,
 	if (jname_segment(base, sizeof base, n.name, h->timeline, h->seq, JCOMP_NONE) < 0)
 		return jerr_sys(e, EX_SOFTWARE, "%s: no segment name for timeline %u seq %llu",
 		    path, h->timeline, (unsigned long long)h->seq);
-	if (strchr(path, '/')) {
-		jio_dirname(path, dir, sizeof dir);
-		k = snprintf(buf, size, "%s/%s", dir, base);
-	} else {
-		k = snprintf(buf, size, "%s", base);
-	}
-	if (k < 0 || (size_t)k >= size) {
-		errno = ENAMETOOLONG;
+	if (strchr(path, '/'))
+		k = jio_pathf(buf, size, "%s/%s", jio_dirname(path, dir, sizeof dir), base);
+	else
+		k = jio_pathf(buf, size, "%s", base);
+	if (k < 0)
 		return jerr_sys(e, EX_USAGE, "%s", path);
-	}
 	return 0;
 }
 
@@ -230,7 +212,7 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
 			return jerr_set(e, EX_SOFTWARE, "%s exists and is not the journal just "
 			    "sealed: two segments with one sequence number; refusing", seg);
 	}
-	crashpoint("link");
+	jcrash_point("link");
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	return 0;
@@ -258,10 +240,10 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 		return -1;
 	if (write_header_file(next, &nh, e) < 0)
 		return -1;
-	crashpoint("next");
+	jcrash_point("next");
 	if (rename(next, path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", next, path);
-	crashpoint("rename");
+	jcrash_point("rename");
 	if (jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	return 0;
@@ -355,7 +337,7 @@ static int
 write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uint64_t end,
     struct jerr *e)
 {
-	if (crashing("trailer-half") &&
+	if (jcrash_at("trailer-half") &&
 	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)end) == 0)
 		raise(SIGKILL);
 	if (jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE, (off_t)end) < 0) {
@@ -367,7 +349,7 @@ write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uin
 		errno = saved;
 		return jerr_sys(e, EX_IOERR, "unable to seal %s", path);
 	}
-	crashpoint("trailer");
+	jcrash_point("trailer");
 	if (fdatasync(fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", path);
 	return 0;
@@ -975,7 +957,7 @@ read_unlocked(struct rotation *r, struct jerr *e)
 	}
 	if (r->st.st_size > (1 << 20) && fdatasync(r->fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", r->path);
-	crashpoint("pass1");
+	jcrash_point("pass1");
 	return 0;
 }
 
@@ -1064,7 +1046,7 @@ rotation_try(struct rotation *r, struct jerr *e)
 	case LIVE_TORN:
 		if (cut_torn_tail(r->fd, r->path, jseg_end(r->s), e) < 0)
 			return -1;
-		crashpoint("torn");
+		jcrash_point("torn");
 		/* FALLTHROUGH */
 	case LIVE_END:
 		rc = seal_live(r, e);
@@ -1073,7 +1055,7 @@ rotation_try(struct rotation *r, struct jerr *e)
 		return -1;
 	}
 	if (rc == 0 || rc == 1)
-		crashpoint("done");
+		jcrash_point("done");
 	return rc;
 }
 

@@ -178,34 +178,22 @@ int
 jname_segment(char *buf, size_t size, const char *name, uint32_t timeline, uint64_t seq,
     int comp)
 {
-	int n;
 
 	if (timeline == 0 || timeline > JNAME_MAX_TIMELINE || seq == 0 || seq > JNAME_MAX_SEQ) {
 		errno = ERANGE;
 		return -1;
 	}
-	n = snprintf(buf, size, "%s.%04u-%012llu.journal%s", name, timeline,
+	return jio_pathf(buf, size, "%s.%04u-%012llu.journal%s", name, timeline,
 	    (unsigned long long)seq, jcomp_suffix(comp));
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
 }
 
 int
 jname_aux(char *buf, size_t size, const char *path, const char *suffix)
 {
 	char dir[4096];
-	int n;
 
 	jio_dirname(path, dir, sizeof dir);
-	n = snprintf(buf, size, "%s/.%s.%s", dir, jio_basename(path), suffix);
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return jio_pathf(buf, size, "%s/.%s.%s", dir, jio_basename(path), suffix);
 }
 
 int

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "part.h"
 
 void
@@ -39,16 +40,10 @@ jpart_name(char *buf, size_t size, const char *name, const char *host, long pid,
 {
 	char tag[JPART_HOST_MAX + 40];
 	size_t room;
-	int n;
 
 	snprintf(tag, sizeof tag, "%.*s-%ld-%08" PRIx32, JPART_HOST_MAX, host, pid, rnd);
 	room = NAME_MAX - strlen(tag) - strlen("." "." ".part");
-	n = snprintf(buf, size, ".%.*s.%s.part", (int)room, name, tag);
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return jio_pathf(buf, size, ".%.*s.%s.part", (int)room, name, tag);
 }
 
 int

@@ -124,6 +124,15 @@ resolve_mode(const char *name, int mode)
 	return jname_parse(jio_basename(name), &n) == JNAME_LIVE ? JSEG_LIVE : JSEG_SEALED;
 }
 
+/* Free a reader that failed to open, leaving the caller's descriptor open; -1. */
+static int
+seg_discard(struct jseg *s)
+{
+	s->fd = -1;
+	jseg_close(s);
+	return -1;
+}
+
 static struct jseg *
 seg_new(int fd, int mode, struct jerr *e)
 {
@@ -140,8 +149,7 @@ seg_new(int fd, int mode, struct jerr *e)
 	s->cap = READ_AHEAD;
 	if (!(s->buf = malloc(s->cap)) || jdigest_init(&s->dg) < 0) {
 		jerr_sys(e, EX_OSERR, "out of memory");
-		s->fd = -1;
-		jseg_close(s);
+		seg_discard(s);
 		return NULL;
 	}
 	return s;
@@ -182,9 +190,7 @@ read_header(struct jseg *s, struct jerr *e)
 	s->good = s->off;
 	return 0;
 bad:
-	s->fd = -1;
-	jseg_close(s);
-	return -1;
+	return seg_discard(s);
 }
 
 int
@@ -211,9 +217,7 @@ jseg_open_fd(int fd, const char *name, int mode, struct jseg **sp, struct jerr *
 	*sp = s;
 	return 0;
 bad:
-	s->fd = -1;
-	jseg_close(s);
-	return -1;
+	return seg_discard(s);
 }
 
 int

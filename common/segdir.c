@@ -161,11 +161,9 @@ static int
 move_into(int sfd, const char *base, int qfd, char *name, size_t size)
 {
 	for (int i = 0; i <= MAX_SUFFIX; i++) {
-		int n = i ? snprintf(name, size, "%s.%d", base, i) : snprintf(name, size, "%s", base);
-		if (n < 0 || (size_t)n >= size) {
-			errno = ENAMETOOLONG;
+		if ((i ? jio_pathf(name, size, "%s.%d", base, i) :
+		    jio_pathf(name, size, "%s", base)) < 0)
 			return -1;
-		}
 		if (renameat2(sfd, base, qfd, name, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno == EINVAL || errno == ENOSYS) {

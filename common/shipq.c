@@ -36,19 +36,14 @@ jshipq_path(char *buf, size_t size, const char *dir, const char *name, const cha
 	struct jdigest d;
 	uint8_t h[JDIGEST_LEN];
 	char hex[JDIGEST_HEX];
-	int n;
 
 	if (jdigest_init(&d) < 0)
 		return -1;
 	jdigest_update(&d, url, strlen(url));
 	jdigest_final(&d, h);
 	jdigest_hex(h, 8, hex);
-	n = snprintf(buf, size, "%s/.%s.journal.ship-%s%s", dir, name, hex, suffix ? suffix : "");
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
+	return jio_pathf(buf, size, "%s/.%s.journal.ship-%s%s", dir, name, hex,
+	    suffix ? suffix : "");
 }
 
 void
@@ -84,11 +79,29 @@ jshipq_has(const struct jshipq_state *s, uint32_t tl, uint64_t seq)
 	return i < s->n && s->r[i].timeline == tl && s->r[i].first <= seq;
 }
 
+/* Room for one more range: 0, or -1 with ENOMEM. */
+static int
+grow(struct jshipq_state *s)
+{
+	struct jshipq_range *r;
+	size_t cap;
+
+	if (s->n < s->cap)
+		return 0;
+	cap = s->cap ? 2 * s->cap : 8;
+	if (!(r = realloc(s->r, cap * sizeof *r))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->r = r;
+	s->cap = cap;
+	return 0;
+}
+
 int
 jshipq_add(struct jshipq_state *s, uint32_t tl, uint64_t seq)
 {
 	size_t i = lower(s, tl, seq);
-	struct jshipq_range *r;
 
 	if (jshipq_has(s, tl, seq))
 		return 0;
@@ -106,15 +119,8 @@ jshipq_add(struct jshipq_state *s, uint32_t tl, uint64_t seq)
 		s->r[i].first = seq;
 		return 0;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		if (!(r = realloc(s->r, cap * sizeof *r))) {
-			errno = ENOMEM;
-			return -1;
-		}
-		s->r = r;
-		s->cap = cap;
-	}
+	if (grow(s) < 0)
+		return -1;
 	memmove(&s->r[i + 1], &s->r[i], (s->n - i) * sizeof *s->r);
 	s->r[i] = (struct jshipq_range){ tl, seq, seq };
 	s->n++;
@@ -134,17 +140,8 @@ jshipq_newest(const struct jshipq_state *s, uint32_t *tl, uint64_t *seq)
 static int
 push(struct jshipq_state *s, uint32_t tl, uint64_t a, uint64_t b)
 {
-	struct jshipq_range *r;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		if (!(r = realloc(s->r, cap * sizeof *r))) {
-			errno = ENOMEM;
-			return -1;
-		}
-		s->r = r;
-		s->cap = cap;
-	}
+	if (grow(s) < 0)
+		return -1;
 	s->r[s->n++] = (struct jshipq_range){ tl, a, b };
 	return 0;
 }

@@ -84,6 +84,12 @@ check "all applied: OK, lag 0" grep -q "^JMIRROR OK - lag 0.0s, queue 0 | lag=0.
 expect_code 3 jstatus --db missing.db --warn lag=1s
 expect_code 66 jstatus --db missing.db
 expect_code 64 jstatus --incoming in p/db.journal
+odd=$(printf 'q\377\nr')
+mkdir "$odd"
+jappend --create "$odd/db.journal"
+expect_code 0 jstatus --json "$odd/db.journal"
+check "json: a byte that is not UTF-8 is escaped, a newline too" \
+	grep -qF '"path":"q\u00ff\nr/db.journal"' out
 sqlite3 e.db "create table x(y)"
 expect_code 0 jstatus --db e.db
 check "empty mirror" grep -qx "mirror e.db: empty, nothing applied yet" out

@@ -70,6 +70,11 @@ START_TEST(paths)
 	ck_assert_str_eq(jio_dirname("c", b, sizeof b), ".");
 	ck_assert_str_eq(jio_dirname("/c", b, sizeof b), "/");
 	ck_assert_str_eq(jio_dirname("a/c", b, sizeof b), "a");
+	ck_assert_int_eq(jio_pathf(b, 8, "%s/%s", "abc", "def"), 0);     /* 7 + NUL fit */
+	ck_assert_str_eq(b, "abc/def");
+	errno = 0;
+	ck_assert_int_eq(jio_pathf(b, 7, "%s/%s", "abc", "def"), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
 }
 END_TEST
 
