@@ -10,25 +10,10 @@ command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 N=6
 mkdir tpl
 jmgen -r 30 -b 200 tpl $N >/dev/null 2>&1
-seg() { printf 'db.0001-%012d.journal' "$1"; }
 points=0
 
-# What the bookkeeping on the surviving disk says is applied whole (0: nothing).
-applied() {
-	rm -rf "$T/chk"; mkdir "$T/chk"
-	[ -f "$ROOT/m.db" ] || { echo 0; return; }
-	cp "$ROOT/m.db" "$T/chk/"
-	[ -f "$ROOT/m.db-wal" ] && cp "$ROOT/m.db-wal" "$T/chk/"
-	sqlite3 "$T/chk/m.db" 'select case sealed when 1 then seq else seq - 1 end from jmirror_state' 2>/dev/null | grep . || echo 0
-}
-
-# The mount is down after a fault; otherwise cut the power now (after jintegrate exited).
-down() {
-	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
-}
-
 verify() { # verify WHAT MODE
-	a=$(applied) bad=""
+	a=$(pl_applied) bad=""
 	s=1
 	while [ $s -le $N ]; do
 		f=$(seg $s)
@@ -69,7 +54,7 @@ scenario() { # scenario MODE FAULT
 	fresh
 	[ -n "$2" ] && lz_fault "$2"
 	run "$1" 1 3 && run "$1" 4 $N
-	down
+	lz_down
 	verify "$1 ${2:-crash after exit}" "$1"
 }
 
@@ -109,7 +94,7 @@ while [ $i -lt 8 ]; do
 	# jintegrate outlived the cut (power loss would not have let it) and, the mount gone,
 	# took its lock and opened a database in the bare mount point: that is on no disk
 	rm -rf "$MNT"
-	a=$(applied) bad=""
+	a=$(pl_applied) bad=""
 	for f in $(ls many); do
 		s=$(echo "$f" | sed 's/^db\.0001-0*\([0-9]*\)\.journal$/\1/')
 		if [ "$s" -gt "$a" ] && ! cmp -s "many/$f" "$ROOT/in/$f"; then bad="$bad $s"; fi

@@ -9,24 +9,11 @@ command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 N=6
 mkdir tpl
 jmgen -r 30 -b 200 tpl $N >/dev/null 2>&1
-seg() { printf 'db.0001-%012d.journal' "$1"; }
 points=0
-
-applied() {
-	rm -rf "$T/chk"; mkdir "$T/chk"
-	[ -f "$ROOT/m.db" ] || { echo 0; return; }
-	cp "$ROOT/m.db" "$T/chk/"
-	[ -f "$ROOT/m.db-wal" ] && cp "$ROOT/m.db-wal" "$T/chk/"
-	sqlite3 "$T/chk/m.db" 'select case sealed when 1 then seq else seq - 1 end from jmirror_state' 2>/dev/null | grep . || echo 0
-}
-
-down() {
-	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
-}
 
 # The highest sequence printed must be applied on the surviving disk.
 verify() { # verify WHAT
-	a=$(applied)
+	a=$(pl_applied)
 	p=$(sed -n 's/.*db\.0001-0*\([0-9]*\)\.journal$/\1/p' "$T/printed" | sort -n | tail -1)
 	points=$((points + 1))
 	[ -z "$p" ] || [ "$p" -le "$a" ] || fail "$1: printed up to seq $p, the mirror has $a after the crash"
@@ -42,13 +29,13 @@ fresh() {
 for mode in "" --remove; do
 	fresh
 	jintegrate --db "$MNT/m.db" --sync $mode $(ls "$MNT"/in/db.0*.journal) >>"$T/printed" 2>/dev/null
-	down
+	lz_down
 	verify "--sync $mode: crash after exit"
 	for s in 2 3 4 5 6; do
 		fresh
 		lz_fault "lazyfs::crash::timing=after::op=read::from_rgx=in/$(seg $s)\$"
 		jintegrate --db "$MNT/m.db" --sync $mode $(ls "$MNT"/in/db.0*.journal) >>"$T/printed" 2>/dev/null
-		down
+		lz_down
 		verify "--sync $mode: crash reading seq $s"
 	done
 	for f in "timing=after::op=write::from_rgx=m\\.db-wal\$" \
@@ -58,7 +45,7 @@ for mode in "" --remove; do
 		fresh
 		lz_fault "lazyfs::crash::$f"
 		jintegrate --db "$MNT/m.db" --sync $mode $(ls "$MNT"/in/db.0*.journal) >>"$T/printed" 2>/dev/null
-		down
+		lz_down
 		verify "--sync $mode: crash $f"
 	done
 done

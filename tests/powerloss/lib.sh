@@ -113,3 +113,18 @@ pl_files() {
 pl_payloads() {
 	jcat --json "$@" | sed -n 's/^{"kind":"record".*"payload":"\([^"]*\)".*/\1/p'
 }
+
+# For mirrors on the mount:
+#   pl_applied          the last sequence the mirror $ROOT/m.db applied whole, as the disk
+#                       that survived says (0: none), read from a copy
+#   lz_down             after a run that may have fired a crash fault: wait for it, or cut now
+pl_applied() {
+	rm -rf "$T/chk"; mkdir "$T/chk"
+	[ -f "$ROOT/m.db" ] || { echo 0; return; }
+	cp "$ROOT/m.db" "$T/chk/"
+	[ -f "$ROOT/m.db-wal" ] && cp "$ROOT/m.db-wal" "$T/chk/"
+	sqlite3 "$T/chk/m.db" 'select case sealed when 1 then seq else seq - 1 end from jmirror_state' 2>/dev/null | grep . || echo 0
+}
+lz_down() {
+	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
+}
