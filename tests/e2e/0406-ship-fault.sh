@@ -11,11 +11,10 @@ base=db.0001-000000000001.journal
 
 # temps DIR: the temporaries of $base in DIR (.NAME.HOST-PID-RANDOM.part)
 temps() { ls -A "$1" | grep "^\.$base\..*\.part\$"; }
-wait_part() { # DIR: until a temporary of $base exists there and is not empty (at most 10 s)
-	_n=0
-	while { [ -z "$(temps "$1")" ] || [ ! -s "$1/$(temps "$1" | head -n 1)" ]; } &&
-	    [ $_n -lt 100 ]; do sleep 0.1; _n=$((_n + 1)); done
-	sleep 0.3
+part_begun() { [ -n "$(temps "$1")" ] && [ -s "$1/$(temps "$1" | head -n 1)" ]; }
+wait_part() { # DIR: until a temporary of $base exists there and is not empty
+	wait_for part_begun "$1"
+	sleep 0.3       # let the upload get well into the file before it is cut
 }
 
 start_sftp "$T" || skip "sshd did not start"

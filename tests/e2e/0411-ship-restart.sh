@@ -12,15 +12,6 @@ u="file://$T/in/"
 writer=$!
 at_exit "touch $T/stop; kill $writer"
 
-# wait_for CMD...: until CMD succeeds (at most 20 s)
-wait_for() {
-	_n=0
-	until "$@"; do
-		_n=$((_n + 1))
-		[ $_n -lt 1000 ] || return 1
-		sleep 0.02
-	done
-}
 count_in() { ls in | grep -c '^db\.0001-.*\.journal$'; }
 more_than() { [ "$(count_in)" -gt "$1" ]; }
 

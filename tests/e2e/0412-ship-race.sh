@@ -14,15 +14,6 @@ base=db.0001-000000000001.journal
 
 # big_temp ROOT: a temporary of $base over 2 MB is there
 big_temp() { [ -n "$(find "$1" -maxdepth 1 -name ".$base.*part" -size +2M)" ]; }
-# wait_for CMD...: until CMD succeeds (at most 20 s)
-wait_for() {
-	_n=0
-	until "$@"; do
-		_n=$((_n + 1))
-		[ $_n -lt 1000 ] || return 1
-		sleep 0.02
-	done
-}
 
 # race URL ROOT OPTS...: a second sender starts when the first is half way; when the first
 # has published, the file is already whole (nothing of the second's is in it)
