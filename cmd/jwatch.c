@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "err.h"
 #include "io.h"
 #include "name.h"
@@ -92,15 +93,6 @@ static struct {
 	unsigned long rescans;
 	int           noatime;           /* O_NOATIME while we may use it */
 } w;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void *
 xrealloc(void *p, size_t n)
@@ -257,12 +249,12 @@ run_next(void)
 	struct jproc cmd = { .script = w.script, .args = args, .in = -1, .out = -1 };
 	pid_t pid;
 
-	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && now_ns() < w.retry_at))
+	if (w.child > 0 || !it || w.stop || w.gone || (w.failures && jclock_mono_ns() < w.retry_at))
 		return;
 	if ((pid = jproc_start(&cmd)) < 0) {
 		jwarn("unable to run %s %s", w.c->exec, it->path);
 		w.failures++;
-		w.retry_at = now_ns() + w.c->backoff;
+		w.retry_at = jclock_mono_ns() + w.c->backoff;
 		return;
 	}
 	w.child = pid;
@@ -290,7 +282,7 @@ child_done(int status)
 		snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(status));
 	delay = jbackoff_delay(w.c->backoff, w.failures, BACKOFF_MAX);
 	w.failures++;
-	w.retry_at = now_ns() + delay;
+	w.retry_at = jclock_mono_ns() + delay;
 	jwarnx("%s %s failed (%s): retrying in %s", w.c->exec, it->path, why,
 	       jparse_fmt_duration(delay, d, sizeof d));
 }
@@ -569,7 +561,7 @@ poll_timeout(void)
 
 	if (!w.qhead || w.child != 0 || !w.failures)
 		return -1;
-	now = now_ns();
+	now = jclock_mono_ns();
 	return w.retry_at <= now ? 0 : (int)((w.retry_at - now + 999999) / 1000000);
 }
 

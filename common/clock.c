@@ -1,6 +1,6 @@
 /*
  * clock: the wall clock that stamps commit times, one monotonic reading for durations, and
- * saturating arithmetic on such times. jclock_now and jclock_mono are the only functions
+ * saturating arithmetic on such times. jclock_now and jclock_mono_ns are the only functions
  * here that read a clock; the others are pure. A duration MUST never be measured on the
  * wall clock, which jumps.
  */
@@ -35,11 +35,17 @@ jclock_ahead(uint64_t now, uint64_t t)
 	return t > now ? t - now : 0;
 }
 
-double
-jclock_mono(void)
+uint64_t
+jclock_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double
+jclock_mono(void)
+{
+	return (double)jclock_mono_ns() / 1e9;
 }

@@ -11,6 +11,7 @@
  *     jclock_ahead(now, t)    how far t is after now; 0 when it is not
  *     jclock_mono()           seconds on the monotonic clock (CLOCK_MONOTONIC), for
  *                             measuring how long something took; never a date
+ *     jclock_mono_ns()        the same in nanoseconds, for deadlines kept as integers
  * JCLOCK_SKEW is what two clocks may disagree by before a stamp counts as in the future.
  */
 #ifndef JM_CLOCK_H
@@ -25,5 +26,6 @@ uint64_t jclock_add(uint64_t t, uint64_t d);
 uint64_t jclock_age(uint64_t now, uint64_t t);
 uint64_t jclock_ahead(uint64_t now, uint64_t t);
 double   jclock_mono(void);
+uint64_t jclock_mono_ns(void);
 
 #endif
