@@ -12,7 +12,6 @@
  * With --remove or --archive the file goes only at a durable point after that (settle):
  * what is printed exists when printed, and nothing goes before its commit is durable.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,6 +34,7 @@
 #include "lock.h"
 #include "name.h"
 #include "parse.h"
+#include "proc.h"
 #include "segdir.h"
 #include "seg.h"
 
@@ -428,84 +428,6 @@ wait_read(void)
 	}
 }
 
-/* The access mode of file descriptor fd of process pid (from /proc), or -1. */
-static int
-fd_mode(long pid, const char *fd)
-{
-	char path[320], buf[256];
-	unsigned long flags;
-	const char *f;
-	ssize_t n;
-	int in;
-
-	snprintf(path, sizeof path, "/proc/%ld/fdinfo/%s", pid, fd);
-	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(in, buf, sizeof buf - 1);
-	close(in);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	if (!(f = strstr(buf, "flags:")) || sscanf(f + 6, "%lo", &flags) != 1)
-		return -1;
-	return (int)(flags & O_ACCMODE);
-}
-
-/* How process pid holds the pipe pp: bit 1 reading, bit 2 writing, 0 not at all. */
-static int
-holds(long pid, const struct stat *pp)
-{
-	char path[320];
-	struct dirent *f;
-	struct stat sb;
-	DIR *fds;
-	int how = 0, m;
-
-	snprintf(path, sizeof path, "/proc/%ld/fd", pid);
-	if (!(fds = opendir(path)))
-		return 0;
-	while ((f = readdir(fds))) {
-		if (f->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/fd/%s", pid, f->d_name);
-		if (stat(path, &sb) < 0 || sb.st_dev != pp->st_dev || sb.st_ino != pp->st_ino)
-			continue;
-		if ((m = fd_mode(pid, f->d_name)) == O_RDONLY || m == O_RDWR)
-			how |= 1;
-		if (m == O_WRONLY || m == O_RDWR)
-			how |= 2;
-	}
-	closedir(fds);
-	return how;
-}
-
-/* The other processes reading the pipe pp (up to max); -1 if one writes it as well. */
-static int
-pipe_readers(const struct stat *pp, long *pids, int max)
-{
-	struct dirent *d;
-	DIR *proc = opendir("/proc");
-	int n = 0, how;
-
-	if (!proc)
-		return 0;
-	while ((d = readdir(proc))) {
-		char *end;
-		long pid = strtol(d->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid())
-			continue;
-		how = holds(pid, pp);
-		if (how & 2) {
-			n = -1;
-			break;
-		}
-		if (how && n < max)
-			pids[n++] = pid;
-	}
-	closedir(proc);
-	return n;
-}
-
 /*
  * With --remove, at the end of a run whose paths went into a pipe: the reader (a relay such
  * as jship, which queues paths and opens them later) must be done with them before they go.
@@ -524,7 +446,7 @@ wait_reader(void)
 		return;
 	if (fflush(stdout) != 0 || ferror(stdout))
 		jdie(EX_IOERR, "write error");
-	if ((n = pipe_readers(&pp, pids, 64)) <= 0)
+	if ((n = jproc_pipe_readers(&pp, pids, 64)) <= 0)
 		return;
 	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 || dup2(fd, 1) < 0)
 		jdie(EX_OSERR, "unable to close standard output");
@@ -532,7 +454,7 @@ wait_reader(void)
 	while (!stop) {
 		int left = 0;
 		for (int i = 0; i < n; i++)
-			left += holds(pids[i], &pp) != 0;
+			left += jproc_holds(pids[i], &pp) != 0;
 		if (!left)
 			break;
 		poll(NULL, 0, 50);

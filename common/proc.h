@@ -12,6 +12,13 @@
  * child starts with an empty signal mask and SIGPIPE at its default, whatever the tool
  * blocked or ignored. A child that cannot set up its descriptors or run /bin/sh exits 127,
  * as sh does for a command not found.
+ *
+ * Who holds a pipe, from Linux /proc (for a writer that must wait until its reader is done
+ * with what it was sent; without /proc, nobody is found):
+ *     jproc_holds(pid, &st)               how process pid holds the pipe st (fstat of our end):
+ *                                         bit 1 reading, bit 2 writing, 0 not at all
+ *     jproc_pipe_readers(&st, pids, max)  the other processes reading it (up to max), or -1
+ *                                         when one of them writes it as well
  */
 #ifndef JM_PROC_H
 #define JM_PROC_H
@@ -29,5 +36,9 @@ struct jproc {
 
 pid_t jproc_start(const struct jproc *p);
 int   jproc_wait(pid_t pid, int *status);
+
+struct stat;
+int   jproc_holds(long pid, const struct stat *pp);
+int   jproc_pipe_readers(const struct stat *pp, long *pids, int max);
 
 #endif
