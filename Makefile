@@ -74,6 +74,11 @@ LIBSRC  = $(sort $(wildcard common/*.c))
 LIBOBJ  = $(LIBSRC:common/%.c=$(O)/common/%.o)
 LIB     = $(O)/libjmirror.a
 TOOLSRC = $(sort $(wildcard cmd/*.c))
+# cmd/util/ is what tools share that common/ must not do: printing diagnostics, exiting.
+UTILSRC = $(sort $(wildcard cmd/util/*.c))
+UTILOBJ = $(UTILSRC:cmd/util/%.c=$(O)/cmd/util/%.o)
+UTILLIB = $(O)/libjmtool.a
+TOOL_CPPFLAGS = -Icmd/util
 TOOLOBJ = $(TOOLSRC:cmd/%.c=$(O)/cmd/%.o)
 TOOLS   = $(TOOLSRC:cmd/%.c=$(O)/bin/%)
 UNITSRC = $(sort $(wildcard tests/unit/check_*.c))
@@ -97,21 +102,25 @@ $(LIB): $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
+$(UTILLIB): $(UTILOBJ)
+	rm -f $@
+	ar rcs $@ $(UTILOBJ)
+
 $(O)/cmd/%.o: cmd/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(O)/bin/%: $(O)/cmd/%.o $(LIB)
+$(O)/bin/%: $(O)/cmd/%.o $(UTILLIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UTILLIB) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(O)/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(O)/test/%: $(O)/tools/%.o $(LIB)
+$(O)/test/%: $(O)/tools/%.o $(UTILLIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UTILLIB) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # suites.inc lists SUITE(module) for every check_module.c; unit.h turns it into the
 # prototypes and main.c into the run list. It is rewritten only when the list changes, so
@@ -123,10 +132,10 @@ $(O)/unit/suites.inc: $(UNITSRC)
 
 $(O)/unit/%.o: tests/unit/%.c $(O)/unit/suites.inc
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -I$(O)/unit -Itests/unit $$(pkg-config --cflags check) -c -o $@ $<
+	$(CC) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -I$(O)/unit -Itests/unit $$(pkg-config --cflags check) -c -o $@ $<
 
-$(UNIT): $(O)/unit/main.o $(UNITOBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(O)/unit/main.o $(UNITOBJ) $(LIB) $(ALL_LDFLAGS) $(CHECK_LIBS) $(PKG_LIBS)
+$(UNIT): $(O)/unit/main.o $(UNITOBJ) $(UTILLIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(O)/unit/main.o $(UNITOBJ) $(UTILLIB) $(LIB) $(ALL_LDFLAGS) $(CHECK_LIBS) $(PKG_LIBS)
 
 deps:
 	sh tests/deps.sh

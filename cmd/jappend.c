@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "fmt.h"
 #include "io.h"
 #include "journal.h"

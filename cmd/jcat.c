@@ -19,7 +19,7 @@
 
 #include "chain.h"
 #include "digest.h"
-#include "err.h"
+#include "report.h"
 #include "fmt.h"
 #include "io.h"
 #include "name.h"

@@ -29,7 +29,7 @@
 #include "apply.h"
 #include "chain.h"
 #include "clock.h"
-#include "err.h"
+#include "report.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"

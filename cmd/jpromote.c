@@ -21,7 +21,7 @@
 #include "chain.h"
 #include "crash.h"
 #include "digest.h"
-#include "err.h"
+#include "report.h"
 #include "fmt.h"
 #include "io.h"
 #include "journal.h"

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "io.h"
 #include "journal.h"
 #include "parse.h"

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "err.h"
+#include "report.h"
 #include "fan.h"
 #include "io.h"
 #include "lock.h"

@@ -38,7 +38,7 @@
 
 #include "backoff.h"
 #include "clock.h"
-#include "err.h"
+#include "report.h"
 #include "io.h"
 #include "name.h"
 #include "parse.h"

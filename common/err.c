@@ -1,20 +1,9 @@
-/* err: one-line diagnostics in the form "tool: what failed: why". */
+/* err: a failure as a value (code and one-line message) that common/ hands back to the tool. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
-#include "io.h"
-
-const char *jerr_prog = "jmirror";
-
-void
-jerr_init(const char *argv0)
-{
-	if (argv0 && *argv0)
-		jerr_prog = jio_basename(argv0);
-}
 
 int
 jerr_set(struct jerr *e, int code, const char *fmt, ...)
@@ -61,78 +50,3 @@ jerr_errno_code(int err, int dflt)
 	return dflt;
 }
 
-static void __attribute__((format(printf, 2, 0)))
-vwarn(int use_errno, const char *fmt, va_list ap)
-{
-	int saved = errno;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", jerr_prog);
-	vfprintf(stderr, fmt, ap);
-	if (use_errno)
-		fprintf(stderr, ": %s", strerror(saved));
-	fputc('\n', stderr);
-	errno = saved;
-}
-
-void
-jwarn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(1, fmt, ap);
-	va_end(ap);
-}
-
-void
-jwarnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(0, fmt, ap);
-	va_end(ap);
-}
-
-void
-jdie(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(1, fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-void
-jdiex(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(0, fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-void
-jusage(const char *synopsis, int code)
-{
-	FILE *f = code == 0 ? stdout : stderr;
-
-	fprintf(f, "usage: %s\n", synopsis);
-	if (code == 0 && jio_fshut(stdout) != 0)
-		exit(EX_IOERR);
-	exit(code);
-}
-
-void
-jversion(void)
-{
-	printf("%s (jmirror) %s\n", jerr_prog, JM_VERSION);
-	if (jio_fshut(stdout) != 0)
-		exit(EX_IOERR);
-	exit(0);
-}

@@ -1,10 +1,7 @@
 /*
- * err: how tools report. A tool calls jerr_init(argv[0]) once; then
- *     jwarn("unable to open %s", path)   prints "tool: unable to open PATH: <strerror(errno)>"
- *     jwarnx("...")                        prints "tool: ..." (no errno)
- *     jdie(EX_IOERR, ...), jdiex(EX_DATAERR, ...) do the same and exit with that code.
- * Only cmd/ calls these: common/ never prints and never exits; it fills a struct jerr
- * (a one-line message) or sets errno and returns -1.
+ * err: a failure as a value. common/ never prints and never exits: it fills a struct jerr (a
+ * code from <sysexits.h> and a one-line message) or sets errno, and returns -1; the tool
+ * reports it through cmd/util/report.h.
  */
 #ifndef JM_ERR_H
 #define JM_ERR_H
@@ -17,9 +14,6 @@ struct jerr {
 	char msg[512];
 };
 
-extern const char *jerr_prog;
-
-void jerr_init(const char *argv0);
 /*
  * Fill e (if not NULL) with a code (EX_DATAERR for damaged input, EX_IOERR, EX_TEMPFAIL for
  * busy or retryable, ...) and a formatted message; keeps errno. Returns -1 for convenience:
@@ -35,14 +29,5 @@ int  jerr_sys(struct jerr *e, int code, const char *fmt, ...) __attribute__((for
  * that turns such an errno into a code calls this, so that jmirror(7)'s table holds for all.
  */
 int  jerr_errno_code(int err, int dflt);
-
-void jwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void jwarnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void jdie(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-void jdiex(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-
-/* Print "usage: ..." lines to stderr and exit EX_USAGE; with code 0 print to stdout. */
-void jusage(const char *synopsis, int code) __attribute__((noreturn));
-void jversion(void) __attribute__((noreturn));
 
 #endif

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "journal.h"
 
 static double

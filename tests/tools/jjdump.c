@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "seg.h"
 
 int

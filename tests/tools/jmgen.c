@@ -20,7 +20,7 @@
 
 #include "clock.h"
 #include "digest.h"
-#include "err.h"
+#include "report.h"
 #include "fmt.h"
 #include "io.h"
 #include "journal.h"

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 
 static volatile sig_atomic_t stop;
 static void on_stop(int s) { (void)s; stop = 1; }

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "io.h"
 
 static volatile sig_atomic_t hup, stop, go;

@@ -18,7 +18,7 @@
 
 #include "clock.h"
 #include "digest.h"
-#include "err.h"
+#include "report.h"
 #include "fmt.h"
 #include "journal.h"
 #include "seg.h"

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "report.h"
 #include "io.h"
 #include "unit.h"
 
