@@ -144,7 +144,7 @@ unit: $(UNIT)
 	cd tests/unit && JM_BIN=$(CURDIR)/$(O)/bin $(CURDIR)/$(UNIT)
 
 e2e: $(TOOLS) $(TESTTOOLS)
-	JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) sh tests/e2e/run $(T)
+	JM_HEAVY=$(HEAVY) JM_BIN=$(CURDIR)/$(O)/bin JM_TEST=$(CURDIR)/$(O)/test JM_SRC=$(CURDIR) sh tests/e2e/run $(T)
 
 lint-man:
 	@if command -v mandoc >/dev/null; then out=$$(mandoc -Tlint -Wwarning $(MANS) 2>&1); \

@@ -8,6 +8,9 @@
 #   skip "why"                 the whole test is skipped, saying why (exit 77)
 #   skip_check "what" "why"    one check cannot run here: says SKIP, never ok, and the test
 #                              goes on (a check that did not run has not passed)
+#   heavy                      this test starts a heavy server (Ceph RGW, PostgreSQL, the extra
+#                              FTP/SFTP/WebDAV servers): it runs once, in the plain build, and is
+#                              skipped when JM_HEAVY=0 (the sanitizer pass, make HEAVY=0)
 #   finish                     exit 0 if every check passed, 1 otherwise (call it last)
 #   free_port                  print a free TCP port on 127.0.0.1
 #   wait_for CMD...            wait (up to 30 s) until CMD succeeds; then its status
@@ -66,6 +69,7 @@ test_cmp() {
 	return 1
 }
 skip() { printf '  skip %s\n' "$1"; exit 77; }
+heavy() { [ "${JM_HEAVY:-1}" = 1 ] || skip "heavy suite: it runs once, in the build with HEAVY=1"; }
 skip_check() { printf '  SKIP %s: %s\n' "$1" "$2"; }
 finish() {
 	[ "$_checks" -gt 0 ] || { echo "  FAIL no checks ran"; exit 1; }
