@@ -67,8 +67,8 @@ START_TEST(header_checks)
 		c[i] ^= 0x10;
 		ck_assert_msg(jfmt_header_decode(c, &g, &e) == -1, "flip at %d", i);
 	}
-	memcpy(c, b, sizeof b); c[8] = 3;
-	header_refused(c, "unsupported format version 3");
+	memcpy(c, b, sizeof b); c[8] = 4;
+	header_refused(c, "unsupported format version 4");
 	memcpy(c, b, sizeof b); c[8] = 0;
 	header_refused(c, "unsupported format version 0");
 	/* version 1 files (jmirror 0.1.0) stay readable */
@@ -82,7 +82,7 @@ START_TEST(header_checks)
 	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
-	memcpy(c, b, sizeof b); c[12] = 1;
+	memcpy(c, b, sizeof b); c[12] = 4;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
