@@ -205,13 +205,13 @@ jsig_key_load(const char *path, struct jsig_key *k, struct jerr *e)
 	memset(k, 0, sizeof *k);
 	if (read_keyfile(path, line, sizeof line, &st, e) < 0)
 		return -1;
-	if (jcred_secret_mode("secret key", path, st.st_mode, e) < 0)
-		rc = -1;
-	else if (b64_decode(line, strlen(line), raw, sizeof raw) < 0) {
+	if (b64_decode(line, strlen(line), raw, sizeof raw) < 0) {
 		struct jsig_pub p;
 		rc = jerr_set(e, EX_DATAERR, jsig_pub_parse(line, &p) == 0 ? "key %s: a public key "
 		    "where the secret key belongs" : "key %s: not a minisign secret key", path);
-	} else
+	} else if (jcred_secret_mode("secret key", path, st.st_mode, e) < 0)
+		rc = -1;
+	else
 		rc = secret_fields(path, raw, k, e);
 	explicit_bzero(line, sizeof line);
 	explicit_bzero(raw, sizeof raw);
@@ -360,20 +360,35 @@ jsig_check_reader(const struct jseg *s, const struct jsig_trust *tr, struct jerr
 }
 
 int
-jsig_check_segment(const char *path, const struct jsig_trust *tr, struct jerr *e)
+jsig_verify_file(const char *path, int mode, const struct jsig_trust *tr,
+    struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
 {
 	struct jseg *s;
 	struct jseg_rec r;
 	int rc;
 
-	if (jseg_open(path, JSEG_AUTO, &s, e) < 0)
+	if (jseg_open(path, mode, &s, e) < 0)
 		return -1;
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0)
 		rc = jsig_check_reader(s, tr, e);
+	if (rc == 0 && h)
+		*h = *jseg_header(s);
+	if (rc == 0 && t) {
+		if (jseg_trailer(s))
+			*t = *jseg_trailer(s);
+		else
+			memset(t, 0, sizeof *t);
+	}
 	jseg_close(s);
 	return rc;
+}
+
+int
+jsig_check_segment(const char *path, const struct jsig_trust *tr, struct jerr *e)
+{
+	return jsig_verify_file(path, JSEG_AUTO, tr, NULL, NULL, e);
 }
 
 /* The four lines of a minisign signature file for a segment's block. */

@@ -87,6 +87,9 @@ int  jsig_verify(const struct jsig_trust *tr, const struct jfmt_header *h,
                  const struct jfmt_trailer *t, const struct jfmt_sig *sig, struct jerr *e);
 int  jsig_check_reader(const struct jseg *s, const struct jsig_trust *tr, struct jerr *e);
 int  jsig_check_segment(const char *path, const struct jsig_trust *tr, struct jerr *e);
+/* jseg_verify (seg.h) and the check in one read: h and t (may be NULL) filled when valid. */
+int  jsig_verify_file(const char *path, int mode, const struct jsig_trust *tr,
+                      struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);
 
 /*
  * jcat --export-signature: write the statement of the signed segment at path to out and its
