@@ -1140,20 +1140,19 @@ parse_until(const char *s)
 	    "@SECONDS)", s);
 }
 
-/* --untrust KEY: a key id as minisign shows it (16 hex digits), or the public key. */
+/* --untrust KEY: a key id as minisign shows it, or the public key. */
 static void
 untrust(const char *arg)
 {
-	uint8_t id[JFMT_KEYID_LEN], rev[JFMT_KEYID_LEN];
+	uint8_t id[JFMT_KEYID_LEN];
 	struct jsig_pub k;
 	struct jerr e;
 
 	if (cfg.nuntrust == JSIG_MAX_TRUST)
 		jdiex(EX_USAGE, "--untrust: more than %d keys", JSIG_MAX_TRUST);
-	if (strlen(arg) == 2 * JFMT_KEYID_LEN && jdigest_unhex(arg, rev, sizeof rev) == 0) {
-		for (int i = 0; i < JFMT_KEYID_LEN; i++)
-			id[i] = rev[JFMT_KEYID_LEN - 1 - i];
-	} else if (jsig_pub_load(arg, &k, &e) == 0)
+	if (jsig_keyid_parse(arg, id) == 0)
+		;
+	else if (jsig_pub_load(arg, &k, &e) == 0)
 		memcpy(id, k.keyid, JFMT_KEYID_LEN);
 	else
 		jdiex(e.code, "--untrust: %s", e.msg);
