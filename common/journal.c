@@ -231,7 +231,7 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 	struct jfmt_header nh;
 
 	nh = *h;
-	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
+	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();

@@ -39,8 +39,8 @@
  *   as seg.h's reader judges it, is cut off by the next writer or rotator under the lock,
  *   never sealed into a segment; any other damage is refused (EX_DATAERR) and the file left
  *   byte for byte as it was.
- * - New journals, and the successor of every rotation, are format version 2; a version 1
- *   live journal is appended to in version 1 until it is sealed.
+ * - New journals, and the successor of every rotation, are format version JFMT_VERSION; an
+ *   older live journal is appended to in its own version until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
  * - Files are created 0640 at most (never world-readable; the umask may only remove bits).
  */
