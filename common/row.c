@@ -72,7 +72,7 @@ bad(struct jrow_builder *b, const char *why)
 static void
 put(struct jrow_builder *b, const void *p, size_t n)
 {
-	if (b->over || b->err.code)
+	if (b->over || b->err.code || n == 0)
 		return;
 	if (n > b->limit - b->len) {
 		b->over = 1;
