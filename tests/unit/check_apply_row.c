@@ -337,6 +337,14 @@ START_TEST(refused)
 	ck_assert_int_eq(rows(2, "insert nosuch id=i:1 -> id=i:1", &e), -1);
 	ck_assert_int_eq(e.code, EX_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e.msg, "no such table"));
+	/* a type of jmirror's own from a newer writer is never skipped; an applier's is */
+	r.type = 130;
+	ck_assert_int_eq(japply_record(a, &r, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "LSN 2: record type 130 is one of jmirror's own that this version "
+	    "does not know (written by a newer jmirror: upgrade this one)");
+	r.type = 127;
+	ck_assert_int_eq(japply_record(a, &r, &e), 0);
 }
 END_TEST
 
