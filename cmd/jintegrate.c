@@ -46,13 +46,13 @@
 static const char synopsis[] =
     "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
-    "                  [--trust PUBKEY]... [SEGMENT ...]\n"
+    "                  [--repair] [--trust PUBKEY]... [SEGMENT ...]\n"
     "       jintegrate --db MIRROR.db [--exec CMD] --untrust KEY...";
 
 struct config {
 	const char *show;                /* db as messages name it: without a password */
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose, tty;
+	int         remove, nul, nowait, sync, verbose, tty, repair;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 	struct jsig_trust trust;                    /* --trust */
 	uint8_t     untrust[JSIG_MAX_TRUST][JFMT_KEYID_LEN];   /* --untrust */
@@ -646,7 +646,8 @@ struct plan {
 };
 
 /* A first pass that verifies the whole file before anything is changed, for appliers that
- * commit before the end (--exec, --delay). */
+ * commit before the end (--exec, --delay), and that finds where --until stops: after the
+ * last record of a group (jmirror(5)) that it does not pass, never inside one. */
 static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
@@ -665,8 +666,10 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 			pl->cut = 1;
 			continue;
 		}
-		pl->end = r.lsn;
-		pl->end_time = r.time;
+		if (!(r.flags & JFMT_REC_CONTINUES)) {
+			pl->end = r.lsn;
+			pl->end_time = r.time;
+		}
 	}
 	if (rc == 0)
 		rc = jsig_check_reader(s, &cur.trust, &e);
@@ -680,6 +683,7 @@ struct batch {
 	const char        *base;
 	uint64_t           skip, last, ltime, n, shown;
 	int                exec, pre, cut;
+	int                in_group;      /* the last record applied continues its group */
 	struct plan        pl;
 };
 
@@ -745,8 +749,8 @@ apply_records(struct batch *b, struct jseg *s)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !b->exec && (due = delay_due(r.lsn, r.time)) > jclock_now() &&
-		    pause_until(b, due, r.lsn)) {
+		if (cfg.delay && !b->exec && !b->in_group &&
+		    (due = delay_due(r.lsn, r.time)) > jclock_now() && pause_until(b, due, r.lsn)) {
 			jseg_close(s);
 			return SEG_RESTART;
 		}
@@ -757,6 +761,7 @@ apply_records(struct batch *b, struct jseg *s)
 		}
 		b->last = r.lsn;
 		b->ltime = r.time;
+		b->in_group = (r.flags & JFMT_REC_CONTINUES) != 0;
 		b->n++;
 		progress(b);
 	}
@@ -832,7 +837,7 @@ apply(const struct pend *p, uint64_t skip)
 	int rc;
 
 	b.exec = japply_is_exec(ap);
-	b.pre = b.exec || cfg.delay;
+	b.pre = b.exec || cfg.delay || cfg.until_lsn || cfg.until_time;
 	if (p->live && cur.trust.n) {
 		jerr_set(&e, EX_DATAERR, "a live journal carries no signature: refused (only "
 		    "signed segments are trusted)");
@@ -1064,10 +1069,19 @@ record_trust(void)
 		die_e(cfg.show, &e);
 }
 
+/* --repair: each divergent row change applied anyway, said as it is made (the mirror keeps
+ * them in jmirror_repairs). */
+static void
+repaired(const char *line)
+{
+	jwarnx("repaired: %s", line);
+}
+
 static int
 run(char **argv, int argc)
 {
-	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
+	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync,
+	                         .repair = cfg.repair, .repaired = repaired };
 	struct jerr e;
 	int reached = 0, code = 0;
 
@@ -1183,6 +1197,7 @@ main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
+		{ "repair", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "untrust", required_argument, NULL, 'U' },
@@ -1209,6 +1224,7 @@ main(int argc, char **argv)
 		case 'x': cfg.exec = optarg; break;
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
+		case 'R': cfg.repair = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 't':
@@ -1228,6 +1244,8 @@ main(int argc, char **argv)
 	cfg.show = jurl_redact(cfg.db, shown, sizeof shown);
 	if (cfg.archive && cfg.remove)
 		jdiex(EX_USAGE, "--archive and --remove exclude each other");
+	if (cfg.repair && cfg.exec)
+		jdiex(EX_USAGE, "--repair applies row records to a SQLite mirror: not with --exec");
 	if (cfg.from && argc > 0)
 		jdiex(EX_USAGE, "--from and SEGMENT arguments exclude each other");
 	if (cfg.archive) {
