@@ -41,11 +41,11 @@
 static const char synopsis[] =
     "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
-    "                  [SEGMENT ...]";
+    "                  [--allow-nondeterministic] [SEGMENT ...]";
 
 struct config {
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose, tty;
+	int         remove, nul, nowait, sync, verbose, tty, allow_nondet;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
@@ -991,7 +991,8 @@ from_stdin(void)
 static int
 run(char **argv, int argc)
 {
-	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
+	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync,
+	    .allow_nondet = cfg.allow_nondet };
 	struct jerr e;
 	int reached = 0, code = 0;
 
@@ -1082,6 +1083,7 @@ main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
+		{ "allow-nondeterministic", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1105,6 +1107,7 @@ main(int argc, char **argv)
 		case 'x': cfg.exec = optarg; break;
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
+		case 'N': cfg.allow_nondet = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 'h': jusage(synopsis, 0);

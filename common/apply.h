@@ -133,6 +133,7 @@ struct japply_opts {
 	const char *db;          /* the mirror database, or for exec the name of the mirror */
 	const char *exec;        /* NULL: SQLite; else the command (run by /bin/sh -c) */
 	int         sync;        /* make every commit durable (synchronous=FULL; fsync state) */
+	int         allow_nondet; /* apply sql records that call non-deterministic functions */
 };
 
 int  japply_open(const struct japply_opts *o, struct japply **a, struct jerr *e);
