@@ -371,6 +371,12 @@ print_text(const struct status *s)
 			printf("  committed     %s (%ss ago), applied %s\n",
 			    when(st->last_time, a, sizeof a), secs(s->m[M_AGE], b, sizeof b),
 			    when(st->applied_at, c, sizeof c));
+			if (st->verified_lsn)
+				printf("  verified      LSN %llu: equal to the primary as of %s\n",
+				    (unsigned long long)st->verified_lsn,
+				    when(st->verified_time, a, sizeof a));
+			else
+				printf("  verified      never (no check record applied)\n");
 		}
 		if (s->incoming) {
 			printf("  redo queue    %llu segments, %s in %s\n",
@@ -426,6 +432,9 @@ print_json(const struct status *s)
 			    (unsigned long long)st->last_lsn, st->sealed ? "true" : "false",
 			    st->final ? "true" : "false", (unsigned long long)st->last_time,
 			    (unsigned long long)st->applied_at);
+			printf(",\"verified_lsn\":%llu,\"verified_time\":%llu",
+			    (unsigned long long)st->verified_lsn,
+			    (unsigned long long)st->verified_time);
 		}
 		if (s->incoming)
 			printf(",\"redo_queue\":{\"segments\":%llu,\"bytes\":%llu}",
@@ -518,6 +527,8 @@ print_prom(const struct status *s)
 		    (double)st->seq);
 		pmetric("applied_lsn", "every record up to this LSN is applied", lab, NULL,
 		    (double)st->last_lsn);
+		pmetric("verified_lsn", "LSN of the last check record the mirror passed, 0 if none",
+		    lab, NULL, (double)st->verified_lsn);
 		pmetric("applied_commit_timestamp_seconds", "commit time of the last applied "
 		    "record", lab, NULL, (double)st->last_time / 1e9);
 		if (s->m[M_AGE] >= 0)

@@ -31,6 +31,7 @@
 #include <sqlite3.h>
 
 #include "apply_ops.h"
+#include "checkrec.h"
 #include "clock.h"
 #include "io.h"
 
@@ -69,6 +70,8 @@ S(struct japply *a)
 }
 
 static void s_rollback(struct japply *ap);
+static int check_load(sqlite3 *db, struct japply_state *st, struct jerr *e);
+static int check_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e);
 static void nondet_note(struct sqlite_applier *a, const char *fn, const char *tbl);
 static int nondet_install(struct sqlite_applier *a, struct jerr *e);
 static const char *clock_vfs_name(void);
@@ -296,7 +299,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return sqlerr(e, db, rc, "unable to read the bookkeeping");
-	return 0;
+	return check_load(db, st, e);
 }
 
 static void
@@ -781,12 +784,71 @@ out:
 	return q ? 1 : 0;
 }
 
+/*
+ * Check records. Verified where they stand, after the records before them and in their
+ * transaction, so that what is compared is exactly the primary's snapshot; one that passes
+ * is remembered in jmirror_check in that transaction too (made by the first that passes, so
+ * that a mirror that never sees one keeps its old layout).
+ */
+static int
+check_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (jcheck_verify(a->db, r->data, r->len, e) < 0) {
+		char msg[sizeof e->msg];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return jerr_set(e, e->code, "LSN %llu: %s", (unsigned long long)r->lsn, msg);
+	}
+	if (exec_sql(a->db, "CREATE TABLE IF NOT EXISTS main.jmirror_check(id INTEGER PRIMARY "
+	    "KEY CHECK (id = 1), lsn INTEGER NOT NULL, time INTEGER NOT NULL, verified_at INTEGER"
+	    " NOT NULL)", e) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO main.jmirror_check(id, lsn, time, "
+	    "verified_at) VALUES(1, ?, ?, ?)", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)r->lsn);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)r->time);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)jclock_now());
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+	return 0;
+}
+
+/* The last check record that passed, if any, into st. */
+static int
+check_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT lsn, time FROM main.jmirror_check WHERE id = 1",
+	    -1, &q, NULL);
+
+	if (rc != SQLITE_OK) {          /* no such table: no check record passed yet */
+		sqlite3_finalize(q);
+		return strstr(sqlite3_errmsg(db), "no such table") ? 0 :
+		    sqlerr(e, db, rc, "unable to read the bookkeeping");
+	}
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		st->verified_lsn = (uint64_t)sqlite3_column_int64(q, 0);
+		st->verified_time = (uint64_t)sqlite3_column_int64(q, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sqlerr(e, db, rc, "unable to read the bookkeeping");
+}
+
 static int
 sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 {
 	const char *p, *tail;
 	int rc;
 
+	if (r->type == JCHECK_TYPE)
+		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for SQLite */
 	if (memchr(r->data, 0, r->len))
