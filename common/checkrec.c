@@ -20,10 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "checkrec.h"
 #include "fmt.h"
+#include "sqlite.h"
 
 struct buf {
 	uint8_t *p;
@@ -176,18 +175,6 @@ select_sql(const struct tinfo *t, int bounds)
 	for (int i = 0; i < t->nkey; i++)
 		sqlite3_str_appendf(s, "%s\"%w\"", i ? ", " : "", t->keys[i]);
 	return sqlite3_str_finish(s);
-}
-
-static int
-sqlerr(sqlite3 *db, int rc, struct jerr *e, const char *what)
-{
-	int code = EX_IOERR;
-
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		code = EX_TEMPFAIL;
-	else if ((rc & 0xff) == SQLITE_NOMEM)
-		code = EX_OSERR;
-	return jerr_set(e, code, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 /* ---- reading a payload ---- */
@@ -528,7 +515,7 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 		rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
 	sqlite3_free(sql);
 	if (rc != SQLITE_OK)
-		return sqlerr(db, rc, e, r->t->name);
+		return jsqlite_err(e, db, rc, r->t->name);
 	if (jdigest_init(&k.d) < 0)
 		goto oom;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -548,7 +535,7 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 		k.rows++;
 	}
 	if (rc != SQLITE_DONE) {
-		sqlerr(db, rc, e, r->t->name);
+		jsqlite_err(e, db, rc, r->t->name);
 		goto bad;
 	}
 	if (rec_chunk(r, &k, 0, e) < 0)
@@ -611,7 +598,7 @@ tinfo_load(sqlite3 *db, const char *name, struct tinfo *t, struct jerr *e)
 	rc = sqlite3_prepare_v2(db, "SELECT name, pk FROM pragma_table_xinfo(?1, 'main') WHERE "
 	    "hidden = 0 ORDER BY pk = 0, pk, cid", -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return sqlerr(db, rc, e, name);
+		return jsqlite_err(e, db, rc, name);
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (sqlite3_column_int(q, 1) > 0 && tinfo_add(&t->keys, &t->nkey,
@@ -623,14 +610,14 @@ tinfo_load(sqlite3 *db, const char *name, struct tinfo *t, struct jerr *e)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE || (rc = sqlite3_prepare_v2(db, "SELECT name FROM "
 	    "pragma_table_xinfo(?1, 'main') WHERE hidden = 0 ORDER BY cid", -1, &q, NULL)) != SQLITE_OK)
-		return sqlerr(db, rc, e, name);
+		return jsqlite_err(e, db, rc, name);
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (tinfo_add(&t->cols, &t->ncol, (const char *)sqlite3_column_text(q, 0)) < 0)
 			goto oom;
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return sqlerr(db, rc, e, name);
+		return jsqlite_err(e, db, rc, name);
 	if (t->ncol <= (t->keys && !strcmp(t->keys[0], "rowid") ? 1 : 0))
 		return jerr_set(e, EX_NOINPUT, "%s: no such table", name);
 	return 0;
@@ -666,14 +653,14 @@ take_all(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 	    "'\\' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name", -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return sqlerr(db, rc, e, "unable to list the tables");
+		return jsqlite_err(e, db, rc, "unable to list the tables");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (take_table_named(db, r, (const char *)sqlite3_column_text(q, 0), rows, e) < 0) {
 			sqlite3_finalize(q);
 			return -1;
 		}
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : sqlerr(db, rc, e, "unable to list the tables");
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to list the tables");
 }
 
 int
@@ -689,7 +676,7 @@ jcheck_take(sqlite3 *db, const char *const *tables, size_t ntables, const struct
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		free(r.b.p);
-		return sqlerr(db, SQLITE_ERROR, e, "unable to start a read transaction");
+		return jsqlite_err(e, db, SQLITE_ERROR, "unable to start a read transaction");
 	}
 	if (tables) {
 		rc = 0;
@@ -843,7 +830,7 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror cannot be "
 		    "checked: %s", t->name, range, sqlite3_errmsg(db));
 	if (rc != SQLITE_OK)
-		return sqlerr(db, rc, e, t->name);
+		return jsqlite_err(e, db, rc, t->name);
 	if (c->bounds & JCHECK_LO)
 		bind_key(q, c->lo, t->nkey, 1);
 	if (c->bounds & JCHECK_HI)
@@ -859,7 +846,7 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 	sqlite3_finalize(q);
 	jdigest_final(&d, dg);
 	if (rc != SQLITE_DONE)
-		return sqlerr(db, rc, e, t->name);
+		return jsqlite_err(e, db, rc, t->name);
 	if (rows != c->rows)
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
 		    "rows, the primary %llu", t->name, range, (unsigned long long)rows,
