@@ -774,7 +774,7 @@ sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 	const char *p, *tail;
 	int rc;
 
-	if (r->type == JCHECK_TYPE)
+	if (r->type == JFMT_TYPE_CHECK)
 		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for SQLite */

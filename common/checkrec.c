@@ -22,6 +22,7 @@
 
 #include "checkrec.h"
 #include "fmt.h"
+#include "row.h"
 #include "sqlite.h"
 
 struct buf {
@@ -66,45 +67,38 @@ buf_name(struct buf *b, const char *s)
 }
 
 /*
- * The value in column col of q as a row record encodes it (jmirror.5, ROW RECORDS): the
- * head (tag, then the integer or real, or the length) into head, its length returned, and
- * the bytes that follow in *data, *dlen.
+ * The value in column col of q as a row record encodes it (row.h: the one rule): its head
+ * into head, its length returned, and the bytes that follow in *data, *dlen.
  */
 static size_t
-value_head(sqlite3_stmt *q, int col, uint8_t head[13], const void **data, size_t *dlen)
+value_head(sqlite3_stmt *q, int col, uint8_t head[JROW_VALUE_HEAD], const void **data,
+    size_t *dlen)
 {
-	double r;
-	uint64_t bits;
-	int type = sqlite3_column_type(q, col);
+	struct jrow_value v = { .tag = JROW_NULL };
 
-	*data = NULL;
-	*dlen = 0;
-	switch (type) {
+	switch (sqlite3_column_type(q, col)) {
 	case SQLITE_INTEGER:
-		head[0] = 1;
-		jfmt_put64(head + 1, (uint64_t)sqlite3_column_int64(q, col));
-		return 9;
+		v.tag = JROW_INTEGER;
+		v.i = sqlite3_column_int64(q, col);
+		break;
 	case SQLITE_FLOAT:
-		r = sqlite3_column_double(q, col);
-		memcpy(&bits, &r, 8);
-		head[0] = 2;
-		jfmt_put64(head + 1, bits);
-		return 9;
+		v.tag = JROW_REAL;
+		v.r = sqlite3_column_double(q, col);
+		break;
 	case SQLITE_TEXT:
-		*data = sqlite3_column_text(q, col);
-		head[0] = 3;
+		v.tag = JROW_TEXT;
+		v.p = sqlite3_column_text(q, col);
+		v.len = (uint32_t)sqlite3_column_bytes(q, col);
 		break;
 	case SQLITE_BLOB:
-		*data = sqlite3_column_blob(q, col);
-		head[0] = 4;
+		v.tag = JROW_BLOB;
+		v.p = sqlite3_column_blob(q, col);
+		v.len = (uint32_t)sqlite3_column_bytes(q, col);
 		break;
-	default:
-		head[0] = 0;
-		return 1;
 	}
-	*dlen = (size_t)sqlite3_column_bytes(q, col);
-	jfmt_put32(head + 1, (uint32_t)*dlen);
-	return 5;
+	*data = v.p;
+	*dlen = v.len;
+	return jrow_value_head(&v, head);
 }
 
 /* What select_sql selects from: a table, its key and its columns, NUL-terminated. */
@@ -218,26 +212,17 @@ take_name(struct cur *c, uint16_t *n, int empty_ok)
 	return (const char *)p;
 }
 
-/* One value as row records encode it; "unchanged" (8) has no place in a check record. */
+/* One value as row records encode it; "unchanged" has no place in a check record. */
 static int
 take_value(struct cur *c)
 {
-	const uint8_t *p = take(c, 1);
-	const uint8_t *q;
+	struct jrow_value v;
+	size_t n = jrow_value_take(c->p + c->off, c->len - c->off, &v);
 
-	if (!p)
+	if (n == 0 || v.tag == JROW_UNCHANGED)
 		return -1;
-	switch (*p) {
-	case 0:
-		return 0;
-	case 1: case 2:
-		return take(c, 8) ? 0 : -1;
-	case 3: case 4: case 5: case 6:
-		return (q = take(c, 4)) && take(c, jfmt_get32(q)) ? 0 : -1;
-	case 7:
-		return (q = take(c, 1)) && *q <= 1 ? 0 : -1;
-	}
-	return -1;
+	c->off += n;
+	return 0;
 }
 
 static int
@@ -480,7 +465,7 @@ rec_chunk(struct rec *r, struct chunk *k, int hi, struct jerr *e)
 static int
 row_digest(sqlite3_stmt *q, const struct tinfo *t, struct jdigest *d, struct buf *key)
 {
-	uint8_t head[13];
+	uint8_t head[JROW_VALUE_HEAD];
 	const void *data;
 	size_t n, dlen;
 
@@ -718,37 +703,26 @@ tinfo_from(const struct jcheck_table *t, struct tinfo *ti)
 	return 0;
 }
 
-/* Bind the nkey values encoded at p (checked by jcheck_open) as ?at, ?at+1, ... */
+/* Bind the nkey values encoded at p (len bytes, checked by jcheck_open) as ?at, ... */
 static void
-bind_key(sqlite3_stmt *q, const uint8_t *p, int nkey, int at)
+bind_key(sqlite3_stmt *q, const uint8_t *p, size_t len, int nkey, int at)
 {
-	for (int i = 0; i < nkey; i++) {
-		uint8_t tag = *p++;
-		uint32_t n;
-		uint64_t u;
-		double r;
-		switch (tag) {
-		case 1: case 2:
-			u = jfmt_get64(p);
-			p += 8;
-			if (tag == 1) {
-				sqlite3_bind_int64(q, at + i, (sqlite3_int64)u);
-			} else {
-				memcpy(&r, &u, 8);
-				sqlite3_bind_double(q, at + i, r);
-			}
+	struct jrow_value v;
+	size_t n;
+
+	for (int i = 0; i < nkey && (n = jrow_value_take(p, len, &v)) > 0; i++, p += n, len -= n) {
+		switch (v.tag) {
+		case JROW_INTEGER: case JROW_BOOLEAN:
+			sqlite3_bind_int64(q, at + i, v.i);
 			break;
-		case 3: case 4: case 5: case 6:
-			n = jfmt_get32(p);
-			p += 4;
-			if (tag == 4)
-				sqlite3_bind_blob(q, at + i, p, (int)n, SQLITE_STATIC);
-			else
-				sqlite3_bind_text(q, at + i, (const char *)p, (int)n, SQLITE_STATIC);
-			p += n;
+		case JROW_REAL:
+			sqlite3_bind_double(q, at + i, v.r);
 			break;
-		case 7:
-			sqlite3_bind_int(q, at + i, *p++);
+		case JROW_BLOB:
+			sqlite3_bind_blob(q, at + i, v.p, (int)v.len, SQLITE_STATIC);
+			break;
+		case JROW_TEXT: case JROW_NUMERIC: case JROW_TIMESTAMP:
+			sqlite3_bind_text(q, at + i, (const char *)v.p, (int)v.len, SQLITE_STATIC);
 			break;
 		default:
 			sqlite3_bind_null(q, at + i);
@@ -756,39 +730,28 @@ bind_key(sqlite3_stmt *q, const uint8_t *p, int nkey, int at)
 	}
 }
 
-/* A key for a message: "(1, 'abc')", values cut short. */
+/* A key for a message: "1005", "(1, 'abc')", values cut short. */
 static void
-key_text(const uint8_t *p, int nkey, char *out, size_t size)
+key_text(const uint8_t *p, size_t len, int nkey, char *out, size_t size)
 {
-	size_t off = 0;
+	struct jrow_value v;
+	size_t off = 0, n;
 
-	for (int i = 0; i < nkey && off < size; i++) {
-		uint8_t tag = *p++;
-		uint32_t n = 0;
-		uint64_t u = 0;
-		double r;
+	for (int i = 0; i < nkey && off < size && (n = jrow_value_take(p, len, &v)) > 0; i++,
+	    p += n, len -= n) {
 		const char *sep = i ? ", " : nkey > 1 ? "(" : "";
-		if (tag == 1 || tag == 2) {
-			u = jfmt_get64(p);
-			p += 8;
-		} else if (tag >= 3 && tag <= 6) {
-			n = jfmt_get32(p);
-			p += 4;
-		} else if (tag == 7)
-			u = *p++;
-		memcpy(&r, &u, 8);
-		if (tag == 1 || tag == 7)
-			off += (size_t)snprintf(out + off, size - off, "%s%lld", sep, (long long)u);
-		else if (tag == 2)
-			off += (size_t)snprintf(out + off, size - off, "%s%.17g", sep, r);
-		else if (tag == 4)
-			off += (size_t)snprintf(out + off, size - off, "%sa blob of %u bytes", sep, n);
-		else if (tag >= 3)
-			off += (size_t)snprintf(out + off, size - off, "%s'%.*s%s'", sep,
-			    n > 40 ? 40 : (int)n, (const char *)p, n > 40 ? "..." : "");
-		else
+		if (v.tag == JROW_INTEGER || v.tag == JROW_BOOLEAN)
+			off += (size_t)snprintf(out + off, size - off, "%s%lld", sep, (long long)v.i);
+		else if (v.tag == JROW_REAL)
+			off += (size_t)snprintf(out + off, size - off, "%s%.17g", sep, v.r);
+		else if (v.tag == JROW_BLOB)
+			off += (size_t)snprintf(out + off, size - off, "%sa blob of %u bytes", sep,
+			    v.len);
+		else if (v.tag == JROW_NULL)
 			off += (size_t)snprintf(out + off, size - off, "%sNULL", sep);
-		p += n;
+		else
+			off += (size_t)snprintf(out + off, size - off, "%s'%.*s%s'", sep,
+			    v.len > 40 ? 40 : (int)v.len, (const char *)v.p, v.len > 40 ? "..." : "");
 	}
 	if (nkey > 1 && off < size)
 		snprintf(out + off, size - off, ")");
@@ -801,9 +764,9 @@ range_text(const struct jcheck_chunk *c, int nkey, char *out, size_t size)
 	char lo[160] = "", hi[160] = "";
 
 	if (c->bounds & JCHECK_LO)
-		key_text(c->lo, nkey, lo, sizeof lo);
+		key_text(c->lo, c->lolen, nkey, lo, sizeof lo);
 	if (c->bounds & JCHECK_HI)
-		key_text(c->hi, nkey, hi, sizeof hi);
+		key_text(c->hi, c->hilen, nkey, hi, sizeof hi);
 	if ((c->bounds & JCHECK_LO) && (c->bounds & JCHECK_HI))
 		snprintf(out, size, "keys > %s and <= %s", lo, hi);
 	else if (c->bounds & JCHECK_LO)
@@ -832,9 +795,9 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 	if (rc != SQLITE_OK)
 		return jsqlite_err(e, db, rc, t->name);
 	if (c->bounds & JCHECK_LO)
-		bind_key(q, c->lo, t->nkey, 1);
+		bind_key(q, c->lo, c->lolen, t->nkey, 1);
 	if (c->bounds & JCHECK_HI)
-		bind_key(q, c->hi, t->nkey, t->nkey + 1);
+		bind_key(q, c->hi, c->hilen, t->nkey, t->nkey + 1);
 	if (jdigest_init(&d) < 0) {
 		sqlite3_finalize(q);
 		return jerr_sys(e, EX_OSERR, "out of memory");

@@ -38,7 +38,6 @@
 #include "digest.h"
 #include "err.h"
 
-#define JCHECK_TYPE        129            /* the record type (fmt.h: JFMT_TYPE_CHECK) */
 #define JCHECK_EMISMATCH   EX_CONFIG      /* 78: the mirror needs attention */
 #define JCHECK_CHUNK_ROWS  10000          /* default rows per chunk */
 #define JCHECK_LO          0x1            /* chunk bounds: rows with key > lo */

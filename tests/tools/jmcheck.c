@@ -36,7 +36,7 @@ keep(void *arg, const void *payload, size_t len, struct jerr *e)
 	if (!copy || p->n == sizeof p->r / sizeof p->r[0])
 		return jerr_set(e, EX_SOFTWARE, "too many records");
 	memcpy(copy, payload, len);
-	p->r[p->n++] = (struct jjournal_payload){ JCHECK_TYPE, copy, (uint32_t)len };
+	p->r[p->n++] = (struct jjournal_payload){ JFMT_TYPE_CHECK, copy, (uint32_t)len };
 	if (p->out && p->n == 1) {
 		FILE *f = fopen(p->out, "wb");
 		if (!f || fwrite(payload, 1, len, f) != len || fclose(f) != 0)
