@@ -100,7 +100,9 @@ jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t
 		if (rd.last > *pos)
 			*pos = rd.last;
 	}
-	if (rc == 0 && jseg_trailer(s))
+	/* A trailer without the final flag: a rotation is under way, and its successor
+	 * carries the same position. */
+	if (rc == 0 && jseg_trailer(s) && (jseg_trailer(s)->flags & JFMT_FINAL))
 		rc = jerr_set(e, JJ_ECLOSED, "%s: the journal was closed by a final rotation", journal);
 	jseg_close(s);
 	if (rc < 0)
@@ -283,11 +285,19 @@ put_change(struct jcapture *c, sqlite3_stmt *q, struct jerr *e)
 
 /* ---- the steps of a drain ---- */
 
+/* Delete what the journal holds; the write lock is taken only when there is some. */
 static int
 drain_forget(struct jcapture *c, struct jerr *e)
 {
-	char sql[96];
+	char sql[128];
+	sqlite3_int64 some;
 
+	snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM main.jmirror_outbox WHERE "
+	    "seq <= %llu)", (unsigned long long)c->pos);
+	if (jcap_int(c->db, sql, &some, e) < 0)
+		return -1;
+	if (!some)
+		return 0;
 	snprintf(sql, sizeof sql, "DELETE FROM main.jmirror_outbox WHERE seq <= %llu",
 	    (unsigned long long)c->pos);
 	return jcap_exec(c->db, sql, e);
