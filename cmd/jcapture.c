@@ -11,13 +11,15 @@
 #include <time.h>
 
 #include "capture.h"
+#include "clock.h"
 #include "parse.h"
 #include "report.h"
 
 static const char synopsis[] =
     "jcapture --install [--no-snapshot] DB JOURNAL\n"
     "       jcapture --uninstall [--force] DB\n"
-    "       jcapture [-v] [--every DURATION] DB JOURNAL\n"
+    "       jcapture [-v] [--checksum] DB JOURNAL\n"
+    "       jcapture [-v] --every DURATION [--checksum-every DURATION] DB JOURNAL\n"
     "       jcapture [-v] --ddl SQL DB JOURNAL\n"
     "       jcapture [-v] --ddl-done SQL DB JOURNAL";
 
@@ -28,6 +30,8 @@ struct config {
 	const char *db, *journal;
 	const char *sql;          /* --ddl, --ddl-done */
 	uint64_t    every;        /* ns, 0: drain once */
+	int         checksum;     /* the drain takes a check record */
+	uint64_t    check_every;  /* ns, 0: never; with every */
 	int         no_snapshot, force, verbose;
 };
 
@@ -40,6 +44,8 @@ static const struct option opts[] = {
 	{ "no-snapshot", no_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "every", required_argument, NULL, 'E' },
+	{ "checksum", no_argument, NULL, 'C' },
+	{ "checksum-every", required_argument, NULL, 'K' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -81,6 +87,11 @@ parse(int argc, char **argv, struct config *c)
 			if (jparse_duration(optarg, &c->every) < 0 || c->every == 0)
 				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
 			break;
+		case 'C': c->checksum = 1; break;
+		case 'K':
+			if (jparse_duration(optarg, &c->check_every) < 0 || c->check_every == 0)
+				jdiex(EX_USAGE, "bad duration for --checksum-every: %s", optarg);
+			break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
@@ -97,15 +108,23 @@ parse(int argc, char **argv, struct config *c)
 		jdiex(EX_USAGE, "--force goes with --uninstall");
 	if (c->every && c->mode != DRAIN)
 		jdiex(EX_USAGE, "--every goes with a drain, not with --install, --uninstall or --ddl");
+	if ((c->checksum || c->check_every) && c->mode != DRAIN)
+		jdiex(EX_USAGE, "--checksum goes with a drain, not with --install, --uninstall or "
+		    "--ddl");
+	if (c->checksum && c->every)
+		jdiex(EX_USAGE, "--checksum is for one drain: with --every, say --checksum-every");
+	if (c->check_every && !c->every)
+		jdiex(EX_USAGE, "--checksum-every goes with --every");
 }
 
-/* One drain; 0, or the exit code (reported). */
+/* One drain, with a check record when check; 0, or the exit code (reported). */
 static int
-drain_once(struct jcapture *cap, const struct config *c)
+drain_once(struct jcapture *cap, const struct config *c, int check)
 {
 	struct jcapture_stats st;
 	struct jerr e;
 
+	jcapture_checksum(cap, check);
 	if (jcapture_drain(cap, &st, &e) < 0) {
 		jwarnx("unable to drain %s into %s: %s", c->db, c->journal, e.msg);
 		return e.code;
@@ -115,6 +134,9 @@ drain_once(struct jcapture *cap, const struct config *c)
 		    (unsigned long long)st.changes, c->journal, (unsigned long long)st.records,
 		    st.records == 1 ? "" : "s", (unsigned long long)st.first_lsn,
 		    (unsigned long long)st.pos);
+	if (c->verbose && st.check_lsn)
+		jwarnx("check record of %s appended to %s at LSN %llu", c->db, c->journal,
+		    (unsigned long long)st.check_lsn);
 	/* After a drain: the place where periodic work that follows one belongs. */
 	return 0;
 }
@@ -138,6 +160,19 @@ wait_tick(struct timespec *next, uint64_t every)
 		;
 }
 
+/* With --checksum-every: is a check record due with this drain (the first one takes one)? */
+static int
+check_due(const struct config *c)
+{
+	static uint64_t last;
+	uint64_t now = jclock_mono_ns();
+
+	if (!c->check_every || (last && now - last < c->check_every))
+		return 0;
+	last = now;
+	return 1;
+}
+
 /* Drain once, or every c->every until SIGTERM or SIGINT, which let a drain finish. */
 static int
 run_drain(const struct config *c, struct jcapture *cap)
@@ -147,7 +182,7 @@ run_drain(const struct config *c, struct jcapture *cap)
 	int rc;
 
 	if (!c->every)
-		return drain_once(cap, c);
+		return drain_once(cap, c, c->checksum);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -155,7 +190,7 @@ run_drain(const struct config *c, struct jcapture *cap)
 	sigaction(SIGINT, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop) {
-		rc = drain_once(cap, c);
+		rc = drain_once(cap, c, check_due(c));
 		if (rc != 0 && rc != EX_TEMPFAIL)
 			return rc;          /* busy database: try at the next tick */
 		wait_tick(&next, c->every);

@@ -16,6 +16,12 @@
  *                                                checks the binding, finds where the journal
  *                                                stands
  *     jcapture_drain(c, &st, &e)                 one drain: 0 with st filled
+ *     jcapture_checksum(c, on)                   with on, the next drains also take a check
+ *                                                record of every table (checkrec.h) in the
+ *                                                drain's read snapshot, appended in one batch
+ *                                                with the drain's last record (alone when the
+ *                                                drain has no change): it describes exactly
+ *                                                what the journal holds up to it
  *     jcapture_ddl(c, sql, &e)                   DDL, its place in the outbox and the new
  *                                                triggers in one exclusive transaction
  *     jcapture_close(c)                          frees c (NULL is a no-op)
@@ -46,6 +52,7 @@ struct jcapture_stats {
 	uint64_t records;         /* records appended */
 	uint64_t first_lsn;       /* of the first record appended, when records > 0 */
 	uint64_t pos;             /* the source position the journal holds now */
+	uint64_t check_lsn;       /* of the first check record appended, 0 if none */
 };
 
 struct jcapture_depth {
@@ -61,6 +68,7 @@ int  jcapture_install(const char *db, const char *journal, const struct jcapture
 int  jcapture_uninstall(const char *db, int force, struct jerr *e);
 int  jcapture_open(const char *db, const char *journal, struct jcapture **c, struct jerr *e);
 int  jcapture_drain(struct jcapture *c, struct jcapture_stats *st, struct jerr *e);
+void jcapture_checksum(struct jcapture *c, int on);
 int  jcapture_ddl(struct jcapture *c, const char *sql, struct jerr *e);
 int  jcapture_ddl_done(struct jcapture *c, const char *sql, struct jerr *e);
 void jcapture_close(struct jcapture *c);

@@ -8,7 +8,9 @@
  *   drain_read     one WAL read transaction, so only committed, whole transactions; the
  *                  schema is checked against the one the triggers were made for; every
  *                  outbox row above the position becomes a change of a row record whose
- *                  positions are the first and last sequence numbers it holds
+ *                  positions are the first and last sequence numbers it holds; with
+ *                  jcapture_checksum, drain_check takes the check records in the same
+ *                  snapshot, appended with the last record, nothing between them
  *   drain_append   the record appended and made durable (JJ_SYNC); a drain larger than one
  *                  record is a group (each record but the last flagged "continues"), which
  *                  the journal cuts off whole if the drain dies before its last record
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "checkrec.h"
 #include "crash.h"
 #include "digest.h"
 #include "journal.h"
@@ -71,6 +74,9 @@ struct jcapture {
 	uint64_t       first, last;
 	int            in_group;  /* records of this drain appended with "continues" */
 	struct jcapture_stats st;
+	int            checksum;  /* jcapture_checksum */
+	struct jjournal_payload *chk;   /* check records taken in this drain's snapshot */
+	size_t         nchk;
 };
 
 /* ---- where the journal stands ---- */
@@ -304,22 +310,84 @@ drain_forget(struct jcapture *c, struct jerr *e)
 }
 
 /* Append the record built so far; more: the drain goes on in the next record (a group). */
+/* ---- check records in the drain's snapshot (checkrec.h) ---- */
+
+static void
+check_free(struct jcapture *c)
+{
+	for (size_t i = 0; i < c->nchk; i++)
+		free((void *)c->chk[i].data);
+	free(c->chk);
+	c->chk = NULL;
+	c->nchk = 0;
+}
+
+static int
+check_keep(void *arg, const void *payload, size_t len, struct jerr *e)
+{
+	struct jcapture *c = arg;
+	struct jjournal_payload *np = realloc(c->chk, sizeof *np * (c->nchk + 1));
+	void *copy = malloc(len);
+
+	if (np)
+		c->chk = np;
+	if (!np || !copy) {
+		free(copy);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	memcpy(copy, payload, len);
+	c->chk[c->nchk++] = (struct jjournal_payload){ JFMT_TYPE_CHECK, copy, (uint32_t)len };
+	return 0;
+}
+
+/* In drain_read's snapshot: every table's digests, when asked for. */
+static int
+drain_check(struct jcapture *c, struct jerr *e)
+{
+	check_free(c);
+	if (!c->checksum)
+		return 0;
+	if (jcheck_take(c->db, NULL, 0, NULL, check_keep, c, e) < 0) {
+		check_free(c);
+		return jerr_set(e, e->code, "%s: checksum: %s", c->dbpath, e->msg);
+	}
+	return 0;
+}
+
+void
+jcapture_checksum(struct jcapture *c, int on)
+{
+	c->checksum = on;
+}
+
+/* The drain's last row record (when it has changes) and its check records, in one batch. */
 static int
 drain_append(struct jcapture *c, int more, struct jerr *e)
 {
-	struct jjournal_payload p;
+	struct jjournal_payload p[1 + 64];
+	size_t n = 0;
 	uint64_t lsn;
+	int rc;
 
 	if (more)
 		return jerr_set(e, EX_DATAERR, "changes of more than one record (%u bytes) wait in "
 		    "the outbox: not drained", JFMT_MAX_PAYLOAD);
-	jrow_position(&c->b, c->first, c->last);
-	p.type = JFMT_TYPE_ROW;
-	p.data = c->b.buf;
-	p.len = (uint32_t)c->b.len;
-	c->pos_known = 0;
-	if (jjournal_append(c->j, &p, 1, &lsn, e) < 0)
-		return -1;
+	if (c->nchk > 64)
+		return jerr_set(e, EX_DATAERR, "%s: checksum: more than 64 check records",
+		    c->dbpath);
+	if (c->last) {
+		jrow_position(&c->b, c->first, c->last);
+		p[n++] = (struct jjournal_payload){ JFMT_TYPE_ROW, c->b.buf, (uint32_t)c->b.len };
+		c->pos_known = 0;
+	}
+	for (size_t i = 0; i < c->nchk; i++)
+		p[n++] = c->chk[i];
+	rc = jjournal_append(c->j, p, n, &lsn, e);
+	if (rc == 0 && c->nchk)
+		c->st.check_lsn = lsn + (c->last ? 1 : 0);
+	check_free(c);
+	if (rc < 0 || !c->last)
+		return rc;
 	if (!c->st.records++)
 		c->st.first_lsn = lsn;
 	c->pos = c->last;
@@ -409,6 +477,8 @@ drain_read(struct jcapture *c, struct jerr *e)
 		goto fail;
 	}
 	sqlite3_reset(c->sel);
+	if (drain_check(c, e) < 0)
+		goto fail;
 	return jcap_exec(c->db, "COMMIT", e);
 fail:
 	sqlite3_reset(c->sel);
@@ -445,6 +515,8 @@ jcapture_drain(struct jcapture *c, struct jcapture_stats *st, struct jerr *e)
 		if (drain_forget(c, e) < 0)
 			return -1;
 		jcrash_point("capture-deleted");
+	} else if (c->nchk && drain_append(c, 0, e) < 0) {
+		return -1;                      /* no change: the check records alone */
 	}
 	c->st.pos = c->pos;
 	if (st)
@@ -534,6 +606,7 @@ jcapture_close(struct jcapture *c)
 	if (c->lockfd >= 0)
 		jlock_close(c->lockfd);
 	shapes_free(c);
+	check_free(c);
 	jrow_builder_free(&c->b);
 	free(c->dbpath);
 	free(c->journal);
