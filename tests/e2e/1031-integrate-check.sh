@@ -55,4 +55,15 @@ tamper "INSERT INTO c VALUES('a', 3, 0)" "c, all keys: the mirror has 4 rows, th
 tamper "UPDATE n SET b = 1e307 WHERE a = 2" "n, all keys: the mirror's 3 rows differ" \
 	"UPDATE n SET b = 1e308 WHERE a = 2"
 check "mirror and primary equal" same p.db m.db
+
+# jcat shows a check record by table, and finds a damaged one
+expect_code 0 jcat j/db.0001-000000000001.journal
+check "jcat: one line per table" test "$(sed -n '/ check$/,$p' out | sed -n '2,4p')" = "  c key (x, y): 1 chunks, 3 rows
+  n key (rowid): 1 chunks, 3 rows
+  t key (id): 3 chunks, 3000 rows"
+expect_code 0 jcat --json j/db.0001-000000000001.journal
+check "jcat --json: the tables" grep -q '"type":"check",.*"tables":\[{"table":"c","key":\["x","y"\],"chunks":1,"rows":3},' out
+printf 'not a check record\0' | jmrec -T 129 bad.journal 2>/dev/null
+expect_code 65 jcat --verify bad.journal
+check "jcat --verify: a damaged check record" grep -q "LSN 1: check record offset [0-9]*: damaged" err
 finish
