@@ -190,9 +190,9 @@ row_changes(const char *path, const struct jseg_rec *r, int show)
 	struct jrow_reader rd;
 	struct jrow_change c;
 	struct jerr e;
-	int rc, n = 0;
+	int rc, n = 0, opened;
 
-	if ((rc = jrow_open(&rd, r->data, r->len, &e)) == 0) {
+	if ((opened = (rc = jrow_open(&rd, r->data, r->len, &e)) == 0)) {
 		if (show && cfg.json)
 			printf("\"first\":%llu,\"last\":%llu,\"changes\":[",
 			    (unsigned long long)rd.first, (unsigned long long)rd.last);
@@ -209,7 +209,7 @@ row_changes(const char *path, const struct jseg_rec *r, int show)
 		putchar('\n');
 	}
 	if (show && cfg.json)
-		fputs(rc == 0 ? "]" : "\"damaged\":true", stdout);
+		fputs(!opened ? "\"damaged\":true" : rc == 0 ? "]" : "],\"damaged\":true", stdout);
 	if (rc < 0)
 		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
 }

@@ -52,4 +52,16 @@ echo 'raw 0000000000000000000000000000000009' | jmrow bad.journal >/dev/null
 expect_code 65 jcat bad.journal
 check "names the LSN and what" grep -q 'LSN 1: row record offset 16: unknown operation' "$T/err"
 expect_code 65 jcat --verify bad.journal
+# a damaged change after a good one: the JSON stays JSON
+jappend --create bad2.journal
+printf 'delete t id=i:1\ncommit\n' | jmrow bad2.journal >/dev/null
+good=$(jcat --json bad2.journal >/dev/null; xxd -p -s $((128 + 24)) -l 39 bad2.journal | tr -d '\n')
+echo "raw ${good}09" | jmrow bad2.journal >/dev/null
+expect_code 65 jcat --json bad2.journal
+check "a damaged record in --json" grep -q '"lsn":2,.*"changes":\[{"op":"delete".*}\],"damaged":true}$' "$T/out"
+if command -v python3 >/dev/null; then
+	check "every line is JSON" python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/out"
+else
+	skip_check "every line is JSON" "no python3"
+fi
 finish

@@ -20,12 +20,15 @@
  *                                            (damaged payloads, for the readers' tests)
  *   signal FILE / wait FILE                  create FILE / wait until FILE exists: tests
  *                                            use them to act while a group is open
+ *   fsync                                    make what is in the journal file durable now
+ *                                            (a group's first records, for power cuts)
  * A column is NAME=VALUE, VALUE one of: i:INTEGER r:REAL (strtod: inf, nan, -0.0, 0x1p-3)
  * t:TEXT x:HEX (blob) n:NUMERIC ts:TIMESTAMP b:0|1 null unchanged, where TEXT, NUMERIC and
  * TIMESTAMP take %XX for any byte (%20 a space). Prints the LSN of each record appended
  * alone or inside a group, and "group FIRST" when a group ends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +46,7 @@ static int in_group, pending;          /* a committed record waits for the group
 static uint8_t *held;                  /* that record's payload */
 static size_t held_len;
 static unsigned long lineno;
+static const char *path;
 
 static void
 put(int last)
@@ -261,8 +265,14 @@ command(char *line)
 		fflush(stdout);
 		if (!(f = fopen(rest, "w")) || fclose(f) != 0)
 			jdie(EX_CANTCREAT, "%s", rest);
-	} else if (!strcmp(line, "wait"))
+	} else if (!strcmp(line, "wait")) {
 		wait_file(rest);
+	} else if (!strcmp(line, "fsync")) {
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || fsync(fd) < 0)
+			jdie(EX_IOERR, "unable to sync %s", path);
+		close(fd);
+	}
 	else
 		jdiex(EX_USAGE, "line %lu: unknown command %s", lineno, line);
 }
@@ -279,7 +289,8 @@ main(int argc, char **argv)
 	jerr_init(argv[0]);
 	if (argc != 2 + sync)
 		jusage("jmrow [--sync] JOURNAL < script", EX_USAGE);
-	if (jjournal_open(argv[1 + sync], sync ? JJ_SYNC : 0, &j, &e) < 0)
+	path = argv[1 + sync];
+	if (jjournal_open(path, sync ? JJ_SYNC : 0, &j, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	jrow_builder_init(&b, 0);
 	jrow_start(&b, 0, 0);
