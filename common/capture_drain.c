@@ -542,15 +542,27 @@ jcapture_close(struct jcapture *c)
 
 /* ---- schema changes ---- */
 
+/* The operator's statement, run with the capture's triggers gone: its failure is bad input. */
+static int
+ddl_run(struct jcapture *c, const char *sql, struct jerr *e)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	jcap_sqlerr(e, c->db, rc, "the DDL failed");
+	if (e->code == EX_SOFTWARE)
+		e->code = EX_DATAERR;
+	return -1;
+}
+
 static int
 ddl_in(struct jcapture *c, const char *sql, int run, struct jerr *e)
 {
 	char *ins;
 	int rc;
 
-	if (run && (jcap_drop_triggers(c->db, e) < 0 || jcap_exec(c->db, sql, e) < 0))
-		return -1;
-	if (!run && jcap_drop_triggers(c->db, e) < 0)
+	if (jcap_drop_triggers(c->db, e) < 0 || (run && ddl_run(c, sql, e) < 0))
 		return -1;
 	ins = sqlite3_mprintf("INSERT INTO main.jmirror_outbox(s, op, t, c0) VALUES(0, 'S', "
 	    "CAST(strftime('%%s','now') AS INTEGER), '%q')", sql);
@@ -563,7 +575,10 @@ ddl_in(struct jcapture *c, const char *sql, int run, struct jerr *e)
 	return rc;
 }
 
-/* run: execute sql (--ddl); otherwise it was executed already (--ddl-done). */
+/*
+ * run: execute sql (--ddl), on the schema the triggers were made for. Otherwise (--ddl-done)
+ * sql was executed already behind jcapture's back: the schema MUST have changed.
+ */
 static int
 ddl(struct jcapture *c, const char *sql, int run, struct jerr *e)
 {
@@ -571,6 +586,9 @@ ddl(struct jcapture *c, const char *sql, int run, struct jerr *e)
 
 	if (rc == 0 && run)
 		rc = schema_check(c, e);
+	if (rc == 0 && !run && schema_check(c, e) == 0)
+		rc = jerr_set(e, EX_USAGE, "the schema is the one capture was installed for: "
+		    "nothing was changed behind its back (use --ddl to change it)");
 	if (rc == 0)
 		rc = ddl_in(c, sql, run, e);
 	if (rc == 0)
