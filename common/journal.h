@@ -73,6 +73,30 @@ int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, si
                      struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
+/*
+ * A group (man/jmirror.5): one transaction in several records, for what does not fit in
+ * one record or one append (a bulk load of 100 MB). The writers' lock is held from begin
+ * to end, so that no other writer's record comes between its records and no rotation
+ * seals the journal inside it; memory stays bounded by what each call is given.
+ *     jjournal_group_begin(j, &e)                 takes the lock (waits for it)
+ *     jjournal_group_add(j, recs, n, &first, &e)  records that all continue the group
+ *     jjournal_group_end(j, recs, n, &first, &e)  the last records (n >= 1), the very last
+ *                                                 closing the group; drops the lock, then
+ *                                                 syncs with JJ_SYNC; first: the group's
+ *                                                 first LSN
+ *     jjournal_group_abort(j)                     cuts what the group wrote, drops the lock
+ * A failed add or end aborts the group (nothing of it stays). A writer killed inside a
+ * group leaves an incomplete group, which readers take for a torn tail and the next writer
+ * or rotation cuts. jjournal_append inside a group and jjournal_close abort it first. A
+ * live journal older than version 3 takes no group: EX_DATAERR, rotate it first.
+ */
+int  jjournal_group_begin(struct jjournal *j, struct jerr *e);
+int  jjournal_group_add(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+                        uint64_t *first_lsn, struct jerr *e);
+int  jjournal_group_end(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+                        uint64_t *first_lsn, struct jerr *e);
+void jjournal_group_abort(struct jjournal *j);
+
 struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */

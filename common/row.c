@@ -794,6 +794,36 @@ change_json(struct out *o, const struct jrow_change *c)
 	out_s(o, "}");
 }
 
+static void
+table_text(struct out *o, const struct jrow_change *c)
+{
+	if (c->slen) {
+		name_text(o, c->schema, c->slen);
+		out_s(o, ".");
+	}
+	name_text(o, c->table, c->tlen);
+}
+
+int
+jrow_table_text(const struct jrow_change *c, jrow_put_fn fn, void *arg)
+{
+	struct out o = { .put = fn, .arg = arg };
+
+	table_text(&o, c);
+	return o.failed ? -1 : 0;
+}
+
+int
+jrow_key_text(const struct jrow_change *c, jrow_put_fn fn, void *arg)
+{
+	struct out o = { .put = fn, .arg = arg };
+	struct jrow_cols it;
+
+	jrow_key(c, &it);
+	cols_text(&o, &it, 0);
+	return o.failed ? -1 : 0;
+}
+
 int
 jrow_text(const struct jrow_change *c, int json, jrow_put_fn fn, void *arg)
 {
@@ -810,11 +840,7 @@ jrow_text(const struct jrow_change *c, int json, jrow_put_fn fn, void *arg)
 		out_quoted(&o, (const uint8_t *)c->sql, c->sqllen);
 		return o.failed ? -1 : 0;
 	}
-	if (c->slen) {
-		name_text(&o, c->schema, c->slen);
-		out_s(&o, ".");
-	}
-	name_text(&o, c->table, c->tlen);
+	table_text(&o, c);
 	out_s(&o, " ");
 	jrow_key(c, &it);
 	cols_text(&o, &it, 0);

@@ -35,6 +35,7 @@
  *     jrow_text(&c, json, put, arg)    one change: "insert t (id=1) -> (id=1, v='x')", or
  *                                      a JSON object (man/jcat.1); put returns 0 or -1,
  *                                      and a -1 stops the writing and is returned.
+ *     jrow_key_text, jrow_table_text   the parts of it that name a row, for messages
  */
 #ifndef JM_ROW_H
 #define JM_ROW_H
@@ -122,5 +123,8 @@ int         jrow_op_parse(const char *s); /* JROW_*, or -1 */
 
 typedef int (*jrow_put_fn)(void *arg, const char *s, size_t n);
 int jrow_text(const struct jrow_change *c, int json, jrow_put_fn put, void *arg);
+/* The key alone, as in the text form: "(id=1, k='x')"; the table: "schema.table" or "table". */
+int jrow_key_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
+int jrow_table_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
 
 #endif
