@@ -41,51 +41,18 @@
 
 #include "capture_int.h"
 #include "clock.h"
+#include "sqlite.h"
 
 /* ---- SQL helpers shared with capture_drain.c ---- */
 
 int
-jcap_sqlerr(struct jerr *e, sqlite3 *db, int rc, const char *what)
-{
-	int code;
-
-	switch (rc & 0xff) {
-	case SQLITE_BUSY: case SQLITE_LOCKED: code = EX_TEMPFAIL; break;
-	case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_NOMEM: code = EX_IOERR; break;
-	case SQLITE_CANTOPEN: code = EX_NOINPUT; break;
-	case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: code = EX_NOPERM; break;
-	case SQLITE_CORRUPT: case SQLITE_NOTADB: code = EX_DATAERR; break;
-	default: code = EX_SOFTWARE;
-	}
-	return jerr_set(e, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
-int
-jcap_exec(sqlite3 *db, const char *sql, struct jerr *e)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : jcap_sqlerr(e, db, rc, "SQL");
-}
-
-int
 jcap_db_open(const char *path, sqlite3 **dbp, struct jerr *e)
 {
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-
-	if (rc != SQLITE_OK) {
-		jerr_set(e, EX_NOINPUT, "unable to open %s: %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+	if (jsqlite_open(path, SQLITE_OPEN_READWRITE, dbp, e) < 0)
 		return -1;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_extended_result_codes(db, 0);
 	/* The capture's own writes must not fire the application's triggers: the mirror
 	 * gets what those triggers write as captured rows. */
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	*dbp = db;
+	sqlite3_db_config(*dbp, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	return 0;
 }
 
@@ -97,12 +64,12 @@ jcap_int(sqlite3 *db, const char *sql, sqlite3_int64 *v, struct jerr *e)
 	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return jcap_sqlerr(e, db, rc, "SQL");
+		return jsqlite_err(e, db, rc, "SQL");
 	*v = 0;
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		*v = sqlite3_column_int64(q, 0);
 	else if (rc != SQLITE_DONE) {
-		jcap_sqlerr(e, db, rc, "SQL");
+		jsqlite_err(e, db, rc, "SQL");
 		sqlite3_finalize(q);
 		return -1;
 	}
@@ -126,12 +93,12 @@ jcap_text(sqlite3 *db, const char *sql, struct jerr *e)
 	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
 
 	if (rc != SQLITE_OK) {
-		jcap_sqlerr(e, db, rc, "SQL");
+		jsqlite_err(e, db, rc, "SQL");
 		return NULL;
 	}
 	rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		jcap_sqlerr(e, db, rc, "SQL");
+		jsqlite_err(e, db, rc, "SQL");
 	else if (!(s = strdup(rc == SQLITE_ROW && sqlite3_column_text(q, 0) ?
 	    (const char *)sqlite3_column_text(q, 0) : "")))
 		jerr_set(e, EX_OSERR, "out of memory");
@@ -210,7 +177,7 @@ collect(sqlite3 *db, const char *sql, const char *arg, struct names *n, struct j
 	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return jcap_sqlerr(e, db, rc, "reading the schema");
+		return jsqlite_err(e, db, rc, "reading the schema");
 	sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(q, 0);
@@ -221,7 +188,7 @@ collect(sqlite3 *db, const char *sql, const char *arg, struct names *n, struct j
 		}
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : jcap_sqlerr(e, db, rc, "reading the schema");
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "reading the schema");
 }
 
 /* The name by which the rowid is reachable when no column hides it. */
@@ -448,7 +415,7 @@ widen(sqlite3 *db, const char *tbl, char c, int n, struct jerr *e)
 		return -1;
 	for (int i = (int)have; i < n; i++) {
 		snprintf(sql, sizeof sql, "ALTER TABLE main.%s ADD COLUMN %c%d", tbl, c, i);
-		if (jcap_exec(db, sql, e) < 0)
+		if (jsqlite_exec(db, sql, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -480,7 +447,7 @@ table_install(sqlite3 *db, struct table *t, int *width, int *kwidth, struct jerr
 	sqlite3_str_appendf(s, ")");
 	if (!(sql = sqlite3_str_finish(s)))
 		return jerr_set(e, EX_OSERR, "out of memory");
-	rc = jcap_exec(db, sql, e);
+	rc = jsqlite_exec(db, sql, e);
 	sqlite3_free(sql);
 	if (rc < 0)
 		return -1;
@@ -500,7 +467,7 @@ table_install(sqlite3 *db, struct table *t, int *width, int *kwidth, struct jerr
 	put_after(s, t, 'D');
 	if (!(sql = sqlite3_str_finish(s)))
 		return jerr_set(e, EX_OSERR, "out of memory");
-	rc = jcap_exec(db, sql, e);
+	rc = jsqlite_exec(db, sql, e);
 	sqlite3_free(sql);
 	if (rc < 0) {
 		char why[sizeof e->msg];
@@ -531,7 +498,7 @@ table_snapshot(sqlite3 *db, const struct table *t, struct jerr *e)
 		put_list(s, "", &t->key);
 	if (!(sql = sqlite3_str_finish(s)))
 		return jerr_set(e, EX_OSERR, "out of memory");
-	rc = jcap_exec(db, sql, e);
+	rc = jsqlite_exec(db, sql, e);
 	sqlite3_free(sql);
 	return rc;
 }
@@ -587,11 +554,11 @@ jcap_drop_triggers(sqlite3 *db, struct jerr *e)
 	for (int i = 0; rc == 0 && i < trg.n; i++) {
 		char *sql = sqlite3_mprintf("DROP TRIGGER main.\"%w\"", trg.v[i]);
 
-		rc = sql ? jcap_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
+		rc = sql ? jsqlite_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
 		sqlite3_free(sql);
 	}
 	names_free(&trg);
-	return rc < 0 ? -1 : jcap_exec(db, "DELETE FROM main.jmirror_pending", e);
+	return rc < 0 ? -1 : jsqlite_exec(db, "DELETE FROM main.jmirror_pending", e);
 }
 
 /* Store the schema the triggers were made for: what every drain compares. */
@@ -604,7 +571,7 @@ jcap_remember_schema(sqlite3 *db, struct jerr *e)
 	if (!schema)
 		return -1;
 	sql = sqlite3_mprintf("UPDATE main.jmirror_capture SET schema = '%q'", schema);
-	rc = sql ? jcap_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
+	rc = sql ? jsqlite_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
 	sqlite3_free(sql);
 	free(schema);
 	return rc;
@@ -614,7 +581,7 @@ jcap_remember_schema(sqlite3 *db, struct jerr *e)
 static int
 snapshot_schema(sqlite3 *db, struct jerr *e)
 {
-	return jcap_exec(db, "INSERT INTO main.jmirror_outbox(s, op, t, c0) SELECT 0, 'S', "
+	return jsqlite_exec(db, "INSERT INTO main.jmirror_outbox(s, op, t, c0) SELECT 0, 'S', "
 	    "CAST(strftime('%s','now') AS INTEGER), group_concat(sql, ';' || char(10)) || ';' FROM "
 	    "(SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
 	    "'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'jmirror\\_%' ESCAPE '\\' AND tbl_name "
@@ -627,14 +594,14 @@ install_in(sqlite3 *db, const char *lineage, uint64_t pos, int snapshot, struct 
 	char *sql;
 	int rc;
 
-	if (jcap_exec(db, tables_sql, e) < 0)
+	if (jsqlite_exec(db, tables_sql, e) < 0)
 		return -1;
 	sql = sqlite3_mprintf("INSERT INTO main.jmirror_capture(id, lineage, schema, installed) "
 	    "VALUES(1, '%q', '', %lld); DELETE FROM main.sqlite_sequence WHERE name = "
 	    "'jmirror_outbox'; INSERT INTO main.sqlite_sequence(name, seq) "
 	    "VALUES('jmirror_outbox', %lld);", lineage, (long long)(jclock_now() / 1000000000u),
 	    (long long)pos);
-	rc = sql ? jcap_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
+	rc = sql ? jsqlite_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
 	sqlite3_free(sql);
 	if (rc == 0 && snapshot)
 		rc = snapshot_schema(db, e);
@@ -676,9 +643,9 @@ jcapture_install(const char *dbpath, const char *journal, const struct jcapture_
 
 	if (jcap_journal_where(journal, lineage, &pos, e) < 0 || jcap_db_open(dbpath, &db, e) < 0)
 		return -1;
-	rc = jcap_exec(db, "PRAGMA journal_mode=WAL", e);
+	rc = jsqlite_exec(db, "PRAGMA journal_mode=WAL", e);
 	if (rc == 0)
-		rc = jcap_exec(db, "BEGIN EXCLUSIVE", e);
+		rc = jsqlite_exec(db, "BEGIN EXCLUSIVE", e);
 	if (rc == 0 && (rc = jcap_installed(db, have, e)) == 1) {
 		rc = strcmp(have, lineage) == 0 ?
 		    jerr_set(e, EX_CANTCREAT, "%s: capture is already installed", dbpath) :
@@ -688,7 +655,7 @@ jcapture_install(const char *dbpath, const char *journal, const struct jcapture_
 	if (rc == 0)
 		rc = install_in(db, lineage, pos, !o->no_snapshot, e);
 	if (rc == 0)
-		rc = jcap_exec(db, "COMMIT", e);
+		rc = jsqlite_exec(db, "COMMIT", e);
 	if (rc < 0)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
@@ -704,7 +671,7 @@ jcapture_uninstall(const char *dbpath, int force, struct jerr *e)
 
 	if (jcap_db_open(dbpath, &db, e) < 0)
 		return -1;
-	rc = jcap_exec(db, "BEGIN EXCLUSIVE", e);
+	rc = jsqlite_exec(db, "BEGIN EXCLUSIVE", e);
 	if (rc == 0 && (rc = jcap_installed(db, NULL, e)) == 0)
 		rc = jerr_set(e, EX_USAGE, "%s: capture is not installed", dbpath);
 	if (rc == 1)
@@ -715,7 +682,7 @@ jcapture_uninstall(const char *dbpath, int force, struct jerr *e)
 	if (rc == 0)
 		rc = jcap_drop_triggers(db, e);
 	if (rc == 0)
-		rc = jcap_exec(db, "DROP TABLE main.jmirror_outbox; DROP TABLE main.jmirror_pending;"
+		rc = jsqlite_exec(db, "DROP TABLE main.jmirror_outbox; DROP TABLE main.jmirror_pending;"
 		    "DROP TABLE main.jmirror_shape; DROP TABLE main.jmirror_capture;"
 		    "DELETE FROM main.sqlite_sequence WHERE name = 'jmirror_outbox'; COMMIT", e);
 	if (rc < 0)

@@ -50,6 +50,7 @@
 #include "lock.h"
 #include "row.h"
 #include "seg.h"
+#include "sqlite.h"
 
 struct shape {
 	sqlite3_int64 s;
@@ -152,7 +153,7 @@ shape_names(sqlite3 *db, sqlite3_int64 s, const char *which, char ***v, int *n, 
 	snprintf(sql, sizeof sql, "SELECT j.value FROM main.jmirror_shape, json_each(%s) j "
 	    "WHERE s = ?1 ORDER BY j.key", which);
 	if ((rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return jcap_sqlerr(e, db, rc, "reading the capture's shapes");
+		return jsqlite_err(e, db, rc, "reading the capture's shapes");
 	sqlite3_bind_int64(q, 1, s);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		char **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
@@ -168,7 +169,7 @@ shape_names(sqlite3 *db, sqlite3_int64 s, const char *which, char ***v, int *n, 
 		(*n)++;
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : jcap_sqlerr(e, db, rc, "reading the capture's shapes");
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "reading the capture's shapes");
 }
 
 static int
@@ -306,10 +307,9 @@ drain_forget(struct jcapture *c, struct jerr *e)
 		return 0;
 	snprintf(sql, sizeof sql, "DELETE FROM main.jmirror_outbox WHERE seq <= %llu",
 	    (unsigned long long)c->pos);
-	return jcap_exec(c->db, sql, e);
+	return jsqlite_exec(c->db, sql, e);
 }
 
-/* Append the record built so far; more: the drain goes on in the next record (a group). */
 /* ---- check records in the drain's snapshot (checkrec.h) ---- */
 
 static void
@@ -360,7 +360,14 @@ jcapture_checksum(struct jcapture *c, int on)
 	c->checksum = on;
 }
 
-/* The drain's last row record (when it has changes) and its check records, in one batch. */
+/*
+ * Append the record built so far. more: the drain goes on in the next record, so this one
+ * opens or continues a group (the journal's writers' lock is held until its last record);
+ * the position moves only when the group, or the single record, is complete. The last
+ * record (more 0) goes with the check records of the drain's snapshot, if any, in the same
+ * write (closing the group, if one is open), so that nothing comes between them; with no
+ * change, the check records go alone.
+ */
 static int
 drain_append(struct jcapture *c, int more, struct jerr *e)
 {
@@ -369,27 +376,44 @@ drain_append(struct jcapture *c, int more, struct jerr *e)
 	uint64_t lsn;
 	int rc;
 
-	if (more)
-		return jerr_set(e, EX_DATAERR, "changes of more than one record (%u bytes) wait in "
-		    "the outbox: not drained", JFMT_MAX_PAYLOAD);
 	if (c->nchk > 64)
 		return jerr_set(e, EX_DATAERR, "%s: checksum: more than 64 check records",
 		    c->dbpath);
-	if (c->last) {
+	if (more || c->last) {
 		jrow_position(&c->b, c->first, c->last);
 		p[n++] = (struct jjournal_payload){ JFMT_TYPE_ROW, c->b.buf, (uint32_t)c->b.len };
 		c->pos_known = 0;
 	}
-	for (size_t i = 0; i < c->nchk; i++)
+	for (size_t i = 0; !more && i < c->nchk; i++)
 		p[n++] = c->chk[i];
-	rc = jjournal_append(c->j, p, n, &lsn, e);
-	if (rc == 0 && c->nchk)
-		c->st.check_lsn = lsn + (c->last ? 1 : 0);
-	check_free(c);
-	if (rc < 0 || !c->last)
-		return rc;
+	if (more) {
+		if (!c->in_group && jjournal_group_begin(c->j, e) < 0)
+			return -1;
+		c->in_group = 1;
+		rc = jjournal_group_add(c->j, p, n, &lsn, e);
+	} else if (c->in_group) {
+		rc = jjournal_group_end(c->j, p, n, &lsn, e);
+	} else {
+		rc = jjournal_append(c->j, p, n, &lsn, e);
+	}
+	if (rc == 0 && !more && c->nchk)   /* the group's end gives the group's first LSN */
+		c->st.check_lsn = c->in_group ? c->st.first_lsn + c->st.records + 1 :
+		    lsn + n - c->nchk;
+	if (!more)
+		check_free(c);
+	if (rc < 0) {
+		c->in_group = 0;        /* a failed add or end aborted the group */
+		return -1;
+	}
+	if (!more && !c->last)
+		return 0;               /* the check records alone */
 	if (!c->st.records++)
 		c->st.first_lsn = lsn;
+	if (more) {
+		jcrash_point("capture-group");
+		return 0;
+	}
+	c->in_group = 0;
 	c->pos = c->last;
 	c->pos_known = 1;
 	return 0;
@@ -435,7 +459,7 @@ select_prepare(struct jcapture *c, struct jerr *e)
 	c->sel = NULL;
 	rc = sqlite3_prepare_v2(c->db, sql, -1, &c->sel, NULL);
 	sqlite3_free(sql);
-	return rc == SQLITE_OK ? 0 : jcap_sqlerr(e, c->db, rc, "reading the outbox");
+	return rc == SQLITE_OK ? 0 : jsqlite_err(e, c->db, rc, "reading the outbox");
 }
 
 /* Read the outbox above the position in one snapshot, appending as records fill. */
@@ -444,7 +468,7 @@ drain_read(struct jcapture *c, struct jerr *e)
 {
 	int rc;
 
-	if (jcap_exec(c->db, "BEGIN", e) < 0)
+	if (jsqlite_exec(c->db, "BEGIN", e) < 0)
 		return -1;
 	if (schema_check(c, e) < 0 || select_prepare(c, e) < 0)
 		goto fail;
@@ -473,14 +497,17 @@ drain_read(struct jcapture *c, struct jerr *e)
 		c->st.changes++;
 	}
 	if (rc != SQLITE_DONE) {
-		jcap_sqlerr(e, c->db, rc, "reading the outbox");
+		jsqlite_err(e, c->db, rc, "reading the outbox");
 		goto fail;
 	}
 	sqlite3_reset(c->sel);
 	if (drain_check(c, e) < 0)
 		goto fail;
-	return jcap_exec(c->db, "COMMIT", e);
+	return jsqlite_exec(c->db, "COMMIT", e);
 fail:
+	if (c->in_group)
+		jjournal_group_abort(c->j);
+	c->in_group = 0;
 	sqlite3_reset(c->sel);
 	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -615,19 +642,31 @@ jcapture_close(struct jcapture *c)
 
 /* ---- schema changes ---- */
 
+/* The operator's statement, run with the capture's triggers gone: its failure is bad input. */
+static int
+ddl_run(struct jcapture *c, const char *sql, struct jerr *e)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	jsqlite_err(e, c->db, rc, "the DDL failed");
+	if (e->code == EX_CONFIG)
+		e->code = EX_DATAERR;     /* the operator's statement, not the database */
+	return -1;
+}
+
 static int
 ddl_in(struct jcapture *c, const char *sql, int run, struct jerr *e)
 {
 	char *ins;
 	int rc;
 
-	if (run && (jcap_drop_triggers(c->db, e) < 0 || jcap_exec(c->db, sql, e) < 0))
-		return -1;
-	if (!run && jcap_drop_triggers(c->db, e) < 0)
+	if (jcap_drop_triggers(c->db, e) < 0 || (run && ddl_run(c, sql, e) < 0))
 		return -1;
 	ins = sqlite3_mprintf("INSERT INTO main.jmirror_outbox(s, op, t, c0) VALUES(0, 'S', "
 	    "CAST(strftime('%%s','now') AS INTEGER), '%q')", sql);
-	rc = ins ? jcap_exec(c->db, ins, e) : jerr_set(e, EX_OSERR, "out of memory");
+	rc = ins ? jsqlite_exec(c->db, ins, e) : jerr_set(e, EX_OSERR, "out of memory");
 	sqlite3_free(ins);
 	if (rc == 0)
 		rc = jcap_install_tables(c->db, 0, e);
@@ -636,18 +675,24 @@ ddl_in(struct jcapture *c, const char *sql, int run, struct jerr *e)
 	return rc;
 }
 
-/* run: execute sql (--ddl); otherwise it was executed already (--ddl-done). */
+/*
+ * run: execute sql (--ddl), on the schema the triggers were made for. Otherwise (--ddl-done)
+ * sql was executed already behind jcapture's back: the schema MUST have changed.
+ */
 static int
 ddl(struct jcapture *c, const char *sql, int run, struct jerr *e)
 {
-	int rc = jcap_exec(c->db, "BEGIN EXCLUSIVE", e);
+	int rc = jsqlite_exec(c->db, "BEGIN EXCLUSIVE", e);
 
 	if (rc == 0 && run)
 		rc = schema_check(c, e);
+	if (rc == 0 && !run && schema_check(c, e) == 0)
+		rc = jerr_set(e, EX_USAGE, "the schema is the one capture was installed for: "
+		    "nothing was changed behind its back (use --ddl to change it)");
 	if (rc == 0)
 		rc = ddl_in(c, sql, run, e);
 	if (rc == 0)
-		rc = jcap_exec(c->db, "COMMIT", e);
+		rc = jsqlite_exec(c->db, "COMMIT", e);
 	if (rc < 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	shapes_free(c);
@@ -676,13 +721,9 @@ jcapture_depth(const char *dbpath, struct jcapture_depth *d, struct jerr *e)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		rc = jerr_set(e, EX_NOINPUT, "unable to open %s: %s", dbpath, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return rc;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	rc = jcap_exec(db, "BEGIN", e);
+	if (jsqlite_open(dbpath, SQLITE_OPEN_READONLY, &db, e) < 0)
+		return -1;
+	rc = jsqlite_exec(db, "BEGIN", e);
 	if (rc == 0)
 		rc = jcap_installed(db, NULL, e);
 	if (rc == 1 && (jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox", &n, e) < 0 ||

@@ -16,8 +16,6 @@
 
 extern const char jcap_schema_sql[];
 
-int   jcap_sqlerr(struct jerr *e, sqlite3 *db, int rc, const char *what);
-int   jcap_exec(sqlite3 *db, const char *sql, struct jerr *e);
 int   jcap_db_open(const char *path, sqlite3 **db, struct jerr *e);
 int   jcap_int(sqlite3 *db, const char *sql, sqlite3_int64 *v, struct jerr *e);
 char *jcap_text(sqlite3 *db, const char *sql, struct jerr *e);

@@ -86,4 +86,16 @@ rm -f r.db
 row replay r.db app.journal
 expect_code 0 verify --last r.db app.journal
 check "the final mirror passes the last check" grep -q "ok, 3 tables" out
+
+# a drain larger than a record is a group: its check records close it, in the same write
+sqlite3 app.db "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200)
+	INSERT INTO log SELECT -i, randomblob(100000) FROM s"
+expect_code 0 jcapture -v --checksum app.db app.journal
+check "a drain of several records" grep -q "as [2-9] records" err
+lsn=$(sed -n 's/.*at LSN \([0-9]*\)$/\1/p' err)
+check "its check record ends the group and the journal" test "$(jjdump app.journal | tail -n 1 | cut -f 1)" = "$lsn"
+rm -f r.db
+row replay r.db app.journal
+expect_code 0 verify --last r.db app.journal
+check "the mirror passes it" grep -q "^LSN $lsn: ok, 3 tables" out
 finish

@@ -147,7 +147,7 @@ def run_sql(db, text):
     rest = text
     while rest.strip():
         end = 1
-        while not sqlite3.complete_statement(rest[:end]):
+        while end < len(rest) and not sqlite3.complete_statement(rest[:end]):
             end += 1
         db.execute(rest[:end])
         rest = rest[end:]
