@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "checkrec.h"
+#include "clock.h"
 #include "fmt.h"
 #include "row.h"
 #include "sqlite.h"
@@ -360,7 +362,23 @@ struct rec {
 	const struct tinfo *t;
 	jcheck_emit_fn      emit;
 	void               *arg;
+	int                 rest_pct;      /* rest after a chunk, percent of its time */
+	uint64_t            started;       /* when the chunk being read started, ns */
 };
+
+/* A chunk was read: rest r->rest_pct percent of the time it took, then start the next. */
+static void
+rec_rest(struct rec *r)
+{
+	uint64_t took = jclock_mono_ns() - r->started;
+
+	uint64_t rest = took / 100 * (uint64_t)(r->rest_pct > 0 ? r->rest_pct : 0);
+	struct timespec ts = { (time_t)(rest / 1000000000u), (long)(rest % 1000000000u) };
+
+	while (rest && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	r->started = jclock_mono_ns();
+}
 
 static int
 rec_start(struct rec *r)
@@ -507,6 +525,7 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 		if (k.rows == rows) {           /* full, and a row follows: cut here */
 			if (rec_chunk(r, &k, 1, e) < 0)
 				goto bad;
+			rec_rest(r);
 			tmp = k.lo;
 			k.lo = k.hi;
 			k.hi = tmp;
@@ -655,6 +674,9 @@ jcheck_take(sqlite3 *db, const char *const *tables, size_t ntables, const struct
 	struct rec r = { .limit = o && o->limit ? o->limit : JFMT_MAX_PAYLOAD, .emit = emit,
 	    .arg = arg };
 	uint32_t rows = o && o->chunk_rows ? o->chunk_rows : JCHECK_CHUNK_ROWS;
+
+	r.rest_pct = o && o->rest_pct ? o->rest_pct : JCHECK_REST_PCT;
+	r.started = jclock_mono_ns();
 	int own = sqlite3_get_autocommit(db), rc = -1;
 
 	if (rec_start(&r) < 0)

@@ -5,7 +5,7 @@
  * and for chunk bounds as row records encode them (row.h: the rule lives there).
  *
  * Taking (SQLite, on the primary):
- *     struct jcheck_opts o = { .chunk_rows = 0, .limit = 0 };     0: the defaults
+ *     struct jcheck_opts o = { .chunk_rows = 0, .limit = 0, .rest_pct = 0 };   0: defaults
  *     jcheck_take(db, tables, n, &o, emit, arg, &e)
  *   digests tables (NULL: every ordinary table of main but sqlite_* and jmirror_*) in key
  *   order, one chunk per o.chunk_rows rows, and calls emit once per check record it fills
@@ -13,8 +13,9 @@
  *   record gives several: the caller appends them together, with nothing between them. The
  *   pass reads one snapshot: the caller's read transaction if it has one open on db (jcapture's
  *   drain, so that the check describes exactly what the drain appended), else one jcheck_take
- *   opens and ends. In WAL mode a reader never holds a writer back; memory is bounded by one
- *   record.
+ *   opens and ends. In WAL mode a reader never holds a writer back; and after each chunk the
+ *   pass rests (sleeps) o.rest_pct percent of the time the chunk took, so that on a busy
+ *   machine the writers keep a share of the CPU. Memory is bounded by one record.
  *
  * Reading (every count and length checked by jcheck_open before anything is used; nothing
  * is allocated; pointers point into the caller's payload):
@@ -40,6 +41,7 @@
 
 #define JCHECK_EMISMATCH   EX_CONFIG      /* 78: the mirror needs attention */
 #define JCHECK_CHUNK_ROWS  10000          /* default rows per chunk */
+#define JCHECK_REST_PCT    100            /* default rest after a chunk: as long as it took */
 #define JCHECK_LO          0x1            /* chunk bounds: rows with key > lo */
 #define JCHECK_HI          0x2            /* rows with key <= hi */
 
@@ -48,6 +50,7 @@ struct sqlite3;
 struct jcheck_opts {
 	uint32_t chunk_rows;                  /* 0: JCHECK_CHUNK_ROWS */
 	size_t   limit;                       /* largest payload; 0: JFMT_MAX_PAYLOAD */
+	int      rest_pct;                    /* 0: JCHECK_REST_PCT; < 0: no rest */
 };
 
 typedef int (*jcheck_emit_fn)(void *arg, const void *payload, size_t len, struct jerr *e);

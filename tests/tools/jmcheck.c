@@ -2,10 +2,10 @@
  * jmcheck: append check records (checkrec.h) describing an SQLite database to a journal, for
  * tests before jcapture --checksum, and for the fuzz corpus.
  *
- *   jmcheck [-n ROWS] [-l LIMIT] [-o FILE] [-t TABLE]... DB JOURNAL
+ *   jmcheck [-n ROWS] [-l LIMIT] [-r REST%] [-o FILE] [-t TABLE]... DB JOURNAL
  *
  * The records of one pass are appended in one batch, so that nothing comes between them.
- * -n: rows per chunk; -l: the largest payload; -o: also write the first payload to FILE;
+ * -n: rows per chunk; -l: the largest payload; -r: rest after a chunk (-1: none); -o: also write the first payload to FILE;
  * -t: only these tables (default: every table check records cover). Prints the LSN of the
  * first record appended.
  */
@@ -59,10 +59,11 @@ main(int argc, char **argv)
 	int c;
 
 	jerr_init(argv[0]);
-	while ((c = getopt(argc, argv, "n:l:o:t:")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:r:o:t:")) != -1) {
 		switch (c) {
 		case 'n': o.chunk_rows = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'l': o.limit = strtoull(optarg, NULL, 10); break;
+		case 'r': o.rest_pct = atoi(optarg); break;
 		case 'o': p.out = optarg; break;
 		case 't': if (nt < 64) tables[nt++] = optarg; break;
 		default: jusage("jmcheck [-n ROWS] [-l LIMIT] [-o FILE] [-t TABLE]... DB JOURNAL",
