@@ -121,8 +121,8 @@ print_capture_json(const struct status *s)
 {
 	char a[64];
 
-	if (!s->capdb)
-		return;
+	if (!s->capdb || (s->mirror && s->captured != 1))
+		return;             /* a mirror without capture: no key at all */
 	printf(",\"capture\":");
 	if (s->captured != 1) {
 		printf("null");
