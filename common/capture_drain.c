@@ -28,6 +28,9 @@
  *   instruction leaves every change either in the outbox above the position (appended by the
  *   next drain) or in the journal (and maybe still in the outbox, below the position:
  *   forgotten by the next drain), never both above and in the journal, never neither.
+ * - The database's commits that a record holds MUST be durable before the record is
+ *   appended (jsqlite_sync), so that a power cut never leaves the mirror with a transaction
+ *   the primary lost.
  * - The schema MUST be the one the triggers were installed for: a change made outside
  *   jcapture --ddl stops every drain (JCAP_ESCHEMA) with the outbox untouched.
  *
@@ -379,6 +382,10 @@ drain_append(struct jcapture *c, int more, struct jerr *e)
 	if (c->nchk > 64)
 		return jerr_set(e, EX_DATAERR, "%s: checksum: more than 64 check records",
 		    c->dbpath);
+	/* What the snapshot holds may sit in the -wal unsynced (synchronous=NORMAL): a power
+	 * cut could take it from the database after the journal has it. */
+	if (!c->in_group && jsqlite_sync(c->dbpath, e) < 0)
+		return -1;
 	if (more || c->last) {
 		jrow_position(&c->b, c->first, c->last);
 		p[n++] = (struct jjournal_payload){ JFMT_TYPE_ROW, c->b.buf, (uint32_t)c->b.len };
