@@ -102,7 +102,8 @@ kput(struct jrowapply *ra, const void *p, size_t n)
 		ra->kbuf = nb;
 		ra->kcap = cap;
 	}
-	memcpy(ra->kbuf + ra->klen, p, n);
+	if (n)
+		memcpy(ra->kbuf + ra->klen, p, n);
 	ra->klen += n;
 }
 

@@ -72,7 +72,7 @@ bad(struct jrow_builder *b, const char *why)
 static void
 put(struct jrow_builder *b, const void *p, size_t n)
 {
-	if (b->over || b->err.code)
+	if (b->over || b->err.code || n == 0)
 		return;
 	if (n > b->limit - b->len) {
 		b->over = 1;
@@ -134,6 +134,16 @@ jrow_position(struct jrow_builder *b, uint64_t first, uint64_t last)
 	jfmt_put64(b->buf + 8, last);
 }
 
+/* A change begun while the last one is open: the open one is taken out, and the new one
+ * fails at jrow_end, so that the record holds neither. */
+static void
+unended(struct jrow_builder *b)
+{
+	b->len = b->mark;
+	b->over = 0;
+	bad(b, "a change begun before the last one ended");
+}
+
 /* Open a section's column count, to be filled in by close_section. */
 static void
 open_section(struct jrow_builder *b, int state)
@@ -156,8 +166,9 @@ jrow_change(struct jrow_builder *b, uint8_t op, const char *schema, size_t slen,
     const char *table, size_t tlen)
 {
 	if (b->state != ST_NONE)
-		bad(b, "a change begun before the last one ended");
-	b->mark = b->len;
+		unended(b);
+	else
+		b->mark = b->len;
 	b->op = op;
 	if (op < JROW_INSERT || op > JROW_DELETE)
 		bad(b, "bad operation");
@@ -217,8 +228,9 @@ jrow_sql(struct jrow_builder *b, const char *sql, size_t len)
 	uint8_t op = JROW_SQL;
 
 	if (b->state != ST_NONE)
-		bad(b, "a change begun before the last one ended");
-	b->mark = b->len;
+		unended(b);
+	else
+		b->mark = b->len;
 	b->op = op;
 	b->state = ST_SQL;
 	if (len > UINT32_MAX)

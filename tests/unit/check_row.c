@@ -208,6 +208,12 @@ START_TEST(builder_refuses_malformed)
 	ck_assert_int_eq(jrow_end(&b, &e), -1);
 	ck_assert_str_eq(e.msg, "no change begun");
 	ck_assert_uint_eq(b.len, len);
+	jrow_change(&b, JROW_DELETE, "", 0, "t", 1);       /* never ended */
+	col(&b, "a", ival(1));
+	jrow_sql(&b, "x", 1);
+	ck_assert_int_eq(jrow_end(&b, &e), -1);
+	ck_assert_str_eq(e.msg, "a change begun before the last one ended");
+	ck_assert_uint_eq(b.len, len);
 	/* and a good change still goes in after all that */
 	jrow_change(&b, JROW_DELETE, "", 0, "t", 1);
 	col(&b, "a", ival(1));
