@@ -63,6 +63,20 @@ check "jcat: one line per table" test "$(sed -n '/ check$/,$p' out | sed -n '2,4
   t key (id): 3 chunks, 3000 rows"
 expect_code 0 jcat --json j/db.0001-000000000001.journal
 check "jcat --json: the tables" grep -q '"type":"check",.*"tables":\[{"table":"c","key":\["x","y"\],"chunks":1,"rows":3},' out
+# the example of jmirror.5, byte for byte
+sqlite3 ex.db "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES(1,'a'),(2,'b'),(3,'c')"
+jappend --create ex.journal
+jmcheck -n 2 -o ex.bin ex.db ex.journal >/dev/null
+python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+for o in range(0, len(d), 16):
+    c = d[o:o + 16]
+    h = "".join("%02x " % b + (" " if i == 7 else "") for i, b in enumerate(c))
+    print("%08x  %-49s |%s|" % (o, h, "".join(chr(b) if 32 <= b < 127 else "." for b in c)))
+' ex.bin >ex.hex
+sed -n '/^For example, the check record/,/^\.Ed/p' "$JM_SRC/man/jmirror.5" | grep '^0000' >ex.man
+check "jmirror.5's example is what jmcheck writes" test_cmp ex.man ex.hex
 printf 'not a check record\0' | jmrec -T 129 bad.journal 2>/dev/null
 expect_code 65 jcat --verify bad.journal
 check "jcat --verify: a damaged check record" grep -q "LSN 1: check record offset [0-9]*: damaged" err
