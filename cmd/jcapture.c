@@ -160,17 +160,13 @@ wait_tick(struct timespec *next, uint64_t every)
 		;
 }
 
-/* With --checksum-every: is a check record due with this drain (the first one takes one)? */
+/* With --checksum-every: is a check record due with this drain? The first drain takes one,
+ * and the first after each period since the last one that was appended (a busy database
+ * puts it off to the next tick, not to the next period). */
 static int
-check_due(const struct config *c)
+check_due(const struct config *c, uint64_t last)
 {
-	static uint64_t last;
-	uint64_t now = jclock_mono_ns();
-
-	if (!c->check_every || (last && now - last < c->check_every))
-		return 0;
-	last = now;
-	return 1;
+	return c->check_every && (!last || jclock_mono_ns() - last >= c->check_every);
 }
 
 /* Drain once, or every c->every until SIGTERM or SIGINT, which let a drain finish. */
@@ -180,6 +176,7 @@ run_drain(const struct config *c, struct jcapture *cap)
 	struct sigaction sa;
 	struct timespec next;
 	int rc;
+	uint64_t checked = 0;           /* when the last check record was appended */
 
 	if (!c->every)
 		return drain_once(cap, c, c->checksum);
@@ -190,7 +187,10 @@ run_drain(const struct config *c, struct jcapture *cap)
 	sigaction(SIGINT, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!stop) {
-		rc = drain_once(cap, c, check_due(c));
+		int due = check_due(c, checked);
+		rc = drain_once(cap, c, due);
+		if (rc == 0 && due)
+			checked = jclock_mono_ns();
 		if (rc != 0 && rc != EX_TEMPFAIL)
 			return rc;          /* busy database: try at the next tick */
 		wait_tick(&next, c->every);
