@@ -8,7 +8,7 @@
  *   greater than it), the last has no upper bound. So a row the mirror has beyond the
  *   primary's last key, or before its first, falls in a chunk and is found.
  * - Taking and verifying MUST select a chunk's rows with the same statement (select_sql),
- *   and encode each value with the same rule (value_head), so that equal tables give equal
+ *   and encode each value with the same rule (value_put), so that equal tables give equal
  *   digests whichever side computes them.
  * - Every chunk of one jcheck_take comes from one snapshot: one read transaction.
  * - jcheck_open MUST check every count, length, tag and reserved bit of a payload before
@@ -45,7 +45,7 @@ buf_put(struct buf *b, const void *p, size_t n)
 		b->p = np;
 		b->cap = cap;
 	}
-	if (n)
+	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	return 0;
@@ -68,15 +68,13 @@ buf_name(struct buf *b, const char *s)
 	return n > UINT16_MAX || buf_u16(b, (uint16_t)n) < 0 ? -1 : buf_put(b, s, n);
 }
 
-/*
- * The value in column col of q as a row record encodes it (row.h: the one rule): its head
- * into head, its length returned, and the bytes that follow in *data, *dlen.
- */
-static size_t
-value_head(sqlite3_stmt *q, int col, uint8_t head[JROW_VALUE_HEAD], const void **data,
-    size_t *dlen)
+/* Append the value in column col of q to out as a row record encodes it (row.h: the one
+ * rule); -1 when out of memory. */
+static int
+value_put(sqlite3_stmt *q, int col, struct buf *out)
 {
 	struct jrow_value v = { .tag = JROW_NULL };
+	size_t n;
 
 	switch (sqlite3_column_type(q, col)) {
 	case SQLITE_INTEGER:
@@ -98,9 +96,11 @@ value_head(sqlite3_stmt *q, int col, uint8_t head[JROW_VALUE_HEAD], const void *
 		v.len = (uint32_t)sqlite3_column_bytes(q, col);
 		break;
 	}
-	*data = v.p;
-	*dlen = v.len;
-	return jrow_value_head(&v, head);
+	n = jrow_value_size(&v);
+	if (buf_put(out, NULL, n) < 0)
+		return -1;
+	jrow_value_encode(&v, out->p + out->len - n);
+	return 0;
 }
 
 /* What select_sql selects from: a table, its key and its columns, NUL-terminated. */
@@ -219,11 +219,12 @@ static int
 take_value(struct cur *c)
 {
 	struct jrow_value v;
-	size_t n = jrow_value_take(c->p + c->off, c->len - c->off, &v);
+	struct jerr e;
+	ssize_t n = jrow_value_decode(c->p + c->off, c->len - c->off, &v, &e);
 
-	if (n == 0 || v.tag == JROW_UNCHANGED)
+	if (n <= 0 || v.tag == JROW_UNCHANGED)
 		return -1;
-	c->off += n;
+	c->off += (size_t)n;
 	return 0;
 }
 
@@ -437,6 +438,7 @@ rec_emit(struct rec *r, struct jerr *e)
 
 struct chunk {
 	struct buf    lo, hi;       /* nkey encoded values */
+	struct buf    scratch;      /* one value encoded, to digest */
 	int           has_lo;
 	uint64_t      rows;
 	struct jdigest d;
@@ -479,28 +481,24 @@ rec_chunk(struct rec *r, struct chunk *k, int hi, struct jerr *e)
 	return 0;
 }
 
-/* Digest the ncol columns of q's row into d; with key set, its key into key. */
+/* Digest the ncol columns of q's row into d (through scratch); with key set, put its key
+ * there. -1 when out of memory. */
 static int
-row_digest(sqlite3_stmt *q, const struct tinfo *t, struct jdigest *d, struct buf *key)
+row_digest(sqlite3_stmt *q, const struct tinfo *t, struct jdigest *d, struct buf *key,
+    struct buf *scratch)
 {
-	uint8_t head[JROW_VALUE_HEAD];
-	const void *data;
-	size_t n, dlen;
-
 	for (int i = 0; i < t->ncol; i++) {
-		n = value_head(q, i, head, &data, &dlen);
-		jdigest_update(d, head, n);
-		if (dlen)
-			jdigest_update(d, data, dlen);
+		scratch->len = 0;
+		if (value_put(q, i, scratch) < 0)
+			return -1;
+		jdigest_update(d, scratch->p, scratch->len);
 	}
 	if (!key)
 		return 0;
 	key->len = 0;
-	for (int i = t->ncol; i < t->ncol + t->nkey; i++) {
-		n = value_head(q, i, head, &data, &dlen);
-		if (buf_put(key, head, n) < 0 || buf_put(key, data, dlen) < 0)
+	for (int i = t->ncol; i < t->ncol + t->nkey; i++)
+		if (value_put(q, i, key) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -534,7 +532,7 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 			if (jdigest_init(&k.d) < 0)
 				goto oom;
 		}
-		if (row_digest(q, r->t, &k.d, &k.hi) < 0)
+		if (row_digest(q, r->t, &k.d, &k.hi, &k.scratch) < 0)
 			goto oom;
 		k.rows++;
 	}
@@ -548,6 +546,7 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 	sqlite3_finalize(q);
 	free(k.lo.p);
 	free(k.hi.p);
+	free(k.scratch.p);
 	return 0;
 oom:
 	jerr_sys(e, EX_OSERR, "out of memory");
@@ -556,6 +555,7 @@ bad:
 	sqlite3_finalize(q);
 	free(k.lo.p);
 	free(k.hi.p);
+	free(k.scratch.p);
 	return -1;
 }
 
@@ -730,9 +730,11 @@ static void
 bind_key(sqlite3_stmt *q, const uint8_t *p, size_t len, int nkey, int at)
 {
 	struct jrow_value v;
-	size_t n;
+	struct jerr e;
+	ssize_t n;
 
-	for (int i = 0; i < nkey && (n = jrow_value_take(p, len, &v)) > 0; i++, p += n, len -= n) {
+	for (int i = 0; i < nkey && (n = jrow_value_decode(p, len, &v, &e)) > 0; i++, p += n,
+	    len -= (size_t)n) {
 		switch (v.tag) {
 		case JROW_INTEGER: case JROW_BOOLEAN:
 			sqlite3_bind_int64(q, at + i, v.i);
@@ -757,10 +759,12 @@ static void
 key_text(const uint8_t *p, size_t len, int nkey, char *out, size_t size)
 {
 	struct jrow_value v;
-	size_t off = 0, n;
+	struct jerr e;
+	size_t off = 0;
+	ssize_t n;
 
-	for (int i = 0; i < nkey && off < size && (n = jrow_value_take(p, len, &v)) > 0; i++,
-	    p += n, len -= n) {
+	for (int i = 0; i < nkey && off < size && (n = jrow_value_decode(p, len, &v, &e)) > 0;
+	    i++, p += n, len -= (size_t)n) {
 		const char *sep = i ? ", " : nkey > 1 ? "(" : "";
 		if (v.tag == JROW_INTEGER || v.tag == JROW_BOOLEAN)
 			off += (size_t)snprintf(out + off, size - off, "%s%lld", sep, (long long)v.i);
@@ -805,9 +809,10 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 	char *sql = select_sql(t, c->bounds), range[400];
 	sqlite3_stmt *q = NULL;
 	struct jdigest d;
+	struct buf scratch = { 0 };
 	uint8_t dg[JDIGEST_LEN];
 	uint64_t rows = 0;
-	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : SQLITE_NOMEM;
+	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : SQLITE_NOMEM, oom = 0;
 
 	sqlite3_free(sql);
 	range_text(c, t->nkey, range, sizeof range);
@@ -824,12 +829,15 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 		sqlite3_finalize(q);
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		row_digest(q, t, &d, NULL);
+	while (!oom && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		oom = row_digest(q, t, &d, NULL, &scratch) < 0;
 		rows++;
 	}
 	sqlite3_finalize(q);
 	jdigest_final(&d, dg);
+	free(scratch.p);
+	if (oom)
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, t->name);
 	if (rows != c->rows)

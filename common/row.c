@@ -178,21 +178,79 @@ jrow_change(struct jrow_builder *b, uint8_t op, const char *schema, size_t slen,
 	open_section(b, ST_KEY);
 }
 
+/*
+ * The fixed part of v's encoding (tag, then the integer, the real's bits, the boolean or the
+ * length) in head; its size, or 0 when v cannot be encoded (an unknown tag, a boolean
+ * neither 0 nor 1). The bytes of text, blobs, numerics and timestamps follow it.
+ */
+static size_t
+value_head(const struct jrow_value *v, uint8_t *head)
+{
+	uint64_t bits;
+
+	head[0] = v->tag;
+	switch (v->tag) {
+	case JROW_NULL:
+	case JROW_UNCHANGED:
+		return 1;
+	case JROW_INTEGER:
+		jfmt_put64(head + 1, (uint64_t)v->i);
+		return 9;
+	case JROW_REAL:
+		memcpy(&bits, &v->r, 8);
+		jfmt_put64(head + 1, bits);
+		return 9;
+	case JROW_BOOLEAN:
+		head[1] = (uint8_t)v->i;
+		return v->i == 0 || v->i == 1 ? 2 : 0;
+	case JROW_TEXT:
+	case JROW_BLOB:
+	case JROW_NUMERIC:
+	case JROW_TIMESTAMP:
+		jfmt_put32(head + 1, v->len);
+		return 5;
+	}
+	return 0;
+}
+
+static int
+has_bytes(uint8_t tag)
+{
+	return tag == JROW_TEXT || tag == JROW_BLOB || tag == JROW_NUMERIC || tag == JROW_TIMESTAMP;
+}
+
 static void
 put_value(struct jrow_builder *b, const struct jrow_value *v)
 {
 	uint8_t head[JROW_VALUE_HEAD];
+	size_t n = value_head(v, head);
 
-	if (v->tag > JROW_UNCHANGED) {
-		bad(b, "bad value tag");
+	if (n == 0) {
+		bad(b, v->tag == JROW_BOOLEAN ? "a boolean is 0 or 1" : "bad value tag");
 		return;
 	}
-	if (v->tag == JROW_BOOLEAN && v->i != 0 && v->i != 1)
-		bad(b, "a boolean is 0 or 1");
-	put(b, head, jrow_value_head(v, head));
-	if (v->tag == JROW_TEXT || v->tag == JROW_BLOB || v->tag == JROW_NUMERIC ||
-	    v->tag == JROW_TIMESTAMP)
+	put(b, head, n);
+	if (has_bytes(v->tag))
 		put(b, v->p, v->len);
+}
+
+size_t
+jrow_value_size(const struct jrow_value *v)
+{
+	uint8_t head[JROW_VALUE_HEAD];
+	size_t n = value_head(v, head);
+
+	return n && has_bytes(v->tag) ? n + v->len : n;
+}
+
+size_t
+jrow_value_encode(const struct jrow_value *v, uint8_t *out)
+{
+	size_t n = value_head(v, out);
+
+	if (n && has_bytes(v->tag) && v->len)
+		memcpy(out + n, v->p, v->len);
+	return n && has_bytes(v->tag) ? n + v->len : n;
 }
 
 void
@@ -477,6 +535,16 @@ jrow_next(struct jrow_reader *rd, struct jrow_change *ch, struct jerr *e)
 	}
 	rd->off = c.off;
 	return 1;
+}
+
+ssize_t
+jrow_value_decode(const void *data, size_t len, struct jrow_value *v, struct jerr *e)
+{
+	struct cur c = { .p = data, .len = len };
+
+	if (take_value(&c, v) < 0)
+		return jerr_set(e, EX_DATAERR, "value: %s", c.why);
+	return (ssize_t)c.off;
 }
 
 void
@@ -840,41 +908,4 @@ jrow_text(const struct jrow_change *c, int json, jrow_put_fn fn, void *arg)
 		cols_text(&o, &it, 0);
 	}
 	return o.failed ? -1 : 0;
-}
-
-/* ---- one value alone (check records) ---- */
-
-size_t
-jrow_value_head(const struct jrow_value *v, uint8_t head[JROW_VALUE_HEAD])
-{
-	uint64_t bits;
-
-	head[0] = v->tag;
-	switch (v->tag) {
-	case JROW_INTEGER:
-		jfmt_put64(head + 1, (uint64_t)v->i);
-		return 9;
-	case JROW_REAL:
-		memcpy(&bits, &v->r, 8);
-		jfmt_put64(head + 1, bits);
-		return 9;
-	case JROW_BOOLEAN:
-		head[1] = (uint8_t)v->i;
-		return 2;
-	case JROW_TEXT:
-	case JROW_BLOB:
-	case JROW_NUMERIC:
-	case JROW_TIMESTAMP:
-		jfmt_put32(head + 1, v->len);
-		return 5;
-	}
-	return 1;
-}
-
-size_t
-jrow_value_take(const void *p, size_t len, struct jrow_value *v)
-{
-	struct cur c = { .p = p, .off = 0, .len = len, .why = NULL };
-
-	return take_value(&c, v) < 0 ? 0 : c.off;
 }

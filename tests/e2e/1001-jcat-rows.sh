@@ -67,7 +67,7 @@ check "and jcat shows it as the page says" test_cmp expected got
 # a damaged change after a good one: the JSON stays JSON
 jappend --create bad2.journal
 printf 'delete t id=i:1\ncommit\n' | jmrow bad2.journal >/dev/null
-good=$(jcat --json bad2.journal >/dev/null; xxd -p -s $((128 + 24)) -l 39 bad2.journal | tr -d '\n')
+good=$(od -An -tx1 -v -j $((128 + 24)) -N 39 bad2.journal | tr -d ' \n')
 echo "raw ${good}09" | jmrow bad2.journal >/dev/null
 expect_code 65 jcat --json bad2.journal
 check "a damaged record in --json" grep -q '"lsn":2,.*"changes":\[{"op":"delete".*}\],"damaged":true}$' "$T/out"
