@@ -345,16 +345,27 @@ put_before(sqlite3_str *s, const struct table *t, int update)
 	sqlite3_str_appendf(s, "; END; ");
 }
 
-/* In an AFTER trigger: the pending rows really gone become deletions; the list is cleared. */
+/*
+ * In an AFTER trigger: the pending rows really gone become deletions; the list is cleared.
+ * Gone: no row has the pending key any more, or the new row took it. The row an UPDATE
+ * changes (OLD) is never one REPLACE removed: an upsert notes it in its BEFORE INSERT and
+ * then updates it, and a key it leaves is not a deletion.
+ */
 static void
-put_confirm(sqlite3_str *s, const struct table *t)
+put_confirm(sqlite3_str *s, const struct table *t, int update)
 {
 	sqlite3_str_appendf(s, "INSERT INTO jmirror_outbox(s,op,t");
 	put_cols(s, 'c', 0, t->key.n);
 	sqlite3_str_appendf(s, ") SELECT DISTINCT s,'D',CAST(strftime('%%s','now') AS INTEGER)");
 	put_cols(s, 'k', 0, t->key.n);
-	sqlite3_str_appendf(s, " FROM jmirror_pending p WHERE s=%lld AND (NOT EXISTS("
-	    "SELECT 1 FROM \"%w\" x WHERE ", t->shape, t->name);
+	sqlite3_str_appendf(s, " FROM jmirror_pending p WHERE s=%lld AND ", t->shape);
+	if (update) {
+		sqlite3_str_appendf(s, "NOT (");
+		for (int k = 0; k < t->key.n; k++)
+			sqlite3_str_appendf(s, "%sOLD.\"%w\"=p.k%d", k ? " AND " : "", t->key.v[k], k);
+		sqlite3_str_appendf(s, ") AND ");
+	}
+	sqlite3_str_appendf(s, "(NOT EXISTS(SELECT 1 FROM \"%w\" x WHERE ", t->name);
 	for (int k = 0; k < t->key.n; k++)
 		sqlite3_str_appendf(s, "%sx.\"%w\"=p.k%d", k ? " AND " : "", t->key.v[k], k);
 	sqlite3_str_appendf(s, ") OR (");
@@ -376,7 +387,7 @@ put_after(sqlite3_str *s, const struct table *t, char op)
 	if (op == 'D')
 		sqlite3_str_appendf(s, "DELETE FROM jmirror_pending WHERE s=%lld; ", t->shape);
 	else
-		put_confirm(s, t);
+		put_confirm(s, t, op == 'U');
 	sqlite3_str_appendf(s, "INSERT INTO jmirror_outbox(s,op,t");
 	put_cols(s, 'c', 0, n);
 	sqlite3_str_appendf(s, ") VALUES(%lld,'%c',CAST(strftime('%%s','now') AS INTEGER),",
