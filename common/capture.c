@@ -659,7 +659,7 @@ jcapture_install(const char *dbpath, const char *journal, const struct jcapture_
 		rc = jsqlite_exec(db, "BEGIN EXCLUSIVE", e);
 	if (rc == 0 && (rc = jcap_installed(db, have, e)) == 1) {
 		rc = strcmp(have, lineage) == 0 ?
-		    jerr_set(e, EX_CANTCREAT, "%s: capture is already installed", dbpath) :
+		    jerr_set(e, JCAP_EINSTALLED, "%s: capture is already installed", dbpath) :
 		    jerr_set(e, EX_DATAERR, "%s: capture is installed for another journal "
 		    "(lineage %s, %s has %s)", dbpath, have, journal, lineage);
 	}

@@ -36,6 +36,7 @@
 
 #define JCAP_ESCHEMA  EX_CONFIG     /* 78: the database needs attention */
 #define JCAP_EPENDING EX_CONFIG     /* 78: uninstall would drop undrained changes */
+#define JCAP_EINSTALLED EX_CANTCREAT /* 73: install: already installed for this journal */
 
 struct jcapture_install {
 	int no_snapshot;          /* the mirror is seeded another way (jbackup) */
