@@ -38,8 +38,8 @@ expect_code 66 jcapture --install missing.db app.journal
 check "nothing installed in a missing database" test ! -e missing.db
 expect_code 0 jcapture --install app.db app.journal
 check "WAL mode" test "$(sqlite3 app.db 'PRAGMA journal_mode')" = wal
-check "five triggers per table" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master
-	WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'")" -eq 20
+check "eight triggers per table" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master
+	WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'")" -eq 32
 check "the snapshot is journaled at once" mirrored
 check "the outbox is empty after the drain" test "$(sqlite3 app.db 'SELECT count(*) FROM jmirror_outbox')" -eq 0
 expect_code 73 jcapture --install app.db app.journal
