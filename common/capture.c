@@ -556,7 +556,7 @@ int
 jcap_install_tables(sqlite3 *db, int snapshot, struct jerr *e)
 {
 	struct names names = { 0, NULL }, wr = { 0, NULL };
-	sqlite3_int64 w;
+	sqlite3_int64 w = 0;
 	int width, kwidth, rc = list_tables(db, &names, &wr, e);
 
 	if (rc == 0)
@@ -684,9 +684,9 @@ jcapture_install(const char *dbpath, const char *journal, const struct jcapture_
 		rc = jsqlite_exec(db, "BEGIN EXCLUSIVE", e);
 	if (rc == 0 && (rc = jcap_installed(db, have, e)) == 1) {
 		rc = strcmp(have, lineage) == 0 ?
-		    jerr_set(e, JCAP_EINSTALLED, "%s: capture is already installed", dbpath) :
-		    jerr_set(e, EX_DATAERR, "%s: capture is installed for another journal "
-		    "(lineage %s, %s has %s)", dbpath, have, journal, lineage);
+		    jerr_set(e, JCAP_EINSTALLED, "capture is already installed") :
+		    jerr_set(e, EX_DATAERR, "capture is installed for another journal "
+		    "(lineage %s, %s has %s)", have, journal, lineage);
 	}
 	if (rc == 0)
 		rc = install_in(db, lineage, pos, !o->no_snapshot, e);
@@ -709,12 +709,12 @@ jcapture_uninstall(const char *dbpath, int force, struct jerr *e)
 		return -1;
 	rc = jsqlite_exec(db, "BEGIN EXCLUSIVE", e);
 	if (rc == 0 && (rc = jcap_installed(db, NULL, e)) == 0)
-		rc = jerr_set(e, EX_USAGE, "%s: capture is not installed", dbpath);
+		rc = jerr_set(e, EX_USAGE, "capture is not installed");
 	if (rc == 1)
 		rc = jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox", &n, e);
 	if (rc == 0 && n && !force)
-		rc = jerr_set(e, JCAP_EPENDING, "%s: %lld changes wait in the outbox: drain them "
-		    "first (jcapture DB JOURNAL) or give --force to drop them", dbpath, (long long)n);
+		rc = jerr_set(e, JCAP_EPENDING, "%lld changes wait in the outbox: drain them "
+		    "first (jcapture DB JOURNAL) or give --force to drop them", (long long)n);
 	if (rc == 0)
 		rc = jcap_drop_triggers(db, e);
 	if (rc == 0)
