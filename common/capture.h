@@ -8,27 +8,34 @@
  *                                                lineage, and (unless opts.no_snapshot) the
  *                                                schema and every row as the first changes;
  *                                                one exclusive transaction
- *     jcapture_uninstall(db, force, &e)          every trace removed; refused (EX_DATAERR is
- *                                                not it: JCAP_EPENDING) while changes wait
- *                                                in the outbox, unless force
+ *     jcapture_uninstall(db, force, &e)          every trace removed; refused with
+ *                                                JCAP_EPENDING while changes wait in the
+ *                                                outbox, unless force
  *     jcapture_open(db, journal, &c, &e)         the drainer: takes the drain lock (one at a
  *                                                time per database: EX_TEMPFAIL when busy),
  *                                                checks the binding, finds where the journal
  *                                                stands
- *     jcapture_drain(c, &st, &e)                 one drain: 0 with st filled
+ *     jcapture_drain(c, &st, &e)                 one drain: one row record (a group when
+ *                                                over 16 MiB) per WAL snapshot; 0 with st
+ *                                                filled. Killed at any instruction, the
+ *                                                next drain neither loses nor repeats.
  *     jcapture_checksum(c, on)                   with on, the next drains also take a check
  *                                                record of every table (checkrec.h) in the
- *                                                drain's read snapshot, appended in one batch
+ *                                                drain's read snapshot, appended in one write
  *                                                with the drain's last record (alone when the
  *                                                drain has no change): it describes exactly
  *                                                what the journal holds up to it
  *     jcapture_ddl(c, sql, &e)                   DDL, its place in the outbox and the new
  *                                                triggers in one exclusive transaction
+ *     jcapture_ddl_done(c, sql, &e)              the same for DDL already run behind the
+ *                                                capture's back (not run again); EX_USAGE
+ *                                                when the schema did not change
  *     jcapture_close(c)                          frees c (NULL is a no-op)
  *     jcapture_depth(db, &d, &e)                 outbox depth and oldest change, for jstatus:
  *                                                1 captured, 0 not a captured database
  *
- * Errors: -1 with e filled: EX_NOINPUT missing database or journal, EX_DATAERR a journal of
+ * Errors: -1 with e filled: EX_NOINPUT missing database or journal, JCAP_EINSTALLED
+ * install: capture is installed already for this journal, EX_DATAERR a journal of
  * another lineage or a damaged journal, EX_TEMPFAIL busy (database locked, another drain),
  * JCAP_ESCHEMA (EX_CONFIG, 78: needs attention) the schema changed behind jcapture's back,
  * EX_USAGE not installed, EX_IOERR, EX_NOPERM, EX_SOFTWARE a broken invariant.
@@ -42,6 +49,7 @@
 
 #define JCAP_ESCHEMA  EX_CONFIG     /* 78: the database needs attention */
 #define JCAP_EPENDING EX_CONFIG     /* 78: uninstall would drop undrained changes */
+#define JCAP_EINSTALLED EX_CANTCREAT /* 73: install: already installed for this journal */
 
 struct jcapture_install {
 	int no_snapshot;          /* the mirror is seeded another way (jbackup) */

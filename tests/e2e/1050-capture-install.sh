@@ -38,8 +38,8 @@ expect_code 66 jcapture --install missing.db app.journal
 check "nothing installed in a missing database" test ! -e missing.db
 expect_code 0 jcapture --install app.db app.journal
 check "WAL mode" test "$(sqlite3 app.db 'PRAGMA journal_mode')" = wal
-check "five triggers per table" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master
-	WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'")" -eq 20
+check "eight triggers per table" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master
+	WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'")" -eq 32
 check "the snapshot is journaled at once" mirrored
 check "the outbox is empty after the drain" test "$(sqlite3 app.db 'SELECT count(*) FROM jmirror_outbox')" -eq 0
 expect_code 73 jcapture --install app.db app.journal
@@ -64,6 +64,9 @@ UPDATE OR REPLACE ip SET t = 'six' WHERE id = 5;
 REPLACE INTO ip VALUES(7, 'seven');
 INSERT OR REPLACE INTO wr VALUES(1, 2, 4);
 UPDATE wr SET a = 10 WHERE b = 2;
+INSERT INTO kv VALUES('a', 5, 50) ON CONFLICT(k) DO UPDATE SET v = excluded.v;
+INSERT OR IGNORE INTO ip VALUES(7, 'again');
+UPDATE ip SET id = 70 WHERE id = 7;
 DELETE FROM plain WHERE x = 1;"
 check "REPLACE leaves no pending row" test "$(sqlite3 app.db 'SELECT count(*) FROM jmirror_pending')" -eq 0
 expect_code 0 jcapture app.db app.journal
@@ -71,6 +74,8 @@ check "the mirror equals the primary" mirrored
 row show app.journal >shown
 check "REPLACE removed b through its unique column" grep -q '^delete kv k=text:62' shown
 check "OR IGNORE noted nothing" sh -c '! grep -q "v=9,u=99" shown'
+check "an upsert is an update, not a deletion" sh -c '! grep -q "^delete kv k=text:61 -> \$" shown || [ "$(grep -c "^delete kv k=text:61" shown)" -eq 1 ]'
+check "a key change after OR IGNORE deletes nothing" sh -c '! grep -q "^delete ip id=7 " shown'
 check "reals are exact" grep -q '0x1.3333333333334p-2' shown
 check "text with a NUL byte is whole" grep -q 'text:61006200' shown
 check "a rolled back insert is not captured" sh -c '! grep -q 726f6c6c6564 shown'

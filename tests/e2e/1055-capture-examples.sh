@@ -1,6 +1,7 @@
 #!/bin/sh
 # examples/systemd/jcapture.service and examples/cron/jcapture.crontab: their command lines,
-# run with the test's paths, capture an application's writes into a mirror.
+# run with the test's paths, capture an application's writes into a mirror; examples/shop.py
+# (make demo's application) is one such application.
 . ./lib.sh
 U=$JM_SRC/examples/systemd/jcapture.service
 C=$JM_SRC/examples/cron/jcapture.crontab
@@ -46,4 +47,17 @@ jintegrate --db m.db in/app.0001-*.journal >/dev/null || fail "integrate"
 appdump srv/app.db >p.dump
 appdump m.db >m.dump
 check "the mirror has what the application wrote, 'now' included" test_cmp p.dump m.dump
+
+# make demo's application, captured: its 'now' and random() reach the mirror as they were.
+sqlite3 srv/shop.db "CREATE TABLE orders(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, v TEXT)"
+jappend --create lib/shop.journal
+jcapture --install srv/shop.db lib/shop.journal || fail "install in shop.db"
+expect_code 0 python3 "$JM_SRC/examples/shop.py" srv/shop.db 1 20 1000
+expect_code 0 jcapture srv/shop.db lib/shop.journal
+jrotate lib/shop.journal >/dev/null
+expect_code 0 jintegrate --db shop-m.db lib/shop.0001-*.journal
+appdump srv/shop.db >p.dump
+appdump shop-m.db >m.dump
+check "examples/shop.py's 20 orders, mirrored exactly" test_cmp p.dump m.dump
+check "20 orders" test "$(sqlite3 shop-m.db 'SELECT count(*) FROM orders')" -eq 20
 finish
