@@ -250,6 +250,8 @@ put_value(struct jrow_builder *b, const char *name, sqlite3_stmt *q, int col)
 	default:
 		v.tag = JROW_NULL;
 	}
+	if (!v.p)
+		v.p = (const uint8_t *)"";    /* SQLite gives NULL for an empty blob */
 	jrow_col(b, name, strlen(name), &v);
 }
 
