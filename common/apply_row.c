@@ -102,7 +102,8 @@ kput(struct jrowapply *ra, const void *p, size_t n)
 		ra->kbuf = nb;
 		ra->kcap = cap;
 	}
-	memcpy(ra->kbuf + ra->klen, p, n);
+	if (n)
+		memcpy(ra->kbuf + ra->klen, p, n);
 	ra->klen += n;
 }
 
@@ -486,13 +487,17 @@ insert_refused(struct jrowapply *ra, struct shape *sh, const struct jrow_change 
 	return diverged(ra, sh, c, lsn, why, Q_FIX, "overwrote what was there", e);
 }
 
+/* A change failed with SQLite's rc: the mirror needs attention (78), unless the failure is
+ * the disk's (74), memory's or a busy database's, as jsqlite_err classes them. */
 static int
-failed(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, struct jerr *e)
+failed(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, int rc, struct jerr *e)
 {
 	struct tbuf tab, key;
+	struct jerr kind;
 
+	jsqlite_err(&kind, NULL, rc, "");
 	where(c, &tab, &key);
-	return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: %s",
+	return jerr_set(e, kind.code, "LSN %llu: table %s, key %s: %s: %s",
 	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), ra->why);
 }
 
@@ -517,7 +522,7 @@ apply_change(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, st
 		return diverged(ra, sh, c, lsn, why, Q_FIXUP, "overwrote what was in the way", e);
 	}
 	if (rc != SQLITE_DONE)
-		return failed(ra, c, lsn, e);
+		return failed(ra, c, lsn, rc, e);
 	if (c->op == JROW_UPDATE)
 		return diverged(ra, sh, c, lsn, "an update of a row the mirror lacks", Q_FIX,
 		    "inserted the row", e);

@@ -646,6 +646,8 @@ s_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 
 	if (r->type == JFMT_TYPE_ROW)
 		return jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
+	if (r->type > JFMT_TYPE_CHECK)
+		return jfmt_type_unknown(r->type, r->lsn, e);
 	jrowapply_triggers(a->rows, 1);
 	return sql_record(a, r, e);
 }

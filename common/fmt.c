@@ -212,6 +212,14 @@ jfmt_type_name(uint8_t type)
 }
 
 int
+jfmt_type_unknown(uint8_t type, uint64_t lsn, struct jerr *e)
+{
+	return jerr_set(e, EX_DATAERR, "LSN %llu: record type %u is one of jmirror's own that "
+	    "this version does not know (written by a newer jmirror: upgrade this one)",
+	    (unsigned long long)lsn, type);
+}
+
+int
 jfmt_type_parse(const char *s)
 {
 	char *end;

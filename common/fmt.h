@@ -107,6 +107,9 @@ int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_traile
 int  jfmt_is_trailer(const uint8_t in[4]);
 
 const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", "row", "check", or NULL */
+/* An applier met one of jmirror's own types that this version does not know (a newer
+ * writer's): it MUST NOT skip it. -1 with e: EX_DATAERR, saying so. */
+int         jfmt_type_unknown(uint8_t type, uint64_t lsn, struct jerr *e);
 int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
 
 /* Little-endian helpers, exported for the reader and tests. */

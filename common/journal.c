@@ -826,20 +826,21 @@ group_write(struct jjournal *j, const struct jjournal_payload *recs, size_t n, i
     uint64_t *first_lsn, struct jerr *e)
 {
 	size_t need;
+	int rc;
 
 	if (!j->group)
 		return jerr_set(e, EX_SOFTWARE, "%s: no group begun", j->path);
-	if ((how == FL_CLOSE && n == 0) || check_records(recs, n, &need, e) < 0 ||
-	    grow(&j->buf, &j->cap, need) < 0 ||
-	    write_records(j, recs, n, how, j->gstart, first_lsn, e) < 0) {
-		if (how == FL_CLOSE && n == 0)
-			jerr_set(e, EX_USAGE, "a group ends with a record");
-		else if (errno == ENOMEM && e && e->code == 0)
-			jerr_sys(e, EX_OSERR, "out of memory");
-		jjournal_group_abort(j);
-		return -1;
+	if (how == FL_CLOSE && n == 0)
+		rc = jerr_set(e, EX_USAGE, "%s: a group ends with a record", j->path);
+	else if ((rc = check_records(recs, n, &need, e)) == 0) {
+		if (grow(&j->buf, &j->cap, need) < 0)
+			rc = jerr_sys(e, EX_OSERR, "out of memory");
+		else
+			rc = write_records(j, recs, n, how, j->gstart, first_lsn, e);
 	}
-	return 0;
+	if (rc < 0)
+		jjournal_group_abort(j);
+	return rc;
 }
 
 int

@@ -85,6 +85,8 @@ int  jjournal_close(struct jjournal *j, struct jerr *e);
  *                                                 syncs with JJ_SYNC; first: the group's
  *                                                 first LSN
  *     jjournal_group_abort(j)                     cuts what the group wrote, drops the lock
+ * The lock is the journal's, not the handle's: another handle of the same journal in the
+ * same process waits for it like any other writer (forever, if this one waits for it).
  * A failed add or end aborts the group (nothing of it stays). A writer killed inside a
  * group leaves an incomplete group, which readers take for a torn tail and the next writer
  * or rotation cuts. jjournal_append inside a group and jjournal_close abort it first. A

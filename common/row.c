@@ -72,7 +72,7 @@ bad(struct jrow_builder *b, const char *why)
 static void
 put(struct jrow_builder *b, const void *p, size_t n)
 {
-	if (b->over || b->err.code)
+	if (b->over || b->err.code || n == 0)
 		return;
 	if (n > b->limit - b->len) {
 		b->over = 1;
@@ -134,6 +134,16 @@ jrow_position(struct jrow_builder *b, uint64_t first, uint64_t last)
 	jfmt_put64(b->buf + 8, last);
 }
 
+/* A change begun while the last one is open: the open one is taken out, and the new one
+ * fails at jrow_end, so that the record holds neither. */
+static void
+unended(struct jrow_builder *b)
+{
+	b->len = b->mark;
+	b->over = 0;
+	bad(b, "a change begun before the last one ended");
+}
+
 /* Open a section's column count, to be filled in by close_section. */
 static void
 open_section(struct jrow_builder *b, int state)
@@ -156,8 +166,9 @@ jrow_change(struct jrow_builder *b, uint8_t op, const char *schema, size_t slen,
     const char *table, size_t tlen)
 {
 	if (b->state != ST_NONE)
-		bad(b, "a change begun before the last one ended");
-	b->mark = b->len;
+		unended(b);
+	else
+		b->mark = b->len;
 	b->op = op;
 	if (op < JROW_INSERT || op > JROW_DELETE)
 		bad(b, "bad operation");
@@ -167,43 +178,79 @@ jrow_change(struct jrow_builder *b, uint8_t op, const char *schema, size_t slen,
 	open_section(b, ST_KEY);
 }
 
-static void
-put_value(struct jrow_builder *b, const struct jrow_value *v)
+/*
+ * The fixed part of v's encoding (tag, then the integer, the real's bits, the boolean or the
+ * length) in head; its size, or 0 when v cannot be encoded (an unknown tag, a boolean
+ * neither 0 nor 1). The bytes of text, blobs, numerics and timestamps follow it.
+ */
+static size_t
+value_head(const struct jrow_value *v, uint8_t *head)
 {
-	uint8_t x[8];
+	uint64_t bits;
 
-	put(b, &v->tag, 1);
+	head[0] = v->tag;
 	switch (v->tag) {
 	case JROW_NULL:
 	case JROW_UNCHANGED:
-		return;
+		return 1;
 	case JROW_INTEGER:
-		jfmt_put64(x, (uint64_t)v->i);
-		put(b, x, 8);
-		return;
-	case JROW_REAL: {
-		uint64_t bits;
-
+		jfmt_put64(head + 1, (uint64_t)v->i);
+		return 9;
+	case JROW_REAL:
 		memcpy(&bits, &v->r, 8);
-		jfmt_put64(x, bits);
-		put(b, x, 8);
-		return;
-	}
+		jfmt_put64(head + 1, bits);
+		return 9;
 	case JROW_BOOLEAN:
-		if (v->i != 0 && v->i != 1)
-			bad(b, "a boolean is 0 or 1");
-		x[0] = (uint8_t)v->i;
-		put(b, x, 1);
-		return;
+		head[1] = (uint8_t)v->i;
+		return v->i == 0 || v->i == 1 ? 2 : 0;
 	case JROW_TEXT:
 	case JROW_BLOB:
 	case JROW_NUMERIC:
 	case JROW_TIMESTAMP:
-		put_u32(b, v->len);
-		put(b, v->p, v->len);
+		jfmt_put32(head + 1, v->len);
+		return 5;
+	}
+	return 0;
+}
+
+static int
+has_bytes(uint8_t tag)
+{
+	return tag == JROW_TEXT || tag == JROW_BLOB || tag == JROW_NUMERIC || tag == JROW_TIMESTAMP;
+}
+
+static void
+put_value(struct jrow_builder *b, const struct jrow_value *v)
+{
+	uint8_t head[JROW_VALUE_HEAD];
+	size_t n = value_head(v, head);
+
+	if (n == 0) {
+		bad(b, v->tag == JROW_BOOLEAN ? "a boolean is 0 or 1" : "bad value tag");
 		return;
 	}
-	bad(b, "bad value tag");
+	put(b, head, n);
+	if (has_bytes(v->tag))
+		put(b, v->p, v->len);
+}
+
+size_t
+jrow_value_size(const struct jrow_value *v)
+{
+	uint8_t head[JROW_VALUE_HEAD];
+	size_t n = value_head(v, head);
+
+	return n && has_bytes(v->tag) ? n + v->len : n;
+}
+
+size_t
+jrow_value_encode(const struct jrow_value *v, uint8_t *out)
+{
+	size_t n = value_head(v, out);
+
+	if (n && has_bytes(v->tag) && v->len)
+		memcpy(out + n, v->p, v->len);
+	return n && has_bytes(v->tag) ? n + v->len : n;
 }
 
 void
@@ -239,8 +286,9 @@ jrow_sql(struct jrow_builder *b, const char *sql, size_t len)
 	uint8_t op = JROW_SQL;
 
 	if (b->state != ST_NONE)
-		bad(b, "a change begun before the last one ended");
-	b->mark = b->len;
+		unended(b);
+	else
+		b->mark = b->len;
 	b->op = op;
 	b->state = ST_SQL;
 	if (len > UINT32_MAX)
@@ -487,6 +535,16 @@ jrow_next(struct jrow_reader *rd, struct jrow_change *ch, struct jerr *e)
 	}
 	rd->off = c.off;
 	return 1;
+}
+
+ssize_t
+jrow_value_decode(const void *data, size_t len, struct jrow_value *v, struct jerr *e)
+{
+	struct cur c = { .p = data, .len = len };
+
+	if (take_value(&c, v) < 0)
+		return jerr_set(e, EX_DATAERR, "value: %s", c.why);
+	return (ssize_t)c.off;
 }
 
 void

@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -53,6 +54,7 @@ enum {
 };
 
 #define JROW_POSITIONS 16        /* bytes of the two positions that start a payload */
+#define JROW_VALUE_HEAD 9        /* the longest fixed part of a value's encoding */
 
 struct jrow_value {
 	uint8_t        tag;      /* JROW_NULL ... */
@@ -117,6 +119,17 @@ int  jrow_next(struct jrow_reader *rd, struct jrow_change *c, struct jerr *e);
 void jrow_key(const struct jrow_change *c, struct jrow_cols *it);
 void jrow_cols(const struct jrow_change *c, struct jrow_cols *it);
 int  jrow_cols_next(struct jrow_cols *it, struct jrow_col *col);
+
+/*
+ * One value in the encoding of jmirror(5) (a tag, then its data), for whoever stores or
+ * hashes values the way row records do (check records): jrow_value_size is the bytes
+ * jrow_value_encode writes to out (0: v cannot be encoded, an unknown tag or a boolean
+ * neither 0 nor 1); jrow_value_decode reads one value of at most len bytes, checked as
+ * the reader checks them: the bytes it used, or -1 (EX_DATAERR). v points into data.
+ */
+size_t  jrow_value_size(const struct jrow_value *v);
+size_t  jrow_value_encode(const struct jrow_value *v, uint8_t *out);
+ssize_t jrow_value_decode(const void *data, size_t len, struct jrow_value *v, struct jerr *e);
 
 const char *jrow_op_name(uint8_t op);     /* "insert", ... or NULL */
 int         jrow_op_parse(const char *s); /* JROW_*, or -1 */

@@ -52,10 +52,22 @@ echo 'raw 0000000000000000000000000000000009' | jmrow bad.journal >/dev/null
 expect_code 65 jcat bad.journal
 check "names the LSN and what" grep -q 'LSN 1: row record offset 16: unknown operation' "$T/err"
 expect_code 65 jcat --verify bad.journal
+
+# The row payload example of jmirror(5) is what the builder writes, shown as the page says.
+jappend --create ex.journal
+printf 'positions 1 2\ndelete t id=i:-2\nsql DROP TABLE u\ncommit\n' | jmrow ex.journal >/dev/null
+sed -n '/^00000000  01 00 00 00/,/^\.Ed/p' "$JM_SRC/man/jmirror.5" | grep -v '^\.Ed' |
+    cut -c11-58 | tr -d ' \n' >page.hex
+od -An -tx1 -v -j $((128 + 24)) -N 56 ex.journal | tr -d ' \n' >ex.hex
+check "the row payload of jmirror.5 is the builder's" test_cmp page.hex ex.hex
+jcat ex.journal | sed -n '3,4p' >got
+printf '  delete t (id=-2)\n  sql '"'"'DROP TABLE u'"'"'\n' >expected
+check "and jcat shows it as the page says" test_cmp expected got
+
 # a damaged change after a good one: the JSON stays JSON
 jappend --create bad2.journal
 printf 'delete t id=i:1\ncommit\n' | jmrow bad2.journal >/dev/null
-good=$(jcat --json bad2.journal >/dev/null; xxd -p -s $((128 + 24)) -l 39 bad2.journal | tr -d '\n')
+good=$(od -An -tx1 -v -j $((128 + 24)) -N 39 bad2.journal | tr -d ' \n')
 echo "raw ${good}09" | jmrow bad2.journal >/dev/null
 expect_code 65 jcat --json bad2.journal
 check "a damaged record in --json" grep -q '"lsn":2,.*"changes":\[{"op":"delete".*}\],"damaged":true}$' "$T/out"

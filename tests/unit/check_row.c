@@ -208,6 +208,12 @@ START_TEST(builder_refuses_malformed)
 	ck_assert_int_eq(jrow_end(&b, &e), -1);
 	ck_assert_str_eq(e.msg, "no change begun");
 	ck_assert_uint_eq(b.len, len);
+	jrow_change(&b, JROW_DELETE, "", 0, "t", 1);       /* never ended */
+	col(&b, "a", ival(1));
+	jrow_sql(&b, "x", 1);
+	ck_assert_int_eq(jrow_end(&b, &e), -1);
+	ck_assert_str_eq(e.msg, "a change begun before the last one ended");
+	ck_assert_uint_eq(b.len, len);
 	/* and a good change still goes in after all that */
 	jrow_change(&b, JROW_DELETE, "", 0, "t", 1);
 	col(&b, "a", ival(1));
@@ -463,6 +469,40 @@ START_TEST(text_forms)
 }
 END_TEST
 
+/* One value alone, encoded and decoded by the rule of row records (for check records). */
+START_TEST(single_values)
+{
+	struct jrow_value in[] = {
+		{ .tag = JROW_NULL }, { .tag = JROW_INTEGER, .i = -7 }, { .tag = JROW_REAL, .r = -0.0 },
+		{ .tag = JROW_TEXT, .p = (const uint8_t *)"ab", .len = 2 },
+		{ .tag = JROW_BLOB, .p = NULL, .len = 0 }, { .tag = JROW_BOOLEAN, .i = 1 },
+		{ .tag = JROW_UNCHANGED },
+	};
+	size_t want[] = { 1, 9, 9, 7, 5, 2, 1 };
+	struct jrow_value bad = { .tag = JROW_BOOLEAN, .i = 2 }, out;
+	uint8_t buf[32];
+	struct jerr e;
+
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		ck_assert_uint_eq(jrow_value_size(&in[i]), want[i]);
+		ck_assert_uint_eq(jrow_value_encode(&in[i], buf), want[i]);
+		ck_assert_int_eq(jrow_value_decode(buf, want[i], &out, &e), (ssize_t)want[i]);
+		ck_assert_uint_eq(out.tag, in[i].tag);
+		ck_assert(out.i == in[i].i && out.len == in[i].len);
+		ck_assert_uint_eq(bits(out.r), bits(in[i].r));
+		if (want[i] > 1)
+			ck_assert_int_eq(jrow_value_decode(buf, want[i] - 1, &out, &e), -1);
+	}
+	ck_assert_uint_eq(buf[0], JROW_UNCHANGED);
+	jrow_value_encode(&in[3], buf);
+	ck_assert(memcmp(buf, "\x03\x02\0\0\0ab", 7) == 0);
+	ck_assert_uint_eq(jrow_value_size(&bad), 0);
+	buf[0] = 99;
+	ck_assert_int_eq(jrow_value_decode(buf, 1, &out, &e), -1);
+	ck_assert_str_eq(e.msg, "value: unknown value tag");
+}
+END_TEST
+
 Suite *
 suite_row(void)
 {
@@ -476,6 +516,7 @@ suite_row(void)
 	tcase_add_test(tc, reader_checks_every_length);
 	tcase_add_test(tc, reader_refuses);
 	tcase_add_test(tc, text_forms);
+	tcase_add_test(tc, single_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -609,6 +609,41 @@ START_TEST(group_live_damage)
 }
 END_TEST
 
+/* The writer's and rotator's way of reading (pread, then resume under the lock): a group
+ * still being written is left for later, and read whole once its last record is there. */
+START_TEST(group_resume)
+{
+	static const uint8_t flags[] = { 0, C, C, 0 };
+	uint8_t buf[4096];
+	const char *p = path("db.journal");
+	size_t n = build_group(buf, flags, 4, 0);
+	struct jseg_rec r;
+	struct jseg *s;
+	struct jerr e;
+	int fd, got = 0, rc;
+
+	ck_assert_int_eq(unit_write_file(p, buf, n - RECSZ), 0);
+	ck_assert_int_ge((fd = open(p, O_RDWR)), 0);
+	ck_assert_int_eq(jseg_open_pread(fd, NULL, &s, &e), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		got++;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(got, 1);
+	ck_assert_uint_eq(jseg_end(s), JFMT_HEADER_SIZE + RECSZ);
+	ck_assert_uint_eq(jseg_torn(s), 2 * RECSZ);
+	ck_assert_int_eq(pwrite(fd, buf + n - RECSZ, RECSZ, (off_t)(n - RECSZ)), RECSZ);
+	ck_assert_int_eq(jseg_resume(s), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		ck_assert_uint_eq(r.flags, flags[got++]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(got, 4);
+	ck_assert_uint_eq(jseg_torn(s), 0);
+	ck_assert_uint_eq(jseg_end(s), n);
+	jseg_close(s);
+	close(fd);
+}
+END_TEST
+
 Suite *
 suite_seg(void)
 {
@@ -632,6 +667,7 @@ suite_seg(void)
 	tcase_add_test(tc, group_sealed);
 	tcase_add_test(tc, group_live);
 	tcase_add_test(tc, group_live_damage);
+	tcase_add_test(tc, group_resume);
 	suite_add_tcase(s, tc);
 	return s;
 }
