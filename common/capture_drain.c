@@ -14,7 +14,8 @@
  *   drain_append   the record appended and made durable (JJ_SYNC); a drain larger than one
  *                  record is a group (each record but the last flagged "continues"), which
  *                  the journal cuts off whole if the drain dies before its last record
- *   drain_delete   what was appended deleted from the outbox, in a write transaction
+ *   drain_forget   again: what was appended deleted from the outbox, in a write
+ *                  transaction
  *
  * Invariants:
  * - One drainer at a time per database: the drain lock (DIR/.BASE.capture.lock beside the
@@ -34,7 +35,7 @@
  * - The schema MUST be the one the triggers were installed for: a change made outside
  *   jcapture --ddl stops every drain (JCAP_ESCHEMA) with the outbox untouched.
  *
- * JM_TEST_CRASH=STEP (crash.h, test-only): capture-read (records built, nothing appended),
+ * JM_TEST_CRASH=STEP (crash.h, test-only): capture-read (the last record built, not appended),
  * capture-group (first record of a group appended), capture-appended (the journal holds the
  * drain, the outbox too), capture-deleted (drain complete, before returning).
  */
@@ -256,6 +257,8 @@ put_value(struct jrow_builder *b, const char *name, sqlite3_stmt *q, int col)
 	default:
 		v.tag = JROW_NULL;
 	}
+	if (!v.p)
+		v.p = (const uint8_t *)"";    /* SQLite gives NULL for an empty blob */
 	jrow_col(b, name, strlen(name), &v);
 }
 
