@@ -63,8 +63,9 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 	jfmt_put64(out + 48, h->first_lsn);
 	jfmt_put64(out + 56, h->created);
 	memcpy(out + 64, h->prev_digest, JDIGEST_LEN);
+	jfmt_put64(out + 96, h->source_pos);
 	memcpy(out + 104, h->keyid, JFMT_KEYID_LEN);
-	/* 96..103, 112..123: reserved */
+	/* 112..123: reserved */
 	jfmt_put32(out + 124, jcrc32c(0, out, 124));
 }
 
@@ -94,7 +95,8 @@ header_flags(const uint8_t *in, uint16_t version, struct jerr *e)
 	uint32_t flags = jfmt_get32(in + 12);
 	int signed_ = (flags & JFMT_HDR_SIGNED) != 0;
 
-	if (jfmt_get32(in + 36) != 0 || !allzero(in + 96, 8) || !allzero(in + 112, 12) ||
+	if (jfmt_get32(in + 36) != 0 || (version < 3 && !allzero(in + 96, 8)) ||
+	    !allzero(in + 112, 12) ||
 	    (version < 3 && flags != 0) || (flags & ~JFMT_HDR_SIGNED) != 0)
 		return jerr_set(e, EX_DATAERR, "header has unknown flags or reserved bytes set");
 	if (signed_ == allzero(in + 104, JFMT_KEYID_LEN))
@@ -129,6 +131,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 	memcpy(h->prev_digest, in + 64, JDIGEST_LEN);
 	h->flags = jfmt_get32(in + 12);
 	memcpy(h->keyid, in + 104, JFMT_KEYID_LEN);
+	h->source_pos = jfmt_get64(in + 96);
 	if (h->timeline == 0 || h->seq == 0 || h->first_lsn == 0)
 		return jerr_set(e, EX_DATAERR, "header has a zero timeline, sequence or LSN");
 	return 0;

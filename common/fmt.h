@@ -69,6 +69,9 @@ struct jfmt_header {
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
 	uint32_t flags;                         /* version 3: JFMT_HDR_* */
 	uint8_t  keyid[JFMT_KEYID_LEN];         /* JFMT_HDR_SIGNED: the key to sign with */
+	uint64_t source_pos;                    /* version 3: the capture source position
+	                                           carried over by rotation (man/jmirror.5);
+	                                           0 in versions 1 and 2 */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */
