@@ -18,6 +18,13 @@
 #include "cred.h"
 #include "io.h"
 
+/* The one rule for files that hold secrets: group and others have no access at all. */
+static int
+secret_exposed(mode_t mode)
+{
+	return (mode & 077) != 0;
+}
+
 static int
 netrc_check(const char *path, const char *red, struct jerr *e)
 {
@@ -25,7 +32,7 @@ netrc_check(const char *path, const char *red, struct jerr *e)
 
 	if (!path[0] || stat(path, &st) < 0)
 		return 0;
-	if (st.st_mode & 077)
+	if (secret_exposed(st.st_mode))
 		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
 		    "it)", red, path);
 	return 0;
@@ -197,4 +204,25 @@ jcred_find(const struct jurl *u, const char *netrc, const char *key, const char 
 	if (path_or_home(c->cacert, sizeof c->cacert, cacert, NULL) < 0)
 		return jerr_set(e, EX_USAGE, "%s: option value too long", u->redacted);
 	return ssh ? find_ssh(u->redacted, key, known_hosts, c, e) : 0;
+}
+
+int
+jcred_secret_open(const char *path, const char *what, struct jerr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_NOINPUT),
+		    "%s %s", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return jerr_set(e, EX_USAGE, "%s %s: not a regular file", what, path);
+	}
+	if (secret_exposed(st.st_mode)) {
+		close(fd);
+		return jerr_set(e, EX_NOPERM, "%s %s can be read by others: refused (chmod 600 it)",
+		    what, path);
+	}
+	return fd;
 }

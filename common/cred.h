@@ -36,4 +36,12 @@ int   jcred_find(const struct jurl *u, const char *netrc, const char *key,
 int   jcred_plain_password(const struct jurl *u, const struct jcred *c);
 char *jcred_scrub(const char *line, char *buf, size_t size);
 
+/*
+ * A file that holds a secret key (an age identity, ...), opened for reading: its descriptor,
+ * or -1 with e: EX_NOINPUT missing, EX_NOPERM unreadable or readable by group or others (the
+ * rule netrc files follow too: such a key is given away, so it is refused, not used), EX_USAGE
+ * not a regular file. what names the key in messages ("identity").
+ */
+int   jcred_secret_open(const char *path, const char *what, struct jerr *e);
+
 #endif
