@@ -1,8 +1,13 @@
 /*
  * jcat: show and verify journal segments and live journals.
  *
- *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
- *   jcat --verify [--json] [-q] FILE...   check every checksum, then the chain across FILEs
+ *   jcat [--json] [-q] [--identity KEY]... FILE...      show each file: header, records, trailer
+ *   jcat --verify [--json] [-q] [--identity KEY]... FILE...   check every checksum, then the
+ *                                                         chain across FILEs
+ *   jcat --export-region SEGMENT         write an encrypted segment's age file to stdout
+ *
+ * An encrypted segment's records are shown, and checked, only with an identity that opens
+ * them; without one, its header, ciphertext (digest) and trailer are still checked.
  *
  * A FILE of "-" is standard input, read as an uncompressed sealed segment.
  *
@@ -17,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "chain.h"
 #include "digest.h"
 #include "report.h"
@@ -26,10 +32,12 @@
 #include "seg.h"
 #include "text.h"
 
-#define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
+#define SYNOPSIS "jcat [--verify] [--json] [-q] [--identity KEY]... FILE...\n" \
+                 "       jcat --export-region SEGMENT"
 
 struct config {
 	int json, quiet;
+	struct jage_keys keys;  /* identities of --identity */
 };
 
 static struct config cfg;
@@ -170,16 +178,32 @@ show_header(const char *path, const struct jfmt_header *h)
 		fputs("{\"kind\":\"header\",\"file\":", stdout);
 		put_json(path, strlen(path));
 		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
-		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"}\n",
+		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"",
 		    lin, h->timeline, (unsigned long long)h->seq,
 		    (unsigned long long)h->first_lsn, t, (unsigned long long)h->created, prev);
+		if (h->flags & JFMT_HDR_ENCRYPTED)
+			printf(",\"encrypted\":true,\"region\":%llu", (unsigned long long)h->region);
+		fputs("}\n", stdout);
 		return;
 	}
 	fputs("# ", stdout);
 	put_text((const uint8_t *)path, strlen(path));
-	printf(": lineage %s, timeline %u, seq %llu, first LSN %llu, created %s, prev %s\n",
+	printf(": lineage %s, timeline %u, seq %llu, first LSN %llu, created %s, prev %s",
 	    lin, h->timeline, (unsigned long long)h->seq, (unsigned long long)h->first_lsn, t,
 	    prev);
+	if (h->flags & JFMT_HDR_ENCRYPTED)
+		printf(", encrypted (%llu bytes)", (unsigned long long)h->region);
+	putchar('\n');
+}
+
+/* An encrypted segment read without an identity: its records are not shown. */
+static void
+show_hidden(void)
+{
+	if (cfg.json)
+		fputs("{\"kind\":\"encrypted\",\"shown\":false}\n", stdout);
+	else
+		fputs("# records encrypted: not shown (no --identity opens them)\n", stdout);
 }
 
 static void
@@ -280,8 +304,14 @@ read_file(struct ent *en, int show)
 	}
 	en->have_header = 1;
 	en->h = *jseg_header(s);
+	if (cfg.keys.nid)
+		jseg_decrypt(s, &cfg.keys);
+	else
+		jseg_opaque(s);
 	if (show && !cfg.quiet)
 		show_header(en->path, &en->h);
+	if (show && !cfg.quiet && jseg_encrypted(s) && !cfg.keys.nid)
+		show_hidden();
 	while ((rc = jseg_next(s, &r, &e)) == 1)
 		if (show && !cfg.quiet)
 			show_record(&r);
@@ -486,6 +516,44 @@ verify_chain(struct ent *v, size_t n)
 	}
 }
 
+/*
+ * --export-region: the age file of an encrypted segment, after checking the whole segment
+ * (header, digest, trailer) without a key, so that `age -d` reads exactly what was signed.
+ */
+static int
+export_region(const char *path)
+{
+	struct jfmt_header h;
+	struct jerr e;
+	struct jname nm;
+	char buf[1 << 16];
+	uint64_t at, end;
+	FILE *f;
+
+	if (jname_parse(jio_basename(path), &nm) == JNAME_SEGMENT && nm.comp != JCOMP_NONE)
+		jdiex(EX_USAGE, "%s: --export-region reads uncompressed segments (decompress it "
+		    "first)", path);
+	if (jseg_verify(path, JSEG_SEALED, &h, NULL, &e) < 0)
+		jdiex(e.code, "%s: %s", path, e.msg);
+	if (!(h.flags & JFMT_HDR_ENCRYPTED))
+		jdiex(EX_DATAERR, "%s: not an encrypted segment", path);
+	if (!(f = fopen(path, "rb")))
+		jdie(EX_NOINPUT, "%s", path);
+	end = JFMT_HEADER_SIZE + h.region;
+	for (at = JFMT_HEADER_SIZE; at < end;) {
+		size_t want = end - at < sizeof buf ? (size_t)(end - at) : sizeof buf, got;
+		if (fseeko(f, (off_t)at, SEEK_SET) < 0 || (got = fread(buf, 1, want, f)) != want)
+			jdie(EX_IOERR, "%s: read error", path);
+		if (fwrite(buf, 1, got, stdout) != got)
+			break;
+		at += got;
+	}
+	fclose(f);
+	if (jio_fshut(stdout) != 0)
+		jdie(EX_IOERR, "unable to write to standard output");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -493,12 +561,15 @@ main(int argc, char **argv)
 		{ "verify",  no_argument, NULL, 'V' },
 		{ "json",    no_argument, NULL, 'j' },
 		{ "quiet",   no_argument, NULL, 'q' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "export-region", no_argument, NULL, 'x' },
 		{ "help",    no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ent *v;
-	int verify = 0, c, n, i;
+	struct jerr e;
+	int verify = 0, export = 0, c, n, i;
 
 	jerr_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -506,6 +577,11 @@ main(int argc, char **argv)
 		case 'V': verify = 1; break;
 		case 'j': cfg.json = 1; break;
 		case 'q': cfg.quiet = 1; break;
+		case 'i':
+			if (jage_identity_load(&cfg.keys, optarg, &e) < 0)
+				jdiex(e.code, "--identity: %s", e.msg);
+			break;
+		case 'x': export = 1; break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'v': jversion();
 		default:  jusage(SYNOPSIS, EX_USAGE);
@@ -513,6 +589,10 @@ main(int argc, char **argv)
 	}
 	if ((n = argc - optind) < 1)
 		jusage(SYNOPSIS, EX_USAGE);
+	if (export && (n != 1 || verify || cfg.json || cfg.keys.nid))
+		jdiex(EX_USAGE, "--export-region takes one SEGMENT and no other option");
+	if (export)
+		return export_region(argv[optind]);
 	if (!(v = calloc((size_t)n, sizeof *v)))
 		jdie(EX_OSERR, "out of memory");
 	for (i = 0; i < n && !ferror(stdout); i++) {
@@ -523,6 +603,7 @@ main(int argc, char **argv)
 	if (verify)
 		verify_chain(v, (size_t)i);
 	free(v);
+	jage_keys_wipe(&cfg.keys);
 	if (jio_fshut(stdout) != 0) {
 		jwarn("unable to write to standard output");
 		return EX_IOERR;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "age.h"
 #include "apply.h"
 #include "chain.h"
 #include "clock.h"
@@ -39,7 +40,8 @@
 #include "seg.h"
 
 static const char synopsis[] =
-    "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
+    "jintegrate --db MIRROR.db [-0v] [--identity KEY]... [--from DIR]\n"
+    "                  [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
     "                  [SEGMENT ...]";
 
@@ -47,6 +49,7 @@ struct config {
 	const char *db, *from, *archive, *exec;
 	int         remove, nul, nowait, sync, verbose, tty;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
+	struct jage_keys keys;                       /* --identity: to decrypt segments */
 };
 
 /* Where a path came from: what may be set aside, and what a missing file means. */
@@ -318,6 +321,11 @@ reopen(const struct pend *p, struct jseg **s)
 	posix_fadvise(p->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (jseg_open_fd(p->fd, p->path, JSEG_AUTO, s, &e) < 0)
 		die_e(p->path, &e);
+	if (jseg_encrypted(*s) && !cfg.keys.nid) {
+		jerr_set(&e, EX_NOPERM, "encrypted segment: applying it needs --identity KEY");
+		die_e(p->path, &e);
+	}
+	jseg_decrypt(*s, &cfg.keys);
 }
 
 /* jseg_probe of the file examined for p: 1 complete, 0 not. */
@@ -1082,12 +1090,14 @@ main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
+		{ "identity", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa;
+	struct jerr e;
 	int c;
 
 	jerr_init(argv[0]);
@@ -1105,6 +1115,11 @@ main(int argc, char **argv)
 		case 'x': cfg.exec = optarg; break;
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
+		case 'i':
+			/* an identity given but unusable stops the run before the mirror is opened */
+			if (jage_identity_load(&cfg.keys, optarg, &e) < 0)
+				jdiex(e.code, "--identity: %s", e.msg);
+			break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 'h': jusage(synopsis, 0);

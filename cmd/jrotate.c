@@ -13,14 +13,17 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "age.h"
 #include "io.h"
 #include "journal.h"
 #include "parse.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] --every DURATION [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
-    "       jrotate [-0q] --final [--no-wait] JOURNAL";
+    "jrotate [-0q] [--encrypt-to RECIPIENT]... [--if-size SIZE] [--if-age DURATION]\n"
+    "               [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--encrypt-to RECIPIENT]... --every DURATION [--if-size SIZE]\n"
+    "               [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] [--encrypt-to RECIPIENT]... --final [--no-wait] JOURNAL";
 
 struct config {
 	const char     *path;
@@ -163,13 +166,16 @@ main(int argc, char **argv)
 		{ "final", no_argument, NULL, 'F' },
 		{ "every", required_argument, NULL, 'E' },
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "encrypt-to", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct jage_keys keys;
 	struct config c;
+	struct jerr e;
 	int ch, rc;
 
 	jerr_init(argv[0]);
@@ -188,6 +194,12 @@ main(int argc, char **argv)
 		case 'E':
 			if (jparse_duration(optarg, &c.every) < 0 || c.every == 0)
 				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
+			break;
+		case 'R':
+			/* a recipient that is given but unusable stops here, before any seal */
+			if (jage_recipient_add(&keys, optarg, &e) < 0)
+				jdiex(e.code, "--encrypt-to: %s", e.msg);
+			c.o.encrypt = &keys;
 			break;
 		case 'F': c.o.final = 1; break;
 		case 'n': c.o.nowait = 1; break;

@@ -2,9 +2,11 @@
  * fmt: encode and decode the journal's header, record frames and trailer.
  *
  * Invariants (see man/jmirror.5):
- * - A header MUST start with the 8-byte magic, carry version 1 or 2 and size 128, have zero
+ * - A header MUST start with the 8-byte magic, carry version 1, 2 or 3 and size 128, have zero
  *   reserved fields, a timeline and sequence of at least 1, and a valid CRC32C. Writers
- *   MUST create version 2; version 1 files stay readable.
+ *   MUST create version 2 live journals; version 1 files stay readable. Version 3 adds the
+ *   flags: JFMT_HDR_ENCRYPTED MUST come with a non-zero region length, and without it the
+ *   region field MUST be zero.
  * - A record MUST have a payload of at most JFMT_MAX_PAYLOAD bytes and zero flags; its u16 at
  *   offset 6 is the batch field in version 2 (any value) and MUST be 0 in version 1; its
  *   CRC32C covers its 24-byte head and its payload.
@@ -50,7 +52,7 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 	memcpy(out, JFMT_MAGIC, JFMT_MAGIC_LEN);
 	jfmt_put16(out + 8, h->version ? h->version : JFMT_VERSION);
 	jfmt_put16(out + 10, JFMT_HEADER_SIZE);
-	/* 12: flags, zero */
+	jfmt_put32(out + 12, h->flags);
 	memcpy(out + 16, h->lineage, JFMT_LINEAGE_LEN);
 	jfmt_put32(out + 32, h->timeline);
 	/* 36: reserved */
@@ -58,7 +60,8 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 	jfmt_put64(out + 48, h->first_lsn);
 	jfmt_put64(out + 56, h->created);
 	memcpy(out + 64, h->prev_digest, JDIGEST_LEN);
-	/* 96..123: reserved */
+	jfmt_put64(out + 112, h->region);
+	/* 96..111, 120..123: reserved */
 	jfmt_put32(out + 124, jcrc32c(0, out, 124));
 }
 
@@ -81,6 +84,21 @@ magic_damage(const uint8_t *in, struct jerr *e)
 	return jerr_set(e, EX_DATAERR, "not a jmirror journal (bad magic)");
 }
 
+/* The version 3 flags and what they describe (the encrypted region's length). */
+static int
+header_flags(const uint8_t in[JFMT_HEADER_SIZE], uint16_t version, struct jfmt_header *h,
+    struct jerr *e)
+{
+	h->flags = jfmt_get32(in + 12);
+	h->region = jfmt_get64(in + 112);
+	if ((version < 3 && h->flags) || (h->flags & ~JFMT_HDR_ENCRYPTED))
+		return jerr_set(e, EX_DATAERR, "header has unknown flags or reserved bytes set");
+	if (!(h->flags & JFMT_HDR_ENCRYPTED) != !h->region)
+		return jerr_set(e, EX_DATAERR, "header: the encrypted flag and the region length "
+		    "disagree");
+	return 0;
+}
+
 int
 jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, struct jerr *e)
 {
@@ -90,13 +108,15 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 		return magic_damage(in, e);
 	version = jfmt_get16(in + 8);
 	size = jfmt_get16(in + 10);
-	if (version < JFMT_VERSION_MIN || version > JFMT_VERSION)
+	if (version < JFMT_VERSION_MIN || version > JFMT_VERSION_MAX)
 		return jerr_set(e, EX_DATAERR, "unsupported format version %u", version);
 	if (size != JFMT_HEADER_SIZE)
 		return jerr_set(e, EX_DATAERR, "bad header size %u", size);
 	if (jfmt_get32(in + 124) != jcrc32c(0, in, 124))
 		return jerr_set(e, EX_DATAERR, "header checksum mismatch");
-	if (jfmt_get32(in + 12) != 0 || jfmt_get32(in + 36) != 0 || !allzero(in + 96, 28))
+	if (header_flags(in, version, h, e) < 0)
+		return -1;
+	if (jfmt_get32(in + 36) != 0 || !allzero(in + 96, 16) || !allzero(in + 120, 4))
 		return jerr_set(e, EX_DATAERR, "header has unknown flags or reserved bytes set");
 	h->version = version;
 	memcpy(h->lineage, in + 16, JFMT_LINEAGE_LEN);

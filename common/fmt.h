@@ -29,6 +29,7 @@
 #define JFMT_MAGIC_LEN      8
 #define JFMT_VERSION        2               /* what writers create */
 #define JFMT_VERSION_MIN    1               /* the oldest readers accept */
+#define JFMT_VERSION_MAX    3               /* the newest readers accept */
 #define JFMT_HEADER_SIZE    128
 #define JFMT_REC_HEAD       24
 #define JFMT_REC_OVERHEAD   28              /* head + CRC */
@@ -43,6 +44,9 @@
 
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
 
+#define JFMT_HDR_ENCRYPTED  0x2u            /* header flag (version 3): the records region is one
+                                               age file; its length is the header's region */
+
 struct jfmt_header {
 	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
 	uint8_t  lineage[JFMT_LINEAGE_LEN];
@@ -51,6 +55,9 @@ struct jfmt_header {
 	uint64_t first_lsn;
 	uint64_t created;                       /* ns since the epoch */
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
+	uint32_t flags;                         /* version 3: JFMT_HDR_* */
+	uint64_t region;                        /* JFMT_HDR_ENCRYPTED: bytes of the age file after
+	                                           the header (header bytes 112..119) */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "age.h"
 #include "clock.h"
 #include "crash.h"
 #include "digest.h"
@@ -232,6 +233,8 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 
 	nh = *h;
 	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
+	nh.flags &= ~JFMT_HDR_ENCRYPTED;        /* live journals are plaintext */
+	nh.region = 0;
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();
@@ -254,15 +257,28 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
  * link the segment name, then (unless final) put the successor in place. Idempotent.
  * Called with the writers' lock held.
  */
+static int link_encrypted(const char *path, const struct jfmt_header *h,
+    const struct jfmt_trailer *t, struct jfmt_trailer *et, char *seg, size_t segsize,
+    struct jerr *e);
+static void unlink_encrypted(const char *path);
+
 static int
 seal_complete(const char *path, int fd, const struct jfmt_header *h,
     const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
 {
-	if (link_segment(path, fd, h, seg, segsize, e) < 0)
+	struct jfmt_trailer st;
+	int enc = link_encrypted(path, h, t, &st, seg, segsize, e);
+
+	if (enc < 0 || (enc == 0 && link_segment(path, fd, h, seg, segsize, e) < 0))
 		return -1;
 	if (t->flags & JFMT_FINAL)
 		return 0;
-	return install_successor(path, h, t, e);
+	/* the successor chains to the segment as published: the encrypted one's digest */
+	if (install_successor(path, h, enc ? &st : t, e) < 0)
+		return -1;
+	if (enc)
+		unlink_encrypted(path);
+	return 0;
 }
 
 /*
@@ -844,6 +860,208 @@ jjournal_segment_end(struct jjsegment *w)
 	free(w);
 }
 
+/* ---- encrypted segments: a second file, made whole before the live file is sealed ---- */
+
+/*
+ * An encrypted segment is not the live file's inode: its records region is an age file made
+ * from the live file's records. It is written whole under .NAME.journal.enc and made durable
+ * BEFORE the live file's trailer, so that a rotation interrupted after the seal is completed
+ * by linking that file, by any writer, without recipients or keys; a plain seal removes a
+ * stale one first, so that what is linked is always what the sealing rotation chose.
+ */
+#define ENC_COPY (1u << 20)
+
+struct enc_out {
+	int      fd;
+	uint64_t off;
+};
+
+static int
+enc_sink(void *arg, const void *buf, size_t n)
+{
+	struct enc_out *o = arg;
+
+	if (jio_pwrite_all(o->fd, buf, n, (off_t)o->off) < 0)
+		return -1;
+	o->off += n;
+	return 0;
+}
+
+/* The live file's records [HEADER, end) through an age encryptor to out at offset HEADER. */
+static int
+encrypt_region(int live, uint64_t end, const struct jage_keys *k, struct enc_out *out,
+    struct jerr *e)
+{
+	uint8_t *buf = malloc(ENC_COPY);
+	struct jage_enc *w = NULL;
+	uint64_t at = JFMT_HEADER_SIZE;
+	int rc = -1;
+
+	if (!buf)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	out->off = JFMT_HEADER_SIZE;
+	if (jage_enc_open(k, enc_sink, out, &w, e) < 0)
+		goto out;
+	while (at < end) {
+		size_t n = end - at < ENC_COPY ? (size_t)(end - at) : ENC_COPY;
+		if (jio_pread_full(live, buf, n, (off_t)at) != (ssize_t)n) {
+			jerr_sys(e, EX_IOERR, "unable to read the records to encrypt");
+			goto out;
+		}
+		if (jage_enc_write(w, buf, n, e) < 0)
+			goto out;
+		at += n;
+	}
+	rc = jage_enc_finish(w, e);
+	w = NULL;
+out:
+	jage_enc_abort(w);
+	free(buf);
+	return rc;
+}
+
+/* Hash the header and the region just written (read back), then write the trailer. */
+static int
+encrypted_trailer(int fd, const uint8_t raw[JFMT_HEADER_SIZE], uint64_t end,
+    struct jfmt_trailer *t, struct jerr *e)
+{
+	uint8_t *buf = malloc(ENC_COPY), tr[JFMT_TRAILER_SIZE];
+	struct jdigest d;
+	int rc = -1;
+
+	if (!buf || jdigest_init(&d) < 0) {
+		free(buf);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	jdigest_update(&d, raw, JFMT_HEADER_SIZE);
+	for (uint64_t at = JFMT_HEADER_SIZE; at < end;) {
+		size_t n = end - at < ENC_COPY ? (size_t)(end - at) : ENC_COPY;
+		if (jio_pread_full(fd, buf, n, (off_t)at) != (ssize_t)n) {
+			jerr_sys(e, EX_IOERR, "unable to read the encrypted segment back");
+			goto out;
+		}
+		jdigest_update(&d, buf, n);
+		at += n;
+	}
+	seal_trailer(&d, end, t, tr);
+	if (jio_pwrite_all(fd, tr, sizeof tr, (off_t)end) < 0)
+		jerr_sys(e, EX_IOERR, "unable to write the encrypted segment");
+	else
+		rc = 0;
+out:
+	jdigest_free(&d);
+	free(buf);
+	return rc;
+}
+
+/*
+ * Write .NAME.journal.enc: the segment of the live file (fd, header h, records up to end,
+ * records and last LSN and flags as in t) with its records encrypted to k's recipients,
+ * durable (file and directory) when this returns 0.
+ */
+static int
+encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_t end,
+    const struct jfmt_trailer *t, const struct jage_keys *k, struct jerr *e)
+{
+	char enc[JJ_PATH];
+	struct jfmt_header eh = *h;
+	struct jfmt_trailer et = *t;
+	uint8_t raw[JFMT_HEADER_SIZE];
+	struct enc_out out;
+	int rc = -1;
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0)
+		return -1;
+	if ((out.fd = open(enc, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, JJ_MODE)) < 0)
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", enc);
+	if (encrypt_region(live, end, k, &out, e) < 0)
+		goto out;
+	eh.version = 3;
+	eh.flags |= JFMT_HDR_ENCRYPTED;
+	eh.region = out.off - JFMT_HEADER_SIZE;
+	jfmt_header_encode(&eh, raw);
+	if (jio_pwrite_all(out.fd, raw, sizeof raw, 0) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", enc);
+		goto out;
+	}
+	if (encrypted_trailer(out.fd, raw, out.off, &et, e) < 0)
+		goto out;
+	if (fdatasync(out.fd) < 0 || jio_fsync_dir(enc) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to sync %s", enc);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(out.fd);
+	if (rc < 0)
+		unlink(enc);
+	else
+		jcrash_point("encrypted");
+	return rc;
+}
+
+/* Before a plain seal: no encrypted file of an earlier attempt may stand for this one. */
+static int
+drop_encrypted(const char *path, struct jerr *e)
+{
+	char enc[JJ_PATH];
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0)
+		return -1;
+	if (unlink(enc) < 0)
+		return errno == ENOENT ? 0 : jerr_sys(e, EX_IOERR, "unable to remove %s", enc);
+	if (jio_fsync_dir(enc) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", enc);
+	return 0;
+}
+
+/*
+ * Crash state "sealed live file without its segment link", for an encrypted segment: link the
+ * segment name to .NAME.journal.enc when it is the encrypted form of the live file sealed
+ * with header h and trailer t, and make the link durable. 1 linked (et: its trailer), 0 no
+ * such file (a plain segment), -1 error. An existing name MUST be that very file.
+ */
+static int
+link_encrypted(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    struct jfmt_trailer *et, char *seg, size_t segsize, struct jerr *e)
+{
+	char enc[JJ_PATH];
+	struct jfmt_header eh;
+	struct stat a, b;
+	struct jerr pe;
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0 || seg_path(seg, segsize, path, h, e) < 0)
+		return -1;
+	if (jseg_probe(enc, &eh, et, &pe) != 1 || !(eh.flags & JFMT_HDR_ENCRYPTED) ||
+	    memcmp(eh.lineage, h->lineage, JFMT_LINEAGE_LEN) || eh.timeline != h->timeline ||
+	    eh.seq != h->seq || eh.first_lsn != h->first_lsn || et->records != t->records ||
+	    et->last_lsn != t->last_lsn || et->flags != t->flags)
+		return 0;
+	if (link(enc, seg) < 0) {
+		if (errno != EEXIST)
+			return jerr_sys(e, EX_IOERR, "unable to link %s to %s", enc, seg);
+		if (stat(enc, &a) < 0 || stat(seg, &b) < 0)
+			return jerr_sys(e, EX_IOERR, "unable to stat %s", seg);
+		if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return jerr_set(e, EX_SOFTWARE, "%s exists and is not the segment just "
+			    "encrypted: two segments with one sequence number; refusing", seg);
+	}
+	jcrash_point("link");
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 1;
+}
+
+/* After the successor is in place: the encrypted file lives on under its segment name. */
+static void
+unlink_encrypted(const char *path)
+{
+	char enc[JJ_PATH];
+
+	if (jname_aux(enc, sizeof enc, path, "enc") == 0)
+		unlink(enc);            /* a crash leaves a stale one: never linked again */
+}
+
 /* ---- rotation ---- */
 
 /* Cheap --if-size/--if-age checks: 1 rotate, 0 not yet, -1 error. */
@@ -1022,6 +1240,9 @@ seal_live(struct rotation *r, struct jerr *e)
 	t.records = jseg_records(r->s);
 	t.last_lsn = jseg_last_lsn(r->s);
 	t.flags = r->o->final ? JFMT_FINAL : 0;
+	if (r->o->encrypt ? encrypt_segment(r->path, r->fd, &r->h, jseg_end(r->s), &t,
+	    r->o->encrypt, e) < 0 : drop_encrypted(r->path, e) < 0)
+		return -1;
 	seal_trailer(d, jseg_end(r->s), &t, tr);
 	if (write_trailer(r->fd, r->path, tr, jseg_end(r->s), e) < 0)
 		return -1;

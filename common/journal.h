@@ -59,6 +59,7 @@
 #define JJ_ECLOSED  EX_UNAVAILABLE
 
 struct jjournal;
+struct jage_keys;
 
 /* What a writer appends: a typed payload; the journal gives it its LSN and commit time. */
 struct jjournal_payload {
@@ -79,6 +80,9 @@ struct jjrotate {
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
 	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
 	                           * stamped in the future */
+	const struct jage_keys *encrypt;   /* NULL, or encrypt the segment's records to these
+	                                      recipients (age.h): the segment is a new file,
+	                                      the live journal stays plaintext */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,

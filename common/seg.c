@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "age.h"
 #include "io.h"
 #include "name.h"
 #include "seg.h"
@@ -53,12 +54,39 @@ struct jseg {
 	uint16_t    batch;             /* batch field of the last record returned */
 	int         trailer_seen;      /* bytes of a trailer were consumed */
 	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
+	/* an encrypted segment's region (crypt_*): */
+	const struct jage_keys *keys;  /* decrypt with these; NULL: no records without opaque */
+	int         opaque;            /* read the region through without decrypting it */
+	int         region;            /* 1 before the region, 2 inside, 0 after or none */
+	struct jage_dec *dec;          /* inside, decrypting: buf holds plaintext */
+	uint64_t    region_left;       /* ciphertext bytes of the region not yet read */
+	uint8_t    *stash;             /* ciphertext read ahead of the region's start */
+	size_t      stash_pos, stash_end;
+	int         raw_eof;
 };
 
 static int
 fail(struct jerr *e, uint64_t off, const char *what)
 {
 	return jerr_set(e, EX_DATAERR, "offset %llu: %s", (unsigned long long)off, what);
+}
+
+/* One read of the file's (uncompressed) bytes: what was read, 0 at its end, -1. */
+static ssize_t
+raw_read(struct jseg *s, uint8_t *p, size_t n, struct jerr *e)
+{
+	ssize_t got;
+
+	do {
+		if (s->z)
+			return jzio_read(s->z, p, n, e);
+		got = s->positional ? pread(s->fd, p, n, (off_t)s->roff) : read(s->fd, p, n);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return jerr_sys(e, EX_IOERR, "offset %llu: read error",
+		    (unsigned long long)s->roff);
+	s->roff += (uint64_t)got;
+	return got;
 }
 
 /* Make at least need bytes available at buf[pos]; returns what is available (< need at EOF). */
@@ -82,25 +110,13 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 		s->cap = cap;
 	}
 	while (s->end < need && !s->eof) {
-		ssize_t n;
-		if (s->z)
-			n = jzio_read(s->z, s->buf + s->end, s->cap - s->end, e);
-		else {
-			n = s->positional ?
-			    pread(s->fd, s->buf + s->end, s->cap - s->end, (off_t)s->roff) :
-			    read(s->fd, s->buf + s->end, s->cap - s->end);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				jerr_sys(e, EX_IOERR, "offset %llu: read error",
-				    (unsigned long long)(s->off + s->end));
-		}
+		ssize_t n = s->dec ? jage_dec_read(s->dec, s->buf + s->end, s->cap - s->end, e) :
+		    raw_read(s, s->buf + s->end, s->cap - s->end, e);
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			s->eof = 1;
 		s->end += (size_t)n;
-		s->roff += (uint64_t)n;
 	}
 	return (ssize_t)(s->end - s->pos);
 }
@@ -108,7 +124,7 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 static void
 consume(struct jseg *s, size_t n, int hash)
 {
-	if (hash && s->hash)
+	if (hash && s->hash && !s->dec)         /* a region's ciphertext is hashed as read */
 		jdigest_update(&s->dg, s->buf + s->pos, n);
 	s->pos += n;
 	s->off += n;
@@ -188,6 +204,7 @@ read_header(struct jseg *s, struct jerr *e)
 	}
 	consume(s, JFMT_HEADER_SIZE, 1);
 	s->good = s->off;
+	s->region = (s->h.flags & JFMT_HDR_ENCRYPTED) ? 1 : 0;
 	return 0;
 bad:
 	return seg_discard(s);
@@ -282,6 +299,8 @@ jseg_close(struct jseg *s)
 	if (!s)
 		return;
 	jzio_close(s->z);
+	jage_dec_close(s->dec);
+	free(s->stash);
 	jdigest_free(&s->dg);
 	if (s->own_fd >= 0)
 		close(s->own_fd);
@@ -416,6 +435,8 @@ check_trailer(struct jseg *s, char *why, size_t size)
 	consume(s, JFMT_TRAILER_SIZE - JDIGEST_LEN, 1);
 	jdigest_final(&s->dg, dg);
 	consume(s, JDIGEST_LEN, 0);
+	if (s->opaque && (s->h.flags & JFMT_HDR_ENCRYPTED))
+		s->records = s->t.records;      /* counted by the writer, inside the ciphertext */
 	if (s->t.records != s->records)
 		return "trailer record count does not match the records";
 	if (s->t.last_lsn != s->h.first_lsn + s->records - 1)
@@ -455,6 +476,107 @@ read_trailer(struct jseg *s, struct jerr *e)
 	return bad_frame(s, why, e);
 }
 
+/* ---- an encrypted segment's region: one age file, hashed as it is read ---- */
+
+/* The decryptor's source: the region's ciphertext, read ahead bytes first, hashed. */
+static ssize_t
+region_src(void *arg, void *p, size_t n, struct jerr *e)
+{
+	struct jseg *s = arg;
+	ssize_t got;
+
+	if (s->region_left == 0)
+		return 0;
+	if (n > s->region_left)
+		n = (size_t)s->region_left;
+	if (s->stash_pos < s->stash_end) {
+		got = (ssize_t)(s->stash_end - s->stash_pos < n ? s->stash_end - s->stash_pos : n);
+		memcpy(p, s->stash + s->stash_pos, (size_t)got);
+		s->stash_pos += (size_t)got;
+	} else if ((got = raw_read(s, p, n, e)) < 0)
+		return -1;
+	if (got == 0)
+		return jerr_set(e, EX_DATAERR, "offset %llu: truncated: the encrypted region ends "
+		    "early (cut short in transit? re-ship it)",
+		    (unsigned long long)(JFMT_HEADER_SIZE + s->h.region - s->region_left));
+	if (s->hash)
+		jdigest_update(&s->dg, p, (size_t)got);
+	s->region_left -= (uint64_t)got;
+	return got;
+}
+
+/* Without keys: read the region through, hashing it, and go on after it. */
+static int
+region_skip(struct jseg *s, struct jerr *e)
+{
+	while (s->region_left > 0) {
+		ssize_t avail = fill(s, 1, e);
+		size_t n;
+		if (avail < 0)
+			return -1;
+		if (avail == 0)
+			return fail(e, s->off, "truncated: the encrypted region ends early (cut "
+			    "short in transit? re-ship it)");
+		n = (uint64_t)avail < s->region_left ? (size_t)avail : (size_t)s->region_left;
+		consume(s, n, 1);
+		s->region_left -= n;
+	}
+	s->region = 0;
+	return 0;
+}
+
+/* At the region's start: decrypt it (buf holds plaintext from here), or skip it. */
+static int
+region_enter(struct jseg *s, struct jerr *e)
+{
+	char why[sizeof e->msg];
+
+	s->region_left = s->h.region;
+	if (s->mode == JSEG_LIVE)
+		return fail(e, 0, "an encrypted file is never a live journal");
+	if (s->opaque)
+		return region_skip(s, e);
+	if (!s->keys)
+		return jerr_set(e, EX_NOPERM, "the records are encrypted: an identity is needed "
+		    "to read them");
+	s->stash_end = s->end - s->pos;
+	if (!(s->stash = malloc(s->stash_end ? s->stash_end : 1)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	memcpy(s->stash, s->buf + s->pos, s->stash_end);
+	s->pos = s->end = 0;
+	s->raw_eof = s->eof;
+	s->eof = 0;
+	if (jage_dec_open(s->keys, region_src, s, &s->dec, e) < 0) {
+		snprintf(why, sizeof why, "%s", e->msg);
+		return e->code == EX_DATAERR ? fail(e, s->off, why) :
+		    jerr_set(e, e->code, "encrypted records: %s", why);
+	}
+	s->region = 2;
+	return 0;
+}
+
+/* The plaintext ended: the file goes on after the region, with what was read ahead. */
+static void
+region_leave(struct jseg *s)
+{
+	size_t left = s->stash_end - s->stash_pos;
+
+	jage_dec_close(s->dec);
+	s->dec = NULL;
+	s->region = 0;
+	s->off = JFMT_HEADER_SIZE + s->h.region;
+	memcpy(s->buf, s->stash + s->stash_pos, left);
+	s->pos = 0;
+	s->end = left;
+	s->eof = s->raw_eof;
+	free(s->stash);
+	s->stash = NULL;
+}
+
+void jseg_decrypt(struct jseg *s, const struct jage_keys *k) { s->keys = k; }
+void jseg_opaque(struct jseg *s) { s->opaque = 1; }
+int  jseg_encrypted(const struct jseg *s) { return (s->h.flags & JFMT_HDR_ENCRYPTED) != 0; }
+
 static int next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 
 int
@@ -485,8 +607,15 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 
 	if (s->done)
 		return 0;
+	if (s->region == 1 && region_enter(s, e) < 0)
+		return -1;
 	if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
 		return -1;
+	if (avail == 0 && s->region == 2) {
+		region_leave(s);
+		if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
+			return -1;
+	}
 	if (avail == 0) {
 		if (s->mode == JSEG_SEALED)
 			return fail(e, s->off, "truncated: no trailer (cut short in transit? re-ship it)");
@@ -494,6 +623,8 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		return 0;
 	}
 	p = s->buf + s->pos;
+	if (avail >= 4 && jfmt_is_trailer(p) && s->region == 2)
+		return fail(e, s->off, "a trailer inside the encrypted records");
 	if (avail >= 4 && jfmt_is_trailer(p)) {
 		if (read_trailer(s, e) < 0)
 			return -1;
@@ -565,6 +696,7 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 
 	if (jseg_open(path, mode, &s, e) < 0)
 		return -1;
+	jseg_opaque(s);
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0) {
@@ -620,6 +752,7 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		int rc;
 
 		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {
+			jseg_opaque(s);
 			while ((rc = jseg_next(s, &r, &e2)) == 1)
 				;
 			if (rc == 0) {
