@@ -19,11 +19,12 @@
 #include "parse.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--encrypt-to RECIPIENT]... [--if-size SIZE] [--if-age DURATION]\n"
-    "               [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] [--encrypt-to RECIPIENT]... --every DURATION [--if-size SIZE]\n"
-    "               [--if-age DURATION] JOURNAL\n"
-    "       jrotate [-0q] [--encrypt-to RECIPIENT]... --final [--no-wait] JOURNAL";
+    "jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] [--if-size SIZE]\n"
+    "               [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] --every DURATION\n"
+    "               [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] --final [--no-wait]\n"
+    "               JOURNAL";
 
 struct config {
 	const char     *path;
@@ -167,6 +168,7 @@ main(int argc, char **argv)
 		{ "every", required_argument, NULL, 'E' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "encrypt-to", required_argument, NULL, 'R' },
+		{ "no-encrypt", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
@@ -201,6 +203,7 @@ main(int argc, char **argv)
 				jdiex(e.code, "--encrypt-to: %s", e.msg);
 			c.o.encrypt = &keys;
 			break;
+		case 'P': c.o.plaintext = 1; break;
 		case 'F': c.o.final = 1; break;
 		case 'n': c.o.nowait = 1; break;
 		case 'q': c.quiet = 1; break;
@@ -212,6 +215,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		jusage(synopsis, EX_USAGE);
+	if (c.o.plaintext && c.o.encrypt)
+		jdiex(EX_USAGE, "--encrypt-to and --no-encrypt exclude each other");
 	if (c.o.final && (c.every || c.o.if_size || c.o.if_age))
 		jdiex(EX_USAGE, "--final seals unconditionally, once: it takes no --every, "
 		    "--if-size or --if-age");

@@ -972,7 +972,11 @@ encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_
 
 	if (aux_path(enc, sizeof enc, path, "enc", e) < 0)
 		return -1;
-	if ((out.fd = open(enc, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, JJ_MODE)) < 0)
+	/* one left by an earlier rotation may be a published segment's inode: never written
+	 * into, only unlinked (its segment name keeps it) */
+	if (unlink(enc) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to remove %s", enc);
+	if ((out.fd = open(enc, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, JJ_MODE)) < 0)
 		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", enc);
 	if (encrypt_region(live, end, k, &out, e) < 0)
 		goto out;
@@ -1060,6 +1064,82 @@ unlink_encrypted(const char *path)
 
 	if (jname_aux(enc, sizeof enc, path, "enc") == 0)
 		unlink(enc);            /* a crash leaves a stale one: never linked again */
+}
+
+/* ---- remembered recipients: a journal once encrypted stays encrypted ---- */
+
+/*
+ * .NAME.journal.recipients holds the recipients of the last rotation given any (age1...
+ * lines, public): a rotation given none encrypts to them, so that a cron line that forgot
+ * --encrypt-to never seals a plaintext segment of an encrypted journal. Only a rotation told
+ * to (plaintext) forgets them.
+ */
+static int
+remember_recipients(const char *path, const struct jage_keys *k, struct jerr *e)
+{
+	char file[JJ_PATH], buf[JAGE_MAX_KEYS * JAGE_RECIPIENT + 1], old[sizeof buf];
+	size_t n = 0;
+	ssize_t got;
+	struct jerr ignore;
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	for (size_t i = 0; i < k->nrcpt; i++) {
+		jage_recipient_format(k->rcpt[i], buf + n);
+		n += strlen(buf + n);
+		buf[n++] = '\n';
+	}
+	got = jafile_read(file, old, sizeof old, &ignore);
+	if (got == (ssize_t)n && memcmp(old, buf, n) == 0)
+		return 0;
+	return jafile_write(file, buf, n, JJ_MODE, e);
+}
+
+/* The remembered recipients into k: 1, or 0 when there are none. */
+static int
+remembered_recipients(const char *path, struct jage_keys *k, struct jerr *e)
+{
+	char file[JJ_PATH];
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	if (access(file, F_OK) < 0)
+		return errno == ENOENT ? 0 : jerr_sys(e, EX_IOERR, "unable to read %s", file);
+	if (jage_recipient_add(k, file, e) < 0)
+		return jerr_set(e, e->code == EX_USAGE ? EX_DATAERR : e->code, "%s", e->msg);
+	return 1;
+}
+
+static int
+forget_recipients(const char *path, struct jerr *e)
+{
+	char file[JJ_PATH];
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	if (unlink(file) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to remove %s", file);
+	return jio_fsync_dir(file) < 0 ? jerr_sys(e, EX_IOERR, "unable to sync the directory "
+	    "of %s", file) : 0;
+}
+
+/* The rotation's options with the recipients it is to use, as remembered or given. */
+static int
+choose_recipients(const char *path, const struct jjrotate *o, struct jjrotate *use,
+    struct jage_keys *k, struct jerr *e)
+{
+	int rc;
+
+	*use = *o;
+	if (o->plaintext)
+		return forget_recipients(path, e);
+	if (o->encrypt)
+		return remember_recipients(path, o->encrypt, e);
+	if ((rc = remembered_recipients(path, k, e)) < 0)
+		return -1;
+	if (rc)
+		use->encrypt = k;
+	return 0;
 }
 
 /* ---- rotation ---- */
@@ -1302,6 +1382,8 @@ jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t si
     struct jerr *e)
 {
 	char rlock[JJ_PATH], wlock[JJ_PATH];
+	struct jage_keys keys = { 0 };
+	struct jjrotate use;
 	struct jname n;
 	int rfd, wfd, rc;
 
@@ -1322,7 +1404,11 @@ jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t si
 		jlock_close(rfd);
 		return -1;
 	}
-	rc = rotate_locked(path, wfd, o, seg, size, e);
+	if (choose_recipients(path, o, &use, &keys, e) == 0)
+		rc = rotate_locked(path, wfd, &use, seg, size, e);
+	else
+		rc = -1;
+	jage_keys_wipe(&keys);
 	jlock_close(wfd);
 	jlock_close(rfd);
 	return rc;

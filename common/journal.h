@@ -7,6 +7,8 @@
  *   DIR/.NAME.journal.lock              writers' lock: held for each append and rotation step
  *   DIR/.NAME.journal.rotate            rotators' lock: one jrotate at a time
  *   DIR/.NAME.journal.next              the successor live journal while it is being made
+ *   DIR/.NAME.journal.enc               an encrypted segment while a rotation makes it
+ *   DIR/.NAME.journal.recipients        the recipients later rotations encrypt to
  *
  * Calling sequence (writer):
  *     jjournal_create(path, &e)                  new lineage; refuses an existing journal,
@@ -82,7 +84,10 @@ struct jjrotate {
 	                           * stamped in the future */
 	const struct jage_keys *encrypt;   /* NULL, or encrypt the segment's records to these
 	                                      recipients (age.h): the segment is a new file,
-	                                      the live journal stays plaintext */
+	                                      the live journal stays plaintext. They are
+	                                      remembered (.NAME.journal.recipients) and used by
+	                                      every later rotation given none */
+	int      plaintext;       /* forget the remembered recipients: seal in plaintext */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,

@@ -22,14 +22,22 @@ check "the segment is not world-readable" test "$(stat -c %a j/$(seg 1))" = 640
 # a literal recipient, and the next segment chains to the encrypted one's digest
 w p.db j/db.journal "INSERT INTO t VALUES(3, 'three')"
 expect_code 0 jrotate --encrypt-to "$(cat key.pub)" j/db.journal
-w p.db j/db.journal "UPDATE t SET b = 'plain' WHERE a = 3"
+w p.db j/db.journal "DELETE FROM t WHERE a = 1"
 expect_code 0 jrotate j/db.journal
+check "a rotation given no recipient encrypts to the remembered ones" \
+    sh -c "jcat j/$(seg 3) | grep -q ', encrypted ('"
+check "the remembered recipients are public, one per line" test_cmp key.pub j/.db.journal.recipients
+w p.db j/db.journal "UPDATE t SET b = 'plain' WHERE a = 3"
+expect_code 0 jrotate --no-encrypt j/db.journal
+check "--no-encrypt seals in plaintext" sh -c "jcat j/$(seg 4) | grep -q \"UPDATE t SET b = 'plain'\""
+check "and forgets the recipients" test ! -e j/.db.journal.recipients
 
-expect_code 0 jcat --verify j/$(seg 1) j/$(seg 2) j/$(seg 3)
+expect_code 0 jcat --verify j/$(seg 1) j/$(seg 2) j/$(seg 3) j/$(seg 4)
 cat >want <<EOF2
 j/$(seg 1): ok, sealed, timeline 1, seq 1, LSN 1-3
 j/$(seg 2): ok, sealed, timeline 1, seq 2, LSN 4-4
 j/$(seg 3): ok, sealed, timeline 1, seq 3, LSN 5-5
+j/$(seg 4): ok, sealed, timeline 1, seq 4, LSN 6-6
 EOF2
 check "jcat --verify without a key: chain and digests" test_cmp want out
 
@@ -48,22 +56,22 @@ cp out region.age
 check "age -d -i KEY reads the exported region" sh -c 'age -d -i key region.age >region.plain'
 tail -c +129 live.copy >records.want
 check "its plaintext is the records exactly as the plain journal held them" test_cmp records.want region.plain
-expect_code 65 jcat --export-region j/$(seg 3)
+expect_code 65 jcat --export-region j/$(seg 4)
 check "--export-region of a plain segment: said" grep -q 'not an encrypted segment' err
 
 # jintegrate --identity applies them; the mirror equals the primary
-expect_code 0 jintegrate --db m.db --identity key j/$(seg 1) j/$(seg 2) j/$(seg 3)
-check "jintegrate prints the encrypted segments as applied" test "$(wc -l <out)" -eq 3
+expect_code 0 jintegrate --db m.db --identity key j/$(seg 1) j/$(seg 2) j/$(seg 3) j/$(seg 4)
+check "jintegrate prints the segments as applied" test "$(wc -l <out)" -eq 4
 check "mirror equals primary" same p.db m.db
 
 # age -r writes, jmirror reads: a plain segment's records encrypted by the age command,
 # wrapped as an encrypted segment by an independent writer of the format
-mkdir x && python3 "$JM_SRC/tests/e2e/jmcrypt.py" records j/$(seg 3) >x/plain
+mkdir x && python3 "$JM_SRC/tests/e2e/jmcrypt.py" records j/$(seg 4) >x/plain
 age -r "$(cat key.pub)" -o x/theirs.age x/plain
-python3 "$JM_SRC/tests/e2e/jmcrypt.py" wrap j/$(seg 3) x/theirs.age x/$(seg 3)
-expect_code 0 jcat --verify x/$(seg 3)
-expect_code 0 jcat --identity key x/$(seg 3)
+python3 "$JM_SRC/tests/e2e/jmcrypt.py" wrap j/$(seg 4) x/theirs.age x/$(seg 4)
+expect_code 0 jcat --verify x/$(seg 4)
+expect_code 0 jcat --identity key x/$(seg 4)
 check "what age -r wrote is read back" grep -q "UPDATE t SET b = 'plain' WHERE a = 3" out
-expect_code 0 jintegrate --db m3.db --identity key j/$(seg 1) j/$(seg 2) x/$(seg 3)
+expect_code 0 jintegrate --db m3.db --identity key j/$(seg 1) j/$(seg 2) j/$(seg 3) x/$(seg 4)
 check "and applied (its digest differs, its records are the same)" same p.db m3.db
 finish
