@@ -17,17 +17,20 @@
 #include "io.h"
 #include "journal.h"
 #include "parse.h"
+#include "sig.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] [--if-size SIZE]\n"
-    "               [--if-age DURATION] [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] --every DURATION\n"
-    "               [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
-    "       jrotate [-0q] [--encrypt-to RECIPIENT... | --no-encrypt] --final [--no-wait]\n"
-    "               JOURNAL";
+    "jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt]\n"
+    "               [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt]\n"
+    "               --every DURATION [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt] --final\n"
+    "               [--no-wait] JOURNAL";
 
 struct config {
 	const char     *path;
+	const char     *keyfile;  /* --sign */
+	struct jsig_key key;
 	struct jjrotate o;
 	uint64_t        every;    /* ns, 0: once */
 	int             quiet;
@@ -166,6 +169,7 @@ main(int argc, char **argv)
 		{ "if-age", required_argument, NULL, 'A' },
 		{ "final", no_argument, NULL, 'F' },
 		{ "every", required_argument, NULL, 'E' },
+		{ "sign", required_argument, NULL, 'k' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "encrypt-to", required_argument, NULL, 'R' },
 		{ "no-encrypt", no_argument, NULL, 'P' },
@@ -205,6 +209,7 @@ main(int argc, char **argv)
 			break;
 		case 'P': c.o.plaintext = 1; break;
 		case 'F': c.o.final = 1; break;
+		case 'k': c.keyfile = optarg; break;
 		case 'n': c.o.nowait = 1; break;
 		case 'q': c.quiet = 1; break;
 		case '0': c.delim = '\0'; break;
@@ -221,7 +226,13 @@ main(int argc, char **argv)
 		jdiex(EX_USAGE, "--final seals unconditionally, once: it takes no --every, "
 		    "--if-size or --if-age");
 	c.path = argv[optind];
+	if (c.keyfile) {
+		if (jsig_key_load(c.keyfile, &c.key, &e) < 0)
+			jdiex(e.code, "--sign: %s", e.msg);
+		c.o.sign = &c.key;
+	}
 	rc = c.every ? run_every(&c) : rotate_once(&c);
+	jsig_key_wipe(&c.key);
 	if (jio_fshut(stdout) < 0 && rc == 0) {
 		jwarn("unable to write standard output");
 		rc = EX_IOERR;

@@ -5,7 +5,8 @@
  * below); jstatus, jpromote and jbackup read it; chain.h decides from it what is due.
  *
  * The text form is one "key value" line per column of jmirror_state (apply.h) and one
- * "timeline_row T SEQ LSN" line per row of jmirror_timeline; unknown keys are ignored, a
+ * "timeline_row T SEQ LSN" line per row of jmirror_timeline, and one "trust PUBKEY" line
+ * (the base64 line of a minisign public key) per trusted key; unknown keys are ignored, a
  * version other than 1 is refused.
  *
  * japply_state_format returns the length written, or -1 when buf is too small;
@@ -20,6 +21,7 @@
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
+#include "sig.h"
 
 #define JAPPLY_STATE_VERSION 1
 #define JAPPLY_MAX_TL        16          /* timelines remembered in struct japply_state */
@@ -42,6 +44,8 @@ struct japply_state {
 	char     segment[256];
 	int      ntl;                       /* rows of jmirror_timeline, by timeline */
 	struct japply_tl tl[JAPPLY_MAX_TL]; /* (the newest JAPPLY_MAX_TL) */
+	struct jsig_trust trust;            /* keys the mirror trusts: once one is, it takes only
+	                                       segments signed by one of them (sig.h) */
 };
 
 /*

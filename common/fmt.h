@@ -10,6 +10,9 @@
  *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
  *             the digest itself; that digest is "the segment's digest" that the next segment's
  *             header names as prev_digest.
+ *   signature = 160 bytes after the trailer, version 3 headers with JFMT_HDR_SIGNED only:
+ *             "JSIG", size, "ED", key id, signature, comment signature, CRC32C (sig.h says
+ *             what is signed); outside the digest, so a relay passes it on unchanged.
  *
  * Encoders fill a caller's buffer (of the JFMT_*_SIZE given) and never fail. Decoders check
  * everything they can check locally (magic, version, sizes, reserved bits, CRC) and return 0
@@ -27,7 +30,7 @@
 
 #define JFMT_MAGIC          "\x89JML\r\n\x1a\n"
 #define JFMT_MAGIC_LEN      8
-#define JFMT_VERSION        2               /* what writers create */
+#define JFMT_VERSION        3               /* what writers create */
 #define JFMT_VERSION_MIN    1               /* the oldest readers accept */
 #define JFMT_VERSION_MAX    3               /* the newest readers accept */
 #define JFMT_HEADER_SIZE    128
@@ -46,6 +49,11 @@
 
 #define JFMT_HDR_ENCRYPTED  0x2u            /* header flag (version 3): the records region is one
                                                age file; its length is the header's region */
+#define JFMT_HDR_SIGNED     0x1u            /* header flag (version 3): a signature block follows
+                                               the trailer */
+#define JFMT_KEYID_LEN      8               /* a minisign key id, as the key file holds it */
+#define JFMT_SIG_SIZE       160             /* the signature block */
+#define JFMT_ED25519_SIG    64
 
 struct jfmt_header {
 	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
@@ -58,6 +66,7 @@ struct jfmt_header {
 	uint32_t flags;                         /* version 3: JFMT_HDR_* */
 	uint64_t region;                        /* JFMT_HDR_ENCRYPTED: bytes of the age file after
 	                                           the header (header bytes 112..119) */
+	uint8_t  keyid[JFMT_KEYID_LEN];         /* JFMT_HDR_SIGNED: the key to sign with */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */
@@ -97,6 +106,16 @@ size_t   jfmt_rec_build(const struct jfmt_rec_head *r, const void *payload, uint
 void jfmt_trailer_encode(const struct jfmt_trailer *t, uint8_t out[JFMT_TRAILER_SIZE]);
 int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_trailer *t,
                          struct jerr *e);
+/* The signature block after a signed segment's trailer (sig.h makes and checks it). */
+struct jfmt_sig {
+	uint8_t keyid[JFMT_KEYID_LEN];
+	uint8_t sig[JFMT_ED25519_SIG];          /* Ed25519 of BLAKE2b-512(statement) */
+	uint8_t csig[JFMT_ED25519_SIG];         /* Ed25519 of sig || trusted comment */
+};
+
+void jfmt_sig_encode(const struct jfmt_sig *s, uint8_t out[JFMT_SIG_SIZE]);
+int  jfmt_sig_decode(const uint8_t in[JFMT_SIG_SIZE], struct jfmt_sig *s, struct jerr *e);
+
 /* Does this 4-byte prefix start a trailer rather than a record? */
 int  jfmt_is_trailer(const uint8_t in[4]);
 

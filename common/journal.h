@@ -41,8 +41,8 @@
  *   as seg.h's reader judges it, is cut off by the next writer or rotator under the lock,
  *   never sealed into a segment; any other damage is refused (EX_DATAERR) and the file left
  *   byte for byte as it was.
- * - New journals, and the successor of every rotation, are format version 2; a version 1
- *   live journal is appended to in version 1 until it is sealed.
+ * - New journals, and the successor of every rotation, are format version 3; an older
+ *   live journal is appended to in its version until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
  * - Files are created 0640 at most (never world-readable; the umask may only remove bits).
  */
@@ -76,8 +76,15 @@ int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, si
                      struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
+struct jsig_key;
+
 struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
+	const struct jsig_key *sign;  /* NULL, or sign the segment sealed now, and the ones after
+	                           * it: an unsigned live journal with records is sealed unsigned
+	                           * and its successor signed; one without records is made signed
+	                           * at once (0, nothing sealed). A signed live journal without a
+	                           * key: EX_USAGE, nothing changed. */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
 	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
@@ -124,6 +131,10 @@ int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *
 int  jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e);
 int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
                            struct jerr *e);
+/* The same, with the signature block by k after the trailer: k MUST be given exactly when
+ * the header (h of begin) has JFMT_HDR_SIGNED. */
+int  jjournal_segment_seal_signed(struct jjsegment *w, uint32_t flags, const struct jsig_key *k,
+                                  struct jfmt_trailer *t, struct jerr *e);
 void jjournal_segment_end(struct jjsegment *w);
 
 #endif

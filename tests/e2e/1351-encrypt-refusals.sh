@@ -40,7 +40,7 @@ check "wrong identity: nothing applied" sh -c "! sqlite3 m.db 'select * from t' 
 check "wrong identity: the segment stays where it is" test -f j/$(seg 1)
 chmod 644 other
 expect_code 77 jintegrate --db n.db --identity other j/$(seg 1)
-check "world-readable identity: refused" grep -qx 'jintegrate: --identity: identity other can be read by others: refused (chmod 600 it)' err
+check "world-readable identity: refused" grep -qx 'jintegrate: --identity: identity: other can be read by others: refused (chmod 600 it)' err
 check "world-readable identity: the mirror is not even created" test ! -e n.db
 chmod 640 other
 expect_code 77 jintegrate --db n.db --identity other j/$(seg 1)

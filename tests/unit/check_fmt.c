@@ -82,7 +82,7 @@ START_TEST(header_checks)
 	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
-	memcpy(c, b, sizeof b); c[12] = 1;
+	memcpy(c, b, sizeof b); c[12] = 4;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
@@ -91,7 +91,7 @@ START_TEST(header_checks)
 	header_refused(c, "header: the encrypted flag and the region length disagree");
 	memcpy(c, b, sizeof b); c[8] = 3; c[112] = 1;
 	header_refused(c, "header: the encrypted flag and the region length disagree");
-	memcpy(c, b, sizeof b); c[12] = 2; c[112] = 1;         /* not in version 2 */
+	memcpy(c, b, sizeof b); c[8] = 2; c[12] = 2; c[112] = 1;  /* not in version 2 */
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[8] = 3; c[120] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");

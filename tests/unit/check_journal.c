@@ -501,7 +501,7 @@ START_TEST(batch_field)
 	ck_assert_int_eq(jjournal_append(j, r, n, NULL, &e), 0);
 	jjournal_close(j, &e);
 	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
-	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + 8), JFMT_VERSION);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), JFMT_MAX_BATCH - 1);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 2) + 6), 1);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 1) + 6), 0);
@@ -531,7 +531,7 @@ START_TEST(batch_field)
 	append_strs(j, 3, "v2-", 4);
 	jjournal_close(j, &e);
 	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
-	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + 8), JFMT_VERSION);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), 2);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 2 * (JFMT_REC_OVERHEAD + 4) + 6), 0);
 	free(buf);
