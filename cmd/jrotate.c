@@ -16,16 +16,18 @@
 #include "age.h"
 #include "io.h"
 #include "journal.h"
+#include "name.h"
 #include "parse.h"
 #include "sig.h"
+#include "zio.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt]\n"
-    "               [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt]\n"
-    "               --every DURATION [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
-    "       jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... | --no-encrypt] --final\n"
-    "               [--no-wait] JOURNAL";
+    "jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... [--compress METHOD[:LEVEL]] |\n"
+    "               --no-encrypt] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to ... | --no-encrypt] --every DURATION\n"
+    "               [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to ... | --no-encrypt] --final [--no-wait]\n"
+    "               JOURNAL";
 
 struct config {
 	const char     *path;
@@ -173,6 +175,7 @@ main(int argc, char **argv)
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "encrypt-to", required_argument, NULL, 'R' },
 		{ "no-encrypt", no_argument, NULL, 'P' },
+		{ "compress", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
@@ -208,6 +211,11 @@ main(int argc, char **argv)
 			c.o.encrypt = &keys;
 			break;
 		case 'P': c.o.plaintext = 1; break;
+		case 'C':
+			if (jzio_parse(optarg, &c.o.comp, &c.o.level) < 0 || c.o.comp == JCOMP_GZIP)
+				jdiex(EX_USAGE, "--compress: zstd or xz, with an optional :LEVEL: %s",
+				    optarg);
+			break;
 		case 'F': c.o.final = 1; break;
 		case 'k': c.keyfile = optarg; break;
 		case 'n': c.o.nowait = 1; break;

@@ -58,6 +58,7 @@
 
 #include "afile.h"
 #include "age.h"
+#include "zio.h"
 #include "clock.h"
 #include "crash.h"
 #include "digest.h"
@@ -950,20 +951,38 @@ enc_sink(void *arg, const void *buf, size_t n)
 	return 0;
 }
 
-/* The live file's records [HEADER, end) through an age encryptor to out at offset HEADER. */
+/* The compressor's sink: the age encryptor (compression comes before encryption). */
+struct enc_chain {
+	struct jage_enc *w;
+	struct jerr      err;
+};
+
 static int
-encrypt_region(int live, uint64_t end, const struct jage_keys *k, struct enc_out *out,
+enc_zsink(void *arg, const void *buf, size_t n)
+{
+	struct enc_chain *c = arg;
+
+	if (jage_enc_write(c->w, buf, n, &c->err) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the live file's records [HEADER, end) into the age encryptor, through a compressor
+ * when comp is not JCOMP_NONE. */
+static int
+encrypt_records(int live, uint64_t end, struct enc_chain *c, int comp, int level,
     struct jerr *e)
 {
 	uint8_t *buf = malloc(ENC_COPY);
-	struct jage_enc *w = NULL;
+	struct jzio_w *z = NULL;
 	uint64_t at = JFMT_HEADER_SIZE;
 	int rc = -1;
 
 	if (!buf)
 		return jerr_sys(e, EX_OSERR, "out of memory");
-	out->off = JFMT_HEADER_SIZE;
-	if (jage_enc_open(k, enc_sink, out, &w, e) < 0)
+	if (comp != JCOMP_NONE && jzio_open_write(comp, level, enc_zsink, c, &z, e) < 0)
 		goto out;
 	while (at < end) {
 		size_t n = end - at < ENC_COPY ? (size_t)(end - at) : ENC_COPY;
@@ -971,16 +990,35 @@ encrypt_region(int live, uint64_t end, const struct jage_keys *k, struct enc_out
 			jerr_sys(e, EX_IOERR, "unable to read the records to encrypt");
 			goto out;
 		}
-		if (jage_enc_write(w, buf, n, e) < 0)
+		if (z ? jzio_write(z, buf, n, e) < 0 : jage_enc_write(c->w, buf, n, e) < 0)
 			goto out;
 		at += n;
 	}
-	rc = jage_enc_finish(w, e);
-	w = NULL;
+	rc = z ? jzio_finish(z, e) : 0;
+	z = NULL;
 out:
-	jage_enc_abort(w);
+	jzio_abort(z);
+	if (rc < 0 && c->err.code)
+		*e = c->err;
 	free(buf);
 	return rc;
+}
+
+/* The live file's records [HEADER, end) through an age encryptor to out at offset HEADER. */
+static int
+encrypt_region(int live, uint64_t end, const struct jjrotate *o, struct enc_out *out,
+    struct jerr *e)
+{
+	struct enc_chain c = { 0 };
+
+	out->off = JFMT_HEADER_SIZE;
+	if (jage_enc_open(o->encrypt, enc_sink, out, &c.w, e) < 0)
+		return -1;
+	if (encrypt_records(live, end, &c, o->comp, o->level, e) < 0) {
+		jage_enc_abort(c.w);
+		return -1;
+	}
+	return jage_enc_finish(c.w, e);
 }
 
 /* Hash the header and the region just written (read back), then write the trailer. */
@@ -1038,14 +1076,13 @@ sign_encrypted(int fd, const struct jfmt_header *eh, const struct jfmt_trailer *
 
 /*
  * Write .NAME.journal.enc: the segment of the live file (fd, header h, records up to end,
- * records and last LSN and flags as in t) with its records encrypted to k's recipients,
- * and signed with sign when the journal is signed, durable (file and directory) when this
- * returns 0.
+ * records and last LSN and flags as in t) with its records (compressed first when o says
+ * so) encrypted to o's recipients, and signed with o's key when the journal is signed,
+ * durable (file and directory) when this returns 0.
  */
 static int
 encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_t end,
-    const struct jfmt_trailer *t, const struct jage_keys *k, const struct jsig_key *sign,
-    struct jerr *e)
+    const struct jfmt_trailer *t, const struct jjrotate *o, struct jerr *e)
 {
 	char enc[JJ_PATH];
 	struct jfmt_header eh = *h;
@@ -1062,7 +1099,7 @@ encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_
 		return jerr_sys(e, EX_IOERR, "unable to remove %s", enc);
 	if ((out.fd = open(enc, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, JJ_MODE)) < 0)
 		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", enc);
-	if (encrypt_region(live, end, k, &out, e) < 0)
+	if (encrypt_region(live, end, o, &out, e) < 0)
 		goto out;
 	eh.version = 3;
 	eh.flags |= JFMT_HDR_ENCRYPTED;
@@ -1073,7 +1110,7 @@ encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_
 		goto out;
 	}
 	if (encrypted_trailer(out.fd, raw, out.off, &et, e) < 0 ||
-	    sign_encrypted(out.fd, &eh, &et, sign, out.off + JFMT_TRAILER_SIZE, e) < 0)
+	    sign_encrypted(out.fd, &eh, &et, o->sign, out.off + JFMT_TRAILER_SIZE, e) < 0)
 		goto out;
 	if (fdatasync(out.fd) < 0 || jio_fsync_dir(enc) < 0) {
 		jerr_sys(e, EX_IOERR, "unable to sync %s", enc);
@@ -1216,6 +1253,8 @@ choose_recipients(const char *path, const struct jjrotate *o, struct jjrotate *u
 	int rc;
 
 	*use = *o;
+	if (o->plaintext && o->comp != JCOMP_NONE)
+		return jerr_set(e, EX_USAGE, "%s: --compress is for encrypted segments", path);
 	if (o->plaintext)
 		return forget_recipients(path, e);
 	if (o->encrypt)
@@ -1224,6 +1263,9 @@ choose_recipients(const char *path, const struct jjrotate *o, struct jjrotate *u
 		return -1;
 	if (rc)
 		use->encrypt = k;
+	if (use->comp != JCOMP_NONE && !use->encrypt)
+		return jerr_set(e, EX_USAGE, "%s: --compress is for encrypted segments (plain "
+		    "ones are compressed by jship --compress)", path);
 	return 0;
 }
 
@@ -1459,8 +1501,8 @@ seal_live(struct rotation *r, struct jerr *e)
 	t.records = jseg_records(r->s);
 	t.last_lsn = jseg_last_lsn(r->s);
 	t.flags = r->o->final ? JFMT_FINAL : 0;
-	if (r->o->encrypt ? encrypt_segment(r->path, r->fd, &r->h, jseg_end(r->s), &t,
-	    r->o->encrypt, r->o->sign, e) < 0 : drop_encrypted(r->path, e) < 0)
+	if (r->o->encrypt ? encrypt_segment(r->path, r->fd, &r->h, jseg_end(r->s), &t, r->o,
+	    e) < 0 : drop_encrypted(r->path, e) < 0)
 		return -1;
 	seal_trailer(d, jseg_end(r->s), &t, tr);
 	if ((len = sign_seal(r, &t, tr, e)) < 0 ||

@@ -95,6 +95,8 @@ struct jjrotate {
 	                                      remembered (.NAME.journal.recipients) and used by
 	                                      every later rotation given none */
 	int      plaintext;       /* forget the remembered recipients: seal in plaintext */
+	int      comp, level;     /* JCOMP_ZSTD or JCOMP_XZ (zio.h): compress the records
+	                             before encrypting them (only with encryption); 0, 0 none */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,

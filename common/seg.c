@@ -61,6 +61,9 @@ struct jseg {
 	int         region;            /* 1 before the region, 2 inside, 0 after or none */
 	struct jage_dec *dec;          /* inside, decrypting: buf holds plaintext */
 	uint64_t    region_left;       /* ciphertext bytes of the region not yet read */
+	struct jzio *dz;               /* inside, the plaintext is compressed: buf holds its output */
+	uint8_t     peek[4];           /* the plaintext's first bytes, read to tell which */
+	size_t      npeek, peek_pos;
 	uint8_t    *stash;             /* ciphertext read ahead of the region's start */
 	size_t      stash_pos, stash_end;
 	int         raw_eof;
@@ -111,7 +114,8 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 		s->cap = cap;
 	}
 	while (s->end < need && !s->eof) {
-		ssize_t n = s->dec ? jage_dec_read(s->dec, s->buf + s->end, s->cap - s->end, e) :
+		ssize_t n = s->dz ? jzio_read(s->dz, s->buf + s->end, s->cap - s->end, e) :
+		    s->dec ? jage_dec_read(s->dec, s->buf + s->end, s->cap - s->end, e) :
 		    raw_read(s, s->buf + s->end, s->cap - s->end, e);
 		if (n < 0)
 			return -1;
@@ -300,6 +304,7 @@ jseg_close(struct jseg *s)
 	if (!s)
 		return;
 	jzio_close(s->z);
+	jzio_close(s->dz);
 	jage_dec_close(s->dec);
 	free(s->stash);
 	jdigest_free(&s->dg);
@@ -545,6 +550,44 @@ region_skip(struct jseg *s, struct jerr *e)
 	return 0;
 }
 
+/* The decompressor's source: the plaintext's first bytes, then the rest of it. */
+static ssize_t
+plain_src(void *arg, void *p, size_t n, struct jerr *e)
+{
+	struct jseg *s = arg;
+
+	if (s->peek_pos < s->npeek) {
+		size_t k = s->npeek - s->peek_pos < n ? s->npeek - s->peek_pos : n;
+		memcpy(p, s->peek + s->peek_pos, k);
+		s->peek_pos += k;
+		return (ssize_t)k;
+	}
+	return jage_dec_read(s->dec, p, n, e);
+}
+
+/*
+ * The plaintext is the records, or one zstd or xz stream of them (man/jmirror.5), told
+ * apart by its first four bytes, which as a record's length would exceed the limit.
+ */
+static int
+region_plain(struct jseg *s, struct jerr *e)
+{
+	static const uint8_t zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd }, xz[4] = { 0xfd, '7', 'z', 'X' };
+	ssize_t got = 1;
+
+	while (s->npeek < sizeof s->peek && got > 0) {
+		if ((got = jage_dec_read(s->dec, s->peek + s->npeek, sizeof s->peek - s->npeek, e)) < 0)
+			return -1;
+		s->npeek += (size_t)got;
+	}
+	if (s->npeek == 4 && (!memcmp(s->peek, zstd, 4) || !memcmp(s->peek, xz, 4)))
+		return jzio_open_read_src(plain_src, s, &s->dz, e);
+	memcpy(s->buf, s->peek, s->npeek);      /* records: what was read is theirs */
+	s->end = s->npeek;
+	s->peek_pos = s->npeek;
+	return 0;
+}
+
 /* At the region's start: decrypt it (buf holds plaintext from here), or skip it. */
 static int
 region_enter(struct jseg *s, struct jerr *e)
@@ -572,15 +615,23 @@ region_enter(struct jseg *s, struct jerr *e)
 		    jerr_set(e, e->code, "encrypted records: %s", why);
 	}
 	s->region = 2;
-	return 0;
+	return region_plain(s, e);
 }
 
 /* The plaintext ended: the file goes on after the region, with what was read ahead. */
-static void
-region_leave(struct jseg *s)
+static int
+region_leave(struct jseg *s, struct jerr *e)
 {
 	size_t left = s->stash_end - s->stash_pos;
+	uint8_t more;
 
+	if (s->dz) {            /* the compressed stream ended: so must the plaintext */
+		ssize_t n = plain_src(s, &more, 1, e);
+		if (n != 0)
+			return n < 0 ? -1 : fail(e, s->off, "data after the compressed records");
+		jzio_close(s->dz);
+		s->dz = NULL;
+	}
 	jage_dec_close(s->dec);
 	s->dec = NULL;
 	s->region = 0;
@@ -591,6 +642,7 @@ region_leave(struct jseg *s)
 	s->eof = s->raw_eof;
 	free(s->stash);
 	s->stash = NULL;
+	return 0;
 }
 
 void jseg_decrypt(struct jseg *s, const struct jage_keys *k) { s->keys = k; }
@@ -632,7 +684,8 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 	if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
 		return -1;
 	if (avail == 0 && s->region == 2) {
-		region_leave(s);
+		if (region_leave(s, e) < 0)
+			return -1;
 		if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
 			return -1;
 	}
