@@ -5,7 +5,7 @@
  * changes) the bookkeeping through it. Which segment is due is chain.h's to say.
  *
  * This header is the one tools use, whatever the applier. Each applier is one file behind
- * apply_ops.h: apply_sqlite.c (the only file that includes sqlite3.h for applying) and
+ * apply_ops.h: apply_sqlite.c (over sqlite.h, which opens and syncs every SQLite database) and
  * apply_exec.c; apply.c picks one from struct japply_opts. A new applier (row records,
  * PostgreSQL) is one new file and one line in japply_open.
  *
@@ -40,6 +40,9 @@
  *     seq      INTEGER NOT NULL,     -- the first sequence applied on it
  *     lsn      INTEGER NOT NULL      -- the first LSN of that segment
  *   );
+ *   CREATE TABLE jmirror_trust(      -- made when a key is first trusted (jintegrate --trust):
+ *     pubkey TEXT PRIMARY KEY        --   the base64 line of each minisign public key; while
+ *   );                               --   any is there, only segments it signed are applied
  *
  * A database without jmirror_state is an empty mirror: it accepts only the beginning of a
  * lineage (seq 1, first LSN 1, zero previous digest) and adopts that lineage. Readers (jstatus)
@@ -47,7 +50,8 @@
  *
  * The exec applier (--exec) has no database: its bookkeeping is a text file DIR/.BASE.state
  * beside the name given as the mirror (jname_aux(db, "state")), replaced atomically, with one
- * "key value" line per column above and one "timeline T SEQ LSN" line per timeline row.
+ * "key value" line per column above, one "timeline T SEQ LSN" line per timeline row and one
+ * "trust PUBKEY" line per trusted key.
  *
  * THE LOCK: DIR/.BASE.lock (jname_aux(db, "lock")), flock(2) through lock.h. It MUST be held by
  * whoever changes the mirror database or its bookkeeping:

@@ -258,8 +258,8 @@ jfmt_sig_encode(const struct jfmt_sig *s, uint8_t out[JFMT_SIG_SIZE])
 	jfmt_put32(out + 4, JFMT_SIG_SIZE);
 	memcpy(out + 8, "ED", 2);
 	memcpy(out + 10, s->keyid, JFMT_KEYID_LEN);
-	memcpy(out + 18, s->sig, JFMT_ED25519_SIG);
-	memcpy(out + 82, s->csig, JFMT_ED25519_SIG);
+	memcpy(out + 18, s->sig, JED25519_SIG);
+	memcpy(out + 82, s->csig, JED25519_SIG);
 	/* 146..155: reserved */
 	jfmt_put32(out + 156, jcrc32c(0, out, 156));
 }
@@ -280,7 +280,7 @@ jfmt_sig_decode(const uint8_t in[JFMT_SIG_SIZE], struct jfmt_sig *s, struct jerr
 		return jerr_set(e, EX_DATAERR, "signature block has a zero key id or reserved "
 		    "bytes set");
 	memcpy(s->keyid, in + 10, JFMT_KEYID_LEN);
-	memcpy(s->sig, in + 18, JFMT_ED25519_SIG);
-	memcpy(s->csig, in + 82, JFMT_ED25519_SIG);
+	memcpy(s->sig, in + 18, JED25519_SIG);
+	memcpy(s->csig, in + 82, JED25519_SIG);
 	return 0;
 }

@@ -53,7 +53,6 @@
                                                the trailer */
 #define JFMT_KEYID_LEN      8               /* a minisign key id, as the key file holds it */
 #define JFMT_SIG_SIZE       160             /* the signature block */
-#define JFMT_ED25519_SIG    64
 
 struct jfmt_header {
 	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
@@ -109,8 +108,8 @@ int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_traile
 /* The signature block after a signed segment's trailer (sig.h makes and checks it). */
 struct jfmt_sig {
 	uint8_t keyid[JFMT_KEYID_LEN];
-	uint8_t sig[JFMT_ED25519_SIG];          /* Ed25519 of BLAKE2b-512(statement) */
-	uint8_t csig[JFMT_ED25519_SIG];         /* Ed25519 of sig || trusted comment */
+	uint8_t sig[JED25519_SIG];          /* Ed25519 of BLAKE2b-512(statement) */
+	uint8_t csig[JED25519_SIG];         /* Ed25519 of sig || trusted comment */
 };
 
 void jfmt_sig_encode(const struct jfmt_sig *s, uint8_t out[JFMT_SIG_SIZE]);

@@ -77,6 +77,8 @@ b64_decode(const char *in, size_t n, uint8_t *out, size_t want)
 				return -1;
 			v = v << 6 | (uint32_t)(p - b64);
 		}
+		if (v & ((1u << 8 * pad) - 1))
+			return -1;      /* bits no byte holds: not the canonical form */
 		for (int k = 0; k < 3 - pad; k++) {
 			if (o >= want)
 				return -1;

@@ -80,6 +80,8 @@ expect_code 0 jcat --export-signature "$(seg 3)"
 printf '%s\n%s\n' "$(seg 3).statement" "$(seg 3).statement.minisig" >want
 check "--export-signature prints what it wrote" test_cmp want "$T/out"
 check "the statement names the segment" grep -qx 'seq 3' "$(seg 3).statement"
+check "sha256sum of the segment less its last 192 bytes is the signed digest" sh -c \
+    "[ \"digest \$(head -c -192 '$(seg 3)' | sha256sum | cut -d' ' -f1)\" = \"\$(grep '^digest ' '$(seg 3).statement')\" ]"
 check "minisign -V verifies the exported signature" minisign -Vq -p b.pub -m "$(seg 3).statement"
 check "minisign refuses it with another key" sh -c "! minisign -Vq -p a.pub -m '$(seg 3).statement' 2>/dev/null"
 sed -i 's/^seq 3$/seq 4/' "$(seg 3).statement"
