@@ -434,13 +434,17 @@ wrap_key(uint8_t k[JCRYPT_KEY], const uint8_t shared[JCRYPT_KEY],
 
 /* ---- encrypting ---- */
 
+#define OUT_CHUNKS 16              /* sealed chunks gathered per write to the sink */
+
 struct jage_enc {
 	int (*sink)(void *, const void *, size_t);
 	void    *arg;
 	struct jcrypt_aead a;
 	uint64_t counter;
 	size_t   have;                  /* plaintext bytes in buf */
-	uint8_t  buf[CCHUNK];
+	size_t   olen;                  /* sealed bytes in out */
+	uint8_t  buf[JAGE_CHUNK];
+	uint8_t  out[OUT_CHUNKS * CCHUNK];
 };
 
 static int
@@ -538,16 +542,26 @@ jage_enc_open(const struct jage_keys *k, int (*sink)(void *, const void *, size_
 }
 
 static int
-enc_chunk(struct jage_enc *w, int last, struct jerr *e)
+enc_flush(struct jage_enc *w, struct jerr *e)
+{
+	if (w->olen && put(w, w->out, w->olen, e) < 0)
+		return -1;
+	w->olen = 0;
+	return 0;
+}
+
+/* Seal n bytes of plaintext at p as the next chunk, gathered in out. */
+static int
+enc_chunk(struct jage_enc *w, const uint8_t *p, size_t n, int last, struct jerr *e)
 {
 	uint8_t nonce[JCRYPT_NONCE];
 
-	chunk_nonce(nonce, w->counter++, last);
-	if (jcrypt_aead_seal(&w->a, nonce, w->buf, w->have, w->buf) < 0)
-		return jerr_sys(e, EX_SOFTWARE, "ChaCha20-Poly1305");
-	if (put(w, w->buf, w->have + JCRYPT_TAG, e) < 0)
+	if (w->olen + n + JCRYPT_TAG > sizeof w->out && enc_flush(w, e) < 0)
 		return -1;
-	w->have = 0;
+	chunk_nonce(nonce, w->counter++, last);
+	if (jcrypt_aead_seal(&w->a, nonce, p, n, w->out + w->olen) < 0)
+		return jerr_sys(e, EX_SOFTWARE, "ChaCha20-Poly1305");
+	w->olen += n + JCRYPT_TAG;
 	return 0;
 }
 
@@ -559,8 +573,18 @@ jage_enc_write(struct jage_enc *w, const void *buf, size_t n, struct jerr *e)
 	while (n > 0) {
 		size_t take;
 		/* a full chunk is sealed only once more follows: the last one may be full */
-		if (w->have == JAGE_CHUNK && enc_chunk(w, 0, e) < 0)
-			return -1;
+		if (w->have == JAGE_CHUNK) {
+			if (enc_chunk(w, w->buf, JAGE_CHUNK, 0, e) < 0)
+				return -1;
+			w->have = 0;
+		}
+		if (w->have == 0 && n > JAGE_CHUNK) {   /* straight from the caller's buffer */
+			if (enc_chunk(w, p, JAGE_CHUNK, 0, e) < 0)
+				return -1;
+			p += JAGE_CHUNK;
+			n -= JAGE_CHUNK;
+			continue;
+		}
 		take = JAGE_CHUNK - w->have < n ? JAGE_CHUNK - w->have : n;
 		memcpy(w->buf + w->have, p, take);
 		w->have += take;
@@ -573,7 +597,7 @@ jage_enc_write(struct jage_enc *w, const void *buf, size_t n, struct jerr *e)
 int
 jage_enc_finish(struct jage_enc *w, struct jerr *e)
 {
-	int rc = enc_chunk(w, 1, e);
+	int rc = enc_chunk(w, w->buf, w->have, 1, e) < 0 || enc_flush(w, e) < 0 ? -1 : 0;
 
 	jage_enc_abort(w);
 	return rc;
@@ -854,9 +878,9 @@ jage_dec_open(const struct jage_keys *k,
 	return 0;
 }
 
-/* Decrypt the next chunk into pbuf. */
-static int
-dec_chunk(struct jage_dec *d, struct jerr *e)
+/* Decrypt the next chunk into out (room for JAGE_CHUNK bytes): its plaintext length. */
+static ssize_t
+dec_chunk(struct jage_dec *d, uint8_t *out, struct jerr *e)
 {
 	uint8_t nonce[JCRYPT_NONCE];
 	int last;
@@ -871,28 +895,34 @@ dec_chunk(struct jage_dec *d, struct jerr *e)
 	if (last && n == JCRYPT_TAG && d->counter > 0)
 		return jerr_set(e, EX_DATAERR, "age payload: empty last chunk");
 	chunk_nonce(nonce, d->counter, last);
-	if (jcrypt_aead_open(&d->a, nonce, d->cbuf, n, d->pbuf) < 0)
+	if (jcrypt_aead_open(&d->a, nonce, d->cbuf, n, out) < 0)
 		return jerr_set(e, EX_DATAERR, "age payload: chunk %llu does not authenticate%s",
 		    (unsigned long long)d->counter, last ? " (truncated or damaged)" : "");
 	d->counter++;
-	d->ppos = 0;
-	d->pend = n - JCRYPT_TAG;
 	memmove(d->cbuf, d->cbuf + n, d->clen - n);
 	d->clen -= n;
 	d->done = last;
-	return 0;
+	return (ssize_t)(n - JCRYPT_TAG);
 }
 
 ssize_t
 jage_dec_read(struct jage_dec *d, void *buf, size_t len, struct jerr *e)
 {
 	size_t take;
+	ssize_t n;
 
 	while (d->ppos == d->pend) {
 		if (d->done)
 			return 0;
-		if (dec_chunk(d, e) < 0)
+		if (len >= JAGE_CHUNK) {        /* room for a whole chunk: no copy */
+			if ((n = dec_chunk(d, buf, e)) != 0)
+				return n;
+			continue;
+		}
+		if ((n = dec_chunk(d, d->pbuf, e)) < 0)
 			return -1;
+		d->ppos = 0;
+		d->pend = (size_t)n;
 	}
 	take = d->pend - d->ppos < len ? d->pend - d->ppos : len;
 	memcpy(buf, d->pbuf + d->ppos, take);

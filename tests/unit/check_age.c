@@ -205,10 +205,12 @@ decrypt_mem(const struct jage_keys *k, struct mem *m, uint8_t **out, size_t *out
 		free(o);
 		return -1;
 	}
-	for (;;) {
-		if (len + 5000 > cap)
+	for (int i = 0;; i++) {
+		/* small reads (copied out of a chunk) and large ones (a chunk straight in) */
+		size_t want = i % 3 == 2 ? 70000 : 5000;
+		while (len + want > cap)
 			o = realloc(o, cap *= 2);
-		if ((n = jage_dec_read(d, o + len, 5000, e)) <= 0)
+		if ((n = jage_dec_read(d, o + len, want, e)) <= 0)
 			break;
 		len += (size_t)n;
 	}
