@@ -23,6 +23,17 @@
  * - The segment name MUST be a hard link to the very inode that was sealed: an existing
  *   segment of that name with another inode is a broken invariant (two segments with one
  *   sequence number), reported, never overwritten.
+ * - An encrypted segment is a second file, .NAME.journal.enc (encrypt_segment): it MUST be
+ *   whole, signed when the journal is, and durable (file and directory) before the live
+ *   file's trailer is written, so that the state "sealed live file without its segment
+ *   link" is completed by linking it (link_encrypted), by any lock holder, with no
+ *   recipient or key. It is linked only when its header and trailer match the sealed live
+ *   file's; a plain seal removes one first (drop_encrypted). It MUST NOT be written into
+ *   once it may be a segment's other name: a new one is created after unlinking it. The
+ *   successor chains to the segment as published (the encrypted one's digest).
+ * - A journal given recipients stays encrypted: they are kept (public) in
+ *   .NAME.journal.recipients, atomically, before the rotation that uses them, and a
+ *   rotation given none uses them; only an explicit plaintext rotation forgets them.
  * - A live file sealed FINAL stays under the live name: appends are refused, no successor.
  * - Every trailer MUST be made by seal_trailer, whether a rotation seals the live file or a
  *   segment is written whole (jjournal_segment_*, for jpromote's closing segment and the
@@ -42,8 +53,8 @@
  *   successor is signed by the rotation's key, else by the sealed file's signer.
  *
  * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
- * rotation or recovery: pass1, torn, trailer-half, sig-half, trailer, link, next, rename,
- * done.
+ * rotation or recovery: pass1, torn, encrypted, trailer-half, sig-half, trailer, link,
+ * next, rename, done.
  */
 #include <dirent.h>
 #include <errno.h>

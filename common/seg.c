@@ -20,6 +20,13 @@
  *   Anything else is damage. This is the only copy of the rule: the writer (journal.c)
  *   reads through this module too, so that what a writer cuts is exactly what every
  *   reader ignores.
+ * - In an encrypted segment (header flag, man/jmirror.5 ENCRYPTION) the region's bytes are
+ *   hashed as they are read, ciphertext, whether decrypted or not; records MUST NOT be
+ *   returned from it without an identity (EX_NOPERM) unless the caller asked for opaque
+ *   reading, and then none is returned. Decrypted, a record is returned only after its
+ *   chunk's tag, its CRC and its LSN are checked; the plaintext MUST end exactly at a
+ *   record's end, and the age file exactly at the region's end, where the trailer follows.
+ *   Memory stays one record plus a chunk.
  */
 #include <errno.h>
 #include <fcntl.h>
