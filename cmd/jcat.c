@@ -441,6 +441,24 @@ show_switch(uint32_t from, uint32_t to, uint64_t seq, uint64_t lsn)
 		    (unsigned long long)seq, (unsigned long long)lsn);
 }
 
+/*
+ * A journal closed by an encrypting final rotation: its live name holds the sealed plaintext
+ * of the final segment, which is published encrypted (man/jmirror.5, ENCRYPTION). The two
+ * are one segment: same header fields, records, last LSN and flags, one of them encrypted,
+ * the other under the live name.
+ */
+static int
+encrypted_twin(const struct ent *a, const struct ent *b)
+{
+	struct jname na, nb;
+
+	return ((a->h.flags ^ b->h.flags) & JFMT_HDR_ENCRYPTED) &&
+	    (jname_parse(jio_basename(a->path), &na) == JNAME_LIVE) !=
+	    (jname_parse(jio_basename(b->path), &nb) == JNAME_LIVE) &&
+	    a->t.records == b->t.records && a->t.last_lsn == b->t.last_lsn &&
+	    a->t.flags == b->t.flags && (a->t.flags & JFMT_FINAL);
+}
+
 /* Within one sequence number: identical copies, an earlier live state, or a conflict. */
 static void
 check_group(struct ent *v, size_t a, size_t b)
@@ -449,8 +467,9 @@ check_group(struct ent *v, size_t a, size_t b)
 
 	for (size_t i = a; i < b; i++)
 		if (v[i].h.timeline > v[top].h.timeline ||
-		    (v[i].h.timeline == v[top].h.timeline && !v[i].live && v[top].live))
-			top = i;
+		    (v[i].h.timeline == v[top].h.timeline && !v[i].live && v[top].live) ||
+		    (encrypted_twin(&v[i], &v[top]) && (v[i].h.flags & JFMT_HDR_ENCRYPTED)))
+			top = i;    /* of twins, the encrypted one is the segment as published */
 	for (size_t i = a; i < b; i++) {
 		struct ent *x = &v[i], *k = &v[top];
 		if (i == top)
@@ -464,7 +483,7 @@ check_group(struct ent *v, size_t a, size_t b)
 			problem(x->path, EX_DATAERR, "offset 0: seq %llu given twice, with different "
 			    "headers (also %s)", (unsigned long long)x->h.seq, k->path);
 		else if (x->whole && k->whole && !x->live && !k->live &&
-		    memcmp(x->t.digest, k->t.digest, JDIGEST_LEN) != 0)
+		    memcmp(x->t.digest, k->t.digest, JDIGEST_LEN) != 0 && !encrypted_twin(x, k))
 			problem(x->path, EX_DATAERR, "offset %llu: seq %llu given twice, with "
 			    "different contents (also %s)", (unsigned long long)(x->t.size - 32),
 			    (unsigned long long)x->h.seq, k->path);

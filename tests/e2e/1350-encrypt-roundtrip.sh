@@ -74,4 +74,15 @@ expect_code 0 jcat --identity key x/$(seg 4)
 check "what age -r wrote is read back" grep -q "UPDATE t SET b = 'plain' WHERE a = 3" out
 expect_code 0 jintegrate --db m3.db --identity key j/$(seg 1) j/$(seg 2) j/$(seg 3) x/$(seg 4)
 check "and applied (its digest differs, its records are the same)" same p.db m3.db
+
+# a final encrypted rotation: the segment published is encrypted; the live name keeps the
+# sealed plaintext, which jcat --verify takes for the same segment
+mkdir fin && jappend --create fin/db.journal && jappend fin/db.journal "SELECT 1" "SELECT 2"
+expect_code 0 jrotate --final --encrypt-to key.pub fin/db.journal
+check "the final segment is encrypted" sh -c "jcat fin/$(seg 1) | grep -q ', encrypted ('"
+expect_code 69 jappend fin/db.journal "SELECT 3"
+expect_code 0 jcat --verify fin/db.journal fin/$(seg 1)
+check "the directory verifies: one final segment" test "$(cat out)" = "fin/$(seg 1): ok, sealed, timeline 1, seq 1, LSN 1-2, final"
+expect_code 0 jrotate --final fin/db.journal
+check "--final again prints the final segment" test "$(cat out)" = "fin/$(seg 1)"
 finish
