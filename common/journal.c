@@ -316,8 +316,11 @@ seal_complete(const char *path, int fd, const struct jfmt_header *h,
 
 	if (enc < 0 || (enc == 0 && link_segment(path, fd, h, seg, segsize, e) < 0))
 		return -1;
-	if (t->flags & JFMT_FINAL)
+	if (t->flags & JFMT_FINAL) {
+		if (enc)
+			unlink_encrypted(path);
 		return 0;
+	}
 	/* the successor chains to the segment as published: the encrypted one's digest */
 	if (install_successor(path, h, enc ? &st : t, keyid, e) < 0)
 		return -1;
