@@ -1155,28 +1155,39 @@ drop_encrypted(const char *path, struct jerr *e)
 	return 0;
 }
 
+/* Is the file at path the encrypted form of the live file sealed with h and t? Its trailer
+ * in et when it is. */
+static int
+encrypted_twin(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    struct jfmt_trailer *et)
+{
+	struct jfmt_header eh;
+	struct jerr pe;
+
+	return jseg_probe(path, &eh, et, &pe) == 1 && (eh.flags & JFMT_HDR_ENCRYPTED) &&
+	    !memcmp(eh.lineage, h->lineage, JFMT_LINEAGE_LEN) && eh.timeline == h->timeline &&
+	    eh.seq == h->seq && eh.first_lsn == h->first_lsn && et->records == t->records &&
+	    et->last_lsn == t->last_lsn && et->flags == t->flags;
+}
+
 /*
  * Crash state "sealed live file without its segment link", for an encrypted segment: link the
  * segment name to .NAME.journal.enc when it is the encrypted form of the live file sealed
- * with header h and trailer t, and make the link durable. 1 linked (et: its trailer), 0 no
- * such file (a plain segment), -1 error. An existing name MUST be that very file.
+ * with header h and trailer t, and make the link durable; or find the segment name holding
+ * that form already (the .enc gone: a final journal sealed again). 1 linked (et: its
+ * trailer), 0 neither (a plain segment), -1 error. An existing name MUST be that very file.
  */
 static int
 link_encrypted(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
     struct jfmt_trailer *et, char *seg, size_t segsize, struct jerr *e)
 {
 	char enc[JJ_PATH];
-	struct jfmt_header eh;
 	struct stat a, b;
-	struct jerr pe;
 
 	if (aux_path(enc, sizeof enc, path, "enc", e) < 0 || seg_path(seg, segsize, path, h, e) < 0)
 		return -1;
-	if (jseg_probe(enc, &eh, et, &pe) != 1 || !(eh.flags & JFMT_HDR_ENCRYPTED) ||
-	    memcmp(eh.lineage, h->lineage, JFMT_LINEAGE_LEN) || eh.timeline != h->timeline ||
-	    eh.seq != h->seq || eh.first_lsn != h->first_lsn || et->records != t->records ||
-	    et->last_lsn != t->last_lsn || et->flags != t->flags)
-		return 0;
+	if (!encrypted_twin(enc, h, t, et))
+		return encrypted_twin(seg, h, t, et) ? 1 : 0;
 	if (link(enc, seg) < 0) {
 		if (errno != EEXIST)
 			return jerr_sys(e, EX_IOERR, "unable to link %s to %s", enc, seg);
