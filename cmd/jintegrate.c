@@ -11,6 +11,9 @@
  * into its directory's .quarantine, so that the genuine segment can arrive under its name.
  * With --remove or --archive the file goes only at a durable point after that (settle):
  * what is printed exists when printed, and nothing goes before its commit is durable.
+ * With trusted keys (--trust, or those the bookkeeping holds) a segment is committed only
+ * when sig.h says one of them signed it; refused, it is rolled back and set aside like a
+ * damaged one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1047,20 +1050,21 @@ static void
 record_trust(void)
 {
 	char id[JSIG_KEYID_HEX];
+	struct jsig_trust was;
 	struct jerr e;
 
 	lock();
+	was = stored;
 	for (size_t i = 0; i < cfg.nuntrust; i++) {
 		jsig_keyid_hex(cfg.untrust[i], id);
-		if (jsig_trust_remove(&stored, cfg.untrust[i]) == 0)
+		if (jsig_trust_remove(&was, cfg.untrust[i]) == 0)
 			jwarnx("%s: key %s was not trusted", cfg.show, id);
 		else
 			jwarnx("%s: key %s is no longer trusted%s", cfg.show, id, cur.trust.n ? "" :
 			    ": the mirror takes unsigned segments again");
 	}
-	if (!cur.present || (cur.trust.n == stored.n &&
-	    memcmp(&cur.trust, &stored, sizeof stored) == 0 && !cfg.nuntrust))
-		return;
+	if (!cur.present || memcmp(&cur.trust, &stored, sizeof stored) == 0)
+		return;         /* nothing changed (the same keys, in the same order) */
 	if (japply_begin(ap, NULL, 1, 0, &e) < 0 || japply_commit(ap, &cur, &e) < 0)
 		die_e(cfg.show, &e);
 }
@@ -1152,20 +1156,19 @@ parse_until(const char *s)
 	    "@SECONDS)", s);
 }
 
-/* --untrust KEY: a key id as minisign shows it (16 hex digits), or the public key. */
+/* --untrust KEY: a key id as minisign shows it, or the public key. */
 static void
 untrust(const char *arg)
 {
-	uint8_t id[JFMT_KEYID_LEN], rev[JFMT_KEYID_LEN];
+	uint8_t id[JFMT_KEYID_LEN];
 	struct jsig_pub k;
 	struct jerr e;
 
 	if (cfg.nuntrust == JSIG_MAX_TRUST)
 		jdiex(EX_USAGE, "--untrust: more than %d keys", JSIG_MAX_TRUST);
-	if (strlen(arg) == 2 * JFMT_KEYID_LEN && jdigest_unhex(arg, rev, sizeof rev) == 0) {
-		for (int i = 0; i < JFMT_KEYID_LEN; i++)
-			id[i] = rev[JFMT_KEYID_LEN - 1 - i];
-	} else if (jsig_pub_load(arg, &k, &e) == 0)
+	if (jsig_keyid_parse(arg, id) == 0)
+		;
+	else if (jsig_pub_load(arg, &k, &e) == 0)
 		memcpy(id, k.keyid, JFMT_KEYID_LEN);
 	else
 		jdiex(e.code, "--untrust: %s", e.msg);

@@ -1379,10 +1379,13 @@ rotation_open(struct rotation *r, struct jerr *e)
 		return jerr_sys(e, EX_IOERR, "unable to stat %s", r->path);
 	if (read_header(r->fd, r->path, raw, &r->h, e) < 0)
 		return -1;
-	if (r->o->final || (r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED)))
-		return 1;               /* (a journal that starts signing: seal_live) */
-	if (r->st.st_size == JFMT_HEADER_SIZE)
-		return 0;               /* not a record since the last rotation: cheap no-op */
+	if (r->o->final)
+		return 1;
+	if (r->st.st_size == JFMT_HEADER_SIZE) {
+		/* not a record since the last rotation: a cheap no-op, unless the journal
+		 * starts signing now (seal_live) */
+		return r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED);
+	}
 	if (r->o->if_size || r->o->if_age)
 		return conditions_met(r->fd, &r->h, r->o, &r->st, e);
 	return 1;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,11 +89,26 @@ b64_decode(const char *in, size_t n, uint8_t *out, size_t want)
 	return o == want ? 0 : -1;
 }
 
+/* minisign shows a key id as the little-endian number its bytes make, in hex, without
+ * leading zeros. */
 void
 jsig_keyid_hex(const uint8_t keyid[JFMT_KEYID_LEN], char out[JSIG_KEYID_HEX])
 {
-	for (int i = 0; i < JFMT_KEYID_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02X", keyid[JFMT_KEYID_LEN - 1 - i]);
+	snprintf(out, JSIG_KEYID_HEX, "%" PRIX64, jfmt_get64(keyid));
+}
+
+int
+jsig_keyid_parse(const char *s, uint8_t keyid[JFMT_KEYID_LEN])
+{
+	uint64_t v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 2 * JFMT_KEYID_LEN || strspn(s, "0123456789abcdefABCDEF") != n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v = v << 4 | (uint64_t)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+	jfmt_put64(keyid, v);
+	return 0;
 }
 
 /*

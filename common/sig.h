@@ -22,8 +22,8 @@
  * when it is sealed, signed by one of them, and both its signatures verify over the statement
  * made from its header and verified trailer; a live journal never passes.
  *
- * Key ids are shown as minisign shows them (16 hex digits, the last byte first). Secrets are
- * never put in messages.
+ * Key ids are shown as minisign shows them (the 8 bytes as a little-endian number, in hex
+ * without leading zeros). Secrets are never put in messages.
  */
 #ifndef JM_SIG_H
 #define JM_SIG_H
@@ -67,6 +67,8 @@ int  jsig_pub_load(const char *arg, struct jsig_pub *k, struct jerr *e);
 int  jsig_pub_parse(const char *b64, struct jsig_pub *k);
 void jsig_pub_format(const struct jsig_pub *k, char out[JSIG_PUB_B64]);
 void jsig_keyid_hex(const uint8_t keyid[JFMT_KEYID_LEN], char out[JSIG_KEYID_HEX]);
+/* A key id as minisign and jsig_keyid_hex show it (1 to 16 hex digits): 0, or -1. */
+int  jsig_keyid_parse(const char *s, uint8_t keyid[JFMT_KEYID_LEN]);
 
 /* Add k once (a key already there is not added again); -1 (EX_USAGE) when full. */
 int  jsig_trust_add(struct jsig_trust *t, const struct jsig_pub *k, struct jerr *e);

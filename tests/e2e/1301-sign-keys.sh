@@ -88,6 +88,18 @@ sed -i 's/^seq 3$/seq 4/' "$(seg 3).statement"
 check "minisign refuses a changed statement" sh -c "! minisign -Vq -p b.pub -m '$(seg 3).statement' 2>/dev/null"
 expect_code 65 jcat --export-signature --trust a.pub "$(seg 3)"
 
+# an unsigned journal with records starts signing at its next seal, conditions respected
+jappend --create cond.journal
+jappend cond.journal 'SELECT 20;'
+expect_code 0 jrotate --sign a.key --if-size 1G cond.journal
+check "--if-size not reached: nothing sealed" test ! -s "$T/out"
+expect_code 0 jrotate --sign a.key cond.journal
+check "the unsigned journal is sealed unsigned" sh -c "! jcat cond.0001-000000000001.journal | grep -q 'signed by'"
+jappend cond.journal 'SELECT 21;'
+expect_code 64 jrotate cond.journal
+expect_code 0 jrotate --sign a.key cond.journal
+expect_code 0 jcat --verify --trust a.pub cond.0001-000000000002.journal
+
 # a mixed chain: unsigned version 2 segments (an older writer), then signed version 3 ones
 mk() { python3 "$JM_SRC/tests/e2e/jmseg.py" "$@"; }
 d1=$(mk mix.0001-000000000001.journal --lineage 22222222222222222222222222222222 'SELECT 10;')

@@ -112,7 +112,13 @@ START_TEST(keys)
 	ck_assert_int_eq(jsig_key_load(p, &k, &e), 0);
 	ck_assert(memcmp(k.keyid, "\x01\x02\x03\x04\x05\x06\x07\x08", 8) == 0);
 	jsig_keyid_hex(k.keyid, id);
-	ck_assert_str_eq(id, "0807060504030201");
+	ck_assert_str_eq(id, "807060504030201");     /* as minisign shows it: no leading 0 */
+	ck_assert_int_eq(jsig_keyid_parse("807060504030201", pk.keyid), 0);
+	ck_assert(memcmp(pk.keyid, k.keyid, 8) == 0);
+	ck_assert_int_eq(jsig_keyid_parse("0807060504030201", pk.keyid), 0);
+	ck_assert(memcmp(pk.keyid, k.keyid, 8) == 0);
+	ck_assert_int_eq(jsig_keyid_parse("10807060504030201", pk.keyid), -1);
+	ck_assert_int_eq(jsig_keyid_parse("8x", pk.keyid), -1);
 	/* the public key file of the pair, and its line given directly */
 	memcpy(pk.keyid, k.keyid, 8);
 	memcpy(pk.pk, k.pk, 32);
@@ -235,7 +241,7 @@ START_TEST(sign_verify)
 	ok.keyid[0] ^= 1;
 	ck_assert_int_eq(jsig_trust_add(&other, &ok, &e), 0);
 	ck_assert_int_eq(jsig_verify(&other, &h, &t, &s, &e), -1);
-	ck_assert_str_eq(e.msg, "signed by key 0807060504030201, which is not trusted: refused");
+	ck_assert_str_eq(e.msg, "signed by key 807060504030201, which is not trusted: refused");
 	/* a second key, removed again */
 	ck_assert_int_eq(jsig_trust_add(&tr, &ok, &e), 0);
 	ck_assert_int_eq(jsig_verify(&tr, &h, &t, &s, &e), 0);
