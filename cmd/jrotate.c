@@ -163,6 +163,26 @@ run_every(const struct config *c)
 	return 0;
 }
 
+/* --encrypt-to: a recipient that is given but unusable stops here, before any seal. */
+static void
+encrypt_to(struct config *c, const char *arg)
+{
+	static struct jage_keys keys;
+	struct jerr e;
+
+	if (jage_recipient_add(&keys, arg, &e) < 0)
+		jdiex(e.code, "--encrypt-to: %s", e.msg);
+	c->o.encrypt = &keys;
+}
+
+/* --compress: zstd or xz (gzip's magic could be a record's length: jmirror(5)). */
+static void
+compress(struct config *c, const char *arg)
+{
+	if (jzio_parse(arg, &c->o.comp, &c->o.level) < 0 || c->o.comp == JCOMP_GZIP)
+		jdiex(EX_USAGE, "--compress: zstd or xz, with an optional :LEVEL: %s", arg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -182,7 +202,6 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct jage_keys keys;
 	struct config c;
 	struct jerr e;
 	int ch, rc;
@@ -204,18 +223,9 @@ main(int argc, char **argv)
 			if (jparse_duration(optarg, &c.every) < 0 || c.every == 0)
 				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
 			break;
-		case 'R':
-			/* a recipient that is given but unusable stops here, before any seal */
-			if (jage_recipient_add(&keys, optarg, &e) < 0)
-				jdiex(e.code, "--encrypt-to: %s", e.msg);
-			c.o.encrypt = &keys;
-			break;
+		case 'R': encrypt_to(&c, optarg); break;
 		case 'P': c.o.plaintext = 1; break;
-		case 'C':
-			if (jzio_parse(optarg, &c.o.comp, &c.o.level) < 0 || c.o.comp == JCOMP_GZIP)
-				jdiex(EX_USAGE, "--compress: zstd or xz, with an optional :LEVEL: %s",
-				    optarg);
-			break;
+		case 'C': compress(&c, optarg); break;
 		case 'F': c.o.final = 1; break;
 		case 'k': c.keyfile = optarg; break;
 		case 'n': c.o.nowait = 1; break;
