@@ -1,5 +1,5 @@
 #!/bin/sh
-# A relay chain of three with signed and encrypted segments, the middle host holding no
+# A relay chain of three (then four) with signed and encrypted segments, the middle host holding no
 # secret at all (only the signer's public key: no identity, no signing key): it checks
 # every signature and digest and passes the segments on byte for byte; a forgery dropped at
 # it never travels on; the last host, holding the identity, applies them and equals the
@@ -43,7 +43,11 @@ check "relayed byte for byte" sh -c 'for i in 1 2 3; do f=db.0001-00000000000$i.
 # the last host decrypts and applies; without its identity it is refused, unchanged
 expect_code 77 jintegrate --db end.db --trust a.pub --from inC
 check "without the identity: refused" grep -q 'applying it needs --identity KEY' err
-expect_code 0 jintegrate --db end.db --trust a.pub --identity id --from inC
+mkdir inD
+jwatch --once inC | jintegrate --db end.db --trust a.pub --identity id |
+    jship --quiet --trust a.pub --to "file://$T/inD/" >/dev/null
 check "the last host equals the primary" same p.db end.db
+check "and, a relay itself (jwatch | jintegrate | jship), passes them on byte for byte" \
+    sh -c 'for i in 1 2 3; do f=db.0001-00000000000$i.journal; cmp -s p/$f inD/$f || exit 1; done'
 check "nothing of the secrets at the middle host" sh -c "! grep -rqF \"\$(sed -n 2p a.key)\" mid inB inC && ! grep -rqF AGE-SECRET mid inB inC"
 finish
