@@ -846,6 +846,9 @@ apply(const struct pend *p, uint64_t skip)
 		    "signed segments are trusted)");
 		return refuse(p, &e);
 	}
+	/* no record of a forgery runs, not even in a transaction rolled back */
+	if (jsig_check_ends(p->fd, p->path, &cur.trust, &e) < 0)
+		return refuse(p, &e);
 	seen_at = jclock_now();
 	seen_warned = 0;
 	if (b.pre) {

@@ -808,10 +808,9 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 
 static int
 probe_tail(int fd, off_t size, const uint8_t *all, const struct jfmt_header *h,
-    struct jfmt_trailer *t, struct jerr *e)
+    struct jfmt_trailer *t, struct jfmt_sig *sig, struct jerr *e)
 {
 	uint8_t tb[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
-	struct jfmt_sig sig;
 	size_t tail = (h->flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0;
 	off_t at = size - JFMT_TRAILER_SIZE - (off_t)tail;
 
@@ -824,7 +823,7 @@ probe_tail(int fd, off_t size, const uint8_t *all, const struct jfmt_header *h,
 		return jerr_sys(e, EX_IOERR, "unable to read");
 	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)at + JFMT_TRAILER_SIZE ||
 	    t->last_lsn + 1 != h->first_lsn + t->records ||
-	    (tail && jfmt_sig_decode(tb + JFMT_TRAILER_SIZE, &sig, NULL) < 0))
+	    (tail && jfmt_sig_decode(tb + JFMT_TRAILER_SIZE, sig, NULL) < 0))
 		return 0;
 	return 1;
 }
@@ -845,9 +844,17 @@ int
 jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
     struct jerr *e)
 {
+	return jseg_probe_sig(fd, name, h, t, NULL, e);
+}
+
+int
+jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jfmt_sig *sig, struct jerr *e)
+{
 	uint8_t hb[JFMT_HEADER_SIZE];
 	struct jfmt_header hh;
 	struct jfmt_trailer tt;
+	struct jfmt_sig ss;
 	struct jname n;
 	struct stat st;
 
@@ -855,6 +862,8 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		h = &hh;
 	if (!t)
 		t = &tt;
+	if (!sig)
+		sig = &ss;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat");
 	if (!S_ISREG(st.st_mode))
@@ -872,6 +881,7 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 			if (rc == 0) {
 				*h = s->h;
 				*t = s->t;
+				*sig = s->sig;
 			}
 			jseg_close(s);
 			if (rc == 0)
@@ -898,11 +908,11 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 			return jerr_sys(e, EX_IOERR, "unable to read");
 		if (jfmt_header_decode(all, h, e) < 0)
 			return -1;
-		return probe_tail(fd, st.st_size, all, h, t, e);
+		return probe_tail(fd, st.st_size, all, h, t, sig, e);
 	}
 	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb)
 		return jerr_sys(e, EX_IOERR, "unable to read");
 	if (jfmt_header_decode(hb, h, e) < 0)
 		return -1;
-	return probe_tail(fd, st.st_size, NULL, h, t, e);
+	return probe_tail(fd, st.st_size, NULL, h, t, sig, e);
 }

@@ -120,5 +120,9 @@ int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_t
 int jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);
 int jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
                   struct jerr *e);
+/* jseg_probe_fd that also hands over the signature block of a signed segment (its form
+ * checked, as the header's flag asks; sig is left alone when the segment is unsigned). */
+int jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+                   struct jfmt_sig *sig, struct jerr *e);
 
 #endif

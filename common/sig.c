@@ -405,6 +405,24 @@ jsig_verify_file(const char *path, int mode, const struct jsig_trust *tr,
 }
 
 int
+jsig_check_ends(int fd, const char *name, const struct jsig_trust *tr, struct jerr *e)
+{
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	struct jfmt_sig sig;
+	int rc;
+
+	if (!tr || tr->n == 0)
+		return 0;
+	if ((rc = jseg_probe_sig(fd, name, &h, &t, &sig, e)) < 0)
+		return -1;
+	if (rc == 0)
+		return jerr_set(e, EX_DATAERR, "incomplete: no valid trailer (cut short in "
+		    "transit? re-ship it)");
+	return jsig_verify(tr, &h, &t, (h.flags & JFMT_HDR_SIGNED) ? &sig : NULL, e);
+}
+
+int
 jsig_check_segment(const char *path, const struct jsig_trust *tr, struct jerr *e)
 {
 	return jsig_verify_file(path, JSEG_AUTO, tr, NULL, NULL, e);

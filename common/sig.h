@@ -89,6 +89,14 @@ int  jsig_verify(const struct jsig_trust *tr, const struct jfmt_header *h,
                  const struct jfmt_trailer *t, const struct jfmt_sig *sig, struct jerr *e);
 int  jsig_check_reader(const struct jseg *s, const struct jsig_trust *tr, struct jerr *e);
 int  jsig_check_segment(const char *path, const struct jsig_trust *tr, struct jerr *e);
+/*
+ * The cheap check before anything is read through or run: the signature over the header and
+ * trailer at the file's ends (seg.h's probe), fd read with pread (a compressed file is read
+ * through). It vouches for the records only together with a full read that finds the same
+ * trailer (jsig_check_reader after it): 0, or -1 as jsig_verify says, or for a file that is
+ * not complete.
+ */
+int  jsig_check_ends(int fd, const char *name, const struct jsig_trust *tr, struct jerr *e);
 /* jseg_verify (seg.h) and the check in one read: h and t (may be NULL) filled when valid. */
 int  jsig_verify_file(const char *path, int mode, const struct jsig_trust *tr,
                       struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);

@@ -53,6 +53,12 @@ check "downgrade: the message" grep -q "in/$(seg 4): unsigned segment: refused" 
 at >now
 check "downgrade: the mirror is unchanged" test_cmp before now
 
+# a forgery never runs, not even in a transaction rolled back afterwards: an endless query
+mk "in/$(seg 4)" --seq 4 --lsn 5 --prev "$(jcat "p/$(seg 3)" | sed -n 's/.*digest \([0-9a-f]*\).*/\1/p')" \
+    --lineage "$lineage" 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;'
+expect_code 65 timeout -s KILL 30 jintegrate --db m.db --from in
+check "an endless forged query: refused before it runs" grep -q "in/$(seg 4): unsigned segment: refused" "$T/err"
+
 # another key: the thief's copy of the journal continued and signed with the thief's key
 jappend fork/db.journal 'DROP TABLE t;'
 jrotate --sign b.key fork/db.journal >/dev/null

@@ -8,6 +8,8 @@
 #include "crc32c.h"
 #include "digest.h"
 #include "fmt.h"
+#include "journal.h"
+#include "seg.h"
 #include "sig.h"
 #include "unit.h"
 
@@ -310,6 +312,71 @@ START_TEST(signed_header)
 }
 END_TEST
 
+/* The reader and the writer on signed files: the seal is trailer and block together. */
+START_TEST(reader)
+{
+	char p[4096], j[4096], seg[4096], live[4096];
+	struct jjrotate o = { 0 };
+	struct jjournal_payload rec = { JFMT_TYPE_SQL, "SELECT 1;", 9 };
+	struct jsig_trust tr = { 0 };
+	struct jsig_pub pk;
+	struct jjournal *jj;
+	struct jfmt_header h;
+	struct jfmt_trailer t;
+	struct jseg *s;
+	struct jseg_rec r;
+	struct jsig_key k;
+	struct jerr e;
+	uint8_t *buf;
+	size_t len;
+
+	write_secret(p, sizeof p, "k.key", "\0\0", 0600);
+	ck_assert_int_eq(jsig_key_load(p, &k, &e), 0);
+	memcpy(pk.keyid, k.keyid, 8);
+	memcpy(pk.pk, k.pk, 32);
+	ck_assert_int_eq(jsig_trust_add(&tr, &pk, &e), 0);
+	snprintf(j, sizeof j, "%s/db.journal", dir);
+	ck_assert_int_eq(jjournal_create(j, &e), 0);
+	o.sign = &k;
+	ck_assert_int_eq(jjournal_rotate(j, &o, seg, sizeof seg, &e), 0);   /* made signed */
+	ck_assert_int_eq(jjournal_open(j, 0, &jj, &e), 0);
+	ck_assert_int_eq(jjournal_append(jj, &rec, 1, NULL, &e), 0);
+	o.sign = NULL;
+	ck_assert_int_eq(jjournal_rotate(j, &o, seg, sizeof seg, &e), -1);
+	ck_assert_int_eq(e.code, EX_USAGE);
+	o.sign = &k;
+	ck_assert_int_eq(jjournal_rotate(j, &o, seg, sizeof seg, &e), 1);
+	ck_assert_int_eq(jsig_verify_file(seg, JSEG_SEALED, &tr, &h, &t, &e), 0);
+	ck_assert_uint_eq(h.flags, JFMT_HDR_SIGNED);
+	ck_assert_uint_eq(t.size, JFMT_HEADER_SIZE + JFMT_REC_OVERHEAD + 9 + JFMT_TRAILER_SIZE);
+	ck_assert_ptr_nonnull(buf = unit_read_file(seg, &len));
+	ck_assert_uint_eq(len, t.size + JFMT_SIG_SIZE);
+	/* one byte short: the block is cut short; one byte more: data after it */
+	snprintf(p, sizeof p, "%s/x.0001-000000000002.journal", dir);
+	ck_assert_int_eq(unit_write_file(p, buf, len - 1), 0);
+	ck_assert_int_eq(jseg_verify(p, JSEG_SEALED, NULL, NULL, &e), -1);
+	ck_assert(strstr(e.msg, "truncated signature block"));
+	buf = realloc(buf, len + 1);
+	buf[len] = 0;
+	ck_assert_int_eq(unit_write_file(p, buf, len + 1), 0);
+	ck_assert_int_eq(jseg_verify(p, JSEG_SEALED, NULL, NULL, &e), -1);
+	ck_assert(strstr(e.msg, "data after the signature block"));
+	/* a live file whose seal lost half its block: a torn trailer, not a sealed file */
+	snprintf(live, sizeof live, "%s/y.journal", dir);
+	ck_assert_int_eq(unit_write_file(live, buf, len - JFMT_SIG_SIZE / 2), 0);
+	ck_assert_int_eq(jseg_open(live, JSEG_LIVE, &s, &e), 0);
+	ck_assert_int_eq(jseg_next(s, &r, &e), 1);
+	ck_assert_int_eq(jseg_next(s, &r, &e), 0);
+	ck_assert_ptr_null(jseg_trailer(s));
+	ck_assert_ptr_null(jseg_sig(s));
+	ck_assert_uint_eq(jseg_torn(s), JFMT_TRAILER_SIZE + JFMT_SIG_SIZE / 2);
+	jseg_close(s);
+	free(buf);
+	jjournal_close(jj, &e);
+	jsig_key_wipe(&k);
+}
+END_TEST
+
 Suite *
 suite_sig(void)
 {
@@ -324,6 +391,7 @@ suite_sig(void)
 	tcase_add_test(tc, sign_verify);
 	tcase_add_test(tc, block);
 	tcase_add_test(tc, signed_header);
+	tcase_add_test(tc, reader);
 	suite_add_tcase(s, tc);
 	return s;
 }
