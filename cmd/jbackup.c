@@ -147,6 +147,26 @@ last_time_before(const char *dir, const char *name, uint32_t tl, uint64_t seq)
 }
 
 /*
+ * A journal closed by an encrypting final rotation keeps the sealed plaintext under its live
+ * name while the segment as published, base beside it, is the encrypted one (jmirror(5),
+ * ENCRYPTION): what comes next chains to the published segment's digest.
+ */
+static void
+published_digest(const char *journal, const char *base, struct jfmt_trailer *t)
+{
+	char dir[4096], path[8192];
+	struct jfmt_header eh;
+	struct jfmt_trailer et;
+	struct jerr e;
+
+	snprintf(path, sizeof path, "%s/%s", jio_dirname(journal, dir, sizeof dir), base);
+	if (jseg_probe(path, &eh, &et, &e) == 1 && (eh.flags & JFMT_HDR_ENCRYPTED) &&
+	    jseg_verify(path, JSEG_SEALED, NULL, NULL, &e) == 0 &&
+	    et.records == t->records && et.last_lsn == t->last_lsn && et.flags == t->flags)
+		memcpy(t->digest, et.digest, JDIGEST_LEN);
+}
+
+/*
  * The copy of an operational database made a mirror seed: its journal was closed by a final
  * rotation, so the database holds exactly the records up to that final segment. Rewrite the
  * copy's bookkeeping to say so. Returns 0 or an exit code.
@@ -206,6 +226,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 		last_time = last_time_before(jio_dirname(journal, dir, sizeof dir), st->name,
 		    h.timeline, h.seq);
 	}
+	published_digest(journal, base, &t);
 	japply_advance(st, &h, base, t.last_lsn, last_time, &t);
 	st->operational = 0;
 	if (japply_open(&ao, &a, &e) < 0 || japply_begin(a, NULL, 1, 0, &e) < 0 ||

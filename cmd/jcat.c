@@ -1,13 +1,18 @@
 /*
  * jcat: show and verify journal segments and live journals.
  *
- *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
- *   jcat --verify [--json] [-q] [--trust PUBKEY]... FILE...
+ *   jcat [--json] [-q] [--identity KEY]... FILE...     show each file: header, records,
+ *                                         trailer
+ *   jcat --verify [--json] [-q] [--trust PUBKEY]... [--identity KEY]... FILE...
  *                                         check every checksum (and, with --trust, every
  *                                         signature: sig.h), then the chain across FILEs
  *   jcat --export-signature [--trust PUBKEY]... SEGMENT...
  *                                         write SEGMENT.statement and its .minisig, for
  *                                         minisign -V
+ *   jcat --export-region SEGMENT          write an encrypted segment's age file to stdout
+ *
+ * An encrypted segment's records are shown, and checked, only with an identity that opens
+ * them; without one, its header, ciphertext (digest) and trailer are still checked.
  *
  * A FILE of "-" is standard input, read as an uncompressed sealed segment.
  *
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "chain.h"
 #include "checkrec.h"
 #include "digest.h"
@@ -34,12 +40,14 @@
 #include "sig.h"
 #include "text.h"
 
-#define SYNOPSIS "jcat [--verify] [--json] [-q] [--trust PUBKEY]... FILE...\n" \
-                 "       jcat --export-signature [--trust PUBKEY]... SEGMENT..."
+#define SYNOPSIS "jcat [--verify] [--json] [-q] [--trust PUBKEY]... [--identity KEY]... FILE...\n" \
+                 "       jcat --export-signature [--trust PUBKEY]... SEGMENT...\n" \
+                 "       jcat --export-region SEGMENT"
 
 struct config {
 	int json, quiet;
 	struct jsig_trust trust;
+	struct jage_keys keys;  /* identities of --identity */
 };
 
 static struct config cfg;
@@ -167,16 +175,32 @@ show_header(const char *path, const struct jfmt_header *h)
 		fputs("{\"kind\":\"header\",\"file\":", stdout);
 		jput_json(path, strlen(path));
 		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
-		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"}\n",
+		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"",
 		    lin, h->timeline, (unsigned long long)h->seq,
 		    (unsigned long long)h->first_lsn, t, (unsigned long long)h->created, prev);
+		if (h->flags & JFMT_HDR_ENCRYPTED)
+			printf(",\"encrypted\":true,\"region\":%llu", (unsigned long long)h->region);
+		fputs("}\n", stdout);
 		return;
 	}
 	fputs("# ", stdout);
 	put_text((const uint8_t *)path, strlen(path));
-	printf(": lineage %s, timeline %u, seq %llu, first LSN %llu, created %s, prev %s\n",
+	printf(": lineage %s, timeline %u, seq %llu, first LSN %llu, created %s, prev %s",
 	    lin, h->timeline, (unsigned long long)h->seq, (unsigned long long)h->first_lsn, t,
 	    prev);
+	if (h->flags & JFMT_HDR_ENCRYPTED)
+		printf(", encrypted (%llu bytes)", (unsigned long long)h->region);
+	putchar('\n');
+}
+
+/* An encrypted segment read without an identity: its records are not shown. */
+static void
+show_hidden(void)
+{
+	if (cfg.json)
+		fputs("{\"kind\":\"encrypted\",\"shown\":false}\n", stdout);
+	else
+		fputs("# records encrypted: not shown (no --identity opens them)\n", stdout);
 }
 
 static void problem(const char *path, int code, const char *fmt, ...)
@@ -421,8 +445,14 @@ read_file(struct ent *en, int show)
 	}
 	en->have_header = 1;
 	en->h = *jseg_header(s);
+	if (cfg.keys.nid)
+		jseg_decrypt(s, &cfg.keys);
+	else
+		jseg_opaque(s);
 	if (show && !cfg.quiet)
 		show_header(en->path, &en->h);
+	if (show && !cfg.quiet && jseg_encrypted(s) && !cfg.keys.nid)
+		show_hidden();
 	while ((rc = jseg_next(s, &r, &e)) == 1)
 		if (show && !cfg.quiet)
 			show_record(en->path, &r);
@@ -538,6 +568,24 @@ show_switch(uint32_t from, uint32_t to, uint64_t seq, uint64_t lsn)
 		    (unsigned long long)seq, (unsigned long long)lsn);
 }
 
+/*
+ * A journal closed by an encrypting final rotation: its live name holds the sealed plaintext
+ * of the final segment, which is published encrypted (man/jmirror.5, ENCRYPTION). The two
+ * are one segment: same header fields, records, last LSN and flags, one of them encrypted,
+ * the other under the live name.
+ */
+static int
+encrypted_twin(const struct ent *a, const struct ent *b)
+{
+	struct jname na, nb;
+
+	return ((a->h.flags ^ b->h.flags) & JFMT_HDR_ENCRYPTED) &&
+	    (jname_parse(jio_basename(a->path), &na) == JNAME_LIVE) !=
+	    (jname_parse(jio_basename(b->path), &nb) == JNAME_LIVE) &&
+	    a->t.records == b->t.records && a->t.last_lsn == b->t.last_lsn &&
+	    a->t.flags == b->t.flags && (a->t.flags & JFMT_FINAL);
+}
+
 /* Within one sequence number: identical copies, an earlier live state, or a conflict. */
 static void
 check_group(struct ent *v, size_t a, size_t b)
@@ -546,8 +594,9 @@ check_group(struct ent *v, size_t a, size_t b)
 
 	for (size_t i = a; i < b; i++)
 		if (v[i].h.timeline > v[top].h.timeline ||
-		    (v[i].h.timeline == v[top].h.timeline && !v[i].live && v[top].live))
-			top = i;
+		    (v[i].h.timeline == v[top].h.timeline && !v[i].live && v[top].live) ||
+		    (encrypted_twin(&v[i], &v[top]) && (v[i].h.flags & JFMT_HDR_ENCRYPTED)))
+			top = i;    /* of twins, the encrypted one is the segment as published */
 	for (size_t i = a; i < b; i++) {
 		struct ent *x = &v[i], *k = &v[top];
 		if (i == top)
@@ -561,7 +610,7 @@ check_group(struct ent *v, size_t a, size_t b)
 			problem(x->path, EX_DATAERR, "offset 0: seq %llu given twice, with different "
 			    "headers (also %s)", (unsigned long long)x->h.seq, k->path);
 		else if (x->whole && k->whole && !x->live && !k->live &&
-		    memcmp(x->t.digest, k->t.digest, JDIGEST_LEN) != 0)
+		    memcmp(x->t.digest, k->t.digest, JDIGEST_LEN) != 0 && !encrypted_twin(x, k))
 			problem(x->path, EX_DATAERR, "offset %llu: seq %llu given twice, with "
 			    "different contents (also %s)", (unsigned long long)(x->t.size - 32),
 			    (unsigned long long)x->h.seq, k->path);
@@ -640,6 +689,44 @@ verify_chain(struct ent *v, size_t n)
 	}
 }
 
+/*
+ * --export-region: the age file of an encrypted segment, after checking the whole segment
+ * (header, digest, trailer) without a key, so that `age -d` reads exactly what was signed.
+ */
+static int
+export_region(const char *path)
+{
+	struct jfmt_header h;
+	struct jerr e;
+	struct jname nm;
+	char buf[1 << 16];
+	uint64_t at, end;
+	FILE *f;
+
+	if (jname_parse(jio_basename(path), &nm) == JNAME_SEGMENT && nm.comp != JCOMP_NONE)
+		jdiex(EX_USAGE, "%s: --export-region reads uncompressed segments (decompress it "
+		    "first)", path);
+	if (jseg_verify(path, JSEG_SEALED, &h, NULL, &e) < 0)
+		jdiex(e.code, "%s: %s", path, e.msg);
+	if (!(h.flags & JFMT_HDR_ENCRYPTED))
+		jdiex(EX_DATAERR, "%s: not an encrypted segment", path);
+	if (!(f = fopen(path, "rb")))
+		jdie(EX_NOINPUT, "%s", path);
+	end = JFMT_HEADER_SIZE + h.region;
+	for (at = JFMT_HEADER_SIZE; at < end;) {
+		size_t want = end - at < sizeof buf ? (size_t)(end - at) : sizeof buf, got;
+		if (fseeko(f, (off_t)at, SEEK_SET) < 0 || (got = fread(buf, 1, want, f)) != want)
+			jdie(EX_IOERR, "%s: read error", path);
+		if (fwrite(buf, 1, got, stdout) != got)
+			break;
+		at += got;
+	}
+	fclose(f);
+	if (jio_fshut(stdout) != 0)
+		jdie(EX_IOERR, "unable to write to standard output");
+	return 0;
+}
+
 /* --export-signature: SEG.statement and SEG.statement.minisig for each SEG; 0 or a code. */
 static int
 export_signatures(char **paths, int n)
@@ -667,12 +754,14 @@ main(int argc, char **argv)
 		{ "quiet",   no_argument, NULL, 'q' },
 		{ "trust",   required_argument, NULL, 't' },
 		{ "export-signature", no_argument, NULL, 'x' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "export-region", no_argument, NULL, 'r' },
 		{ "help",    no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ent *v;
-	int verify = 0, export = 0, c, n, i;
+	int verify = 0, export = 0, region = 0, c, n, i;
 	struct jerr e;
 
 	jerr_init(argv[0]);
@@ -685,7 +774,12 @@ main(int argc, char **argv)
 			if (jsig_trust_load(&cfg.trust, optarg, &e) < 0)
 				jdiex(e.code, "--trust: %s", e.msg);
 			break;
+		case 'i':
+			if (jage_identity_load(&cfg.keys, optarg, &e) < 0)
+				jdiex(e.code, "--identity: %s", e.msg);
+			break;
 		case 'x': export = 1; break;
+		case 'r': region = 1; break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'v': jversion();
 		default:  jusage(SYNOPSIS, EX_USAGE);
@@ -693,6 +787,10 @@ main(int argc, char **argv)
 	}
 	if ((n = argc - optind) < 1)
 		jusage(SYNOPSIS, EX_USAGE);
+	if (region && (n != 1 || verify || export || cfg.json || cfg.keys.nid || cfg.trust.n))
+		jdiex(EX_USAGE, "--export-region takes one SEGMENT and no other option");
+	if (region)
+		return export_region(argv[optind]);
 	if (export && (verify || cfg.json))
 		jdiex(EX_USAGE, "--export-signature takes no --verify or --json");
 	if (cfg.trust.n && !verify && !export)
@@ -711,6 +809,7 @@ main(int argc, char **argv)
 	if (verify)
 		verify_chain(v, (size_t)i);
 	free(v);
+	jage_keys_wipe(&cfg.keys);
 	if (jio_fshut(stdout) != 0) {
 		jwarn("unable to write to standard output");
 		return EX_IOERR;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "age.h"
 #include "apply.h"
 #include "chain.h"
 #include "clock.h"
@@ -44,7 +45,8 @@
 #include "sig.h"
 
 static const char synopsis[] =
-    "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
+    "jintegrate --db MIRROR.db [-0v] [--identity KEY]... [--from DIR]\n"
+    "                  [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
     "                  [--repair] [--allow-nondeterministic] [--trust PUBKEY]... [SEGMENT ...]\n"
     "       jintegrate --db MIRROR.db [--exec CMD] --untrust KEY...";
@@ -54,6 +56,7 @@ struct config {
 	const char *db, *from, *archive, *exec;
 	int         remove, nul, nowait, sync, verbose, tty, repair, allow_nondet;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
+	struct jage_keys keys;                       /* --identity: to decrypt segments */
 	struct jsig_trust trust;                    /* --trust */
 	uint8_t     untrust[JSIG_MAX_TRUST][JFMT_KEYID_LEN];   /* --untrust */
 	size_t      nuntrust;
@@ -351,6 +354,11 @@ reopen(const struct pend *p, struct jseg **s)
 	posix_fadvise(p->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (jseg_open_fd(p->fd, p->path, JSEG_AUTO, s, &e) < 0)
 		die_e(p->path, &e);
+	if (jseg_encrypted(*s) && !cfg.keys.nid) {
+		jerr_set(&e, EX_NOPERM, "encrypted segment: applying it needs --identity KEY");
+		die_e(p->path, &e);
+	}
+	jseg_decrypt(*s, &cfg.keys);
 }
 
 /* jseg_probe of the file examined for p: 1 complete, 0 not. */
@@ -1200,6 +1208,7 @@ main(int argc, char **argv)
 		{ "sync", no_argument, NULL, 's' },
 		{ "repair", no_argument, NULL, 'R' },
 		{ "allow-nondeterministic", no_argument, NULL, 'N' },
+		{ "identity", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trust", required_argument, NULL, 't' },
 		{ "untrust", required_argument, NULL, 'U' },
@@ -1228,6 +1237,11 @@ main(int argc, char **argv)
 		case 's': cfg.sync = 1; break;
 		case 'R': cfg.repair = 1; break;
 		case 'N': cfg.allow_nondet = 1; break;
+		case 'i':
+			/* an identity given but unusable stops the run before the mirror is opened */
+			if (jage_identity_load(&cfg.keys, optarg, &e) < 0)
+				jdiex(e.code, "--identity: %s", e.msg);
+			break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 't':

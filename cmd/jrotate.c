@@ -13,16 +13,21 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "age.h"
 #include "io.h"
 #include "journal.h"
+#include "name.h"
 #include "parse.h"
 #include "sig.h"
+#include "zio.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--sign KEY] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] [--sign KEY] --every DURATION [--if-size SIZE] [--if-age DURATION]\n"
-    "               JOURNAL\n"
-    "       jrotate [-0q] [--sign KEY] --final [--no-wait] JOURNAL";
+    "jrotate [-0q] [--sign KEY] [--encrypt-to RECIPIENT... [--compress METHOD[:LEVEL]] |\n"
+    "               --no-encrypt] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to ... | --no-encrypt] --every DURATION\n"
+    "               [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] [--encrypt-to ... | --no-encrypt] --final [--no-wait]\n"
+    "               JOURNAL";
 
 struct config {
 	const char     *path;
@@ -158,6 +163,26 @@ run_every(const struct config *c)
 	return 0;
 }
 
+/* --encrypt-to: a recipient that is given but unusable stops here, before any seal. */
+static void
+encrypt_to(struct config *c, const char *arg)
+{
+	static struct jage_keys keys;
+	struct jerr e;
+
+	if (jage_recipient_add(&keys, arg, &e) < 0)
+		jdiex(e.code, "--encrypt-to: %s", e.msg);
+	c->o.encrypt = &keys;
+}
+
+/* --compress: zstd or xz (gzip's magic could be a record's length: jmirror(5)). */
+static void
+compress(struct config *c, const char *arg)
+{
+	if (jzio_parse(arg, &c->o.comp, &c->o.level) < 0 || c->o.comp == JCOMP_GZIP)
+		jdiex(EX_USAGE, "--compress: zstd or xz, with an optional :LEVEL: %s", arg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -168,6 +193,9 @@ main(int argc, char **argv)
 		{ "every", required_argument, NULL, 'E' },
 		{ "sign", required_argument, NULL, 'k' },
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "encrypt-to", required_argument, NULL, 'R' },
+		{ "no-encrypt", no_argument, NULL, 'P' },
+		{ "compress", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
@@ -175,6 +203,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config c;
+	struct jerr e;
 	int ch, rc;
 
 	jerr_init(argv[0]);
@@ -194,6 +223,9 @@ main(int argc, char **argv)
 			if (jparse_duration(optarg, &c.every) < 0 || c.every == 0)
 				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
 			break;
+		case 'R': encrypt_to(&c, optarg); break;
+		case 'P': c.o.plaintext = 1; break;
+		case 'C': compress(&c, optarg); break;
 		case 'F': c.o.final = 1; break;
 		case 'k': c.keyfile = optarg; break;
 		case 'n': c.o.nowait = 1; break;
@@ -206,12 +238,13 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		jusage(synopsis, EX_USAGE);
+	if (c.o.plaintext && c.o.encrypt)
+		jdiex(EX_USAGE, "--encrypt-to and --no-encrypt exclude each other");
 	if (c.o.final && (c.every || c.o.if_size || c.o.if_age))
 		jdiex(EX_USAGE, "--final seals unconditionally, once: it takes no --every, "
 		    "--if-size or --if-age");
 	c.path = argv[optind];
 	if (c.keyfile) {
-		struct jerr e;
 		if (jsig_key_load(c.keyfile, &c.key, &e) < 0)
 			jdiex(e.code, "--sign: %s", e.msg);
 		c.o.sign = &c.key;

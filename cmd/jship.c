@@ -132,6 +132,9 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 		snprintf(msg, sizeof msg, "%s", e->msg);
 		return jerr_set(e, EX_DATAERR, "%s: %.400s", path, msg);
 	}
+	if ((h.flags & JFMT_HDR_ENCRYPTED) && cfg->comp != JCOMP_NONE)
+		jwarnx("%s: encrypted: ciphertext does not compress (compress before encrypting: "
+		    "jrotate --compress); shipped compressed anyway", path);
 	return 0;
 }
 

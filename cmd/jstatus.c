@@ -203,7 +203,9 @@ future(const struct status *s)
 	return s->ahead > JCLOCK_SKEW;
 }
 
-/* Commit time of the first record after LSN skip in a segment; 0 if it has none. */
+/* Commit time of the first record after LSN skip in a segment; 0 if it has none. An
+ * encrypted segment's records cannot be read here: its creation time stands for them, which
+ * is no later than any of its records' (the lag shown is then at most that much more). */
 static uint64_t
 first_time(const char *path, uint64_t skip)
 {
@@ -214,6 +216,11 @@ first_time(const char *path, uint64_t skip)
 
 	if (jseg_open(path, JSEG_AUTO, &s, &e) < 0)
 		return 0;
+	if (jseg_encrypted(s)) {
+		t = jseg_header(s)->created;
+		jseg_close(s);
+		return t;
+	}
 	while (jseg_next(s, &r, &e) == 1)
 		if (r.lsn > skip) {
 			t = r.time;

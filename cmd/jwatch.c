@@ -354,6 +354,7 @@ signed_by_trusted(int fd, const char *path, struct jerr *e)
 		return jerr_sys(e, EX_IOERR, "unable to seek");
 	if (jseg_open_fd(fd, path, JSEG_SEALED, &s, e) < 0)
 		return -1;
+	jseg_opaque(s);                 /* encrypted records: signed as ciphertext, no key here */
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0)

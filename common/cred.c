@@ -204,3 +204,23 @@ jcred_find(const struct jurl *u, const char *netrc, const char *key, const char 
 		return jerr_set(e, EX_USAGE, "%s: option value too long", u->redacted);
 	return ssh ? find_ssh(u->redacted, key, known_hosts, c, e) : 0;
 }
+
+int
+jcred_secret_open(const char *path, const char *what, struct jerr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_NOINPUT),
+		    "%s %s", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return jerr_set(e, EX_USAGE, "%s %s: not a regular file", what, path);
+	}
+	if (jcred_secret_mode(what, path, st.st_mode, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

@@ -40,4 +40,12 @@ char *jcred_scrub(const char *line, char *buf, size_t size);
  * others may read or write is refused: -1 with e (EX_NOPERM) saying "what: path ...". */
 int   jcred_secret_mode(const char *what, const char *path, mode_t mode, struct jerr *e);
 
+/*
+ * A file that holds a secret key (an age identity, ...), opened for reading: its descriptor,
+ * or -1 with e: EX_NOINPUT missing, EX_NOPERM unreadable or readable by group or others (the
+ * rule netrc files follow too: such a key is given away, so it is refused, not used), EX_USAGE
+ * not a regular file. what names the key in messages ("identity").
+ */
+int   jcred_secret_open(const char *path, const char *what, struct jerr *e);
+
 #endif

@@ -5,7 +5,9 @@
  * - A header MUST start with the 8-byte magic, carry version 1, 2 or 3 and size 128, have zero
  *   reserved fields, a timeline and sequence of at least 1, and a valid CRC32C. Writers
  *   MUST create version 3; versions 1 and 2 stay readable. Only version 3 has flags: the
- *   signed flag MUST come with a non-zero key id, and a key id MUST NOT come without it.
+ *   signed flag MUST come with a non-zero key id, and a key id MUST NOT come without it;
+ *   the encrypted flag MUST come with a non-zero region length (bytes 112..119), and a
+ *   region length MUST NOT come without it.
  * - A signature block MUST start with "JSIG", give its size 160 and the algorithm "ED",
  *   carry a non-zero key id, zero reserved bytes and a valid CRC32C. Whether its
  *   signatures verify is sig.c's to say.
@@ -65,7 +67,8 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 	memcpy(out + 64, h->prev_digest, JDIGEST_LEN);
 	jfmt_put64(out + 96, h->source_pos);
 	memcpy(out + 104, h->keyid, JFMT_KEYID_LEN);
-	/* 112..123: reserved */
+	jfmt_put64(out + 112, h->region);
+	/* 120..123: reserved */
 	jfmt_put32(out + 124, jcrc32c(0, out, 124));
 }
 
@@ -88,20 +91,24 @@ magic_damage(const uint8_t *in, struct jerr *e)
 	return jerr_set(e, EX_DATAERR, "not a jmirror journal (bad magic)");
 }
 
-/* The flags, the key id and the reserved bytes of a header of this version. */
+/* The flags, the key id, the region length and the reserved bytes of a header. */
 static int
 header_flags(const uint8_t *in, uint16_t version, struct jerr *e)
 {
 	uint32_t flags = jfmt_get32(in + 12);
 	int signed_ = (flags & JFMT_HDR_SIGNED) != 0;
+	int encrypted = (flags & JFMT_HDR_ENCRYPTED) != 0;
 
 	if (jfmt_get32(in + 36) != 0 || (version < 3 && !allzero(in + 96, 8)) ||
-	    !allzero(in + 112, 12) ||
-	    (version < 3 && flags != 0) || (flags & ~JFMT_HDR_SIGNED) != 0)
+	    !allzero(in + 120, 4) ||
+	    (version < 3 && flags != 0) || (flags & ~(JFMT_HDR_SIGNED | JFMT_HDR_ENCRYPTED)) != 0)
 		return jerr_set(e, EX_DATAERR, "header has unknown flags or reserved bytes set");
 	if (signed_ == allzero(in + 104, JFMT_KEYID_LEN))
 		return jerr_set(e, EX_DATAERR, signed_ ? "header is signed but names no key" :
 		    "header names a key but is not signed");
+	if (encrypted == allzero(in + 112, 8))
+		return jerr_set(e, EX_DATAERR, "header: the encrypted flag and the region length "
+		    "disagree");
 	return 0;
 }
 
@@ -114,7 +121,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 		return magic_damage(in, e);
 	version = jfmt_get16(in + 8);
 	size = jfmt_get16(in + 10);
-	if (version < JFMT_VERSION_MIN || version > JFMT_VERSION)
+	if (version < JFMT_VERSION_MIN || version > JFMT_VERSION_MAX)
 		return jerr_set(e, EX_DATAERR, "unsupported format version %u", version);
 	if (size != JFMT_HEADER_SIZE)
 		return jerr_set(e, EX_DATAERR, "bad header size %u", size);
@@ -132,6 +139,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 	h->flags = jfmt_get32(in + 12);
 	memcpy(h->keyid, in + 104, JFMT_KEYID_LEN);
 	h->source_pos = jfmt_get64(in + 96);
+	h->region = jfmt_get64(in + 112);
 	if (h->timeline == 0 || h->seq == 0 || h->first_lsn == 0)
 		return jerr_set(e, EX_DATAERR, "header has a zero timeline, sequence or LSN");
 	return 0;

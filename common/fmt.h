@@ -34,6 +34,7 @@
 #define JFMT_MAGIC_LEN      8
 #define JFMT_VERSION        3               /* what writers create */
 #define JFMT_VERSION_MIN    1               /* the oldest readers accept */
+#define JFMT_VERSION_MAX    3               /* the newest readers accept */
 #define JFMT_HEADER_SIZE    128
 #define JFMT_REC_HEAD       24
 #define JFMT_REC_OVERHEAD   28              /* head + CRC */
@@ -54,6 +55,8 @@
 
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
 
+#define JFMT_HDR_ENCRYPTED  0x2u            /* header flag (version 3): the records region is one
+                                               age file; its length is the header's region */
 #define JFMT_HDR_SIGNED     0x1u            /* header flag (version 3): a signature block follows
                                                the trailer */
 #define JFMT_KEYID_LEN      8               /* a minisign key id, as the key file holds it */
@@ -68,6 +71,8 @@ struct jfmt_header {
 	uint64_t created;                       /* ns since the epoch */
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
 	uint32_t flags;                         /* version 3: JFMT_HDR_* */
+	uint64_t region;                        /* JFMT_HDR_ENCRYPTED: bytes of the age file after
+	                                           the header (header bytes 112..119) */
 	uint8_t  keyid[JFMT_KEYID_LEN];         /* JFMT_HDR_SIGNED: the key to sign with */
 	uint64_t source_pos;                    /* version 3: the capture source position
 	                                           carried over by rotation (man/jmirror.5);

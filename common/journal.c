@@ -23,6 +23,17 @@
  * - The segment name MUST be a hard link to the very inode that was sealed: an existing
  *   segment of that name with another inode is a broken invariant (two segments with one
  *   sequence number), reported, never overwritten.
+ * - An encrypted segment is a second file, .NAME.journal.enc (encrypt_segment): it MUST be
+ *   whole, signed when the journal is, and durable (file and directory) before the live
+ *   file's trailer is written, so that the state "sealed live file without its segment
+ *   link" is completed by linking it (link_encrypted), by any lock holder, with no
+ *   recipient or key. It is linked only when its header and trailer match the sealed live
+ *   file's; a plain seal removes one first (drop_encrypted). It MUST NOT be written into
+ *   once it may be a segment's other name: a new one is created after unlinking it. The
+ *   successor chains to the segment as published (the encrypted one's digest).
+ * - A journal given recipients stays encrypted: they are kept (public) in
+ *   .NAME.journal.recipients, atomically, before the rotation that uses them, and a
+ *   rotation given none uses them; only an explicit plaintext rotation forgets them.
  * - A live file sealed FINAL stays under the live name: appends are refused, no successor.
  * - Every trailer MUST be made by seal_trailer, whether a rotation seals the live file or a
  *   segment is written whole (jjournal_segment_*, for jpromote's closing segment and the
@@ -42,8 +53,8 @@
  *   successor is signed by the rotation's key, else by the sealed file's signer.
  *
  * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
- * rotation or recovery: pass1, torn, trailer-half, sig-half, trailer, link, next, rename,
- * done.
+ * rotation or recovery: pass1, torn, encrypted, trailer-half, sig-half, trailer, link,
+ * next, rename, done.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,6 +68,8 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "age.h"
+#include "zio.h"
 #include "clock.h"
 #include "crash.h"
 #include "digest.h"
@@ -299,6 +312,8 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 	nh.source_pos = pos;
 	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
 	set_signer(&nh, keyid);
+	nh.flags &= ~JFMT_HDR_ENCRYPTED;        /* live journals are plaintext */
+	nh.region = 0;
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();
@@ -321,20 +336,35 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
  * link the segment name, then (unless final) put the successor in place. Idempotent.
  * Called with the writers' lock held.
  */
+static int link_encrypted(const char *path, const struct jfmt_header *h,
+    const struct jfmt_trailer *t, struct jfmt_trailer *et, char *seg, size_t segsize,
+    struct jerr *e);
+static void unlink_encrypted(const char *path);
+
 static int
 seal_complete(const char *path, int fd, const struct jfmt_header *h,
     const struct jfmt_trailer *t, const uint8_t *keyid, char *seg, size_t segsize,
     struct jerr *e)
 {
+	struct jfmt_trailer st;
 	uint64_t pos;
+	int enc = link_encrypted(path, h, t, &st, seg, segsize, e);
 
-	if (link_segment(path, fd, h, seg, segsize, e) < 0)
+	if (enc < 0 || (enc == 0 && link_segment(path, fd, h, seg, segsize, e) < 0))
 		return -1;
-	if (t->flags & JFMT_FINAL)
+	if (t->flags & JFMT_FINAL) {
+		if (enc)
+			unlink_encrypted(path);
 		return 0;
+	}
 	if (carried_position(fd, path, h, &pos, e) < 0)
 		return -1;
-	return install_successor(path, h, t, keyid, pos, e);
+	/* the successor chains to the segment as published: the encrypted one's digest */
+	if (install_successor(path, h, enc ? &st : t, keyid, pos, e) < 0)
+		return -1;
+	if (enc)
+		unlink_encrypted(path);
+	return 0;
 }
 
 /*
@@ -1073,6 +1103,362 @@ jjournal_segment_end(struct jjsegment *w)
 	free(w);
 }
 
+/* ---- encrypted segments: a second file, made whole before the live file is sealed ---- */
+
+/*
+ * An encrypted segment is not the live file's inode: its records region is an age file made
+ * from the live file's records. It is written whole under .NAME.journal.enc and made durable
+ * BEFORE the live file's trailer, so that a rotation interrupted after the seal is completed
+ * by linking that file, by any writer, without recipients or keys; a plain seal removes a
+ * stale one first, so that what is linked is always what the sealing rotation chose.
+ */
+#define ENC_COPY (1u << 20)
+
+struct enc_out {
+	int      fd;
+	uint64_t off;
+};
+
+static int
+enc_sink(void *arg, const void *buf, size_t n)
+{
+	struct enc_out *o = arg;
+
+	if (jio_pwrite_all(o->fd, buf, n, (off_t)o->off) < 0)
+		return -1;
+	o->off += n;
+	return 0;
+}
+
+/* The compressor's sink: the age encryptor (compression comes before encryption). */
+struct enc_chain {
+	struct jage_enc *w;
+	struct jerr      err;
+};
+
+static int
+enc_zsink(void *arg, const void *buf, size_t n)
+{
+	struct enc_chain *c = arg;
+
+	if (jage_enc_write(c->w, buf, n, &c->err) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the live file's records [HEADER, end) into the age encryptor, through a compressor
+ * when comp is not JCOMP_NONE. */
+static int
+encrypt_records(int live, uint64_t end, struct enc_chain *c, int comp, int level,
+    struct jerr *e)
+{
+	uint8_t *buf = malloc(ENC_COPY);
+	struct jzio_w *z = NULL;
+	uint64_t at = JFMT_HEADER_SIZE;
+	int rc = -1;
+
+	if (!buf)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (comp != JCOMP_NONE && jzio_open_write(comp, level, enc_zsink, c, &z, e) < 0)
+		goto out;
+	while (at < end) {
+		size_t n = end - at < ENC_COPY ? (size_t)(end - at) : ENC_COPY;
+		if (jio_pread_full(live, buf, n, (off_t)at) != (ssize_t)n) {
+			jerr_sys(e, EX_IOERR, "unable to read the records to encrypt");
+			goto out;
+		}
+		if (z ? jzio_write(z, buf, n, e) < 0 : jage_enc_write(c->w, buf, n, e) < 0)
+			goto out;
+		at += n;
+	}
+	rc = z ? jzio_finish(z, e) : 0;
+	z = NULL;
+out:
+	jzio_abort(z);
+	if (rc < 0 && c->err.code)
+		*e = c->err;
+	free(buf);
+	return rc;
+}
+
+/* The live file's records [HEADER, end) through an age encryptor to out at offset HEADER. */
+static int
+encrypt_region(int live, uint64_t end, const struct jjrotate *o, struct enc_out *out,
+    struct jerr *e)
+{
+	struct enc_chain c = { 0 };
+
+	out->off = JFMT_HEADER_SIZE;
+	if (jage_enc_open(o->encrypt, enc_sink, out, &c.w, e) < 0)
+		return -1;
+	if (encrypt_records(live, end, &c, o->comp, o->level, e) < 0) {
+		jage_enc_abort(c.w);
+		return -1;
+	}
+	return jage_enc_finish(c.w, e);
+}
+
+/* Hash the header and the region just written (read back), then write the trailer. */
+static int
+encrypted_trailer(int fd, const uint8_t raw[JFMT_HEADER_SIZE], uint64_t end,
+    struct jfmt_trailer *t, struct jerr *e)
+{
+	uint8_t *buf = malloc(ENC_COPY), tr[JFMT_TRAILER_SIZE];
+	struct jdigest d;
+	int rc = -1;
+
+	if (!buf || jdigest_init(&d) < 0) {
+		free(buf);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	jdigest_update(&d, raw, JFMT_HEADER_SIZE);
+	for (uint64_t at = JFMT_HEADER_SIZE; at < end;) {
+		size_t n = end - at < ENC_COPY ? (size_t)(end - at) : ENC_COPY;
+		if (jio_pread_full(fd, buf, n, (off_t)at) != (ssize_t)n) {
+			jerr_sys(e, EX_IOERR, "unable to read the encrypted segment back");
+			goto out;
+		}
+		jdigest_update(&d, buf, n);
+		at += n;
+	}
+	seal_trailer(&d, end, t, tr);
+	if (jio_pwrite_all(fd, tr, sizeof tr, (off_t)end) < 0)
+		jerr_sys(e, EX_IOERR, "unable to write the encrypted segment");
+	else
+		rc = 0;
+out:
+	jdigest_free(&d);
+	free(buf);
+	return rc;
+}
+
+/* A signed journal's encrypted segment is signed too, over its own statement (its digest is
+ * the ciphertext's), with its block after the trailer at end. */
+static int
+sign_encrypted(int fd, const struct jfmt_header *eh, const struct jfmt_trailer *et,
+    const struct jsig_key *k, uint64_t end, struct jerr *e)
+{
+	uint8_t block[JFMT_SIG_SIZE];
+	struct jfmt_sig sig;
+
+	if (!(eh->flags & JFMT_HDR_SIGNED))
+		return 0;
+	if (!k || jsig_sign(k, eh, et, &sig, e) < 0)
+		return k ? -1 : jerr_set(e, EX_SOFTWARE, "a signed journal encrypted without its key");
+	jfmt_sig_encode(&sig, block);
+	if (jio_pwrite_all(fd, block, sizeof block, (off_t)end) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to write the encrypted segment's signature");
+	return 0;
+}
+
+/*
+ * Write .NAME.journal.enc: the segment of the live file (fd, header h, records up to end,
+ * records and last LSN and flags as in t) with its records (compressed first when o says
+ * so) encrypted to o's recipients, and signed with o's key when the journal is signed,
+ * durable (file and directory) when this returns 0.
+ */
+static int
+encrypt_segment(const char *path, int live, const struct jfmt_header *h, uint64_t end,
+    const struct jfmt_trailer *t, const struct jjrotate *o, struct jerr *e)
+{
+	char enc[JJ_PATH];
+	struct jfmt_header eh = *h;
+	struct jfmt_trailer et = *t;
+	uint8_t raw[JFMT_HEADER_SIZE];
+	struct enc_out out;
+	int rc = -1;
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0)
+		return -1;
+	/* one left by an earlier rotation may be a published segment's inode: never written
+	 * into, only unlinked (its segment name keeps it) */
+	if (unlink(enc) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to remove %s", enc);
+	if ((out.fd = open(enc, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, JJ_MODE)) < 0)
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", enc);
+	if (encrypt_region(live, end, o, &out, e) < 0)
+		goto out;
+	eh.version = 3;
+	eh.flags |= JFMT_HDR_ENCRYPTED;
+	eh.region = out.off - JFMT_HEADER_SIZE;
+	jfmt_header_encode(&eh, raw);
+	if (jio_pwrite_all(out.fd, raw, sizeof raw, 0) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to write %s", enc);
+		goto out;
+	}
+	if (encrypted_trailer(out.fd, raw, out.off, &et, e) < 0 ||
+	    sign_encrypted(out.fd, &eh, &et, o->sign, out.off + JFMT_TRAILER_SIZE, e) < 0)
+		goto out;
+	if (fdatasync(out.fd) < 0 || jio_fsync_dir(enc) < 0) {
+		jerr_sys(e, EX_IOERR, "unable to sync %s", enc);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(out.fd);
+	if (rc < 0)
+		unlink(enc);
+	else
+		jcrash_point("encrypted");
+	return rc;
+}
+
+/* Before a plain seal: no encrypted file of an earlier attempt may stand for this one. */
+static int
+drop_encrypted(const char *path, struct jerr *e)
+{
+	char enc[JJ_PATH];
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0)
+		return -1;
+	if (unlink(enc) < 0)
+		return errno == ENOENT ? 0 : jerr_sys(e, EX_IOERR, "unable to remove %s", enc);
+	if (jio_fsync_dir(enc) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", enc);
+	return 0;
+}
+
+/* Is the file at path the encrypted form of the live file sealed with h and t? Its trailer
+ * in et when it is. */
+static int
+encrypted_twin(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    struct jfmt_trailer *et)
+{
+	struct jfmt_header eh;
+	struct jerr pe;
+
+	return jseg_probe(path, &eh, et, &pe) == 1 && (eh.flags & JFMT_HDR_ENCRYPTED) &&
+	    !memcmp(eh.lineage, h->lineage, JFMT_LINEAGE_LEN) && eh.timeline == h->timeline &&
+	    eh.seq == h->seq && eh.first_lsn == h->first_lsn && et->records == t->records &&
+	    et->last_lsn == t->last_lsn && et->flags == t->flags;
+}
+
+/*
+ * Crash state "sealed live file without its segment link", for an encrypted segment: link the
+ * segment name to .NAME.journal.enc when it is the encrypted form of the live file sealed
+ * with header h and trailer t, and make the link durable; or find the segment name holding
+ * that form already (the .enc gone: a final journal sealed again). 1 linked (et: its
+ * trailer), 0 neither (a plain segment), -1 error. An existing name MUST be that very file.
+ */
+static int
+link_encrypted(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
+    struct jfmt_trailer *et, char *seg, size_t segsize, struct jerr *e)
+{
+	char enc[JJ_PATH];
+	struct stat a, b;
+
+	if (aux_path(enc, sizeof enc, path, "enc", e) < 0 || seg_path(seg, segsize, path, h, e) < 0)
+		return -1;
+	if (!encrypted_twin(enc, h, t, et))
+		return encrypted_twin(seg, h, t, et) ? 1 : 0;
+	if (link(enc, seg) < 0) {
+		if (errno != EEXIST)
+			return jerr_sys(e, EX_IOERR, "unable to link %s to %s", enc, seg);
+		if (stat(enc, &a) < 0 || stat(seg, &b) < 0)
+			return jerr_sys(e, EX_IOERR, "unable to stat %s", seg);
+		if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			return jerr_set(e, EX_SOFTWARE, "%s exists and is not the segment just "
+			    "encrypted: two segments with one sequence number; refusing", seg);
+	}
+	jcrash_point("link");
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 1;
+}
+
+/* After the successor is in place: the encrypted file lives on under its segment name. */
+static void
+unlink_encrypted(const char *path)
+{
+	char enc[JJ_PATH];
+
+	if (jname_aux(enc, sizeof enc, path, "enc") == 0)
+		unlink(enc);            /* a crash leaves a stale one: never linked again */
+}
+
+/* ---- remembered recipients: a journal once encrypted stays encrypted ---- */
+
+/*
+ * .NAME.journal.recipients holds the recipients of the last rotation given any (age1...
+ * lines, public): a rotation given none encrypts to them, so that a cron line that forgot
+ * --encrypt-to never seals a plaintext segment of an encrypted journal. Only a rotation told
+ * to (plaintext) forgets them.
+ */
+static int
+remember_recipients(const char *path, const struct jage_keys *k, struct jerr *e)
+{
+	char file[JJ_PATH], buf[JAGE_MAX_KEYS * JAGE_RECIPIENT + 1], old[sizeof buf];
+	size_t n = 0;
+	ssize_t got;
+	struct jerr ignore;
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	for (size_t i = 0; i < k->nrcpt; i++) {
+		jage_recipient_format(k->rcpt[i], buf + n);
+		n += strlen(buf + n);
+		buf[n++] = '\n';
+	}
+	got = jafile_read(file, old, sizeof old, &ignore);
+	if (got == (ssize_t)n && memcmp(old, buf, n) == 0)
+		return 0;
+	return jafile_write(file, buf, n, JJ_MODE, e);
+}
+
+/* The remembered recipients into k: 1, or 0 when there are none. */
+static int
+remembered_recipients(const char *path, struct jage_keys *k, struct jerr *e)
+{
+	char file[JJ_PATH];
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	if (access(file, F_OK) < 0)
+		return errno == ENOENT ? 0 : jerr_sys(e, EX_IOERR, "unable to read %s", file);
+	if (jage_recipient_add(k, file, e) < 0)
+		return jerr_set(e, e->code == EX_USAGE ? EX_DATAERR : e->code, "%s", e->msg);
+	return 1;
+}
+
+static int
+forget_recipients(const char *path, struct jerr *e)
+{
+	char file[JJ_PATH];
+
+	if (aux_path(file, sizeof file, path, "recipients", e) < 0)
+		return -1;
+	if (unlink(file) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to remove %s", file);
+	return jio_fsync_dir(file) < 0 ? jerr_sys(e, EX_IOERR, "unable to sync the directory "
+	    "of %s", file) : 0;
+}
+
+/* The rotation's options with the recipients it is to use, as remembered or given. */
+static int
+choose_recipients(const char *path, const struct jjrotate *o, struct jjrotate *use,
+    struct jage_keys *k, struct jerr *e)
+{
+	int rc;
+
+	*use = *o;
+	if (o->plaintext && o->comp != JCOMP_NONE)
+		return jerr_set(e, EX_USAGE, "%s: --compress is for encrypted segments", path);
+	if (o->plaintext)
+		return forget_recipients(path, e);
+	if (o->encrypt)
+		return remember_recipients(path, o->encrypt, e);
+	if ((rc = remembered_recipients(path, k, e)) < 0)
+		return -1;
+	if (rc)
+		use->encrypt = k;
+	if (use->comp != JCOMP_NONE && !use->encrypt)
+		return jerr_set(e, EX_USAGE, "%s: --compress is for encrypted segments (plain "
+		    "ones are compressed by jship --compress)", path);
+	return 0;
+}
+
 /* ---- rotation ---- */
 
 /* Cheap --if-size/--if-age checks: 1 rotate, 0 not yet, -1 error. */
@@ -1308,6 +1694,9 @@ seal_live(struct rotation *r, struct jerr *e)
 	t.records = jseg_records(r->s);
 	t.last_lsn = jseg_last_lsn(r->s);
 	t.flags = r->o->final ? JFMT_FINAL : 0;
+	if (r->o->encrypt ? encrypt_segment(r->path, r->fd, &r->h, jseg_end(r->s), &t, r->o,
+	    e) < 0 : drop_encrypted(r->path, e) < 0)
+		return -1;
 	seal_trailer(d, jseg_end(r->s), &t, tr);
 	if ((len = sign_seal(r, &t, tr, e)) < 0 ||
 	    write_trailer(r->fd, r->path, tr, (size_t)len, jseg_end(r->s), e) < 0)
@@ -1369,6 +1758,8 @@ jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t si
     struct jerr *e)
 {
 	char rlock[JJ_PATH], wlock[JJ_PATH];
+	struct jage_keys keys = { 0 };
+	struct jjrotate use;
 	struct jname n;
 	int rfd, wfd, rc;
 
@@ -1389,7 +1780,11 @@ jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t si
 		jlock_close(rfd);
 		return -1;
 	}
-	rc = rotate_locked(path, wfd, o, seg, size, e);
+	if (choose_recipients(path, o, &use, &keys, e) == 0)
+		rc = rotate_locked(path, wfd, &use, seg, size, e);
+	else
+		rc = -1;
+	jage_keys_wipe(&keys);
 	jlock_close(wfd);
 	jlock_close(rfd);
 	return rc;

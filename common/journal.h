@@ -7,6 +7,8 @@
  *   DIR/.NAME.journal.lock              writers' lock: held for each append and rotation step
  *   DIR/.NAME.journal.rotate            rotators' lock: one jrotate at a time
  *   DIR/.NAME.journal.next              the successor live journal while it is being made
+ *   DIR/.NAME.journal.enc               an encrypted segment while a rotation makes it
+ *   DIR/.NAME.journal.recipients        the recipients later rotations encrypt to
  *
  * Calling sequence (writer):
  *     jjournal_create(path, &e)                  new lineage; refuses an existing journal,
@@ -59,6 +61,7 @@
 #define JJ_ECLOSED  EX_UNAVAILABLE
 
 struct jjournal;
+struct jage_keys;
 
 /* What a writer appends: a typed payload; the journal gives it its LSN and commit time. */
 struct jjournal_payload {
@@ -112,6 +115,14 @@ struct jjrotate {
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
 	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
 	                           * stamped in the future */
+	const struct jage_keys *encrypt;   /* NULL, or encrypt the segment's records to these
+	                                      recipients (age.h): the segment is a new file,
+	                                      the live journal stays plaintext. They are
+	                                      remembered (.NAME.journal.recipients) and used by
+	                                      every later rotation given none */
+	int      plaintext;       /* forget the remembered recipients: seal in plaintext */
+	int      comp, level;     /* JCOMP_ZSTD or JCOMP_XZ (zio.h): compress the records
+	                             before encrypting them (only with encryption); 0, 0 none */
 };
 
 int jjournal_rotate(const char *path, const struct jjrotate *o, char *seg, size_t size,

@@ -24,6 +24,13 @@
  * - A record of a group MUST NOT be returned from a live journal before the group's last
  *   record has been checked (a look ahead by a second reader, which bounds memory by one
  *   record too), and a sealed segment MUST NOT end inside a group.
+ * - In an encrypted segment (header flag, man/jmirror.5 ENCRYPTION) the region's bytes are
+ *   hashed as they are read, ciphertext, whether decrypted or not; records MUST NOT be
+ *   returned from it without an identity (EX_NOPERM) unless the caller asked for opaque
+ *   reading, and then none is returned. Decrypted, a record is returned only after its
+ *   chunk's tag, its CRC and its LSN are checked; the plaintext MUST end exactly at a
+ *   record's end, and the age file exactly at the region's end, where the trailer follows.
+ *   Memory stays one record plus a chunk.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "age.h"
 #include "io.h"
 #include "name.h"
 #include "seg.h"
@@ -60,12 +68,42 @@ struct jseg {
 	int         nolook;            /* a look-ahead reader: no look-ahead of its own */
 	int         trailer_seen;      /* bytes of a trailer were consumed */
 	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
+	/* an encrypted segment's region (crypt_*): */
+	const struct jage_keys *keys;  /* decrypt with these; NULL: no records without opaque */
+	int         opaque;            /* read the region through without decrypting it */
+	int         region;            /* 1 before the region, 2 inside, 0 after or none */
+	struct jage_dec *dec;          /* inside, decrypting: buf holds plaintext */
+	uint64_t    region_left;       /* ciphertext bytes of the region not yet read */
+	struct jzio *dz;               /* inside, the plaintext is compressed: buf holds its output */
+	uint8_t     peek[4];           /* the plaintext's first bytes, read to tell which */
+	size_t      npeek, peek_pos;
+	uint8_t    *stash;             /* ciphertext read ahead of the region's start */
+	size_t      stash_pos, stash_end;
+	int         raw_eof;
 };
 
 static int
 fail(struct jerr *e, uint64_t off, const char *what)
 {
 	return jerr_set(e, EX_DATAERR, "offset %llu: %s", (unsigned long long)off, what);
+}
+
+/* One read of the file's (uncompressed) bytes: what was read, 0 at its end, -1. */
+static ssize_t
+raw_read(struct jseg *s, uint8_t *p, size_t n, struct jerr *e)
+{
+	ssize_t got;
+
+	do {
+		if (s->z)
+			return jzio_read(s->z, p, n, e);
+		got = s->positional ? pread(s->fd, p, n, (off_t)s->roff) : read(s->fd, p, n);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return jerr_sys(e, EX_IOERR, "offset %llu: read error",
+		    (unsigned long long)s->roff);
+	s->roff += (uint64_t)got;
+	return got;
 }
 
 /* Make at least need bytes available at buf[pos]; returns what is available (< need at EOF). */
@@ -89,25 +127,14 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 		s->cap = cap;
 	}
 	while (s->end < need && !s->eof) {
-		ssize_t n;
-		if (s->z)
-			n = jzio_read(s->z, s->buf + s->end, s->cap - s->end, e);
-		else {
-			n = s->positional ?
-			    pread(s->fd, s->buf + s->end, s->cap - s->end, (off_t)s->roff) :
-			    read(s->fd, s->buf + s->end, s->cap - s->end);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				jerr_sys(e, EX_IOERR, "offset %llu: read error",
-				    (unsigned long long)(s->off + s->end));
-		}
+		ssize_t n = s->dz ? jzio_read(s->dz, s->buf + s->end, s->cap - s->end, e) :
+		    s->dec ? jage_dec_read(s->dec, s->buf + s->end, s->cap - s->end, e) :
+		    raw_read(s, s->buf + s->end, s->cap - s->end, e);
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			s->eof = 1;
 		s->end += (size_t)n;
-		s->roff += (uint64_t)n;
 	}
 	return (ssize_t)(s->end - s->pos);
 }
@@ -115,7 +142,7 @@ fill(struct jseg *s, size_t need, struct jerr *e)
 static void
 consume(struct jseg *s, size_t n, int hash)
 {
-	if (hash && s->hash)
+	if (hash && s->hash && !s->dec)         /* a region's ciphertext is hashed as read */
 		jdigest_update(&s->dg, s->buf + s->pos, n);
 	s->pos += n;
 	s->off += n;
@@ -195,6 +222,7 @@ read_header(struct jseg *s, struct jerr *e)
 	}
 	consume(s, JFMT_HEADER_SIZE, 1);
 	s->good = s->off;
+	s->region = (s->h.flags & JFMT_HDR_ENCRYPTED) ? 1 : 0;
 	return 0;
 bad:
 	return seg_discard(s);
@@ -289,6 +317,9 @@ jseg_close(struct jseg *s)
 	if (!s)
 		return;
 	jzio_close(s->z);
+	jzio_close(s->dz);
+	jage_dec_close(s->dec);
+	free(s->stash);
 	jdigest_free(&s->dg);
 	if (s->own_fd >= 0)
 		close(s->own_fd);
@@ -423,6 +454,8 @@ check_trailer(struct jseg *s, char *why, size_t size)
 	consume(s, JFMT_TRAILER_SIZE - JDIGEST_LEN, 1);
 	jdigest_final(&s->dg, dg);
 	consume(s, JDIGEST_LEN, 0);
+	if (s->opaque && (s->h.flags & JFMT_HDR_ENCRYPTED))
+		s->records = s->t.records;      /* counted by the writer, inside the ciphertext */
 	if (s->t.records != s->records)
 		return "trailer record count does not match the records";
 	if (s->t.last_lsn != s->h.first_lsn + s->records - 1)
@@ -480,6 +513,154 @@ read_trailer(struct jseg *s, struct jerr *e)
 	s->off = at;
 	return bad_frame(s, why, e);
 }
+
+/* ---- an encrypted segment's region: one age file, hashed as it is read ---- */
+
+/* The decryptor's source: the region's ciphertext, read ahead bytes first, hashed. */
+static ssize_t
+region_src(void *arg, void *p, size_t n, struct jerr *e)
+{
+	struct jseg *s = arg;
+	ssize_t got;
+
+	if (s->region_left == 0)
+		return 0;
+	if (n > s->region_left)
+		n = (size_t)s->region_left;
+	if (s->stash_pos < s->stash_end) {
+		got = (ssize_t)(s->stash_end - s->stash_pos < n ? s->stash_end - s->stash_pos : n);
+		memcpy(p, s->stash + s->stash_pos, (size_t)got);
+		s->stash_pos += (size_t)got;
+	} else if ((got = raw_read(s, p, n, e)) < 0)
+		return -1;
+	if (got == 0)
+		return jerr_set(e, EX_DATAERR, "offset %llu: truncated: the encrypted region ends "
+		    "early (cut short in transit? re-ship it)",
+		    (unsigned long long)(JFMT_HEADER_SIZE + s->h.region - s->region_left));
+	if (s->hash)
+		jdigest_update(&s->dg, p, (size_t)got);
+	s->region_left -= (uint64_t)got;
+	return got;
+}
+
+/* Without keys: read the region through, hashing it, and go on after it. */
+static int
+region_skip(struct jseg *s, struct jerr *e)
+{
+	while (s->region_left > 0) {
+		ssize_t avail = fill(s, 1, e);
+		size_t n;
+		if (avail < 0)
+			return -1;
+		if (avail == 0)
+			return fail(e, s->off, "truncated: the encrypted region ends early (cut "
+			    "short in transit? re-ship it)");
+		n = (uint64_t)avail < s->region_left ? (size_t)avail : (size_t)s->region_left;
+		consume(s, n, 1);
+		s->region_left -= n;
+	}
+	s->region = 0;
+	return 0;
+}
+
+/* The decompressor's source: the plaintext's first bytes, then the rest of it. */
+static ssize_t
+plain_src(void *arg, void *p, size_t n, struct jerr *e)
+{
+	struct jseg *s = arg;
+
+	if (s->peek_pos < s->npeek) {
+		size_t k = s->npeek - s->peek_pos < n ? s->npeek - s->peek_pos : n;
+		memcpy(p, s->peek + s->peek_pos, k);
+		s->peek_pos += k;
+		return (ssize_t)k;
+	}
+	return jage_dec_read(s->dec, p, n, e);
+}
+
+/*
+ * The plaintext is the records, or one zstd or xz stream of them (man/jmirror.5), told
+ * apart by its first four bytes, which as a record's length would exceed the limit.
+ */
+static int
+region_plain(struct jseg *s, struct jerr *e)
+{
+	static const uint8_t zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd }, xz[4] = { 0xfd, '7', 'z', 'X' };
+	ssize_t got = 1;
+
+	while (s->npeek < sizeof s->peek && got > 0) {
+		if ((got = jage_dec_read(s->dec, s->peek + s->npeek, sizeof s->peek - s->npeek, e)) < 0)
+			return -1;
+		s->npeek += (size_t)got;
+	}
+	if (s->npeek == 4 && (!memcmp(s->peek, zstd, 4) || !memcmp(s->peek, xz, 4)))
+		return jzio_open_read_src(plain_src, s, &s->dz, e);
+	memcpy(s->buf, s->peek, s->npeek);      /* records: what was read is theirs */
+	s->end = s->npeek;
+	s->peek_pos = s->npeek;
+	return 0;
+}
+
+/* At the region's start: decrypt it (buf holds plaintext from here), or skip it. */
+static int
+region_enter(struct jseg *s, struct jerr *e)
+{
+	char why[sizeof e->msg];
+
+	s->region_left = s->h.region;
+	if (s->mode == JSEG_LIVE)
+		return fail(e, 0, "an encrypted file is never a live journal");
+	if (s->opaque)
+		return region_skip(s, e);
+	if (!s->keys)
+		return jerr_set(e, EX_NOPERM, "the records are encrypted: an identity is needed "
+		    "to read them");
+	s->stash_end = s->end - s->pos;
+	if (!(s->stash = malloc(s->stash_end ? s->stash_end : 1)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	memcpy(s->stash, s->buf + s->pos, s->stash_end);
+	s->pos = s->end = 0;
+	s->raw_eof = s->eof;
+	s->eof = 0;
+	if (jage_dec_open(s->keys, region_src, s, &s->dec, e) < 0) {
+		snprintf(why, sizeof why, "%s", e->msg);
+		return e->code == EX_DATAERR ? fail(e, s->off, why) :
+		    jerr_set(e, e->code, "encrypted records: %s", why);
+	}
+	s->region = 2;
+	return region_plain(s, e);
+}
+
+/* The plaintext ended: the file goes on after the region, with what was read ahead. */
+static int
+region_leave(struct jseg *s, struct jerr *e)
+{
+	size_t left = s->stash_end - s->stash_pos;
+	uint8_t more;
+
+	if (s->dz) {            /* the compressed stream ended: so must the plaintext */
+		ssize_t n = plain_src(s, &more, 1, e);
+		if (n != 0)
+			return n < 0 ? -1 : fail(e, s->off, "data after the compressed records");
+		jzio_close(s->dz);
+		s->dz = NULL;
+	}
+	jage_dec_close(s->dec);
+	s->dec = NULL;
+	s->region = 0;
+	s->off = JFMT_HEADER_SIZE + s->h.region;
+	memcpy(s->buf, s->stash + s->stash_pos, left);
+	s->pos = 0;
+	s->end = left;
+	s->eof = s->raw_eof;
+	free(s->stash);
+	s->stash = NULL;
+	return 0;
+}
+
+void jseg_decrypt(struct jseg *s, const struct jage_keys *k) { s->keys = k; }
+void jseg_opaque(struct jseg *s) { s->opaque = 1; }
+int  jseg_encrypted(const struct jseg *s) { return (s->h.flags & JFMT_HDR_ENCRYPTED) != 0; }
 
 static int next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 
@@ -548,8 +729,16 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 
 	if (s->done)
 		return 0;
+	if (s->region == 1 && region_enter(s, e) < 0)
+		return -1;
 	if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
 		return -1;
+	if (avail == 0 && s->region == 2) {
+		if (region_leave(s, e) < 0)
+			return -1;
+		if ((avail = fill(s, JFMT_REC_HEAD, e)) < 0)
+			return -1;
+	}
 	if (avail == 0) {
 		if (s->mode == JSEG_SEALED)
 			return fail(e, s->off, "truncated: no trailer (cut short in transit? re-ship it)");
@@ -557,6 +746,8 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		return ended(s, e);
 	}
 	p = s->buf + s->pos;
+	if (avail >= 4 && jfmt_is_trailer(p) && s->region == 2)
+		return fail(e, s->off, "a trailer inside the encrypted records");
 	if (avail >= 4 && jfmt_is_trailer(p)) {
 		if (read_trailer(s, e) < 0)
 			return -1;
@@ -646,6 +837,7 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 
 	if (jseg_open(path, mode, &s, e) < 0)
 		return -1;
+	jseg_opaque(s);
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0) {
@@ -738,6 +930,7 @@ jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trai
 		int rc;
 
 		if (jseg_open_fd(fd, name, JSEG_SEALED, &s, &e2) == 0) {
+			jseg_opaque(s);
 			while ((rc = jseg_next(s, &r, &e2)) == 1)
 				;
 			if (rc == 0) {

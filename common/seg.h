@@ -103,6 +103,22 @@ int jseg_open_pread(int fd, const struct jseg_at *at, struct jseg **s, struct je
 int jseg_resume(struct jseg *s);
 struct jdigest *jseg_hash(struct jseg *s);
 
+/*
+ * Encrypted segments (header flag JFMT_HDR_ENCRYPTED, man/jmirror.5): before the first
+ * jseg_next, either jseg_decrypt(s, k), and the records are decrypted with k's identities (k
+ * stays the caller's until jseg_close; no identity matching is EX_NOPERM, a damaged or
+ * forged region EX_DATAERR), or jseg_opaque(s): the region is read through and hashed
+ * without any key, no record is returned, and the trailer's record count becomes
+ * jseg_records once it is verified (relays, jcat --verify). Neither: jseg_next fails with
+ * EX_NOPERM before returning anything. Both change nothing for a plain file. Offsets in
+ * messages inside the region are offsets in its plaintext, from the header's end.
+ * jseg_verify, and jseg_probe for compressed files, read opaquely.
+ */
+struct jage_keys;
+void jseg_decrypt(struct jseg *s, const struct jage_keys *k);
+void jseg_opaque(struct jseg *s);
+int  jseg_encrypted(const struct jseg *s);
+
 /* Read a whole file through, checking everything: 0 valid, -1 not (e says where and why). */
 int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trailer *t,
                 struct jerr *e);

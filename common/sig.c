@@ -387,6 +387,7 @@ jsig_verify_file(const char *path, int mode, const struct jsig_trust *tr,
 
 	if (jseg_open(path, mode, &s, e) < 0)
 		return -1;
+	jseg_opaque(s);                 /* a signature covers the ciphertext: no key needed */
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0)
@@ -460,6 +461,7 @@ jsig_export(const char *path, const char *out, const struct jsig_trust *tr, stru
 		return jerr_set(e, EX_USAGE, "%s: path too long", out);
 	if (jseg_open(path, JSEG_SEALED, &s, e) < 0)
 		return -1;
+	jseg_opaque(s);
 	while ((rc = jseg_next(s, &r, e)) == 1)
 		;
 	if (rc == 0 && !jseg_sig(s))

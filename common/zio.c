@@ -53,6 +53,9 @@ struct jzio {
 	size_t          nmagic, magic_pos;
 	uint8_t        *in;
 	uint64_t        out, max;   /* bytes decoded, and the limit */
+	ssize_t       (*src)(void *, void *, size_t, struct jerr *);   /* instead of fd */
+	void           *src_arg;
+	struct jerr     src_err;    /* why src failed */
 };
 
 struct jzio_w {
@@ -73,7 +76,23 @@ jzio_max_size(uint64_t *max, struct jerr *e)
 	return 0;
 }
 
-/* Read up to len bytes from fd, the sniffed first bytes first. */
+/* Read up to len bytes of the compressed stream, from src or fd. */
+static ssize_t
+in_raw(struct jzio *z, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (z->src) {
+		if ((n = z->src(z->src_arg, buf, len, &z->src_err)) < 0)
+			errno = EIO;
+		return n;
+	}
+	while ((n = read(z->fd, buf, len)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+/* Read up to len bytes, the sniffed first bytes first. */
 static ssize_t
 in_read(struct jzio *z, void *buf, size_t len)
 {
@@ -87,9 +106,7 @@ in_read(struct jzio *z, void *buf, size_t len)
 		z->magic_pos += (size_t)n;
 		return n;
 	}
-	while ((n = read(z->fd, buf, len)) < 0 && errno == EINTR)
-		;
-	return n;
+	return in_raw(z, buf, len);
 }
 
 static la_ssize_t
@@ -135,7 +152,8 @@ open_xz(struct jzio *z, struct jerr *e)
 
 /* A stream of at most max decompressed bytes (memory is always bounded). */
 static int
-open_stream(int fd, uint64_t max, struct jzio **zp, struct jerr *e)
+open_stream(int fd, ssize_t (*src)(void *, void *, size_t, struct jerr *), void *arg,
+    uint64_t max, struct jzio **zp, struct jerr *e)
 {
 	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	struct jzio *z = calloc(1, sizeof *z);
@@ -146,13 +164,19 @@ open_stream(int fd, uint64_t max, struct jzio **zp, struct jerr *e)
 		return jerr_sys(e, EX_OSERR, "unable to start decompression");
 	}
 	z->fd = fd;
+	z->src = src;
+	z->src_arg = arg;
 	z->xz_end = 1;
 	z->max = max;
+	/* in_raw: a short read here (a pipe, a decryptor) must not replay what was sniffed */
 	while (z->nmagic < sizeof z->magic &&
-	    (n = in_read(z, z->magic + z->nmagic, sizeof z->magic - z->nmagic)) > 0)
+	    (n = in_raw(z, z->magic + z->nmagic, sizeof z->magic - z->nmagic)) > 0)
 		z->nmagic += (size_t)n;
 	if (n < 0) {
-		jerr_sys(e, EX_IOERR, "unable to read");
+		if (z->src)
+			*e = z->src_err;
+		else
+			jerr_sys(e, EX_IOERR, "unable to read");
 		goto bad;
 	}
 	if (z->nmagic == sizeof xz_magic && memcmp(z->magic, xz_magic, sizeof xz_magic) == 0) {
@@ -175,7 +199,18 @@ jzio_open_read(int fd, struct jzio **zp, struct jerr *e)
 
 	if (jzio_max_size(&max, e) < 0)
 		return -1;
-	return open_stream(fd, max, zp, e);
+	return open_stream(fd, NULL, NULL, max, zp, e);
+}
+
+int
+jzio_open_read_src(ssize_t (*src)(void *, void *, size_t, struct jerr *), void *arg,
+    struct jzio **zp, struct jerr *e)
+{
+	uint64_t max;
+
+	if (jzio_max_size(&max, e) < 0)
+		return -1;
+	return open_stream(-1, src, arg, max, zp, e);
 }
 
 static ssize_t
@@ -217,11 +252,16 @@ jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e)
 
 	if (z->a) {
 		n = archive_read_data(z->a, buf, len);
+		if (n < 0 && z->src_err.code)
+			return jerr_set(e, z->src_err.code, "%s", z->src_err.msg);
 		if (n < 0)
 			return jerr_set(e, EX_DATAERR, "unable to decompress: %s",
 			    why(z->a, "damaged stream"));
-	} else if ((n = xz_read(z, buf, len, e)) < 0)
+	} else if ((n = xz_read(z, buf, len, e)) < 0) {
+		if (z->src_err.code)
+			*e = z->src_err;
 		return -1;
+	}
 	z->out += (uint64_t)n;
 	if (z->out > z->max)
 		return jerr_set(e, EX_DATAERR, "unable to decompress: expands beyond %llu bytes, "
@@ -552,7 +592,7 @@ jzio_tar_open_read(int fd, struct jzio_tar **tp, struct jerr *e)
 		free(t);
 		return jerr_sys(e, EX_OSERR, "unable to read an archive");
 	}
-	if (open_stream(fd, UINT64_MAX, &t->z, e) < 0) {
+	if (open_stream(fd, NULL, NULL, UINT64_MAX, &t->z, e) < 0) {
 		if (e && e->code == EX_DATAERR) {
 			char why2[sizeof e->msg];
 			snprintf(why2, sizeof why2, "%s", e->msg);

@@ -42,6 +42,10 @@ struct jzio_w;
 int     jzio_max_size(uint64_t *max, struct jerr *e);
 
 int     jzio_open_read(int fd, struct jzio **z, struct jerr *e);
+/* The same, reading the compressed bytes from src (as age.h's sources: bytes, 0 at the end,
+ * -1 with e, which jzio_read then passes on as it is). */
+int     jzio_open_read_src(ssize_t (*src)(void *arg, void *buf, size_t n, struct jerr *e),
+                           void *arg, struct jzio **z, struct jerr *e);
 ssize_t jzio_read(struct jzio *z, void *buf, size_t len, struct jerr *e);
 int     jzio_filter(const struct jzio *z);          /* JCOMP_* detected */
 void    jzio_close(struct jzio *z);

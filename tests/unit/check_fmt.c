@@ -92,6 +92,26 @@ START_TEST(header_checks)
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
+	/* version 3: the encrypted flag comes with the region's length, and only then */
+	memcpy(c, b, sizeof b); c[8] = 3; c[12] = 2;
+	header_refused(c, "header: the encrypted flag and the region length disagree");
+	memcpy(c, b, sizeof b); c[8] = 3; c[112] = 1;
+	header_refused(c, "header: the encrypted flag and the region length disagree");
+	memcpy(c, b, sizeof b); c[8] = 2; c[12] = 2; c[112] = 1;  /* not in version 2 */
+	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[8] = 3; c[120] = 1;
+	header_refused(c, "header has unknown flags or reserved bytes set");
+	h.version = 3;
+	h.flags = JFMT_HDR_ENCRYPTED;
+	h.region = 0x0102030405ull;
+	jfmt_header_encode(&h, c);
+	ck_assert_int_eq(jfmt_header_decode(c, &g, &e), 0);
+	ck_assert_uint_eq(g.flags, JFMT_HDR_ENCRYPTED);
+	ck_assert_uint_eq(g.region, 0x0102030405ull);
+	ck_assert_uint_eq(jfmt_get64(c + 112), 0x0102030405ull);
+	h.version = 0;
+	h.flags = 0;
+	h.region = 0;
 	memcpy(c, b, sizeof b); c[121] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[110] = 1;
