@@ -1,0 +1,46 @@
+/*
+ * xs3: the s3:// transport (S3 and compatible stores: AWS, Ceph RGW, MinIO, ...), over
+ * xcurl's plain requests, signed with SigV4. Used through xfer; this header is for xfer.c.
+ *
+ *     jxs3_open(&u, &c, host, o, &x, e)   s3://BUCKET/PREFIX/: finds the keys (jcred_s3_find),
+ *                                          the endpoint and region (o, then AWS_ENDPOINT_URL,
+ *                                          AWS_REGION, AWS_DEFAULT_REGION, us-east-1); nothing
+ *                                          is connected yet; u and c must outlive x
+ *     rc = jxs3_put(x, fd, size, name, &gate, e)   as jxfer_put (xfer.h): 1 published, 0 an
+ *                                          identical object was there, -1 (EX_DATAERR a
+ *                                          different one is, EX_NOPERM the store refused the
+ *                                          keys, EX_TEMPFAIL, EX_IOERR)
+ *     jxs3_retryable(x)                    after a failure: may trying again help?
+ *     jxs3_close(x)                        wipes the keys
+ *
+ * Publishing (man/jship.1, S3): the key PREFIX/NAME is looked at first (HEAD: an existing
+ * object is compared, size then bytes); a file up to the part size goes in one PUT, a
+ * larger one in a multipart upload completed only after every part is stored. Every body
+ * carries its SHA-256 (x-amz-content-sha256), which the store checks, and the PUT or the
+ * completion carries If-None-Match: * (a 412 means an object appeared: compared the same
+ * way). Unfinished uploads of the same key (a run killed mid-multipart) are aborted before
+ * a new one starts, and an upload that fails is aborted.
+ */
+#ifndef JM_XS3_H
+#define JM_XS3_H
+
+#include <stdint.h>
+
+#include "cred.h"
+#include "err.h"
+#include "gate.h"
+#include "url.h"
+#include "xfer.h"
+
+#define JXS3_PART_SIZE (64ull << 20)
+
+struct jxs3;
+
+int  jxs3_open(const struct jurl *u, const struct jcred *c, const char *host,
+               const struct jxfer_opts *o, struct jxs3 **x, struct jerr *e);
+int  jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *g,
+              struct jerr *e);
+int  jxs3_retryable(const struct jxs3 *x);
+void jxs3_close(struct jxs3 *x);
+
+#endif
