@@ -23,6 +23,14 @@
  * One jxcurl keeps one connection (one easy handle) for all its puts, used by one thread at
  * a time. o->trace gets libcurl's trace scrubbed of credentials (jcred_scrub), o->progress
  * each upload's progress then its end, both from the thread doing the transfer.
+ *
+ * Reading the directory of the URL (for hub_std.c), each with hub.h's contract:
+ *     jxcurl_list(x, fn, arg, e)        fn per plain file: ftp LIST, sftp's listing, WebDAV
+ *                                       PROPFIND (Depth: 1); a missing directory is empty
+ *     jxcurl_get(x, name, size, fd, e)  the file into fd, exactly size bytes
+ *     jxcurl_remove(x, name, e)         0 gone (or never there)
+ *     jxcurl_mkdir(x, e)                create the URL's directory if missing (MKD, mkdir,
+ *                                       MKCOL); 0 also when it exists
  */
 #ifndef JM_XCURL_H
 #define JM_XCURL_H
@@ -32,6 +40,7 @@
 #include "cred.h"
 #include "err.h"
 #include "gate.h"
+#include "hub.h"
 #include "url.h"
 #include "xfer.h"
 
@@ -74,5 +83,10 @@ int  jxcurl_request(struct jxcurl *x, struct jxcurl_req *r, const char *name, st
 void jxcurl_gate(struct jxcurl *x, struct jgate *g, uint64_t total, const char *name);
 void jxcurl_progress_end(struct jxcurl *x, uint64_t done);
 void jxcurl_close(struct jxcurl *x);
+
+int  jxcurl_list(struct jxcurl *x, jhub_list_fn fn, void *arg, struct jerr *e);
+int  jxcurl_get(struct jxcurl *x, const char *name, uint64_t size, int fd, struct jerr *e);
+int  jxcurl_remove(struct jxcurl *x, const char *name, struct jerr *e);
+int  jxcurl_mkdir(struct jxcurl *x, struct jerr *e);
 
 #endif

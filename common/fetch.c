@@ -1,0 +1,446 @@
+/*
+ * fetch: one run of a pulling mirror.
+ *
+ * Invariants. A file MUST appear in DIR under a segment's name only complete and verified
+ * (every CRC, the trailer and its digest, the name against the header) and durable: it is
+ * written to a temporary of this process, fsynced, read through, renamed without replacing
+ * anything, and DIR is fsynced, before its path is printed. A segment MUST NOT be taken as
+ * had unless a file of its name is in DIR or the fetched state says so, and the state MUST
+ * only say so after the file was durable in DIR: a crash at any instruction leaves at worst
+ * a temporary (removed by the next run once its process is gone) or a segment published
+ * but not yet recorded (found in DIR by the next run). The hub cursor MUST only be written
+ * from the state, after it is durable, so that it never claims more than DIR had.
+ *
+ * The crash ladder of one segment (JM_TEST_CRASH steps): fetch-synced (temporary written
+ * and synced), fetch-verified (read through), fetch-published (renamed into DIR, DIR
+ * synced), fetch-recorded (state written); then cursor-put (cursor.c) for the cursor.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "crash.h"
+#include "cursor.h"
+#include "fetch.h"
+#include "io.h"
+#include "lock.h"
+#include "name.h"
+#include "part.h"
+#include "seg.h"
+#include "segdir.h"
+#include "shipq.h"
+
+#define STATE_SUFFIX "fetched"
+#define LOCK_NAME    ".jfetch.lock"
+#define MAX_BOOKS    16
+
+/* What DIR had of one journal NAME: its fetched state. */
+struct book {
+	char   name[JNAME_MAX + 1];
+	char   path[PATH_MAX];
+	struct jshipq_state s;
+	int    dirty;
+};
+
+struct want {
+	char        *base;
+	struct jname n;
+	uint64_t     size;
+};
+
+struct run {
+	struct jhub                *h;
+	const struct jfetch_opts   *o;
+	struct jfetch_result       *r;
+	char                        host[JPART_HOST_MAX + 1];
+	struct jsegdir_ent         *have;
+	size_t                      nhave;
+	struct book                 books[MAX_BOOKS];
+	size_t                      nbooks;
+	struct want                *w;
+	size_t                      nw, capw;
+};
+
+static struct book *
+book_get(struct run *u, const char *name, struct jerr *e)
+{
+	char jpath[PATH_MAX];
+	struct book *b;
+
+	for (size_t i = 0; i < u->nbooks; i++)
+		if (strcmp(u->books[i].name, name) == 0)
+			return &u->books[i];
+	if (u->nbooks == MAX_BOOKS) {
+		jerr_set(e, EX_SOFTWARE, "%s: segments of more than %d journals", u->o->dir,
+		    MAX_BOOKS);
+		return NULL;
+	}
+	b = &u->books[u->nbooks];
+	memset(b, 0, sizeof *b);
+	snprintf(b->name, sizeof b->name, "%s", name);
+	if (jio_pathf(jpath, sizeof jpath, "%s/%s.journal", u->o->dir, name) < 0 ||
+	    jname_aux(b->path, sizeof b->path, jpath, STATE_SUFFIX) < 0) {
+		jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, name);
+		return NULL;
+	}
+	if (jshipq_read(b->path, &b->s, e) < 0)
+		return NULL;
+	snprintf(b->s.url, sizeof b->s.url, "%s", jhub_url(u->h));
+	u->nbooks++;
+	return b;
+}
+
+static int
+book_add(struct book *b, uint32_t tl, uint64_t seq, struct jerr *e)
+{
+	if (jshipq_has(&b->s, tl, seq))
+		return 0;
+	if (jshipq_add(&b->s, tl, seq) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	b->dirty = 1;
+	return 0;
+}
+
+static int
+book_save(struct book *b, struct jerr *e)
+{
+	if (!b->dirty)
+		return 0;
+	if (jshipq_write(b->path, &b->s, e) < 0)
+		return -1;
+	b->dirty = 0;
+	return 0;
+}
+
+/* The end of the first unbroken run of sequences b has: 1 and *tl, *seq, or 0: none. */
+static int
+book_front(const struct book *b, uint32_t *tl, uint64_t *seq)
+{
+	size_t i = 0;
+
+	if (b->s.n == 0)
+		return 0;
+	while (i + 1 < b->s.n && b->s.r[i + 1].first == b->s.r[i].last + 1)
+		i++;
+	*tl = b->s.r[i].timeline;
+	*seq = b->s.r[i].last;
+	return 1;
+}
+
+/* Remove this host's temporaries whose process is gone, and any older than a day; load
+ * the states found (a journal whose every segment was applied and removed has one). */
+static int
+dir_scan(struct run *u, struct jerr *e)
+{
+	DIR *d = opendir(u->o->dir);
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t sl = strlen(".journal." STATE_SUFFIX);
+
+	if (!d)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno, EX_IOERR),
+		    "unable to open %s", u->o->dir);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] != '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n > sl + 1 && strcmp(de->d_name + n - sl, ".journal." STATE_SUFFIX) == 0) {
+			char name[JNAME_MAX + 1];
+			snprintf(name, sizeof name, "%.*s", (int)(n - sl - 1), de->d_name + 1);
+			if (jname_valid(name) && !book_get(u, name, e)) {
+				closedir(d);
+				return -1;
+			}
+		} else if (jpart_stale(de->d_name, u->host, st.st_mtime, now)) {
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int
+same_seg(const struct jname *a, const struct jname *b)
+{
+	return a->timeline == b->timeline && a->seq == b->seq && strcmp(a->name, b->name) == 0;
+}
+
+static int
+in_dir(const struct run *u, const struct jname *n)
+{
+	size_t lo = 0, hi = u->nhave;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = jsegdir_cmp(&u->have[mid].n, n);
+		if (same_seg(&u->have[mid].n, n))
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a compressed form sorts after the plain one: look beside */
+	for (size_t i = lo > 2 ? lo - 2 : 0; i < lo + 2 && i < u->nhave; i++)
+		if (same_seg(&u->have[i].n, n))
+			return 1;
+	return 0;
+}
+
+static int
+list_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
+{
+	struct run *u = arg;
+	struct jname n;
+	struct book *b;
+
+	if (jname_parse(ent->name, &n) != JNAME_SEGMENT || in_dir(u, &n))
+		return 0;
+	if (!(b = book_get(u, n.name, e)))
+		return -1;
+	if (jshipq_has(&b->s, n.timeline, n.seq))
+		return 0;
+	if (u->nw == u->capw) {
+		size_t cap = u->capw ? u->capw * 2 : 64;
+		struct want *t = realloc(u->w, cap * sizeof *t);
+		if (!t)
+			return jerr_sys(e, EX_OSERR, "out of memory");
+		u->w = t;
+		u->capw = cap;
+	}
+	if (!(u->w[u->nw].base = strdup(ent->name)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	u->w[u->nw].n = n;
+	u->w[u->nw].size = ent->size;
+	u->nw++;
+	return 0;
+}
+
+static int
+want_cmp(const void *a, const void *b)
+{
+	return jsegdir_cmp(&((const struct want *)a)->n, &((const struct want *)b)->n);
+}
+
+/* What DIR has goes into the states; then the hub's listing, after the first unbroken run
+ * when DIR holds one journal whose run starts at sequence 1 (the listing's hint only). */
+static int
+collect(struct run *u, struct jerr *e)
+{
+	char after[JNAME_MAX + 1] = "";
+	uint32_t tl;
+	uint64_t seq;
+	size_t k = 0;
+
+	for (size_t i = 0; i < u->nhave; i++) {
+		struct book *b = book_get(u, u->have[i].n.name, e);
+		if (!b || book_add(b, u->have[i].n.timeline, u->have[i].n.seq, e) < 0)
+			return -1;
+	}
+	if (u->nbooks == 1 && u->books[0].s.n > 0 && u->books[0].s.r[0].first == 1 &&
+	    book_front(&u->books[0], &tl, &seq))
+		(void)jname_segment(after, sizeof after, u->books[0].name, tl, seq, JCOMP_NONE);
+	if (jhub_list(u->h, JHUB_DATA, after, list_cb, u, e) < 0)
+		return -1;
+	if (u->nw)
+		qsort(u->w, u->nw, sizeof *u->w, want_cmp);
+	/* one file per segment: the plain one when the hub has both */
+	for (size_t i = 0; i < u->nw; i++) {
+		if (k > 0 && same_seg(&u->w[k - 1].n, &u->w[i].n)) {
+			free(u->w[i].base);
+			continue;
+		}
+		u->w[k++] = u->w[i];
+	}
+	u->nw = k;
+	return 0;
+}
+
+/* Read the temporary through as the segment its name says: 0, or -1 with e. */
+static int
+verify(int fd, const struct want *w, struct jerr *e)
+{
+	struct jseg *s;
+	struct jseg_rec rec;
+	int rc;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to read back %s", w->base);
+	if (jseg_open_fd(fd, w->base, JSEG_SEALED, &s, e) < 0)
+		return -1;
+	while ((rc = jseg_next(s, &rec, e)) == 1)
+		;
+	if (rc == 0)
+		rc = jname_check(&w->n, jseg_header(s)->timeline, jseg_header(s)->seq, e);
+	jseg_close(s);
+	return rc;
+}
+
+static int
+refuse(struct run *u, struct jerr *e, const struct want *w)
+{
+	char msg[sizeof e->msg];
+
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	jerr_set(e, e->code, "%s%s: not fetched: %s", jhub_url(u->h), w->base, msg);
+	if (u->r->code == 0 || e->code == EX_DATAERR)
+		u->r->code = e->code;
+	if (u->o->refused)
+		u->o->refused(u->o->arg, e);
+	return 0;
+}
+
+/* Download w into the temporary tmp (fd), synced: 0, 1 refused (run goes on), -1 stop. */
+static int
+download(struct run *u, int fd, const struct want *w, const char *tmp, struct jerr *e)
+{
+	if (jhub_get(u->h, JHUB_DATA, w->base, w->size, fd, e) < 0) {
+		if (e->code == EX_NOINPUT || (e->code == EX_TEMPFAIL && !jhub_retryable(u->h)))
+			return refuse(u, e, w) + 1;
+		return -1;
+	}
+	if (fsync(fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", tmp);
+	jcrash_point("fetch-synced");
+	if (verify(fd, w, e) < 0) {
+		if (e->code != EX_DATAERR)
+			return -1;
+		return refuse(u, e, w) + 1;
+	}
+	jcrash_point("fetch-verified");
+	return 0;
+}
+
+/* DIR/leaf, with one slash whether DIR ends in one or not (a path printed is a path typed). */
+static int
+in_dir_path(char *buf, size_t size, const char *dir, const char *leaf)
+{
+	size_t n = strlen(dir);
+
+	return jio_pathf(buf, size, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", leaf);
+}
+
+/* Fetch one segment: 0 done or refused, -1 the run stops. */
+static int
+fetch_one(struct run *u, const struct want *w, struct jerr *e)
+{
+	char leaf[NAME_MAX + 1], tmp[PATH_MAX], final[PATH_MAX];
+	struct book *b;
+	int fd, rc, published = 0;
+
+	jpart_new(leaf, sizeof leaf, w->base, u->host);
+	if (in_dir_path(tmp, sizeof tmp, u->o->dir, leaf) < 0 ||
+	    in_dir_path(final, sizeof final, u->o->dir, w->base) < 0)
+		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, w->base);
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", tmp);
+	rc = download(u, fd, w, tmp, e);
+	close(fd);
+	if (rc != 0) {
+		unlink(tmp);
+		return rc < 0 ? -1 : 0;
+	}
+	if (jafile_publish(tmp, final, e) < 0) {
+		unlink(tmp);
+		if (e->code != EX_CANTCREAT || errno != EEXIST)
+			return -1;
+		/* it arrived in DIR meanwhile (another sender): had, not fetched */
+	} else {
+		jcrash_point("fetch-published");
+		u->r->fetched++;
+		published = 1;
+	}
+	if (!(b = book_get(u, w->n.name, e)) || book_add(b, w->n.timeline, w->n.seq, e) < 0 ||
+	    book_save(b, e) < 0)
+		return -1;
+	jcrash_point("fetch-recorded");
+	if (published && u->o->fetched)
+		u->o->fetched(u->o->arg, final);
+	return 0;
+}
+
+/* The mirror's cursor: the end of the first unbroken run of the journal DIR holds. */
+static int
+cursor(struct run *u, struct jerr *e)
+{
+	uint32_t tl = 0;
+	uint64_t seq = 0;
+
+	if (!u->o->mirror)
+		return 0;
+	if (u->nbooks > 0)
+		(void)book_front(&u->books[0], &tl, &seq);
+	if (u->r->cursor_known && u->r->cursor_tl == tl && u->r->cursor_seq == seq)
+		return 0;
+	if (jcursor_write(u->h, u->o->mirror, tl, seq, e) < 0)
+		return -1;
+	u->r->cursor_known = 1;
+	u->r->cursor_tl = tl;
+	u->r->cursor_seq = seq;
+	return 0;
+}
+
+static int
+run_locked(struct run *u, struct jerr *e)
+{
+	if (dir_scan(u, e) < 0 || jsegdir_list(u->o->dir, &u->have, &u->nhave, e) < 0 ||
+	    collect(u, e) < 0)
+		return -1;
+	for (size_t i = 0; i < u->nbooks; i++)
+		if (book_save(&u->books[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < u->nw; i++) {
+		if (u->o->stop && *u->o->stop)
+			break;
+		if (fetch_one(u, &u->w[i], e) < 0)
+			return -1;
+	}
+	return cursor(u, e);
+}
+
+int
+jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
+    struct jerr *e)
+{
+	struct run u;
+	char lock[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if (stat(o->dir, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)))
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to use %s "
+		    "as the directory to fetch into", o->dir);
+	memset(&u, 0, sizeof u);
+	u.h = h;
+	u.o = o;
+	u.r = r;
+	r->fetched = 0;
+	r->code = 0;
+	jpart_host(u.host, sizeof u.host);
+	if (jio_pathf(lock, sizeof lock, "%s/%s", o->dir, LOCK_NAME) < 0)
+		return jerr_set(e, EX_USAGE, "%s: path too long", o->dir);
+	if ((fd = jlock_acquire(lock, JLOCK_NOWAIT, e)) < 0) {
+		if (e->code == EX_TEMPFAIL)
+			jerr_set(e, EX_TEMPFAIL, "%s: another jfetch is fetching into it", o->dir);
+		return -1;
+	}
+	rc = run_locked(&u, e);
+	jlock_close(fd);
+	for (size_t i = 0; i < u.nw; i++)
+		free(u.w[i].base);
+	free(u.w);
+	free(u.have);
+	for (size_t i = 0; i < u.nbooks; i++)
+		jshipq_free(&u.books[i].s);
+	return rc;
+}
