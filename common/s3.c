@@ -264,13 +264,32 @@ js3_xml_error(const char *xml, size_t len, char *code, size_t csize, char *msg, 
 	return 1;
 }
 
-/* One <Contents> block: its Key and Size. */
-static int
-list_entry(const char *xml, size_t len, int (*cb)(void *, const char *, uint64_t), void *arg)
+/* "2026-11-30T12:53:41.000Z", as UTC; 0 if not that. */
+static time_t
+iso_time(const char *s)
 {
-	char key[JS3_KEY_MAX + 1], num[32], *end;
+	struct tm tm = { 0 };
+	int n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19 || tm.tm_year < 1970 ||
+	    tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+/* One <Contents> block: its Key, Size and LastModified. */
+static int
+list_entry(const char *xml, size_t len, int (*cb)(void *, const char *, uint64_t, time_t),
+    void *arg)
+{
+	char key[JS3_KEY_MAX + 1], num[32], when[64], *end;
 	size_t pos = 0;
 	unsigned long long size;
+	time_t mtime = 0;
 
 	if (js3_xml_next(xml, len, "Key", &pos, key, sizeof key) <= 0)
 		return -1;
@@ -280,12 +299,15 @@ list_entry(const char *xml, size_t len, int (*cb)(void *, const char *, uint64_t
 	size = strtoull(num, &end, 10);
 	if (end == num || *end || num[0] == '-')
 		return -1;
-	return cb(arg, key, (uint64_t)size);
+	pos = 0;
+	if (js3_xml_next(xml, len, "LastModified", &pos, when, sizeof when) > 0)
+		mtime = iso_time(when);
+	return cb(arg, key, (uint64_t)size, mtime);
 }
 
 int
 js3_list_parse(const char *xml, size_t len, int (*cb)(void *arg, const char *key,
-    uint64_t size), void *arg, int *truncated, char *token, size_t tsize)
+    uint64_t size, time_t mtime), void *arg, int *truncated, char *token, size_t tsize)
 {
 	char flag[16];
 	size_t pos = 0, start, end;

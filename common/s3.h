@@ -19,8 +19,9 @@
  *         at or after pos (which then points past it): 1, 0 none, -1 malformed or too long
  *     js3_xml_error(xml, len, code, csize, msg, msize)  an <Error>'s Code and Message: 1, 0
  *     js3_list_parse(xml, len, cb, arg, &truncated, token, tsize)  ListObjectsV2: cb(arg,
- *         key, size) for each <Contents>, in order; *truncated and the continuation token;
- *         -1 malformed (or cb returned -1)
+ *         key, size, mtime) for each <Contents>, in order (mtime from LastModified, 0 if
+ *         absent or unreadable); *truncated and the continuation token; -1 malformed (or
+ *         cb returned -1)
  *     js3_uploads_parse(xml, len, cb, arg)   ListMultipartUploads: cb(arg, key, upload_id)
  *         for each <Upload>; -1 malformed (or cb returned -1)
  *     js3_complete_begin/part/end   build a CompleteMultipartUpload body into buf
@@ -30,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -51,7 +53,8 @@ int  js3_xml_next(const char *xml, size_t len, const char *tag, size_t *pos, cha
 int  js3_xml_error(const char *xml, size_t len, char *code, size_t csize, char *msg,
                    size_t msize);
 int  js3_list_parse(const char *xml, size_t len, int (*cb)(void *arg, const char *key,
-                    uint64_t size), void *arg, int *truncated, char *token, size_t tsize);
+                    uint64_t size, time_t mtime), void *arg, int *truncated, char *token,
+                    size_t tsize);
 
 int  js3_uploads_parse(const char *xml, size_t len, int (*cb)(void *arg, const char *key,
                       const char *upload_id), void *arg);

@@ -24,7 +24,7 @@
 #include "xcurl.h"
 #include "xs3.h"
 
-#define REPLY_MAX (256u << 10)          /* an XML reply or error read into memory */
+#define REPLY_MAX (1u << 20)            /* an XML reply or error read into memory */
 #define HASH_BUF  (1u << 20)
 
 struct jxs3 {
@@ -552,4 +552,128 @@ jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *
 	    put_single(x, fd, size, name, e);
 	jxcurl_gate(x->c, NULL, 0, NULL);
 	return rc;
+}
+
+/* ---- reading: list, get, remove (the hub) ---- */
+
+struct lister {
+	struct jxs3  *x;
+	size_t        skip;             /* strlen(PREFIX/SUB) */
+	jhub_list_fn  fn;
+	void         *arg;
+	struct jerr  *e;
+	int           stopped;          /* fn said stop */
+	char          last[JS3_KEY_MAX + 1];
+};
+
+static int
+list_one(void *arg, const char *key, uint64_t size, time_t mtime)
+{
+	struct lister *l = arg;
+	struct jhub_entry ent;
+
+	snprintf(l->last, sizeof l->last, "%s", key);
+	if (strlen(key) <= l->skip || strchr(key + l->skip, '/'))
+		return 0;
+	ent.name = key + l->skip;
+	ent.size = size;
+	ent.mtime = mtime;
+	if (l->fn(l->arg, &ent, l->e) < 0) {
+		l->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* One page of the listing after the key (or continuation token) given. */
+static int
+list_page(struct jxs3 *x, struct lister *l, const char *pfx, const char *start,
+    char *token, size_t tsize, int *more, struct jerr *e)
+{
+	struct jxcurl_req r;
+	static const size_t qsize = 6 * JS3_KEY_MAX + 2048;
+	char *q = malloc(qsize);
+	const char *kv[] = { "list-type", "2", "prefix", pfx, "delimiter", "/", "max-keys", "500",
+		token[0] ? "continuation-token" : "start-after", token[0] ? token : start };
+	int rc;
+
+	if (!q)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	rc = js3_query(kv, token[0] || (start && *start) ? 5 : 4, q, qsize);
+	if (rc < 0 || req_init(x, &r, "GET", NULL, q, NULL, e) < 0) {
+		free(q);
+		return rc < 0 ? jerr_set(e, EX_USAGE, "%s: listing query too long", x->u->redacted) : -1;
+	}
+	r.sink = JXCURL_BUFFER;
+	rc = send_req(x, &r, "the listing", e);
+	free(q);
+	if (rc < 0)
+		return -1;
+	if (r.status != 200)
+		return status_fail(x, &r, "list", "the objects", e);
+	if (r.blen + 1 >= r.cap ||
+	    js3_list_parse(r.buf, r.blen, list_one, l, more, token, tsize) < 0) {
+		if (l->stopped)
+			return -1;
+		x->retryable = 1;
+		return jerr_set(e, EX_TEMPFAIL, "unable to list %s: unreadable reply", x->u->redacted);
+	}
+	return 0;
+}
+
+int
+jxs3_list(struct jxs3 *x, const char *sub, const char *after, jhub_list_fn fn, void *arg,
+    struct jerr *e)
+{
+	struct lister l = { x, 0, fn, arg, e, 0, "" };
+	char pfx[JS3_KEY_MAX + 1], start[JS3_KEY_MAX + 1] = "", token[2048] = "";
+	int more = 1;
+
+	x->retryable = 0;
+	if ((size_t)snprintf(pfx, sizeof pfx, "%s%s", x->prefix, sub) >= sizeof pfx ||
+	    (after && *after && (size_t)snprintf(start, sizeof start, "%s%s", pfx, after) >=
+	    sizeof start))
+		return jerr_set(e, EX_USAGE, "%s: key too long", x->u->redacted);
+	l.skip = strlen(pfx);
+	while (more)
+		if (list_page(x, &l, pfx, start, token, sizeof token, &more, e) < 0)
+			return -1;
+	return 0;
+}
+
+int
+jxs3_get(struct jxs3 *x, const char *name, uint64_t size, int fd, struct jerr *e)
+{
+	struct jxcurl_req r;
+
+	x->retryable = 0;
+	if (req_init(x, &r, "GET", name, NULL, NULL, e) < 0)
+		return -1;
+	r.sink = JXCURL_FD;
+	r.out = fd;
+	if (send_req(x, &r, name, e) < 0)
+		return -1;
+	if (r.status == 404)
+		return jerr_set(e, EX_NOINPUT, "%s%s: no such object", x->u->redacted, name);
+	if (r.status != 200)
+		return status_fail(x, &r, "fetch", name, e);
+	if (r.got != size) {
+		x->retryable = 1;
+		return jerr_set(e, EX_TEMPFAIL, "unable to fetch %s from %s: %llu bytes, not %llu",
+		    name, x->u->redacted, (unsigned long long)r.got, (unsigned long long)size);
+	}
+	return 0;
+}
+
+int
+jxs3_remove(struct jxs3 *x, const char *name, struct jerr *e)
+{
+	struct jxcurl_req r;
+
+	x->retryable = 0;
+	if (req_init(x, &r, "DELETE", name, NULL, NULL, e) < 0 || send_req(x, &r, name, e) < 0)
+		return -1;
+	if (r.status == 204 || r.status == 200 || r.status == 404)
+		return 0;
+	return status_fail(x, &r, "remove", name, e);
 }

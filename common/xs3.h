@@ -11,6 +11,15 @@
  *                                          different one is, EX_NOPERM the store refused the
  *                                          keys, EX_TEMPFAIL, EX_IOERR)
  *     jxs3_retryable(x)                    after a failure: may trying again help?
+ *
+ * Reading (for hub_s3.c, with hub.h's contract), in PREFIX/SUB (SUB "" or "NAME/"):
+ *     jxs3_list(x, sub, after, fn, arg, e)  ListObjectsV2 (start-after SUB+after, pages of
+ *                                          500, deeper keys left out): fn per object with
+ *                                          its name under SUB, size and LastModified
+ *     jxs3_get(x, name, size, fd, e)       the object into fd: exactly size bytes, or
+ *                                          EX_TEMPFAIL; a missing object is EX_NOINPUT
+ *     jxs3_remove(x, name, e)              0 gone (or never there)
+ * name may then carry SUB ("d/NAME"); jxs3_put takes it too (create-only, as above).
  *     jxs3_close(x)                        wipes the keys
  *
  * Publishing (man/jship.1, S3): the key PREFIX/NAME is looked at first (HEAD: an existing
@@ -29,6 +38,7 @@
 #include "cred.h"
 #include "err.h"
 #include "gate.h"
+#include "hub.h"
 #include "url.h"
 #include "xfer.h"
 
@@ -41,6 +51,10 @@ int  jxs3_open(const struct jurl *u, const struct jcred *c, const char *host,
 int  jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *g,
               struct jerr *e);
 int  jxs3_retryable(const struct jxs3 *x);
+int  jxs3_list(struct jxs3 *x, const char *sub, const char *after, jhub_list_fn fn, void *arg,
+               struct jerr *e);
+int  jxs3_get(struct jxs3 *x, const char *name, uint64_t size, int fd, struct jerr *e);
+int  jxs3_remove(struct jxs3 *x, const char *name, struct jerr *e);
 void jxs3_close(struct jxs3 *x);
 
 #endif
