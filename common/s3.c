@@ -330,9 +330,9 @@ js3_list_parse(const char *xml, size_t len, int (*cb)(void *arg, const char *key
 		return -1;
 	*truncated = r > 0 && strcmp(flag, "true") == 0;
 	pos = 0;
-	if (*truncated && js3_xml_next(xml, len, "NextContinuationToken", &pos, token,
-	    tsize) <= 0)
-		return -1;
+	if (*truncated && (js3_xml_next(xml, len, "NextContinuationToken", &pos, token,
+	    tsize) <= 0 || !token[0]))
+		return -1;                      /* a page with no way to the next one */
 	return 0;
 }
 
