@@ -14,6 +14,7 @@
  * in a message or a trace (xcurl scrubs Authorization and x-amz-security-token).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,12 +319,129 @@ put_single(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jerr 
 
 /* ---- multipart ---- */
 
+/*
+ * The parts' SHA-256 are computed one part ahead by a thread of their own, so that hashing
+ * part n + 1 overlaps sending part n: only the first part's hash delays the upload.
+ */
+struct hasher {
+	pthread_t       th;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             fd;
+	uint64_t        size, part;
+	unsigned        nparts, ready;  /* hex[0 .. ready) are done */
+	int             err, stop;      /* a failed read's errno; the uploader gave up */
+	char          (*hex)[JDIGEST_HEX];
+	char           *buf;            /* HASH_BUF */
+};
+
+static void *
+hash_parts(void *arg)
+{
+	struct hasher *h = arg;
+
+	for (unsigned n = 0; n < h->nparts; n++) {
+		uint64_t off = (uint64_t)n * h->part, len = h->size - off < h->part ?
+		    h->size - off : h->part;
+		struct jdigest d;
+		uint8_t md[JDIGEST_LEN];
+		int err = 0;
+
+		if (jdigest_init(&d) < 0)
+			err = ENOMEM;
+		while (!err && len > 0) {
+			size_t want = len < HASH_BUF ? (size_t)len : HASH_BUF;
+			ssize_t r = jio_pread_full(h->fd, h->buf, want, (off_t)off);
+			if (r != (ssize_t)want)
+				err = r < 0 ? errno : EIO;
+			else
+				jdigest_update(&d, h->buf, want);
+			off += want;
+			len -= want;
+		}
+		if (!err)
+			jdigest_final(&d, md);
+		else
+			jdigest_free(&d);
+		pthread_mutex_lock(&h->mu);
+		if (err) {
+			h->err = err;
+		} else {
+			jdigest_hex(md, JDIGEST_LEN, h->hex[n]);
+			h->ready = n + 1;
+		}
+		pthread_cond_broadcast(&h->cv);
+		err = err || h->stop;
+		pthread_mutex_unlock(&h->mu);
+		if (err)
+			break;
+	}
+	return NULL;
+}
+
+static int
+hasher_start(struct hasher *h, int fd, uint64_t size, uint64_t part, unsigned nparts,
+    struct jerr *e)
+{
+	memset(h, 0, sizeof *h);
+	h->fd = fd;
+	h->size = size;
+	h->part = part;
+	h->nparts = nparts;
+	if (!(h->hex = calloc(nparts, sizeof *h->hex)) || !(h->buf = malloc(HASH_BUF))) {
+		free(h->hex);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	if ((errno = pthread_create(&h->th, NULL, hash_parts, h)) != 0) {
+		free(h->hex);
+		free(h->buf);
+		return jerr_sys(e, EX_OSERR, "unable to start a thread");
+	}
+	return 0;
+}
+
+/* Wait for part n's hash (1-based) into hex: 0, or -1 if it could not be read. */
+static int
+hasher_wait(struct hasher *h, unsigned n, char *hex, const char *name, struct jerr *e)
+{
+	int err;
+
+	pthread_mutex_lock(&h->mu);
+	while (h->ready < n && !h->err)
+		pthread_cond_wait(&h->cv, &h->mu);
+	err = h->ready < n ? h->err : 0;
+	if (!err)
+		memcpy(hex, h->hex[n - 1], JDIGEST_HEX);
+	pthread_mutex_unlock(&h->mu);
+	if (err) {
+		errno = err;
+		return jerr_sys(e, EX_IOERR, "unable to read the source of %s", name);
+	}
+	return 0;
+}
+
+static void
+hasher_end(struct hasher *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->stop = 1;
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->th, NULL);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	free(h->hex);
+	free(h->buf);
+}
+
 struct upload {
 	const char *key;
 	char        id[1024];
 	uint64_t    size, part;
 	unsigned    nparts;
 	char      (*etag)[JS3_ETAG_MAX];
+	struct hasher hash;
 };
 
 /* Abort the upload id of name, best effort (what is missed is aborted by the next run). */
@@ -422,7 +540,7 @@ put_part(struct jxs3 *x, struct upload *up, int fd, unsigned n, const char *name
 	snprintf(num, sizeof num, "%u", n);
 	if (js3_query(kv, 2, q, sizeof q) < 0)
 		return jerr_set(e, EX_TEMPFAIL, "%s: upload id too long", name);
-	if (hash_range(x, fd, off, len, sha, name, e) < 0 ||
+	if (hasher_wait(&up->hash, n, sha, name, e) < 0 ||
 	    req_init(x, &r, "PUT", name, q, sha, e) < 0)
 		return -1;
 	r.fd = fd;
@@ -522,8 +640,11 @@ put_multipart(struct jxs3 *x, int fd, uint64_t size, const char *name, struct je
 		abort_upload(x, name, up.id);
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
-	for (unsigned n = 1; n <= up.nparts && rc == 0; n++)
-		rc = put_part(x, &up, fd, n, name, e);
+	if ((rc = hasher_start(&up.hash, fd, size, up.part, up.nparts, e)) == 0) {
+		for (unsigned n = 1; n <= up.nparts && rc == 0; n++)
+			rc = put_part(x, &up, fd, n, name, e);
+		hasher_end(&up.hash);
+	}
 	if (rc == 0)
 		rc = complete(x, &up, fd, name, e);
 	free(up.etag);
