@@ -333,21 +333,6 @@ when(uint64_t ns, char *buf, size_t size)
 	return buf;
 }
 
-/* JSON string per text.h: bytes that are not UTF-8 are escaped, never copied raw. */
-static void
-jstr(const char *p)
-{
-	char buf[1024];
-	size_t n = strlen(p), used, k;
-
-	putchar('"');
-	for (; n > 0; p += used, n -= used) {
-		k = jtext_json(p, n, &used, buf, sizeof buf);
-		fwrite(buf, 1, k, stdout);
-	}
-	putchar('"');
-}
-
 static void
 print_clock(const struct status *s)
 {
@@ -416,7 +401,7 @@ print_json(const struct status *s)
 	char a[64], lin[JDIGEST_HEX];
 
 	printf("{\"kind\":\"%s\",\"path\":", s->mirror ? "mirror" : "journal");
-	jstr(s->path);
+	jput_json(s->path, strlen(s->path));
 	printf(",\"now\":%llu", (unsigned long long)s->now);
 	if (s->mirror) {
 		const struct japply_state *st = &s->st;
@@ -425,7 +410,7 @@ print_json(const struct status *s)
 			jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
 			printf(",\"role\":\"%s\",\"name\":", st->operational ? "operational" :
 			    "mirror");
-			jstr(st->name);
+			jput_json(st->name, strlen(st->name));
 			printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"last_lsn\":%llu,"
 			    "\"sealed\":%s,\"final\":%s,\"last_time\":%llu,\"applied_at\":%llu",
 			    lin, st->timeline, (unsigned long long)st->seq,
@@ -447,7 +432,7 @@ print_json(const struct status *s)
 		for (size_t k = 0; k < s->nd; k++) {
 			const struct dest *d = &s->d[k];
 			printf("%s{\"url\":", k ? "," : "");
-			jstr(d->q.url);
+			jput_json(d->q.url, strlen(d->q.url));
 			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
 			    "\"bytes\":%llu,\"oldest_age\":%s}", d->newest_tl,
 			    (unsigned long long)d->newest_seq, (unsigned long long)d->segs,
@@ -675,7 +660,7 @@ hub_json(const char *url, const struct jcursor_hub *s, uint64_t now)
 	char a[64], b[64];
 
 	printf("{\"hub\":");
-	jstr(url);
+	jput_json(url, strlen(url));
 	printf(",\"segments\":%llu,\"newest_timeline\":%u,\"newest_seq\":%llu,\"mirrors\":[",
 	    (unsigned long long)s->segments, (unsigned)s->newest_tl,
 	    (unsigned long long)s->newest_seq);
@@ -683,7 +668,7 @@ hub_json(const char *url, const struct jcursor_hub *s, uint64_t now)
 		const struct jcursor_mirror *m = &s->m[i];
 		int64_t age = hub_age(m->c.mtime, now), old = hub_age(m->oldest, now);
 		printf("%s{\"name\":", i ? "," : "");
-		jstr(m->c.mirror);
+		jput_json(m->c.mirror, strlen(m->c.mirror));
 		printf(",\"timeline\":%u,\"seq\":%llu,\"cursor_age_seconds\":%s,\"behind\":%llu,"
 		    "\"holds_retention\":%s,\"oldest_unfetched_age_seconds\":%s}",
 		    (unsigned)m->c.timeline, (unsigned long long)m->c.seq,
