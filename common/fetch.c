@@ -11,9 +11,14 @@
  * but not yet recorded (found in DIR by the next run). The hub cursor MUST only be written
  * from the state, after it is durable, so that it never claims more than DIR had.
  *
- * The crash ladder of one segment (JM_TEST_CRASH steps): fetch-synced (temporary written
- * and synced), fetch-verified (read through), fetch-published (renamed into DIR, DIR
- * synced), fetch-recorded (state written); then cursor-put (cursor.c) for the cursor.
+ * Segments are placed in DIR one by one and made durable in batches (FLUSH_FILES or
+ * FLUSH_NS, whichever comes first, and at the end of a run): one fsync of DIR, then one
+ * state write, then the batch's paths are handed on. A file's own fsync is never batched.
+ *
+ * The crash ladder (JM_TEST_CRASH steps): fetch-synced (temporary written and synced),
+ * fetch-verified (read through), fetch-published (renamed into DIR, DIR not yet synced),
+ * fetch-recorded (DIR synced, state written, paths not yet printed); then cursor-put
+ * (cursor.c) for the cursor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "clock.h"
 #include "crash.h"
 #include "cursor.h"
 #include "fetch.h"
@@ -41,6 +47,8 @@
 #define STATE_SUFFIX "fetched"
 #define LOCK_NAME    ".jfetch.lock"
 #define MAX_BOOKS    16
+#define FLUSH_FILES  64
+#define FLUSH_NS     200000000ull        /* 0.2 s */
 
 /* What DIR had of one journal NAME: its fetched state. */
 struct book {
@@ -67,6 +75,9 @@ struct run {
 	size_t                      nbooks;
 	struct want                *w;
 	size_t                      nw, capw;
+	char                       *placed[FLUSH_FILES];   /* in DIR, not yet durable */
+	size_t                      nplaced;
+	uint64_t                    flushed;                /* jclock_mono_ns of the last flush */
 };
 
 static struct book *
@@ -232,6 +243,20 @@ want_cmp(const void *a, const void *b)
 	return jsegdir_cmp(&((const struct want *)a)->n, &((const struct want *)b)->n);
 }
 
+static int in_dir_path(char *buf, size_t size, const char *dir, const char *leaf);
+
+static int
+sync_found(struct run *u, const char *base, struct jerr *e)
+{
+	char path[PATH_MAX];
+
+	if (in_dir_path(path, sizeof path, u->o->dir, base) < 0)
+		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, base);
+	if (jio_fsync_path(path) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", path);
+	return 0;
+}
+
 /* What DIR has goes into the states; then the hub's listing, after the first unbroken run
  * when DIR holds one journal whose run starts at sequence 1 (the listing's hint only). */
 static int
@@ -242,11 +267,23 @@ collect(struct run *u, struct jerr *e)
 	uint64_t seq;
 	size_t k = 0;
 
+	int found = 0;
+
 	for (size_t i = 0; i < u->nhave; i++) {
 		struct book *b = book_get(u, u->have[i].n.name, e);
-		if (!b || book_add(b, u->have[i].n.timeline, u->have[i].n.seq, e) < 0)
+		if (!b)
 			return -1;
+		if (jshipq_has(&b->s, u->have[i].n.timeline, u->have[i].n.seq))
+			continue;
+		/* found, not recorded: placed by a run cut short, or by someone else; it is
+		 * recorded only once it (and its name in DIR) is durable */
+		if (sync_found(u, u->have[i].base, e) < 0 ||
+		    book_add(b, u->have[i].n.timeline, u->have[i].n.seq, e) < 0)
+			return -1;
+		found = 1;
 	}
+	if (found && jio_fsync_path(u->o->dir) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", u->o->dir);
 	if (u->nbooks == 1 && u->books[0].s.n > 0 && u->books[0].s.r[0].first == 1 &&
 	    book_front(&u->books[0], &tl, &seq))
 		(void)jname_segment(after, sizeof after, u->books[0].name, tl, seq, JCOMP_NONE);
@@ -321,6 +358,31 @@ download(struct run *u, int fd, const struct want *w, const char *tmp, struct je
 	return 0;
 }
 
+/* Make what was placed durable: DIR synced, then the states written, then the paths
+ * handed on (a path is only ever printed once its segment survives a power cut). */
+static int
+flush(struct run *u, struct jerr *e)
+{
+	int rc = 0;
+
+	u->flushed = jclock_mono_ns();
+	if (u->nplaced > 0 && jio_fsync_path(u->o->dir) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", u->o->dir);
+	for (size_t i = 0; i < u->nbooks && rc == 0; i++)
+		rc = book_save(&u->books[i], e);
+	if (rc < 0)
+		return -1;
+	jcrash_point("fetch-recorded");
+	for (size_t i = 0; i < u->nplaced; i++) {
+		u->r->fetched++;
+		if (u->o->fetched)
+			u->o->fetched(u->o->arg, u->placed[i]);
+		free(u->placed[i]);
+	}
+	u->nplaced = 0;
+	return 0;
+}
+
 /* DIR/leaf, with one slash whether DIR ends in one or not (a path printed is a path typed). */
 static int
 in_dir_path(char *buf, size_t size, const char *dir, const char *leaf)
@@ -336,7 +398,7 @@ fetch_one(struct run *u, const struct want *w, struct jerr *e)
 {
 	char leaf[NAME_MAX + 1], tmp[PATH_MAX], final[PATH_MAX];
 	struct book *b;
-	int fd, rc, published = 0;
+	int fd, rc;
 
 	jpart_new(leaf, sizeof leaf, w->base, u->host);
 	if (in_dir_path(tmp, sizeof tmp, u->o->dir, leaf) < 0 ||
@@ -350,22 +412,21 @@ fetch_one(struct run *u, const struct want *w, struct jerr *e)
 		unlink(tmp);
 		return rc < 0 ? -1 : 0;
 	}
-	if (jafile_publish(tmp, final, e) < 0) {
+	if (jafile_place(tmp, final, e) < 0) {
 		unlink(tmp);
 		if (e->code != EX_CANTCREAT || errno != EEXIST)
 			return -1;
 		/* it arrived in DIR meanwhile (another sender): had, not fetched */
 	} else {
 		jcrash_point("fetch-published");
-		u->r->fetched++;
-		published = 1;
+		if (!(u->placed[u->nplaced] = strdup(final)))
+			return jerr_sys(e, EX_OSERR, "out of memory");
+		u->nplaced++;
 	}
-	if (!(b = book_get(u, w->n.name, e)) || book_add(b, w->n.timeline, w->n.seq, e) < 0 ||
-	    book_save(b, e) < 0)
+	if (!(b = book_get(u, w->n.name, e)) || book_add(b, w->n.timeline, w->n.seq, e) < 0)
 		return -1;
-	jcrash_point("fetch-recorded");
-	if (published && u->o->fetched)
-		u->o->fetched(u->o->arg, final);
+	if (u->nplaced == FLUSH_FILES || jclock_mono_ns() - u->flushed >= FLUSH_NS)
+		return flush(u, e);
 	return 0;
 }
 
@@ -399,12 +460,18 @@ run_locked(struct run *u, struct jerr *e)
 	for (size_t i = 0; i < u->nbooks; i++)
 		if (book_save(&u->books[i], e) < 0)
 			return -1;
+	u->flushed = jclock_mono_ns();
 	for (size_t i = 0; i < u->nw; i++) {
 		if (u->o->stop && *u->o->stop)
 			break;
-		if (fetch_one(u, &u->w[i], e) < 0)
+		if (fetch_one(u, &u->w[i], e) < 0) {
+			struct jerr ignore;
+			(void)flush(u, &ignore);        /* what is placed is still good */
 			return -1;
+		}
 	}
+	if (flush(u, e) < 0)
+		return -1;
 	return cursor(u, e);
 }
 
@@ -436,6 +503,8 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 	}
 	rc = run_locked(&u, e);
 	jlock_close(fd);
+	for (size_t i = 0; i < u.nplaced; i++)
+		free(u.placed[i]);
 	for (size_t i = 0; i < u.nw; i++)
 		free(u.w[i].base);
 	free(u.w);

@@ -37,7 +37,7 @@ DEST='/in/db\.'
 STATE='.*/in/\..*fetched.*'
 points="before:create:$PART: after:create:$PART: before:write:$PART: after:write:$PART:
 before:fsync:$PART: after:fsync:$PART: before:link:.*:$DEST after:link:.*:$DEST
-before:rename:.*:$DEST
+before:rename:.*:$DEST before:fsync:.*/in: after:fsync:.*/in:
 before:create:$STATE: after:create:$STATE: before:write:$STATE: after:write:$STATE:
 before:fsync:$STATE: after:fsync:$STATE: before:rename:.*:in/\\.db\\.journal\\.fetched
 after:rename:.*:in/\\.db\\.journal\\.fetched"
