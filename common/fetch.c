@@ -64,6 +64,14 @@ struct want {
 	uint64_t     size;
 };
 
+/* A segment downloaded and verified into its temporary, not yet synced nor renamed. */
+struct staged {
+	int          fd;
+	char         tmp[PATH_MAX], final[PATH_MAX];
+	struct jname n;
+	int          placed;
+};
+
 struct run {
 	struct jhub                *h;
 	const struct jfetch_opts   *o;
@@ -75,9 +83,9 @@ struct run {
 	size_t                      nbooks;
 	struct want                *w;
 	size_t                      nw, capw;
-	char                       *placed[FLUSH_FILES];   /* in DIR, not yet durable */
-	size_t                      nplaced;
-	uint64_t                    flushed;                /* jclock_mono_ns of the last flush */
+	struct staged              *staged;     /* FLUSH_FILES: downloaded, verified, unsynced */
+	size_t                      nstaged;
+	uint64_t                    flushed;     /* jclock_mono_ns of the last flush */
 };
 
 static struct book *
@@ -337,18 +345,16 @@ refuse(struct run *u, struct jerr *e, const struct want *w)
 	return 0;
 }
 
-/* Download w into the temporary tmp (fd), synced: 0, 1 refused (run goes on), -1 stop. */
+/* Download w into the temporary tmp (fd) and read it through: 0, 1 refused (the run goes
+ * on), -1 the run stops. Not synced yet: flush() syncs a batch at once. */
 static int
-download(struct run *u, int fd, const struct want *w, const char *tmp, struct jerr *e)
+download(struct run *u, int fd, const struct want *w, struct jerr *e)
 {
 	if (jhub_get(u->h, JHUB_DATA, w->base, w->size, fd, e) < 0) {
 		if (e->code == EX_NOINPUT || (e->code == EX_TEMPFAIL && !jhub_retryable(u->h)))
 			return refuse(u, e, w) + 1;
 		return -1;
 	}
-	if (fsync(fd) < 0)
-		return jerr_sys(e, EX_IOERR, "unable to sync %s", tmp);
-	jcrash_point("fetch-synced");
 	if (verify(fd, w, e) < 0) {
 		if (e->code != EX_DATAERR)
 			return -1;
@@ -358,28 +364,82 @@ download(struct run *u, int fd, const struct want *w, const char *tmp, struct je
 	return 0;
 }
 
-/* Make what was placed durable: DIR synced, then the states written, then the paths
- * handed on (a path is only ever printed once its segment survives a power cut). */
+/* Sync one staged temporary and rename it to its name: 1 placed, 0 the name was taken
+ * meanwhile (another sender: had, not fetched), -1. */
+static int
+place(struct run *u, struct staged *g, struct jerr *e)
+{
+	struct book *b;
+	int rc = fsync(g->fd);
+
+	close(g->fd);
+	g->fd = -1;
+	if (rc < 0) {
+		jerr_sys(e, EX_IOERR, "unable to sync %s", g->tmp);
+		unlink(g->tmp);
+		return -1;
+	}
+	jcrash_point("fetch-synced");
+	if (jafile_place(g->tmp, g->final, e) < 0) {
+		unlink(g->tmp);
+		if (e->code != EX_CANTCREAT || errno != EEXIST)
+			return -1;
+		rc = 0;
+	} else {
+		jcrash_point("fetch-published");
+		rc = 1;
+	}
+	if (!(b = book_get(u, g->n.name, e)) || book_add(b, g->n.timeline, g->n.seq, e) < 0)
+		return -1;
+	return rc;
+}
+
+/* Drop what is staged and not placed (a failed run): close and remove the temporaries. */
+static void
+unstage(struct run *u, size_t from)
+{
+	for (size_t i = from; i < u->nstaged; i++)
+		if (u->staged[i].fd >= 0) {
+			close(u->staged[i].fd);
+			unlink(u->staged[i].tmp);
+		}
+	u->nstaged = 0;
+}
+
+/*
+ * Make the batch durable: each temporary synced (the first fsync commits the others'
+ * data with it on most file systems) and renamed, DIR synced, the states written, and
+ * only then the paths handed on: a path printed is a segment that survives a power cut.
+ */
 static int
 flush(struct run *u, struct jerr *e)
 {
-	int rc = 0;
+	size_t i;
+	int rc = 0, any = 0;
 
 	u->flushed = jclock_mono_ns();
-	if (u->nplaced > 0 && jio_fsync_path(u->o->dir) < 0)
+	for (i = 0; i < u->nstaged && rc >= 0; i++)
+		if ((rc = place(u, &u->staged[i], e)) > 0)
+			u->staged[i].placed = any = 1;
+	if (rc < 0) {
+		unstage(u, i);
+		return -1;
+	}
+	if (any && jio_fsync_path(u->o->dir) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", u->o->dir);
-	for (size_t i = 0; i < u->nbooks && rc == 0; i++)
+	for (i = 0; i < u->nbooks && rc >= 0; i++)
 		rc = book_save(&u->books[i], e);
 	if (rc < 0)
 		return -1;
 	jcrash_point("fetch-recorded");
-	for (size_t i = 0; i < u->nplaced; i++) {
+	for (i = 0; i < u->nstaged; i++) {
+		if (!u->staged[i].placed)
+			continue;
 		u->r->fetched++;
 		if (u->o->fetched)
-			u->o->fetched(u->o->arg, u->placed[i]);
-		free(u->placed[i]);
+			u->o->fetched(u->o->arg, u->staged[i].final);
 	}
-	u->nplaced = 0;
+	u->nstaged = 0;
 	return 0;
 }
 
@@ -392,40 +452,30 @@ in_dir_path(char *buf, size_t size, const char *dir, const char *leaf)
 	return jio_pathf(buf, size, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", leaf);
 }
 
-/* Fetch one segment: 0 done or refused, -1 the run stops. */
+/* Fetch one segment into a temporary and stage it: 0 done or refused, -1 the run stops. */
 static int
 fetch_one(struct run *u, const struct want *w, struct jerr *e)
 {
-	char leaf[NAME_MAX + 1], tmp[PATH_MAX], final[PATH_MAX];
-	struct book *b;
-	int fd, rc;
+	struct staged *g = &u->staged[u->nstaged];
+	char leaf[NAME_MAX + 1];
+	int rc;
 
+	memset(g, 0, sizeof *g);
 	jpart_new(leaf, sizeof leaf, w->base, u->host);
-	if (in_dir_path(tmp, sizeof tmp, u->o->dir, leaf) < 0 ||
-	    in_dir_path(final, sizeof final, u->o->dir, w->base) < 0)
+	if (in_dir_path(g->tmp, sizeof g->tmp, u->o->dir, leaf) < 0 ||
+	    in_dir_path(g->final, sizeof g->final, u->o->dir, w->base) < 0)
 		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, w->base);
-	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
-		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", tmp);
-	rc = download(u, fd, w, tmp, e);
-	close(fd);
-	if (rc != 0) {
-		unlink(tmp);
+	g->n = w->n;
+	if ((g->fd = open(g->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s",
+		    g->tmp);
+	if ((rc = download(u, g->fd, w, e)) != 0) {
+		close(g->fd);
+		unlink(g->tmp);
 		return rc < 0 ? -1 : 0;
 	}
-	if (jafile_place(tmp, final, e) < 0) {
-		unlink(tmp);
-		if (e->code != EX_CANTCREAT || errno != EEXIST)
-			return -1;
-		/* it arrived in DIR meanwhile (another sender): had, not fetched */
-	} else {
-		jcrash_point("fetch-published");
-		if (!(u->placed[u->nplaced] = strdup(final)))
-			return jerr_sys(e, EX_OSERR, "out of memory");
-		u->nplaced++;
-	}
-	if (!(b = book_get(u, w->n.name, e)) || book_add(b, w->n.timeline, w->n.seq, e) < 0)
-		return -1;
-	if (u->nplaced == FLUSH_FILES || jclock_mono_ns() - u->flushed >= FLUSH_NS)
+	u->nstaged++;
+	if (u->nstaged == FLUSH_FILES || jclock_mono_ns() - u->flushed >= FLUSH_NS)
 		return flush(u, e);
 	return 0;
 }
@@ -466,7 +516,7 @@ run_locked(struct run *u, struct jerr *e)
 			break;
 		if (fetch_one(u, &u->w[i], e) < 0) {
 			struct jerr ignore;
-			(void)flush(u, &ignore);        /* what is placed is still good */
+			(void)flush(u, &ignore);        /* what is staged is still good */
 			return -1;
 		}
 	}
@@ -501,10 +551,13 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 			jerr_set(e, EX_TEMPFAIL, "%s: another jfetch is fetching into it", o->dir);
 		return -1;
 	}
-	rc = run_locked(&u, e);
+	if (!(u.staged = calloc(FLUSH_FILES, sizeof *u.staged)))
+		rc = jerr_sys(e, EX_OSERR, "out of memory");
+	else
+		rc = run_locked(&u, e);
 	jlock_close(fd);
-	for (size_t i = 0; i < u.nplaced; i++)
-		free(u.placed[i]);
+	unstage(&u, 0);
+	free(u.staged);
 	for (size_t i = 0; i < u.nw; i++)
 		free(u.w[i].base);
 	free(u.w);
