@@ -122,7 +122,7 @@ fetch_every(const struct config *c, struct jhub *h)
 	while (!stop) {
 		uint64_t start = jclock_mono_ns(), took;
 		rc = fetch_once(c, h, &r);
-		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR && rc != EX_NOINPUT)
+		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR)
 			return rc;
 		took = jclock_mono_ns() - start;
 		if (took < c->every)

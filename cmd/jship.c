@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cursor.h"
+#include "hub.h"
 #include "report.h"
 #include "fan.h"
 #include "io.h"
@@ -34,7 +36,8 @@ static const char synopsis[] =
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
     "             [--s3-endpoint URL] [--s3-region REGION] [--s3-part-size SIZE]\n"
     "             --to URL [--to URL]... [FILE...]\n"
-    "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
+    "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
+    "             [--expire-after DURATION] --to URL...";
 
 #define MAXDEST JFAN_MAX      /* one sending thread each */
 
@@ -72,6 +75,8 @@ struct config {
 	int         nfiles;
 	struct jshipq_prune prune;
 	int         pruning;
+	uint64_t    expire_ns;        /* --expire-after */
+	int         expiring;
 };
 
 static const struct config *cfg;
@@ -697,6 +702,7 @@ static const struct option longopts[] = {
 	{ "prune", no_argument, NULL, 'P' },
 	{ "keep", required_argument, NULL, 'k' },
 	{ "keep-for", required_argument, NULL, 'f' },
+	{ "expire-after", required_argument, NULL, 'X' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "null", no_argument, NULL, '0' },
@@ -772,6 +778,10 @@ parse_options(int argc, char **argv, struct config *conf)
 			conf->prune.keep_for_ns = duration_opt(optarg, "--keep-for");
 			conf->prune.keep_for = conf->pruning = 1;
 			break;
+		case 'X':
+			conf->expire_ns = duration_opt(optarg, "--expire-after");
+			conf->expiring = 1;
+			break;
 		case 'q': conf->quiet = 1; break;
 		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;
 		case '0': conf->nul = 1; break;
@@ -793,6 +803,8 @@ check_options(struct config *conf)
 		jdiex(EX_USAGE, "--from DIR takes no FILE arguments");
 	if (conf->pruning && !conf->from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
+	if (conf->expiring && !conf->from)
+		jdiex(EX_USAGE, "--expire-after needs --from DIR");
 	if (!conf->quiet && isatty(2))
 		conf->xfer.progress = progress_draw;
 	if (conf->curl_verbose)
@@ -828,6 +840,37 @@ open_destinations(const struct config *conf)
 	}
 }
 
+static void
+expire_removed(void *arg, const char *name)
+{
+	if (cfg->verbose)
+		jwarnx("removed %s%s (every registered mirror has it)", (const char *)arg, name);
+}
+
+/* --expire-after: each destination is also a hub whose registered mirrors hold retention. */
+static void
+expire_hubs(const struct config *conf)
+{
+	struct jcursor_expire x = { conf->expire_ns, time(NULL), expire_removed, prune_held,
+	    NULL };
+	struct jerr e = { 0, "" };
+	struct jhub *h;
+
+	for (int i = 0; i < conf->nurls; i++) {
+		if (jhub_open(conf->urls[i], &conf->xfer, &h, &e) < 0) {
+			jwarnx("%s", e.msg);
+			note_code(e.code);
+			continue;
+		}
+		x.arg = (void *)jhub_url(h);
+		if (jcursor_expire(h, &x, &e) < 0) {
+			jwarnx("unable to expire segments at %s: %s", jhub_url(h), e.msg);
+			note_code(e.code);
+		}
+		jhub_close(h);
+	}
+}
+
 static int
 run(const struct config *conf)
 {
@@ -837,6 +880,8 @@ run(const struct config *conf)
 	open_destinations(conf);
 	if (conf->from) {
 		ship_dir(conf->from);
+		if (conf->expiring)
+			expire_hubs(conf);
 	} else {
 		start_workers();
 		if (conf->nfiles == 0)

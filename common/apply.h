@@ -5,7 +5,7 @@
  * changes) the bookkeeping through it. Which segment is due is chain.h's to say.
  *
  * This header is the one tools use, whatever the applier. Each applier is one file behind
- * apply_ops.h: apply_sqlite.c (the only file that includes sqlite3.h for applying) and
+ * apply_ops.h: apply_sqlite.c (over sqlite.h, which opens and syncs every SQLite database) and
  * apply_exec.c; apply.c picks one from struct japply_opts. A new applier (row records,
  * PostgreSQL) is one new file and one line in japply_open.
  *

@@ -227,16 +227,18 @@ expire_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
 
 	if (jname_parse(ent->name, &jn) != JNAME_SEGMENT)
 		return 0;
+	if (ent->mtime == 0) {
+		q->held_time++;
+		return 0;
+	}
+	if (ent->mtime > q->x->now ||
+	    (uint64_t)(q->x->now - ent->mtime) * 1000000000ull < q->x->older_ns)
+		return 0;
 	for (size_t i = 0; i < q->n; i++)
 		if (!jcursor_covers(&q->v[i], jn.timeline, jn.seq)) {
 			q->held_mirror = 1;
 			return 0;
 		}
-	if (ent->mtime == 0 || ent->mtime > q->x->now ||
-	    (uint64_t)(q->x->now - ent->mtime) * 1000000000ull < q->x->older_ns) {
-		q->held_time += ent->mtime == 0;
-		return 0;
-	}
 	if (q->len + k > q->cap) {
 		size_t cap = q->cap ? q->cap * 2 : 4096;
 		char *t;
@@ -262,21 +264,23 @@ expire_held(struct expire *q)
 	if (!q->x->held)
 		return;
 	if (q->n == 0) {
-		q->x->held(q->x->arg, "no mirror is registered on the hub (jfetch --name): nothing "
-		    "is removed");
+		snprintf(why, sizeof why, "%s: no mirror is registered on the hub (jfetch --name): "
+		    "nothing is removed", jhub_url(q->h));
+		q->x->held(q->x->arg, why);
 		return;
 	}
 	for (size_t i = 1; i < q->n; i++)
 		if (q->v[i].seq < q->v[low].seq)
 			low = i;
 	if (q->held_mirror) {
-		snprintf(why, sizeof why, "mirror %s holds retention at %04" PRIu32 "-%012" PRIu64,
-		    q->v[low].mirror, q->v[low].timeline, q->v[low].seq);
+		snprintf(why, sizeof why, "%s: mirror %s holds retention: it has fetched up to "
+		    "%04" PRIu32 "-%012" PRIu64, jhub_url(q->h), q->v[low].mirror, q->v[low].timeline,
+		    q->v[low].seq);
 		q->x->held(q->x->arg, why);
 	}
 	if (q->held_time) {
-		snprintf(why, sizeof why, "%d segments kept: the hub does not say how old they are",
-		    q->held_time);
+		snprintf(why, sizeof why, "%s: %d segments kept: the hub does not say how old they "
+		    "are", jhub_url(q->h), q->held_time);
 		q->x->held(q->x->arg, why);
 	}
 }
@@ -302,4 +306,61 @@ jcursor_expire(struct jhub *h, const struct jcursor_expire *x, struct jerr *e)
 	free(q.v);
 	free(q.names);
 	return rc;
+}
+
+static int
+hub_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
+{
+	struct jcursor_hub *s = arg;
+	struct jname jn;
+
+	(void)e;
+	if (jname_parse(ent->name, &jn) != JNAME_SEGMENT)
+		return 0;
+	s->segments++;
+	if (jn.seq > s->newest_seq || (jn.seq == s->newest_seq && jn.timeline > s->newest_tl)) {
+		s->newest_seq = jn.seq;
+		s->newest_tl = jn.timeline;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct jcursor_mirror *m = &s->m[i];
+		if (jcursor_covers(&m->c, jn.timeline, jn.seq))
+			continue;
+		m->behind++;
+		if (ent->mtime && (m->oldest == 0 || ent->mtime < m->oldest))
+			m->oldest = ent->mtime;
+	}
+	return 0;
+}
+
+int
+jcursor_hub(struct jhub *h, struct jcursor_hub *s, struct jerr *e)
+{
+	struct jcursor *v;
+	size_t n;
+
+	memset(s, 0, sizeof *s);
+	if (jcursor_list(h, &v, &n, e) < 0)
+		return -1;
+	if (n && !(s->m = calloc(n, sizeof *s->m))) {
+		free(v);
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		s->m[i].c = v[i];
+	s->n = n;
+	free(v);
+	if (jhub_list(h, JHUB_DATA, NULL, hub_cb, s, e) < 0) {
+		jcursor_hub_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+jcursor_hub_free(struct jcursor_hub *s)
+{
+	free(s->m);
+	s->m = NULL;
+	s->n = 0;
 }

@@ -27,6 +27,12 @@
  *         everything while no mirror is registered). x.removed(arg, name) per removal,
  *         x.held(arg, why) once when something is held back by a mirror or by the lack of
  *         one. 0, or -1 with e (the first failure; later removals are not attempted).
+ *
+ * What a hub holds, for jstatus --hub:
+ *     jcursor_hub(h, &s, e)     s.segments on the hub, the newest, and for each registered
+ *                               mirror its cursor, how many of the hub's segments it has not
+ *                               fetched (behind: they are held for it) and the time of the
+ *                               oldest of those; release with jcursor_hub_free(&s)
  */
 #ifndef JM_CURSOR_H
 #define JM_CURSOR_H
@@ -55,6 +61,20 @@ struct jcursor_expire {
 	void    *arg;
 };
 
+struct jcursor_mirror {
+	struct jcursor c;
+	uint64_t behind;            /* segments on the hub it has not fetched */
+	time_t   oldest;            /* the oldest of them, by the hub's time (0: none, unknown) */
+};
+
+struct jcursor_hub {
+	uint64_t segments;
+	uint32_t newest_tl;         /* 0 0: no segment */
+	uint64_t newest_seq;
+	struct jcursor_mirror *m;
+	size_t   n;
+};
+
 int jcursor_valid(const char *mirror);
 int jcursor_name(char *buf, size_t size, const char *mirror, uint32_t tl, uint64_t seq);
 int jcursor_parse(const char *objname, struct jcursor *c);
@@ -63,5 +83,7 @@ int jcursor_write(struct jhub *h, const char *mirror, uint32_t tl, uint64_t seq,
                   struct jerr *e);
 int jcursor_covers(const struct jcursor *c, uint32_t tl, uint64_t seq);
 int jcursor_expire(struct jhub *h, const struct jcursor_expire *x, struct jerr *e);
+int jcursor_hub(struct jhub *h, struct jcursor_hub *s, struct jerr *e);
+void jcursor_hub_free(struct jcursor_hub *s);
 
 #endif

@@ -11,9 +11,14 @@
  * but not yet recorded (found in DIR by the next run). The hub cursor MUST only be written
  * from the state, after it is durable, so that it never claims more than DIR had.
  *
- * The crash ladder of one segment (JM_TEST_CRASH steps): fetch-synced (temporary written
- * and synced), fetch-verified (read through), fetch-published (renamed into DIR, DIR
- * synced), fetch-recorded (state written); then cursor-put (cursor.c) for the cursor.
+ * Segments are placed in DIR one by one and made durable in batches (FLUSH_FILES or
+ * FLUSH_NS, whichever comes first, and at the end of a run): one fsync of DIR, then one
+ * state write, then the batch's paths are handed on. A file's own fsync is never batched.
+ *
+ * The crash ladder (JM_TEST_CRASH steps): fetch-synced (temporary written and synced),
+ * fetch-verified (read through), fetch-published (renamed into DIR, DIR not yet synced),
+ * fetch-recorded (DIR synced, state written, paths not yet printed); then cursor-put
+ * (cursor.c) for the cursor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "clock.h"
 #include "crash.h"
 #include "cursor.h"
 #include "fetch.h"
@@ -41,6 +47,8 @@
 #define STATE_SUFFIX "fetched"
 #define LOCK_NAME    ".jfetch.lock"
 #define MAX_BOOKS    16
+#define FLUSH_FILES  64
+#define FLUSH_NS     200000000ull        /* 0.2 s */
 
 /* What DIR had of one journal NAME: its fetched state. */
 struct book {
@@ -56,6 +64,14 @@ struct want {
 	uint64_t     size;
 };
 
+/* A segment downloaded and verified into its temporary, not yet synced nor renamed. */
+struct staged {
+	int          fd;
+	char         tmp[PATH_MAX], final[PATH_MAX];
+	struct jname n;
+	int          placed;
+};
+
 struct run {
 	struct jhub                *h;
 	const struct jfetch_opts   *o;
@@ -67,6 +83,9 @@ struct run {
 	size_t                      nbooks;
 	struct want                *w;
 	size_t                      nw, capw;
+	struct staged              *staged;     /* FLUSH_FILES: downloaded, verified, unsynced */
+	size_t                      nstaged;
+	uint64_t                    flushed;     /* jclock_mono_ns of the last flush */
 };
 
 static struct book *
@@ -232,6 +251,20 @@ want_cmp(const void *a, const void *b)
 	return jsegdir_cmp(&((const struct want *)a)->n, &((const struct want *)b)->n);
 }
 
+static int in_dir_path(char *buf, size_t size, const char *dir, const char *leaf);
+
+static int
+sync_found(struct run *u, const char *base, struct jerr *e)
+{
+	char path[PATH_MAX];
+
+	if (in_dir_path(path, sizeof path, u->o->dir, base) < 0)
+		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, base);
+	if (jio_fsync_path(path) < 0 && errno != ENOENT)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", path);
+	return 0;
+}
+
 /* What DIR has goes into the states; then the hub's listing, after the first unbroken run
  * when DIR holds one journal whose run starts at sequence 1 (the listing's hint only). */
 static int
@@ -242,11 +275,23 @@ collect(struct run *u, struct jerr *e)
 	uint64_t seq;
 	size_t k = 0;
 
+	int found = 0;
+
 	for (size_t i = 0; i < u->nhave; i++) {
 		struct book *b = book_get(u, u->have[i].n.name, e);
-		if (!b || book_add(b, u->have[i].n.timeline, u->have[i].n.seq, e) < 0)
+		if (!b)
 			return -1;
+		if (jshipq_has(&b->s, u->have[i].n.timeline, u->have[i].n.seq))
+			continue;
+		/* found, not recorded: placed by a run cut short, or by someone else; it is
+		 * recorded only once it (and its name in DIR) is durable */
+		if (sync_found(u, u->have[i].base, e) < 0 ||
+		    book_add(b, u->have[i].n.timeline, u->have[i].n.seq, e) < 0)
+			return -1;
+		found = 1;
 	}
+	if (found && jio_fsync_path(u->o->dir) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", u->o->dir);
 	if (u->nbooks == 1 && u->books[0].s.n > 0 && u->books[0].s.r[0].first == 1 &&
 	    book_front(&u->books[0], &tl, &seq))
 		(void)jname_segment(after, sizeof after, u->books[0].name, tl, seq, JCOMP_NONE);
@@ -300,24 +345,101 @@ refuse(struct run *u, struct jerr *e, const struct want *w)
 	return 0;
 }
 
-/* Download w into the temporary tmp (fd), synced: 0, 1 refused (run goes on), -1 stop. */
+/* Download w into the temporary tmp (fd) and read it through: 0, 1 refused (the run goes
+ * on), -1 the run stops. Not synced yet: flush() syncs a batch at once. */
 static int
-download(struct run *u, int fd, const struct want *w, const char *tmp, struct jerr *e)
+download(struct run *u, int fd, const struct want *w, struct jerr *e)
 {
 	if (jhub_get(u->h, JHUB_DATA, w->base, w->size, fd, e) < 0) {
 		if (e->code == EX_NOINPUT || (e->code == EX_TEMPFAIL && !jhub_retryable(u->h)))
 			return refuse(u, e, w) + 1;
 		return -1;
 	}
-	if (fsync(fd) < 0)
-		return jerr_sys(e, EX_IOERR, "unable to sync %s", tmp);
-	jcrash_point("fetch-synced");
 	if (verify(fd, w, e) < 0) {
 		if (e->code != EX_DATAERR)
 			return -1;
 		return refuse(u, e, w) + 1;
 	}
 	jcrash_point("fetch-verified");
+	return 0;
+}
+
+/* Sync one staged temporary and rename it to its name: 1 placed, 0 the name was taken
+ * meanwhile (another sender: had, not fetched), -1. */
+static int
+place(struct run *u, struct staged *g, struct jerr *e)
+{
+	struct book *b;
+	int rc = fsync(g->fd);
+
+	close(g->fd);
+	g->fd = -1;
+	if (rc < 0) {
+		jerr_sys(e, EX_IOERR, "unable to sync %s", g->tmp);
+		unlink(g->tmp);
+		return -1;
+	}
+	jcrash_point("fetch-synced");
+	if (jafile_place(g->tmp, g->final, e) < 0) {
+		unlink(g->tmp);
+		if (e->code != EX_CANTCREAT || errno != EEXIST)
+			return -1;
+		rc = 0;
+	} else {
+		jcrash_point("fetch-published");
+		rc = 1;
+	}
+	if (!(b = book_get(u, g->n.name, e)) || book_add(b, g->n.timeline, g->n.seq, e) < 0)
+		return -1;
+	return rc;
+}
+
+/* Drop what is staged and not placed (a failed run): close and remove the temporaries. */
+static void
+unstage(struct run *u, size_t from)
+{
+	for (size_t i = from; i < u->nstaged; i++)
+		if (u->staged[i].fd >= 0) {
+			close(u->staged[i].fd);
+			unlink(u->staged[i].tmp);
+		}
+	u->nstaged = 0;
+}
+
+/*
+ * Make the batch durable: each temporary synced (the first fsync commits the others'
+ * data with it on most file systems) and renamed, DIR synced, the states written, and
+ * only then the paths handed on: a path printed is a segment that survives a power cut.
+ */
+static int
+flush(struct run *u, struct jerr *e)
+{
+	size_t i;
+	int rc = 0, any = 0;
+
+	u->flushed = jclock_mono_ns();
+	for (i = 0; i < u->nstaged && rc >= 0; i++)
+		if ((rc = place(u, &u->staged[i], e)) > 0)
+			u->staged[i].placed = any = 1;
+	if (rc < 0) {
+		unstage(u, i);
+		return -1;
+	}
+	if (any && jio_fsync_path(u->o->dir) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", u->o->dir);
+	for (i = 0; i < u->nbooks && rc >= 0; i++)
+		rc = book_save(&u->books[i], e);
+	if (rc < 0)
+		return -1;
+	jcrash_point("fetch-recorded");
+	for (i = 0; i < u->nstaged; i++) {
+		if (!u->staged[i].placed)
+			continue;
+		u->r->fetched++;
+		if (u->o->fetched)
+			u->o->fetched(u->o->arg, u->staged[i].final);
+	}
+	u->nstaged = 0;
 	return 0;
 }
 
@@ -330,42 +452,31 @@ in_dir_path(char *buf, size_t size, const char *dir, const char *leaf)
 	return jio_pathf(buf, size, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", leaf);
 }
 
-/* Fetch one segment: 0 done or refused, -1 the run stops. */
+/* Fetch one segment into a temporary and stage it: 0 done or refused, -1 the run stops. */
 static int
 fetch_one(struct run *u, const struct want *w, struct jerr *e)
 {
-	char leaf[NAME_MAX + 1], tmp[PATH_MAX], final[PATH_MAX];
-	struct book *b;
-	int fd, rc, published = 0;
+	struct staged *g = &u->staged[u->nstaged];
+	char leaf[NAME_MAX + 1];
+	int rc;
 
+	memset(g, 0, sizeof *g);
 	jpart_new(leaf, sizeof leaf, w->base, u->host);
-	if (in_dir_path(tmp, sizeof tmp, u->o->dir, leaf) < 0 ||
-	    in_dir_path(final, sizeof final, u->o->dir, w->base) < 0)
+	if (in_dir_path(g->tmp, sizeof g->tmp, u->o->dir, leaf) < 0 ||
+	    in_dir_path(g->final, sizeof g->final, u->o->dir, w->base) < 0)
 		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, w->base);
-	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
-		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s", tmp);
-	rc = download(u, fd, w, tmp, e);
-	close(fd);
-	if (rc != 0) {
-		unlink(tmp);
+	g->n = w->n;
+	if ((g->fd = open(g->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
+		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s",
+		    g->tmp);
+	if ((rc = download(u, g->fd, w, e)) != 0) {
+		close(g->fd);
+		unlink(g->tmp);
 		return rc < 0 ? -1 : 0;
 	}
-	if (jafile_publish(tmp, final, e) < 0) {
-		unlink(tmp);
-		if (e->code != EX_CANTCREAT || errno != EEXIST)
-			return -1;
-		/* it arrived in DIR meanwhile (another sender): had, not fetched */
-	} else {
-		jcrash_point("fetch-published");
-		u->r->fetched++;
-		published = 1;
-	}
-	if (!(b = book_get(u, w->n.name, e)) || book_add(b, w->n.timeline, w->n.seq, e) < 0 ||
-	    book_save(b, e) < 0)
-		return -1;
-	jcrash_point("fetch-recorded");
-	if (published && u->o->fetched)
-		u->o->fetched(u->o->arg, final);
+	u->nstaged++;
+	if (u->nstaged == FLUSH_FILES || jclock_mono_ns() - u->flushed >= FLUSH_NS)
+		return flush(u, e);
 	return 0;
 }
 
@@ -399,12 +510,18 @@ run_locked(struct run *u, struct jerr *e)
 	for (size_t i = 0; i < u->nbooks; i++)
 		if (book_save(&u->books[i], e) < 0)
 			return -1;
+	u->flushed = jclock_mono_ns();
 	for (size_t i = 0; i < u->nw; i++) {
 		if (u->o->stop && *u->o->stop)
 			break;
-		if (fetch_one(u, &u->w[i], e) < 0)
+		if (fetch_one(u, &u->w[i], e) < 0) {
+			struct jerr ignore;
+			(void)flush(u, &ignore);        /* what is staged is still good */
 			return -1;
+		}
 	}
+	if (flush(u, e) < 0)
+		return -1;
 	return cursor(u, e);
 }
 
@@ -434,8 +551,13 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 			jerr_set(e, EX_TEMPFAIL, "%s: another jfetch is fetching into it", o->dir);
 		return -1;
 	}
-	rc = run_locked(&u, e);
+	if (!(u.staged = calloc(FLUSH_FILES, sizeof *u.staged)))
+		rc = jerr_sys(e, EX_OSERR, "out of memory");
+	else
+		rc = run_locked(&u, e);
 	jlock_close(fd);
+	unstage(&u, 0);
+	free(u.staged);
 	for (size_t i = 0; i < u.nw; i++)
 		free(u.w[i].base);
 	free(u.w);

@@ -1377,9 +1377,13 @@ jxcurl_list(struct jxcurl *x, jhub_list_fn fn, void *arg, struct jerr *e)
 	if (rc == CURLE_WRITE_ERROR)
 		return jerr_set(e, EX_TEMPFAIL, "unable to list %s: an entry too long", x->u->redacted);
 	fail(x, rc, "list", "", e);
-	if (e->code != EX_NOPERM)
+	if (e->code != EX_NOPERM) {
 		jerr_set(e, e->code, "unable to list %s: %s", x->u->redacted,
 		    x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	} else if (strncmp(e->msg, "unable to list  to ", 19) == 0) {
+		/* fail() words it for an upload: "unable to list  to URL: why" */
+		memmove(e->msg + 15, e->msg + 19, strlen(e->msg + 19) + 1);
+	}
 	return -1;
 }
 
