@@ -479,7 +479,7 @@ stale_one(void *arg, const char *key, const char *id)
 static int
 abort_stale(struct jxs3 *x, const char *name, const char *key, struct jerr *e)
 {
-	static __thread struct stale s;
+	struct stale s;                     /* 16 upload ids: a key rarely has more than one */
 	struct jxcurl_req r;
 	char q[3 * JS3_KEY_MAX + 64];
 	const char *kv[] = { "prefix", key, "uploads", "" };
