@@ -21,6 +21,7 @@
 #include "cursor.h"
 #include "digest.h"
 #include "report.h"
+#include "url.h"
 #include "fmt.h"
 #include "hub.h"
 #include "io.h"
@@ -707,13 +708,14 @@ static int
 run(const struct config *c)
 {
 	struct status s;
+	static char shown[4096];
 	int rc = 0;
 
 	memset(&s, 0, sizeof s);
 	s.incoming = c->incoming;
 	s.now = jclock_now();
 	s.mirror = c->db != NULL;
-	s.path = c->db ? c->db : c->journal;
+	s.path = c->db ? jurl_redact(c->db, shown, sizeof shown) : c->journal;
 	if (c->db)
 		status_mirror(&s, c->db, c->check);
 	else
