@@ -111,6 +111,7 @@ jxs3_close(struct jxs3 *x)
 		return;
 	jxcurl_close(x->c);
 	jcred_s3_clear(&x->k);
+	explicit_bzero(x->h_token, sizeof x->h_token);
 	free(x->reply);
 	free(x->hbuf);
 	free(x);
