@@ -28,6 +28,7 @@ check "the body's SHA-256 is sent" grep -q "> x-amz-content-sha256: $(s3_sha $s1
 check "create-only: If-None-Match: *" grep -q '> If-None-Match: \*' err
 check "the secret is in no output" sh -c "! grep -q '$S3_SECRET_KEY' err out"
 check "the signature is hidden" grep -q '> Authorization: \[hidden\]' err
+check "one connection for all three files" test "$(grep -c '^jship: \* Connected to' err)" -eq 1
 
 expect_code 0 jship -v $ep --to "s3://$S3_BUCKET/a/b/" src/*
 check "identical re-send accepted" grep -q 'already there: db.0001-000000000002.journal' err
