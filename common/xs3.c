@@ -6,11 +6,11 @@
  * at all, and a multipart upload MUST be completed only after every part was stored (a
  * failed or killed upload is aborted, by this run or by the next one sending that key, and
  * never completed). Every body carries its real SHA-256, so the store itself refuses a
- * body damaged in flight. An existing object is never replaced: its key is looked at
- * before sending (HEAD), and the request that creates it carries If-None-Match: *, so a
- * store that honours the condition refuses a concurrent writer too (412); an existing
- * object is then compared, size then bytes: identical is success, different EX_DATAERR.
- * A store that ignores the condition still gets the look before. The secret key is never
+ * body damaged in flight. An existing object is never replaced: the request that creates
+ * it carries If-None-Match: *, which a store that honours it (probed once, with an object
+ * of our own) refuses with 412; a store that does not, and every multipart upload, get a
+ * look first (HEAD). An existing object is then compared, size then bytes: identical is
+ * success, different EX_DATAERR. The secret key is never
  * in a message or a trace (xcurl scrubs Authorization and x-amz-security-token).
  */
 #include <errno.h>
@@ -37,6 +37,7 @@ struct jxs3 {
 	char            sigv4[128];
 	uint64_t        part_size;
 	int             retryable;
+	int             honours;                /* If-None-Match: -1 not probed, 0 ignored, 1 */
 	char           *reply;                  /* REPLY_MAX */
 	char           *hbuf;                   /* HASH_BUF */
 	/* the request being built */
@@ -78,6 +79,7 @@ jxs3_open(const struct jurl *u, const struct jcred *c, const char *host,
 	if (!x)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	x->u = u;
+	x->honours = -1;
 	x->part_size = o && o->s3_part_size ? o->s3_part_size : JXS3_PART_SIZE;
 	if (x->part_size < JS3_PART_MIN) {
 		free(x);
@@ -659,19 +661,67 @@ put_multipart(struct jxs3 *x, int fd, uint64_t size, const char *name, struct je
 	return rc == 1 ? check_published(x, size, name, e) : 0;
 }
 
+/*
+ * Does the store honour If-None-Match: * on a PUT? Asked once per destination with a probe
+ * object of our own, PREFIX/.jship-probe (a dot name: no listing shows it): written, then
+ * written again under the condition, which must be refused (412), then removed. A store
+ * that does not say so (or a probe that fails) gets a HEAD before every PUT.
+ */
+#define PROBE ".jship-probe"
+
+static int
+probe_put(struct jxs3 *x, int conditional)
+{
+	static const char body[] = "jship: does this store honour If-None-Match?\n";
+	struct jxcurl_req r;
+	struct jerr ignore;
+	char hex[JDIGEST_HEX];
+	uint8_t md[JDIGEST_LEN];
+	struct jdigest d;
+
+	if (jdigest_init(&d) < 0)
+		return -1;
+	jdigest_update(&d, body, sizeof body - 1);
+	jdigest_final(&d, md);
+	jdigest_hex(md, JDIGEST_LEN, hex);
+	if (req_init(x, &r, "PUT", PROBE, NULL, hex, &ignore) < 0)
+		return -1;
+	if (conditional)
+		req_header(&r, "If-None-Match: *");
+	r.data = body;
+	r.dlen = sizeof body - 1;
+	if (jxcurl_request(x->c, &r, PROBE, &ignore) < 0)
+		return -1;
+	return (int)r.status;
+}
+
+static void
+probe(struct jxs3 *x)
+{
+	struct jerr ignore;
+
+	x->honours = 0;
+	if (probe_put(x, 0) == 200 && probe_put(x, 1) == 412)
+		x->honours = 1;
+	(void)jxs3_remove(x, PROBE, &ignore);
+}
+
 int
 jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *g,
     struct jerr *e)
 {
 	uint64_t have = 0;
-	int rc;
+	int rc, multi = size > x->part_size;
 
 	x->retryable = 0;
-	if ((rc = head(x, name, &have, e)) != 0)
+	if (x->honours < 0)
+		probe(x);
+	/* A multipart completion's condition is not checked by every store that checks a
+	 * PUT's: a large file is always looked for first (one HEAD against its many parts). */
+	if ((multi || !x->honours) && (rc = head(x, name, &have, e)) != 0)
 		return rc < 0 ? -1 : compare(x, fd, size, have, name, e) < 0 ? -1 : 0;
 	jxcurl_gate(x->c, g, size, name);
-	rc = size > x->part_size ? put_multipart(x, fd, size, name, e) :
-	    put_single(x, fd, size, name, e);
+	rc = multi ? put_multipart(x, fd, size, name, e) : put_single(x, fd, size, name, e);
 	jxcurl_gate(x->c, NULL, 0, NULL);
 	return rc;
 }

@@ -22,12 +22,12 @@
  * name may then carry SUB ("d/NAME"); jxs3_put takes it too (create-only, as above).
  *     jxs3_close(x)                        wipes the keys
  *
- * Publishing (man/jship.1, S3): the key PREFIX/NAME is looked at first (HEAD: an existing
- * object is compared, size then bytes); a file up to the part size goes in one PUT, a
- * larger one in a multipart upload completed only after every part is stored. Every body
- * carries its SHA-256 (x-amz-content-sha256), which the store checks, and the PUT or the
- * completion carries If-None-Match: * (a 412 means an object appeared: compared the same
- * way). Unfinished uploads of the same key (a run killed mid-multipart) are aborted before
+ * Publishing (man/jship.1, S3): a file up to the part size goes in one PUT, a larger one
+ * in a multipart upload completed only after every part is stored. Every body carries its
+ * SHA-256 (x-amz-content-sha256), which the store checks, and the PUT or the completion
+ * carries If-None-Match: * (412: an object is there, compared size then bytes). Whether
+ * the store honours the condition is probed once (PREFIX/.jship-probe); where it does not,
+ * and before every multipart upload, the key is looked at first (HEAD) and compared. Unfinished uploads of the same key (a run killed mid-multipart) are aborted before
  * a new one starts, and an upload that fails is aborted.
  */
 #ifndef JM_XS3_H

@@ -29,9 +29,14 @@ check "create-only: If-None-Match: *" grep -q '> If-None-Match: \*' err
 check "the secret is in no output" sh -c "! grep -q '$S3_SECRET_KEY' err out"
 check "the signature is hidden" grep -q '> Authorization: \[hidden\]' err
 check "one connection for all three files" test "$(grep -c '^jship: \* Connected to' err)" -eq 1
+check "the store was asked once whether it honours If-None-Match" test "$(grep -c "> PUT /$S3_BUCKET/a/b/.jship-probe" err)" -eq 2
+check "it does (412 to the second probe)" grep -q '< HTTP/1.1 412' err
+check "so no HEAD before each PUT" test "$(grep -c '> HEAD ' err)" -eq 0
+check "the probe removed" test "$(s3curl -I -H "x-amz-content-sha256: $(s3_empty)" -o /dev/null -w '%{http_code}' "$S3_ENDPOINT/$S3_BUCKET/a/b/.jship-probe")" = 404
 
-expect_code 0 jship -v $ep --to "s3://$S3_BUCKET/a/b/" src/*
+expect_code 0 jship -v -v $ep --to "s3://$S3_BUCKET/a/b/" src/*
 check "identical re-send accepted" grep -q 'already there: db.0001-000000000002.journal' err
+check "re-send: refused by the condition (412), then compared" test "$(grep -c '< HTTP/1.1 412' err)" -eq 4
 expect_code 65 jship $ep --to "s3://$S3_BUCKET/a/b/" other/db.0001-000000000001.journal
 check "different size: one clear line" grep -q "^jship: s3://$S3_BUCKET/a/b/db.0001-000000000001.journal exists with a different size" err
 expect_code 65 jship $ep --to "s3://$S3_BUCKET/a/b/" same/db.0001-000000000001.journal
