@@ -42,7 +42,7 @@
 #include "url.h"
 #include "xfer.h"
 
-#define JXS3_PART_SIZE (16ull << 20)
+#define JXS3_PART_SIZE (64ull << 20)
 
 struct jxs3;
 
