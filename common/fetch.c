@@ -75,6 +75,8 @@ struct staged {
 	int          placed;
 	int          rc;                /* the staging's: 0 staged, 1 refused, -1 failed */
 	struct jerr  e;
+	int          synced;            /* 0, or -1 and sync_errno: the fsync failed */
+	int          sync_errno;
 };
 
 struct run {
@@ -391,11 +393,12 @@ static int
 place(struct run *u, struct staged *g, struct jerr *e)
 {
 	struct book *b;
-	int rc = fsync(g->fd);
+	int rc = g->synced;
 
 	close(g->fd);
 	g->fd = -1;
 	if (rc < 0) {
+		errno = g->sync_errno;
 		jerr_sys(e, EX_IOERR, "unable to sync %s", g->tmp);
 		unlink(g->tmp);
 		return -1;
@@ -432,11 +435,60 @@ unstage(struct run *u, size_t from)
  * renamed, in order, DIR synced, the states written, and only then the paths handed on: a
  * path printed is a segment that survives a power cut.
  */
+struct syncer {
+	struct run *u;
+	size_t      from, step;
+	pthread_t   t;
+};
+
+static void *
+sync_some(void *arg)
+{
+	struct syncer *k = arg;
+
+	for (size_t i = k->from; i < k->u->nstaged; i += k->step) {
+		struct staged *g = &k->u->staged[i];
+		if (g->fd >= 0 && fsync(g->fd) < 0) {
+			g->synced = -1;
+			g->sync_errno = errno;
+		}
+	}
+	return NULL;
+}
+
+/* fsync every staged temporary, from several threads at once: the file system commits
+ * concurrent fsyncs together, where one after the other each waits for its own commit. */
+static void
+sync_staged(struct run *u)
+{
+	struct syncer k[JFETCH_CONNS];
+	size_t n = u->o->connections > 1 ? (size_t)u->o->connections : 1, i;
+
+	if (n > JFETCH_CONNS)
+		n = JFETCH_CONNS;
+	if (n > u->nstaged)
+		n = u->nstaged;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		k[i] = (struct syncer){ .u = u, .from = i, .step = n };
+	for (i = 1; i < n; i++)
+		if (pthread_create(&k[i].t, NULL, sync_some, &k[i]) != 0)
+			break;
+	for (size_t j = i; j < n; j++)  /* threads that did not start: their share here */
+		sync_some(&k[j]);
+	sync_some(&k[0]);
+	while (--i > 0)
+		pthread_join(k[i].t, NULL);
+}
+
 static int
 flush(struct run *u, struct jerr *e)
 {
 	size_t i;
 	int rc = 0, any = 0;
+
+	sync_staged(u);
 
 	for (i = 0; i < u->nstaged && rc >= 0; i++)
 		if (u->staged[i].fd >= 0 && (rc = place(u, &u->staged[i], e)) > 0)
