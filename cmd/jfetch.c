@@ -20,9 +20,9 @@
 #include "report.h"
 
 static const char synopsis[] =
-    "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connect-timeout DURATION]\n"
-    "              [--stall-time DURATION] [--netrc-file FILE] [--key FILE]\n"
-    "              [--known-hosts FILE] [--cacert FILE] URL DIR";
+    "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connections N]\n"
+    "              [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
+    "              [--key FILE] [--known-hosts FILE] [--cacert FILE] URL DIR";
 
 struct config {
 	const char       *url, *dir;
@@ -122,12 +122,15 @@ fetch_every(const struct config *c, struct jhub *h)
 	while (!stop) {
 		uint64_t start = jclock_mono_ns(), took;
 		rc = fetch_once(c, h, &r);
-		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR)
+		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR) {
+			jfetch_done(&r);
 			return rc;
+		}
 		took = jclock_mono_ns() - start;
 		if (took < c->every)
 			pause_for(c->every - took);
 	}
+	jfetch_done(&r);
 	return 0;
 }
 
@@ -147,6 +150,7 @@ parse_options(int argc, char **argv, struct config *c)
 	static const struct option opts[] = {
 		{ "every", required_argument, NULL, 'E' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "connections", required_argument, NULL, 'C' },
 		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ "stall-time", required_argument, NULL, 'S' },
 		{ "netrc-file", required_argument, NULL, 'N' },
@@ -160,8 +164,10 @@ parse_options(int argc, char **argv, struct config *c)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t n;
 	int ch;
 
+	c->o.connections = 4;
 	while ((ch = getopt_long(argc, argv, "0qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'E':
@@ -173,6 +179,12 @@ parse_options(int argc, char **argv, struct config *c)
 				jdiex(EX_USAGE, "--name: 1 to 64 of A-Z a-z 0-9 _ . -, not starting "
 				    "with '.': %s", optarg);
 			c->o.mirror = optarg;
+			break;
+		case 'C':
+			if (jparse_u64(optarg, &n) < 0 || n < 1 || n > JFETCH_CONNS)
+				jdiex(EX_USAGE, "--connections: a number from 1 to %d: %s", JFETCH_CONNS,
+				    optarg);
+			c->o.connections = (int)n;
 			break;
 		case 'T': c->xfer.connect_timeout = (long)((duration_opt(optarg,
 		    "--connect-timeout") + 999999999) / 1000000000); break;
@@ -218,7 +230,12 @@ run(struct config *c)
 	if (jxfer_global_init(&e) < 0 || jhub_open(c->url, &c->xfer, &h, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	memset(&r, 0, sizeof r);
-	rc = c->every ? fetch_every(c, h) : fetch_once(c, h, &r);
+	if (c->every) {
+		rc = fetch_every(c, h);
+	} else {
+		rc = fetch_once(c, h, &r);
+		jfetch_done(&r);
+	}
 	jhub_close(h);
 	return rc;
 }

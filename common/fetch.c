@@ -11,9 +11,11 @@
  * but not yet recorded (found in DIR by the next run). The hub cursor MUST only be written
  * from the state, after it is durable, so that it never claims more than DIR had.
  *
- * Segments are placed in DIR one by one and made durable in batches (FLUSH_FILES or
- * FLUSH_NS, whichever comes first, and at the end of a run): one fsync of DIR, then one
- * state write, then the batch's paths are handed on. A file's own fsync is never batched.
+ * A batch (FLUSH_FILES segments, or what FLUSH_NS brought) is downloaded and verified by up
+ * to o->connections threads, each with its own connection (jhub_clone), into temporaries;
+ * then, in order and in this thread, each temporary is synced and renamed, DIR is synced
+ * once, the states are written once, and only then are the batch's paths handed on. A
+ * file's own fsync is never skipped; its writeback is started as soon as it is verified.
  *
  * The crash ladder (JM_TEST_CRASH steps): fetch-synced (temporary written and synced),
  * fetch-verified (read through), fetch-published (renamed into DIR, DIR not yet synced),
@@ -24,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +69,14 @@ struct want {
 
 /* A segment downloaded and verified into its temporary, not yet synced nor renamed. */
 struct staged {
-	int          fd;
+	int          fd;                /* -1: nothing staged (refused, or not reached) */
 	char         tmp[PATH_MAX], final[PATH_MAX];
 	struct jname n;
 	int          placed;
+	int          rc;                /* the staging's: 0 staged, 1 refused, -1 failed */
+	struct jerr  e;
+	int          synced;            /* 0, or -1 and sync_errno: the fsync failed */
+	int          sync_errno;
 };
 
 struct run {
@@ -85,7 +92,11 @@ struct run {
 	size_t                      nw, capw;
 	struct staged              *staged;     /* FLUSH_FILES: downloaded, verified, unsynced */
 	size_t                      nstaged;
-	uint64_t                    flushed;     /* jclock_mono_ns of the last flush */
+	/* one batch, staged by up to JFETCH_CONNS threads, each with its own connection */
+	pthread_mutex_t             mu;          /* next, stopped, refuse() */
+	size_t                      first, next, end;
+	int                         stopped;
+	uint64_t                    started;     /* jclock_mono_ns of the batch's start */
 };
 
 static struct book *
@@ -337,7 +348,9 @@ refuse(struct run *u, struct jerr *e, const struct want *w)
 	char msg[sizeof e->msg];
 
 	snprintf(msg, sizeof msg, "%s", e->msg);
-	jerr_set(e, e->code, "%s%s: not fetched: %s", jhub_url(u->h), w->base, msg);
+	/* gone since the listing (retention): a later listing will not show it; try again */
+	jerr_set(e, e->code == EX_NOINPUT ? EX_TEMPFAIL : e->code, "%s%s: not fetched: %s",
+	    jhub_url(u->h), w->base, msg);
 	if (u->r->code == 0 || e->code == EX_DATAERR)
 		u->r->code = e->code;
 	if (u->o->refused)
@@ -345,22 +358,32 @@ refuse(struct run *u, struct jerr *e, const struct want *w)
 	return 0;
 }
 
-/* Download w into the temporary tmp (fd) and read it through: 0, 1 refused (the run goes
- * on), -1 the run stops. Not synced yet: flush() syncs a batch at once. */
+/* Download w into the temporary tmp (fd) through h and read it through: 0, 1 refused (the
+ * run goes on; said under u->mu), -1 the run stops. Not synced: flush() syncs a batch. */
 static int
-download(struct run *u, int fd, const struct want *w, struct jerr *e)
+download(struct run *u, struct jhub *h, int fd, const struct want *w, struct jerr *e)
 {
-	if (jhub_get(u->h, JHUB_DATA, w->base, w->size, fd, e) < 0) {
-		if (e->code == EX_NOINPUT || (e->code == EX_TEMPFAIL && !jhub_retryable(u->h)))
-			return refuse(u, e, w) + 1;
-		return -1;
-	}
-	if (verify(fd, w, e) < 0) {
+	int rc = 0;
+
+	if (jhub_get(h, JHUB_DATA, w->base, w->size, fd, e) < 0) {
+		if (e->code != EX_NOINPUT && (e->code != EX_TEMPFAIL || jhub_retryable(h)))
+			return -1;
+		rc = 1;
+	} else if (verify(fd, w, e) < 0) {
 		if (e->code != EX_DATAERR)
 			return -1;
-		return refuse(u, e, w) + 1;
+		rc = 1;
+	}
+	if (rc) {
+		pthread_mutex_lock(&u->mu);
+		refuse(u, e, w);
+		pthread_mutex_unlock(&u->mu);
+		return 1;
 	}
 	jcrash_point("fetch-verified");
+	/* Start writing it back now, so that the batch's fsyncs find it written: without this
+	 * each fsync of a batch waits for its own writeback, journal commit and disk flush. */
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
@@ -370,11 +393,12 @@ static int
 place(struct run *u, struct staged *g, struct jerr *e)
 {
 	struct book *b;
-	int rc = fsync(g->fd);
+	int rc = g->synced;
 
 	close(g->fd);
 	g->fd = -1;
 	if (rc < 0) {
+		errno = g->sync_errno;
 		jerr_sys(e, EX_IOERR, "unable to sync %s", g->tmp);
 		unlink(g->tmp);
 		return -1;
@@ -407,19 +431,67 @@ unstage(struct run *u, size_t from)
 }
 
 /*
- * Make the batch durable: each temporary synced (the first fsync commits the others'
- * data with it on most file systems) and renamed, DIR synced, the states written, and
- * only then the paths handed on: a path printed is a segment that survives a power cut.
+ * Make the batch durable: each temporary synced (written back already: see download) and
+ * renamed, in order, DIR synced, the states written, and only then the paths handed on: a
+ * path printed is a segment that survives a power cut.
  */
+struct syncer {
+	struct run *u;
+	size_t      from, step;
+	pthread_t   t;
+};
+
+static void *
+sync_some(void *arg)
+{
+	struct syncer *k = arg;
+
+	for (size_t i = k->from; i < k->u->nstaged; i += k->step) {
+		struct staged *g = &k->u->staged[i];
+		if (g->fd >= 0 && fsync(g->fd) < 0) {
+			g->synced = -1;
+			g->sync_errno = errno;
+		}
+	}
+	return NULL;
+}
+
+/* fsync every staged temporary, from several threads at once: the file system commits
+ * concurrent fsyncs together, where one after the other each waits for its own commit. */
+static void
+sync_staged(struct run *u)
+{
+	struct syncer k[JFETCH_CONNS];
+	size_t n = u->o->connections > 1 ? (size_t)u->o->connections : 1, i;
+
+	if (n > JFETCH_CONNS)
+		n = JFETCH_CONNS;
+	if (n > u->nstaged)
+		n = u->nstaged;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		k[i] = (struct syncer){ .u = u, .from = i, .step = n };
+	for (i = 1; i < n; i++)
+		if (pthread_create(&k[i].t, NULL, sync_some, &k[i]) != 0)
+			break;
+	for (size_t j = i; j < n; j++)  /* threads that did not start: their share here */
+		sync_some(&k[j]);
+	sync_some(&k[0]);
+	while (--i > 0)
+		pthread_join(k[i].t, NULL);
+}
+
 static int
 flush(struct run *u, struct jerr *e)
 {
 	size_t i;
 	int rc = 0, any = 0;
 
-	u->flushed = jclock_mono_ns();
+	sync_staged(u);
+
 	for (i = 0; i < u->nstaged && rc >= 0; i++)
-		if ((rc = place(u, &u->staged[i], e)) > 0)
+		if (u->staged[i].fd >= 0 && (rc = place(u, &u->staged[i], e)) > 0)
 			u->staged[i].placed = any = 1;
 	if (rc < 0) {
 		unstage(u, i);
@@ -452,31 +524,119 @@ in_dir_path(char *buf, size_t size, const char *dir, const char *leaf)
 	return jio_pathf(buf, size, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", leaf);
 }
 
-/* Fetch one segment into a temporary and stage it: 0 done or refused, -1 the run stops. */
-static int
-fetch_one(struct run *u, const struct want *w, struct jerr *e)
+/* Download w into a temporary of DIR, into g: g->rc 0 staged, 1 refused, -1 failed. */
+static void
+stage_one(struct run *u, struct jhub *h, const struct want *w, struct staged *g)
 {
-	struct staged *g = &u->staged[u->nstaged];
 	char leaf[NAME_MAX + 1];
-	int rc;
 
-	memset(g, 0, sizeof *g);
+	g->fd = -1;
+	g->n = w->n;
 	jpart_new(leaf, sizeof leaf, w->base, u->host);
 	if (in_dir_path(g->tmp, sizeof g->tmp, u->o->dir, leaf) < 0 ||
-	    in_dir_path(g->final, sizeof g->final, u->o->dir, w->base) < 0)
-		return jerr_set(e, EX_USAGE, "%s/%s: path too long", u->o->dir, w->base);
-	g->n = w->n;
-	if ((g->fd = open(g->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
-		return jerr_sys(e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s",
+	    in_dir_path(g->final, sizeof g->final, u->o->dir, w->base) < 0) {
+		g->rc = jerr_set(&g->e, EX_USAGE, "%s/%s: path too long", u->o->dir, w->base);
+		return;
+	}
+	if ((g->fd = open(g->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0) {
+		g->rc = jerr_sys(&g->e, jerr_errno_code(errno, EX_CANTCREAT), "unable to create %s",
 		    g->tmp);
-	if ((rc = download(u, g->fd, w, e)) != 0) {
+		return;
+	}
+	if ((g->rc = download(u, h, g->fd, w, &g->e)) != 0) {
 		close(g->fd);
 		unlink(g->tmp);
-		return rc < 0 ? -1 : 0;
+		g->fd = -1;
 	}
-	u->nstaged++;
-	if (u->nstaged == FLUSH_FILES || jclock_mono_ns() - u->flushed >= FLUSH_NS)
-		return flush(u, e);
+}
+
+/* The next segment of the batch to stage, or 0: none (the batch is full, took its time,
+ * was stopped, or failed). */
+static int
+take(struct run *u, size_t *i)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&u->mu);
+	if (!u->stopped && u->next < u->end && !(u->o->stop && *u->o->stop) &&
+	    (u->next == u->first || jclock_mono_ns() - u->started < FLUSH_NS)) {
+		*i = u->next++;
+		rc = 1;
+	}
+	pthread_mutex_unlock(&u->mu);
+	return rc;
+}
+
+struct worker {
+	struct run  *u;
+	struct jhub *h;
+	pthread_t    t;
+};
+
+static void *
+work(void *arg)
+{
+	struct worker *k = arg;
+	struct run *u = k->u;
+	size_t i;
+
+	while (take(u, &i)) {
+		struct staged *g = &u->staged[i - u->first];
+		stage_one(u, k->h, &u->w[i], g);
+		if (g->rc < 0) {
+			pthread_mutex_lock(&u->mu);
+			u->stopped = 1;
+			pthread_mutex_unlock(&u->mu);
+		}
+	}
+	return NULL;
+}
+
+/* The extra connections of a batch of n segments, opened once and kept in r. */
+static size_t
+connections(struct run *u, size_t n)
+{
+	size_t want = u->o->connections > 1 ? (size_t)u->o->connections : 1;
+	struct jerr ignore;
+
+	if (want > JFETCH_CONNS)
+		want = JFETCH_CONNS;
+	if (want > n)
+		want = n;
+	while (u->r->nconn + 1 < want &&
+	    jhub_clone(u->h, &u->r->conn[u->r->nconn], &ignore) == 0)
+		u->r->nconn++;              /* one that will not open: fewer threads */
+	return want < u->r->nconn + 1 ? want : u->r->nconn + 1;
+}
+
+/* Stage w[first..) (at most FLUSH_FILES, or what FLUSH_NS allows) with several threads: 0
+ * (u->nstaged set, refused ones with fd -1), or -1 with the first failure in order. */
+static int
+stage_batch(struct run *u, size_t first, struct jerr *e)
+{
+	struct worker k[JFETCH_CONNS];
+	size_t n, i;
+
+	u->first = u->next = first;
+	u->end = first + FLUSH_FILES < u->nw ? first + FLUSH_FILES : u->nw;
+	u->stopped = 0;
+	u->started = jclock_mono_ns();
+	n = connections(u, u->end - first);
+	for (i = 0; i < n; i++) {
+		k[i].u = u;
+		k[i].h = i == 0 ? u->h : u->r->conn[i - 1];
+		if (i > 0 && pthread_create(&k[i].t, NULL, work, &k[i]) != 0)
+			break;
+	}
+	work(&k[0]);
+	while (--i > 0)
+		pthread_join(k[i].t, NULL);
+	u->nstaged = u->next - first;
+	for (i = 0; i < u->nstaged; i++)
+		if (u->staged[i].rc < 0) {
+			*e = u->staged[i].e;
+			return -1;
+		}
 	return 0;
 }
 
@@ -510,17 +670,16 @@ run_locked(struct run *u, struct jerr *e)
 	for (size_t i = 0; i < u->nbooks; i++)
 		if (book_save(&u->books[i], e) < 0)
 			return -1;
-	u->flushed = jclock_mono_ns();
-	for (size_t i = 0; i < u->nw; i++) {
-		if (u->o->stop && *u->o->stop)
-			break;
-		if (fetch_one(u, &u->w[i], e) < 0) {
+	for (size_t i = 0; i < u->nw && !(u->o->stop && *u->o->stop); i = u->next) {
+		if (stage_batch(u, i, e) < 0) {
 			struct jerr ignore;
 			(void)flush(u, &ignore);        /* what is staged is still good */
 			return -1;
 		}
+		if (flush(u, e) < 0)
+			return -1;
 	}
-	if (flush(u, e) < 0)
+	if (flush(u, e) < 0)                    /* the states of what was found in DIR */
 		return -1;
 	return cursor(u, e);
 }
@@ -538,6 +697,7 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "unable to use %s "
 		    "as the directory to fetch into", o->dir);
 	memset(&u, 0, sizeof u);
+	pthread_mutex_init(&u.mu, NULL);
 	u.h = h;
 	u.o = o;
 	u.r = r;
@@ -564,5 +724,14 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 	free(u.have);
 	for (size_t i = 0; i < u.nbooks; i++)
 		jshipq_free(&u.books[i].s);
+	pthread_mutex_destroy(&u.mu);
 	return rc;
+}
+
+void
+jfetch_done(struct jfetch_result *r)
+{
+	for (size_t i = 0; i < r->nconn; i++)
+		jhub_close(r->conn[i]);
+	r->nconn = 0;
 }

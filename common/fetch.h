@@ -10,7 +10,9 @@
  * in (NAME, timeline, sequence) order: download it into a temporary of DIR (jpart), fsync
  * it, read it through (every CRC, the trailer and its digest: seg.c; the name against the
  * header: name.c), publish it under its name without replacing anything and fsync DIR
- * (afile.c), record it in DIR/.NAME.journal.fetched, and hand its path to o->fetched.
+ * (afile.c), record it in DIR/.NAME.journal.fetched, and hand its path to o->fetched (from
+ * this thread; downloads run in up to o->connections threads, o->refused is called from
+ * them, one at a time).
  *
  * DIR has a segment (timeline, sequence of NAME) when a file of that name, plain or
  * compressed, is in DIR, or when DIR/.NAME.journal.fetched says it was fetched (or found)
@@ -44,19 +46,27 @@ struct jfetch_opts {
 	void      (*refused)(void *arg, const struct jerr *e);
 	void       *arg;
 	volatile sig_atomic_t *stop;            /* NULL: never */
+	int         connections;                /* downloads at once (0, 1: one), at most
+	                                           JFETCH_CONNS; the others are jhub_clone's */
 };
 
+#define JFETCH_CONNS 8
+
 /* Zero it before the first run and hand the same one to every later run of a poll loop:
- * it remembers the cursor written, so that an unchanged position costs no hub request. */
+ * it remembers the cursor written, so that an unchanged position costs no hub request, and
+ * keeps the extra connections open; jfetch_done(r) closes them at the end. */
 struct jfetch_result {
 	size_t   fetched;
 	int      code;                          /* worst code of a refused segment, 0: none */
 	int      cursor_known;
 	uint32_t cursor_tl;
 	uint64_t cursor_seq;
+	struct jhub *conn[JFETCH_CONNS - 1];
+	size_t   nconn;
 };
 
-int jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
-               struct jerr *e);
+int  jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
+                struct jerr *e);
+void jfetch_done(struct jfetch_result *r);
 
 #endif

@@ -6,6 +6,7 @@
  * object, and a listing MUST only ever show names after `after`, whatever the server did
  * with that hint.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,12 +36,30 @@ jhub_open(const char *url, const struct jxfer_opts *o, struct jhub **h, struct j
 	size_t n = p ? (size_t)(p - url) : 0;
 
 	*h = NULL;
-	for (size_t i = 0; p && i < sizeof schemes / sizeof schemes[0]; i++)
-		if (strlen(schemes[i].scheme) == n && strncasecmp(url, schemes[i].scheme, n) == 0)
-			return schemes[i].ops->open(url, o, h, e);
+	for (size_t i = 0; p && i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strlen(schemes[i].scheme) != n || strncasecmp(url, schemes[i].scheme, n) != 0)
+			continue;
+		if (strlen(url) >= JURL_MAX) {
+			jurl_redact(url, red, sizeof red);
+			return jerr_set(e, EX_USAGE, "%.64s...: URL too long", red);
+		}
+		if (schemes[i].ops->open(url, o, h, e) < 0)
+			return -1;
+		snprintf((*h)->given, sizeof (*h)->given, "%s", url);
+		if (o)
+			(*h)->o = *o;
+		(*h)->has_o = o != NULL;
+		return 0;
+	}
 	jurl_redact(url, red, sizeof red);
 	return jerr_set(e, EX_USAGE, "%s: not a hub URL (file, ftp, ftpes, ftps, sftp, http, "
 	    "https, s3)", red);
+}
+
+int
+jhub_clone(const struct jhub *h, struct jhub **out, struct jerr *e)
+{
+	return jhub_open(h->given, h->has_o ? &h->o : NULL, out, e);
 }
 
 const char *

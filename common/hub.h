@@ -9,6 +9,8 @@
  *     jhub_get(h, JHUB_DATA, name, size, fd, &e)    the object into fd
  *     jhub_put(h, JHUB_META, name, fd, size, &e)    create-only
  *     jhub_remove(h, JHUB_DATA, name, &e)
+ *     jhub_clone(h, &h2, &e)        another jhub for the same URL and options (its own
+ *                                   connection: for another thread)
  *     jhub_close(h);
  *
  * Contract. A hub has two areas: JHUB_DATA, the URL's directory (PREFIX/: the segments),
@@ -56,6 +58,7 @@ struct jhub_entry {
 typedef int (*jhub_list_fn)(void *arg, const struct jhub_entry *ent, struct jerr *e);
 
 int  jhub_open(const char *url, const struct jxfer_opts *o, struct jhub **h, struct jerr *e);
+int  jhub_clone(const struct jhub *h, struct jhub **out, struct jerr *e);
 const char *jhub_url(const struct jhub *h);     /* redacted: no credentials */
 int  jhub_list(struct jhub *h, int area, const char *after, jhub_list_fn fn, void *arg,
                struct jerr *e);

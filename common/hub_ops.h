@@ -10,7 +10,8 @@
  * names are plain and filters list entries (after, dot names) again, so that a scheme may
  * pass `after` to its server as a hint (S3 start-after) or ignore it; a scheme sets
  * base.retryable after each failure; open fills base.ops and base.url (redacted) and
- * connects nothing; close frees everything, NULL never reaches it.
+ * connects nothing (hub.c fills the rest of base); close frees everything, NULL never
+ * reaches it.
  */
 #ifndef JM_HUB_OPS_H
 #define JM_HUB_OPS_H
@@ -36,6 +37,10 @@ struct jhub {
 	const struct jhub_ops *ops;
 	char  url[JURL_MAX];            /* redacted */
 	int   retryable;
+	/* set by hub.c after open, for jhub_clone */
+	char  given[JURL_MAX];
+	struct jxfer_opts o;
+	int   has_o;
 };
 
 extern const struct jhub_ops jhub_std_ops;      /* hub_std.c */

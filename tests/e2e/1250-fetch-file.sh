@@ -63,6 +63,13 @@ head -c 200 src/$(seg 1) > hub2/$(seg 1)
 expect_code 65 jfetch "file://$T/hub2/" in2
 check "a cut-short object is refused" test ! -e in2/$(seg 1)
 
+# one connection fetches the same
+mkdir in3
+expect_code 0 jfetch --connections 1 "file://$T/hub/" in3
+check "--connections 1: the same segments" test "$(ls in3)" = "$(ls hub)"
+expect_code 64 jfetch --connections 0 "file://$T/hub/" in3
+expect_code 64 jfetch --connections 9 "file://$T/hub/" in3
+
 expect_code 64 jfetch "file://$T/hub/"
 expect_code 64 jfetch --every 0 "file://$T/hub/" in
 expect_code 64 jfetch --name .x "file://$T/hub/" in

@@ -30,7 +30,7 @@ wait_for test -f mm/$(seg 5)
 check "the pulling mirror fetched five segments" test "$(wc -l <fetched)" -eq 5
 check "printed as DIR/NAME" test "$(head -1 fetched)" = "in/$(seg 1)"
 check "the mirror equals the primary" same p.db m.db
-check "the hub knows the mirror's position" test -f "$SFTP_ROOT/.jmirror/m1.cursor.0001-000000000005"
+check "the hub knows the mirror's position" wait_for test -f "$SFTP_ROOT/.jmirror/m1.cursor.0001-000000000005"
 
 kill -TERM $fpid
 wait $fpid
