@@ -81,6 +81,23 @@ expect_code 0 env AWS_ENDPOINT_URL="$S3_ENDPOINT" jship --to "s3://$S3_BUCKET/en
 get envep/db.0001-000000000001.journal got >/dev/null
 check "the endpoint from AWS_ENDPOINT_URL" cmp -s got $s1
 
+# A store that does not confirm the condition (here the probe is denied by a bucket policy):
+# every file is looked for first (HEAD), and an existing one compared as before.
+printf '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":["*"]},"Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/fb/.jship-probe"}]}' \
+	"$S3_BUCKET" > policy
+check "bucket policy set" test "$(s3curl -X PUT --data-binary @policy -H "x-amz-content-sha256: $(s3_sha policy)" \
+	-o /dev/null -w '%{http_code}' "$S3_ENDPOINT/$S3_BUCKET?policy=")" = 204
+expect_code 0 jship -v -v $ep --to "s3://$S3_BUCKET/fb/" src/*
+check "fallback: the probe was refused" grep -q '< HTTP/1.1 403' err
+check "fallback: a HEAD before each of the three PUTs" test "$(grep -c '> HEAD /[^ ]*/fb/db\.' err)" -eq 3
+check "fallback: no conditional PUT refused" sh -c "! grep -q '< HTTP/1.1 412' err"
+get fb/db.0001-000000000003.journal got >/dev/null
+check "fallback: published" cmp -s got src/db.0001-000000000003.journal
+expect_code 0 jship -v $ep --to "s3://$S3_BUCKET/fb/" src/*
+check "fallback: identical re-send accepted" grep -q 'already there: db.0001-000000000001.journal' err
+expect_code 65 jship $ep --to "s3://$S3_BUCKET/fb/" same/db.0001-000000000001.journal
+check "fallback: other bytes refused" grep -q 'exists with a different content' err
+
 # URLs refused before anything is sent
 expect_code 64 jship $ep --to "s3://user@$S3_BUCKET/x/" $s1
 expect_code 64 jship $ep --to "s3://Bad_Bucket!/x/" $s1
