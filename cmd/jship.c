@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cursor.h"
+#include "hub.h"
 #include "report.h"
 #include "fan.h"
 #include "io.h"
@@ -33,8 +35,10 @@ static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
+    "             [--s3-endpoint URL] [--s3-region REGION] [--s3-part-size SIZE]\n"
     "             [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
-    "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
+    "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
+    "             [--expire-after DURATION] --to URL...";
 
 #define MAXDEST JFAN_MAX      /* one sending thread each */
 
@@ -73,6 +77,8 @@ struct config {
 	struct jshipq_prune prune;
 	int         pruning;
 	struct jsig_trust trust;      /* --trust: only segments signed by these keys go out */
+	uint64_t    expire_ns;        /* --expire-after */
+	int         expiring;
 };
 
 static const struct config *cfg;
@@ -695,9 +701,13 @@ static const struct option longopts[] = {
 	{ "known-hosts", required_argument, NULL, 'H' },
 	{ "cacert", required_argument, NULL, 'A' },
 	{ "limit-rate", required_argument, NULL, 'L' },
+	{ "s3-endpoint", required_argument, NULL, 'E' },
+	{ "s3-region", required_argument, NULL, 'G' },
+	{ "s3-part-size", required_argument, NULL, 'Z' },
 	{ "prune", no_argument, NULL, 'P' },
 	{ "keep", required_argument, NULL, 'k' },
 	{ "keep-for", required_argument, NULL, 'f' },
+	{ "expire-after", required_argument, NULL, 'X' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "null", no_argument, NULL, '0' },
@@ -739,6 +749,13 @@ send_option(int c, const char *arg, struct config *conf)
 		if (jparse_size(arg, &conf->xfer.limit_rate) < 0)
 			jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", arg);
 		break;
+	case 'E': conf->xfer.s3_endpoint = arg; break;
+	case 'G': conf->xfer.s3_region = arg; break;
+	case 'Z':
+		if (jparse_size(arg, &conf->xfer.s3_part_size) < 0 ||
+		    conf->xfer.s3_part_size < (5u << 20) || conf->xfer.s3_part_size > (5ull << 30))
+			jdiex(EX_USAGE, "--s3-part-size: from 5M to 5G: %s", arg);
+		break;
 	default:
 		return -1;
 	}
@@ -772,6 +789,10 @@ parse_options(int argc, char **argv, struct config *conf)
 			if (jsig_trust_load(&conf->trust, optarg, &e) < 0)
 				jdiex(e.code, "--trust: %s", e.msg);
 			break;
+		case 'X':
+			conf->expire_ns = duration_opt(optarg, "--expire-after");
+			conf->expiring = 1;
+			break;
 		case 'q': conf->quiet = 1; break;
 		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;
 		case '0': conf->nul = 1; break;
@@ -793,6 +814,8 @@ check_options(struct config *conf)
 		jdiex(EX_USAGE, "--from DIR takes no FILE arguments");
 	if (conf->pruning && !conf->from)
 		jdiex(EX_USAGE, "--prune, --keep and --keep-for need --from DIR");
+	if (conf->expiring && !conf->from)
+		jdiex(EX_USAGE, "--expire-after needs --from DIR");
 	if (!conf->quiet && isatty(2))
 		conf->xfer.progress = progress_draw;
 	if (conf->curl_verbose)
@@ -828,6 +851,37 @@ open_destinations(const struct config *conf)
 	}
 }
 
+static void
+expire_removed(void *arg, const char *name)
+{
+	if (cfg->verbose)
+		jwarnx("removed %s%s (every registered mirror has it)", (const char *)arg, name);
+}
+
+/* --expire-after: each destination is also a hub whose registered mirrors hold retention. */
+static void
+expire_hubs(const struct config *conf)
+{
+	struct jcursor_expire x = { conf->expire_ns, time(NULL), expire_removed, prune_held,
+	    NULL };
+	struct jerr e = { 0, "" };
+	struct jhub *h;
+
+	for (int i = 0; i < conf->nurls; i++) {
+		if (jhub_open(conf->urls[i], &conf->xfer, &h, &e) < 0) {
+			jwarnx("%s", e.msg);
+			note_code(e.code);
+			continue;
+		}
+		x.arg = (void *)jhub_url(h);
+		if (jcursor_expire(h, &x, &e) < 0) {
+			jwarnx("unable to expire segments at %s: %s", jhub_url(h), e.msg);
+			note_code(e.code);
+		}
+		jhub_close(h);
+	}
+}
+
 static int
 run(const struct config *conf)
 {
@@ -837,6 +891,8 @@ run(const struct config *conf)
 	open_destinations(conf);
 	if (conf->from) {
 		ship_dir(conf->from);
+		if (conf->expiring)
+			expire_hubs(conf);
 	} else {
 		start_workers();
 		if (conf->nfiles == 0)

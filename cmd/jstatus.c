@@ -19,10 +19,12 @@
 #include "capture.h"
 #include "chain.h"
 #include "clock.h"
+#include "cursor.h"
 #include "digest.h"
 #include "report.h"
 #include "url.h"
 #include "fmt.h"
+#include "hub.h"
 #include "io.h"
 #include "name.h"
 #include "parse.h"
@@ -34,7 +36,10 @@
 static const char synopsis[] =
     "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] [--capture DB] JOURNAL\n"
     "       jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] --db MIRROR.db "
-    "[--incoming DIR]";
+    "[--incoming DIR]\n"
+    "       jstatus [--json] [--netrc-file FILE] [--key FILE] [--known-hosts FILE] "
+    "[--cacert FILE]\n"
+    "               --hub URL";
 
 enum { OUT_TEXT, OUT_JSON, OUT_PROM };
 enum { M_LAG, M_QUEUE, M_BYTES, M_AGE, M_N };             /* the metrics thresholds name */
@@ -47,8 +52,9 @@ struct limits {
 
 /* What the command line asks for. */
 struct config {
-	const char   *journal, *db, *incoming;
+	const char   *journal, *db, *incoming, *hub;
 	const char   *capture;            /* --capture: the captured database of JOURNAL */
+	struct jxfer_opts xfer;           /* --hub: the credentials, as jship's */
 	int           out;                /* OUT_* */
 	int           check;              /* --warn or --crit given: one check line */
 	struct limits warn, crit;
@@ -697,6 +703,90 @@ print_check(const struct status *s, const struct limits *w, const struct limits 
 	return state;
 }
 
+/* --hub: a cursor's position, and an age from a hub time (-1: unknown). */
+static void
+hub_pos(uint32_t tl, uint64_t seq, char *buf, size_t size)
+{
+	snprintf(buf, size, "%04u-%012llu", (unsigned)tl, (unsigned long long)seq);
+}
+
+static int64_t
+hub_age(time_t t, uint64_t now)
+{
+	if (t == 0)
+		return -1;
+	return (uint64_t)t * 1000000000ull > now ? 0 : (int64_t)(now - (uint64_t)t * 1000000000ull);
+}
+
+static void
+hub_text(const char *url, const struct jcursor_hub *s, uint64_t now)
+{
+	char pos[64], a[64], b[64];
+
+	hub_pos(s->newest_tl, s->newest_seq, pos, sizeof pos);
+	printf("hub %s\n  segments      %llu%s%s%s\n", url, (unsigned long long)s->segments,
+	    s->segments ? " (newest " : "", s->segments ? pos : "", s->segments ? ")" : "");
+	if (s->n == 0)
+		printf("  mirrors       none registered (jfetch --name): retention removes nothing\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct jcursor_mirror *m = &s->m[i];
+		hub_pos(m->c.timeline, m->c.seq, pos, sizeof pos);
+		printf("  mirror %-12s at %s, cursor written %ss ago, behind %llu%s%s%s\n",
+		    m->c.mirror, pos, secs(hub_age(m->c.mtime, now), a, sizeof a),
+		    (unsigned long long)m->behind, m->behind ? " (holds retention; oldest " : "",
+		    m->behind ? secs(hub_age(m->oldest, now), b, sizeof b) : "",
+		    m->behind ? "s old)" : "");
+	}
+}
+
+static void
+hub_json(const char *url, const struct jcursor_hub *s, uint64_t now)
+{
+	char a[64], b[64];
+
+	printf("{\"hub\":");
+	jput_json(url, strlen(url));
+	printf(",\"segments\":%llu,\"newest_timeline\":%u,\"newest_seq\":%llu,\"mirrors\":[",
+	    (unsigned long long)s->segments, (unsigned)s->newest_tl,
+	    (unsigned long long)s->newest_seq);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct jcursor_mirror *m = &s->m[i];
+		int64_t age = hub_age(m->c.mtime, now), old = hub_age(m->oldest, now);
+		printf("%s{\"name\":", i ? "," : "");
+		jput_json(m->c.mirror, strlen(m->c.mirror));
+		printf(",\"timeline\":%u,\"seq\":%llu,\"cursor_age_seconds\":%s,\"behind\":%llu,"
+		    "\"holds_retention\":%s,\"oldest_unfetched_age_seconds\":%s}",
+		    (unsigned)m->c.timeline, (unsigned long long)m->c.seq,
+		    age < 0 ? "null" : secs(age, a, sizeof a), (unsigned long long)m->behind,
+		    m->behind ? "true" : "false",
+		    m->behind && old >= 0 ? secs(old, b, sizeof b) : "null");
+	}
+	printf("]}\n");
+}
+
+/* --hub URL: the mirrors registered on a hub, where each is, and what each holds back. */
+static int
+status_hub(const struct config *c)
+{
+	struct jerr e = { 0, "" };
+	struct jcursor_hub s;
+	struct jhub *h;
+
+	if (jxfer_global_init(&e) < 0 || jhub_open(c->hub, &c->xfer, &h, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (jcursor_hub(h, &s, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (c->out == OUT_JSON)
+		hub_json(jhub_url(h), &s, jclock_now());
+	else
+		hub_text(jhub_url(h), &s, jclock_now());
+	jcursor_hub_free(&s);
+	jhub_close(h);
+	if (jio_fshut(stdout) < 0)
+		jdie(EX_IOERR, "unable to write to standard output");
+	return 0;
+}
+
 /* One report (or check) of the journal or mirror the options name; the exit status. */
 static int
 run(const struct config *c)
@@ -748,6 +838,11 @@ main(int argc, char **argv)
 		{ "prometheus", no_argument, NULL, 'p' },
 		{ "warn", required_argument, NULL, 'w' },
 		{ "crit", required_argument, NULL, 'c' },
+		{ "hub", required_argument, NULL, 'H' },
+		{ "netrc-file", required_argument, NULL, 'N' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "known-hosts", required_argument, NULL, 'k' },
+		{ "cacert", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -765,6 +860,11 @@ main(int argc, char **argv)
 		case 'p': c.out = OUT_PROM; break;
 		case 'w': parse_limits(optarg, &c.warn); c.check = 1; break;
 		case 'c': parse_limits(optarg, &c.crit); c.check = 1; break;
+		case 'H': c.hub = optarg; break;
+		case 'N': c.xfer.netrc = optarg; break;
+		case 'K': c.xfer.key = optarg; break;
+		case 'k': c.xfer.known_hosts = optarg; break;
+		case 'A': c.xfer.cacert = optarg; break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
@@ -772,6 +872,12 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (c.hub) {
+		if (argc != 0 || c.db || c.incoming || c.check || c.out == OUT_PROM)
+			jdiex(EX_USAGE, "--hub URL stands alone (with --json and the credential "
+			    "options)");
+		return status_hub(&c);
+	}
 	if (c.db ? argc != 0 : argc != 1)
 		jusage(synopsis, EX_USAGE);
 	if (c.incoming && !c.db)

@@ -97,6 +97,16 @@ jafile_read(const char *path, void *buf, size_t size, struct jerr *e)
 int
 jafile_publish(const char *tmp, const char *path, struct jerr *e)
 {
+	if (jafile_place(tmp, path, e) < 0)
+		return -1;
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+	return 0;
+}
+
+int
+jafile_place(const char *tmp, const char *path, struct jerr *e)
+{
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
 		if (errno == EEXIST)
 			return jerr_sys(e, EX_CANTCREAT, "%s", path);
@@ -109,7 +119,5 @@ jafile_publish(const char *tmp, const char *path, struct jerr *e)
 		if (unlink(tmp) < 0)
 			return jerr_sys(e, EX_IOERR, "unable to remove %s", tmp);
 	}
-	if (jio_fsync_dir(path) < 0)
-		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
 	return 0;
 }

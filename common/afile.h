@@ -14,6 +14,10 @@
  *                                          (renameat2 RENAME_NOREPLACE, or link+unlink where
  *                                          the file system lacks it), then fsync the directory.
  *                                          EEXIST (code EX_CANTCREAT) if path exists.
+ *   jafile_place(tmp, path, e)             the same without the directory's fsync, for a
+ *                                          caller that places several files and then syncs
+ *                                          their directory once (jio_fsync_dir) before it
+ *                                          counts any of them as durable
  *   jafile_tmpname(buf, size, path)        DIR/.BASE.tmp.PID for path (a long BASE is cut
  *                                          and given a hash of the whole): a name no tool
  *                                          lists; -1 (ENAMETOOLONG) if buf is too small
@@ -38,6 +42,7 @@ int     jafile_create(const char *path, const void *buf, size_t len, mode_t mode
 int     jafile_write(const char *path, const void *buf, size_t len, mode_t mode, struct jerr *e);
 ssize_t jafile_read(const char *path, void *buf, size_t size, struct jerr *e);
 int     jafile_publish(const char *tmp, const char *path, struct jerr *e);
+int     jafile_place(const char *tmp, const char *path, struct jerr *e);
 int     jafile_tmpname(char *buf, size_t size, const char *path);
 
 #endif

@@ -212,3 +212,105 @@ jxfile_put(struct jxfile *f, int fd, uint64_t size, const char *name, struct jga
 		return rc;
 	return file_compare(f, fd, size, final, name, e);
 }
+
+/*
+ * ---- Reading a local directory (the hub, hub_std.c) ----
+ * A listing reports regular files only, never following a symbolic link; a download
+ * copies exactly the size asked for or fails; a removal is durable (the directory is
+ * synced) before it returns.
+ */
+
+int
+jxfile_list(const struct jurl *u, jhub_list_fn fn, void *arg, struct jerr *e)
+{
+	DIR *d = opendir(u->dirpath);
+	struct dirent *de;
+	struct stat st;
+	int rc = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return jerr_sys(e, jerr_errno_code(errno, EX_TEMPFAIL), "unable to list %s",
+		    u->dirpath);
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d))) {
+		struct jhub_entry ent;
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		ent.name = de->d_name;
+		ent.size = (uint64_t)st.st_size;
+		ent.mtime = st.st_mtime;
+		rc = fn(arg, &ent, e);
+	}
+	if (rc == 0 && errno)
+		rc = jerr_sys(e, EX_TEMPFAIL, "unable to list %s", u->dirpath);
+	closedir(d);
+	return rc;
+}
+
+int
+jxfile_get(const struct jurl *u, const char *name, uint64_t size, int fd, struct jerr *e)
+{
+	char path[PATH_MAX], buf[1 << 16];
+	uint64_t got = 0;
+	ssize_t r;
+	int sfd;
+
+	if (jio_pathf(path, sizeof path, "%s%s", u->dirpath, name) < 0)
+		return jerr_set(e, EX_USAGE, "%s%s: path too long", u->redacted, name);
+	if ((sfd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : jerr_errno_code(errno,
+		    EX_TEMPFAIL), "unable to open %s", path);
+	while (got <= size && (r = read(sfd, buf, sizeof buf)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			jerr_sys(e, EX_TEMPFAIL, "unable to read %s", path);
+			close(sfd);
+			return -1;
+		}
+		if (got + (uint64_t)r <= size && jio_write_all(fd, buf, (size_t)r) < 0) {
+			jerr_sys(e, EX_IOERR, "unable to write the copy of %s", path);
+			close(sfd);
+			return -1;
+		}
+		got += (uint64_t)r;
+	}
+	close(sfd);
+	if (got != size)
+		return jerr_set(e, EX_TEMPFAIL, "%s: %s bytes than the %llu listed (being written "
+		    "or changed?)", path, got > size ? "more" : "fewer", (unsigned long long)size);
+	return 0;
+}
+
+int
+jxfile_remove(const struct jurl *u, const char *name, struct jerr *e)
+{
+	char path[PATH_MAX];
+
+	if (jio_pathf(path, sizeof path, "%s%s", u->dirpath, name) < 0)
+		return jerr_set(e, EX_USAGE, "%s%s: path too long", u->redacted, name);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return jerr_sys(e, jerr_errno_code(errno, EX_TEMPFAIL), "unable to remove %s", path);
+	if (jio_fsync_dir(path) < 0)
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync the directory of %s", path);
+	return 0;
+}
+
+int
+jxfile_mkdir(const struct jurl *u, struct jerr *e)
+{
+	char dir[PATH_MAX];
+	size_t n = strlen(u->dirpath);
+
+	if (n < 2 || n >= sizeof dir)
+		return 0;
+	snprintf(dir, sizeof dir, "%.*s", (int)(n - 1), u->dirpath);
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return jerr_sys(e, jerr_errno_code(errno, EX_TEMPFAIL), "unable to create %s", dir);
+	if (jio_fsync_dir(dir) < 0)
+		return jerr_sys(e, EX_TEMPFAIL, "unable to sync the parent of %s", dir);
+	return 0;
+}

@@ -22,7 +22,9 @@
 #                            (the local directory behind /in/), HTTP_URL
 #                            (http(s)://127.0.0.1:PORT/in/) and HTTP_AUTH_URL
 #                            (.../auth/in/, basic authentication as user "ship" with
-#                            password "secret", files in HTTP_AUTH_ROOT).
+#                            password "secret", files in HTTP_AUTH_ROOT). With
+#                            libnginx-mod-http-dav-ext installed it answers PROPFIND too
+#                            (a hub's listing) and sets HTTP_PROPFIND=1, else HTTP_PROPFIND=.
 #   stop_server NAME         stop one server (NAME: sftp, ftp, http), e.g. mid-transfer
 #   stop_servers             stop them all (registered with at_exit on the first start)
 #
@@ -191,7 +193,14 @@ start_http() {
 		_listen="listen 127.0.0.1:$HTTP_PORT ssl;"
 		_ssl="ssl_certificate $_base/cert.pem; ssl_certificate_key $_base/key.pem;"
 	fi
+	_davext=/usr/lib/nginx/modules/ngx_http_dav_ext_module.so
+	HTTP_PROPFIND=
+	_load="" _propfind=""
+	if [ -f "$_davext" ]; then
+		HTTP_PROPFIND=1 _load="load_module $_davext;" _propfind="dav_ext_methods PROPFIND OPTIONS;"
+	fi
 	cat > "$_d/nginx.conf" <<EOF
+$_load
 daemon off;
 user root root;
 master_process on;
@@ -212,14 +221,16 @@ http {
 		$_ssl
 		root $_d/www;
 		location / {
-			dav_methods PUT DELETE MOVE;
+			dav_methods PUT DELETE MOVE MKCOL;
+			$_propfind
 			create_full_put_path on;
 			dav_access user:rw group:r;
 		}
 		location /auth/ {
 			auth_basic "jship";
 			auth_basic_user_file $_d/htpasswd;
-			dav_methods PUT DELETE MOVE;
+			dav_methods PUT DELETE MOVE MKCOL;
+			$_propfind
 			create_full_put_path on;
 		}
 	}
@@ -234,7 +245,7 @@ EOF
 	HTTP_AUTH_ROOT=$_d/www/auth/in
 	HTTP_URL="$_mode://127.0.0.1:$HTTP_PORT/in/"
 	HTTP_AUTH_URL="$_mode://127.0.0.1:$HTTP_PORT/auth/in/"
-	export HTTP_PORT HTTP_ROOT HTTP_AUTH_ROOT HTTP_URL HTTP_AUTH_URL
+	export HTTP_PORT HTTP_ROOT HTTP_AUTH_ROOT HTTP_URL HTTP_AUTH_URL HTTP_PROPFIND
 }
 
 _srv_kill() { # PID [SIGNAL]

@@ -1,0 +1,84 @@
+#!/bin/sh
+# jfetch into a directory under a power cut before and after each create, write, fsync and
+# rename of its download temporaries, its published segments and its fetched state.
+# Afterwards: every file under a segment name in DIR is whole and identical to the hub's;
+# every path printed before the cut is still there; the state claims only what DIR holds;
+# and the next run leaves DIR with every segment.
+LAZYFS_CACHE_SIZE=${LAZYFS_CACHE_SIZE:-32mb}
+. "$(dirname "$0")/lib.sh"
+
+IN=$MNT/in
+HUB=$T/hub
+mkdir "$HUB"
+jmgen -r 20 -b 300 "$HUB" 4 >/dev/null 2>&1
+segs=$(cd "$HUB" && ls db.*.journal)
+[ "$(echo "$segs" | wc -l)" -eq 4 ] || { fail "jmgen made no segments"; finish; }
+
+check_dir() { # WHAT
+	for _f in $(ls "$IN" 2>/dev/null | grep -E '^db\.[0-9]{4}-[0-9]{12}\.journal$'); do
+		cmp -s "$IN/$_f" "$HUB/$_f" || { fail "$1: $_f in DIR is not the whole segment"; return 1; }
+	done
+	# the state claims nothing DIR does not hold (nothing was removed from DIR here)
+	if [ -f "$IN/.db.journal.fetched" ]; then
+		for _r in $(sed -n 's/^has 1 \([0-9]*\) \([0-9]*\)$/\1-\2/p' "$IN/.db.journal.fetched"); do
+			for _s in $(seq "${_r%-*}" "${_r#*-}"); do
+				[ -e "$IN/$(seg "$_s")" ] || { fail "$1: the state claims $(seg "$_s")"; return 1; }
+			done
+		done
+	fi
+	return 0
+}
+
+# A segment is published with renameat2(RENAME_NOREPLACE), which LazyFS refuses after its
+# "before rename" hook: afile.c then links and unlinks, so "after" is a link's. A rename or
+# link fault needs a from pattern (.*) to fire at all.
+PART='.*/in/\..*part'
+DEST='/in/db\.'
+STATE='.*/in/\..*fetched.*'
+points="before:create:$PART: after:create:$PART: before:write:$PART: after:write:$PART:
+before:fsync:$PART: after:fsync:$PART: before:link:.*:$DEST after:link:.*:$DEST
+before:rename:.*:$DEST before:fsync:.*/in: after:fsync:.*/in:
+before:create:$STATE: after:create:$STATE: before:write:$STATE: after:write:$STATE:
+before:fsync:$STATE: after:fsync:$STATE: before:rename:.*:in/\\.db\\.journal\\.fetched
+after:rename:.*:in/\\.db\\.journal\\.fetched"
+
+good=0 cut=0
+lz_start
+for round in $(seq 1 "$(pl_rounds 1)"); do
+	for p in $points; do
+		tim=${p%%:*}; r=${p#*:}; op=${r%%:*}; r=${r#*:}; from=${r%%:*}; to=${r#*:}
+		what="round $round: $tim $op ${from}${to}"
+		rm -rf "$IN"
+		mkdir "$IN"
+		sync
+		f="lazyfs::crash::timing=$tim::op=$op"
+		[ -z "$from" ] || f="$f::from_rgx=$from"
+		[ -z "$to" ] || f="$f::to_rgx=$to"
+		lz_arm "$f" || break 2
+		if jfetch "file://$HUB/" "$IN" >"$T/printed" 2>"$T/fetch.err"; then
+			echo "    (not cut: $what)"
+		else
+			cut=$((cut + 1))
+		fi
+		lz_restart
+		pl_point
+		check_dir "$what" || continue
+		for _p in $(cat "$T/printed"); do
+			[ -e "$IN/${_p##*/}" ] || fail "$what: printed ${_p##*/} is not in DIR"
+		done
+		jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
+			{ fail "$what: the run after the cut: $(cat "$T/fetch2.err")"; continue; }
+		check_dir "$what (after the next run)" || continue
+		n=$(ls "$IN" | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$')
+		if [ "$n" -ne 4 ]; then
+			fail "$what: after the next run DIR has $n of 4 segments"; continue
+		fi
+		good=$((good + 1))
+	done
+done
+lz_stop
+check "the power was cut during every run ($cut of $_pl_points)" [ "$cut" -eq "$_pl_points" ]
+check "every cut left whole segments and a state that claims only what DIR holds" \
+	[ "$good" -eq "$_pl_points" ]
+pl_points "jfetch, before/after create, write, fsync, rename of temporaries, segments, state"
+finish
