@@ -35,6 +35,7 @@
 #include <libpq-fe.h>
 
 #include "apply_ops.h"
+#include "apply_pgrow.h"
 #include "clock.h"
 #include "lock.h"
 #include "pgsql.h"
@@ -50,6 +51,8 @@ struct pg_applier {
 	int           locked;
 	char         *stmt;            /* NUL-terminated copy of one statement */
 	size_t        stmtcap;
+	struct jpgrow *rows;           /* row records (apply_pgrow.c) */
+	void        (*repaired)(const char *line);
 };
 
 static struct pg_applier *
@@ -66,7 +69,9 @@ static const char schema[] =
     "sealed int NOT NULL, digest text NOT NULL, final int NOT NULL, last_time bigint NOT NULL,"
     "applied_at bigint NOT NULL, segment text NOT NULL);"
     "CREATE TABLE IF NOT EXISTS jmirror.timeline(timeline bigint PRIMARY KEY,"
-    "seq bigint NOT NULL, lsn bigint NOT NULL);";
+    "seq bigint NOT NULL, lsn bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jmirror.repairs(lsn bigint NOT NULL, \"table\" text NOT NULL,"
+    "key text NOT NULL, operation text NOT NULL, what text NOT NULL, at bigint NOT NULL);";
 
 /* The first line of libpq's message (they end in a newline, some have a DETAIL line). */
 static const char *
@@ -80,8 +85,8 @@ first_line(const char *m, char *buf, size_t size)
 
 /* A failed result's code: a retryable conflict, a full disk, a permission, or the mirror
  * needing attention. */
-static int
-res_code(const PGresult *r)
+int
+japply_pg_code(const PGresult *r)
 {
 	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
@@ -102,7 +107,7 @@ res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 {
 	char line[400];
 
-	jerr_set(e, res_code(r), "%s: %s", what,
+	jerr_set(e, japply_pg_code(r), "%s: %s", what,
 	    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
 	PQclear(r);
 	return -1;
@@ -208,6 +213,17 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 	return 0;
 }
 
+static int statements(void *arg, const char *text, size_t len, uint64_t lsn, struct jerr *e);
+
+static void
+row_repaired(void *arg, const char *line)
+{
+	struct pg_applier *a = arg;
+
+	if (a->repaired)
+		a->repaired(line);
+}
+
 static int
 p_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 {
@@ -218,7 +234,15 @@ p_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	a->base.ops = &japply_pg_ops;
 	a->url = o->db;
+	a->repaired = o->repaired;
 	if (connect_db(o->db, &a->conn, e) < 0) {
+		PQfinish(a->conn);
+		free(a);
+		return -1;
+	}
+	struct jpgrow_host h = { .conn = a->conn, .repair = o->repair,
+	                         .repaired = row_repaired, .statements = statements, .arg = a };
+	if (!(a->rows = jpgrow_new(&h, e))) {
 		PQfinish(a->conn);
 		free(a);
 		return -1;
@@ -246,6 +270,7 @@ p_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 
 	if (run(a->conn, "SET synchronous_commit = on; BEGIN", e) < 0)
 		return -1;
+	jpgrow_begin(a->rows);
 	/* the bookkeeping exists before any record runs: none can take its names */
 	if (run(a->conn, schema, e) < 0) {
 		japply_pg_ops.rollback(ap);
@@ -298,7 +323,7 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	r = PQexecParams(a->conn, a->stmt, 0, NULL, NULL, NULL, NULL, 0);
 	rs = PQresultStatus(r);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY) {
-		jerr_set(e, res_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
+		jerr_set(e, japply_pg_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
 		    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(a->conn), line,
 		    sizeof line));
 		PQclear(r);
@@ -311,28 +336,37 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	return 0;
 }
 
+/* The statements of an sql record, or of a row record's sql change, one at a time. */
+static int
+statements(void *arg, const char *text, size_t len, uint64_t lsn, struct jerr *e)
+{
+	struct pg_applier *a = arg;
+	size_t off = 0, start, n;
+
+	if (memchr(text, 0, len))
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: sql with a NUL byte",
+		    (unsigned long long)lsn);
+	while ((n = jpgsql_next(text, len, &off, &start)) > 0)
+		if (statement(a, text + start, n, lsn, e) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
 	struct pg_applier *a = P(ap);
-	const char *text = (const char *)r->data;
-	size_t off = 0, start, n;
 
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
-	if (r->type == JFMT_TYPE_ROW)           /* skipping it would diverge in silence */
-		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: a row record: this mirror applies "
-		    "sql records only (row records need a SQLite mirror)",
-		    (unsigned long long)r->lsn);
+	if (r->type == JFMT_TYPE_ROW)
+		return jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for this applier */
-	if (memchr(r->data, 0, r->len))
-		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: an sql record with a NUL byte",
-		    (unsigned long long)r->lsn);
-	while ((n = jpgsql_next(text, r->len, &off, &start)) > 0)
-		if (statement(a, text + start, n, r->lsn, e) < 0)
-			return -1;
-	return 0;
+	/* the application's triggers fire for sql records, as on the primary */
+	if (jpgrow_triggers(a->rows, 1, e) < 0)
+		return -1;
+	return statements(a, (const char *)r->data, r->len, r->lsn, e);
 }
 
 /* Write st where the bookkeeping held exactly what the last load saw. */
@@ -430,6 +464,7 @@ p_close(struct japply *ap)
 
 	p_rollback(ap);
 	PQfinish(a->conn);
+	jpgrow_free(a->rows);
 	free(a->stmt);
 	free(a);
 }
