@@ -481,19 +481,29 @@ where(const struct jrow_change *c, struct tbuf *tab, struct tbuf *key)
 	jrow_key_text(c, tput, key);
 }
 
-/* c failed with result r: the mirror needs attention, unless the failure is the server's
- * (japply_pg_code). Clears r. */
+/* The n changes from c on, sent as one statement, failed with result r: the mirror needs
+ * attention, unless the failure is the server's (japply_pg_code). Clears r. */
+static int
+failed_n(struct jpgrow *ra, const struct jrow_change *c, int n, uint64_t lsn, PGresult *r,
+    struct jerr *e)
+{
+	struct tbuf tab, key;
+	char more[64] = "";
+
+	where(c, &tab, &key);
+	if (n > 1)
+		snprintf(more, sizeof more, " (and the %d after it, in one statement)", n - 1);
+	jerr_set(e, japply_pg_code(r), "LSN %llu: table %s, key %s%s: %s: %s",
+	    (unsigned long long)lsn, tab.b, key.b, more, jrow_op_name(c->op), pg_why(ra, r));
+	PQclear(r);
+	return -1;
+}
+
 static int
 failed(struct jpgrow *ra, const struct jrow_change *c, uint64_t lsn, PGresult *r,
     struct jerr *e)
 {
-	struct tbuf tab, key;
-
-	where(c, &tab, &key);
-	jerr_set(e, japply_pg_code(r), "LSN %llu: table %s, key %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), pg_why(ra, r));
-	PQclear(r);
-	return -1;
+	return failed_n(ra, c, 1, lsn, r, e);
 }
 
 /* ---- parameters ---- */
@@ -759,7 +769,7 @@ flush(struct jpgrow *ra, struct jerr *e)
 		r = PQexecParams(ra->h.conn, ra->sql.p, (int)ra->noff, NULL, params(ra), NULL,
 		    NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		return failed(ra, ra->pc, ra->plsn, r, e);
+		return failed_n(ra, ra->pc, n, ra->plsn, r, e);
 	k = atoi(PQcmdTuples(r));
 	PQclear(r);
 	for (int i = 0; k < n && i < n; i++)

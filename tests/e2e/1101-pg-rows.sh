@@ -148,4 +148,26 @@ printf 'delete jmirror.state id=i:1\ncommit\n' | jmrow x.journal >/dev/null
 jrotate -q x.journal
 expect_code 65 jintegrate --db "$(pg_url m2)" x.0001-000000000001.journal
 check "refused: the bookkeeping" grep -q "a change on a table of schema jmirror: records may not touch the bookkeeping" "$T/err"
+
+# Values the columns' types do not take: invalid UTF-8 in a text; a text into a bigint
+# among inserts sent as one statement. Each journal: the schema, then the change.
+bad() { # bad NAME ROWS...: journal NAME and database NAME, its second segment refused
+	_j=$1; shift
+	pg_createdb "$_j"
+	jappend --create "$_j.journal"
+	jappend "$_j.journal" "CREATE TABLE t(id bigint PRIMARY KEY, v text)"
+	jrotate -q "$_j.journal"
+	{ printf '%s\n' "$@"; echo commit; } | jmrow "$_j.journal" >/dev/null
+	jrotate -q "$_j.journal"
+	expect_code 0 jintegrate --db "$(pg_url "$_j")" "$_j.0001-000000000001.journal"
+	expect_code 78 jintegrate --db "$(pg_url "$_j")" "$_j.0001-000000000002.journal"
+	check "nothing applied" test "$(psqlq "$_j" 'select count(*) from t')" = 0
+}
+bad utf 'insert t id=i:1 -> id=i:1 v=t:%ff%fe'
+check "invalid UTF-8 refused by the server, naming the key" grep -q \
+    "LSN 2: table t, key (id=1): insert: ERROR:  invalid byte sequence for encoding \"UTF8\"" "$T/err"
+bad typ 'insert t id=i:2 -> id=i:2 v=t:ok' 'insert t id=i:3 -> id=i:3 v=t:ok' \
+    'insert t id=i:4 -> id=t:four v=t:ok'
+check "a type refused, naming the statement's rows" grep -q \
+    "LSN 2: table t, key (id=2) (and the 2 after it, in one statement): insert: ERROR:  invalid input syntax for type bigint" "$T/err"
 finish
