@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "checkrec.h"
 #include "digest.h"
 #include "report.h"
 #include "fmt.h"
@@ -213,6 +214,69 @@ row_changes(const char *path, const struct jseg_rec *r, int show)
 		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
 }
 
+/* Names encoded as a check record holds them (len:u16, bytes): "a, b", or JSON strings. */
+static void
+check_names(const uint8_t *p, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t len = jfmt_get16(p);
+		fputs(i ? cfg.json ? "," : ", " : "", stdout);
+		if (cfg.json)
+			jput_json((const char *)p + 2, len);
+		else
+			put_text(p + 2, len);
+		p += 2 + len;
+	}
+}
+
+/*
+ * A check record (jmirror(5)): one line per table (its key, chunks and rows), or in JSON a
+ * list of table objects; a payload that does not decode is a problem of the file. With
+ * show 0, only checked.
+ */
+static void
+check_tables(const char *path, const struct jseg_rec *r, int show)
+{
+	struct jcheck_reader rd;
+	struct jcheck_table t;
+	struct jcheck_chunk c;
+	struct jerr e;
+	int n = 0;
+
+	if (jcheck_open(&rd, r->data, r->len, &e) < 0) {
+		if (show)
+			fputs(cfg.json ? "\"damaged\":true" : "\n", stdout);
+		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
+		return;
+	}
+	if (show && cfg.json)
+		fputs("\"tables\":[", stdout);
+	else if (show)
+		putchar('\n');
+	while (show && jcheck_next_table(&rd, &t)) {
+		uint64_t rows = 0;
+		while (jcheck_next_chunk(&rd, &c))
+			rows += c.rows;
+		if (cfg.json) {
+			printf("%s{\"table\":", n++ ? "," : "");
+			jput_json(t.table, t.tlen);
+			fputs(",\"key\":[", stdout);
+			check_names(t.keys, t.nkey);
+			printf("],\"chunks\":%lu,\"rows\":%llu}", (unsigned long)t.nchunk,
+			    (unsigned long long)rows);
+		} else {
+			fputs("  ", stdout);
+			put_text((const uint8_t *)t.table, t.tlen);
+			fputs(" key (", stdout);
+			check_names(t.keys, t.nkey);
+			printf("): %lu chunks, %llu rows\n", (unsigned long)t.nchunk,
+			    (unsigned long long)rows);
+		}
+	}
+	if (show && cfg.json)
+		putchar(']');
+}
+
 static void
 show_record(const char *path, const struct jseg_rec *r)
 {
@@ -227,6 +291,8 @@ show_record(const char *path, const struct jseg_rec *r)
 		    (unsigned long long)r->off, r->len, r->flags ? "\"continues\":true," : "");
 		if (r->type == JFMT_TYPE_ROW) {
 			row_changes(path, r, 1);
+		} else if (r->type == JFMT_TYPE_CHECK) {
+			check_tables(path, r, 1);
 		} else if (valid_utf8(r->data, r->len)) {
 			fputs("\"payload\":", stdout);
 			jput_json((const char *)r->data, r->len);
@@ -240,6 +306,10 @@ show_record(const char *path, const struct jseg_rec *r)
 	printf("%llu %s %s", (unsigned long long)r->lsn, t, ty);
 	if (r->type == JFMT_TYPE_ROW) {
 		row_changes(path, r, 1);
+		return;
+	}
+	if (r->type == JFMT_TYPE_CHECK) {
+		check_tables(path, r, 1);
 		return;
 	}
 	putchar(' ');
@@ -325,6 +395,8 @@ read_file(struct ent *en, int show)
 			show_record(en->path, &r);
 		else if (r.type == JFMT_TYPE_ROW)
 			row_changes(en->path, &r, 0);
+		else if (r.type == JFMT_TYPE_CHECK)
+			check_tables(en->path, &r, 0);
 	en->records = jseg_records(s);
 	en->last_lsn = jseg_last_lsn(s);
 	if (rc < 0) {

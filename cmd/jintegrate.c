@@ -42,12 +42,12 @@
 static const char synopsis[] =
     "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
-    "                  [--repair] [SEGMENT ...]";
+    "                  [--repair] [--allow-nondeterministic] [SEGMENT ...]";
 
 struct config {
 	const char *show;                /* db as messages name it: without a password */
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose, tty, repair;
+	int         remove, nul, nowait, sync, verbose, tty, repair, allow_nondet;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
@@ -1009,7 +1009,8 @@ static int
 run(char **argv, int argc)
 {
 	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync,
-	                         .repair = cfg.repair, .repaired = repaired };
+	                         .repair = cfg.repair, .repaired = repaired,
+	                         .allow_nondet = cfg.allow_nondet };
 	struct jerr e;
 	int reached = 0, code = 0;
 
@@ -1101,6 +1102,7 @@ main(int argc, char **argv)
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
 		{ "repair", no_argument, NULL, 'R' },
+		{ "allow-nondeterministic", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1125,6 +1127,7 @@ main(int argc, char **argv)
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
 		case 'R': cfg.repair = 1; break;
+		case 'N': cfg.allow_nondet = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 'h': jusage(synopsis, 0);

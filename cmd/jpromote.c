@@ -17,6 +17,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "capture.h"
 #include "clock.h"
 #include "chain.h"
 #include "crash.h"
@@ -31,11 +32,13 @@
 #include "text.h"
 
 static const char synopsis[] =
-    "jpromote [-0] [--force] [--live FILE | --incoming DIR] --db MIRROR.db --journal DIR/NAME.journal";
+    "jpromote [-0] [--force] [--capture] [--live FILE | --incoming DIR] --db MIRROR.db "
+    "--journal DIR/NAME.journal";
 
 struct config {
 	const char *db, *journal, *live, *incoming;
 	int         force;
+	int         capture;      /* install jcapture on the promoted database */
 	int         delim;
 };
 
@@ -212,6 +215,26 @@ start_live(const char *path, const struct jfmt_header *h2)
 	return 0;
 }
 
+/*
+ * --capture: the primary was captured (jcapture), so the new one is: capture installed for
+ * the new live journal, with no snapshot (every mirror downstream has the rows already).
+ * Done before the database is marked operational, so that a promotion run again after a
+ * crash finds it installed for this journal and goes on.
+ */
+static int
+install_capture(const struct config *c)
+{
+	struct jcapture_install o = { .no_snapshot = 1 };
+	struct jerr e;
+
+	if (jcapture_install(c->db, c->journal, &o, &e) < 0 && e.code != JCAP_EINSTALLED) {
+		jwarnx("unable to install capture in %s: %s", c->db, e.msg);
+		return e.code;
+	}
+	jcrash_point("promote-capture");
+	return 0;
+}
+
 /* The mirror's applier, open from take_mirror to the end: it holds the integration lock. */
 static struct japply *ap;
 
@@ -350,6 +373,8 @@ promote(const struct config *c)
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
 	jcrash_point("promote-live");
+	if (c->capture && (rc = install_capture(c)) != 0)
+		return rc;
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
 	japply_close(ap);
@@ -364,6 +389,7 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "capture", no_argument, NULL, 'c' },
 		{ "live", required_argument, NULL, 'l' },
 		{ "incoming", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -379,6 +405,7 @@ main(int argc, char **argv)
 		case 'd': c.db = optarg; break;
 		case 'j': c.journal = optarg; break;
 		case 'f': c.force = 1; break;
+		case 'c': c.capture = 1; break;
 		case 'l': c.live = optarg; break;
 		case 'i': c.incoming = optarg; break;
 		case '0': c.delim = '\0'; break;

@@ -80,6 +80,11 @@ japply_state_format(const struct japply_state *st, char *buf, size_t size)
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	off = (size_t)n;
+	n = snprintf(buf + off, size - off, "verified_lsn %llu\nverified_time %llu\n",
+	    (unsigned long long)st->verified_lsn, (unsigned long long)st->verified_time);
+	if (n < 0 || (size_t)n >= size - off)
+		return -1;
+	off += (size_t)n;
 	for (int i = 0; i < st->ntl; i++) {
 		n = snprintf(buf + off, size - off, "timeline_row %lu %llu %llu\n",
 		    (unsigned long)st->tl[i].timeline, (unsigned long long)st->tl[i].seq,
@@ -144,6 +149,10 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 			st->applied_at = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "segment"))
 			snprintf(st->segment, sizeof st->segment, "%.255s", val);
+		else if (!strcmp(key, "verified_lsn"))
+			st->verified_lsn = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "verified_time"))
+			st->verified_time = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "timeline_row")) {
 			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
 				goto bad;

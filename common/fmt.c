@@ -59,7 +59,8 @@ jfmt_header_encode(const struct jfmt_header *h, uint8_t out[JFMT_HEADER_SIZE])
 	jfmt_put64(out + 48, h->first_lsn);
 	jfmt_put64(out + 56, h->created);
 	memcpy(out + 64, h->prev_digest, JDIGEST_LEN);
-	/* 96..123: reserved */
+	jfmt_put64(out + 96, h->source_pos);
+	/* 104..123: reserved */
 	jfmt_put32(out + 124, jcrc32c(0, out, 124));
 }
 
@@ -97,7 +98,8 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 		return jerr_set(e, EX_DATAERR, "bad header size %u", size);
 	if (jfmt_get32(in + 124) != jcrc32c(0, in, 124))
 		return jerr_set(e, EX_DATAERR, "header checksum mismatch");
-	if (jfmt_get32(in + 12) != 0 || jfmt_get32(in + 36) != 0 || !allzero(in + 96, 28))
+	if (jfmt_get32(in + 12) != 0 || jfmt_get32(in + 36) != 0 || !allzero(in + 104, 20) ||
+	    (version < 3 && !allzero(in + 96, 8)))
 		return jerr_set(e, EX_DATAERR, "header has unknown flags or reserved bytes set");
 	h->version = version;
 	memcpy(h->lineage, in + 16, JFMT_LINEAGE_LEN);
@@ -106,6 +108,7 @@ jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *h, st
 	h->first_lsn = jfmt_get64(in + 48);
 	h->created = jfmt_get64(in + 56);
 	memcpy(h->prev_digest, in + 64, JDIGEST_LEN);
+	h->source_pos = jfmt_get64(in + 96);
 	if (h->timeline == 0 || h->seq == 0 || h->first_lsn == 0)
 		return jerr_set(e, EX_DATAERR, "header has a zero timeline, sequence or LSN");
 	return 0;

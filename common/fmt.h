@@ -59,6 +59,9 @@ struct jfmt_header {
 	uint64_t first_lsn;
 	uint64_t created;                       /* ns since the epoch */
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
+	uint64_t source_pos;                    /* version 3: the capture source position
+	                                           carried over by rotation (man/jmirror.5);
+	                                           0 in versions 1 and 2 */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */

@@ -57,6 +57,7 @@
 #include "journal.h"
 #include "lock.h"
 #include "name.h"
+#include "row.h"
 #include "seg.h"
 
 #define JJ_PATH 4096
@@ -220,6 +221,37 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
 	return 0;
 }
 
+/* ---- the capture source position, carried over by rotation (man/jmirror.5) ---- */
+
+/*
+ * The source position a successor of the sealed file fd (header h) carries: the last
+ * position of its last row record, or, when it holds none, the one its own header carries.
+ * So a capture that restarts finds what it appended in the live journal alone, however many
+ * segments were sealed, shipped and pruned since. Read from the durable sealed file, so
+ * that a rotation resumed after a crash carries the same position.
+ */
+static int
+carried_position(int fd, const char *path, const struct jfmt_header *h, uint64_t *pos,
+    struct jerr *e)
+{
+	struct jseg *s;
+	struct jseg_rec r;
+	int rc;
+
+	*pos = h->source_pos;
+	if (jseg_open_pread(fd, NULL, &s, e) < 0)
+		return in_file(path, e);
+	while ((rc = jseg_next(s, &r, e)) == 1) {
+		struct jrow_reader rd;
+
+		if (r.type == JFMT_TYPE_ROW && jrow_open(&rd, r.data, r.len, e) == 0 &&
+		    rd.last > *pos)
+			*pos = rd.last;
+	}
+	jseg_close(s);
+	return rc < 0 ? in_file(path, e) : 0;
+}
+
 /*
  * Crash state "sealed live file with its link (and maybe a stale .next)": make the successor
  * of the segment sealed with header h and trailer t durable under .next, then rename it over
@@ -227,12 +259,13 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
  */
 static int
 install_successor(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
-    struct jerr *e)
+    uint64_t pos, struct jerr *e)
 {
 	char next[JJ_PATH];
 	struct jfmt_header nh;
 
 	nh = *h;
+	nh.source_pos = pos;
 	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
@@ -260,11 +293,15 @@ static int
 seal_complete(const char *path, int fd, const struct jfmt_header *h,
     const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
 {
+	uint64_t pos;
+
 	if (link_segment(path, fd, h, seg, segsize, e) < 0)
 		return -1;
 	if (t->flags & JFMT_FINAL)
 		return 0;
-	return install_successor(path, h, t, e);
+	if (carried_position(fd, path, h, &pos, e) < 0)
+		return -1;
+	return install_successor(path, h, t, pos, e);
 }
 
 /*
