@@ -71,7 +71,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jmirror.timeline(timeline bigint PRIMARY KEY,"
     "seq bigint NOT NULL, lsn bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS jmirror.repairs(lsn bigint NOT NULL, \"table\" text NOT NULL,"
-    "key text NOT NULL, operation text NOT NULL, what text NOT NULL, at bigint NOT NULL);";
+    "key text NOT NULL, operation text NOT NULL, what text NOT NULL, at bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jmirror.check(id int PRIMARY KEY CHECK (id = 1),"
+    "lsn bigint NOT NULL, time bigint NOT NULL, verified_at bigint NOT NULL);";
 
 /* The first line of libpq's message (they end in a newline, some have a DETAIL line). */
 static const char *
@@ -200,6 +202,16 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 		st->last_time = strtoull(PQgetvalue(r, 0, 10), NULL, 10);
 		st->applied_at = strtoull(PQgetvalue(r, 0, 11), NULL, 10);
 		snprintf(st->segment, sizeof st->segment, "%s", PQgetvalue(r, 0, 12));
+	}
+	PQclear(r);
+	r = PQexec(c, "SELECT lsn, time FROM jmirror.check WHERE to_regclass('jmirror.check') "
+	    "IS NOT NULL");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && strcmp(PQresultErrorField(r,
+	    PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "42P01"))
+		return res_err(e, c, r, "unable to read the bookkeeping");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		st->verified_lsn = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		st->verified_time = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	}
 	PQclear(r);
 	r = PQexec(c, "SELECT timeline, seq, lsn FROM (SELECT * FROM jmirror.timeline ORDER BY "
@@ -352,6 +364,29 @@ statements(void *arg, const char *text, size_t len, uint64_t lsn, struct jerr *e
 	return 0;
 }
 
+/* A check record verified where it stands (apply_pgrow.h); one that passes is remembered
+ * in jmirror.check, in the segment's transaction. */
+static int
+check_record(struct pg_applier *a, const struct jseg_rec *r, struct jerr *e)
+{
+	char v[3][32];
+	const char *p[3] = { v[0], v[1], v[2] };
+	PGresult *q;
+
+	if (jpgrow_check(a->rows, r->lsn, r->data, r->len, e) < 0)
+		return -1;
+	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)r->lsn);
+	snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)r->time);
+	snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)jclock_now());
+	q = PQexecParams(a->conn, "INSERT INTO jmirror.check VALUES (1, $1, $2, $3) ON CONFLICT "
+	    "(id) DO UPDATE SET lsn = EXCLUDED.lsn, time = EXCLUDED.time, "
+	    "verified_at = EXCLUDED.verified_at", 3, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(q) != PGRES_COMMAND_OK)
+		return res_err(e, a->conn, q, "unable to write the bookkeeping");
+	PQclear(q);
+	return 0;
+}
+
 static int
 p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
@@ -361,6 +396,8 @@ p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 		return jfmt_type_unknown(r->type, r->lsn, e);
 	if (r->type == JFMT_TYPE_ROW)
 		return jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
+	if (r->type == JFMT_TYPE_CHECK)
+		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for this applier */
 	/* the application's triggers fire for sql records, as on the primary */

@@ -26,6 +26,7 @@
 
 #include "apply.h"
 #include "apply_pgrow.h"
+#include "checkrec.h"
 #include "clock.h"
 #include "row.h"
 
@@ -88,7 +89,7 @@ sb_add(struct sbuf *s, const void *p, size_t n)
 		s->p = nb;
 		s->cap = cap;
 	}
-	if (n)
+	if (n && p)                     /* p NULL: room for n bytes the caller writes */
 		memcpy(s->p + s->n, p, n);
 	s->n += n;
 	s->p[s->n] = 0;
@@ -508,11 +509,11 @@ failed(struct jpgrow *ra, const struct jrow_change *c, uint64_t lsn, PGresult *r
 
 /* ---- parameters ---- */
 
+/* v as the next parameter (text, or NULL): 0, or -1 for a text holding a NUL byte (e
+ * untouched) or no memory (ra->val.fail). */
 static int
-param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_change *c,
-    uint64_t lsn, struct jerr *e)
+param_value(struct jpgrow *ra, const struct jrow_value *v)
 {
-	const struct jrow_value *v = &col->v;
 	static const char hex[] = "0123456789abcdef";
 	size_t at = ra->val.n;
 
@@ -522,8 +523,10 @@ param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_chang
 		const char **np = no ? realloc(ra->pv, cap * sizeof *np) : NULL;
 		if (no)
 			ra->off = no;
-		if (!np)
-			return jerr_sys(e, EX_OSERR, "out of memory");
+		if (!np) {
+			ra->val.fail = 1;
+			return -1;
+		}
 		ra->pv = np;
 		ra->offcap = cap;
 	}
@@ -552,13 +555,8 @@ param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_chang
 	case JROW_TEXT:
 	case JROW_NUMERIC:
 	case JROW_TIMESTAMP:
-		if (v->len && memchr(v->p, 0, v->len)) {
-			struct tbuf tab, key;
-			where(c, &tab, &key);
-			return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: column %.*s: "
-			    "text with a NUL byte, which PostgreSQL cannot store",
-			    (unsigned long long)lsn, tab.b, key.b, (int)col->nlen, col->name);
-		}
+		if (v->len && memchr(v->p, 0, v->len))
+			return -1;
 		sb_add(&ra->val, v->p, v->len);
 		break;
 	default:
@@ -568,6 +566,22 @@ param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_chang
 	sb_add(&ra->val, "", 1);        /* the NUL that ends it, kept */
 	ra->off[ra->noff++] = at;
 	return 0;
+}
+
+static int
+param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_change *c,
+    uint64_t lsn, struct jerr *e)
+{
+	struct tbuf tab, key;
+
+	if (param_value(ra, &col->v) == 0)
+		return 0;
+	if (ra->val.fail)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	where(c, &tab, &key);
+	return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: column %.*s: text with a NUL "
+	    "byte, which PostgreSQL cannot store", (unsigned long long)lsn, tab.b, key.b,
+	    (int)col->nlen, col->name);
 }
 
 /* The sent columns of it as parameters (a NULL key column has none: nullkey). */
@@ -849,4 +863,302 @@ jpgrow_record(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len, str
 damaged:
 	snprintf(why, sizeof why, "%s", e ? e->msg : "");
 	return jerr_set(e, EX_DATAERR, "LSN %llu: %s", (unsigned long long)lsn, why);
+}
+
+/* ---- check records ---- */
+
+/* How a column is read back and encoded, as a PostgreSQL capture writes it (jmirror(5)). */
+enum { K_INT, K_REAL4, K_REAL8, K_BOOL, K_BLOB, K_NUMERIC, K_TIME, K_TEXT };
+
+struct ccol {
+	const char *name;            /* into the record */
+	uint16_t    nlen;
+	int         kind, collate;
+};
+
+/* The column named n of the table whose pg_attribute rows r holds (attname, atttypid,
+ * collatable): 0 with *c filled, or -1 (no such column). */
+static int
+ccol_find(const PGresult *r, const char *n, uint16_t nlen, struct ccol *c)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *a = PQgetvalue(r, i, 0);
+		unsigned long oid;
+		if (strlen(a) != nlen || memcmp(a, n, nlen))
+			continue;
+		oid = strtoul(PQgetvalue(r, i, 1), NULL, 10);
+		c->name = n;
+		c->nlen = nlen;
+		c->collate = PQgetvalue(r, i, 2)[0] == 't';
+		c->kind = oid == 20 || oid == 21 || oid == 23 ? K_INT : oid == 700 ? K_REAL4 :
+		    oid == 701 ? K_REAL8 : oid == 16 ? K_BOOL : oid == 17 ? K_BLOB :
+		    oid == 1700 ? K_NUMERIC : oid == 1082 || oid == 1114 || oid == 1184 ? K_TIME :
+		    K_TEXT;
+		return 0;
+	}
+	return -1;
+}
+
+struct ctable {
+	struct jcheck_table t;
+	char          name[300];     /* "schema.table" for messages */
+	struct ccol  *col, *key;
+};
+
+/* Look t's columns up in the mirror: 0, or -1 with e (78 when the mirror lacks the table
+ * or a column). */
+static int
+ctable_load(struct jpgrow *ra, const struct jcheck_table *t, struct ctable *ct, struct jerr *e)
+{
+	const uint8_t *p;
+	const char *prm[1];
+	PGresult *r;
+	int rc = 0;
+
+	ct->t = *t;
+	snprintf(ct->name, sizeof ct->name, "%.*s%s%.*s", (int)t->slen, t->schema,
+	    t->slen ? "." : "", (int)t->tlen, t->table);
+	sb_reset(&ra->sql);
+	if (t->slen) {
+		sql_name(&ra->sql, t->schema, t->slen);
+		sb_add(&ra->sql, ".", 1);
+	}
+	sql_name(&ra->sql, t->table, t->tlen);
+	if (ra->sql.fail || !(ct->col = calloc(t->ncol + t->nkey, sizeof *ct->col)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	ct->key = ct->col + t->ncol;
+	prm[0] = ra->sql.p;
+	r = PQexecParams(ra->h.conn, "SELECT attname, atttypid, attcollation <> 0 FROM "
+	    "pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+	    1, NULL, prm, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		jerr_set(e, japply_pg_code(r), "check: table %s: %s", ct->name, pg_why(ra, r));
+		PQclear(r);
+		return -1;
+	}
+	if (PQntuples(r) == 0)
+		rc = jerr_set(e, JCHECK_EMISMATCH, "check: table %s: the mirror lacks it", ct->name);
+	for (int i = 0, n = t->ncol + t->nkey; rc == 0 && i < n; i++) {
+		uint16_t len;
+		p = i == 0 ? t->cols : i == t->ncol ? t->keys : p;
+		memcpy(&len, p, 2);
+		if (ccol_find(r, (const char *)p + 2, len, ct->col + i) < 0)
+			rc = jerr_set(e, JCHECK_EMISMATCH, "check: table %s: the mirror lacks its "
+			    "column %.*s", ct->name, (int)len, (const char *)p + 2);
+		p += 2 + len;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* "(k1 COLLATE "C", k2)" */
+static void
+ckeys(struct sbuf *s, const struct ctable *ct)
+{
+	sb_str(s, "(");
+	for (int i = 0; i < ct->t.nkey; i++) {
+		if (i)
+			sb_str(s, ", ");
+		sql_name(s, ct->key[i].name, ct->key[i].nlen);
+		if (ct->key[i].collate)
+			sb_str(s, " COLLATE \"C\"");
+	}
+	sb_str(s, ")");
+}
+
+/* The SELECT of a chunk's rows, in key order, its columns as the digest reads them. */
+static void
+csql(struct sbuf *s, const struct ctable *ct, uint8_t bounds)
+{
+	int n = 1;
+
+	sb_reset(s);
+	sb_str(s, "SELECT ");
+	for (int i = 0; i < ct->t.ncol; i++) {
+		sb_str(s, i ? ", " : "");
+		sql_name(s, ct->col[i].name, ct->col[i].nlen);
+		if (ct->col[i].kind >= K_NUMERIC)
+			sb_str(s, "::text");
+	}
+	sb_str(s, " FROM ");
+	if (ct->t.slen) {
+		sql_name(s, ct->t.schema, ct->t.slen);
+		sb_str(s, ".");
+	}
+	sql_name(s, ct->t.table, ct->t.tlen);
+	for (int b = JCHECK_LO; b <= JCHECK_HI; b <<= 1) {
+		if (!(bounds & b))
+			continue;
+		sb_str(s, n == 1 ? " WHERE " : " AND ");
+		ckeys(s, ct);
+		sb_str(s, b == JCHECK_LO ? " > (" : " <= (");
+		for (int i = 0; i < ct->t.nkey; i++)
+			sb_fmt(s, "%s$%d", i ? ", " : "", n++);
+		sb_str(s, ")");
+	}
+	sb_str(s, " ORDER BY ");
+	for (int i = 0; i < ct->t.nkey; i++) {
+		sb_str(s, i ? ", " : "");
+		sql_name(s, ct->key[i].name, ct->key[i].nlen);
+		if (ct->key[i].collate)
+			sb_str(s, " COLLATE \"C\"");
+	}
+}
+
+static uint64_t
+be(const char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | (uint8_t)p[i];
+	return v;
+}
+
+/* Row i of r (binary), digested as row records encode its values. */
+static int
+cdigest(struct jpgrow *ra, const struct ctable *ct, const PGresult *r, int i,
+    struct jdigest *d)
+{
+	for (int c = 0; c < ct->t.ncol; c++) {
+		const char *p = PQgetvalue(r, i, c);
+		int n = PQgetlength(r, i, c);
+		struct jrow_value v = { .tag = JROW_NULL };
+		uint64_t u;
+		float f;
+		if (PQgetisnull(r, i, c))
+			;
+		else if (ct->col[c].kind == K_INT) {
+			u = be(p, n);
+			v.tag = JROW_INTEGER;
+			v.i = n == 8 ? (int64_t)u : n == 4 ? (int32_t)u : (int16_t)u;
+		} else if (ct->col[c].kind == K_REAL8 || ct->col[c].kind == K_REAL4) {
+			v.tag = JROW_REAL;
+			u = be(p, n);
+			if (n == 4) {
+				uint32_t w = (uint32_t)u;
+				memcpy(&f, &w, 4);
+				v.r = f;
+			} else
+				memcpy(&v.r, &u, 8);
+		} else if (ct->col[c].kind == K_BOOL) {
+			v.tag = JROW_BOOLEAN;
+			v.i = p[0] != 0;
+		} else {
+			v.tag = ct->col[c].kind == K_BLOB ? JROW_BLOB : ct->col[c].kind ==
+			    K_NUMERIC ? JROW_NUMERIC : ct->col[c].kind == K_TIME ? JROW_TIMESTAMP :
+			    JROW_TEXT;
+			v.p = (const uint8_t *)p;
+			v.len = (uint32_t)n;
+		}
+		sb_reset(&ra->k);
+		sb_add(&ra->k, NULL, jrow_value_size(&v));
+		if (ra->k.fail)
+			return -1;
+		jdigest_update(d, ra->k.p, jrow_value_encode(&v, (uint8_t *)ra->k.p));
+	}
+	return 0;
+}
+
+/* The nkey values encoded at p as parameters: 0, or -1 (a NUL byte in a text or no memory:
+ * such a key cannot be in a PostgreSQL mirror either). */
+static int
+cbound(struct jpgrow *ra, const uint8_t *p, size_t len, int nkey)
+{
+	struct jrow_value v;
+	struct jerr e;
+	ssize_t n;
+
+	for (int i = 0; i < nkey; i++, p += n, len -= (size_t)n)
+		if ((n = jrow_value_decode(p, len, &v, &e)) <= 0 || param_value(ra, &v) < 0)
+			return -1;
+	return 0;
+}
+
+/* Read a chunk's rows (one at a time: memory stays bounded), count and digest them. */
+static int
+cread(struct jpgrow *ra, const struct ctable *ct, const char *range, uint64_t *rows,
+    struct jdigest *d, struct jerr *e)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (!PQsendQueryParams(ra->h.conn, ra->sql.p, (int)ra->noff, NULL, params(ra), NULL,
+	    NULL, 1) || !PQsetSingleRowMode(ra->h.conn))
+		rc = jerr_set(e, EX_TEMPFAIL, "check: table %s: %s", ct->name, pg_why(ra, NULL));
+	while ((r = PQgetResult(ra->h.conn))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (rc == 0 && cdigest(ra, ct, r, 0, d) < 0)
+				rc = jerr_sys(e, EX_OSERR, "out of memory");
+			++*rows;
+		} else if (st != PGRES_TUPLES_OK && rc == 0) {
+			rc = jerr_set(e, japply_pg_code(r) == JAPPLY_EAPPLY ? JCHECK_EMISMATCH :
+			    japply_pg_code(r), "check: table %s, %s: the mirror cannot be checked: %s",
+			    ct->name, range, pg_why(ra, r));
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+static int
+cchunk(struct jpgrow *ra, const struct ctable *ct, const struct jcheck_chunk *c,
+    struct jerr *e)
+{
+	char range[400];
+	struct jdigest d;
+	uint8_t dg[JDIGEST_LEN];
+	uint64_t rows = 0;
+
+	jcheck_range_text(c, ct->t.nkey, range, sizeof range);
+	csql(&ra->sql, ct, c->bounds);
+	params_reset(ra);
+	if (((c->bounds & JCHECK_LO) && cbound(ra, c->lo, c->lolen, ct->t.nkey) < 0) ||
+	    ((c->bounds & JCHECK_HI) && cbound(ra, c->hi, c->hilen, ct->t.nkey) < 0) ||
+	    ra->sql.fail)
+		return ra->val.fail || ra->sql.fail ? jerr_sys(e, EX_OSERR, "out of memory") :
+		    jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: a key PostgreSQL cannot "
+		    "hold (a NUL byte)", ct->name, range);
+	if (jdigest_init(&d) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (cread(ra, ct, range, &rows, &d, e) < 0) {
+		jdigest_free(&d);
+		return -1;
+	}
+	jdigest_final(&d, dg);
+	if (rows != c->rows)
+		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
+		    "rows, the primary %llu", ct->name, range, (unsigned long long)rows,
+		    (unsigned long long)c->rows);
+	if (memcmp(dg, c->digest, JDIGEST_LEN))
+		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror's %llu rows "
+		    "differ from the primary's", ct->name, range, (unsigned long long)rows);
+	return 0;
+}
+
+int
+jpgrow_check(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len, struct jerr *e)
+{
+	struct jcheck_reader rd;
+	struct jcheck_table t;
+	struct jcheck_chunk c;
+	struct ctable ct;
+	char why[sizeof e->msg];
+	int rc = 0;
+
+	if (jcheck_open(&rd, data, len, e) < 0)
+		goto fail;
+	while (rc == 0 && jcheck_next_table(&rd, &t)) {
+		memset(&ct, 0, sizeof ct);
+		rc = ctable_load(ra, &t, &ct, e);
+		while (rc == 0 && jcheck_next_chunk(&rd, &c))
+			rc = cchunk(ra, &ct, &c, e);
+		free(ct.col);
+	}
+	if (rc == 0)
+		return 0;
+fail:
+	snprintf(why, sizeof why, "%s", e->msg);
+	return jerr_set(e, e->code, "LSN %llu: %s", (unsigned long long)lsn, why);
 }

@@ -59,6 +59,18 @@ int  jpgrow_record(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len
 int  jpgrow_triggers(struct jpgrow *ra, int on, struct jerr *e);
 void jpgrow_free(struct jpgrow *ra);
 
+/*
+ * A check record (checkrec.h) verified against the mirror, in the host's transaction: each
+ * chunk's rows selected by key (text keys in the C collation, SQLite's byte order; keys
+ * compared as row values), read back in binary and encoded as a PostgreSQL capture encodes
+ * them (integer types as integer, real and double precision as real, boolean, bytea as
+ * blob, numeric and date/time types as their text, every other type as text), counted and
+ * digested. 0 when all match; -1 with e: EX_DATAERR damaged, JCHECK_EMISMATCH (78) the
+ * mirror differs or lacks a table or column (naming the table and key range).
+ */
+int  jpgrow_check(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len,
+                  struct jerr *e);
+
 /* apply_pg.c's classing of a failed result: EX_TEMPFAIL, EX_IOERR, EX_NOPERM or
  * JAPPLY_EAPPLY (one rule for both files). */
 int  japply_pg_code(const PGresult *r);
