@@ -910,7 +910,7 @@ struct ctable {
 static int
 ctable_load(struct jpgrow *ra, const struct jcheck_table *t, struct ctable *ct, struct jerr *e)
 {
-	const uint8_t *p;
+	const uint8_t *p = t->cols;
 	const char *prm[1];
 	PGresult *r;
 	int rc = 0;
