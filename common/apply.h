@@ -40,6 +40,9 @@
  *     seq      INTEGER NOT NULL,     -- the first sequence applied on it
  *     lsn      INTEGER NOT NULL      -- the first LSN of that segment
  *   );
+ *   CREATE TABLE jmirror_trust(      -- made when a key is first trusted (jintegrate --trust):
+ *     pubkey TEXT PRIMARY KEY        --   the base64 line of each minisign public key; while
+ *   );                               --   any is there, only segments it signed are applied
  *   CREATE TABLE jmirror_check(       -- the last check record that passed (checkrec.h); made
  *     id       INTEGER PRIMARY KEY CHECK (id = 1),   -- by the first one, in its transaction
  *     lsn      INTEGER NOT NULL,     -- its LSN: the mirror equalled the primary there
@@ -53,7 +56,8 @@
  *
  * The exec applier (--exec) has no database: its bookkeeping is a text file DIR/.BASE.state
  * beside the name given as the mirror (jname_aux(db, "state")), replaced atomically, with one
- * "key value" line per column above and one "timeline T SEQ LSN" line per timeline row.
+ * "key value" line per column above, one "timeline T SEQ LSN" line per timeline row and one
+ * "trust PUBKEY" line per trusted key.
  *
  * THE LOCK: DIR/.BASE.lock (jname_aux(db, "lock")), flock(2) through lock.h. It MUST be held by
  * whoever changes the mirror database or its bookkeeping:

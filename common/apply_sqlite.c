@@ -1,7 +1,7 @@
 /*
  * apply_sqlite: the SQLite applier (apply_ops.h). Opening, error codes and durability are
- * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h)
- * in the mirror database itself.
+ * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h),
+ * and jmirror_trust once a key is trusted, in the mirror database itself.
  *
  * Invariants:
  * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
@@ -186,6 +186,60 @@ text(sqlite3_stmt *q, int col)
 	return s ? s : "";
 }
 
+/*
+ * The trusted keys (apply_state.h) are the table jmirror_trust(pubkey TEXT PRIMARY KEY), one
+ * row per key as the base64 line of its public key file: made with the first trusted key,
+ * rewritten with the rest of the bookkeeping in the same transaction.
+ */
+static int
+trust_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT pubkey FROM main.jmirror_trust ORDER BY rowid", -1,
+	    &q, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return 0;               /* no such table: no key was ever trusted */
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct jsig_pub k;
+		if (jsig_pub_parse(text(q, 0), &k) < 0 || jsig_trust_add(&st->trust, &k, NULL) < 0) {
+			sqlite3_finalize(q);
+			return jerr_set(e, EX_DATAERR, "jmirror_trust: a key not understood");
+		}
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to read the trusted keys");
+}
+
+static int
+trust_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_DONE;
+
+	if (st->trust.n == 0 && sqlite3_table_column_metadata(a->db, "main", "jmirror_trust",
+	    NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	if (jsqlite_exec(a->db, "CREATE TABLE IF NOT EXISTS main.jmirror_trust(pubkey TEXT "
+	    "PRIMARY KEY); DELETE FROM main.jmirror_trust", e) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(a->db, "INSERT INTO main.jmirror_trust(pubkey) VALUES(?)", -1, &q,
+	    NULL) != SQLITE_OK)
+		return jsqlite_err(e, a->db, sqlite3_errcode(a->db), "unable to write the trusted keys");
+	for (size_t i = 0; i < st->trust.n && rc == SQLITE_DONE; i++) {
+		char b64[JSIG_PUB_B64];
+		jsig_pub_format(&st->trust.keys[i], b64);
+		sqlite3_bind_text(q, 1, b64, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, a->db, rc, "unable to write the trusted keys");
+}
+
 static int
 load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 {
@@ -248,6 +302,8 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
+	if (trust_load(db, st, e) < 0)
+		return -1;
 	return check_load(db, st, e);
 }
 
@@ -374,7 +430,7 @@ sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
 		if (rc != SQLITE_DONE)
 			return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
 	}
-	return 0;
+	return trust_put(a, st, e);
 }
 
 /* The failing statement's start, on one line, for the message. */

@@ -14,7 +14,8 @@
  *   drain_append   the record appended and made durable (JJ_SYNC); a drain larger than one
  *                  record is a group (each record but the last flagged "continues"), which
  *                  the journal cuts off whole if the drain dies before its last record
- *   drain_delete   what was appended deleted from the outbox, in a write transaction
+ *   drain_forget   again: what was appended deleted from the outbox, in a write
+ *                  transaction
  *
  * Invariants:
  * - One drainer at a time per database: the drain lock (DIR/.BASE.capture.lock beside the
@@ -34,7 +35,7 @@
  * - The schema MUST be the one the triggers were installed for: a change made outside
  *   jcapture --ddl stops every drain (JCAP_ESCHEMA) with the outbox untouched.
  *
- * JM_TEST_CRASH=STEP (crash.h, test-only): capture-read (records built, nothing appended),
+ * JM_TEST_CRASH=STEP (crash.h, test-only): capture-read (the last record built, not appended),
  * capture-group (first record of a group appended), capture-appended (the journal holds the
  * drain, the outbox too), capture-deleted (drain complete, before returning).
  */
@@ -85,6 +86,18 @@ struct jcapture {
 
 /* ---- where the journal stands ---- */
 
+/* Put "what: " (and "record LSN: ") before e's message; -1. */
+static int
+in_what(struct jerr *e, int code, const char *what, uint64_t lsn)
+{
+	char why[sizeof e->msg];
+
+	snprintf(why, sizeof why, "%s", e->msg);
+	if (lsn)
+		return jerr_set(e, code, "%s: record %llu: %s", what, (unsigned long long)lsn, why);
+	return jerr_set(e, code, "%s: %s", what, why);
+}
+
 int
 jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
                    struct jerr *e)
@@ -103,8 +116,7 @@ jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t
 		if (r.type != JFMT_TYPE_ROW)
 			continue;
 		if (jrow_open(&rd, r.data, r.len, e) < 0) {
-			rc = jerr_set(e, EX_DATAERR, "%s: record %llu: %s", journal,
-			    (unsigned long long)r.lsn, e->msg);
+			rc = in_what(e, EX_DATAERR, journal, r.lsn);
 			break;
 		}
 		if (rd.last > *pos)
@@ -115,9 +127,7 @@ jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t
 	if (rc == 0 && jseg_trailer(s) && (jseg_trailer(s)->flags & JFMT_FINAL))
 		rc = jerr_set(e, JJ_ECLOSED, "%s: the journal was closed by a final rotation", journal);
 	jseg_close(s);
-	if (rc < 0)
-		return jerr_set(e, e->code, "%s", e->msg);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- shapes: the columns a change was noted with ---- */
@@ -202,7 +212,7 @@ shape_load(struct jcapture *c, sqlite3_int64 s, struct shape *sh, struct jerr *e
 		return 0;
 fail:
 	if (e->code == 0)
-		jerr_set(e, EX_SOFTWARE, "%s: capture shape %lld is damaged", c->dbpath, s);
+		jerr_set(e, EX_SOFTWARE, "capture shape %lld is damaged", s);
 	shape_free(sh);
 	return -1;
 }
@@ -256,6 +266,8 @@ put_value(struct jrow_builder *b, const char *name, sqlite3_stmt *q, int col)
 	default:
 		v.tag = JROW_NULL;
 	}
+	if (!v.p)
+		v.p = (const uint8_t *)"";    /* SQLite gives NULL for an empty blob */
 	jrow_col(b, name, strlen(name), &v);
 }
 
@@ -277,7 +289,7 @@ put_change(struct jcapture *c, sqlite3_stmt *q, struct jerr *e)
 	if (!(sh = shape_get(c, sqlite3_column_int64(q, 1), e)))
 		return -1;
 	if ((o == 'U' && sh->nkey + sh->ncol > c->width) || sh->ncol > c->width || !strchr("IUD", o))
-		return jerr_set(e, EX_SOFTWARE, "%s: outbox row %lld is damaged", c->dbpath,
+		return jerr_set(e, EX_SOFTWARE, "outbox row %lld is damaged",
 		    (long long)sqlite3_column_int64(q, 0));
 	jrow_change(&c->b, o == 'I' ? JROW_INSERT : o == 'U' ? JROW_UPDATE : JROW_DELETE, "", 0,
 	    sh->tbl, strlen(sh->tbl));
@@ -438,9 +450,9 @@ schema_check(struct jcapture *c, struct jerr *e)
 	if (rc < 0)
 		return -1;
 	if (!same)
-		return jerr_set(e, JCAP_ESCHEMA, "%s: the schema was changed without jcapture --ddl; "
+		return jerr_set(e, JCAP_ESCHEMA, "the schema was changed without jcapture --ddl; "
 		    "nothing was drained and the outbox is kept: undo the change, or journal it "
-		    "with jcapture --ddl-done 'SQL' (see jcapture(1))", c->dbpath);
+		    "with jcapture --ddl-done 'SQL' (see jcapture(1))");
 	return 0;
 }
 
@@ -493,9 +505,13 @@ drain_read(struct jcapture *c, struct jerr *e)
 			rc = put_change(c, c->sel, e);
 		}
 		if (rc < 0) {
-			if (e->code == EX_DATAERR)
-				jerr_set(e, EX_DATAERR, "%s: outbox row %llu: %s", c->dbpath,
-				    (unsigned long long)seq, e->msg);
+			if (e->code == EX_DATAERR) {
+				char why[sizeof e->msg];
+
+				snprintf(why, sizeof why, "%s", e->msg);
+				jerr_set(e, EX_DATAERR, "outbox row %llu: %s",
+				    (unsigned long long)seq, why);
+			}
 			goto fail;
 		}
 		if (!c->first)
@@ -572,7 +588,7 @@ drain_lock(struct jcapture *c, struct jerr *e)
 		else if (e->code == EX_TEMPFAIL)
 			jerr_set(e, EX_TEMPFAIL, "%s: busy: another jcapture drains it", c->dbpath);
 		else
-			jerr_set(e, e->code, "%s: %s", path, e->msg);
+			in_what(e, e->code, path, 0);
 	} else {
 		jerr_set(e, EX_OSERR, "out of memory");
 	}

@@ -1,6 +1,6 @@
 /*
- * checkrec: check records, taken on a primary and verified on a mirror (checkrec.h). The format is
- * man/jmirror.5's CHECK RECORDS.
+ * checkrec: check records, taken on a primary and verified on a mirror (checkrec.h). The
+ * format is man/jmirror.5's CHECK RECORDS.
  *
  * Invariants:
  * - A table's chunks MUST cover every row whose key holds no NULL exactly once: the first

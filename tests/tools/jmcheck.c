@@ -5,7 +5,8 @@
  *   jmcheck [-n ROWS] [-l LIMIT] [-r REST%] [-o FILE] [-t TABLE]... DB JOURNAL
  *
  * The records of one pass are appended in one batch, so that nothing comes between them.
- * -n: rows per chunk; -l: the largest payload; -r: rest after a chunk (-1: none); -o: also write the first payload to FILE;
+ * -n: rows per chunk; -l: the largest payload; -r: rest after a chunk, percent of its time
+ * (-1: none); -o: also write the first payload to FILE;
  * -t: only these tables (default: every table check records cover). Prints the LSN of the
  * first record appended.
  */

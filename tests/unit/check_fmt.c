@@ -88,12 +88,14 @@ START_TEST(header_checks)
 	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
-	memcpy(c, b, sizeof b); c[12] = 1;
+	memcpy(c, b, sizeof b); c[12] = 4;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
-	memcpy(c, b, sizeof b); c[110] = 1;
+	memcpy(c, b, sizeof b); c[121] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[110] = 1;
+	header_refused(c, "header names a key but is not signed");
 	/* bytes 96..103: the capture source position, from version 3 on */
 	memcpy(c, b, sizeof b); c[100] = 1;
 	jfmt_put32(c + 124, jcrc32c(0, c, 124));
