@@ -8,6 +8,10 @@
  *     timeline bigint, seq bigint, last_lsn bigint, sealed int, digest text, final int,
  *     last_time bigint, applied_at bigint, segment text);   -- every column NOT NULL
  *   CREATE TABLE jmirror.timeline(timeline bigint PRIMARY KEY, seq bigint, lsn bigint);
+ *   CREATE TABLE jmirror.repairs(lsn, "table", key, operation, what, at)  -- --repair's
+ *   CREATE TABLE jmirror.check(id 1, lsn, time, verified_at)  -- the last check that passed
+ *
+ * Row and check records are apply_pgrow.c's (apply_pgrow.h), in the same transaction.
  *   CREATE TABLE jmirror.trust(ord int, pubkey text PRIMARY KEY);   -- the keys trusted
  *                                 (apply_state.h), once one is; rewritten with the state row
  *

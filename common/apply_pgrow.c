@@ -16,6 +16,9 @@
  *   column it is compared with or stored into; reals are printed so that they read back
  *   bit for bit. Keys are compared with '=' (indexable), a NULL key column with IS NULL.
  * - Tables of schema jmirror are refused before anything runs (EX_DATAERR).
+ * - A check record is verified with the digests a SQLite mirror computes: rows in the
+ *   source's key order (text keys in the C collation), each value encoded as the row record
+ *   that carried it was, read back in binary one row at a time (memory bounded by a row).
  */
 #include <inttypes.h>
 #include <math.h>
