@@ -1,7 +1,8 @@
 #!/bin/sh
 # One journal of row records, two mirrors: SQLite and PostgreSQL end up with the same
 # contents, value for value (integers, reals bit for bit, text, blobs, NULLs), through
-# inserts, a changed key, an unchanged column, deletes and a multi-record group.
+# inserts, a changed key, an unchanged column, deletes and a multi-record group; inserts held
+# for one multi-row statement keep their order with the changes between them.
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
@@ -24,6 +25,14 @@ update t id=i:1 -> id=i:10 v=t:moved r=r:0.30000000000000004 b=x:ff
 update t id=i:3 -> id=i:3 v=unchanged r=r:2.5 b=unchanged
 delete t id=i:4
 commit
+insert t id=i:100 -> id=i:100 v=t:a r=null b=null
+insert t id=i:101 -> id=i:101 v=t:b r=null b=null
+update t id=i:100 -> id=i:100 v=t:a2 r=r:1 b=null
+insert t id=i:102 -> id=i:102 v=t:c r=null b=null
+delete t id=i:101
+insert t id=i:101 -> id=i:101 v=t:b2 r=null b=null
+update t id=i:102 -> id=i:103 v=unchanged r=r:3 b=unchanged
+commit
 bulk bk 1 3000 7
 X
 expect_code 0 jmrow db.journal <s1
@@ -37,4 +46,6 @@ psqlq mirror "select id, coalesce(quote_literal(v), 'NULL'), coalesce(encode(b, 
 psqlq mirror "select count(*), sum(id), string_agg(encode(v, 'hex'), '' order by id) from bk" >>pg.out
 check "the same contents in both mirrors" test_cmp sqlite.out pg.out
 check "and what was sent" test "$(sed -n 3p pg.out)" = "3|'three'|0102|4004000000000000"
+check "in order" test "$(grep -E '^10[0-3]\|' pg.out | cut -d'|' -f1,2 | tr '\n' ' ')" = \
+    "100|'a2' 101|'b2' 103|'c' "
 finish
