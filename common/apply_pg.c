@@ -8,6 +8,10 @@
  *     timeline bigint, seq bigint, last_lsn bigint, sealed int, digest text, final int,
  *     last_time bigint, applied_at bigint, segment text);   -- every column NOT NULL
  *   CREATE TABLE jmirror.timeline(timeline bigint PRIMARY KEY, seq bigint, lsn bigint);
+ *   CREATE TABLE jmirror.repairs(lsn, "table", key, operation, what, at)  -- --repair's
+ *   CREATE TABLE jmirror.check(id 1, lsn, time, verified_at)  -- the last check that passed
+ *
+ * Row and check records are apply_pgrow.c's (apply_pgrow.h), in the same transaction.
  *   CREATE TABLE jmirror.trust(ord int, pubkey text PRIMARY KEY);   -- the keys trusted
  *                                 (apply_state.h), once one is; rewritten with the state row
  *
@@ -37,6 +41,7 @@
 #include <libpq-fe.h>
 
 #include "apply_ops.h"
+#include "apply_pgrow.h"
 #include "clock.h"
 #include "lock.h"
 #include "pgsql.h"
@@ -52,6 +57,8 @@ struct pg_applier {
 	int           locked;
 	char         *stmt;            /* NUL-terminated copy of one statement */
 	size_t        stmtcap;
+	struct jpgrow *rows;           /* row records (apply_pgrow.c) */
+	void        (*repaired)(const char *line);
 };
 
 static struct pg_applier *
@@ -68,7 +75,11 @@ static const char schema[] =
     "sealed int NOT NULL, digest text NOT NULL, final int NOT NULL, last_time bigint NOT NULL,"
     "applied_at bigint NOT NULL, segment text NOT NULL);"
     "CREATE TABLE IF NOT EXISTS jmirror.timeline(timeline bigint PRIMARY KEY,"
-    "seq bigint NOT NULL, lsn bigint NOT NULL);";
+    "seq bigint NOT NULL, lsn bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jmirror.repairs(lsn bigint NOT NULL, \"table\" text NOT NULL,"
+    "key text NOT NULL, operation text NOT NULL, what text NOT NULL, at bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jmirror.check(id int PRIMARY KEY CHECK (id = 1),"
+    "lsn bigint NOT NULL, time bigint NOT NULL, verified_at bigint NOT NULL);";
 
 /* The first line of libpq's message (they end in a newline, some have a DETAIL line). */
 static const char *
@@ -82,8 +93,8 @@ first_line(const char *m, char *buf, size_t size)
 
 /* A failed result's code: a retryable conflict, a full disk, a permission, or the mirror
  * needing attention. */
-static int
-res_code(const PGresult *r)
+int
+japply_pg_code(const PGresult *r)
 {
 	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
@@ -104,7 +115,7 @@ res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 {
 	char line[400];
 
-	jerr_set(e, res_code(r), "%s: %s", what,
+	jerr_set(e, japply_pg_code(r), "%s: %s", what,
 	    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
 	PQclear(r);
 	return -1;
@@ -252,6 +263,16 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 		snprintf(st->segment, sizeof st->segment, "%s", PQgetvalue(r, 0, 12));
 	}
 	PQclear(r);
+	r = PQexec(c, "SELECT lsn, time FROM jmirror.check WHERE to_regclass('jmirror.check') "
+	    "IS NOT NULL");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && strcmp(PQresultErrorField(r,
+	    PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "42P01"))
+		return res_err(e, c, r, "unable to read the bookkeeping");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		st->verified_lsn = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		st->verified_time = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
 	r = PQexec(c, "SELECT timeline, seq, lsn FROM (SELECT * FROM jmirror.timeline ORDER BY "
 	    "timeline DESC LIMIT 16) t ORDER BY timeline");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -261,6 +282,17 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 		    strtoull(PQgetvalue(r, i, 1), NULL, 10), strtoull(PQgetvalue(r, i, 2), NULL, 10));
 	PQclear(r);
 	return trust_load(c, st, e);
+}
+
+static int statements(void *arg, const char *text, size_t len, uint64_t lsn, struct jerr *e);
+
+static void
+row_repaired(void *arg, const char *line)
+{
+	struct pg_applier *a = arg;
+
+	if (a->repaired)
+		a->repaired(line);
 }
 
 static int
@@ -273,7 +305,15 @@ p_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	a->base.ops = &japply_pg_ops;
 	a->url = o->db;
+	a->repaired = o->repaired;
 	if (connect_db(o->db, &a->conn, e) < 0) {
+		PQfinish(a->conn);
+		free(a);
+		return -1;
+	}
+	struct jpgrow_host h = { .conn = a->conn, .repair = o->repair,
+	                         .repaired = row_repaired, .statements = statements, .arg = a };
+	if (!(a->rows = jpgrow_new(&h, e))) {
 		PQfinish(a->conn);
 		free(a);
 		return -1;
@@ -301,6 +341,7 @@ p_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 
 	if (run(a->conn, "SET synchronous_commit = on; BEGIN", e) < 0)
 		return -1;
+	jpgrow_begin(a->rows);
 	/* the bookkeeping exists before any record runs: none can take its names */
 	if (run(a->conn, schema, e) < 0) {
 		japply_pg_ops.rollback(ap);
@@ -353,7 +394,7 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	r = PQexecParams(a->conn, a->stmt, 0, NULL, NULL, NULL, NULL, 0);
 	rs = PQresultStatus(r);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY) {
-		jerr_set(e, res_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
+		jerr_set(e, japply_pg_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
 		    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(a->conn), line,
 		    sizeof line));
 		PQclear(r);
@@ -366,28 +407,62 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	return 0;
 }
 
+/* The statements of an sql record, or of a row record's sql change, one at a time. */
+static int
+statements(void *arg, const char *text, size_t len, uint64_t lsn, struct jerr *e)
+{
+	struct pg_applier *a = arg;
+	size_t off = 0, start, n;
+
+	if (memchr(text, 0, len))
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: sql with a NUL byte",
+		    (unsigned long long)lsn);
+	while ((n = jpgsql_next(text, len, &off, &start)) > 0)
+		if (statement(a, text + start, n, lsn, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* A check record verified where it stands (apply_pgrow.h); one that passes is remembered
+ * in jmirror.check, in the segment's transaction. */
+static int
+check_record(struct pg_applier *a, const struct jseg_rec *r, struct jerr *e)
+{
+	char v[3][32];
+	const char *p[3] = { v[0], v[1], v[2] };
+	PGresult *q;
+
+	if (jpgrow_check(a->rows, r->lsn, r->data, r->len, e) < 0)
+		return -1;
+	snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)r->lsn);
+	snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)r->time);
+	snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)jclock_now());
+	q = PQexecParams(a->conn, "INSERT INTO jmirror.check VALUES (1, $1, $2, $3) ON CONFLICT "
+	    "(id) DO UPDATE SET lsn = EXCLUDED.lsn, time = EXCLUDED.time, "
+	    "verified_at = EXCLUDED.verified_at", 3, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(q) != PGRES_COMMAND_OK)
+		return res_err(e, a->conn, q, "unable to write the bookkeeping");
+	PQclear(q);
+	return 0;
+}
+
 static int
 p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
 	struct pg_applier *a = P(ap);
-	const char *text = (const char *)r->data;
-	size_t off = 0, start, n;
 
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
-	if (r->type == JFMT_TYPE_ROW)           /* skipping it would diverge in silence */
-		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: a row record: this mirror applies "
-		    "sql records only (row records need a SQLite mirror)",
-		    (unsigned long long)r->lsn);
+	if (r->type == JFMT_TYPE_ROW)
+		return jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
+	if (r->type == JFMT_TYPE_CHECK)
+		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for this applier */
-	if (memchr(r->data, 0, r->len))
-		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: an sql record with a NUL byte",
-		    (unsigned long long)r->lsn);
-	while ((n = jpgsql_next(text, r->len, &off, &start)) > 0)
-		if (statement(a, text + start, n, r->lsn, e) < 0)
-			return -1;
-	return 0;
+	/* the application's triggers fire for sql records, as on the primary */
+	if (jpgrow_triggers(a->rows, 1, e) < 0)
+		return -1;
+	return statements(a, (const char *)r->data, r->len, r->lsn, e);
 }
 
 /* Write st where the bookkeeping held exactly what the last load saw. */
@@ -485,6 +560,7 @@ p_close(struct japply *ap)
 
 	p_rollback(ap);
 	PQfinish(a->conn);
+	jpgrow_free(a->rows);
 	free(a->stmt);
 	free(a);
 }

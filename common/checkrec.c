@@ -784,8 +784,8 @@ key_text(const uint8_t *p, size_t len, int nkey, char *out, size_t size)
 }
 
 /* "keys > 5 and <= 1005", "keys <= 1005", "keys > 5", "all keys" */
-static void
-range_text(const struct jcheck_chunk *c, int nkey, char *out, size_t size)
+void
+jcheck_range_text(const struct jcheck_chunk *c, int nkey, char *out, size_t size)
 {
 	char lo[160] = "", hi[160] = "";
 
@@ -815,7 +815,7 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : SQLITE_NOMEM, oom = 0;
 
 	sqlite3_free(sql);
-	range_text(c, t->nkey, range, sizeof range);
+	jcheck_range_text(c, t->nkey, range, sizeof range);
 	if (rc == SQLITE_ERROR)
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror cannot be "
 		    "checked: %s", t->name, range, sqlite3_errmsg(db));

@@ -88,4 +88,8 @@ int jcheck_next_chunk(struct jcheck_reader *rd, struct jcheck_chunk *c);   /* 1,
 
 int jcheck_verify(struct sqlite3 *db, const void *data, size_t len, struct jerr *e);
 
+/* A chunk's key range for messages, the same for every verifier: "keys > 5 and <= 1005",
+ * "keys <= 1005", "keys > 5", "all keys" (values cut short). */
+void jcheck_range_text(const struct jcheck_chunk *c, int nkey, char *out, size_t size);
+
 #endif
