@@ -32,7 +32,7 @@ static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
-    "             --to URL [--to URL]... [FILE...]\n"
+    "             [--mkdir] --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
 
 #define MAXDEST JFAN_MAX      /* one sending thread each */
@@ -245,8 +245,9 @@ send_one(struct dest *d, const char *path, const struct jname *jn, int locked,
 	return 0;
 bad:
 	jwarnx("%s", e.msg);
+	/* EX_CANTCREAT stays: the destination directory does not exist (--mkdir) */
 	if (e.code == EX_USAGE || e.code == EX_NOINPUT || e.code == EX_OSERR ||
-	    e.code == EX_SOFTWARE || e.code == EX_CANTCREAT)
+	    e.code == EX_SOFTWARE)
 		e.code = e.code == EX_NOINPUT ? EX_DATAERR : EX_TEMPFAIL;
 	d->code = worse(d->code, e.code);
 	note_code(e.code);
@@ -690,6 +691,7 @@ static const struct option longopts[] = {
 	{ "known-hosts", required_argument, NULL, 'H' },
 	{ "cacert", required_argument, NULL, 'A' },
 	{ "limit-rate", required_argument, NULL, 'L' },
+	{ "mkdir", no_argument, NULL, 'D' },
 	{ "prune", no_argument, NULL, 'P' },
 	{ "keep", required_argument, NULL, 'k' },
 	{ "keep-for", required_argument, NULL, 'f' },
@@ -729,6 +731,7 @@ send_option(int c, const char *arg, struct config *conf)
 	case 'K': conf->xfer.key = arg; break;
 	case 'H': conf->xfer.known_hosts = arg; break;
 	case 'A': conf->xfer.cacert = arg; break;
+	case 'D': conf->xfer.mkdir = 1; break;
 	case 'L':
 		if (jparse_size(arg, &conf->xfer.limit_rate) < 0)
 			jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", arg);

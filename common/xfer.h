@@ -62,6 +62,7 @@ struct jxfer_opts {
 	long        connect_timeout;  /* seconds; 0: 15 */
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
 	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
+	int         mkdir;            /* create the destination directory if it is missing */
 	/* libcurl's own trace, one line at a time, credentials scrubbed (jcred_scrub); called
 	 * from the thread doing the transfer. NULL: no trace. */
 	void      (*trace)(void *arg, const char *line);
@@ -90,5 +91,8 @@ int  jxfer_plain_password(const struct jxfer *x);
  */
 void jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *arg);
 void jxfer_close(struct jxfer *x);
+/* The one message for a destination directory that does not exist, on every scheme: sets e
+ * (EX_CANTCREAT) and returns -1. For the transports. */
+int  jxfer_no_dir(const char *name, const char *url, struct jerr *e);
 
 #endif

@@ -191,7 +191,7 @@ _o_pureftpd() { # KIND DIR
 	_r=""
 	[ "$1" = pureftpd-r ] && _r=-r
 	"$SRVROOT/usr/sbin/pure-ftpd" -S "127.0.0.1,$_o_port" -l "puredb:$2/pureftpd.pdb" -E -A \
-		-p "$_pasv:$((_pasv + 20))" -P 127.0.0.1 -u 1 $_r >"$2/stderr" 2>&1 &
+		-p "$_pasv:$((_pasv + 20))" -P 127.0.0.1 -u 1 -H $_r >"$2/stderr" 2>&1 &
 	_o_started $! "$_o_port" "$2/stderr" || return 1
 	SRV_URL="ftp://127.0.0.1:$_o_port/in/"
 	SRV_OPTS="--netrc-file $2/netrc" SRV_BAD="--netrc-file $2/badnetrc"
@@ -226,7 +226,6 @@ _o_dropbear() { # KIND DIR: root's home is DIR/home inside the server's mount na
 		unshare -m sh -c 'mount --bind "$1" "$2" && exec dropbear -F -E -s -p "127.0.0.1:$3" -r "$4" -P "$5"' \
 			sh "$2/home" "$_home" "$_o_port" "$2/host.dropbear" "$2/pid" >"$2/stderr" 2>&1 &
 	else
-		mkdir -p "$2/tinykeys"
 		[ -f "$2/tinykeys/ed25519.pk" ] || tinysshd-makekey "$2/tinykeys" >/dev/null 2>&1
 		unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$2/home" "$_home" \
 			/usr/bin/python3 "$JM_SRC/tests/e2e/tcpserve.py" "$_o_port" tinysshd -v "$2/tinykeys" \
