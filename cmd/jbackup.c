@@ -16,7 +16,7 @@
 
 #include "afile.h"
 #include "apply.h"
-#include "backup.h"
+#include "sqlite.h"
 #include "clock.h"
 #include "digest.h"
 #include "report.h"
@@ -212,7 +212,7 @@ seed_from_final(const char *copy, const char *journal, struct japply_state *st)
 	    japply_commit(a, st, &e) < 0)
 		jdiex(e.code, "%s: %s", copy, e.msg);
 	japply_close(a);
-	if (jbackup_settle(copy, &e) < 0)
+	if (jsqlite_settle(copy, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	return 0;
 }
@@ -247,7 +247,7 @@ copy_locked(const struct config *c, const char *tmpdb)
 			    "its lock", c->db);
 		jdiex(e.code, "%s: %s", c->db, e.msg);
 	}
-	if (jbackup_copy(c->db, tmpdb, &e) < 0) {
+	if (jsqlite_copy(c->db, tmpdb, &e) < 0) {
 		unlink(tmpdb);
 		jdiex(e.code, "%s", e.msg);
 	}
@@ -446,7 +446,7 @@ extract_db(const struct config *c, struct jzio_tar *t, const char *tmp, uint64_t
 		unlink(tmp);
 		jdie(EX_IOERR, "unable to write %s", tmp);
 	}
-	if (jbackup_quick_check(tmp, &e) < 0 || japply_state_read(tmp, 0, st, &e) < 0) {
+	if (jsqlite_quick_check(tmp, &e) < 0 || japply_state_read(tmp, 0, st, &e) < 0) {
 		unlink(tmp);
 		jdiex(EX_DATAERR, "%s: %s", c->restore, e.msg);
 	}
@@ -560,6 +560,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || !c.db || !c.out == !c.restore)
 		jusage(synopsis, EX_USAGE);
+	if (japply_is_pg(c.db))
+		jdiex(EX_USAGE, "a PostgreSQL mirror is backed up and seeded with pg_dump and "
+		    "pg_restore (see jmirror(7))");
 	if (c.restore && c.journal)
 		jdiex(EX_USAGE, "--journal is for taking a backup, not restoring one");
 	if (c.out && c.as_operational)

@@ -103,21 +103,6 @@ valid_utf8(const uint8_t *p, size_t n)
 	return 1;
 }
 
-/* JSON string per text.h; bytes that are not UTF-8 become \u00XX (documented in jcat.1). */
-static void
-put_json(const char *s, size_t n)
-{
-	char buf[4096];
-	size_t used, k;
-
-	putchar('"');
-	for (; n > 0; s += used, n -= used) {
-		k = jtext_json(s, n, &used, buf, sizeof buf);
-		fwrite(buf, 1, k, stdout);
-	}
-	putchar('"');
-}
-
 static void
 put_base64(const uint8_t *p, size_t n)
 {
@@ -168,7 +153,7 @@ show_header(const char *path, const struct jfmt_header *h)
 	iso(h->created, t, sizeof t);
 	if (cfg.json) {
 		fputs("{\"kind\":\"header\",\"file\":", stdout);
-		put_json(path, strlen(path));
+		jput_json(path, strlen(path));
 		printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"first_lsn\":%llu,"
 		    "\"created\":\"%s\",\"created_ns\":%llu,\"prev_digest\":\"%s\"}\n",
 		    lin, h->timeline, (unsigned long long)h->seq,
@@ -196,7 +181,7 @@ show_record(const struct jseg_rec *r)
 		    (unsigned long long)r->off, r->len);
 		if (valid_utf8(r->data, r->len)) {
 			fputs("\"payload\":", stdout);
-			put_json((const char *)r->data, r->len);
+			jput_json((const char *)r->data, r->len);
 		} else {
 			fputs("\"payload_base64\":", stdout);
 			put_base64(r->data, r->len);
@@ -217,7 +202,7 @@ show_end(const char *path, const struct ent *en)
 	if (en->live) {
 		if (cfg.json) {
 			fputs("{\"kind\":\"live\",\"file\":", stdout);
-			put_json(path, strlen(path));
+			jput_json(path, strlen(path));
 			printf(",\"records\":%llu,\"last_lsn\":%llu,\"torn_bytes\":%llu}\n",
 			    (unsigned long long)en->records, (unsigned long long)en->last_lsn,
 			    (unsigned long long)en->torn);
@@ -234,7 +219,7 @@ show_end(const char *path, const struct ent *en)
 	iso(en->t.sealed, t, sizeof t);
 	if (cfg.json) {
 		fputs("{\"kind\":\"trailer\",\"file\":", stdout);
-		put_json(path, strlen(path));
+		jput_json(path, strlen(path));
 		printf(",\"records\":%llu,\"last_lsn\":%llu,\"sealed\":\"%s\",\"sealed_ns\":%llu,"
 		    "\"final\":%s,\"size\":%llu,\"digest\":\"%s\"}\n",
 		    (unsigned long long)en->t.records, (unsigned long long)en->t.last_lsn, t,
@@ -347,7 +332,7 @@ show_verified(const struct ent *en)
 		return;
 	if (cfg.json) {
 		fputs("{\"kind\":\"verified\",\"file\":", stdout);
-		put_json(en->path, strlen(en->path));
+		jput_json(en->path, strlen(en->path));
 		printf(",\"timeline\":%u,\"seq\":%llu,\"records\":%llu,\"first_lsn\":%llu,"
 		    "\"last_lsn\":%llu,\"state\":\"%s\",\"final\":%s}\n", en->h.timeline,
 		    (unsigned long long)en->h.seq, (unsigned long long)en->records,

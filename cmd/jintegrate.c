@@ -30,6 +30,7 @@
 #include "chain.h"
 #include "clock.h"
 #include "report.h"
+#include "url.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -44,6 +45,7 @@ static const char synopsis[] =
     "                  [SEGMENT ...]";
 
 struct config {
+	const char *show;                /* db as messages name it: without a password */
 	const char *db, *from, *archive, *exec;
 	int         remove, nul, nowait, sync, verbose, tty;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
@@ -64,9 +66,10 @@ struct pend {
 enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART, SEG_REFUSED };
 
 static struct config cfg;
+static char shown[4096];
 static struct japply *ap;
 static struct japply_state cur;      /* the bookkeeping as last read under the lock */
-static int lockfd = -1;
+static int locked;
 static struct pend *pend;
 static size_t npend, cappend;
 static uint64_t printed;             /* highest sequence printed this run */
@@ -90,9 +93,9 @@ on_signal(int sig)
 static void
 unlock(void)
 {
-	if (lockfd >= 0) {
-		jlock_close(lockfd);
-		lockfd = -1;
+	if (locked) {
+		japply_release(ap);
+		locked = 0;
 	}
 }
 
@@ -114,19 +117,20 @@ lock(void)
 {
 	struct jerr e;
 
-	if (lockfd >= 0)
+	if (locked)
 		return;
-	if ((lockfd = japply_lock(cfg.db, cfg.nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e)) < 0) {
+	if (japply_take(ap, cfg.nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e) < 0) {
 		if (e.code == EX_TEMPFAIL)
 			jdiex(EX_TEMPFAIL, "%s: busy: another integration or a backup holds its "
-			    "lock", cfg.db);
-		die_e(cfg.db, &e);
+			    "lock", cfg.show);
+		die_e(cfg.show, &e);
 	}
+	locked = 1;
 	if (japply_refresh(ap, &e) < 0 || japply_load(ap, &cur, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
 	if (cur.present && cur.operational)
 		jdiex(EX_UNAVAILABLE, "%s: the database is operational (promoted): it integrates no "
-		    "more segments", cfg.db);
+		    "more segments", cfg.show);
 }
 
 static int
@@ -477,14 +481,14 @@ same_dir(const char *a, const char *b)
 static void
 settle(void)
 {
-	int had = lockfd >= 0;
+	int had = locked;
 	struct jerr e;
 
 	if (ngone == 0)
 		return;
 	lock();
 	if (japply_sync(ap, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
 	wait_read();
 	for (size_t i = 0; i < ngone; i++) {
 		uint64_t skip;
@@ -996,7 +1000,7 @@ run(char **argv, int argc)
 	int reached = 0, code = 0;
 
 	if (japply_open(&o, &ap, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
 	if (argc > 0) {
 		for (int i = 0; i < argc && !reached && !stop; i++) {
 			add(argv[i], SRC_ARG);
@@ -1116,6 +1120,7 @@ main(int argc, char **argv)
 	argv += optind;
 	if (!cfg.db)
 		jusage(synopsis, EX_USAGE);
+	cfg.show = jurl_redact(cfg.db, shown, sizeof shown);
 	if (cfg.archive && cfg.remove)
 		jdiex(EX_USAGE, "--archive and --remove exclude each other");
 	if (cfg.from && argc > 0)

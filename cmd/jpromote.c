@@ -212,46 +212,44 @@ start_live(const char *path, const struct jfmt_header *h2)
 	return 0;
 }
 
+/* The mirror's applier, open from take_mirror to the end: it holds the integration lock. */
+static struct japply *ap;
+
 /* Write st (advanced to the closing segment when there is one) with the role operational. */
 static int
 mark_operational(const char *db, struct japply_state *st)
 {
-	struct japply_opts ao = { .db = db, .sync = 1 };
-	struct japply *a;
 	struct jerr e;
 
 	st->operational = 1;
-	if (japply_open(&ao, &a, &e) < 0 || japply_begin(a, NULL, 1, 0, &e) < 0) {
+	if (japply_begin(ap, NULL, 1, 0, &e) < 0 || japply_commit(ap, st, &e) < 0) {
 		jwarnx("unable to mark %s operational: %s", db, e.msg);
 		return e.code;
 	}
-	if (japply_commit(a, st, &e) < 0) {
-		japply_close(a);
-		jwarnx("unable to mark %s operational: %s", db, e.msg);
-		return e.code;
-	}
-	japply_close(a);
 	return 0;
 }
 
-/* Take the mirror at c->db under its lock (the fd, held until the end), and check that it
- * is a mirror of the journal named by c->journal; st is its bookkeeping. */
-static int
+/* Take the mirror at c->db under its lock (held by ap until the end), and check that it is
+ * a mirror of the journal named by c->journal; st is its bookkeeping. */
+static void
 take_mirror(const struct config *c, struct japply_state *st)
 {
+	struct japply_opts ao = { .db = c->db, .sync = 1 };
 	struct jname jn;
 	struct jerr e;
-	int lk;
 
 	if (jname_parse(jio_basename(c->journal), &jn) != JNAME_LIVE)
 		jdiex(EX_USAGE, "%s: not a journal name (DIR/NAME.journal)", c->journal);
-	if ((lk = japply_lock(c->db, JLOCK_NOWAIT, &e)) < 0) {
+	/* read first: a mirror that is not there is an error, never created by opening it */
+	if (japply_state_read(c->db, 0, st, &e) < 0 || japply_open(&ao, &ap, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (japply_take(ap, JLOCK_NOWAIT, &e) < 0) {
 		if (e.code == EX_TEMPFAIL)
 			jdiex(EX_TEMPFAIL, "%s: integration is running (or a backup): stop it "
 			    "first", c->db);
 		jdiex(e.code, "%s: %s", c->db, e.msg);
 	}
-	if (japply_state_read(c->db, 0, st, &e) < 0)
+	if (japply_load(ap, st, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!st->present)
 		jdiex(EX_DATAERR, "%s: nothing applied: not a mirror of any journal", c->db);
@@ -260,7 +258,6 @@ take_mirror(const struct config *c, struct japply_state *st)
 	if (strcmp(jn.name, st->name) != 0)
 		jdiex(EX_USAGE, "%s: the mirror follows the journal %s, not %s", c->journal,
 		    st->name, jn.name);
-	return lk;
 }
 
 /* A planned switch-over ends on a final segment; anything else needs --force. */
@@ -341,9 +338,9 @@ promote(const struct config *c)
 	struct japply_state st;
 	struct jchain_end end;
 	struct jfmt_header h2;
-	int lk, rc, planned;
+	int rc, planned;
 
-	lk = take_mirror(c, &st);
+	take_mirror(c, &st);
 	check_planned(c, &st);
 	planned = st.final && st.sealed;
 	if (!st.sealed && (rc = close_old_timeline(c, &st, seg, sizeof seg)) != 0)
@@ -355,7 +352,7 @@ promote(const struct config *c)
 	jcrash_point("promote-live");
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
-	jlock_close(lk);
+	japply_close(ap);
 	report(c, &st, &h2, seg, planned);
 	return 0;
 }

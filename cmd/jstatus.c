@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "report.h"
+#include "url.h"
 #include "fmt.h"
 #include "io.h"
 #include "name.h"
@@ -327,21 +328,6 @@ when(uint64_t ns, char *buf, size_t size)
 	return buf;
 }
 
-/* JSON string per text.h: bytes that are not UTF-8 are escaped, never copied raw. */
-static void
-jstr(const char *p)
-{
-	char buf[1024];
-	size_t n = strlen(p), used, k;
-
-	putchar('"');
-	for (; n > 0; p += used, n -= used) {
-		k = jtext_json(p, n, &used, buf, sizeof buf);
-		fwrite(buf, 1, k, stdout);
-	}
-	putchar('"');
-}
-
 static void
 print_clock(const struct status *s)
 {
@@ -410,7 +396,7 @@ print_json(const struct status *s)
 	char a[64], lin[JDIGEST_HEX];
 
 	printf("{\"kind\":\"%s\",\"path\":", s->mirror ? "mirror" : "journal");
-	jstr(s->path);
+	jput_json(s->path, strlen(s->path));
 	printf(",\"now\":%llu", (unsigned long long)s->now);
 	if (s->mirror) {
 		const struct japply_state *st = &s->st;
@@ -419,7 +405,7 @@ print_json(const struct status *s)
 			jdigest_hex(st->lineage, JFMT_LINEAGE_LEN, lin);
 			printf(",\"role\":\"%s\",\"name\":", st->operational ? "operational" :
 			    "mirror");
-			jstr(st->name);
+			jput_json(st->name, strlen(st->name));
 			printf(",\"lineage\":\"%s\",\"timeline\":%u,\"seq\":%llu,\"last_lsn\":%llu,"
 			    "\"sealed\":%s,\"final\":%s,\"last_time\":%llu,\"applied_at\":%llu",
 			    lin, st->timeline, (unsigned long long)st->seq,
@@ -441,7 +427,7 @@ print_json(const struct status *s)
 		for (size_t k = 0; k < s->nd; k++) {
 			const struct dest *d = &s->d[k];
 			printf("%s{\"url\":", k ? "," : "");
-			jstr(d->q.url);
+			jput_json(d->q.url, strlen(d->q.url));
 			printf(",\"acked_timeline\":%u,\"acked_seq\":%llu,\"segments\":%llu,"
 			    "\"bytes\":%llu,\"oldest_age\":%s}", d->newest_tl,
 			    (unsigned long long)d->newest_seq, (unsigned long long)d->segs,
@@ -632,13 +618,14 @@ static int
 run(const struct config *c)
 {
 	struct status s;
+	static char shown[4096];
 	int rc = 0;
 
 	memset(&s, 0, sizeof s);
 	s.incoming = c->incoming;
 	s.now = jclock_now();
 	s.mirror = c->db != NULL;
-	s.path = c->db ? c->db : c->journal;
+	s.path = c->db ? jurl_redact(c->db, shown, sizeof shown) : c->journal;
 	if (c->db)
 		status_mirror(&s, c->db, c->check);
 	else

@@ -5,7 +5,7 @@
  * changes) the bookkeeping through it. Which segment is due is chain.h's to say.
  *
  * This header is the one tools use, whatever the applier. Each applier is one file behind
- * apply_ops.h: apply_sqlite.c (the only file that includes sqlite3.h for applying) and
+ * apply_ops.h: apply_sqlite.c (over sqlite.h, which opens and syncs every SQLite database) and
  * apply_exec.c; apply.c picks one from struct japply_opts. A new applier (row records,
  * PostgreSQL) is one new file and one line in japply_open.
  *
@@ -91,7 +91,11 @@
 
 #define JAPPLY_EAPPLY     EX_CONFIG   /* e->code: an sql statement or the exec command failed */
 
-/* DIR/.BASE.lock for the mirror at db, taken: the fd (jlock_close it), or -1. */
+/* Is db a PostgreSQL connection URI (postgresql:// or postgres://)? Then the PostgreSQL
+ * applier (apply_pg.c) serves it. */
+int japply_is_pg(const char *db);
+
+/* DIR/.BASE.lock for the SQLite mirror at db, taken: the fd (jlock_close it), or -1. */
 int japply_lock(const char *db, int how, struct jerr *e);
 
 /*
@@ -147,5 +151,12 @@ int  japply_sync(struct japply *a, struct jerr *e);
 void japply_rollback(struct japply *a);
 void japply_close(struct japply *a);
 int  japply_is_exec(const struct japply *a);
+/*
+ * The integration lock of the open applier's mirror (how: JLOCK_WAIT or JLOCK_NOWAIT, busy
+ * is EX_TEMPFAIL): japply_lock's file for SQLite and exec, a session advisory lock in the
+ * database for PostgreSQL. Taking it twice is a no-op; japply_close releases it.
+ */
+int  japply_take(struct japply *a, int how, struct jerr *e);
+void japply_release(struct japply *a);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * apply_sqlite: the SQLite applier (apply_ops.h), and the only file that includes sqlite3.h
- * for applying. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h)
+ * apply_sqlite: the SQLite applier (apply_ops.h). Opening, error codes and durability are
+ * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h)
  * in the mirror database itself.
  *
  * Invariants:
@@ -24,11 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "apply_ops.h"
 #include "clock.h"
 #include "io.h"
+#include "sqlite.h"
 
 struct sqlite_applier {
 	struct japply base;
@@ -65,42 +64,6 @@ static const char schema[] =
     "applied_at INTEGER NOT NULL, segment TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS main.jmirror_timeline(timeline INTEGER PRIMARY KEY,"
     "seq INTEGER NOT NULL, lsn INTEGER NOT NULL);";
-
-static int
-sqlerr(struct jerr *e, sqlite3 *db, int rc, const char *what)
-{
-	int code;
-
-	switch (rc & 0xff) {
-	case SQLITE_BUSY: case SQLITE_LOCKED: code = EX_TEMPFAIL; break;
-	case SQLITE_IOERR: case SQLITE_FULL: case SQLITE_NOMEM: code = EX_IOERR; break;
-	case SQLITE_CANTOPEN: code = EX_CANTCREAT; break;
-	case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: code = EX_NOPERM; break;
-	case SQLITE_CORRUPT: case SQLITE_NOTADB: code = EX_DATAERR; break;
-	default: code = JAPPLY_EAPPLY;
-	}
-	return jerr_set(e, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
-static int
-exec_sql(sqlite3 *db, const char *sql, struct jerr *e)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK) {
-		jerr_set(e, JAPPLY_EAPPLY, "%.40s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-			e->code = EX_TEMPFAIL;
-		else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
-			e->code = EX_IOERR;
-		else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
-			e->code = EX_DATAERR;
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
 
 static int
 reserved(const char *name)
@@ -188,24 +151,6 @@ authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
 	return SQLITE_OK;
 }
 
-static int
-db_open(const char *path, int flags, sqlite3 **dbp, struct jerr *e)
-{
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, flags, NULL);
-
-	if (rc != SQLITE_OK) {
-		jerr_set(e, (flags & SQLITE_OPEN_CREATE) ? EX_CANTCREAT : EX_NOINPUT,
-		    "unable to open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_extended_result_codes(db, 0);
-	*dbp = db;
-	return 0;
-}
-
 static const char *
 text(sqlite3_stmt *q, int col)
 {
@@ -224,19 +169,19 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_master WHERE type='table' AND "
 	    "name='jmirror_state'", -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		n = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	if (n == 0)
 		return 0;
 	rc = sqlite3_prepare_v2(db, "SELECT version, role, name, lineage, timeline, seq, "
 	    "last_lsn, sealed, digest, final, last_time, applied_at, segment FROM "
 	    "main.jmirror_state WHERE id = 1", -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		const char *role = (const char *)sqlite3_column_text(q, 1);
@@ -264,18 +209,18 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	rc = sqlite3_prepare_v2(db, "SELECT timeline, seq, lsn FROM (SELECT * FROM "
 	    "main.jmirror_timeline ORDER BY timeline DESC LIMIT 16) ORDER BY timeline", -1, &q,
 	    NULL);
 	if (rc != SQLITE_OK)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		japply_state_add_tl(st, (uint32_t)sqlite3_column_int64(q, 0),
 		    (uint64_t)sqlite3_column_int64(q, 1), (uint64_t)sqlite3_column_int64(q, 2));
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return sqlerr(e, db, rc, "unable to read the bookkeeping");
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 	return 0;
 }
 
@@ -291,24 +236,6 @@ sql_close(struct sqlite_applier *a)
 	a->db = NULL;
 }
 
-/*
- * SQLite would create the database 0644 less the umask; it gives its -wal and -shm files
- * the database's mode. Create it empty (an empty file is an empty database) 0640, as every
- * file jmirror writes, before SQLite opens it.
- */
-static int
-create_0640(const char *path, struct jerr *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-
-	if (fd < 0)
-		return errno == EEXIST ? 0 : jerr_sys(e, EX_CANTCREAT, "unable to create %s",
-		    path);
-	if (fsync(fd) < 0 || close(fd) < 0 || jio_fsync_dir(path) < 0)
-		return jerr_sys(e, EX_IOERR, "unable to create %s", path);
-	return 0;
-}
-
 static int
 sql_open(struct sqlite_applier *a, struct jerr *e)
 {
@@ -316,8 +243,7 @@ sql_open(struct sqlite_applier *a, struct jerr *e)
 	sqlite3_stmt *q;
 	int rc;
 
-	if (create_0640(a->dbpath, e) < 0 ||
-	    db_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
+	if (jsqlite_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
 		return -1;
 	if (stat(a->dbpath, &sb) < 0) {
 		jerr_sys(e, EX_CANTCREAT, "unable to open %s", a->dbpath);
@@ -334,10 +260,10 @@ sql_open(struct sqlite_applier *a, struct jerr *e)
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW) {
-		sqlerr(e, a->db, rc, a->dbpath);
+		jsqlite_err(e, a->db, rc, a->dbpath);
 		goto bad;
 	}
-	if (exec_sql(a->db, a->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+	if (jsqlite_exec(a->db, a->sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 	    e) < 0)
 		goto bad;
 	/*
@@ -359,7 +285,7 @@ sql_prepare_put(struct sqlite_applier *a, struct jerr *e)
 {
 	int rc;
 
-	if (exec_sql(a->db, schema, e) < 0)
+	if (jsqlite_exec(a->db, schema, e) < 0)
 		return -1;
 	if (a->st_put)
 		return 0;
@@ -370,7 +296,7 @@ sql_prepare_put(struct sqlite_applier *a, struct jerr *e)
 		rc = sqlite3_prepare_v2(a->db, "INSERT OR IGNORE INTO main.jmirror_timeline("
 		    "timeline, seq, lsn) VALUES(?,?,?)", -1, &a->st_tl, NULL);
 	if (rc != SQLITE_OK)
-		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+		return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
 	return 0;
 }
 
@@ -402,7 +328,7 @@ sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
-		return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+		return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
 	for (int i = 0; i < st->ntl; i++) {
 		q = a->st_tl;
 		sqlite3_bind_int64(q, 1, st->tl[i].timeline);
@@ -411,7 +337,7 @@ sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)
-			return sqlerr(e, a->db, rc, "unable to write the bookkeeping");
+			return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
 	}
 	return 0;
 }
@@ -646,7 +572,7 @@ s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 {
 	struct sqlite_applier *a = S(ap);
 
-	if (exec_sql(a->db, "BEGIN IMMEDIATE", e) < 0)
+	if (jsqlite_exec(a->db, "BEGIN IMMEDIATE", e) < 0)
 		return -1;
 	/* the bookkeeping tables exist before any record runs: none can take their names */
 	if (sql_prepare_put(a, e) < 0) {
@@ -669,7 +595,7 @@ s_commit(struct japply *ap, const struct japply_state *st, struct jerr *e)
 
 	if (sql_put(a, st, e) < 0)
 		return -1;
-	if (exec_sql(a->db, "COMMIT", e) < 0) {
+	if (jsqlite_exec(a->db, "COMMIT", e) < 0) {
 		s_rollback(ap);
 		return -1;
 	}
@@ -699,36 +625,13 @@ s_close(struct japply *ap)
 }
 
 static int
-fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/*
- * With synchronous=NORMAL a commit is in the -wal file but not yet on disk. Every commit
- * so far is durable once the -wal file and the database (a checkpoint may have moved pages
- * there) are: fsync both, and the directory that holds their names. No lock on the
- * database is taken, so readers are never blocked; only this process writes it.
- */
-static int
 s_sync(struct japply *ap, struct jerr *e)
 {
 	struct sqlite_applier *a = S(ap);
-	char wal[4096];
 
 	if (a->sync)
 		return 0;       /* a FULL commit is durable already */
-	if (snprintf(wal, sizeof wal, "%s-wal", a->dbpath) >= (int)sizeof wal)
-		return jerr_set(e, EX_SOFTWARE, "%s: name too long", a->dbpath);
-	if (fsync_path(wal) < 0 || fsync_path(a->dbpath) < 0 || jio_fsync_dir(a->dbpath) < 0)
-		return jerr_sys(e, EX_IOERR, "unable to make %s durable", a->dbpath);
-	return 0;
+	return jsqlite_sync(a->dbpath, e);
 }
 
 static int
@@ -739,7 +642,7 @@ s_read(const char *db, struct japply_state *st, struct jerr *e)
 
 	if (access(db, F_OK) < 0)
 		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
-	if (db_open(db, SQLITE_OPEN_READONLY, &h, e) < 0)
+	if (jsqlite_open(db, SQLITE_OPEN_READONLY, &h, e) < 0)
 		return -1;
 	rc = load_sql(h, st, e);
 	sqlite3_close(h);
@@ -755,10 +658,10 @@ s_set_role(const char *db, int operational, struct jerr *e)
 
 	if (access(db, F_OK) < 0)
 		return jerr_sys(e, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "%s", db);
-	if (db_open(db, SQLITE_OPEN_READWRITE, &h, e) < 0)
+	if (jsqlite_open(db, SQLITE_OPEN_READWRITE, &h, e) < 0)
 		return -1;
-	if (exec_sql(h, "PRAGMA synchronous=FULL", e) < 0 ||
-	    exec_sql(h, "BEGIN IMMEDIATE", e) < 0)
+	if (jsqlite_exec(h, "PRAGMA synchronous=FULL", e) < 0 ||
+	    jsqlite_exec(h, "BEGIN IMMEDIATE", e) < 0)
 		goto bad;
 	rc = sqlite3_prepare_v2(h, "UPDATE main.jmirror_state SET role = ?, applied_at = ? WHERE "
 	    "id = 1", -1, &q, NULL);
@@ -766,13 +669,13 @@ s_set_role(const char *db, int operational, struct jerr *e)
 		if (strstr(sqlite3_errmsg(h), "no such table"))
 			jerr_set(e, EX_DATAERR, "%s: no mirror bookkeeping", db);
 		else
-			sqlerr(e, h, rc, db);
+			jsqlite_err(e, h, rc, db);
 		goto bad;
 	}
 	sqlite3_bind_text(q, 1, operational ? "operational" : "mirror", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)jclock_now());
 	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
-		sqlerr(e, h, rc, db);
+		jsqlite_err(e, h, rc, db);
 		goto bad;
 	}
 	if (sqlite3_changes(h) != 1) {
@@ -781,7 +684,7 @@ s_set_role(const char *db, int operational, struct jerr *e)
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if (exec_sql(h, "COMMIT", e) < 0)
+	if (jsqlite_exec(h, "COMMIT", e) < 0)
 		goto bad;
 	sqlite3_close(h);
 	return 0;

@@ -8,13 +8,19 @@
 
 #include "clock.h"
 
-uint64_t
-jclock_now(void)
+static uint64_t
+ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+jclock_now(void)
+{
+	return ns(CLOCK_REALTIME);
 }
 
 uint64_t
@@ -38,10 +44,7 @@ jclock_ahead(uint64_t now, uint64_t t)
 uint64_t
 jclock_mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ns(CLOCK_MONOTONIC);
 }
 
 double

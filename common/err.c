@@ -5,6 +5,18 @@
 
 #include "err.h"
 
+static void __attribute__((format(printf, 4, 0)))
+vset(struct jerr *e, int code, int err, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	e->code = code;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	n = strlen(e->msg);
+	if (err)
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(err));
+}
+
 int
 jerr_set(struct jerr *e, int code, const char *fmt, ...)
 {
@@ -12,9 +24,8 @@ jerr_set(struct jerr *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	if (e) {
-		e->code = code;
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		vset(e, code, 0, fmt, ap);
 		va_end(ap);
 	}
 	errno = saved;
@@ -26,15 +37,11 @@ jerr_sys(struct jerr *e, int code, const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
-	size_t n;
 
 	if (e) {
-		e->code = code;
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		vset(e, code, saved, fmt, ap);
 		va_end(ap);
-		n = strlen(e->msg);
-		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(saved));
 	}
 	errno = saved;
 	return -1;

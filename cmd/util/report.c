@@ -6,6 +6,7 @@
 
 #include "io.h"
 #include "report.h"
+#include "text.h"
 
 const char *jerr_prog = "jmirror";
 
@@ -90,4 +91,18 @@ jversion(void)
 	if (jio_fshut(stdout) != 0)
 		exit(EX_IOERR);
 	exit(0);
+}
+
+void
+jput_json(const char *s, size_t n)
+{
+	char buf[4096];
+	size_t used, k;
+
+	putchar('"');
+	for (; n > 0; s += used, n -= used) {
+		k = jtext_json(s, n, &used, buf, sizeof buf);
+		fwrite(buf, 1, k, stdout);
+	}
+	putchar('"');
 }

@@ -11,6 +11,8 @@
 #ifndef JM_REPORT_H
 #define JM_REPORT_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 extern const char *jerr_prog;
@@ -21,6 +23,10 @@ void jwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void jwarnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void jdie(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void jdiex(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Write s[0..n) to stdout as one JSON string, quotes included (text.h's escaping: bytes that
+ * are not UTF-8 are escaped, never copied raw). */
+void jput_json(const char *s, size_t n);
 
 /* Print "usage: ..." lines to stderr and exit EX_USAGE; with code 0 print to stdout. */
 void jusage(const char *synopsis, int code) __attribute__((noreturn));
