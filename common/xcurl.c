@@ -1140,6 +1140,53 @@ http_compare(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 	return 0;
 }
 
+/*
+ * The stale temporaries of a WebDAV directory, once per run, as remote_sweep does for ftp and
+ * sftp: PROPFIND Depth 1 lists it (a server without PROPFIND, such as nginx, is skipped),
+ * and each href's last part that is a stale temporary of ours is deleted.
+ */
+static void
+http_sweep(struct jxcurl *x)
+{
+	static const char body[] = "<?xml version=\"1.0\"?><propfind xmlns=\"DAV:\"><prop>"
+	    "<resourcetype/></prop></propfind>";
+	struct listing l = { NULL, 0, 0 };
+	struct curl_slist *hl = NULL;
+	struct jerr ignore;
+	char *p, *end, *leaf;
+	CURLcode rc;
+
+	if (x->swept || setup(x, &ignore) < 0)
+		return;
+	x->swept = 1;
+	hl = curl_slist_append(hl, "Depth: 1");
+	hl = curl_slist_append(hl, "Content-Type: application/xml");
+	curl_easy_setopt(x->h, CURLOPT_URL, x->u->dirurl);
+	curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "PROPFIND");
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &l);
+	x->failonerror = 1;
+	rc = perform(x);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	for (p = rc == CURLE_OK ? l.p : NULL; p && (p = strstr(p, "href>")); p = end) {
+		size_t n;
+		p += 5;
+		if (!(end = strstr(p, "</")))
+			break;
+		*end = 0;                       /* p: the href's text */
+		for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
+			p[n - 1] = 0;
+		leaf = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+		if (*leaf && jpart_stale(leaf, x->host, 0, 0))
+			remote_remove(x, leaf);
+		end = strchr(end + 1, '>') ? strchr(end + 1, '>') + 1 : end + 1;
+	}
+	free(l.p);
+}
+
 /* --mkdir over WebDAV: MKCOL each directory of the URL's path, once per destination; one
  * that exists already answers 405. What fails shows at the upload. */
 static void
@@ -1174,6 +1221,7 @@ http_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	if ((r = look_before(x, fd, size, name, e)) != 0)
 		return r > 0 ? 0 : -1;
 	http_mkdir(x);
+	http_sweep(x);
 	jpart_new(leaf, sizeof leaf, name, x->host);
 	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;

@@ -27,8 +27,11 @@
  * checks SIZE of NAME first (its RNTO replaces), uploads with the size enforced, then
  * RNFR/RNTO; sftp renames (OpenSSH refuses to rename over an existing file; that case is
  * compared by size); http/https MOVEs with Overwrite: F (an existing target is fetched and
- * compared); scp writes NAME directly (no rename exists there). The first put of a jxfer
- * removes the stale temporaries of the directory (file, ftp, sftp; jpart_stale).
+ * compared); scp writes NAME directly (no rename exists there). Every scheme but scp and
+ * file:// looks first (size, then the last bytes) and checks the final name after the
+ * rename. The first put of a jxfer removes the stale temporaries of the directory (file,
+ * ftp, sftp, WebDAV with PROPFIND; jpart_stale). A missing directory is EX_CANTCREAT
+ * (jxfer_no_dir); opts.mkdir creates it.
  *
  * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc, and a
  * netrc that group or others may read is refused (EX_NOPERM), as ssh refuses such a key.

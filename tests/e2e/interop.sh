@@ -130,9 +130,6 @@ _ix_kill() { # NAME SCHEME DIR
 	_r=FAIL
 	if ix_kill_mid "$_k" && _ix_run 0 jship --retries 0 $SRV_OPTS --to "$SRV_URL" "$_k" &&
 	    cmp -s "$_k" "$SRV_ROOT/k.0001-000000000001.journal"; then _r=ok; fi
-	case $SRV_URL in
-	http*) ;;             # WebDAV keeps no listing to sweep: only the publish counts
-	*) [ -z "$(ix_ours "$SRV_ROOT")" ] || _r=FAIL ;;
-	esac
+	[ -z "$(ix_ours "$SRV_ROOT")" ] || _r=FAIL
 	_ix_res "$1" "$2" "kill mid-transfer, then resend" $_r
 }
