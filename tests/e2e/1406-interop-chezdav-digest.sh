@@ -13,6 +13,7 @@ for f in src/*; do
 	check "$f published" cmp -s "$f" "$SRV_ROOT/${f#src/}"
 done
 check "no temporary left" test -z "$(ls -A "$SRV_ROOT" | grep '^\.')"
-expect_code 0 jship $SRV_OPTS --to "$SRV_URL" src/*
+expect_code 0 jship -v -v $SRV_OPTS --to "$SRV_URL" src/*
+check "identical resend: compared, not uploaded again" sh -c "! grep -q '> PUT' err && grep -q 'already there' err"
 # (chezdav 3.0 takes any password for a known user: a wrong one cannot be checked here)
 finish
