@@ -47,6 +47,8 @@ struct jxcurl {
 	int         mkdir;          /* create a missing destination directory */
 	int         made_dir;       /* HTTP: MKCOL done for this destination */
 	int         failonerror;    /* HTTP: this request fails on a status >= 400 */
+	int         want_range;     /* HTTP: the answer must be 206, or it is not read */
+	int         no_range;       /* HTTP: the server sent the whole file instead */
 	long        connect_timeout, stall_time;
 	uint64_t    limit_rate;
 	void      (*trace)(void *, const char *);
@@ -202,6 +204,14 @@ compare_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 	char local[65536];
 	size_t done = 0;
 
+	if (x->want_range) {
+		long resp = 0;
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+		if (resp != 206) {      /* no byte ranges: do not fetch the whole file */
+			x->no_range = 1;
+			return 0;
+		}
+	}
 	while (done < n && !x->cmp_differs) {
 		size_t k = n - done < sizeof local ? n - done : sizeof local;
 		if (x->cmp_off + k > x->size) {
@@ -255,6 +265,7 @@ setup(struct jxcurl *x, struct jerr *e)
 	}
 	x->fresh = 0;
 	x->failonerror = 0;
+	x->want_range = 0;
 	if (x->h) {
 		curl_easy_reset(x->h);
 		h = x->h;
@@ -859,19 +870,23 @@ tail_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char 
 		return 1;
 	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)start,
-	    (unsigned long long)(size - 1));
+	/* open-ended: an FTP transfer read to its end needs no ABOR, which costs the
+	 * connection (libcurl closes it after an abort) */
+	snprintf(range, sizeof range, "%llu-", (unsigned long long)start);
 	x->fd = fd;
 	x->size = size;
 	x->cmp_off = x->cmp_start = start;
 	x->cmp_differs = 0;
+	x->want_range = x->u->scheme == JURL_HTTP;
+	x->no_range = 0;
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_RANGE, range);
 	x->failonerror = 1;
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	rc = perform(x);
-	if (rc == CURLE_RANGE_ERROR)
+	x->want_range = 0;
+	if (rc == CURLE_RANGE_ERROR || x->no_range)
 		return 2;
 	if (rc != CURLE_OK)
 		return fail(x, rc, "check", name, e);
