@@ -23,6 +23,7 @@
 #include "fmt.h"
 #include "io.h"
 #include "name.h"
+#include "row.h"
 #include "seg.h"
 #include "text.h"
 
@@ -167,8 +168,53 @@ show_header(const char *path, const struct jfmt_header *h)
 	    prev);
 }
 
+static void problem(const char *path, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+put_out(void *arg, const char *s, size_t n)
+{
+	(void)arg;
+	return fwrite(s, 1, n, stdout) == n ? 0 : -1;
+}
+
+/*
+ * A row record (jmirror(5)): its positions, then one change per line, or in JSON a list of
+ * change objects; as far as it decodes, and a payload that does not decode is a problem of
+ * the file (an applier would refuse it). With show 0, only checked.
+ */
 static void
-show_record(const struct jseg_rec *r)
+row_changes(const char *path, const struct jseg_rec *r, int show)
+{
+	struct jrow_reader rd;
+	struct jrow_change c;
+	struct jerr e;
+	int rc, n = 0, opened;
+
+	if ((opened = (rc = jrow_open(&rd, r->data, r->len, &e)) == 0)) {
+		if (show && cfg.json)
+			printf("\"first\":%llu,\"last\":%llu,\"changes\":[",
+			    (unsigned long long)rd.first, (unsigned long long)rd.last);
+		else if (show)
+			printf(" positions %llu-%llu%s\n", (unsigned long long)rd.first,
+			    (unsigned long long)rd.last, r->flags ? " (group continues)" : "");
+		while ((rc = jrow_next(&rd, &c, &e)) == 1 && show) {
+			fputs(cfg.json ? (n++ ? "," : "") : "  ", stdout);
+			jrow_text(&c, cfg.json, put_out, NULL);
+			if (!cfg.json)
+				putchar('\n');
+		}
+	} else if (show && !cfg.json) {
+		putchar('\n');
+	}
+	if (show && cfg.json)
+		fputs(!opened ? "\"damaged\":true" : rc == 0 ? "]" : "],\"damaged\":true", stdout);
+	if (rc < 0)
+		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
+}
+
+static void
+show_record(const char *path, const struct jseg_rec *r)
 {
 	char t[64], tb[8];
 	const char *ty = type_name(r->type, tb, sizeof tb);
@@ -176,10 +222,12 @@ show_record(const struct jseg_rec *r)
 	iso(r->time, t, sizeof t);
 	if (cfg.json) {
 		printf("{\"kind\":\"record\",\"lsn\":%llu,\"time\":\"%s\",\"time_ns\":%llu,"
-		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,",
+		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,%s",
 		    (unsigned long long)r->lsn, t, (unsigned long long)r->time, ty,
-		    (unsigned long long)r->off, r->len);
-		if (valid_utf8(r->data, r->len)) {
+		    (unsigned long long)r->off, r->len, r->flags ? "\"continues\":true," : "");
+		if (r->type == JFMT_TYPE_ROW) {
+			row_changes(path, r, 1);
+		} else if (valid_utf8(r->data, r->len)) {
 			fputs("\"payload\":", stdout);
 			jput_json((const char *)r->data, r->len);
 		} else {
@@ -189,7 +237,12 @@ show_record(const struct jseg_rec *r)
 		fputs("}\n", stdout);
 		return;
 	}
-	printf("%llu %s %s ", (unsigned long long)r->lsn, t, ty);
+	printf("%llu %s %s", (unsigned long long)r->lsn, t, ty);
+	if (r->type == JFMT_TYPE_ROW) {
+		row_changes(path, r, 1);
+		return;
+	}
+	putchar(' ');
 	put_text(r->data, r->len);
 	putchar('\n');
 }
@@ -269,7 +322,9 @@ read_file(struct ent *en, int show)
 		show_header(en->path, &en->h);
 	while ((rc = jseg_next(s, &r, &e)) == 1)
 		if (show && !cfg.quiet)
-			show_record(&r);
+			show_record(en->path, &r);
+		else if (r.type == JFMT_TYPE_ROW)
+			row_changes(en->path, &r, 0);
 	en->records = jseg_records(s);
 	en->last_lsn = jseg_last_lsn(s);
 	if (rc < 0) {

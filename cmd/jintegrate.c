@@ -42,12 +42,12 @@
 static const char synopsis[] =
     "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
-    "                  [SEGMENT ...]";
+    "                  [--repair] [SEGMENT ...]";
 
 struct config {
 	const char *show;                /* db as messages name it: without a password */
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose, tty;
+	int         remove, nul, nowait, sync, verbose, tty, repair;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
 };
 
@@ -617,7 +617,8 @@ struct plan {
 };
 
 /* A first pass that verifies the whole file before anything is changed, for appliers that
- * commit before the end (--exec, --delay). */
+ * commit before the end (--exec, --delay), and that finds where --until stops: after the
+ * last record of a group (jmirror(5)) that it does not pass, never inside one. */
 static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
@@ -636,8 +637,10 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 			pl->cut = 1;
 			continue;
 		}
-		pl->end = r.lsn;
-		pl->end_time = r.time;
+		if (!(r.flags & JFMT_REC_CONTINUES)) {
+			pl->end = r.lsn;
+			pl->end_time = r.time;
+		}
 	}
 	jseg_close(s);
 	return rc < 0 ? refuse(p, &e) : 0;
@@ -649,6 +652,7 @@ struct batch {
 	const char        *base;
 	uint64_t           skip, last, ltime, n, shown;
 	int                exec, pre, cut;
+	int                in_group;      /* the last record applied continues its group */
 	struct plan        pl;
 };
 
@@ -714,8 +718,8 @@ apply_records(struct batch *b, struct jseg *s)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !b->exec && (due = delay_due(r.lsn, r.time)) > jclock_now() &&
-		    pause_until(b, due, r.lsn)) {
+		if (cfg.delay && !b->exec && !b->in_group &&
+		    (due = delay_due(r.lsn, r.time)) > jclock_now() && pause_until(b, due, r.lsn)) {
 			jseg_close(s);
 			return SEG_RESTART;
 		}
@@ -726,6 +730,7 @@ apply_records(struct batch *b, struct jseg *s)
 		}
 		b->last = r.lsn;
 		b->ltime = r.time;
+		b->in_group = (r.flags & JFMT_REC_CONTINUES) != 0;
 		b->n++;
 		progress(b);
 	}
@@ -796,7 +801,7 @@ apply(const struct pend *p, uint64_t skip)
 	int rc;
 
 	b.exec = japply_is_exec(ap);
-	b.pre = b.exec || cfg.delay;
+	b.pre = b.exec || cfg.delay || cfg.until_lsn || cfg.until_time;
 	seen_at = jclock_now();
 	seen_warned = 0;
 	if (b.pre) {
@@ -992,10 +997,19 @@ from_stdin(void)
 	return rc;
 }
 
+/* --repair: each divergent row change applied anyway, said as it is made (the mirror keeps
+ * them in jmirror_repairs). */
+static void
+repaired(const char *line)
+{
+	jwarnx("repaired: %s", line);
+}
+
 static int
 run(char **argv, int argc)
 {
-	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
+	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync,
+	                         .repair = cfg.repair, .repaired = repaired };
 	struct jerr e;
 	int reached = 0, code = 0;
 
@@ -1086,6 +1100,7 @@ main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
+		{ "repair", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1109,6 +1124,7 @@ main(int argc, char **argv)
 		case 'x': cfg.exec = optarg; break;
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
+		case 'R': cfg.repair = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
 		case 'h': jusage(synopsis, 0);
@@ -1123,6 +1139,8 @@ main(int argc, char **argv)
 	cfg.show = jurl_redact(cfg.db, shown, sizeof shown);
 	if (cfg.archive && cfg.remove)
 		jdiex(EX_USAGE, "--archive and --remove exclude each other");
+	if (cfg.repair && cfg.exec)
+		jdiex(EX_USAGE, "--repair applies row records to a SQLite mirror: not with --exec");
 	if (cfg.from && argc > 0)
 		jdiex(EX_USAGE, "--from and SEGMENT arguments exclude each other");
 	if (cfg.archive) {

@@ -137,6 +137,8 @@ struct japply_opts {
 	const char *db;          /* the mirror database, or for exec the name of the mirror */
 	const char *exec;        /* NULL: SQLite; else the command (run by /bin/sh -c) */
 	int         sync;        /* make every commit durable (synchronous=FULL; fsync state) */
+	int         repair;      /* row records: apply divergent changes anyway (apply_row.h) */
+	void      (*repaired)(const char *line);   /* each repair made, for the tool to report */
 };
 
 int  japply_open(const struct japply_opts *o, struct japply **a, struct jerr *e);

@@ -318,6 +318,12 @@ p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 	const char *text = (const char *)r->data;
 	size_t off = 0, start, n;
 
+	if (r->type > JFMT_TYPE_CHECK)
+		return jfmt_type_unknown(r->type, r->lsn, e);
+	if (r->type == JFMT_TYPE_ROW)           /* skipping it would diverge in silence */
+		return jerr_set(e, JAPPLY_EAPPLY, "LSN %llu: a row record: this mirror applies "
+		    "sql records only (row records need a SQLite mirror)",
+		    (unsigned long long)r->lsn);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for this applier */
 	if (memchr(r->data, 0, r->len))

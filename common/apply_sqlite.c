@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "apply_ops.h"
+#include "apply_row.h"
 #include "clock.h"
 #include "io.h"
 #include "sqlite.h"
@@ -45,6 +46,9 @@ struct sqlite_applier {
 	char          created_db[16];
 	char         *sql;             /* NUL-terminated copy of one record */
 	size_t        sqlcap;
+	struct jrowapply *rows;        /* row records (apply_row.c), on this connection */
+	int           repair;          /* --repair: apply divergent row changes anyway */
+	void        (*repaired)(const char *line);
 };
 
 static struct sqlite_applier *
@@ -224,9 +228,13 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	return 0;
 }
 
+static int rows_open(struct sqlite_applier *a, struct jerr *e);
+
 static void
 sql_close(struct sqlite_applier *a)
 {
+	jrowapply_free(a->rows);
+	a->rows = NULL;
 	sqlite3_finalize(a->st_put);
 	sqlite3_finalize(a->st_tl);
 	a->st_put = a->st_tl = NULL;
@@ -274,6 +282,8 @@ sql_open(struct sqlite_applier *a, struct jerr *e)
 	 */
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_set_authorizer(a->db, authorize, a);
+	if (rows_open(a, e) < 0)
+		goto bad;
 	return 0;
 bad:
 	sql_close(a);
@@ -530,6 +540,51 @@ sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 }
 
 
+/* ---- row records (apply_row.c): the applier lends them its guarded statements ---- */
+
+/* Prepare a row change's statement as a record's: the authorizer keeps it off jmirror_*. */
+static int
+row_prepare(void *arg, const char *sql, uint64_t lsn, sqlite3_stmt **q, struct jerr *e)
+{
+	struct sqlite_applier *a = arg;
+	int rc;
+
+	a->refused = NULL;
+	a->in_record = 1;
+	rc = sqlite3_prepare_v3(a->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+	a->in_record = 0;
+	return rc == SQLITE_OK ? 0 : stmt_error(a, sql, lsn, e);
+}
+
+/* A statement change (schema changes captured with the data) runs as an sql record. */
+static int
+row_statements(void *arg, const char *sql, size_t len, uint64_t lsn, struct jerr *e)
+{
+	struct jseg_rec r = { .lsn = lsn, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)sql,
+	                      .len = (uint32_t)len };
+
+	return sql_record(arg, &r, e);
+}
+
+static void
+row_repaired(void *arg, const char *line)
+{
+	struct sqlite_applier *a = arg;
+
+	if (a->repaired)
+		a->repaired(line);
+}
+
+static int
+rows_open(struct sqlite_applier *a, struct jerr *e)
+{
+	struct jrowapply_host h = { .db = a->db, .repair = a->repair, .repaired = row_repaired,
+	                            .prepare = row_prepare, .statements = row_statements,
+	                            .arg = a };
+
+	return (a->rows = jrowapply_new(&h, e)) ? 0 : -1;
+}
+
 static int
 s_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 {
@@ -541,6 +596,8 @@ s_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 	a->base.ops = &japply_sqlite_ops;
 	a->dbpath = o->db;
 	a->sync = o->sync;
+	a->repair = o->repair;
+	a->repaired = o->repaired;
 	if (sql_open(a, e) < 0) {
 		free(a);
 		return -1;
@@ -583,9 +640,16 @@ s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 }
 
 static int
-s_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
+s_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
-	return sql_record(S(a), r, e);
+	struct sqlite_applier *a = S(ap);
+
+	if (r->type == JFMT_TYPE_ROW)
+		return jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
+	if (r->type > JFMT_TYPE_CHECK)
+		return jfmt_type_unknown(r->type, r->lsn, e);
+	jrowapply_triggers(a->rows, 1);
+	return sql_record(a, r, e);
 }
 
 static int

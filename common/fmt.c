@@ -5,8 +5,9 @@
  * - A header MUST start with the 8-byte magic, carry version 1 or 2 and size 128, have zero
  *   reserved fields, a timeline and sequence of at least 1, and a valid CRC32C. Writers
  *   MUST create version 2; version 1 files stay readable.
- * - A record MUST have a payload of at most JFMT_MAX_PAYLOAD bytes and zero flags; its u16 at
- *   offset 6 is the batch field in version 2 (any value) and MUST be 0 in version 1; its
+ * - A record MUST have a payload of at most JFMT_MAX_PAYLOAD bytes; its flags byte MUST be 0
+ *   before version 3 and MUST hold no bit but JFMT_REC_CONTINUES in version 3; its u16 at
+ *   offset 6 is the batch field from version 2 (any value) and MUST be 0 in version 1; its
  *   CRC32C covers its 24-byte head and its payload.
  * - A trailer MUST start with the mark 0xFFFFFFFF and "SEAL"; no record can start that way,
  *   because a record's length never reaches 0xFFFFFFFF.
@@ -115,7 +116,7 @@ jfmt_rec_encode(const struct jfmt_rec_head *r, uint8_t out[JFMT_REC_HEAD])
 {
 	jfmt_put32(out, r->len);
 	out[4] = r->type;
-	out[5] = 0;
+	out[5] = r->flags;
 	jfmt_put16(out + 6, r->batch);
 	jfmt_put64(out + 8, r->lsn);
 	jfmt_put64(out + 16, r->time);
@@ -130,10 +131,12 @@ jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_r
 	r->lsn = jfmt_get64(in + 8);
 	r->time = jfmt_get64(in + 16);
 	r->batch = jfmt_get16(in + 6);
+	r->flags = in[5];
 	if (r->len > JFMT_MAX_PAYLOAD)
 		return jerr_set(e, EX_DATAERR, "record length %u exceeds the limit of %u",
 		    r->len, JFMT_MAX_PAYLOAD);
-	if (in[5] != 0 || (version < 2 && r->batch != 0))
+	if ((in[5] & ~(version >= 3 ? JFMT_REC_CONTINUES : 0u)) != 0 ||
+	    (version < 2 && r->batch != 0))
 		return jerr_set(e, EX_DATAERR, "record has unknown flags or reserved bytes set");
 	if (r->type == 0)
 		return jerr_set(e, EX_DATAERR, "record has type 0");
@@ -199,8 +202,18 @@ jfmt_type_name(uint8_t type)
 	switch (type) {
 	case JFMT_TYPE_SQL: return "sql";
 	case JFMT_TYPE_RAW: return "raw";
+	case JFMT_TYPE_ROW: return "row";
+	case JFMT_TYPE_CHECK: return "check";
 	}
 	return NULL;
+}
+
+int
+jfmt_type_unknown(uint8_t type, uint64_t lsn, struct jerr *e)
+{
+	return jerr_set(e, EX_DATAERR, "LSN %llu: record type %u is one of jmirror's own that "
+	    "this version does not know (written by a newer jmirror: upgrade this one)",
+	    (unsigned long long)lsn, type);
 }
 
 int
@@ -213,6 +226,10 @@ jfmt_type_parse(const char *s)
 		return JFMT_TYPE_SQL;
 	if (strcmp(s, "raw") == 0)
 		return JFMT_TYPE_RAW;
+	if (strcmp(s, "row") == 0)
+		return JFMT_TYPE_ROW;
+	if (strcmp(s, "check") == 0)
+		return JFMT_TYPE_CHECK;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < 1 || v > 255)
 		return -1;

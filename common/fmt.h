@@ -7,6 +7,8 @@
  *   record  = 24-byte frame head, payload, CRC32C of head+payload   (28 + len bytes)
  *             version 2 heads carry the batch field: how many records follow in the same
  *             write (0 on the last of a write); version 1 heads have 0 there.
+ *             Version 3 heads carry flags at offset 5: JFMT_REC_CONTINUES, the record's
+ *             transaction goes on in the next record (a group, man/jmirror.5).
  *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
  *             the digest itself; that digest is "the segment's digest" that the next segment's
  *             header names as prev_digest.
@@ -27,7 +29,7 @@
 
 #define JFMT_MAGIC          "\x89JML\r\n\x1a\n"
 #define JFMT_MAGIC_LEN      8
-#define JFMT_VERSION        2               /* what writers create */
+#define JFMT_VERSION        3               /* what writers create */
 #define JFMT_VERSION_MIN    1               /* the oldest readers accept */
 #define JFMT_HEADER_SIZE    128
 #define JFMT_REC_HEAD       24
@@ -40,6 +42,12 @@
 
 #define JFMT_TYPE_SQL       1
 #define JFMT_TYPE_RAW       2
+#define JFMT_TYPE_APPLIER_MAX 127           /* 3..127: appliers' own types (jappend -t) */
+#define JFMT_TYPE_OWN_MIN   128             /* 128..255: jmirror's own types */
+#define JFMT_TYPE_ROW       128             /* row changes (row.h) */
+#define JFMT_TYPE_CHECK     129             /* check record: table digests */
+
+#define JFMT_REC_CONTINUES  0x01u           /* record flag: the group goes on (version 3) */
 
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
 
@@ -61,6 +69,7 @@ struct jfmt_rec_head {
 	uint64_t time;                          /* commit time, ns since the epoch */
 	uint16_t batch;                         /* version 2: records after this one written
 	                                           with it in one write; always 0 in version 1 */
+	uint8_t  flags;                         /* version 3: JFMT_REC_CONTINUES or 0 */
 };
 
 struct jfmt_trailer {
@@ -77,7 +86,8 @@ int  jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *
                         struct jerr *e);
 
 /* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len).
- * Decoding needs the file's version: a version 1 record MUST have a zero batch field. */
+ * Decoding needs the file's version: a version 1 record MUST have a zero batch field,
+ * a version 1 or 2 record zero flags, a version 3 record no flag but JFMT_REC_CONTINUES. */
 void     jfmt_rec_encode(const struct jfmt_rec_head *r, uint8_t out[JFMT_REC_HEAD]);
 int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec_head *r,
                          struct jerr *e);
@@ -93,7 +103,10 @@ int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_traile
 /* Does this 4-byte prefix start a trailer rather than a record? */
 int  jfmt_is_trailer(const uint8_t in[4]);
 
-const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", or NULL */
+const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", "row", "check", or NULL */
+/* An applier met one of jmirror's own types that this version does not know (a newer
+ * writer's): it MUST NOT skip it. -1 with e: EX_DATAERR, saying so. */
+int         jfmt_type_unknown(uint8_t type, uint64_t lsn, struct jerr *e);
 int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
 
 /* Little-endian helpers, exported for the reader and tests. */

@@ -73,6 +73,8 @@ struct jjournal {
 	uint64_t end;               /* end of the last valid record */
 	uint64_t lsn;               /* next LSN */
 	uint16_t batch;             /* batch field of the record before end */
+	int      group;             /* inside a group: the writers' lock is held */
+	uint64_t gstart, glsn;      /* where the open group starts, and its first LSN */
 	struct jfmt_header h;
 	uint8_t *buf;
 	size_t   cap;
@@ -231,7 +233,7 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
 	struct jfmt_header nh;
 
 	nh = *h;
-	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
+	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();
@@ -355,15 +357,23 @@ write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uin
 	return 0;
 }
 
+/* How a call sets the records' continues flags: none (an append), all of them (a group's
+ * add), all but the very last (a group's end). */
+enum { FL_NONE, FL_CONTINUE, FL_CLOSE };
+
 /* Records the writers take: a type, and a payload no longer than the format allows. */
 static int
-check_payload(uint8_t type, uint32_t len, struct jerr *e)
+check_records(const struct jjournal_payload *recs, size_t n, size_t *need, struct jerr *e)
 {
-	if (len > JFMT_MAX_PAYLOAD)
-		return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u", len,
-		    JFMT_MAX_PAYLOAD);
-	if (type == 0)
-		return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+	*need = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].len > JFMT_MAX_PAYLOAD)
+			return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u",
+			    recs[i].len, JFMT_MAX_PAYLOAD);
+		if (recs[i].type == 0)
+			return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+		*need += JFMT_REC_OVERHEAD + recs[i].len;
+	}
 	return 0;
 }
 
@@ -392,7 +402,8 @@ grow(uint8_t **buf, size_t *cap, size_t need)
  * batches depends on it); version 1 files keep 0 there.
  */
 static size_t
-build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn, uint64_t now)
+build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn,
+    uint64_t now, int how, int last)
 {
 	size_t len = 0;
 
@@ -400,6 +411,8 @@ build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, u
 		struct jfmt_rec_head r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
 		                      .time = now };
 
+		if (how == FL_CONTINUE || (how == FL_CLOSE && !(last && i == n - 1)))
+			r.flags = JFMT_REC_CONTINUES;
 		if (j->h.version >= 2)
 			r.batch = (uint16_t)(n - 1 - i);
 		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
@@ -672,42 +685,29 @@ fail:
 	return -1;
 }
 
-int
-jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
-    struct jerr *e)
+/*
+ * Under the lock, caught up: write n records (how sets their flags) in batches at the end,
+ * *first_lsn their first LSN. A failed write cuts the file back to cut (this call's start,
+ * or its group's) and leaves j to be read again.
+ */
+static int
+write_records(struct jjournal *j, const struct jjournal_payload *recs, size_t n, int how,
+    uint64_t cut, uint64_t *first_lsn, struct jerr *e)
 {
-	size_t need = 0, len = 0;
-	uint64_t now, start;
-	int fd;
+	uint64_t now = jclock_now();
 
-	for (size_t i = 0; i < n; i++) {
-		if (check_payload(recs[i].type, recs[i].len, e) < 0)
-			return -1;
-		need += JFMT_REC_OVERHEAD + recs[i].len;
-	}
-	if (grow(&j->buf, &j->cap, need) < 0)
-		return jerr_sys(e, EX_OSERR, "out of memory");
-	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
-		return -1;
-	if (jj_catch_up(j, e) < 0) {
-		jlock_drop(j->lockfd);
-		return -1;
-	}
-	now = jclock_now();
-	start = j->end;
 	for (size_t i = 0; i < n; i += JFMT_MAX_BATCH) {
 		size_t k = n - i < JFMT_MAX_BATCH ? n - i : JFMT_MAX_BATCH;
+		size_t len = build_batch(j, recs + i, k, j->lsn + i, now, how, i + k == n);
 
-		len = build_batch(j, recs + i, k, j->lsn + i, now);
 		if (jio_pwrite_all(j->fd, j->buf, len, (off_t)j->end) < 0) {
 			int saved = errno;
 
-			if (ftruncate(j->fd, (off_t)start) < 0) {
+			if (ftruncate(j->fd, (off_t)cut) < 0) {
 				/* Left for the next writer to cut as a torn tail. */
 			}
 			errno = saved;
 			jj_reset(j);
-			jlock_drop(j->lockfd);
 			return jerr_sys(e, EX_IOERR, "unable to append to %s", j->path);
 		}
 		j->end += len;
@@ -716,12 +716,129 @@ jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t 
 		*first_lsn = j->lsn;
 	j->lsn += n;
 	j->batch = 0;
-	fd = j->fd;
+	return 0;
+}
+
+/* Take the writers' lock and bring j up to date with the live file; -1 without the lock. */
+static int
+jj_lock(struct jjournal *j, struct jerr *e)
+{
+	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
+		return -1;
+	if (jj_catch_up(j, e) < 0) {
+		jlock_drop(j->lockfd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop the writers' lock; with JJ_SYNC, make what was written durable, outside the lock,
+ * so that syncing writers do not wait for each other's syncs. */
+static int
+jj_unlock(struct jjournal *j, struct jerr *e)
+{
+	int fd = j->fd;
+
 	jlock_drop(j->lockfd);
-	/* Outside the lock, so that syncing writers do not wait for each other's syncs. */
 	if ((j->flags & JJ_SYNC) && fdatasync(fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", j->path);
 	return 0;
+}
+
+int
+jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
+    struct jerr *e)
+{
+	size_t need;
+
+	jjournal_group_abort(j);
+	if (check_records(recs, n, &need, e) < 0)
+		return -1;
+	if (grow(&j->buf, &j->cap, need) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (jj_lock(j, e) < 0)
+		return -1;
+	if (write_records(j, recs, n, FL_NONE, j->end, first_lsn, e) < 0) {
+		jlock_drop(j->lockfd);
+		return -1;
+	}
+	return jj_unlock(j, e);
+}
+
+int
+jjournal_group_begin(struct jjournal *j, struct jerr *e)
+{
+	if (j->group)
+		return jerr_set(e, EX_SOFTWARE, "%s: a group begun inside a group", j->path);
+	if (jj_lock(j, e) < 0)
+		return -1;
+	if (j->h.version < 3) {
+		jlock_drop(j->lockfd);
+		return jerr_set(e, EX_DATAERR, "%s is format version %u, which holds no groups: "
+		    "rotate it first", j->path, j->h.version);
+	}
+	j->group = 1;
+	j->gstart = j->end;
+	j->glsn = j->lsn;
+	return 0;
+}
+
+/* A group's add (FL_CONTINUE) or end (FL_CLOSE); a failure aborts the group. */
+static int
+group_write(struct jjournal *j, const struct jjournal_payload *recs, size_t n, int how,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	size_t need;
+	int rc;
+
+	if (!j->group)
+		return jerr_set(e, EX_SOFTWARE, "%s: no group begun", j->path);
+	if (how == FL_CLOSE && n == 0)
+		rc = jerr_set(e, EX_USAGE, "%s: a group ends with a record", j->path);
+	else if ((rc = check_records(recs, n, &need, e)) == 0) {
+		if (grow(&j->buf, &j->cap, need) < 0)
+			rc = jerr_sys(e, EX_OSERR, "out of memory");
+		else
+			rc = write_records(j, recs, n, how, j->gstart, first_lsn, e);
+	}
+	if (rc < 0)
+		jjournal_group_abort(j);
+	return rc;
+}
+
+int
+jjournal_group_add(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	return group_write(j, recs, n, FL_CONTINUE, first_lsn, e);
+}
+
+int
+jjournal_group_end(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	if (group_write(j, recs, n, FL_CLOSE, NULL, e) < 0)
+		return -1;
+	if (first_lsn)
+		*first_lsn = j->glsn;
+	j->group = 0;
+	return jj_unlock(j, e);
+}
+
+void
+jjournal_group_abort(struct jjournal *j)
+{
+	int saved = errno;
+
+	if (!j->group)
+		return;
+	if (ftruncate(j->fd, (off_t)j->gstart) < 0) {
+		/* An incomplete group: the next writer cuts it as a torn tail. */
+	}
+	jj_reset(j);
+	j->group = 0;
+	jlock_drop(j->lockfd);
+	errno = saved;
 }
 
 int
@@ -731,6 +848,7 @@ jjournal_close(struct jjournal *j, struct jerr *e)
 
 	if (!j)
 		return 0;
+	jjournal_group_abort(j);
 	if (j->fd >= 0 && close(j->fd) < 0)
 		rc = jerr_sys(e, EX_IOERR, "unable to close %s", j->path);
 	if (j->lockfd >= 0)
@@ -753,6 +871,7 @@ struct jjsegment {
 	uint8_t           *buf;
 	size_t             cap;
 	int                sealed;          /* d is finished: nothing more goes in */
+	int                in_group;        /* the last record added continues its group */
 };
 
 static int
@@ -795,21 +914,29 @@ jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, in
 int
 jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e)
 {
-	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time };
+	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time,
+	                            .flags = r->flags };
+	struct jjournal_payload p = { .type = r->type, .len = r->len };
+	uint16_t version = w->h.version ? w->h.version : JFMT_VERSION;
 	uint64_t want = w->h.first_lsn + w->records;
+	size_t need;
 
 	if (w->sealed)
 		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
 	if (r->lsn != want)
 		return jerr_set(e, EX_SOFTWARE, "%s: record with LSN %llu where %llu comes next",
 		    w->name, (unsigned long long)r->lsn, (unsigned long long)want);
-	if (check_payload(r->type, r->len, e) < 0)
+	if (check_records(&p, 1, &need, e) < 0)
 		return -1;
-	if (grow(&w->buf, &w->cap, JFMT_REC_OVERHEAD + (size_t)r->len) < 0)
+	if ((r->flags & ~JFMT_REC_CONTINUES) || (r->flags && version < 3))
+		return jerr_set(e, EX_DATAERR, "%s: a group in a version %u segment", w->name,
+		    version);
+	if (grow(&w->buf, &w->cap, need) < 0)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (segment_put(w, w->buf, jfmt_rec_build(&fr, r->data, w->buf), e) < 0)
 		return -1;
 	w->records++;
+	w->in_group = (r->flags & JFMT_REC_CONTINUES) != 0;
 	return 0;
 }
 
@@ -821,6 +948,8 @@ jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *
 
 	if (w->sealed)
 		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
+	if (w->in_group)
+		return jerr_set(e, EX_DATAERR, "%s: a segment cannot end inside a group", w->name);
 	w->sealed = 1;
 	memset(t, 0, sizeof *t);
 	t->records = w->records;

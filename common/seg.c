@@ -17,9 +17,13 @@
  *   of the record before X when that one says more records follow; and (b) the bytes
  *   from X to the first of them hold a run of at least JSEG_LOST_RUN zero bytes, which a
  *   lost write leaves and a flipped byte or a damaged length never does.
- *   Anything else is damage. This is the only copy of the rule: the writer (journal.c)
- *   reads through this module too, so that what a writer cuts is exactly what every
- *   reader ignores.
+ *   Anything else is damage. When what comes before the torn tail (or the whole file)
+ *   ends inside a group, the tail starts at that group's first record instead.
+ *   This is the only copy of the rule: the writer (journal.c) reads through this module
+ *   too, so that what a writer cuts is exactly what every reader ignores.
+ * - A record of a group MUST NOT be returned from a live journal before the group's last
+ *   record has been checked (a look ahead by a second reader, which bounds memory by one
+ *   record too), and a sealed segment MUST NOT end inside a group.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,8 @@ struct jseg {
 	uint64_t    records, torn;
 	uint64_t    good;              /* offset after the last record returned */
 	uint16_t    batch;             /* batch field of the last record returned */
+	int         in_group;          /* the last record returned has the continues flag */
+	int         nolook;            /* a look-ahead reader: no look-ahead of its own */
 	int         trailer_seen;      /* bytes of a trailer were consumed */
 	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
 };
@@ -457,6 +463,43 @@ read_trailer(struct jseg *s, struct jerr *e)
 
 static int next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
 
+/*
+ * In a live journal, the record at s->off starts a group: is its last record there? 1
+ * yes; 0 no, and everything from the group's first record is a torn tail (s is done); -1
+ * damage after it (as the rule says) or a read error. A second reader reads the group with
+ * pread, one record at a time, leaving s as it is.
+ */
+static int
+group_complete(struct jseg *s, struct jerr *e)
+{
+	struct jseg_at at = { .h = &s->h, .off = s->off, .lsn = next_lsn(s), .batch = s->batch };
+	struct jseg *g;
+	struct jseg_rec r;
+	int rc;
+
+	if (jseg_open_pread(s->fd, &at, &g, e) < 0)
+		return -1;
+	g->nolook = 1;
+	while ((rc = jseg_next(g, &r, e)) == 1 && (r.flags & JFMT_REC_CONTINUES))
+		;
+	if (rc == 0) {
+		s->torn = g->off - s->off;
+		s->done = 1;
+	}
+	jseg_close(g);
+	return rc;
+}
+
+/* The records end here (s is done): not inside a group, which the look ahead saw whole. */
+static int
+ended(struct jseg *s, struct jerr *e)
+{
+	if (s->in_group && !s->nolook)
+		return fail(e, s->good, "the records end inside a group that was complete when "
+		    "read ahead (the file changed under the reader)");
+	return 0;
+}
+
 int
 jseg_next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 {
@@ -491,20 +534,24 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		if (s->mode == JSEG_SEALED)
 			return fail(e, s->off, "truncated: no trailer (cut short in transit? re-ship it)");
 		s->done = 1;
-		return 0;
+		return ended(s, e);
 	}
 	p = s->buf + s->pos;
 	if (avail >= 4 && jfmt_is_trailer(p)) {
 		if (read_trailer(s, e) < 0)
 			return -1;
 		s->done = 1;
-		return 0;
+		if (s->have_trailer && s->in_group)
+			return fail(e, s->good, "the segment ends inside a group (its last record "
+			    "says the group continues)");
+		return ended(s, e);
 	}
 	if (avail < JFMT_REC_HEAD)
-		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e);
+		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e) < 0 ?
+		    -1 : ended(s, e);
 	if (jfmt_rec_decode(p, s->h.version, &fr, e) < 0) {
 		snprintf(why, sizeof why, "%s", e->msg);
-		return bad_frame(s, why, e);
+		return bad_frame(s, why, e) < 0 ? -1 : ended(s, e);
 	}
 	frame = JFMT_REC_OVERHEAD + (size_t)fr.len;
 	if ((avail = fill(s, frame, e)) < 0)
@@ -514,15 +561,22 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		snprintf(why, sizeof why, s->mode == JSEG_LIVE ? "record length %u runs past the "
 		    "end" : "truncated record: its length %u runs past the end (cut short in "
 		    "transit? re-ship it)", fr.len);
-		return bad_frame(s, why, e);
+		return bad_frame(s, why, e) < 0 ? -1 : ended(s, e);
 	}
 	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len))
-		return bad_frame(s, "record checksum mismatch", e);
+		return bad_frame(s, "record checksum mismatch", e) < 0 ? -1 : ended(s, e);
 	if (fr.lsn != s->h.first_lsn + s->records)
 		return fail(e, s->off, "LSN out of sequence");
+	if ((fr.flags & JFMT_REC_CONTINUES) && !s->in_group && s->mode == JSEG_LIVE &&
+	    !s->nolook && !s->z) {
+		int rc = group_complete(s, e);
+		if (rc <= 0)
+			return rc;
+	}
 	r->lsn = fr.lsn;
 	r->time = fr.time;
 	r->type = fr.type;
+	r->flags = fr.flags;
 	r->len = fr.len;
 	r->data = p + JFMT_REC_HEAD;
 	r->off = s->off;
@@ -530,6 +584,7 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 	s->records++;
 	s->good = s->off;
 	s->batch = fr.batch;
+	s->in_group = (fr.flags & JFMT_REC_CONTINUES) != 0;
 	return 1;
 }
 

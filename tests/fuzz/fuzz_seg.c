@@ -5,7 +5,8 @@
  * promises are asserted: records come out in LSN order, never longer than the limit, at
  * increasing offsets; a sealed read that succeeds ends with a trailer that matches it; a
  * failure says why; a finished reader stays finished; jseg_probe_fd calls complete every
- * segment that reads through.
+ * segment that reads through; a read that succeeds never ends inside a group (jmirror(5):
+ * a sealed segment cannot, and a live journal's incomplete group is a torn tail).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ run(int fd, const char *name)
 	struct jerr e;
 	struct jseg_rec r;
 	uint64_t n = 0, off = 0;
+	uint8_t flags = 0;
 	int rc;
 
 	if (lseek(fd, 0, SEEK_SET) != 0)
@@ -44,6 +46,8 @@ run(int fd, const char *name)
 		want(r.len <= JFMT_MAX_PAYLOAD);
 		want(r.off >= off + (n ? JFMT_REC_OVERHEAD : JFMT_HEADER_SIZE));
 		off = r.off;
+		flags = r.flags;
+		want(!(flags & ~JFMT_REC_CONTINUES) && (!flags || jseg_header(s)->version >= 3));
 		for (uint32_t i = 0; i < r.len; i++)
 			sink ^= r.data[i];          /* every byte of the record is readable */
 		n++;
@@ -53,6 +57,7 @@ run(int fd, const char *name)
 		const struct jfmt_trailer *t = jseg_trailer(s);
 		if (jseg_mode(s) == JSEG_SEALED)
 			want(t != NULL);
+		want(!(flags & JFMT_REC_CONTINUES));
 		if (t) {
 			want(t->records == n);
 			want(t->last_lsn == jseg_last_lsn(s));

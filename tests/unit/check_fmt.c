@@ -67,8 +67,8 @@ START_TEST(header_checks)
 		c[i] ^= 0x10;
 		ck_assert_msg(jfmt_header_decode(c, &g, &e) == -1, "flip at %d", i);
 	}
-	memcpy(c, b, sizeof b); c[8] = 3;
-	header_refused(c, "unsupported format version 3");
+	memcpy(c, b, sizeof b); c[8] = 4;
+	header_refused(c, "unsupported format version 4");
 	memcpy(c, b, sizeof b); c[8] = 0;
 	header_refused(c, "unsupported format version 0");
 	/* version 1 files (jmirror 0.1.0) stay readable */
@@ -156,6 +156,37 @@ START_TEST(record_round_trip)
 }
 END_TEST
 
+/* Version 3: the flags byte holds the continues bit (groups), and nothing else. */
+START_TEST(record_flags)
+{
+	struct jfmt_rec_head r = { .len = 1, .type = JFMT_TYPE_ROW, .lsn = 5,
+	                           .flags = JFMT_REC_CONTINUES }, g;
+	uint8_t b[64];
+	struct jerr e;
+
+	ck_assert_int_eq(JFMT_VERSION, 3);
+	jfmt_rec_build(&r, "x", b);
+	ck_assert_uint_eq(b[5], 0x01);
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), 0);
+	ck_assert_uint_eq(g.flags, JFMT_REC_CONTINUES);
+	ck_assert_int_eq(jfmt_rec_decode(b, 2, &g, &e), -1);
+	ck_assert_str_eq(e.msg, "record has unknown flags or reserved bytes set");
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
+	b[5] = 0x02;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), -1);
+	b[5] = 0x81;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), -1);
+	b[5] = 0;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), 0);
+	ck_assert_uint_eq(g.flags, 0);
+	ck_assert_str_eq(jfmt_type_name(JFMT_TYPE_ROW), "row");
+	ck_assert_str_eq(jfmt_type_name(JFMT_TYPE_CHECK), "check");
+	ck_assert_int_eq(jfmt_type_parse("row"), 128);
+	ck_assert_int_eq(jfmt_type_parse("check"), 129);
+	ck_assert_ptr_null(jfmt_type_name(130));
+}
+END_TEST
+
 START_TEST(trailer_round_trip)
 {
 	struct jfmt_trailer t = { .records = 3, .last_lsn = 10, .sealed = 5, .flags = JFMT_FINAL,
@@ -223,6 +254,7 @@ suite_fmt(void)
 	tcase_add_test(tc, header_round_trip);
 	tcase_add_test(tc, header_checks);
 	tcase_add_test(tc, record_round_trip);
+	tcase_add_test(tc, record_flags);
 	tcase_add_test(tc, trailer_round_trip);
 	tcase_add_test(tc, types_and_ints);
 	suite_add_tcase(s, tc);
