@@ -5,9 +5,12 @@
  * temporary of this process (jpart) that MUST first have been checked as complete (its size,
  * and its last bytes read back where the server serves ranges), so that two senders never
  * share one temporary and a file with holes is never published (ftp, sftp, http); an
- * existing final name is never replaced (vsftpd's RNTO would replace it, so SIZE is asked
- * first; OpenSSH's rename and WebDAV's MOVE with Overwrite: F refuse by themselves); an
- * upload whose source ends early is aborted rather than completed short. scp:// is the
+ * existing final name is never replaced: no server is trusted to refuse (vsftpd's RNTO and
+ * rclone's SFTP rename replace), so every scheme MUST look first (size, then the last
+ * bytes), and the final name is checked the same way after the rename; an upload whose
+ * source ends early is aborted rather than completed short. After a failed FTP request no
+ * reply of that connection is trusted again (a new one is opened); an HTTP 401 to Basic
+ * makes libcurl negotiate the scheme for the rest of the run. scp:// is the
  * exception: it writes the final name in place (man/jship.1 says what the receiver relies
  * on there). No credential is ever put into a message (the redacted URL) or a trace line
  * (jcred_scrub). Nothing here prints: progress and trace go to the caller's callbacks.
