@@ -439,19 +439,20 @@ perform(struct jxcurl *x)
 
 /* The host key was not in known_hosts, or did not match it: say how to add it. */
 static int
-hostkey_refused(struct jxcurl *x, const char *what, const char *name, struct jerr *e)
+hostkey_refused(struct jxcurl *x, const char *what, const char *name, const char *prep,
+    struct jerr *e)
 {
 	char host[256];
 	unsigned port = 0;
 
 	if (x->hostkey == CURLKHMATCH_MISMATCH)
-		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key CHANGED (does not "
-		    "match %s): refused", what, name, x->u->redacted, x->c->known_hosts);
+		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: host key CHANGED (does not "
+		    "match %s): refused", what, name, prep, x->u->redacted, x->c->known_hosts);
 	if (jurl_host(x->u, host, sizeof host, &port) < 0)
 		snprintf(host, sizeof host, "HOST");
-	return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key not in %s; after checking "
-	    "it, add it with: ssh-keyscan -t ed25519 -p %u %s >> %s", what, name, x->u->redacted,
-	    x->c->known_hosts, port ? port : 22, host, x->c->known_hosts);
+	return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: host key not in %s; after checking "
+	    "it, add it with: ssh-keyscan -t ed25519 -p %u %s >> %s", what, name, prep,
+	    x->u->redacted, x->c->known_hosts, port ? port : 22, host, x->c->known_hosts);
 }
 
 static int ssh_kexinit(const char *in, size_t n, char *buf, size_t size);
@@ -577,7 +578,7 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 	if (x->gate->failed)
 		return jgate_error(x->gate, e);
 	if (x->hostkey == CURLKHMATCH_MISSING || x->hostkey == CURLKHMATCH_MISMATCH)
-		return hostkey_refused(x, what, name, e);
+		return hostkey_refused(x, what, name, prep, e);
 	if (rc == CURLE_FAILED_INIT && (x->u->scheme == JURL_SFTP || x->u->scheme == JURL_SCP) &&
 	    strstr(why, "establishing ssh session"))
 		return ssh_incompatible(x, what, name, prep, why, e);
@@ -586,7 +587,8 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 	case CURLE_REMOTE_ACCESS_DENIED:
-		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: %s", what, name, prep, x->u->redacted, why);
+		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: %s", what, name, prep,
+		    x->u->redacted, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
@@ -621,7 +623,8 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 	default:
 		x->retryable = 1;
 	}
-	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s %s %s: %s", what, name, prep, x->u->redacted, why);
+	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s %s %s: %s", what, name, prep,
+	    x->u->redacted, why);
 }
 
 /* The URL of leaf (a final name or a temporary's) in the destination directory. */
