@@ -25,6 +25,7 @@
 #include "seg.h"
 #include "send.h"
 #include "shipq.h"
+#include "sig.h"
 #include "xfer.h"
 #include "zio.h"
 
@@ -32,7 +33,7 @@ static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
-    "             [--mkdir] --to URL [--to URL]... [FILE...]\n"
+    "             [--mkdir] [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION] --to URL...";
 
 #define MAXDEST JFAN_MAX      /* one sending thread each */
@@ -71,6 +72,7 @@ struct config {
 	int         nfiles;
 	struct jshipq_prune prune;
 	int         pruning;
+	struct jsig_trust trust;      /* --trust: only segments signed by these keys go out */
 };
 
 static const struct config *cfg;
@@ -113,7 +115,7 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 	if (kind != JNAME_SEGMENT)
 		return jerr_set(e, EX_DATAERR, "%s: not named as a sealed segment "
 		    "(NAME.TTTT-SSSSSSSSSSSS.journal[.zst|.gz|.xz])", path);
-	if (jseg_verify(path, JSEG_SEALED, &h, &t, e) < 0) {
+	if (jsig_verify_file(path, JSEG_SEALED, &cfg->trust, &h, &t, e) < 0) {
 		if (!strstr(e->msg, path)) {
 			char msg[sizeof e->msg];
 			snprintf(msg, sizeof msg, "%s", e->msg);
@@ -700,6 +702,7 @@ static const struct option longopts[] = {
 	{ "null", no_argument, NULL, '0' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "trust", required_argument, NULL, 'U' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -745,6 +748,7 @@ send_option(int c, const char *arg, struct config *conf)
 static void
 parse_options(int argc, char **argv, struct config *conf)
 {
+	struct jerr e;
 	int c;
 
 	conf->retry.retries = 3;
@@ -763,6 +767,10 @@ parse_options(int argc, char **argv, struct config *conf)
 		case 'f':
 			conf->prune.keep_for_ns = duration_opt(optarg, "--keep-for");
 			conf->prune.keep_for = conf->pruning = 1;
+			break;
+		case 'U':
+			if (jsig_trust_load(&conf->trust, optarg, &e) < 0)
+				jdiex(e.code, "--trust: %s", e.msg);
 			break;
 		case 'q': conf->quiet = 1; break;
 		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;

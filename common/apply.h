@@ -40,6 +40,15 @@
  *     seq      INTEGER NOT NULL,     -- the first sequence applied on it
  *     lsn      INTEGER NOT NULL      -- the first LSN of that segment
  *   );
+ *   CREATE TABLE jmirror_trust(      -- made when a key is first trusted (jintegrate --trust):
+ *     pubkey TEXT PRIMARY KEY        --   the base64 line of each minisign public key; while
+ *   );                               --   any is there, only segments it signed are applied
+ *   CREATE TABLE jmirror_check(       -- the last check record that passed (checkrec.h); made
+ *     id       INTEGER PRIMARY KEY CHECK (id = 1),   -- by the first one, in its transaction
+ *     lsn      INTEGER NOT NULL,     -- its LSN: the mirror equalled the primary there
+ *     time     INTEGER NOT NULL,     -- its commit time: when the primary took it, ns
+ *     verified_at INTEGER NOT NULL   -- when the mirror verified it, ns
+ *   );
  *
  * A database without jmirror_state is an empty mirror: it accepts only the beginning of a
  * lineage (seq 1, first LSN 1, zero previous digest) and adopts that lineage. Readers (jstatus)
@@ -47,7 +56,8 @@
  *
  * The exec applier (--exec) has no database: its bookkeeping is a text file DIR/.BASE.state
  * beside the name given as the mirror (jname_aux(db, "state")), replaced atomically, with one
- * "key value" line per column above and one "timeline T SEQ LSN" line per timeline row.
+ * "key value" line per column above, one "timeline T SEQ LSN" line per timeline row and one
+ * "trust PUBKEY" line per trusted key.
  *
  * THE LOCK: DIR/.BASE.lock (jname_aux(db, "lock")), flock(2) through lock.h. It MUST be held by
  * whoever changes the mirror database or its bookkeeping:
@@ -73,6 +83,12 @@
  * jmirror_* table, or creates one, attaches a database or sets a PRAGMA that would bypass
  * the bookkeeping; a trigger or view a record creates is checked at once as if used.
  * The database, and with it its -wal and -shm files, is created 0640.
+ *
+ * A check record (checkrec.h) is verified where it stands, after the records before it and
+ * in their transaction: a mirror that differs refuses the batch with JAPPLY_EAPPLY, naming the
+ * table and the key range; one that passes moves jmirror_check (st->verified_lsn) with the
+ * batch. An sql record that calls a non-deterministic function is refused (EX_DATAERR)
+ * unless japply_opts.allow_nondet.
  *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
  * database whose bookkeeping is foreign or damaged, EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
@@ -139,6 +155,7 @@ struct japply_opts {
 	int         sync;        /* make every commit durable (synchronous=FULL; fsync state) */
 	int         repair;      /* row records: apply divergent changes anyway (apply_row.h) */
 	void      (*repaired)(const char *line);   /* each repair made, for the tool to report */
+	int         allow_nondet; /* apply sql records that call non-deterministic functions */
 };
 
 int  japply_open(const struct japply_opts *o, struct japply **a, struct jerr *e);

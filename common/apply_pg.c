@@ -8,6 +8,8 @@
  *     timeline bigint, seq bigint, last_lsn bigint, sealed int, digest text, final int,
  *     last_time bigint, applied_at bigint, segment text);   -- every column NOT NULL
  *   CREATE TABLE jmirror.timeline(timeline bigint PRIMARY KEY, seq bigint, lsn bigint);
+ *   CREATE TABLE jmirror.trust(ord int, pubkey text PRIMARY KEY);   -- the keys trusted
+ *                                 (apply_state.h), once one is; rewritten with the state row
  *
  * Invariants:
  * - The bookkeeping row MUST be written in the same transaction as the records it counts, and
@@ -157,6 +159,59 @@ connect_db(const char *url, PGconn **cp, struct jerr *e)
 	return run(c, "SET synchronous_commit = on; SET client_min_messages = warning", e);
 }
 
+/* The trusted keys, in the order they were trusted (none while jmirror.trust is not there). */
+static int
+trust_load(PGconn *c, struct japply_state *st, struct jerr *e)
+{
+	PGresult *r = PQexec(c, "SELECT to_regclass('jmirror.trust') IS NOT NULL");
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return res_err(e, c, r, "unable to read the trusted keys");
+	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+		PQclear(r);
+		return 0;               /* no such table: no key was ever trusted */
+	}
+	PQclear(r);
+	r = PQexec(c, "SELECT pubkey FROM jmirror.trust ORDER BY ord");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return res_err(e, c, r, "unable to read the trusted keys");
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct jsig_pub k;
+		if (jsig_pub_parse(PQgetvalue(r, i, 0), &k) < 0 ||
+		    jsig_trust_add(&st->trust, &k, NULL) < 0) {
+			PQclear(r);
+			return jerr_set(e, EX_DATAERR, "jmirror.trust: a key not understood");
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* Rewrite the trusted keys in the batch's transaction (made with the first one). */
+static int
+trust_put(struct pg_applier *a, const struct japply_state *st, struct jerr *e)
+{
+	PGresult *r;
+
+	if (st->trust.n == 0 && a->was.trust.n == 0)
+		return 0;
+	if (run(a->conn, "CREATE TABLE IF NOT EXISTS jmirror.trust(ord int NOT NULL, pubkey text "
+	    "PRIMARY KEY); DELETE FROM jmirror.trust", e) < 0)
+		return -1;
+	for (size_t i = 0; i < st->trust.n; i++) {
+		char b64[JSIG_PUB_B64], ord[24];
+		const char *p[2] = { ord, b64 };
+		snprintf(ord, sizeof ord, "%zu", i);
+		jsig_pub_format(&st->trust.keys[i], b64);
+		r = PQexecParams(a->conn, "INSERT INTO jmirror.trust VALUES ($1, $2)", 2, NULL, p,
+		    NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return res_err(e, a->conn, r, "unable to write the trusted keys");
+		PQclear(r);
+	}
+	return 0;
+}
+
 /* Read the bookkeeping: st->present 0 when the schema or its row is not there yet. */
 static int
 load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
@@ -205,7 +260,7 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 		japply_state_add_tl(st, (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10),
 		    strtoull(PQgetvalue(r, i, 1), NULL, 10), strtoull(PQgetvalue(r, i, 2), NULL, 10));
 	PQclear(r);
-	return 0;
+	return trust_load(c, st, e);
 }
 
 static int
@@ -392,7 +447,7 @@ put_state(struct pg_applier *a, const struct japply_state *st, struct jerr *e)
 			return res_err(e, a->conn, r, "unable to write the bookkeeping");
 		PQclear(r);
 	}
-	return 0;
+	return trust_put(a, st, e);
 }
 
 static int

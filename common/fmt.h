@@ -12,6 +12,9 @@
  *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
  *             the digest itself; that digest is "the segment's digest" that the next segment's
  *             header names as prev_digest.
+ *   signature = 160 bytes after the trailer, version 3 headers with JFMT_HDR_SIGNED only:
+ *             "JSIG", size, "ED", key id, signature, comment signature, CRC32C (sig.h says
+ *             what is signed); outside the digest, so a relay passes it on unchanged.
  *
  * Encoders fill a caller's buffer (of the JFMT_*_SIZE given) and never fail. Decoders check
  * everything they can check locally (magic, version, sizes, reserved bits, CRC) and return 0
@@ -51,6 +54,11 @@
 
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
 
+#define JFMT_HDR_SIGNED     0x1u            /* header flag (version 3): a signature block follows
+                                               the trailer */
+#define JFMT_KEYID_LEN      8               /* a minisign key id, as the key file holds it */
+#define JFMT_SIG_SIZE       160             /* the signature block */
+
 struct jfmt_header {
 	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
 	uint8_t  lineage[JFMT_LINEAGE_LEN];
@@ -59,6 +67,11 @@ struct jfmt_header {
 	uint64_t first_lsn;
 	uint64_t created;                       /* ns since the epoch */
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
+	uint32_t flags;                         /* version 3: JFMT_HDR_* */
+	uint8_t  keyid[JFMT_KEYID_LEN];         /* JFMT_HDR_SIGNED: the key to sign with */
+	uint64_t source_pos;                    /* version 3: the capture source position
+	                                           carried over by rotation (man/jmirror.5);
+	                                           0 in versions 1 and 2 */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */
@@ -100,6 +113,16 @@ size_t   jfmt_rec_build(const struct jfmt_rec_head *r, const void *payload, uint
 void jfmt_trailer_encode(const struct jfmt_trailer *t, uint8_t out[JFMT_TRAILER_SIZE]);
 int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_trailer *t,
                          struct jerr *e);
+/* The signature block after a signed segment's trailer (sig.h makes and checks it). */
+struct jfmt_sig {
+	uint8_t keyid[JFMT_KEYID_LEN];
+	uint8_t sig[JED25519_SIG];          /* Ed25519 of BLAKE2b-512(statement) */
+	uint8_t csig[JED25519_SIG];         /* Ed25519 of sig || trusted comment */
+};
+
+void jfmt_sig_encode(const struct jfmt_sig *s, uint8_t out[JFMT_SIG_SIZE]);
+int  jfmt_sig_decode(const uint8_t in[JFMT_SIG_SIZE], struct jfmt_sig *s, struct jerr *e);
+
 /* Does this 4-byte prefix start a trailer rather than a record? */
 int  jfmt_is_trailer(const uint8_t in[4]);
 

@@ -35,8 +35,15 @@
  *   takes the lock only for the few bytes appended meanwhile and the renames.
  * - Files are created 0640 at most (the umask may only remove bits).
  *
+ * - A live file whose header says signed MUST be sealed only with its signature block, in
+ *   the same write as the trailer: its seal is trailer and block together, and a trailer
+ *   without a valid block is a torn trailer (seg.c), cut like one. Completing a rotation
+ *   after its seal is durable needs no key; sealing without the key is refused. The
+ *   successor is signed by the rotation's key, else by the sealed file's signer.
+ *
  * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
- * rotation or recovery: pass1, torn, trailer-half, trailer, link, next, rename, done.
+ * rotation or recovery: pass1, torn, trailer-half, sig-half, trailer, link, next, rename,
+ * done.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,7 +64,9 @@
 #include "journal.h"
 #include "lock.h"
 #include "name.h"
+#include "row.h"
 #include "seg.h"
+#include "sig.h"
 
 #define JJ_PATH 4096
 #define JJ_MODE 0640
@@ -220,6 +229,60 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
 	return 0;
 }
 
+/* Mark a header signed by the key keyid, or unsigned (keyid NULL). */
+static void
+set_signer(struct jfmt_header *h, const uint8_t *keyid)
+{
+	h->flags &= ~JFMT_HDR_SIGNED;
+	memset(h->keyid, 0, JFMT_KEYID_LEN);
+	if (keyid) {
+		h->flags |= JFMT_HDR_SIGNED;
+		memcpy(h->keyid, keyid, JFMT_KEYID_LEN);
+	}
+}
+
+/*
+ * The key a successor is to be signed with: the rotation's own, else the one that signed
+ * the sealed file (sig); NULL: unsigned. A rotation without a key never starts a signed
+ * journal, and a journal once signed stays signed.
+ */
+static const uint8_t *
+successor_key(const struct jsig_key *k, const struct jfmt_sig *sig)
+{
+	return k ? k->keyid : sig ? sig->keyid : NULL;
+}
+
+/* ---- the capture source position, carried over by rotation (man/jmirror.5) ---- */
+
+/*
+ * The source position a successor of the sealed file fd (header h) carries: the last
+ * position of its last row record, or, when it holds none, the one its own header carries.
+ * So a capture that restarts finds what it appended in the live journal alone, however many
+ * segments were sealed, shipped and pruned since. Read from the durable sealed file, so
+ * that a rotation resumed after a crash carries the same position.
+ */
+static int
+carried_position(int fd, const char *path, const struct jfmt_header *h, uint64_t *pos,
+    struct jerr *e)
+{
+	struct jseg *s;
+	struct jseg_rec r;
+	int rc;
+
+	*pos = h->source_pos;
+	if (jseg_open_pread(fd, NULL, &s, e) < 0)
+		return in_file(path, e);
+	while ((rc = jseg_next(s, &r, e)) == 1) {
+		struct jrow_reader rd;
+
+		if (r.type == JFMT_TYPE_ROW && jrow_open(&rd, r.data, r.len, e) == 0 &&
+		    rd.last > *pos)
+			*pos = rd.last;
+	}
+	jseg_close(s);
+	return rc < 0 ? in_file(path, e) : 0;
+}
+
 /*
  * Crash state "sealed live file with its link (and maybe a stale .next)": make the successor
  * of the segment sealed with header h and trailer t durable under .next, then rename it over
@@ -227,13 +290,15 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
  */
 static int
 install_successor(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
-    struct jerr *e)
+    const uint8_t *keyid, uint64_t pos, struct jerr *e)
 {
 	char next[JJ_PATH];
 	struct jfmt_header nh;
 
 	nh = *h;
+	nh.source_pos = pos;
 	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
+	set_signer(&nh, keyid);
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();
@@ -258,29 +323,35 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
  */
 static int
 seal_complete(const char *path, int fd, const struct jfmt_header *h,
-    const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
+    const struct jfmt_trailer *t, const uint8_t *keyid, char *seg, size_t segsize,
+    struct jerr *e)
 {
+	uint64_t pos;
+
 	if (link_segment(path, fd, h, seg, segsize, e) < 0)
 		return -1;
 	if (t->flags & JFMT_FINAL)
 		return 0;
-	return install_successor(path, h, t, e);
+	if (carried_position(fd, path, h, &pos, e) < 0)
+		return -1;
+	return install_successor(path, h, t, keyid, pos, e);
 }
 
 /*
  * The reader stopped at a trailer at off in the live file (fd, header h): a valid one (t),
- * or a torn one (t NULL). Under the writers' lock: finish the rotation of a sealed file
- * (1 if final, 0 if a successor now stands in its place); cut a torn trailer off (2),
- * unless the segment name is linked to the file already: then it is damage, not a crash.
+ * or a torn one (t NULL; in a signed file also a trailer without its valid signature
+ * block). Under the writers' lock: finish the rotation of a sealed file (1 if final, 0 if a
+ * successor, signed by keyid or unsigned, now stands in its place); cut a torn trailer off
+ * (2), unless the segment name is linked to the file already: then it is damage.
  */
 static int
 recover(const char *path, int fd, const struct jfmt_header *h, const struct jfmt_trailer *t,
-    uint64_t off, char *seg, size_t segsize, struct jerr *e)
+    const uint8_t *keyid, uint64_t off, char *seg, size_t segsize, struct jerr *e)
 {
 	struct stat st, sb;
 
 	if (t)
-		return seal_complete(path, fd, h, t, seg, segsize, e) < 0 ? -1 :
+		return seal_complete(path, fd, h, t, keyid, seg, segsize, e) < 0 ? -1 :
 		    (t->flags & JFMT_FINAL) ? 1 : 0;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat %s", path);
@@ -331,18 +402,22 @@ seal_trailer(struct jdigest *d, uint64_t end, struct jfmt_trailer *t,
 }
 
 /*
- * Write the trailer tr at end of the live file fd, and make it durable: it MUST be before
- * the segment name is linked to the file. A failed write is cut off again (or left for the
+ * Write the seal tr (the trailer, and the signature block of a signed file: len bytes) at
+ * end of the live file fd with one write, and make it durable: it MUST be before the
+ * segment name is linked to the file. A failed write is cut off again (or left for the
  * next lock holder to cut as a torn trailer).
  */
 static int
-write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uint64_t end,
+write_trailer(int fd, const char *path, const uint8_t *tr, size_t len, uint64_t end,
     struct jerr *e)
 {
 	if (jcrash_at("trailer-half") &&
 	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)end) == 0)
 		raise(SIGKILL);
-	if (jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE, (off_t)end) < 0) {
+	if (len > JFMT_TRAILER_SIZE && jcrash_at("sig-half") &&
+	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE + JFMT_SIG_SIZE / 2, (off_t)end) == 0)
+		raise(SIGKILL);
+	if (jio_pwrite_all(fd, tr, len, (off_t)end) < 0) {
 		int saved = errno;
 
 		if (ftruncate(fd, (off_t)end) < 0) {
@@ -470,6 +545,8 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 
 	for (int round = 0; round < 100; round++) {
 		struct jfmt_trailer t;
+		struct jfmt_sig sig;
+		const uint8_t *signer = NULL;
 		struct jseg_at at = { .h = &j->h };
 		struct jseg *s;
 		struct stat st;
@@ -498,8 +575,13 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 		j->end = jseg_end(s);
 		j->lsn = jseg_last_lsn(s) + 1;
 		j->batch = jseg_batch(s);
-		if (rc == LIVE_SEALED)
+		if (rc == LIVE_SEALED) {
 			t = *jseg_trailer(s);
+			if (jseg_sig(s)) {
+				sig = *jseg_sig(s);
+				signer = successor_key(NULL, &sig);
+			}
+		}
 		jseg_close(s);
 		switch (rc) {
 		case LIVE_END:
@@ -512,8 +594,8 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 				whole = 1;      /* read it all, so that the digest is checked */
 				continue;
 			}
-			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, j->end,
-			    seg, sizeof seg, e);
+			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, signer,
+			    j->end, seg, sizeof seg, e);
 			if (rc < 0)
 				return -1;
 			if (rc == 1)
@@ -556,7 +638,7 @@ continue_final(const char *path, const char *tmp, const struct jfmt_header *h, s
 		return jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
 		    "lineage closed by a final rotation", path);
 	}
-	rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
+	rc = recover(path, fd, &oh, &t, NULL, 0, seg, sizeof seg, e);
 	close(fd);
 	if (rc != 1)
 		return rc < 0 ? -1 : jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal",
@@ -944,10 +1026,22 @@ int
 jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
     struct jerr *e)
 {
-	uint8_t tr[JFMT_TRAILER_SIZE];
+	return jjournal_segment_seal_signed(w, flags, NULL, t, e);
+}
+
+int
+jjournal_segment_seal_signed(struct jjsegment *w, uint32_t flags, const struct jsig_key *k,
+    struct jfmt_trailer *t, struct jerr *e)
+{
+	uint8_t tr[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
+	size_t len = JFMT_TRAILER_SIZE;
+	struct jfmt_sig sig;
 
 	if (w->sealed)
 		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
+	if (!k != !(w->h.flags & JFMT_HDR_SIGNED))
+		return jerr_set(e, EX_SOFTWARE, "%s: a key exactly when the header says signed",
+		    w->name);
 	if (w->in_group)
 		return jerr_set(e, EX_DATAERR, "%s: a segment cannot end inside a group", w->name);
 	w->sealed = 1;
@@ -956,7 +1050,13 @@ jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *
 	t->last_lsn = w->h.first_lsn + w->records - 1;
 	t->flags = flags;
 	seal_trailer(&w->d, w->end, t, tr);          /* finishes w->d */
-	if (jio_write_all(w->fd, tr, sizeof tr) < 0)
+	if (k) {
+		if (jsig_sign(k, &w->h, t, &sig, e) < 0)
+			return -1;
+		jfmt_sig_encode(&sig, tr + JFMT_TRAILER_SIZE);
+		len += JFMT_SIG_SIZE;
+	}
+	if (jio_write_all(w->fd, tr, len) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to seal %s", w->name);
 	if ((w->flags & JJ_SYNC) && fdatasync(w->fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", w->name);
@@ -985,12 +1085,13 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
 	uint64_t now;
 	ssize_t n;
 
-	if ((uint64_t)st->st_size >= JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
+	off_t seal = JFMT_TRAILER_SIZE + ((h->flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0);
+
+	if (st->st_size >= JFMT_HEADER_SIZE + seal) {
 		uint8_t mark[4];
 
 		/* An interrupted rotation is completed whatever the conditions say. */
-		if (jio_pread_full(fd, mark, 4, st->st_size - JFMT_TRAILER_SIZE) == 4 &&
-		    jfmt_is_trailer(mark))
+		if (jio_pread_full(fd, mark, 4, st->st_size - seal) == 4 && jfmt_is_trailer(mark))
 			return 1;
 	}
 	if (o->if_size && (uint64_t)st->st_size < o->if_size)
@@ -1059,8 +1160,11 @@ rotation_open(struct rotation *r, struct jerr *e)
 		return -1;
 	if (r->o->final)
 		return 1;
-	if (r->st.st_size == JFMT_HEADER_SIZE)
-		return 0;               /* not a record since the last rotation: cheap no-op */
+	if (r->st.st_size == JFMT_HEADER_SIZE) {
+		/* not a record since the last rotation: a cheap no-op, unless the journal
+		 * starts signing now (seal_live) */
+		return r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED);
+	}
 	if (r->o->if_size || r->o->if_age)
 		return conditions_met(r->fd, &r->h, r->o, &r->st, e);
 	return 1;
@@ -1123,8 +1227,8 @@ read_locked(struct rotation *r, struct jerr *e)
 static int
 finish_interrupted(struct rotation *r, struct jerr *e)
 {
-	int rc = recover(r->path, r->fd, &r->h, jseg_trailer(r->s), jseg_end(r->s), r->seg,
-	    r->segsize, e);
+	int rc = recover(r->path, r->fd, &r->h, jseg_trailer(r->s),
+	    successor_key(r->o->sign, jseg_sig(r->s)), jseg_end(r->s), r->seg, r->segsize, e);
 
 	if (rc == 2)
 		return ROT_AGAIN;
@@ -1134,27 +1238,82 @@ finish_interrupted(struct rotation *r, struct jerr *e)
 }
 
 /*
+ * A journal that starts signing before its first record: the empty unsigned live file is
+ * replaced (under the writers' lock, atomically) by one whose header names the rotation's
+ * key, so that even its first segment is signed. Nothing is sealed (0).
+ */
+static int
+adopt_signer(struct rotation *r, struct jerr *e)
+{
+	char next[JJ_PATH];
+	struct jfmt_header nh = r->h;
+
+	nh.version = JFMT_VERSION;
+	set_signer(&nh, r->o->sign->keyid);
+	if (aux_path(next, sizeof next, r->path, "next", e) < 0 ||
+	    write_header_file(next, &nh, e) < 0)
+		return -1;
+	if (rename(next, r->path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", next, r->path);
+	if (jio_fsync_dir(r->path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", r->path);
+	return 0;
+}
+
+/* The signature block of a signed live file about to be sealed with trailer t, after
+ * the trailer in tr: the length of the seal. */
+static ssize_t
+sign_seal(struct rotation *r, const struct jfmt_trailer *t, uint8_t *tr, struct jerr *e)
+{
+	struct jfmt_sig sig;
+
+	if (!(r->h.flags & JFMT_HDR_SIGNED))
+		return JFMT_TRAILER_SIZE;
+	if (jsig_sign(r->o->sign, &r->h, t, &sig, e) < 0)
+		return -1;
+	jfmt_sig_encode(&sig, tr + JFMT_TRAILER_SIZE);
+	return JFMT_TRAILER_SIZE + JFMT_SIG_SIZE;
+}
+
+/* A signed live file and no key: refused before anything changes. */
+static int
+needs_key(struct rotation *r, struct jerr *e)
+{
+	char id[JSIG_KEYID_HEX];
+
+	jsig_keyid_hex(r->h.keyid, id);
+	return jerr_set(e, EX_USAGE, "%s is signed by key %s: only a rotation with --sign can "
+	    "seal it (nothing changed)", r->path, id);
+}
+
+/*
  * Crash state "live file without trailer": seal its records (1), or do nothing when it has
- * none and the rotation is not final (0).
+ * none and the rotation is not final (0; a rotation with a key then makes an unsigned
+ * journal a signed one). A signed file is sealed with its signature in the same write.
  */
 static int
 seal_live(struct rotation *r, struct jerr *e)
 {
 	struct jfmt_trailer t = { 0 };
-	uint8_t tr[JFMT_TRAILER_SIZE];
+	uint8_t tr[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
 	struct jdigest *d;
+	ssize_t len;
 
 	if (jseg_records(r->s) == 0 && !r->o->final)
-		return 0;
+		return r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED) ? adopt_signer(r, e) : 0;
+	if ((r->h.flags & JFMT_HDR_SIGNED) && !r->o->sign)
+		return needs_key(r, e);
 	if (!(d = jseg_hash(r->s)))
 		return jerr_sys(e, EX_SOFTWARE, "%s: digest", r->path);
 	t.records = jseg_records(r->s);
 	t.last_lsn = jseg_last_lsn(r->s);
 	t.flags = r->o->final ? JFMT_FINAL : 0;
 	seal_trailer(d, jseg_end(r->s), &t, tr);
-	if (write_trailer(r->fd, r->path, tr, jseg_end(r->s), e) < 0)
+	if ((len = sign_seal(r, &t, tr, e)) < 0 ||
+	    write_trailer(r->fd, r->path, tr, (size_t)len, jseg_end(r->s), e) < 0)
 		return -1;
-	return seal_complete(r->path, r->fd, &r->h, &t, r->seg, r->segsize, e) < 0 ? -1 : 1;
+	return seal_complete(r->path, r->fd, &r->h, &t, successor_key(r->o->sign, NULL), r->seg,
+	    r->segsize, e) < 0 ? -1 : 1;
 }
 
 /* 1 sealed, 0 nothing to do, ROT_AGAIN, -1 error. */

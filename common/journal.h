@@ -99,8 +99,15 @@ int  jjournal_group_end(struct jjournal *j, const struct jjournal_payload *recs,
                         uint64_t *first_lsn, struct jerr *e);
 void jjournal_group_abort(struct jjournal *j);
 
+struct jsig_key;
+
 struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
+	const struct jsig_key *sign;  /* NULL, or sign the segment sealed now, and the ones after
+	                           * it: an unsigned live journal with records is sealed unsigned
+	                           * and its successor signed; one without records is made signed
+	                           * at once (0, nothing sealed). A signed live journal without a
+	                           * key: EX_USAGE, nothing changed. */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
 	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
@@ -141,6 +148,10 @@ int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *
 int  jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e);
 int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
                            struct jerr *e);
+/* The same, with the signature block by k after the trailer: k MUST be given exactly when
+ * the header (h of begin) has JFMT_HDR_SIGNED. */
+int  jjournal_segment_seal_signed(struct jjsegment *w, uint32_t flags, const struct jsig_key *k,
+                                  struct jfmt_trailer *t, struct jerr *e);
 void jjournal_segment_end(struct jjsegment *w);
 
 #endif

@@ -51,6 +51,7 @@ struct jseg {
 	struct jdigest dg;
 	struct jfmt_header h;
 	struct jfmt_trailer t;
+	struct jfmt_sig sig;            /* signed segments: the block after the trailer */
 	int         have_trailer, done;
 	uint64_t    records, torn;
 	uint64_t    good;              /* offset after the last record returned */
@@ -433,11 +434,29 @@ check_trailer(struct jseg *s, char *why, size_t size)
 	return NULL;
 }
 
+/* A signed segment's signature block at buf[pos] (avail bytes there), consumed: NULL if its
+ * form is valid, else why not. */
+static const char *
+check_sig(struct jseg *s, ssize_t avail, char *why, size_t size)
+{
+	struct jerr e;
+
+	if (avail < JFMT_SIG_SIZE)
+		return "truncated signature block (cut short in transit? re-ship it)";
+	if (jfmt_sig_decode(s->buf + s->pos, &s->sig, &e) < 0) {
+		snprintf(why, size, "%s", e.msg);
+		return why;
+	}
+	consume(s, JFMT_SIG_SIZE, 0);
+	return NULL;
+}
+
 static int
 read_trailer(struct jseg *s, struct jerr *e)
 {
 	uint64_t at = s->off;
-	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + 1, e);
+	size_t tail = (s->h.flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0;
+	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + tail + 1, e);
 	char buf[sizeof e->msg];
 	const char *why;
 
@@ -446,11 +465,12 @@ read_trailer(struct jseg *s, struct jerr *e)
 	s->trailer_seen = 1;
 	if (avail < JFMT_TRAILER_SIZE)
 		why = "truncated trailer (cut short in transit? re-ship it)";
-	else if (!(why = check_trailer(s, buf, sizeof buf))) {
-		if ((avail = fill(s, 1, e)) < 0)
-			return -1;
-		if (avail > 0)
-			return fail(e, s->off, "data after the trailer");
+	else if (!(why = check_trailer(s, buf, sizeof buf)) &&
+	    !(why = tail ? check_sig(s, avail - JFMT_TRAILER_SIZE, buf, sizeof buf) : NULL)) {
+		/* Everything up to here is in the buffer already: avail says what follows. */
+		if ((size_t)avail > JFMT_TRAILER_SIZE + tail)
+			return fail(e, s->off, tail ? "data after the signature block" :
+			    "data after the trailer");
 		s->have_trailer = 1;
 		return 0;
 	}
@@ -590,6 +610,12 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 
 const struct jfmt_header *jseg_header(const struct jseg *s) { return &s->h; }
 const struct jfmt_trailer *jseg_trailer(const struct jseg *s) { return s->have_trailer ? &s->t : NULL; }
+
+const struct jfmt_sig *
+jseg_sig(const struct jseg *s)
+{
+	return s->have_trailer && (s->h.flags & JFMT_HDR_SIGNED) ? &s->sig : NULL;
+}
 uint64_t jseg_records(const struct jseg *s) { return s->records; }
 uint64_t jseg_last_lsn(const struct jseg *s) { return s->h.first_lsn + s->records - 1; }
 uint64_t jseg_offset(const struct jseg *s) { return s->off; }
@@ -636,7 +662,34 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 	return rc;
 }
 
+/*
+ * The end of a plain segment of size bytes (all of them in all, when not NULL) with header
+ * h: is a trailer (and the signature
+ * block a signed one needs) there, and does it agree with the size? 1 or 0; -1 read error.
+ */
 #define PROBE_WHOLE 8192
+
+static int
+probe_tail(int fd, off_t size, const uint8_t *all, const struct jfmt_header *h,
+    struct jfmt_trailer *t, struct jfmt_sig *sig, struct jerr *e)
+{
+	uint8_t tb[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
+	size_t tail = (h->flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0;
+	off_t at = size - JFMT_TRAILER_SIZE - (off_t)tail;
+
+	if (at < JFMT_HEADER_SIZE)
+		return 0;
+	if (all)
+		memcpy(tb, all + at, JFMT_TRAILER_SIZE + tail);
+	else if (jio_pread_full(fd, tb, JFMT_TRAILER_SIZE + tail, at) !=
+	    (ssize_t)(JFMT_TRAILER_SIZE + tail))
+		return jerr_sys(e, EX_IOERR, "unable to read");
+	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)at + JFMT_TRAILER_SIZE ||
+	    t->last_lsn + 1 != h->first_lsn + t->records ||
+	    (tail && jfmt_sig_decode(tb + JFMT_TRAILER_SIZE, sig, NULL) < 0))
+		return 0;
+	return 1;
+}
 
 int
 jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
@@ -654,9 +707,17 @@ int
 jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
     struct jerr *e)
 {
-	uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
+	return jseg_probe_sig(fd, name, h, t, NULL, e);
+}
+
+int
+jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jfmt_sig *sig, struct jerr *e)
+{
+	uint8_t hb[JFMT_HEADER_SIZE];
 	struct jfmt_header hh;
 	struct jfmt_trailer tt;
+	struct jfmt_sig ss;
 	struct jname n;
 	struct stat st;
 
@@ -664,6 +725,8 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		h = &hh;
 	if (!t)
 		t = &tt;
+	if (!sig)
+		sig = &ss;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat");
 	if (!S_ISREG(st.st_mode))
@@ -680,6 +743,7 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 			if (rc == 0) {
 				*h = s->h;
 				*t = s->t;
+				*sig = s->sig;
 			}
 			jseg_close(s);
 			if (rc == 0)
@@ -704,16 +768,13 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		uint8_t all[PROBE_WHOLE];
 		if (jio_pread_full(fd, all, (size_t)st.st_size, 0) != st.st_size)
 			return jerr_sys(e, EX_IOERR, "unable to read");
-		memcpy(hb, all, sizeof hb);
-		memcpy(tb, all + st.st_size - JFMT_TRAILER_SIZE, sizeof tb);
-	} else if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
-	    jio_pread_full(fd, tb, sizeof tb, st.st_size - JFMT_TRAILER_SIZE) != sizeof tb) {
-		return jerr_sys(e, EX_IOERR, "unable to read");
+		if (jfmt_header_decode(all, h, e) < 0)
+			return -1;
+		return probe_tail(fd, st.st_size, all, h, t, sig, e);
 	}
+	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb)
+		return jerr_sys(e, EX_IOERR, "unable to read");
 	if (jfmt_header_decode(hb, h, e) < 0)
 		return -1;
-	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)st.st_size ||
-	    t->last_lsn + 1 != h->first_lsn + t->records)
-		return 0;
-	return 1;
+	return probe_tail(fd, st.st_size, NULL, h, t, sig, e);
 }

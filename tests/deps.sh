@@ -7,7 +7,7 @@ pkgs="gcc make pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libsql
 check libsubunit-dev mandoc sqlite3 zstd xz-utils curl inotify-tools
 vsftpd openssh-server openssh-client nginx-light openssl iproute2 procps
 libpq-dev postgresql-15 postgresql-client-15
-clang libclang-rt-14-dev time python3 strace
+clang libclang-rt-14-dev time python3 strace minisign
 dropbear-bin tinysshd rclone lighttpd lighttpd-mod-webdav apache2 apache2-utils chezdav
 python3-pyftpdlib libhiredis0.14 libmemcached11 libmemcachedutil2 libsodium23"
 # proftpd and pure-ftpd conflict with vsftpd (ftp-server): only their .deb files are fetched

@@ -3,7 +3,8 @@
  * Each input is read as a sealed segment, as a live journal and, when it starts like a
  * compressed stream, as a compressed segment. Besides the sanitizers' checks, the reader's
  * promises are asserted: records come out in LSN order, never longer than the limit, at
- * increasing offsets; a sealed read that succeeds ends with a trailer that matches it; a
+ * increasing offsets; a sealed read that succeeds ends with a trailer that matches it (and
+ * the signature block a signed one carries after it); a
  * failure says why; a finished reader stays finished; jseg_probe_fd calls complete every
  * segment that reads through; a read that succeeds never ends inside a group (jmirror(5):
  * a sealed segment cannot, and a live journal's incomplete group is a torn tail).
@@ -61,7 +62,7 @@ run(int fd, const char *name)
 		if (t) {
 			want(t->records == n);
 			want(t->last_lsn == jseg_last_lsn(s));
-			want(t->size == jseg_offset(s));
+			want(t->size + (jseg_sig(s) ? JFMT_SIG_SIZE : 0) == jseg_offset(s));
 		}
 		want(jseg_next(s, &r, &e) == 0);
 	} else {
@@ -88,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct jfmt_trailer t;
 		struct jerr e;
 		want(jseg_probe_fd(fd, "db.0001-000000000001.journal", &h, &t, &e) == 1);
-		want(t.size == size);
+		want(t.size + ((h.flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0) == size);
 	}
 	run(fd, "db.journal");
 	if ((size >= 4 && !memcmp(data, "\x28\xb5\x2f\xfd", 4)) ||

@@ -39,6 +39,12 @@ START_TEST(header_round_trip)
 	ck_assert_uint_eq(g.first_lsn, h.first_lsn);
 	ck_assert_uint_eq(g.created, h.created);
 	ck_assert(memcmp(g.prev_digest, h.prev_digest, JDIGEST_LEN) == 0);
+	ck_assert_uint_eq(g.source_pos, 0);
+	h.source_pos = 0x0102030405060708ull;
+	jfmt_header_encode(&h, b);
+	ck_assert_uint_eq(jfmt_get64(b + 96), h.source_pos);
+	ck_assert_int_eq(jfmt_header_decode(b, &g, &e), 0);
+	ck_assert_uint_eq(g.source_pos, h.source_pos);
 }
 END_TEST
 
@@ -82,11 +88,20 @@ START_TEST(header_checks)
 	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
-	memcpy(c, b, sizeof b); c[12] = 1;
+	memcpy(c, b, sizeof b); c[12] = 4;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[121] = 1;
+	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[110] = 1;
+	header_refused(c, "header names a key but is not signed");
+	/* bytes 96..103: the capture source position, from version 3 on */
 	memcpy(c, b, sizeof b); c[100] = 1;
+	jfmt_put32(c + 124, jcrc32c(0, c, 124));
+	ck_assert_int_eq(jfmt_header_decode(c, &g, &e), 0);
+	ck_assert_uint_eq(g.source_pos, 1ull << 32);
+	memcpy(c, b, sizeof b); c[8] = 2; c[96] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); jfmt_put32(c + 32, 0);
 	header_refused(c, "header has a zero timeline, sequence or LSN");
