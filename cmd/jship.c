@@ -36,7 +36,7 @@ static const char synopsis[] =
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
     "             [--s3-endpoint URL] [--s3-region REGION] [--s3-part-size SIZE]\n"
-    "             [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
+    "             [--mkdir] [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
     "             [--expire-after DURATION] --to URL...";
 
@@ -256,8 +256,9 @@ send_one(struct dest *d, const char *path, const struct jname *jn, int locked,
 	return 0;
 bad:
 	jwarnx("%s", e.msg);
+	/* EX_CANTCREAT stays: the destination directory does not exist (--mkdir) */
 	if (e.code == EX_USAGE || e.code == EX_NOINPUT || e.code == EX_OSERR ||
-	    e.code == EX_SOFTWARE || e.code == EX_CANTCREAT)
+	    e.code == EX_SOFTWARE)
 		e.code = e.code == EX_NOINPUT ? EX_DATAERR : EX_TEMPFAIL;
 	d->code = worse(d->code, e.code);
 	note_code(e.code);
@@ -704,6 +705,7 @@ static const struct option longopts[] = {
 	{ "s3-endpoint", required_argument, NULL, 'E' },
 	{ "s3-region", required_argument, NULL, 'G' },
 	{ "s3-part-size", required_argument, NULL, 'Z' },
+	{ "mkdir", no_argument, NULL, 'D' },
 	{ "prune", no_argument, NULL, 'P' },
 	{ "keep", required_argument, NULL, 'k' },
 	{ "keep-for", required_argument, NULL, 'f' },
@@ -745,6 +747,7 @@ send_option(int c, const char *arg, struct config *conf)
 	case 'K': conf->xfer.key = arg; break;
 	case 'H': conf->xfer.known_hosts = arg; break;
 	case 'A': conf->xfer.cacert = arg; break;
+	case 'D': conf->xfer.mkdir = 1; break;
 	case 'L':
 		if (jparse_size(arg, &conf->xfer.limit_rate) < 0)
 			jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", arg);

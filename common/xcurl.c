@@ -5,9 +5,12 @@
  * temporary of this process (jpart) that MUST first have been checked as complete (its size,
  * and its last bytes read back where the server serves ranges), so that two senders never
  * share one temporary and a file with holes is never published (ftp, sftp, http); an
- * existing final name is never replaced (vsftpd's RNTO would replace it, so SIZE is asked
- * first; OpenSSH's rename and WebDAV's MOVE with Overwrite: F refuse by themselves); an
- * upload whose source ends early is aborted rather than completed short. scp:// is the
+ * existing final name is never replaced: no server is trusted to refuse (vsftpd's RNTO and
+ * rclone's SFTP rename replace), so every scheme MUST look first (size, then the last
+ * bytes), and the final name is checked the same way after the rename; an upload whose
+ * source ends early is aborted rather than completed short. After a failed FTP request no
+ * reply of that connection is trusted again (a new one is opened); an HTTP 401 to Basic
+ * makes libcurl negotiate the scheme for the rest of the run. scp:// is the
  * exception: it writes the final name in place (man/jship.1 says what the receiver relies
  * on there). No credential is ever put into a message (the redacted URL) or a trace line
  * (jcred_scrub). Nothing here prints: progress and trace go to the caller's callbacks.
@@ -19,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +45,13 @@ struct jxcurl {
 	int         retryable;
 	int         swept;          /* stale temporaries looked for at this destination */
 	int         hostkey;        /* last host key check: CURLKHMATCH_* or -1 */
+	int         fresh;          /* FTP: a request failed, the next one opens a new connection */
+	int         anyauth;        /* HTTP: the server refused Basic once: libcurl negotiates */
+	int         mkdir;          /* create a missing destination directory */
+	int         made_dir;       /* HTTP: MKCOL done for this destination */
+	int         failonerror;    /* HTTP: this request fails on a status >= 400 */
+	int         want_range;     /* HTTP: the answer must be 206, or it is not read */
+	int         no_range;       /* HTTP: the server sent the whole file instead */
 	long        connect_timeout, stall_time;
 	uint64_t    limit_rate;
 	void      (*trace)(void *, const char *);
@@ -52,7 +64,7 @@ struct jxcurl {
 	int         read_errno;     /* errno of a failed or short read */
 	struct jgate *gate;
 	/* compare sink: bytes read back against the source from cmp_off */
-	uint64_t    cmp_off;
+	uint64_t    cmp_off, cmp_start;
 	int         cmp_differs;
 	/* progress */
 	const char *pname;
@@ -89,6 +101,7 @@ jxcurl_open(const struct jurl *u, const struct jcred *c, const char *host,
 	x->connect_timeout = o && o->connect_timeout > 0 ? o->connect_timeout : 15;
 	x->stall_time = o && o->stall_time > 0 ? o->stall_time : 30;
 	x->limit_rate = o ? o->limit_rate : 0;
+	x->mkdir = o ? o->mkdir : 0;
 	x->trace = o ? o->trace : NULL;
 	x->trace_arg = o ? o->trace_arg : NULL;
 	x->progress = o ? o->progress : NULL;
@@ -170,6 +183,18 @@ read_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 	return (size_t)r;
 }
 
+/* libcurl rewinds an upload to send it again (authentication negotiated on the way). */
+static int
+seek_cb(void *arg, curl_off_t off, int origin)
+{
+	struct jxcurl *x = arg;
+
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->size)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->off = (uint64_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
 static size_t
 discard_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 {
@@ -185,6 +210,14 @@ compare_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 	char local[65536];
 	size_t done = 0;
 
+	if (x->want_range) {
+		long resp = 0;
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+		if (resp != 206) {      /* no byte ranges: do not fetch the whole file */
+			x->no_range = 1;
+			return 0;
+		}
+	}
 	while (done < n && !x->cmp_differs) {
 		size_t k = n - done < sizeof local ? n - done : sizeof local;
 		if (x->cmp_off + k > x->size) {
@@ -232,6 +265,13 @@ setup(struct jxcurl *x, struct jerr *e)
 {
 	CURL *h;
 
+	if (x->h && x->fresh) {
+		curl_easy_cleanup(x->h);
+		x->h = NULL;
+	}
+	x->fresh = 0;
+	x->failonerror = 0;
+	x->want_range = 0;
 	if (x->h) {
 		curl_easy_reset(x->h);
 		h = x->h;
@@ -266,8 +306,11 @@ setup(struct jxcurl *x, struct jerr *e)
 		curl_easy_setopt(h, CURLOPT_CAINFO, x->c->cacert);
 	if (x->u->tls)
 		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (x->u->scheme == JURL_FTP)
-		curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS, 0L);
+	if (x->u->scheme == JURL_FTP || x->u->scheme == JURL_SFTP)
+		curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS, x->mkdir ?
+		    (long)CURLFTP_CREATE_DIR_RETRY : (long)CURLFTP_CREATE_DIR_NONE);
+	if (x->u->scheme == JURL_HTTP)
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, x->anyauth ? CURLAUTH_ANY : CURLAUTH_BASIC);
 	if (x->u->scheme == JURL_SFTP || x->u->scheme == JURL_SCP) {
 		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_PUBLICKEY);
 		curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, x->c->key);
@@ -289,7 +332,7 @@ setup(struct jxcurl *x, struct jerr *e)
  * really blocked on sending, libcurl asks for writability alone and gets exactly that.
  */
 static CURLcode
-perform(struct jxcurl *x)
+perform_once(struct jxcurl *x)
 {
 	CURLcode rc = CURLE_OK;
 	CURLMsg *msg;
@@ -348,21 +391,181 @@ perform(struct jxcurl *x)
 	return rc;
 }
 
+/*
+ * One request. After a failed FTP request the control connection may be out of step (a
+ * server that reset a data connection answers the next command with a stale reply), so
+ * the next request starts a new one; a SIZE answered "no such file" is not a failure. An
+ * HTTP server that refuses Basic (401) gets the request again with libcurl negotiating the
+ * scheme (Digest, ...) as curl --anyauth does, and keeps that for the later requests.
+ */
+static CURLcode
+http_perform(struct jxcurl *x, long *resp)
+{
+	CURLcode rc = perform_once(x);
+
+	*resp = 0;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, resp);
+	if (rc == CURLE_OK && x->failonerror && *resp >= 400)
+		rc = CURLE_HTTP_RETURNED_ERROR;
+	return rc;
+}
+
+static CURLcode
+perform(struct jxcurl *x)
+{
+	CURLcode rc;
+	CURL *h;
+	long resp = 0;
+
+	if (x->u->scheme != JURL_HTTP) {
+		rc = perform_once(x);
+		if (x->u->scheme == JURL_FTP && rc != CURLE_OK && rc != CURLE_REMOTE_FILE_NOT_FOUND)
+			x->fresh = 1;
+		return rc;
+	}
+	rc = http_perform(x, &resp);
+	if (resp != 401 || x->anyauth)
+		return rc;
+	/* the same request on a copy of the handle: a clean authentication state */
+	if (!(h = curl_easy_duphandle(x->h)))
+		return rc;
+	curl_easy_cleanup(x->h);
+	x->h = h;
+	x->anyauth = 1;
+	curl_easy_setopt(x->h, CURLOPT_HTTPAUTH, CURLAUTH_ANY);
+	x->off = 0;
+	x->read_errno = 0;
+	x->cmp_off = x->cmp_start;
+	x->cmp_differs = 0;
+	return http_perform(x, &resp);
+}
+
 /* The host key was not in known_hosts, or did not match it: say how to add it. */
 static int
-hostkey_refused(struct jxcurl *x, const char *what, const char *name, struct jerr *e)
+hostkey_refused(struct jxcurl *x, const char *what, const char *name, const char *prep,
+    struct jerr *e)
 {
 	char host[256];
 	unsigned port = 0;
 
 	if (x->hostkey == CURLKHMATCH_MISMATCH)
-		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key CHANGED (does not "
-		    "match %s): refused", what, name, x->u->redacted, x->c->known_hosts);
+		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: host key CHANGED (does not "
+		    "match %s): refused", what, name, prep, x->u->redacted, x->c->known_hosts);
 	if (jurl_host(x->u, host, sizeof host, &port) < 0)
 		snprintf(host, sizeof host, "HOST");
-	return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: host key not in %s; after checking "
-	    "it, add it with: ssh-keyscan -t ed25519 -p %u %s >> %s", what, name, x->u->redacted,
-	    x->c->known_hosts, port ? port : 22, host, x->c->known_hosts);
+	return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: host key not in %s; after checking "
+	    "it, add it with: ssh-keyscan -t ed25519 -p %u %s >> %s", what, name, prep,
+	    x->u->redacted, x->c->known_hosts, port ? port : 22, host, x->c->known_hosts);
+}
+
+static int ssh_kexinit(const char *in, size_t n, char *buf, size_t size);
+
+/*
+ * What an SSH server offers, read from the KEXINIT it sends in clear after the version
+ * lines: "kex A,B; host keys C" into buf ("" when it cannot be read). Nothing is sent but
+ * our version line; the connection is then closed.
+ */
+static void
+ssh_offer(struct jxcurl *x, char *buf, size_t size)
+{
+	char host[256], port[16], in[1 << 15];
+	unsigned p = 0;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct timeval tv = { 5, 0 };
+	size_t n = 0;
+	int fd = -1;
+
+	buf[0] = 0;
+	if (jurl_host(x->u, host, sizeof host, &p) < 0)
+		return;
+	snprintf(port, sizeof port, "%u", p ? p : 22);
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return;
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 &&
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    write(fd, "SSH-2.0-jship\r\n", 15) == 15) {
+		ssize_t r;
+		while (n < sizeof in && (r = read(fd, in + n, sizeof in - n)) > 0) {
+			n += (size_t)r;
+			if (ssh_kexinit(in, n, buf, size))
+				break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Parse the version lines and the KEXINIT packet in in[0, n): 1 and buf filled, 0 not yet. */
+static int
+ssh_kexinit(const char *in, size_t n, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + n;
+	uint32_t kl, hl;
+
+	for (;;) {                        /* lines before the packet; the last one is "SSH-..." */
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return 0;
+		int version = end - p >= 4 && memcmp(p, "SSH-", 4) == 0;
+		p = nl + 1;
+		if (version)
+			break;
+	}
+	/* uint32 length, byte padding, byte 20 (KEXINIT), 16 bytes cookie, then name-lists */
+	if (end - p < 26 || p[5] != 20)
+		return 0;
+	p += 22;
+	kl = be32(p);
+	if ((size_t)(end - p) < 8 + (size_t)kl)
+		return 0;
+	hl = be32(p + 4 + kl);
+	if ((size_t)(end - p) < 8 + (size_t)kl + hl)
+		return 0;
+	snprintf(buf, size, "kex %.*s; host keys %.*s", (int)kl, (const char *)p + 4, (int)hl,
+	    (const char *)p + 8 + kl);
+	return 1;
+}
+
+/* The SSH session could not be set up: a permanent incompatibility, said with what the
+ * server offers, not retried. */
+static int
+ssh_incompatible(struct jxcurl *x, const char *what, const char *name, const char *prep,
+    const char *why, struct jerr *e)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	char offer[1024];
+
+	ssh_offer(x, offer, sizeof offer);
+	x->retryable = 0;
+	return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: %s: the server and %s share no "
+	    "key exchange or host key type (the server offers %s); not retried", what, name, prep,
+	    x->u->redacted, why, v->libssh_version ? v->libssh_version : "libssh2",
+	    offer[0] ? offer : "nothing readable");
+}
+
+/* Does this failure mean that the destination directory does not exist? */
+static int
+missing_dir(const struct jxcurl *x, CURLcode rc, const char *what, const char *why, long resp)
+{
+	switch (x->u->scheme) {
+	case JURL_FTP:
+		return rc == CURLE_REMOTE_ACCESS_DENIED && strstr(why, "change to the given directory");
+	case JURL_SFTP:
+	case JURL_SCP:
+		return rc == CURLE_REMOTE_FILE_NOT_FOUND && strcmp(what, "upload") == 0;
+	default:
+		return rc == CURLE_HTTP_RETURNED_ERROR && strcmp(what, "upload") == 0 &&
+		    (resp == 404 || resp == 409);
+	}
 }
 
 /* Turn a libcurl failure into a message and a class. */
@@ -370,6 +573,7 @@ static int
 fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct jerr *e)
 {
 	const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	const char *prep = strcmp(what, "check") == 0 || strcmp(what, "compare") == 0 ? "at" : "to";
 	long resp = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
@@ -377,18 +581,24 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 	if (x->gate->failed)
 		return jgate_error(x->gate, e);
 	if (x->hostkey == CURLKHMATCH_MISSING || x->hostkey == CURLKHMATCH_MISMATCH)
-		return hostkey_refused(x, what, name, e);
+		return hostkey_refused(x, what, name, prep, e);
+	if (rc == CURLE_FAILED_INIT && (x->u->scheme == JURL_SFTP || x->u->scheme == JURL_SCP) &&
+	    strstr(why, "establishing ssh session"))
+		return ssh_incompatible(x, what, name, prep, why, e);
+	if (missing_dir(x, rc, what, why, resp))
+		return jxfer_no_dir(name, x->u->redacted, e);
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 	case CURLE_REMOTE_ACCESS_DENIED:
-		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: %s", what, name, x->u->redacted, why);
+		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: %s", what, name, prep,
+		    x->u->redacted, why);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: %s (for a private CA, give "
-		    "--cacert)", what, name, x->u->redacted, why);
+		return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: %s (for a private CA, give "
+		    "--cacert)", what, name, prep, x->u->redacted, why);
 	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_READ_ERROR:
 		if (x->read_errno) {
@@ -398,11 +608,11 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 		break;
 	case CURLE_HTTP_RETURNED_ERROR:
 		if (resp == 401 || resp == 403)
-			return jerr_set(e, EX_NOPERM, "unable to %s %s to %s: HTTP %ld", what, name,
-			    x->u->redacted, resp);
+			return jerr_set(e, EX_NOPERM, "unable to %s %s %s %s: HTTP %ld", what, name,
+			    prep, x->u->redacted, resp);
 		x->retryable = resp == 408 || resp == 429 || resp >= 500;
-		return jerr_set(e, EX_TEMPFAIL, "unable to %s %s to %s: HTTP %ld", what, name,
-		    x->u->redacted, resp);
+		return jerr_set(e, EX_TEMPFAIL, "unable to %s %s %s %s: HTTP %ld", what, name,
+		    prep, x->u->redacted, resp);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_NOT_BUILT_IN:
@@ -416,7 +626,8 @@ fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct j
 	default:
 		x->retryable = 1;
 	}
-	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s to %s: %s", what, name, x->u->redacted, why);
+	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s %s %s: %s", what, name, prep,
+	    x->u->redacted, why);
 }
 
 /* The URL of leaf (a final name or a temporary's) in the destination directory. */
@@ -463,6 +674,8 @@ upload_opts(struct jxcurl *x, const char *url)
 	curl_easy_setopt(x->h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(x->h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(x->h, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->h, CURLOPT_SEEKFUNCTION, seek_cb);
+	curl_easy_setopt(x->h, CURLOPT_SEEKDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->size);
 	if (x->progress) {
 		curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, 0L);
@@ -490,7 +703,7 @@ remote_size(struct jxcurl *x, const char *name, uint64_t *size, struct jerr *e)
 		return -1;
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	x->failonerror = 1;
 	rc = perform(x);
 	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
 		return 0;
@@ -508,21 +721,6 @@ remote_size(struct jxcurl *x, const char *name, uint64_t *size, struct jerr *e)
 	if (len < 0)
 		return jerr_set(e, EX_TEMPFAIL, "unable to check %s at %s: no size", name, x->u->redacted);
 	*size = (uint64_t)len;
-	return 1;
-}
-
-static int
-exists_same_size(struct jxcurl *x, uint64_t size, const char *name, struct jerr *e)
-{
-	uint64_t have;
-	int r = remote_size(x, name, &have, e);
-
-	if (r <= 0)
-		return r;
-	if (have != size)
-		return jerr_set(e, EX_DATAERR, "%s%s exists with a different size (%llu, not %llu): "
-		    "not replaced", x->u->redacted, name, (unsigned long long)have,
-		    (unsigned long long)size);
 	return 1;
 }
 
@@ -616,39 +814,60 @@ listing_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Remove the stale temporaries of the destination directory (ftp, sftp), once per run:
- * those of this host whose process is gone (the listing gives no reliable age). */
+/* List the destination directory into l (cmd: the FTP command, NULL for SFTP). */
+static CURLcode
+list_dir(struct jxcurl *x, const char *cmd, struct listing *l)
+{
+	struct jerr ignore;
+
+	free(l->p);
+	l->p = NULL;
+	l->n = l->cap = 0;
+	if (setup(x, &ignore) < 0)
+		return CURLE_FAILED_INIT;
+	curl_easy_setopt(x->h, CURLOPT_URL, x->u->dirurl);
+	curl_easy_setopt(x->h, CURLOPT_DIRLISTONLY, 1L);
+	if (cmd)
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, cmd);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, l);
+	return perform(x);
+}
+
+/*
+ * Remove the stale temporaries of the destination directory (ftp, sftp), once per run:
+ * those of this host whose process is gone (the listing gives no reliable age). Over FTP
+ * vsftpd hides dot files from a plain NLST and pure-ftpd refuses "NLST -a": MLSD then.
+ */
 static void
 remote_sweep(struct jxcurl *x)
 {
 	struct listing l = { NULL, 0, 0 };
-	struct jerr ignore;
-	char *line, *save = NULL;
+	char *line, *save = NULL, *leaf;
+	int mlsd = 0;
 	CURLcode rc;
 
 	if (x->swept || (x->u->scheme != JURL_FTP && x->u->scheme != JURL_SFTP))
 		return;
 	x->swept = 1;
-	if (setup(x, &ignore) < 0)
-		return;
-	curl_easy_setopt(x->h, CURLOPT_URL, x->u->dirurl);
-	curl_easy_setopt(x->h, CURLOPT_DIRLISTONLY, 1L);
-	if (x->u->scheme == JURL_FTP)           /* vsftpd hides dot files from a plain NLST */
-		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "NLST -a");
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
-	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &l);
-	rc = perform(x);
+	rc = list_dir(x, x->u->scheme == JURL_FTP ? "NLST -a" : NULL, &l);
+	if (rc != CURLE_OK && x->u->scheme == JURL_FTP) {
+		rc = list_dir(x, "MLSD", &l);
+		mlsd = 1;
+	}
 	if (rc == CURLE_OK && l.p)
-		for (line = strtok_r(l.p, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
-			if (!strchr(line, '/') && jpart_stale(line, x->host, 0, 0))
-				remote_remove(x, line);
+		for (line = strtok_r(l.p, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+			leaf = mlsd && strchr(line, ' ') ? strchr(line, ' ') + 1 : line;
+			if (!strchr(leaf, '/') && jpart_stale(leaf, x->host, 0, 0))
+				remote_remove(x, leaf);
+		}
 	free(l.p);
 }
 
-/* Do the last bytes of leaf (at most JGATE_TAIL: the trailer with the digest) match the source?
- * 0 yes, or the server does not serve byte ranges (the size check then stands alone). */
+/* Do the last bytes of leaf (at most JGATE_TAIL: the trailer with the digest) match the
+ * source? 1 yes, 0 no, 2 unknown (the server does not serve byte ranges), -1 error. */
 static int
-tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+tail_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
     struct jerr *e)
 {
 	char url[8192], range[64];
@@ -657,34 +876,101 @@ tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 	CURLcode rc;
 
 	if (size == 0)
-		return 0;
+		return 1;
 	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)start,
-	    (unsigned long long)(size - 1));
+	/* open-ended: an FTP transfer read to its end needs no ABOR, which costs the
+	 * connection (libcurl closes it after an abort) */
+	snprintf(range, sizeof range, "%llu-", (unsigned long long)start);
 	x->fd = fd;
 	x->size = size;
-	x->cmp_off = start;
+	x->cmp_off = x->cmp_start = start;
 	x->cmp_differs = 0;
+	x->want_range = x->u->scheme == JURL_HTTP;
+	x->no_range = 0;
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_RANGE, range);
-	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	x->failonerror = 1;
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	rc = perform(x);
-	if (rc == CURLE_RANGE_ERROR)
-		return 0;
+	x->want_range = 0;
+	if (rc == CURLE_RANGE_ERROR || x->no_range)
+		return 2;
 	if (rc != CURLE_OK)
 		return fail(x, rc, "check", name, e);
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
 	if (x->u->scheme == JURL_HTTP && resp != 206)
-		return 0;
-	if (x->cmp_differs || x->cmp_off != size) {
-		x->retryable = 1;
-		return jerr_set(e, EX_TEMPFAIL, "unable to upload %s to %s: the end of its temporary "
-		    "%s differs from the source", name, x->u->redacted, leaf);
-	}
-	return 0;
+		return 2;
+	return !x->cmp_differs && x->cmp_off == size;
+}
+
+/* The whole of leaf against the source: 1 same, 0 different, -1 error. */
+static int
+whole_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	char url[8192];
+	CURLcode rc;
+
+	if (request(x, url, sizeof url, leaf, e) < 0)
+		return -1;
+	x->fd = fd;
+	x->size = size;
+	x->cmp_off = x->cmp_start = 0;
+	x->cmp_differs = 0;
+	curl_easy_setopt(x->h, CURLOPT_URL, url);
+	x->failonerror = 1;
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	rc = perform(x);
+	if (rc != CURLE_OK)
+		return fail(x, rc, "compare", name, e);
+	return !x->cmp_differs && x->cmp_off == size;
+}
+
+/* leaf (a temporary, or the final name just published) ends as the source does: 0, or -1
+ * retryable (the server's copy is not what was sent). */
+static int
+tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	int r = tail_same(x, fd, size, leaf, name, e);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	x->retryable = 1;
+	return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: the end of %s differs from "
+	    "the source", name, x->u->redacted, leaf);
+}
+
+/*
+ * Look before publishing (some servers replace on rename, and re-sending a large file that
+ * is there already should cost a few requests, not an upload): 0 NAME is not there; 1 it is,
+ * with the source's size and last bytes (the trailer with the segment's digest; over HTTP
+ * without byte ranges, the whole file is compared); -1 with EX_DATAERR when it differs.
+ */
+static int
+look_before(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
+{
+	uint64_t have;
+	int r = remote_size(x, name, &have, e);
+
+	if (r <= 0)
+		return r;
+	if (have != size)
+		return jerr_set(e, EX_DATAERR, "%s%s exists with a different size (%llu, not %llu): "
+		    "not replaced", x->u->redacted, name, (unsigned long long)have,
+		    (unsigned long long)size);
+	r = tail_same(x, fd, size, name, name, e);
+	if (r == 2 && x->u->scheme == JURL_HTTP)
+		r = whole_same(x, fd, size, name, name, e);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not replaced",
+		    x->u->redacted, name);
+	return 1;
 }
 
 /* Is leaf exactly what was sent: size, then trailer? Before a rename, and the size after. */
@@ -725,7 +1011,7 @@ upload(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *na
 	if (x->u->scheme == JURL_HTTP) {
 		hl = curl_slist_append(hl, "Expect:");
 		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
-		curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+		x->failonerror = 1;
 	}
 	rc = perform(x);
 	progress_end(x);
@@ -744,11 +1030,12 @@ upload(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *na
 	return 0;
 }
 
-/* The temporary is checked; the final name is now checked by size after the rename. */
+/* The temporary was checked; after the rename the final name is checked the same way (a
+ * server may have renamed another file, or over another file). */
 static int
 published(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
-	if (verify_remote(x, fd, size, name, name, 0, e) < 0)
+	if (verify_remote(x, fd, size, name, name, 1, e) < 0)
 		return -1;
 	return 1;
 }
@@ -775,7 +1062,7 @@ ftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *
 	int r;
 
 	/* vsftpd's RNTO replaces an existing file: look first. */
-	if ((r = exists_same_size(x, size, name, e)) != 0)
+	if ((r = look_before(x, fd, size, name, e)) != 0)
 		return r > 0 ? 0 : -1;
 	remote_sweep(x);
 	jpart_new(leaf, sizeof leaf, name, x->host);
@@ -800,6 +1087,9 @@ sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	CURLcode rc;
 	int r;
 
+	/* rclone's rename replaces an existing file: look first. */
+	if ((r = look_before(x, fd, size, name, e)) != 0)
+		return r > 0 ? 0 : -1;
 	remote_sweep(x);
 	jpart_new(leaf, sizeof leaf, name, x->host);
 	if ((size_t)snprintf(from, sizeof from, "%s%s", x->u->dirpath, leaf) >= sizeof from ||
@@ -815,7 +1105,7 @@ sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 	if (rc != CURLE_QUOTE_ERROR)
 		return fail(x, rc, "rename", name, e);
 	/* OpenSSH refuses to rename onto an existing file: compare, then drop the temporary. */
-	r = exists_same_size(x, size, name, e);
+	r = look_before(x, fd, size, name, e);
 	if (r == 0)
 		return fail(x, rc, "rename", name, e);
 	remote_remove(x, leaf);
@@ -863,24 +1153,10 @@ static int
 http_compare(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
     struct jerr *e)
 {
-	char dest[8192];
-	CURLcode rc;
-	int same;
+	int same = whole_same(x, fd, size, name, name, e);
 
-	if (request(x, dest, sizeof dest, name, e) < 0)
+	if (same < 0)
 		return -1;
-	x->fd = fd;
-	x->size = size;
-	x->cmp_off = 0;
-	x->cmp_differs = 0;
-	curl_easy_setopt(x->h, CURLOPT_URL, dest);
-	curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
-	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-	rc = perform(x);
-	if (rc != CURLE_OK)
-		return fail(x, rc, "compare", name, e);
-	same = !x->cmp_differs && x->cmp_off == size;
 	remote_remove(x, leaf);
 	if (!same)
 		return jerr_set(e, EX_DATAERR, "%s%s exists with a different content: not "
@@ -888,12 +1164,88 @@ http_compare(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 	return 0;
 }
 
+/*
+ * The stale temporaries of a WebDAV directory, once per run, as remote_sweep does for ftp and
+ * sftp: PROPFIND Depth 1 lists it (a server without PROPFIND, such as nginx, is skipped),
+ * and each href's last part that is a stale temporary of ours is deleted.
+ */
+static void
+http_sweep(struct jxcurl *x)
+{
+	static const char body[] = "<?xml version=\"1.0\"?><propfind xmlns=\"DAV:\"><prop>"
+	    "<resourcetype/></prop></propfind>";
+	struct listing l = { NULL, 0, 0 };
+	struct curl_slist *hl = NULL;
+	struct jerr ignore;
+	char *p, *end, *leaf;
+	CURLcode rc;
+
+	if (x->swept || setup(x, &ignore) < 0)
+		return;
+	x->swept = 1;
+	hl = curl_slist_append(hl, "Depth: 1");
+	hl = curl_slist_append(hl, "Content-Type: application/xml");
+	curl_easy_setopt(x->h, CURLOPT_URL, x->u->dirurl);
+	curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "PROPFIND");
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, listing_cb);
+	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &l);
+	x->failonerror = 1;
+	rc = perform(x);
+	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hl);
+	for (p = rc == CURLE_OK ? l.p : NULL; p && (p = strstr(p, "href>")); p = end) {
+		size_t n;
+		p += 5;
+		if (!(end = strstr(p, "</")))
+			break;
+		*end = 0;                       /* p: the href's text */
+		for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
+			p[n - 1] = 0;
+		leaf = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+		if (*leaf && jpart_stale(leaf, x->host, 0, 0))
+			remote_remove(x, leaf);
+		end = strchr(end + 1, '>') ? strchr(end + 1, '>') + 1 : end + 1;
+	}
+	free(l.p);
+}
+
+/* --mkdir over WebDAV: MKCOL each directory of the URL's path, once per destination; one
+ * that exists already answers 405. What fails shows at the upload. */
+static void
+http_mkdir(struct jxcurl *x)
+{
+	char url[8192];
+	const char *p = strstr(x->u->dirurl, "://");
+	struct jerr ignore;
+	size_t i;
+
+	if (!x->mkdir || x->made_dir || !p || !(p = strchr(p + 3, '/')))
+		return;
+	x->made_dir = 1;
+	for (i = (size_t)(p - x->u->dirurl) + 1; x->u->dirurl[i]; i++) {
+		if (x->u->dirurl[i] != '/' || i + 1 >= sizeof url || setup(x, &ignore) < 0)
+			continue;
+		memcpy(url, x->u->dirurl, i + 1);
+		url[i + 1] = 0;
+		curl_easy_setopt(x->h, CURLOPT_URL, url);
+		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "MKCOL");
+		(void)perform(x);
+	}
+}
+
 static int
 http_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr *e)
 {
 	char leaf[NAME_MAX + 1];
 	long resp = 0;
+	int r;
 
+	if ((r = look_before(x, fd, size, name, e)) != 0)
+		return r > 0 ? 0 : -1;
+	http_mkdir(x);
+	http_sweep(x);
 	jpart_new(leaf, sizeof leaf, name, x->host);
 	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;

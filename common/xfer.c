@@ -47,6 +47,7 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	jpart_host(x->host, sizeof x->host);
 	x->file.u = &x->u;
 	x->file.host = x->host;
+	x->file.mkdir = o ? o->mkdir : 0;
 	if (x->u.scheme == JURL_S3) {
 		if (jxs3_open(&x->u, &x->c, x->host, o, &x->s3, e) < 0)
 			goto fail;
@@ -118,6 +119,13 @@ int
 jxfer_retryable(const struct jxfer *x)
 {
 	return x->retryable;
+}
+
+int
+jxfer_no_dir(const char *name, const char *url, struct jerr *e)
+{
+	return jerr_set(e, EX_CANTCREAT, "unable to upload %s to %s: no such directory (create "
+	    "it, or give --mkdir)", name, url);
 }
 
 void

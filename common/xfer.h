@@ -27,8 +27,11 @@
  * checks SIZE of NAME first (its RNTO replaces), uploads with the size enforced, then
  * RNFR/RNTO; sftp renames (OpenSSH refuses to rename over an existing file; that case is
  * compared by size); http/https MOVEs with Overwrite: F (an existing target is fetched and
- * compared); scp writes NAME directly (no rename exists there). The first put of a jxfer
- * removes the stale temporaries of the directory (file, ftp, sftp; jpart_stale).
+ * compared); scp writes NAME directly (no rename exists there). Every scheme but scp and
+ * file:// looks first (size, then the last bytes) and checks the final name after the
+ * rename. The first put of a jxfer removes the stale temporaries of the directory (file,
+ * ftp, sftp, WebDAV with PROPFIND; jpart_stale). A missing directory is EX_CANTCREAT
+ * (jxfer_no_dir); opts.mkdir creates it.
  *
  * URLs: a password in a URL is refused (EX_USAGE): credentials come from netrc, and a
  * netrc that group or others may read is refused (EX_NOPERM), as ssh refuses such a key.
@@ -67,6 +70,7 @@ struct jxfer_opts {
 	const char *s3_endpoint;
 	const char *s3_region;
 	uint64_t    s3_part_size;     /* a file larger than this goes in parts of this size */
+	int         mkdir;            /* create the destination directory if it is missing */
 	/* libcurl's own trace, one line at a time, credentials scrubbed (jcred_scrub); called
 	 * from the thread doing the transfer. NULL: no trace. */
 	void      (*trace)(void *arg, const char *line);
@@ -95,5 +99,8 @@ int  jxfer_plain_password(const struct jxfer *x);
  */
 void jxfer_set_gate(struct jxfer *x, int (*gate)(void *arg, struct jerr *e), void *arg);
 void jxfer_close(struct jxfer *x);
+/* The one message for a destination directory that does not exist, on every scheme: sets e
+ * (EX_CANTCREAT) and returns -1. For the transports. */
+int  jxfer_no_dir(const char *name, const char *url, struct jerr *e);
 
 #endif

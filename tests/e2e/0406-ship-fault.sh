@@ -84,5 +84,5 @@ check "http: no temporary left" test -z "$(ls -A "$HTTP_ROOT" | grep '^\.')"
 # A destination that is down from the start: exit 75 and a message naming it.
 port=$(free_port)
 expect_code 75 jship --retries 1 --to "http://127.0.0.1:$port/in/" $seg
-check "down: message" grep -q "unable to upload $base to http://127.0.0.1:$port/in/: " err
+check "down: message" grep -q "unable to [a-z]* $base [a-z]* http://127.0.0.1:$port/in/: " err
 finish

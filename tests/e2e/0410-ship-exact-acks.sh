@@ -26,7 +26,7 @@ check "jstatus counts the hole" grep -q "send queue    $u: 1 segments" out
 # The destination fails (its directory is gone): pruning still keeps what it lacks.
 mv in in.away
 touch in
-expect_code 75 jship --retries 0 --to "$u" --from p --prune
+expect_code 73 jship --retries 0 --to "$u" --from p --prune
 check "prune keeps the segment the destination lacks" test -e $s2
 check "prune removes the ones it has" sh -c "test ! -e $s1 && test ! -e $s3"
 rm in

@@ -1,0 +1,23 @@
+#!/bin/sh
+# pure-ftpd -r renames an upload whose name exists (NAME.1). A transfer killed in the middle
+# leaves a partial temporary; the next run must publish the whole segment (every temporary
+# is unique to its process and is checked before its rename), never the partial one, and
+# removes the stale temporary.
+. ./lib.sh
+. "$JM_SRC/tests/e2e/servers.sh"
+. "$JM_SRC/tests/e2e/servers-other.sh"
+. "$JM_SRC/tests/e2e/interop.sh"
+heavy
+start_other pureftpd-r "$T" || skip "pure-ftpd did not start"
+mkdir src
+jmgen -r 100 -b 100000 src 1 >/dev/null 2>&1
+f=db.0001-000000000001.journal
+check "killed in the middle of sending" ix_kill_mid src/$f
+check "a partial temporary is left" test -n "$(ix_ours "$SRV_ROOT")"
+expect_code 0 jship $SRV_OPTS --to "$SRV_URL" src/$f
+check "the whole segment is published" cmp -s src/$f "$SRV_ROOT/$f"
+check "the stale temporary is removed" test -z "$(ix_ours "$SRV_ROOT")"
+check "nothing auto-renamed" test -z "$(ls -A "$SRV_ROOT" | grep -v "^$f\$")"
+expect_code 0 jship $SRV_OPTS --to "$SRV_URL" src/$f
+check "identical resend leaves one file" test "$(ls -A "$SRV_ROOT")" = "$f"
+finish
