@@ -39,8 +39,8 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 # pkg-config name -> Debian package that provides it
 PKGS     = libcurl:libcurl4-openssl-dev libarchive:libarchive-dev sqlite3:libsqlite3-dev \
-           libcrypto:libssl-dev liblzma:liblzma-dev
-PKGNAMES = libcurl libarchive sqlite3 libcrypto liblzma
+           libcrypto:libssl-dev liblzma:liblzma-dev libpq:libpq-dev
+PKGNAMES = libcurl libarchive sqlite3 libcrypto liblzma libpq
 
 PKGCHECK := $(shell for p in $(PKGS); do n=$${p%%:*}; d=$${p##*:}; \
 	pkg-config --exists $$n 2>/dev/null || printf '%s ' "$$d"; done)

@@ -161,7 +161,11 @@ main(int argc, char **argv)
 		case '0': delim = '\0'; break;
 		case 't':
 			if ((type = jfmt_type_parse(optarg)) < 0)
-				jdiex(EX_USAGE, "unknown record type: %s (sql, raw or 1..255)", optarg);
+				jdiex(EX_USAGE, "unknown record type: %s (sql, raw or 1..127)", optarg);
+			if (type > JFMT_TYPE_APPLIER_MAX)
+				jdiex(EX_USAGE, "record type %s is reserved for jmirror's own records "
+				    "(128..255: row changes come from jcapture); use sql, raw or "
+				    "1..127", optarg);
 			break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();

@@ -560,6 +560,9 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || !c.db || !c.out == !c.restore)
 		jusage(synopsis, EX_USAGE);
+	if (japply_is_pg(c.db))
+		jdiex(EX_USAGE, "a PostgreSQL mirror is backed up and seeded with pg_dump and "
+		    "pg_restore (see jmirror(7))");
 	if (c.restore && c.journal)
 		jdiex(EX_USAGE, "--journal is for taking a backup, not restoring one");
 	if (c.out && c.as_operational)

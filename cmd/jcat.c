@@ -2,7 +2,12 @@
  * jcat: show and verify journal segments and live journals.
  *
  *   jcat [--json] [-q] FILE...            show each file: header, records, trailer
- *   jcat --verify [--json] [-q] FILE...   check every checksum, then the chain across FILEs
+ *   jcat --verify [--json] [-q] [--trust PUBKEY]... FILE...
+ *                                         check every checksum (and, with --trust, every
+ *                                         signature: sig.h), then the chain across FILEs
+ *   jcat --export-signature [--trust PUBKEY]... SEGMENT...
+ *                                         write SEGMENT.statement and its .minisig, for
+ *                                         minisign -V
  *
  * A FILE of "-" is standard input, read as an uncompressed sealed segment.
  *
@@ -18,18 +23,23 @@
 #include <string.h>
 
 #include "chain.h"
+#include "checkrec.h"
 #include "digest.h"
 #include "report.h"
 #include "fmt.h"
 #include "io.h"
 #include "name.h"
+#include "row.h"
 #include "seg.h"
+#include "sig.h"
 #include "text.h"
 
-#define SYNOPSIS "jcat [--verify] [--json] [-q] FILE..."
+#define SYNOPSIS "jcat [--verify] [--json] [-q] [--trust PUBKEY]... FILE...\n" \
+                 "       jcat --export-signature [--trust PUBKEY]... SEGMENT..."
 
 struct config {
 	int json, quiet;
+	struct jsig_trust trust;
 };
 
 static struct config cfg;
@@ -44,6 +54,8 @@ struct ent {
 	int                 whole;         /* read to the end without error */
 	int                 live;          /* no trailer */
 	int                 dup;           /* same segment as an earlier entry: skip in the chain */
+	int                 is_signed;     /* a signature block follows the trailer */
+	uint8_t             signer[JFMT_KEYID_LEN];
 	struct jfmt_header  h;
 	struct jfmt_trailer t;
 	uint64_t            records, last_lsn, torn;
@@ -167,8 +179,116 @@ show_header(const char *path, const struct jfmt_header *h)
 	    prev);
 }
 
+static void problem(const char *path, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+put_out(void *arg, const char *s, size_t n)
+{
+	(void)arg;
+	return fwrite(s, 1, n, stdout) == n ? 0 : -1;
+}
+
+/*
+ * A row record (jmirror(5)): its positions, then one change per line, or in JSON a list of
+ * change objects; as far as it decodes, and a payload that does not decode is a problem of
+ * the file (an applier would refuse it). With show 0, only checked.
+ */
 static void
-show_record(const struct jseg_rec *r)
+row_changes(const char *path, const struct jseg_rec *r, int show)
+{
+	struct jrow_reader rd;
+	struct jrow_change c;
+	struct jerr e;
+	int rc, n = 0, opened;
+
+	if ((opened = (rc = jrow_open(&rd, r->data, r->len, &e)) == 0)) {
+		if (show && cfg.json)
+			printf("\"first\":%llu,\"last\":%llu,\"changes\":[",
+			    (unsigned long long)rd.first, (unsigned long long)rd.last);
+		else if (show)
+			printf(" positions %llu-%llu%s\n", (unsigned long long)rd.first,
+			    (unsigned long long)rd.last, r->flags ? " (group continues)" : "");
+		while ((rc = jrow_next(&rd, &c, &e)) == 1 && show) {
+			fputs(cfg.json ? (n++ ? "," : "") : "  ", stdout);
+			jrow_text(&c, cfg.json, put_out, NULL);
+			if (!cfg.json)
+				putchar('\n');
+		}
+	} else if (show && !cfg.json) {
+		putchar('\n');
+	}
+	if (show && cfg.json)
+		fputs(!opened ? "\"damaged\":true" : rc == 0 ? "]" : "],\"damaged\":true", stdout);
+	if (rc < 0)
+		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
+}
+
+/* Names encoded as a check record holds them (len:u16, bytes): "a, b", or JSON strings. */
+static void
+check_names(const uint8_t *p, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t len = jfmt_get16(p);
+		fputs(i ? cfg.json ? "," : ", " : "", stdout);
+		if (cfg.json)
+			jput_json((const char *)p + 2, len);
+		else
+			put_text(p + 2, len);
+		p += 2 + len;
+	}
+}
+
+/*
+ * A check record (jmirror(5)): one line per table (its key, chunks and rows), or in JSON a
+ * list of table objects; a payload that does not decode is a problem of the file. With
+ * show 0, only checked.
+ */
+static void
+check_tables(const char *path, const struct jseg_rec *r, int show)
+{
+	struct jcheck_reader rd;
+	struct jcheck_table t;
+	struct jcheck_chunk c;
+	struct jerr e;
+	int n = 0;
+
+	if (jcheck_open(&rd, r->data, r->len, &e) < 0) {
+		if (show)
+			fputs(cfg.json ? "\"damaged\":true" : "\n", stdout);
+		problem(path, EX_DATAERR, "LSN %llu: %s", (unsigned long long)r->lsn, e.msg);
+		return;
+	}
+	if (show && cfg.json)
+		fputs("\"tables\":[", stdout);
+	else if (show)
+		putchar('\n');
+	while (show && jcheck_next_table(&rd, &t)) {
+		uint64_t rows = 0;
+		while (jcheck_next_chunk(&rd, &c))
+			rows += c.rows;
+		if (cfg.json) {
+			printf("%s{\"table\":", n++ ? "," : "");
+			jput_json(t.table, t.tlen);
+			fputs(",\"key\":[", stdout);
+			check_names(t.keys, t.nkey);
+			printf("],\"chunks\":%lu,\"rows\":%llu}", (unsigned long)t.nchunk,
+			    (unsigned long long)rows);
+		} else {
+			fputs("  ", stdout);
+			put_text((const uint8_t *)t.table, t.tlen);
+			fputs(" key (", stdout);
+			check_names(t.keys, t.nkey);
+			printf("): %lu chunks, %llu rows\n", (unsigned long)t.nchunk,
+			    (unsigned long long)rows);
+		}
+	}
+	if (show && cfg.json)
+		putchar(']');
+}
+
+static void
+show_record(const char *path, const struct jseg_rec *r)
 {
 	char t[64], tb[8];
 	const char *ty = type_name(r->type, tb, sizeof tb);
@@ -176,10 +296,14 @@ show_record(const struct jseg_rec *r)
 	iso(r->time, t, sizeof t);
 	if (cfg.json) {
 		printf("{\"kind\":\"record\",\"lsn\":%llu,\"time\":\"%s\",\"time_ns\":%llu,"
-		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,",
+		    "\"type\":\"%s\",\"offset\":%llu,\"len\":%u,%s",
 		    (unsigned long long)r->lsn, t, (unsigned long long)r->time, ty,
-		    (unsigned long long)r->off, r->len);
-		if (valid_utf8(r->data, r->len)) {
+		    (unsigned long long)r->off, r->len, r->flags ? "\"continues\":true," : "");
+		if (r->type == JFMT_TYPE_ROW) {
+			row_changes(path, r, 1);
+		} else if (r->type == JFMT_TYPE_CHECK) {
+			check_tables(path, r, 1);
+		} else if (valid_utf8(r->data, r->len)) {
 			fputs("\"payload\":", stdout);
 			jput_json((const char *)r->data, r->len);
 		} else {
@@ -189,9 +313,37 @@ show_record(const struct jseg_rec *r)
 		fputs("}\n", stdout);
 		return;
 	}
-	printf("%llu %s %s ", (unsigned long long)r->lsn, t, ty);
+	printf("%llu %s %s", (unsigned long long)r->lsn, t, ty);
+	if (r->type == JFMT_TYPE_ROW) {
+		row_changes(path, r, 1);
+		return;
+	}
+	if (r->type == JFMT_TYPE_CHECK) {
+		check_tables(path, r, 1);
+		return;
+	}
+	putchar(' ');
 	put_text(r->data, r->len);
 	putchar('\n');
+}
+
+/* Who signed a signed segment: in JSON a "signed_by" member, in text words after a comma. */
+static void
+show_signer(const struct ent *en, int verified)
+{
+	char id[JSIG_KEYID_HEX];
+
+	if (!en->is_signed)
+		return;
+	jsig_keyid_hex(en->signer, id);
+	if (cfg.json)
+		printf(",\"signed_by\":\"%s\"", id);
+	else if (!verified)
+		printf(", signed by key %s", id);
+	else if (cfg.trust.n)
+		printf(", signed by trusted key %s", id);
+	else
+		printf(", signed by key %s (not checked: no --trust)", id);
 }
 
 static void
@@ -221,15 +373,19 @@ show_end(const char *path, const struct ent *en)
 		fputs("{\"kind\":\"trailer\",\"file\":", stdout);
 		jput_json(path, strlen(path));
 		printf(",\"records\":%llu,\"last_lsn\":%llu,\"sealed\":\"%s\",\"sealed_ns\":%llu,"
-		    "\"final\":%s,\"size\":%llu,\"digest\":\"%s\"}\n",
+		    "\"final\":%s,\"size\":%llu,\"digest\":\"%s\"",
 		    (unsigned long long)en->t.records, (unsigned long long)en->t.last_lsn, t,
 		    (unsigned long long)en->t.sealed, en->t.flags & JFMT_FINAL ? "true" : "false",
 		    (unsigned long long)en->t.size, dg);
+		show_signer(en, 0);
+		fputs("}\n", stdout);
 		return;
 	}
-	printf("# sealed: %llu records, last LSN %llu, sealed %s, final %s, digest %s\n",
+	printf("# sealed: %llu records, last LSN %llu, sealed %s, final %s, digest %s",
 	    (unsigned long long)en->t.records, (unsigned long long)en->t.last_lsn, t,
 	    en->t.flags & JFMT_FINAL ? "yes" : "no", dg);
+	show_signer(en, 0);
+	putchar('\n');
 }
 
 static void
@@ -269,9 +425,15 @@ read_file(struct ent *en, int show)
 		show_header(en->path, &en->h);
 	while ((rc = jseg_next(s, &r, &e)) == 1)
 		if (show && !cfg.quiet)
-			show_record(&r);
+			show_record(en->path, &r);
+		else if (r.type == JFMT_TYPE_ROW)
+			row_changes(en->path, &r, 0);
+		else if (r.type == JFMT_TYPE_CHECK)
+			check_tables(en->path, &r, 0);
 	en->records = jseg_records(s);
 	en->last_lsn = jseg_last_lsn(s);
+	if (rc == 0)
+		rc = jsig_check_reader(s, &cfg.trust, &e);
 	if (rc < 0) {
 		problem(en->path, e.code, "%s", e.msg);
 		jseg_close(s);
@@ -283,6 +445,10 @@ read_file(struct ent *en, int show)
 		en->t = *jseg_trailer(s);
 	else
 		en->live = 1;
+	if (jseg_sig(s)) {
+		en->is_signed = 1;
+		memcpy(en->signer, jseg_sig(s)->keyid, JFMT_KEYID_LEN);
+	}
 	if (show && !cfg.quiet)
 		show_end(en->path, en);
 	jseg_close(s);
@@ -334,11 +500,13 @@ show_verified(const struct ent *en)
 		fputs("{\"kind\":\"verified\",\"file\":", stdout);
 		jput_json(en->path, strlen(en->path));
 		printf(",\"timeline\":%u,\"seq\":%llu,\"records\":%llu,\"first_lsn\":%llu,"
-		    "\"last_lsn\":%llu,\"state\":\"%s\",\"final\":%s}\n", en->h.timeline,
+		    "\"last_lsn\":%llu,\"state\":\"%s\",\"final\":%s", en->h.timeline,
 		    (unsigned long long)en->h.seq, (unsigned long long)en->records,
 		    (unsigned long long)en->h.first_lsn, (unsigned long long)en->last_lsn,
 		    en->live ? "live" : "sealed",
 		    !en->live && en->t.flags & JFMT_FINAL ? "true" : "false");
+		show_signer(en, 1);
+		fputs("}\n", stdout);
 		return;
 	}
 	put_text((const uint8_t *)en->path, strlen(en->path));
@@ -353,6 +521,7 @@ show_verified(const struct ent *en)
 		printf(", final");
 	if (en->live && en->torn)
 		printf(", torn tail of %llu bytes ignored", (unsigned long long)en->torn);
+	show_signer(en, 1);
 	putchar('\n');
 }
 
@@ -471,6 +640,24 @@ verify_chain(struct ent *v, size_t n)
 	}
 }
 
+/* --export-signature: SEG.statement and SEG.statement.minisig for each SEG; 0 or a code. */
+static int
+export_signatures(char **paths, int n)
+{
+	char out[4096];
+	struct jerr e;
+
+	for (int i = 0; i < n; i++) {
+		if (jio_pathf(out, sizeof out, "%s.statement", paths[i]) < 0)
+			problem(paths[i], EX_USAGE, "path too long");
+		else if (jsig_export(paths[i], out, &cfg.trust, &e) < 0)
+			problem(paths[i], e.code, "%s", e.msg);
+		else if (!cfg.quiet)
+			printf("%s\n%s.minisig\n", out, out);
+	}
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -478,12 +665,15 @@ main(int argc, char **argv)
 		{ "verify",  no_argument, NULL, 'V' },
 		{ "json",    no_argument, NULL, 'j' },
 		{ "quiet",   no_argument, NULL, 'q' },
+		{ "trust",   required_argument, NULL, 't' },
+		{ "export-signature", no_argument, NULL, 'x' },
 		{ "help",    no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ent *v;
-	int verify = 0, c, n, i;
+	int verify = 0, export = 0, c, n, i;
+	struct jerr e;
 
 	jerr_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
@@ -491,6 +681,11 @@ main(int argc, char **argv)
 		case 'V': verify = 1; break;
 		case 'j': cfg.json = 1; break;
 		case 'q': cfg.quiet = 1; break;
+		case 't':
+			if (jsig_trust_load(&cfg.trust, optarg, &e) < 0)
+				jdiex(e.code, "--trust: %s", e.msg);
+			break;
+		case 'x': export = 1; break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'v': jversion();
 		default:  jusage(SYNOPSIS, EX_USAGE);
@@ -498,6 +693,14 @@ main(int argc, char **argv)
 	}
 	if ((n = argc - optind) < 1)
 		jusage(SYNOPSIS, EX_USAGE);
+	if (export && (verify || cfg.json))
+		jdiex(EX_USAGE, "--export-signature takes no --verify or --json");
+	if (cfg.trust.n && !verify && !export)
+		jdiex(EX_USAGE, "--trust goes with --verify or --export-signature");
+	if (export) {
+		status = export_signatures(argv + optind, n);
+		return jio_fshut(stdout) != 0 ? EX_IOERR : status;
+	}
 	if (!(v = calloc((size_t)n, sizeof *v)))
 		jdie(EX_OSERR, "out of memory");
 	for (i = 0; i < n && !ferror(stdout); i++) {

@@ -11,6 +11,9 @@
  * into its directory's .quarantine, so that the genuine segment can arrive under its name.
  * With --remove or --archive the file goes only at a durable point after that (settle):
  * what is printed exists when printed, and nothing goes before its commit is durable.
+ * With trusted keys (--trust, or those the bookkeeping holds) a segment is committed only
+ * when sig.h says one of them signed it; refused, it is rolled back and set aside like a
+ * damaged one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,7 @@
 #include "chain.h"
 #include "clock.h"
 #include "report.h"
+#include "url.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -37,16 +41,22 @@
 #include "proc.h"
 #include "segdir.h"
 #include "seg.h"
+#include "sig.h"
 
 static const char synopsis[] =
     "jintegrate --db MIRROR.db [-0v] [--from DIR] [--archive DIR | --remove]\n"
     "                  [--until LSN|TIME] [--delay DURATION] [--exec CMD] [--no-wait] [--sync]\n"
-    "                  [SEGMENT ...]";
+    "                  [--repair] [--allow-nondeterministic] [--trust PUBKEY]... [SEGMENT ...]\n"
+    "       jintegrate --db MIRROR.db [--exec CMD] --untrust KEY...";
 
 struct config {
+	const char *show;                /* db as messages name it: without a password */
 	const char *db, *from, *archive, *exec;
-	int         remove, nul, nowait, sync, verbose, tty;
+	int         remove, nul, nowait, sync, verbose, tty, repair, allow_nondet;
 	uint64_t    until_lsn, until_time, delay;   /* 0: none */
+	struct jsig_trust trust;                    /* --trust */
+	uint8_t     untrust[JSIG_MAX_TRUST][JFMT_KEYID_LEN];   /* --untrust */
+	size_t      nuntrust;
 };
 
 /* Where a path came from: what may be set aside, and what a missing file means. */
@@ -64,9 +74,10 @@ struct pend {
 enum { SEG_WHOLE, SEG_PART, SEG_UNTIL, SEG_RESTART, SEG_REFUSED };
 
 static struct config cfg;
+static char shown[4096];
 static struct japply *ap;
 static struct japply_state cur;      /* the bookkeeping as last read under the lock */
-static int lockfd = -1;
+static int locked;
 static struct pend *pend;
 static size_t npend, cappend;
 static uint64_t printed;             /* highest sequence printed this run */
@@ -90,9 +101,9 @@ on_signal(int sig)
 static void
 unlock(void)
 {
-	if (lockfd >= 0) {
-		jlock_close(lockfd);
-		lockfd = -1;
+	if (locked) {
+		japply_release(ap);
+		locked = 0;
 	}
 }
 
@@ -108,25 +119,47 @@ die_e(const char *path, const struct jerr *e)
 	exit(e->code ? e->code : EX_SOFTWARE);
 }
 
+static struct jsig_trust stored;     /* the keys the bookkeeping trusts, as last read */
+
+/*
+ * The keys to check segments with: those the mirror trusted before, those given with --trust,
+ * less those given with --untrust. They go into the bookkeeping with the next commit, so that
+ * a mirror that once trusted a key never takes an unsigned segment again without --untrust.
+ */
+static void
+trust_merge(void)
+{
+	struct jerr e;
+
+	stored = cur.trust;
+	for (size_t i = 0; i < cfg.trust.n; i++)
+		if (jsig_trust_add(&cur.trust, &cfg.trust.keys[i], &e) < 0)
+			jdiex(EX_USAGE, "%s: %s (--untrust one first)", cfg.show, e.msg);
+	for (size_t i = 0; i < cfg.nuntrust; i++)
+		jsig_trust_remove(&cur.trust, cfg.untrust[i]);
+}
+
 /* Take the lock and read where the mirror is. */
 static void
 lock(void)
 {
 	struct jerr e;
 
-	if (lockfd >= 0)
+	if (locked)
 		return;
-	if ((lockfd = japply_lock(cfg.db, cfg.nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e)) < 0) {
+	if (japply_take(ap, cfg.nowait ? JLOCK_NOWAIT : JLOCK_WAIT, &e) < 0) {
 		if (e.code == EX_TEMPFAIL)
 			jdiex(EX_TEMPFAIL, "%s: busy: another integration or a backup holds its "
-			    "lock", cfg.db);
-		die_e(cfg.db, &e);
+			    "lock", cfg.show);
+		die_e(cfg.show, &e);
 	}
+	locked = 1;
 	if (japply_refresh(ap, &e) < 0 || japply_load(ap, &cur, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
+	trust_merge();
 	if (cur.present && cur.operational)
 		jdiex(EX_UNAVAILABLE, "%s: the database is operational (promoted): it integrates no "
-		    "more segments", cfg.db);
+		    "more segments", cfg.show);
 }
 
 static int
@@ -477,14 +510,14 @@ same_dir(const char *a, const char *b)
 static void
 settle(void)
 {
-	int had = lockfd >= 0;
+	int had = locked;
 	struct jerr e;
 
 	if (ngone == 0)
 		return;
 	lock();
 	if (japply_sync(ap, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
 	wait_read();
 	for (size_t i = 0; i < ngone; i++) {
 		uint64_t skip;
@@ -613,7 +646,8 @@ struct plan {
 };
 
 /* A first pass that verifies the whole file before anything is changed, for appliers that
- * commit before the end (--exec, --delay). */
+ * commit before the end (--exec, --delay), and that finds where --until stops: after the
+ * last record of a group (jmirror(5)) that it does not pass, never inside one. */
 static int
 prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 {
@@ -632,9 +666,13 @@ prepass(const struct pend *p, uint64_t skip, struct plan *pl)
 			pl->cut = 1;
 			continue;
 		}
-		pl->end = r.lsn;
-		pl->end_time = r.time;
+		if (!(r.flags & JFMT_REC_CONTINUES)) {
+			pl->end = r.lsn;
+			pl->end_time = r.time;
+		}
 	}
+	if (rc == 0)
+		rc = jsig_check_reader(s, &cur.trust, &e);
 	jseg_close(s);
 	return rc < 0 ? refuse(p, &e) : 0;
 }
@@ -645,6 +683,7 @@ struct batch {
 	const char        *base;
 	uint64_t           skip, last, ltime, n, shown;
 	int                exec, pre, cut;
+	int                in_group;      /* the last record applied continues its group */
 	struct plan        pl;
 };
 
@@ -710,8 +749,8 @@ apply_records(struct batch *b, struct jseg *s)
 				break;          /* verified already */
 			continue;
 		}
-		if (cfg.delay && !b->exec && (due = delay_due(r.lsn, r.time)) > jclock_now() &&
-		    pause_until(b, due, r.lsn)) {
+		if (cfg.delay && !b->exec && !b->in_group &&
+		    (due = delay_due(r.lsn, r.time)) > jclock_now() && pause_until(b, due, r.lsn)) {
 			jseg_close(s);
 			return SEG_RESTART;
 		}
@@ -722,6 +761,7 @@ apply_records(struct batch *b, struct jseg *s)
 		}
 		b->last = r.lsn;
 		b->ltime = r.time;
+		b->in_group = (r.flags & JFMT_REC_CONTINUES) != 0;
 		b->n++;
 		progress(b);
 	}
@@ -744,6 +784,11 @@ finish(struct batch *b, struct jseg *s)
 	struct jerr e;
 	int rc;
 
+	if (!b->pre && jsig_check_reader(s, &cur.trust, &e) < 0) {
+		japply_rollback(ap);    /* nothing it held is committed */
+		jseg_close(s);
+		return refuse(b->p, &e);
+	}
 	if (t && t->last_lsn < b->skip) {
 		japply_rollback(ap);
 		jseg_close(s);
@@ -792,7 +837,15 @@ apply(const struct pend *p, uint64_t skip)
 	int rc;
 
 	b.exec = japply_is_exec(ap);
-	b.pre = b.exec || cfg.delay;
+	b.pre = b.exec || cfg.delay || cfg.until_lsn || cfg.until_time;
+	if (p->live && cur.trust.n) {
+		jerr_set(&e, EX_DATAERR, "a live journal carries no signature: refused (only "
+		    "signed segments are trusted)");
+		return refuse(p, &e);
+	}
+	/* no record of a forgery runs, not even in a transaction rolled back */
+	if (jsig_check_ends(p->fd, p->path, &cur.trust, &e) < 0)
+		return refuse(p, &e);
 	seen_at = jclock_now();
 	seen_warned = 0;
 	if (b.pre) {
@@ -988,15 +1041,59 @@ from_stdin(void)
 	return rc;
 }
 
+/*
+ * Under the lock, at the start: a change of the trusted keys (--trust, --untrust) goes into
+ * the bookkeeping of a mirror that has some at once, in a batch of its own; an empty mirror
+ * records them with its first segment.
+ */
+static void
+record_trust(void)
+{
+	char id[JSIG_KEYID_HEX];
+	struct jsig_trust was;
+	struct jerr e;
+
+	lock();
+	was = stored;
+	for (size_t i = 0; i < cfg.nuntrust; i++) {
+		jsig_keyid_hex(cfg.untrust[i], id);
+		if (jsig_trust_remove(&was, cfg.untrust[i]) == 0)
+			jwarnx("%s: key %s was not trusted", cfg.show, id);
+		else
+			jwarnx("%s: key %s is no longer trusted%s", cfg.show, id, cur.trust.n ? "" :
+			    ": the mirror takes unsigned segments again");
+	}
+	if (!cur.present || memcmp(&cur.trust, &stored, sizeof stored) == 0)
+		return;         /* nothing changed (the same keys, in the same order) */
+	if (japply_begin(ap, NULL, 1, 0, &e) < 0 || japply_commit(ap, &cur, &e) < 0)
+		die_e(cfg.show, &e);
+}
+
+/* --repair: each divergent row change applied anyway, said as it is made (the mirror keeps
+ * them in jmirror_repairs). */
+static void
+repaired(const char *line)
+{
+	jwarnx("repaired: %s", line);
+}
+
 static int
 run(char **argv, int argc)
 {
-	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync };
+	struct japply_opts o = { .db = cfg.db, .exec = cfg.exec, .sync = cfg.sync,
+	                         .repair = cfg.repair, .repaired = repaired,
+	                         .allow_nondet = cfg.allow_nondet };
 	struct jerr e;
 	int reached = 0, code = 0;
 
 	if (japply_open(&o, &ap, &e) < 0)
-		die_e(cfg.db, &e);
+		die_e(cfg.show, &e);
+	record_trust();
+	if (cfg.nuntrust && argc == 0 && !cfg.from) {
+		unlock();
+		japply_close(ap);
+		return 0;               /* --untrust alone: the bookkeeping only */
+	}
 	if (argc > 0) {
 		for (int i = 0; i < argc && !reached && !stop; i++) {
 			add(argv[i], SRC_ARG);
@@ -1069,6 +1166,25 @@ parse_until(const char *s)
 	    "@SECONDS)", s);
 }
 
+/* --untrust KEY: a key id as minisign shows it, or the public key. */
+static void
+untrust(const char *arg)
+{
+	uint8_t id[JFMT_KEYID_LEN];
+	struct jsig_pub k;
+	struct jerr e;
+
+	if (cfg.nuntrust == JSIG_MAX_TRUST)
+		jdiex(EX_USAGE, "--untrust: more than %d keys", JSIG_MAX_TRUST);
+	if (jsig_keyid_parse(arg, id) == 0)
+		;
+	else if (jsig_pub_load(arg, &k, &e) == 0)
+		memcpy(id, k.keyid, JFMT_KEYID_LEN);
+	else
+		jdiex(e.code, "--untrust: %s", e.msg);
+	memcpy(cfg.untrust[cfg.nuntrust++], id, JFMT_KEYID_LEN);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1082,12 +1198,17 @@ main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'x' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "sync", no_argument, NULL, 's' },
+		{ "repair", no_argument, NULL, 'R' },
+		{ "allow-nondeterministic", no_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "untrust", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa;
+	struct jerr e;
 	int c;
 
 	jerr_init(argv[0]);
@@ -1105,8 +1226,15 @@ main(int argc, char **argv)
 		case 'x': cfg.exec = optarg; break;
 		case 'n': cfg.nowait = 1; break;
 		case 's': cfg.sync = 1; break;
+		case 'R': cfg.repair = 1; break;
+		case 'N': cfg.allow_nondet = 1; break;
 		case 'v': cfg.verbose = 1; break;
 		case '0': cfg.nul = 1; break;
+		case 't':
+			if (jsig_trust_load(&cfg.trust, optarg, &e) < 0)
+				jdiex(e.code, "--trust: %s", e.msg);
+			break;
+		case 'U': untrust(optarg); break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
@@ -1116,8 +1244,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if (!cfg.db)
 		jusage(synopsis, EX_USAGE);
+	cfg.show = jurl_redact(cfg.db, shown, sizeof shown);
 	if (cfg.archive && cfg.remove)
 		jdiex(EX_USAGE, "--archive and --remove exclude each other");
+	if (cfg.repair && cfg.exec)
+		jdiex(EX_USAGE, "--repair applies row records to a SQLite mirror: not with --exec");
 	if (cfg.from && argc > 0)
 		jdiex(EX_USAGE, "--from and SEGMENT arguments exclude each other");
 	if (cfg.archive) {

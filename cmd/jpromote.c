@@ -17,6 +17,7 @@
 
 #include "afile.h"
 #include "apply.h"
+#include "capture.h"
 #include "clock.h"
 #include "chain.h"
 #include "crash.h"
@@ -28,16 +29,34 @@
 #include "lock.h"
 #include "name.h"
 #include "seg.h"
+#include "sig.h"
 #include "text.h"
 
 static const char synopsis[] =
-    "jpromote [-0] [--force] [--live FILE | --incoming DIR] --db MIRROR.db --journal DIR/NAME.journal";
+    "jpromote [-0] [--force] [--capture] [--live FILE | --incoming DIR] [--sign KEY]\n"
+    "                --db MIRROR.db --journal DIR/NAME.journal";
 
 struct config {
 	const char *db, *journal, *live, *incoming;
 	int         force;
+	int         capture;      /* install jcapture on the promoted database */
 	int         delim;
+	const char *keyfile;      /* --sign */
+	struct jsig_key key;
+	const struct jsig_key *sign;
 };
+
+/* Mark h signed by c's key (--sign), or leave it unsigned. */
+static void
+sign_header(const struct config *c, struct jfmt_header *h)
+{
+	h->flags &= ~JFMT_HDR_SIGNED;
+	memset(h->keyid, 0, sizeof h->keyid);
+	if (c->sign) {
+		h->flags |= JFMT_HDR_SIGNED;
+		memcpy(h->keyid, c->sign->keyid, sizeof h->keyid);
+	}
+}
 
 static char *
 fmt_ns(uint64_t ns, char *buf, size_t size)
@@ -106,9 +125,10 @@ open_live_copy(const char *live, const struct japply_state *st, struct jfmt_head
  * printed; tmp removed).
  */
 static int
-write_closing(struct jseg *s, const char *live, const char *tmp, const struct jfmt_header *h,
-    uint64_t last, struct jfmt_trailer *t)
+write_closing(const struct config *c, struct jseg *s, const char *live, const char *tmp,
+    const struct jfmt_header *lh, uint64_t last, struct jfmt_trailer *t)
 {
+	struct jfmt_header hh = *lh, *h = &hh;
 	struct jjsegment *w = NULL;
 	struct jseg_rec r;
 	struct jerr e, re;
@@ -120,6 +140,7 @@ write_closing(struct jseg *s, const char *live, const char *tmp, const struct jf
 		return EX_CANTCREAT;
 	}
 	fchmod(fd, 0640);
+	sign_header(c, h);              /* signed by this host's key, or not at all */
 	if (jjournal_segment_begin(fd, tmp, h, JJ_SYNC, &w, &e) < 0)
 		rc = e.code;
 	while (rc == 0 && have < last) {
@@ -137,7 +158,7 @@ write_closing(struct jseg *s, const char *live, const char *tmp, const struct jf
 			have = r.lsn;
 		}
 	}
-	if (rc == 0 && jjournal_segment_seal(w, JFMT_FINAL, t, &e) < 0)
+	if (rc == 0 && jjournal_segment_seal_signed(w, JFMT_FINAL, c->sign, t, &e) < 0)
 		rc = e.code;
 	jjournal_segment_end(w);
 	if (close(fd) < 0 && rc == 0) {
@@ -179,7 +200,13 @@ seal_closing(const struct config *c, const char *live, const struct japply_state
 		jseg_close(s);
 		return 0;
 	}
-	rc = write_closing(s, live, tmp, h, st->last_lsn, t);
+	if ((h->flags & JFMT_HDR_SIGNED) && !c->sign) {
+		jseg_close(s);
+		jwarnx("%s is signed: its closing segment must be too; promote with --sign KEY "
+		    "(this host's key, trusted downstream)", live);
+		return EX_USAGE;
+	}
+	rc = write_closing(c, s, live, tmp, h, st->last_lsn, t);
 	jseg_close(s);
 	if (rc != 0)
 		return rc;
@@ -212,46 +239,64 @@ start_live(const char *path, const struct jfmt_header *h2)
 	return 0;
 }
 
+/*
+ * --capture: the primary was captured (jcapture), so the new one is: capture installed for
+ * the new live journal, with no snapshot (every mirror downstream has the rows already).
+ * Done before the database is marked operational, so that a promotion run again after a
+ * crash finds it installed for this journal and goes on.
+ */
+static int
+install_capture(const struct config *c)
+{
+	struct jcapture_install o = { .no_snapshot = 1 };
+	struct jerr e;
+
+	if (jcapture_install(c->db, c->journal, &o, &e) < 0 && e.code != JCAP_EINSTALLED) {
+		jwarnx("unable to install capture in %s: %s", c->db, e.msg);
+		return e.code;
+	}
+	jcrash_point("promote-capture");
+	return 0;
+}
+
+/* The mirror's applier, open from take_mirror to the end: it holds the integration lock. */
+static struct japply *ap;
+
 /* Write st (advanced to the closing segment when there is one) with the role operational. */
 static int
 mark_operational(const char *db, struct japply_state *st)
 {
-	struct japply_opts ao = { .db = db, .sync = 1 };
-	struct japply *a;
 	struct jerr e;
 
 	st->operational = 1;
-	if (japply_open(&ao, &a, &e) < 0 || japply_begin(a, NULL, 1, 0, &e) < 0) {
+	if (japply_begin(ap, NULL, 1, 0, &e) < 0 || japply_commit(ap, st, &e) < 0) {
 		jwarnx("unable to mark %s operational: %s", db, e.msg);
 		return e.code;
 	}
-	if (japply_commit(a, st, &e) < 0) {
-		japply_close(a);
-		jwarnx("unable to mark %s operational: %s", db, e.msg);
-		return e.code;
-	}
-	japply_close(a);
 	return 0;
 }
 
-/* Take the mirror at c->db under its lock (the fd, held until the end), and check that it
- * is a mirror of the journal named by c->journal; st is its bookkeeping. */
-static int
+/* Take the mirror at c->db under its lock (held by ap until the end), and check that it is
+ * a mirror of the journal named by c->journal; st is its bookkeeping. */
+static void
 take_mirror(const struct config *c, struct japply_state *st)
 {
+	struct japply_opts ao = { .db = c->db, .sync = 1 };
 	struct jname jn;
 	struct jerr e;
-	int lk;
 
 	if (jname_parse(jio_basename(c->journal), &jn) != JNAME_LIVE)
 		jdiex(EX_USAGE, "%s: not a journal name (DIR/NAME.journal)", c->journal);
-	if ((lk = japply_lock(c->db, JLOCK_NOWAIT, &e)) < 0) {
+	/* read first: a mirror that is not there is an error, never created by opening it */
+	if (japply_state_read(c->db, 0, st, &e) < 0 || japply_open(&ao, &ap, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (japply_take(ap, JLOCK_NOWAIT, &e) < 0) {
 		if (e.code == EX_TEMPFAIL)
 			jdiex(EX_TEMPFAIL, "%s: integration is running (or a backup): stop it "
 			    "first", c->db);
 		jdiex(e.code, "%s: %s", c->db, e.msg);
 	}
-	if (japply_state_read(c->db, 0, st, &e) < 0)
+	if (japply_load(ap, st, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	if (!st->present)
 		jdiex(EX_DATAERR, "%s: nothing applied: not a mirror of any journal", c->db);
@@ -260,7 +305,6 @@ take_mirror(const struct config *c, struct japply_state *st)
 	if (strcmp(jn.name, st->name) != 0)
 		jdiex(EX_USAGE, "%s: the mirror follows the journal %s, not %s", c->journal,
 		    st->name, jn.name);
-	return lk;
 }
 
 /* A planned switch-over ends on a final segment; anything else needs --force. */
@@ -341,21 +385,27 @@ promote(const struct config *c)
 	struct japply_state st;
 	struct jchain_end end;
 	struct jfmt_header h2;
-	int lk, rc, planned;
+	int rc, planned;
 
-	lk = take_mirror(c, &st);
+	take_mirror(c, &st);
 	check_planned(c, &st);
+	if (st.trust.n && !c->sign)
+		jdiex(EX_USAGE, "%s trusts signed segments only, and so will its downstream "
+		    "mirrors: promote with --sign KEY (this host's key, trusted downstream)", c->db);
 	planned = st.final && st.sealed;
 	if (!st.sealed && (rc = close_old_timeline(c, &st, seg, sizeof seg)) != 0)
 		return rc;
 	jchain_end_of(&st, &end);
 	jchain_next(&end, st.timeline + 1, jclock_now(), &h2);
+	sign_header(c, &h2);
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
 	jcrash_point("promote-live");
+	if (c->capture && (rc = install_capture(c)) != 0)
+		return rc;
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
-	jlock_close(lk);
+	japply_close(ap);
 	report(c, &st, &h2, seg, planned);
 	return 0;
 }
@@ -367,14 +417,17 @@ main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "capture", no_argument, NULL, 'c' },
 		{ "live", required_argument, NULL, 'l' },
 		{ "incoming", required_argument, NULL, 'i' },
+		{ "sign", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config c = { .delim = '\n' };
-	int ch;
+	struct jerr e;
+	int ch, rc;
 
 	jerr_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "0", lo, NULL)) != -1) {
@@ -382,8 +435,10 @@ main(int argc, char **argv)
 		case 'd': c.db = optarg; break;
 		case 'j': c.journal = optarg; break;
 		case 'f': c.force = 1; break;
+		case 'c': c.capture = 1; break;
 		case 'l': c.live = optarg; break;
 		case 'i': c.incoming = optarg; break;
+		case 'k': c.keyfile = optarg; break;
 		case '0': c.delim = '\0'; break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
@@ -394,5 +449,12 @@ main(int argc, char **argv)
 		jusage(synopsis, EX_USAGE);
 	if (c.live && c.incoming)
 		jdiex(EX_USAGE, "--live and --incoming exclude each other");
-	return promote(&c);
+	if (c.keyfile) {
+		if (jsig_key_load(c.keyfile, &c.key, &e) < 0)
+			jdiex(e.code, "--sign: %s", e.msg);
+		c.sign = &c.key;
+	}
+	rc = promote(&c);
+	jsig_key_wipe(&c.key);
+	return rc;
 }

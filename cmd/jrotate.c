@@ -16,14 +16,18 @@
 #include "io.h"
 #include "journal.h"
 #include "parse.h"
+#include "sig.h"
 
 static const char synopsis[] =
-    "jrotate [-0q] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
-    "       jrotate [-0q] --every DURATION [--if-size SIZE] [--if-age DURATION] JOURNAL\n"
-    "       jrotate [-0q] --final [--no-wait] JOURNAL";
+    "jrotate [-0q] [--sign KEY] [--if-size SIZE] [--if-age DURATION] [--no-wait] JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] --every DURATION [--if-size SIZE] [--if-age DURATION]\n"
+    "               JOURNAL\n"
+    "       jrotate [-0q] [--sign KEY] --final [--no-wait] JOURNAL";
 
 struct config {
 	const char     *path;
+	const char     *keyfile;  /* --sign */
+	struct jsig_key key;
 	struct jjrotate o;
 	uint64_t        every;    /* ns, 0: once */
 	int             quiet;
@@ -162,6 +166,7 @@ main(int argc, char **argv)
 		{ "if-age", required_argument, NULL, 'A' },
 		{ "final", no_argument, NULL, 'F' },
 		{ "every", required_argument, NULL, 'E' },
+		{ "sign", required_argument, NULL, 'k' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "null", no_argument, NULL, '0' },
@@ -190,6 +195,7 @@ main(int argc, char **argv)
 				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
 			break;
 		case 'F': c.o.final = 1; break;
+		case 'k': c.keyfile = optarg; break;
 		case 'n': c.o.nowait = 1; break;
 		case 'q': c.quiet = 1; break;
 		case '0': c.delim = '\0'; break;
@@ -204,7 +210,14 @@ main(int argc, char **argv)
 		jdiex(EX_USAGE, "--final seals unconditionally, once: it takes no --every, "
 		    "--if-size or --if-age");
 	c.path = argv[optind];
+	if (c.keyfile) {
+		struct jerr e;
+		if (jsig_key_load(c.keyfile, &c.key, &e) < 0)
+			jdiex(e.code, "--sign: %s", e.msg);
+		c.o.sign = &c.key;
+	}
 	rc = c.every ? run_every(&c) : rotate_once(&c);
+	jsig_key_wipe(&c.key);
 	if (jio_fshut(stdout) < 0 && rc == 0) {
 		jwarn("unable to write standard output");
 		rc = EX_IOERR;

@@ -27,6 +27,7 @@
 #include "seg.h"
 #include "send.h"
 #include "shipq.h"
+#include "sig.h"
 #include "xfer.h"
 #include "zio.h"
 
@@ -34,7 +35,7 @@ static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
-    "             --to URL [--to URL]... [FILE...]\n"
+    "             [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
     "             [--expire-after DURATION] --to URL...";
 
@@ -76,6 +77,7 @@ struct config {
 	int         pruning;
 	uint64_t    expire_ns;        /* --expire-after */
 	int         expiring;
+	struct jsig_trust trust;      /* --trust: only segments signed by these keys go out */
 };
 
 static const struct config *cfg;
@@ -118,7 +120,7 @@ check_segment(const char *path, struct jname *jn, struct jerr *e)
 	if (kind != JNAME_SEGMENT)
 		return jerr_set(e, EX_DATAERR, "%s: not named as a sealed segment "
 		    "(NAME.TTTT-SSSSSSSSSSSS.journal[.zst|.gz|.xz])", path);
-	if (jseg_verify(path, JSEG_SEALED, &h, &t, e) < 0) {
+	if (jsig_verify_file(path, JSEG_SEALED, &cfg->trust, &h, &t, e) < 0) {
 		if (!strstr(e->msg, path)) {
 			char msg[sizeof e->msg];
 			snprintf(msg, sizeof msg, "%s", e->msg);
@@ -704,6 +706,7 @@ static const struct option longopts[] = {
 	{ "null", no_argument, NULL, '0' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "trust", required_argument, NULL, 'U' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -748,6 +751,7 @@ send_option(int c, const char *arg, struct config *conf)
 static void
 parse_options(int argc, char **argv, struct config *conf)
 {
+	struct jerr e;
 	int c;
 
 	conf->retry.retries = 3;
@@ -770,6 +774,10 @@ parse_options(int argc, char **argv, struct config *conf)
 		case 'X':
 			conf->expire_ns = duration_opt(optarg, "--expire-after");
 			conf->expiring = 1;
+			break;
+		case 'U':
+			if (jsig_trust_load(&conf->trust, optarg, &e) < 0)
+				jdiex(e.code, "--trust: %s", e.msg);
 			break;
 		case 'q': conf->quiet = 1; break;
 		case 'v': conf->curl_verbose = conf->verbose; conf->verbose = 1; break;

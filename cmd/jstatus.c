@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "capture.h"
 #include "chain.h"
 #include "clock.h"
 #include "cursor.h"
 #include "digest.h"
 #include "report.h"
+#include "url.h"
 #include "fmt.h"
 #include "hub.h"
 #include "io.h"
@@ -32,7 +34,7 @@
 #include "text.h"
 
 static const char synopsis[] =
-    "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] JOURNAL\n"
+    "jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] [--capture DB] JOURNAL\n"
     "       jstatus [--json | --prometheus] [--warn LIST] [--crit LIST] --db MIRROR.db "
     "[--incoming DIR]\n"
     "       jstatus [--json] [--netrc-file FILE] [--key FILE] [--known-hosts FILE] "
@@ -51,6 +53,7 @@ struct limits {
 /* What the command line asks for. */
 struct config {
 	const char   *journal, *db, *incoming, *hub;
+	const char   *capture;            /* --capture: the captured database of JOURNAL */
 	struct jxfer_opts xfer;           /* --hub: the credentials, as jship's */
 	int           out;                /* OUT_* */
 	int           check;              /* --warn or --crit given: one check line */
@@ -82,7 +85,62 @@ struct status {
 	struct japply_state st;
 	const char *incoming;
 	uint64_t    qsegs, qbytes, qfirst;
+	/* capture (jcapture): the outbox of the database given, or of the mirror */
+	const char *capdb;
+	int         captured;             /* 1 capture installed, 0 not, -1 unreadable */
+	struct jcapture_depth cap;
 };
+
+static char *secs(int64_t ns, char *buf, size_t size);
+
+/* The outbox of a captured database: how many changes wait, since when. */
+static void
+status_capture(struct status *s, const char *db)
+{
+	struct jerr e;
+
+	s->capdb = db;
+	if ((s->captured = jcapture_depth(db, &s->cap, &e)) < 0)
+		jwarnx("unable to read the capture of %s: %s", db, e.msg);
+}
+
+static int64_t
+capture_age(const struct status *s)
+{
+	return s->cap.changes ? (int64_t)jclock_age(s->now, s->cap.oldest) : 0;
+}
+
+static void
+print_capture_text(const struct status *s)
+{
+	char a[64];
+
+	if (s->captured == 1)
+		printf("  capture       %s: outbox %llu changes, oldest %ss\n", s->capdb,
+		    (unsigned long long)s->cap.changes, secs(capture_age(s), a, sizeof a));
+	else if (s->capdb && !s->mirror)
+		printf("  capture       %s: %s\n", s->capdb, s->captured == 0 ? "not installed" :
+		    "unreadable");
+}
+
+static void
+print_capture_json(const struct status *s)
+{
+	char a[64];
+
+	if (!s->capdb || (s->mirror && s->captured != 1))
+		return;             /* a mirror without capture: no key at all */
+	printf(",\"capture\":");
+	if (s->captured != 1) {
+		printf("null");
+		return;
+	}
+	printf("{\"db\":");
+	jput_json(s->capdb, strlen(s->capdb));
+	printf(",\"outbox\":%llu,\"oldest_age\":%s,\"position\":%llu}",
+	    (unsigned long long)s->cap.changes, secs(capture_age(s), a, sizeof a),
+	    (unsigned long long)s->cap.pos);
+}
 
 static void __attribute__((format(printf, 3, 4)))
 die3(int check, int code, const char *fmt, ...)
@@ -362,6 +420,12 @@ print_text(const struct status *s)
 			printf("  committed     %s (%ss ago), applied %s\n",
 			    when(st->last_time, a, sizeof a), secs(s->m[M_AGE], b, sizeof b),
 			    when(st->applied_at, c, sizeof c));
+			if (st->verified_lsn)
+				printf("  verified      LSN %llu: equal to the primary as of %s\n",
+				    (unsigned long long)st->verified_lsn,
+				    when(st->verified_time, a, sizeof a));
+			else
+				printf("  verified      never (no check record applied)\n");
 		}
 		if (s->incoming) {
 			printf("  redo queue    %llu segments, %s in %s\n",
@@ -371,6 +435,7 @@ print_text(const struct status *s)
 		} else {
 			printf("  redo queue    unknown (no --incoming)\n");
 		}
+		print_capture_text(s);
 		print_clock(s);
 		return;
 	}
@@ -392,6 +457,7 @@ print_text(const struct status *s)
 		    d->newest_tl, (unsigned long long)d->newest_seq);
 	}
 	printf("  lag           %ss\n", secs(s->m[M_LAG], a, sizeof a));
+	print_capture_text(s);
 	print_clock(s);
 }
 
@@ -417,6 +483,9 @@ print_json(const struct status *s)
 			    (unsigned long long)st->last_lsn, st->sealed ? "true" : "false",
 			    st->final ? "true" : "false", (unsigned long long)st->last_time,
 			    (unsigned long long)st->applied_at);
+			printf(",\"verified_lsn\":%llu,\"verified_time\":%llu",
+			    (unsigned long long)st->verified_lsn,
+			    (unsigned long long)st->verified_time);
 		}
 		if (s->incoming)
 			printf(",\"redo_queue\":{\"segments\":%llu,\"bytes\":%llu}",
@@ -441,6 +510,7 @@ print_json(const struct status *s)
 		}
 		printf("]");
 	}
+	print_capture_json(s);
 	printf(",\"clock_ahead\":%s", secs((int64_t)s->ahead, a, sizeof a));
 	printf(",\"lag\":");
 	if (s->m[M_LAG] < 0)
@@ -509,6 +579,8 @@ print_prom(const struct status *s)
 		    (double)st->seq);
 		pmetric("applied_lsn", "every record up to this LSN is applied", lab, NULL,
 		    (double)st->last_lsn);
+		pmetric("verified_lsn", "LSN of the last check record the mirror passed, 0 if none",
+		    lab, NULL, (double)st->verified_lsn);
 		pmetric("applied_commit_timestamp_seconds", "commit time of the last applied "
 		    "record", lab, NULL, (double)st->last_time / 1e9);
 		if (s->m[M_AGE] >= 0)
@@ -548,6 +620,12 @@ print_prom(const struct status *s)
 	    NULL, (double)s->m[M_LAG] / 1e9);
 	pmetric("clock_ahead_seconds", "how far the latest commit time seen is ahead of this "
 	    "clock", lab, NULL, (double)s->ahead / 1e9);
+	if (s->captured == 1) {
+		pmetric("capture_outbox_changes", "captured changes waiting in the outbox", lab,
+		    NULL, (double)s->cap.changes);
+		pmetric("capture_oldest_seconds", "age of the oldest change in the outbox", lab,
+		    NULL, (double)capture_age(s) / 1e9);
+	}
 }
 
 /* The Nagios line and exit code. */
@@ -707,17 +785,20 @@ static int
 run(const struct config *c)
 {
 	struct status s;
+	static char shown[4096];
 	int rc = 0;
 
 	memset(&s, 0, sizeof s);
 	s.incoming = c->incoming;
 	s.now = jclock_now();
 	s.mirror = c->db != NULL;
-	s.path = c->db ? c->db : c->journal;
+	s.path = c->db ? jurl_redact(c->db, shown, sizeof shown) : c->journal;
 	if (c->db)
 		status_mirror(&s, c->db, c->check);
 	else
 		status_journal(&s, c->check);
+	if (c->capture || (c->db && access(c->db, F_OK) == 0))
+		status_capture(&s, c->capture ? c->capture : c->db);
 	if (future(&s) && !c->check) {
 		char a[64];
 		jwarnx("warning: a commit time is %s ahead of this clock: the clocks disagree, "
@@ -745,6 +826,7 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "incoming", required_argument, NULL, 'i' },
+		{ "capture", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "prometheus", no_argument, NULL, 'p' },
 		{ "warn", required_argument, NULL, 'w' },
@@ -766,6 +848,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'd': c.db = optarg; break;
 		case 'i': c.incoming = optarg; break;
+		case 'C': c.capture = optarg; break;
 		case 'j': c.out = OUT_JSON; break;
 		case 'p': c.out = OUT_PROM; break;
 		case 'w': parse_limits(optarg, &c.warn); c.check = 1; break;
@@ -783,7 +866,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (c.hub) {
-		if (argc != 0 || c.db || c.incoming || c.check || c.out == OUT_PROM)
+		if (argc != 0 || c.db || c.incoming || c.capture || c.check || c.out == OUT_PROM)
 			jdiex(EX_USAGE, "--hub URL stands alone (with --json and the credential "
 			    "options)");
 		return status_hub(&c);
@@ -792,6 +875,9 @@ main(int argc, char **argv)
 		jusage(synopsis, EX_USAGE);
 	if (c.incoming && !c.db)
 		jdiex(EX_USAGE, "--incoming is for a mirror (--db)");
+	if (c.capture && c.db)
+		jdiex(EX_USAGE, "--capture names the captured database of a JOURNAL: with --db, "
+		    "the database's own capture is shown");
 	if (c.check && c.out != OUT_TEXT)
 		jdiex(EX_USAGE, "--warn and --crit give a check's one line: not with --json or "
 		    "--prometheus");

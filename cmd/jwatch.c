@@ -45,9 +45,10 @@
 #include "proc.h"
 #include "segdir.h"
 #include "seg.h"
+#include "sig.h"
 #include "zio.h"
 
-#define SYNOPSIS "jwatch [-0] [--once] [--exec CMD] [--backoff DURATION] DIR"
+#define SYNOPSIS "jwatch [-0] [--once] [--exec CMD] [--backoff DURATION] [--trust PUBKEY]... DIR"
 
 #define WATCH_MASK (IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_DELETE | \
                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
@@ -60,6 +61,9 @@ struct config {
 	const char *exec;
 	uint64_t    backoff;                 /* ns before the first retry; doubles */
 };
+
+static struct jsig_trust trust;      /* --trust: only segments signed by these keys */
+static unsigned long nrefused;       /* complete files refused by the trust check */
 
 /* Reported sequence numbers of one (NAME, timeline): sorted, disjoint, non-adjacent. */
 struct range {
@@ -338,6 +342,26 @@ bad_name(const char *base)
 	       jname_quote(base, q, sizeof q));
 }
 
+/* --trust: the complete file at fd read through, every checksum and its signature (sig.h). */
+static int
+signed_by_trusted(int fd, const char *path, struct jerr *e)
+{
+	struct jseg *s;
+	struct jseg_rec r;
+	int rc;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to seek");
+	if (jseg_open_fd(fd, path, JSEG_SEALED, &s, e) < 0)
+		return -1;
+	while ((rc = jseg_next(s, &r, e)) == 1)
+		;
+	if (rc == 0)
+		rc = jsig_check_reader(s, &trust, e);
+	jseg_close(s);
+	return rc;
+}
+
 /* Report base if it is a complete segment not reported yet. loud: say why a file is foreign. */
 static void
 consider(const char *base, const struct jname *parsed, int loud)
@@ -377,6 +401,13 @@ consider(const char *base, const struct jname *parsed, int loud)
 		return;
 	}
 	rc = jseg_probe_fd(fd, path, &h, &t, &e);
+	if (rc == 1 && trust.n && signed_by_trusted(fd, path, &e) < 0) {
+		/* complete, and refused: said once, until it leaves and another arrives */
+		jwarnx("ignoring %s: %s", path, e.msg);
+		nrefused++;
+		seen_add(&w.seen, &n);
+		rc = 0;
+	}
 	close(fd);
 	switch (rc) {
 	case 1:
@@ -639,12 +670,14 @@ main(int argc, char **argv)
 		{ "once",    no_argument,       NULL, 'o' },
 		{ "exec",    required_argument, NULL, 'e' },
 		{ "backoff", required_argument, NULL, 'b' },
+		{ "trust",   required_argument, NULL, 't' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config c = { .backoff = 1000000000ull };
-	int ch;
+	struct jerr te;
+	int ch, rc;
 
 	jerr_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "0", opts, NULL)) != -1) {
@@ -655,6 +688,10 @@ main(int argc, char **argv)
 		case 'b':
 			if (jparse_duration(optarg, &c.backoff) < 0 || c.backoff == 0)
 				jdiex(EX_USAGE, "bad --backoff duration: %s", optarg);
+			break;
+		case 't':
+			if (jsig_trust_load(&trust, optarg, &te) < 0)
+				jdiex(te.code, "--trust: %s", te.msg);
 			break;
 		case 'h': jusage(SYNOPSIS, 0);
 		case 'V': jversion();
@@ -674,5 +711,6 @@ main(int argc, char **argv)
 			jdiex(EX_USAGE, "%s", e.msg);
 	}
 	c.dir = argv[optind];
-	return run(&c);
+	rc = run(&c);
+	return rc == 0 && nrefused && c.once ? EX_DATAERR : rc;
 }

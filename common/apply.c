@@ -17,11 +17,46 @@
 #include "name.h"
 
 int
+japply_is_pg(const char *db)
+{
+	return !strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11);
+}
+
+static const struct japply_ops *
+pick(const char *db, int exec)
+{
+	return exec ? &japply_exec_ops : japply_is_pg(db) ? &japply_pg_ops : &japply_sqlite_ops;
+}
+
+int
 japply_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 {
-	const struct japply_ops *ops = o->exec ? &japply_exec_ops : &japply_sqlite_ops;
+	if (pick(o->db, o->exec != NULL)->open(o, ap, e) < 0)
+		return -1;
+	(*ap)->db = o->db;
+	(*ap)->lockfd = -1;
+	return 0;
+}
 
-	return ops->open(o, ap, e);
+int
+japply_take(struct japply *a, int how, struct jerr *e)
+{
+	if (a->ops->take)
+		return a->ops->take(a, how, e);
+	if (a->lockfd >= 0)
+		return 0;
+	return (a->lockfd = japply_lock(a->db, how, e)) < 0 ? -1 : 0;
+}
+
+void
+japply_release(struct japply *a)
+{
+	if (a->ops->release)
+		a->ops->release(a);
+	else if (a->lockfd >= 0) {
+		jlock_close(a->lockfd);
+		a->lockfd = -1;
+	}
 }
 
 int
@@ -70,8 +105,10 @@ japply_rollback(struct japply *a)
 void
 japply_close(struct japply *a)
 {
-	if (a)
+	if (a) {
+		japply_release(a);
 		a->ops->close(a);
+	}
 }
 
 int
@@ -85,6 +122,9 @@ japply_lock(const char *db, int how, struct jerr *e)
 {
 	char path[4096];
 
+	if (japply_is_pg(db))
+		return jerr_set(e, EX_USAGE, "%s: a PostgreSQL mirror is locked through its "
+		    "applier, not a lock file", db);
 	if (jname_aux(path, sizeof path, db, "lock") < 0)
 		return jerr_sys(e, EX_USAGE, "%s", db);
 	return jlock_acquire(path, how, e);
@@ -93,11 +133,11 @@ japply_lock(const char *db, int how, struct jerr *e)
 int
 japply_state_read(const char *db, int exec, struct japply_state *st, struct jerr *e)
 {
-	return (exec ? &japply_exec_ops : &japply_sqlite_ops)->read(db, st, e);
+	return pick(db, exec)->read(db, st, e);
 }
 
 int
 japply_state_set_role(const char *db, int operational, struct jerr *e)
 {
-	return japply_sqlite_ops.set_role(db, operational, e);
+	return pick(db, 0)->set_role(db, operational, e);
 }

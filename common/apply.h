@@ -40,6 +40,15 @@
  *     seq      INTEGER NOT NULL,     -- the first sequence applied on it
  *     lsn      INTEGER NOT NULL      -- the first LSN of that segment
  *   );
+ *   CREATE TABLE jmirror_trust(      -- made when a key is first trusted (jintegrate --trust):
+ *     pubkey TEXT PRIMARY KEY        --   the base64 line of each minisign public key; while
+ *   );                               --   any is there, only segments it signed are applied
+ *   CREATE TABLE jmirror_check(       -- the last check record that passed (checkrec.h); made
+ *     id       INTEGER PRIMARY KEY CHECK (id = 1),   -- by the first one, in its transaction
+ *     lsn      INTEGER NOT NULL,     -- its LSN: the mirror equalled the primary there
+ *     time     INTEGER NOT NULL,     -- its commit time: when the primary took it, ns
+ *     verified_at INTEGER NOT NULL   -- when the mirror verified it, ns
+ *   );
  *
  * A database without jmirror_state is an empty mirror: it accepts only the beginning of a
  * lineage (seq 1, first LSN 1, zero previous digest) and adopts that lineage. Readers (jstatus)
@@ -47,7 +56,8 @@
  *
  * The exec applier (--exec) has no database: its bookkeeping is a text file DIR/.BASE.state
  * beside the name given as the mirror (jname_aux(db, "state")), replaced atomically, with one
- * "key value" line per column above and one "timeline T SEQ LSN" line per timeline row.
+ * "key value" line per column above, one "timeline T SEQ LSN" line per timeline row and one
+ * "trust PUBKEY" line per trusted key.
  *
  * THE LOCK: DIR/.BASE.lock (jname_aux(db, "lock")), flock(2) through lock.h. It MUST be held by
  * whoever changes the mirror database or its bookkeeping:
@@ -74,6 +84,12 @@
  * the bookkeeping; a trigger or view a record creates is checked at once as if used.
  * The database, and with it its -wal and -shm files, is created 0640.
  *
+ * A check record (checkrec.h) is verified where it stands, after the records before it and
+ * in their transaction: a mirror that differs refuses the batch with JAPPLY_EAPPLY, naming the
+ * table and the key range; one that passes moves jmirror_check (st->verified_lsn) with the
+ * batch. An sql record that calls a non-deterministic function is refused (EX_DATAERR)
+ * unless japply_opts.allow_nondet.
+ *
  * Every function returns 0 (or the documented value) or -1 with e filled: EX_DATAERR for a
  * database whose bookkeeping is foreign or damaged, EX_CANTCREAT when it cannot be opened or created, EX_IOERR,
  * EX_TEMPFAIL (busy), EX_CONFIG (JAPPLY_EAPPLY) when a record failed to apply, EX_DATAERR
@@ -91,7 +107,11 @@
 
 #define JAPPLY_EAPPLY     EX_CONFIG   /* e->code: an sql statement or the exec command failed */
 
-/* DIR/.BASE.lock for the mirror at db, taken: the fd (jlock_close it), or -1. */
+/* Is db a PostgreSQL connection URI (postgresql:// or postgres://)? Then the PostgreSQL
+ * applier (apply_pg.c) serves it. */
+int japply_is_pg(const char *db);
+
+/* DIR/.BASE.lock for the SQLite mirror at db, taken: the fd (jlock_close it), or -1. */
 int japply_lock(const char *db, int how, struct jerr *e);
 
 /*
@@ -133,6 +153,9 @@ struct japply_opts {
 	const char *db;          /* the mirror database, or for exec the name of the mirror */
 	const char *exec;        /* NULL: SQLite; else the command (run by /bin/sh -c) */
 	int         sync;        /* make every commit durable (synchronous=FULL; fsync state) */
+	int         repair;      /* row records: apply divergent changes anyway (apply_row.h) */
+	void      (*repaired)(const char *line);   /* each repair made, for the tool to report */
+	int         allow_nondet; /* apply sql records that call non-deterministic functions */
 };
 
 int  japply_open(const struct japply_opts *o, struct japply **a, struct jerr *e);
@@ -147,5 +170,12 @@ int  japply_sync(struct japply *a, struct jerr *e);
 void japply_rollback(struct japply *a);
 void japply_close(struct japply *a);
 int  japply_is_exec(const struct japply *a);
+/*
+ * The integration lock of the open applier's mirror (how: JLOCK_WAIT or JLOCK_NOWAIT, busy
+ * is EX_TEMPFAIL): japply_lock's file for SQLite and exec, a session advisory lock in the
+ * database for PostgreSQL. Taking it twice is a no-op; japply_close releases it.
+ */
+int  japply_take(struct japply *a, int how, struct jerr *e);
+void japply_release(struct japply *a);
 
 #endif

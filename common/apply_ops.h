@@ -18,6 +18,8 @@
  *   read         the bookkeeping of the target named db, without opening an applier
  *                (a missing target is EX_NOINPUT)
  *   set_role     change the role in the bookkeeping in one durable step (NULL: refused)
+ *   take/release the integration lock, when the mirror is not a file (NULL: apply.c takes
+ *                the file lock DIR/.BASE.lock beside the database)
  * Each returns 0 or -1 with e, as apply.h says; rollback and close keep errno.
  */
 #ifndef JM_APPLY_OPS_H
@@ -37,16 +39,22 @@ struct japply_ops {
 	int  (*sync)(struct japply *a, struct jerr *e);
 	void (*rollback)(struct japply *a);
 	void (*close)(struct japply *a);
+	int  (*take)(struct japply *a, int how, struct jerr *e);
+	void (*release)(struct japply *a);
 	int  (*read)(const char *db, struct japply_state *st, struct jerr *e);
 	int  (*set_role)(const char *db, int operational, struct jerr *e);
 };
 
-/* The part of every applier's struct that apply.c sees. */
+/* The part of every applier's struct that apply.c sees (and fills after open). */
 struct japply {
 	const struct japply_ops *ops;
+	const char *db;                 /* as opened (japply_opts.db) */
+	int         lockfd;             /* the file lock while taken, else -1 */
 };
 
 extern const struct japply_ops japply_sqlite_ops;   /* apply_sqlite.c */
 extern const struct japply_ops japply_exec_ops;     /* apply_exec.c */
+extern const struct japply_ops japply_pg_ops;       /* apply_pg.c */
+
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * apply_sqlite: the SQLite applier (apply_ops.h). Opening, error codes and durability are
- * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h)
- * in the mirror database itself.
+ * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h),
+ * and jmirror_trust once a key is trusted, in the mirror database itself.
  *
  * Invariants:
  * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
@@ -15,9 +15,13 @@
  *   the applier's own statements name them main.jmirror_*, so no record takes or shadows
  *   their names.
  * - The database, its -wal and -shm MUST be created 0640, like every file jmirror writes.
+ * - Unless allowed (japply_opts.allow_nondet), a record MUST NOT call a non-deterministic
+ *   function, wherever the call is written: in its text, in a column DEFAULT or in a
+ *   trigger it fires. A call is seen when it runs, not guessed from the text (nondet_*).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,8 @@
 #include <unistd.h>
 
 #include "apply_ops.h"
+#include "apply_row.h"
+#include "checkrec.h"
 #include "clock.h"
 #include "io.h"
 #include "sqlite.h"
@@ -45,6 +51,19 @@ struct sqlite_applier {
 	char          created_db[16];
 	char         *sql;             /* NUL-terminated copy of one record */
 	size_t        sqlcap;
+	struct jrowapply *rows;        /* row records (apply_row.c), on this connection */
+	int           repair;          /* --repair: apply divergent row changes anyway */
+	void        (*repaired)(const char *line);
+	int           allow_nondet;    /* --allow-nondeterministic */
+	struct nondet_fn {             /* what the overriding functions know of themselves */
+		struct sqlite_applier *a;
+		const char *name;
+	} fns[5];
+	const char   *nondet;          /* the non-deterministic function a statement called */
+	char          timefn[32];      /* the first date/time function a statement may call */
+	char          ins[4][128];     /* tables it inserts into, whose DEFAULTs may read the clock */
+	int           nins;
+	char          why[256];
 };
 
 static struct sqlite_applier *
@@ -54,6 +73,11 @@ S(struct japply *a)
 }
 
 static void s_rollback(struct japply *ap);
+static int check_load(sqlite3 *db, struct japply_state *st, struct jerr *e);
+static int check_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e);
+static void nondet_note(struct sqlite_applier *a, const char *fn, const char *tbl);
+static int nondet_install(struct sqlite_applier *a, struct jerr *e);
+static const char *clock_vfs_name(void);
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS main.jmirror_state("
@@ -112,6 +136,9 @@ authorize(void *arg, int action, const char *a1, const char *a2, const char *a3,
 	(void)a4;
 	if (!a->in_record)
 		return SQLITE_OK;
+	if (action == SQLITE_FUNCTION || action == SQLITE_INSERT)
+		nondet_note(a, action == SQLITE_FUNCTION ? a2 : NULL, action == SQLITE_INSERT ?
+		    a1 : NULL);
 	switch (action) {
 	case SQLITE_TRANSACTION:
 		a->txn_word = a1 && !strcmp(a1, "ROLLBACK") ? "ROLLBACK" : a1 && !strcmp(a1,
@@ -157,6 +184,60 @@ text(sqlite3_stmt *q, int col)
 	const char *s = (const char *)sqlite3_column_text(q, col);
 
 	return s ? s : "";
+}
+
+/*
+ * The trusted keys (apply_state.h) are the table jmirror_trust(pubkey TEXT PRIMARY KEY), one
+ * row per key as the base64 line of its public key file: made with the first trusted key,
+ * rewritten with the rest of the bookkeeping in the same transaction.
+ */
+static int
+trust_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT pubkey FROM main.jmirror_trust ORDER BY rowid", -1,
+	    &q, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return 0;               /* no such table: no key was ever trusted */
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct jsig_pub k;
+		if (jsig_pub_parse(text(q, 0), &k) < 0 || jsig_trust_add(&st->trust, &k, NULL) < 0) {
+			sqlite3_finalize(q);
+			return jerr_set(e, EX_DATAERR, "jmirror_trust: a key not understood");
+		}
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to read the trusted keys");
+}
+
+static int
+trust_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_DONE;
+
+	if (st->trust.n == 0 && sqlite3_table_column_metadata(a->db, "main", "jmirror_trust",
+	    NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	if (jsqlite_exec(a->db, "CREATE TABLE IF NOT EXISTS main.jmirror_trust(pubkey TEXT "
+	    "PRIMARY KEY); DELETE FROM main.jmirror_trust", e) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(a->db, "INSERT INTO main.jmirror_trust(pubkey) VALUES(?)", -1, &q,
+	    NULL) != SQLITE_OK)
+		return jsqlite_err(e, a->db, sqlite3_errcode(a->db), "unable to write the trusted keys");
+	for (size_t i = 0; i < st->trust.n && rc == SQLITE_DONE; i++) {
+		char b64[JSIG_PUB_B64];
+		jsig_pub_format(&st->trust.keys[i], b64);
+		sqlite3_bind_text(q, 1, b64, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, a->db, rc, "unable to write the trusted keys");
 }
 
 static int
@@ -221,12 +302,18 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
-	return 0;
+	if (trust_load(db, st, e) < 0)
+		return -1;
+	return check_load(db, st, e);
 }
+
+static int rows_open(struct sqlite_applier *a, struct jerr *e);
 
 static void
 sql_close(struct sqlite_applier *a)
 {
+	jrowapply_free(a->rows);
+	a->rows = NULL;
 	sqlite3_finalize(a->st_put);
 	sqlite3_finalize(a->st_tl);
 	a->st_put = a->st_tl = NULL;
@@ -243,6 +330,8 @@ sql_open(struct sqlite_applier *a, struct jerr *e)
 	sqlite3_stmt *q;
 	int rc;
 
+	if (!clock_vfs_name() && !a->allow_nondet)
+		return jerr_set(e, EX_SOFTWARE, "%s: no VFS whose clock can be watched", a->dbpath);
 	if (jsqlite_open(a->dbpath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &a->db, e) < 0)
 		return -1;
 	if (stat(a->dbpath, &sb) < 0) {
@@ -274,6 +363,8 @@ sql_open(struct sqlite_applier *a, struct jerr *e)
 	 */
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_set_authorizer(a->db, authorize, a);
+	if (rows_open(a, e) < 0 || nondet_install(a, e) < 0)
+		goto bad;
 	return 0;
 bad:
 	sql_close(a);
@@ -339,7 +430,7 @@ sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
 		if (rc != SQLITE_DONE)
 			return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
 	}
-	return 0;
+	return trust_put(a, st, e);
 }
 
 /* The failing statement's start, on one line, for the message. */
@@ -453,6 +544,182 @@ check_created(struct sqlite_applier *a)
 	return rc;
 }
 
+/*
+ * Non-deterministic SQL. A record replayed on the mirror must give the values it gave on the
+ * primary; random(), the clock and the connection's own counters give others. Whether a
+ * statement calls one is known only when it runs (SQLite codes a column DEFAULT without
+ * showing its functions to the authorizer, and date('2020-01-01') is deterministic where
+ * date('now') is not), so the calls are caught as they happen:
+ * - random, randomblob, changes, last_insert_rowid and total_changes are overridden on the
+ *   mirror's connection by a function that fails the statement (a connection's own function
+ *   comes before the built-in one, in a DEFAULT and in a trigger body too);
+ * - the date and time functions, CURRENT_TIMESTAMP, _DATE and _TIME read the clock through
+ *   the VFS when, and only when, they mean 'now': the mirror is opened through a copy of the
+ *   default VFS whose clock counts its readers (clock_reads; the copy becomes the process's
+ *   default, as jsqlite_open takes no VFS), and a statement that read it is refused once it
+ *   ran, inside the batch, which then rolls back.
+ * The authorizer notes which date and time functions, and which tables' DEFAULTs, a
+ * statement may reach (nondet_note): that only names the function in the message.
+ */
+static const struct {
+	const char *name;
+	int         nargs;
+} nondet_fns[] = { { "random", 0 }, { "randomblob", 1 }, { "changes", 0 },
+    { "last_insert_rowid", 0 }, { "total_changes", 0 } };
+static const char *const time_fns[] = { "date", "time", "datetime", "julianday", "strftime",
+    "unixepoch", "current_timestamp", "current_date", "current_time" };
+
+static sqlite3_vfs clock_vfs, *base_vfs;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static unsigned long clock_reads;    /* a process applies with one thread */
+
+static int
+clock_now64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+	(void)v;
+	clock_reads++;
+	return base_vfs->xCurrentTimeInt64(base_vfs, t);
+}
+
+static int
+clock_now(sqlite3_vfs *v, double *t)
+{
+	(void)v;
+	clock_reads++;
+	return base_vfs->xCurrentTime(base_vfs, t);
+}
+
+static void
+clock_register(void)
+{
+	sqlite3_vfs *b = sqlite3_vfs_find(NULL);
+
+	if (!b || !b->xCurrentTime)
+		return;
+	clock_vfs = *b;
+	clock_vfs.zName = "jmirror-clock";
+	clock_vfs.pNext = NULL;
+	clock_vfs.xCurrentTime = clock_now;
+	if (b->iVersion >= 2 && b->xCurrentTimeInt64)
+		clock_vfs.xCurrentTimeInt64 = clock_now64;
+	else if (b->iVersion >= 2)
+		clock_vfs.iVersion = 1;
+	base_vfs = b;
+	if (sqlite3_vfs_register(&clock_vfs, 1) != SQLITE_OK)
+		base_vfs = NULL;
+}
+
+/* Make the counting VFS the process's default, which jsqlite_open then opens the mirror
+ * through (it differs from SQLite's own only in counting); its name, or NULL when there was
+ * none to copy. */
+static const char *
+clock_vfs_name(void)
+{
+	pthread_once(&clock_once, clock_register);
+	return base_vfs ? clock_vfs.zName : NULL;
+}
+
+static void
+nondet_call(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	struct nondet_fn *f = sqlite3_user_data(c);
+
+	(void)argc;
+	(void)argv;
+	if (!f->a->nondet)
+		f->a->nondet = f->name;
+	sqlite3_result_error(c, "a non-deterministic function", -1);
+}
+
+/* Unless allowed, make the non-deterministic functions fail on a's connection. */
+static int
+nondet_install(struct sqlite_applier *a, struct jerr *e)
+{
+	if (a->allow_nondet)
+		return 0;
+	for (size_t i = 0; i < sizeof nondet_fns / sizeof nondet_fns[0]; i++) {
+		int rc;
+		a->fns[i].a = a;
+		a->fns[i].name = nondet_fns[i].name;
+		rc = sqlite3_create_function_v2(a->db, nondet_fns[i].name, nondet_fns[i].nargs,
+		    SQLITE_UTF8, &a->fns[i], nondet_call, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return jsqlite_err(e, a->db, rc, a->dbpath);
+	}
+	return 0;
+}
+
+/* From the authorizer: a function fn the statement may call, a table tbl it inserts into. */
+static void
+nondet_note(struct sqlite_applier *a, const char *fn, const char *tbl)
+{
+	for (size_t i = 0; fn && !a->timefn[0] && i < sizeof time_fns / sizeof time_fns[0]; i++)
+		if (!sqlite3_stricmp(fn, time_fns[i]))
+			snprintf(a->timefn, sizeof a->timefn, "%s", time_fns[i]);
+	if (!tbl || a->nins == (int)(sizeof a->ins / sizeof a->ins[0]))
+		return;
+	for (int i = 0; i < a->nins; i++)
+		if (!strcmp(a->ins[i], tbl))
+			return;
+	snprintf(a->ins[a->nins++], sizeof a->ins[0], "%s", tbl);
+}
+
+/* The clock was read and the statement shows no date or time function: which DEFAULT of
+ * a table it inserts into calls one? Into a->why. */
+static void
+nondet_default(struct sqlite_applier *a)
+{
+	int n = a->nins;
+
+	snprintf(a->why, sizeof a->why, "the current time (in a column DEFAULT)");
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(a->db, "SELECT name, dflt_value FROM pragma_table_xinfo(?1)"
+		    " WHERE dflt_value IS NOT NULL", -1, &q, NULL) != SQLITE_OK)
+			return;
+		sqlite3_bind_text(q, 1, a->ins[i], -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			char *sql = sqlite3_mprintf("SELECT (%s)", text(q, 1));
+			a->timefn[0] = 0;
+			if (sql)
+				probe(a, sql);
+			sqlite3_free(sql);
+			if (a->timefn[0]) {
+				snprintf(a->why, sizeof a->why, "%s (the DEFAULT of %s.%s)",
+				    a->timefn, a->ins[i], text(q, 0));
+				sqlite3_finalize(q);
+				return;
+			}
+		}
+		sqlite3_finalize(q);
+	}
+}
+
+/* A statement ran, having found the clock read reads times before: did it call a
+ * non-deterministic function? 0, or -1 with e (EX_DATAERR) naming it. */
+static int
+nondet_check(struct sqlite_applier *a, const char *p, uint64_t lsn, unsigned long reads,
+    struct jerr *e)
+{
+	char start[80];
+
+	if (a->allow_nondet)
+		return 0;
+	if (a->nondet)
+		snprintf(a->why, sizeof a->why, "%s()", a->nondet);
+	else if (clock_reads == reads)
+		return 0;
+	else if (a->timefn[0])
+		snprintf(a->why, sizeof a->why, "%s%s of the current time", a->timefn,
+		    strncmp(a->timefn, "current_", 8) ? "()" : "");
+	else
+		nondet_default(a);
+	stmt_start(p, start, sizeof start);
+	return jerr_set(e, EX_DATAERR, "LSN %llu: %s: calls %s, which is not deterministic: the "
+	    "mirror would differ from the primary; refused (--allow-nondeterministic applies it)",
+	    (unsigned long long)lsn, start, a->why);
+}
+
 /* Run one statement of a record starting at p; *tail: where the next one starts. */
 static int
 sql_statement(struct sqlite_applier *a, const char *p, int len, uint64_t lsn, const char **tail,
@@ -461,9 +728,14 @@ sql_statement(struct sqlite_applier *a, const char *p, int len, uint64_t lsn, co
 	sqlite3_stmt *q = NULL;
 	int rc;
 
+	unsigned long reads = clock_reads;
+
 	a->txn_word = NULL;
 	a->refused = NULL;
 	a->created = 0;
+	a->nondet = NULL;
+	a->timefn[0] = 0;
+	a->nins = 0;
 	*tail = NULL;
 	a->in_record = 1;
 	rc = sqlite3_prepare_v2(a->db, p, len, &q, tail);
@@ -482,6 +754,11 @@ sql_statement(struct sqlite_applier *a, const char *p, int len, uint64_t lsn, co
 	if (!a->txn_word) {
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 			;
+		if (nondet_check(a, p, lsn, reads, e) < 0) {
+			sqlite3_finalize(q);
+			a->in_record = 0;
+			return -1;
+		}
 		if (rc != SQLITE_DONE) {
 			stmt_error(a, p, lsn, e);
 			sqlite3_finalize(q);
@@ -498,12 +775,71 @@ out:
 	return q ? 1 : 0;
 }
 
+/*
+ * Check records. Verified where they stand, after the records before them and in their
+ * transaction, so that what is compared is exactly the primary's snapshot; one that passes
+ * is remembered in jmirror_check in that transaction too (made by the first that passes, so
+ * that a mirror that never sees one keeps its old layout).
+ */
+static int
+check_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (jcheck_verify(a->db, r->data, r->len, e) < 0) {
+		char msg[sizeof e->msg];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		return jerr_set(e, e->code, "LSN %llu: %s", (unsigned long long)r->lsn, msg);
+	}
+	if (jsqlite_exec(a->db, "CREATE TABLE IF NOT EXISTS main.jmirror_check(id INTEGER PRIMARY "
+	    "KEY CHECK (id = 1), lsn INTEGER NOT NULL, time INTEGER NOT NULL, verified_at INTEGER"
+	    " NOT NULL)", e) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(a->db, "INSERT OR REPLACE INTO main.jmirror_check(id, lsn, time, "
+	    "verified_at) VALUES(1, ?, ?, ?)", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)r->lsn);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)r->time);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)jclock_now());
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return jsqlite_err(e, a->db, rc, "unable to write the bookkeeping");
+	return 0;
+}
+
+/* The last check record that passed, if any, into st. */
+static int
+check_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT lsn, time FROM main.jmirror_check WHERE id = 1",
+	    -1, &q, NULL);
+
+	if (rc != SQLITE_OK) {          /* no such table: no check record passed yet */
+		sqlite3_finalize(q);
+		return strstr(sqlite3_errmsg(db), "no such table") ? 0 :
+		    jsqlite_err(e, db, rc, "unable to read the bookkeeping");
+	}
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		st->verified_lsn = (uint64_t)sqlite3_column_int64(q, 0);
+		st->verified_time = (uint64_t)sqlite3_column_int64(q, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to read the bookkeeping");
+}
+
 static int
 sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 {
 	const char *p, *tail;
 	int rc;
 
+	if (r->type == JFMT_TYPE_CHECK)
+		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
 		return 0;                       /* raw and other types: not for SQLite */
 	if (memchr(r->data, 0, r->len))
@@ -530,6 +866,51 @@ sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 }
 
 
+/* ---- row records (apply_row.c): the applier lends them its guarded statements ---- */
+
+/* Prepare a row change's statement as a record's: the authorizer keeps it off jmirror_*. */
+static int
+row_prepare(void *arg, const char *sql, uint64_t lsn, sqlite3_stmt **q, struct jerr *e)
+{
+	struct sqlite_applier *a = arg;
+	int rc;
+
+	a->refused = NULL;
+	a->in_record = 1;
+	rc = sqlite3_prepare_v3(a->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+	a->in_record = 0;
+	return rc == SQLITE_OK ? 0 : stmt_error(a, sql, lsn, e);
+}
+
+/* A statement change (schema changes captured with the data) runs as an sql record. */
+static int
+row_statements(void *arg, const char *sql, size_t len, uint64_t lsn, struct jerr *e)
+{
+	struct jseg_rec r = { .lsn = lsn, .type = JFMT_TYPE_SQL, .data = (const uint8_t *)sql,
+	                      .len = (uint32_t)len };
+
+	return sql_record(arg, &r, e);
+}
+
+static void
+row_repaired(void *arg, const char *line)
+{
+	struct sqlite_applier *a = arg;
+
+	if (a->repaired)
+		a->repaired(line);
+}
+
+static int
+rows_open(struct sqlite_applier *a, struct jerr *e)
+{
+	struct jrowapply_host h = { .db = a->db, .repair = a->repair, .repaired = row_repaired,
+	                            .prepare = row_prepare, .statements = row_statements,
+	                            .arg = a };
+
+	return (a->rows = jrowapply_new(&h, e)) ? 0 : -1;
+}
+
 static int
 s_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 {
@@ -541,6 +922,9 @@ s_open(const struct japply_opts *o, struct japply **ap, struct jerr *e)
 	a->base.ops = &japply_sqlite_ops;
 	a->dbpath = o->db;
 	a->sync = o->sync;
+	a->repair = o->repair;
+	a->repaired = o->repaired;
+	a->allow_nondet = o->allow_nondet;
 	if (sql_open(a, e) < 0) {
 		free(a);
 		return -1;
@@ -583,9 +967,16 @@ s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 }
 
 static int
-s_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
+s_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
-	return sql_record(S(a), r, e);
+	struct sqlite_applier *a = S(ap);
+
+	if (r->type == JFMT_TYPE_ROW)
+		return jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
+	if (r->type > JFMT_TYPE_CHECK)
+		return jfmt_type_unknown(r->type, r->lsn, e);
+	jrowapply_triggers(a->rows, 1);
+	return sql_record(a, r, e);
 }
 
 static int

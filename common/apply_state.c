@@ -61,6 +61,23 @@ japply_advance(struct japply_state *st, const struct jfmt_header *h, const char 
 	snprintf(st->segment, sizeof st->segment, "%s", base);
 }
 
+/* The "trust" lines after off; the whole length, or -1. */
+static int
+trust_format(const struct japply_state *st, char *buf, size_t size, size_t off)
+{
+	for (size_t i = 0; i < st->trust.n; i++) {
+		char b64[JSIG_PUB_B64];
+		int n;
+
+		jsig_pub_format(&st->trust.keys[i], b64);
+		n = snprintf(buf + off, size - off, "trust %s\n", b64);
+		if (n < 0 || (size_t)n >= size - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return (int)off;
+}
+
 int
 japply_state_format(const struct japply_state *st, char *buf, size_t size)
 {
@@ -80,6 +97,11 @@ japply_state_format(const struct japply_state *st, char *buf, size_t size)
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	off = (size_t)n;
+	n = snprintf(buf + off, size - off, "verified_lsn %llu\nverified_time %llu\n",
+	    (unsigned long long)st->verified_lsn, (unsigned long long)st->verified_time);
+	if (n < 0 || (size_t)n >= size - off)
+		return -1;
+	off += (size_t)n;
 	for (int i = 0; i < st->ntl; i++) {
 		n = snprintf(buf + off, size - off, "timeline_row %lu %llu %llu\n",
 		    (unsigned long)st->tl[i].timeline, (unsigned long long)st->tl[i].seq,
@@ -88,7 +110,7 @@ japply_state_format(const struct japply_state *st, char *buf, size_t size)
 			return -1;
 		off += (size_t)n;
 	}
-	return (int)off;
+	return trust_format(st, buf, size, off);
 }
 
 int
@@ -144,10 +166,18 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 			st->applied_at = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "segment"))
 			snprintf(st->segment, sizeof st->segment, "%.255s", val);
+		else if (!strcmp(key, "verified_lsn"))
+			st->verified_lsn = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "verified_time"))
+			st->verified_time = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "timeline_row")) {
 			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
 				goto bad;
 			japply_state_add_tl(st, (uint32_t)a, b, c);
+		} else if (!strcmp(key, "trust")) {
+			struct jsig_pub k;
+			if (jsig_pub_parse(val, &k) < 0 || jsig_trust_add(&st->trust, &k, NULL) < 0)
+				goto bad;
 		}
 	}
 	st->present = have;

@@ -5,8 +5,10 @@
  * below); jstatus, jpromote and jbackup read it; chain.h decides from it what is due.
  *
  * The text form is one "key value" line per column of jmirror_state (apply.h) and one
- * "timeline_row T SEQ LSN" line per row of jmirror_timeline; unknown keys are ignored, a
- * version other than 1 is refused.
+ * "timeline_row T SEQ LSN" line per row of jmirror_timeline, one "trust PUBKEY" line (the
+ * base64 line of a minisign public key) per trusted key, and "verified_lsn N" and
+ * "verified_time T" for the row of jmirror_check; unknown keys are ignored (a missing one is
+ * 0), a version other than 1 is refused.
  *
  * japply_state_format returns the length written, or -1 when buf is too small;
  * japply_state_parse returns 0, or -1 with e (EX_DATAERR) for a damaged text.
@@ -20,6 +22,7 @@
 #include "digest.h"
 #include "err.h"
 #include "fmt.h"
+#include "sig.h"
 
 #define JAPPLY_STATE_VERSION 1
 #define JAPPLY_MAX_TL        16          /* timelines remembered in struct japply_state */
@@ -40,8 +43,12 @@ struct japply_state {
 	uint8_t  digest[JDIGEST_LEN];
 	uint64_t last_time, applied_at;     /* ns since the epoch */
 	char     segment[256];
+	uint64_t verified_lsn;              /* the last check record that passed, 0: none */
+	uint64_t verified_time;             /* its commit time: when the primary took it, ns */
 	int      ntl;                       /* rows of jmirror_timeline, by timeline */
 	struct japply_tl tl[JAPPLY_MAX_TL]; /* (the newest JAPPLY_MAX_TL) */
+	struct jsig_trust trust;            /* keys the mirror trusts: once one is, it takes only
+	                                       segments signed by one of them (sig.h) */
 };
 
 /*

@@ -1,8 +1,8 @@
 /*
  * cred: credentials are files (netrc, SSH keys, known_hosts, a CA bundle), never arguments.
  *
- * A netrc that group or others may read MUST be refused, as ssh refuses such a key: it
- * gives its passwords away. A trace line MUST be scrubbed before anyone sees it. This
+ * A netrc, or a secret signing key, that group or others may read MUST be refused, as ssh
+ * refuses such a key: it gives its secrets away (jcred_secret_mode is that one rule). A trace line MUST be scrubbed before anyone sees it. This
  * module reads a netrc only to say whether a password would go in clear; libcurl reads it
  * for the login itself.
  */
@@ -18,6 +18,15 @@
 #include "cred.h"
 #include "io.h"
 
+int
+jcred_secret_mode(const char *what, const char *path, mode_t mode, struct jerr *e)
+{
+	if (mode & 077)
+		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
+		    "it)", what, path);
+	return 0;
+}
+
 static int
 netrc_check(const char *path, const char *red, struct jerr *e)
 {
@@ -25,10 +34,7 @@ netrc_check(const char *path, const char *red, struct jerr *e)
 
 	if (!path[0] || stat(path, &st) < 0)
 		return 0;
-	if (st.st_mode & 077)
-		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
-		    "it)", red, path);
-	return 0;
+	return jcred_secret_mode(red, path, st.st_mode, e);
 }
 
 static int

@@ -20,6 +20,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "url.h"
@@ -35,5 +36,8 @@ int   jcred_find(const struct jurl *u, const char *netrc, const char *key,
                  const char *known_hosts, const char *cacert, struct jcred *c, struct jerr *e);
 int   jcred_plain_password(const struct jurl *u, const struct jcred *c);
 char *jcred_scrub(const char *line, char *buf, size_t size);
+/* The one rule for files that hold secrets (a netrc, a signing key): one that group or
+ * others may read or write is refused: -1 with e (EX_NOPERM) saying "what: path ...". */
+int   jcred_secret_mode(const char *what, const char *path, mode_t mode, struct jerr *e);
 
 #endif

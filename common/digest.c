@@ -85,3 +85,68 @@ jdigest_unhex(const char *hex, uint8_t *bytes, size_t len)
 	}
 	return 0;
 }
+
+/* ---- Ed25519 and BLAKE2b-512, for signatures ---- */
+
+int
+jblake2b512(const void *buf, size_t len, uint8_t out[JBLAKE2B_LEN])
+{
+	unsigned int n = JBLAKE2B_LEN;
+
+	if (EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) != 1 || n != JBLAKE2B_LEN) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+jed25519_public(const uint8_t seed[JED25519_SEED], uint8_t pub[JED25519_PUB])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, JED25519_SEED);
+	size_t n = JED25519_PUB;
+	int rc = -1;
+
+	if (k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == JED25519_PUB)
+		rc = 0;
+	EVP_PKEY_free(k);
+	if (rc < 0)
+		errno = EINVAL;
+	return rc;
+}
+
+int
+jed25519_sign(const uint8_t seed[JED25519_SEED], const void *msg, size_t len,
+    uint8_t sig[JED25519_SIG])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, JED25519_SEED);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t n = JED25519_SIG;
+	int rc = -1;
+
+	if (k && c && EVP_DigestSignInit(c, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestSign(c, sig, &n, msg, len) == 1 && n == JED25519_SIG)
+		rc = 0;
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(k);
+	if (rc < 0)
+		errno = EINVAL;
+	return rc;
+}
+
+int
+jed25519_verify(const uint8_t pub[JED25519_PUB], const void *msg, size_t len,
+    const uint8_t sig[JED25519_SIG])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, JED25519_PUB);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (k && c && EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) == 1)
+		rc = EVP_DigestVerify(c, sig, JED25519_SIG, msg, len) == 1;
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(k);
+	if (rc < 0)
+		errno = EINVAL;
+	return rc;
+}

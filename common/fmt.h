@@ -7,9 +7,14 @@
  *   record  = 24-byte frame head, payload, CRC32C of head+payload   (28 + len bytes)
  *             version 2 heads carry the batch field: how many records follow in the same
  *             write (0 on the last of a write); version 1 heads have 0 there.
+ *             Version 3 heads carry flags at offset 5: JFMT_REC_CONTINUES, the record's
+ *             transaction goes on in the next record (a group, man/jmirror.5).
  *   trailer = 80 bytes, begins with 0xFFFFFFFF "SEAL", ends with SHA-256 of every byte before
  *             the digest itself; that digest is "the segment's digest" that the next segment's
  *             header names as prev_digest.
+ *   signature = 160 bytes after the trailer, version 3 headers with JFMT_HDR_SIGNED only:
+ *             "JSIG", size, "ED", key id, signature, comment signature, CRC32C (sig.h says
+ *             what is signed); outside the digest, so a relay passes it on unchanged.
  *
  * Encoders fill a caller's buffer (of the JFMT_*_SIZE given) and never fail. Decoders check
  * everything they can check locally (magic, version, sizes, reserved bits, CRC) and return 0
@@ -27,7 +32,7 @@
 
 #define JFMT_MAGIC          "\x89JML\r\n\x1a\n"
 #define JFMT_MAGIC_LEN      8
-#define JFMT_VERSION        2               /* what writers create */
+#define JFMT_VERSION        3               /* what writers create */
 #define JFMT_VERSION_MIN    1               /* the oldest readers accept */
 #define JFMT_HEADER_SIZE    128
 #define JFMT_REC_HEAD       24
@@ -40,8 +45,19 @@
 
 #define JFMT_TYPE_SQL       1
 #define JFMT_TYPE_RAW       2
+#define JFMT_TYPE_APPLIER_MAX 127           /* 3..127: appliers' own types (jappend -t) */
+#define JFMT_TYPE_OWN_MIN   128             /* 128..255: jmirror's own types */
+#define JFMT_TYPE_ROW       128             /* row changes (row.h) */
+#define JFMT_TYPE_CHECK     129             /* check record: table digests */
+
+#define JFMT_REC_CONTINUES  0x01u           /* record flag: the group goes on (version 3) */
 
 #define JFMT_FINAL          0x1u            /* trailer flag: last segment before a switch-over */
+
+#define JFMT_HDR_SIGNED     0x1u            /* header flag (version 3): a signature block follows
+                                               the trailer */
+#define JFMT_KEYID_LEN      8               /* a minisign key id, as the key file holds it */
+#define JFMT_SIG_SIZE       160             /* the signature block */
 
 struct jfmt_header {
 	uint16_t version;                       /* encode: 0 means JFMT_VERSION */
@@ -51,6 +67,11 @@ struct jfmt_header {
 	uint64_t first_lsn;
 	uint64_t created;                       /* ns since the epoch */
 	uint8_t  prev_digest[JDIGEST_LEN];      /* zeros for the first segment of a lineage */
+	uint32_t flags;                         /* version 3: JFMT_HDR_* */
+	uint8_t  keyid[JFMT_KEYID_LEN];         /* JFMT_HDR_SIGNED: the key to sign with */
+	uint64_t source_pos;                    /* version 3: the capture source position
+	                                           carried over by rotation (man/jmirror.5);
+	                                           0 in versions 1 and 2 */
 };
 
 /* The fields of a record's 24-byte frame head, as encoded and decoded (no payload). */
@@ -61,6 +82,7 @@ struct jfmt_rec_head {
 	uint64_t time;                          /* commit time, ns since the epoch */
 	uint16_t batch;                         /* version 2: records after this one written
 	                                           with it in one write; always 0 in version 1 */
+	uint8_t  flags;                         /* version 3: JFMT_REC_CONTINUES or 0 */
 };
 
 struct jfmt_trailer {
@@ -77,7 +99,8 @@ int  jfmt_header_decode(const uint8_t in[JFMT_HEADER_SIZE], struct jfmt_header *
                         struct jerr *e);
 
 /* The record head; the CRC covers head and payload: jfmt_rec_crc(head, payload, len).
- * Decoding needs the file's version: a version 1 record MUST have a zero batch field. */
+ * Decoding needs the file's version: a version 1 record MUST have a zero batch field,
+ * a version 1 or 2 record zero flags, a version 3 record no flag but JFMT_REC_CONTINUES. */
 void     jfmt_rec_encode(const struct jfmt_rec_head *r, uint8_t out[JFMT_REC_HEAD]);
 int      jfmt_rec_decode(const uint8_t in[JFMT_REC_HEAD], uint16_t version, struct jfmt_rec_head *r,
                          struct jerr *e);
@@ -90,10 +113,23 @@ size_t   jfmt_rec_build(const struct jfmt_rec_head *r, const void *payload, uint
 void jfmt_trailer_encode(const struct jfmt_trailer *t, uint8_t out[JFMT_TRAILER_SIZE]);
 int  jfmt_trailer_decode(const uint8_t in[JFMT_TRAILER_SIZE], struct jfmt_trailer *t,
                          struct jerr *e);
+/* The signature block after a signed segment's trailer (sig.h makes and checks it). */
+struct jfmt_sig {
+	uint8_t keyid[JFMT_KEYID_LEN];
+	uint8_t sig[JED25519_SIG];          /* Ed25519 of BLAKE2b-512(statement) */
+	uint8_t csig[JED25519_SIG];         /* Ed25519 of sig || trusted comment */
+};
+
+void jfmt_sig_encode(const struct jfmt_sig *s, uint8_t out[JFMT_SIG_SIZE]);
+int  jfmt_sig_decode(const uint8_t in[JFMT_SIG_SIZE], struct jfmt_sig *s, struct jerr *e);
+
 /* Does this 4-byte prefix start a trailer rather than a record? */
 int  jfmt_is_trailer(const uint8_t in[4]);
 
-const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", or NULL */
+const char *jfmt_type_name(uint8_t type);   /* "sql", "raw", "row", "check", or NULL */
+/* An applier met one of jmirror's own types that this version does not know (a newer
+ * writer's): it MUST NOT skip it. -1 with e: EX_DATAERR, saying so. */
+int         jfmt_type_unknown(uint8_t type, uint64_t lsn, struct jerr *e);
 int         jfmt_type_parse(const char *s); /* JFMT_TYPE_*, or a number 1..255; -1 if bad */
 
 /* Little-endian helpers, exported for the reader and tests. */

@@ -35,8 +35,15 @@
  *   takes the lock only for the few bytes appended meanwhile and the renames.
  * - Files are created 0640 at most (the umask may only remove bits).
  *
+ * - A live file whose header says signed MUST be sealed only with its signature block, in
+ *   the same write as the trailer: its seal is trailer and block together, and a trailer
+ *   without a valid block is a torn trailer (seg.c), cut like one. Completing a rotation
+ *   after its seal is durable needs no key; sealing without the key is refused. The
+ *   successor is signed by the rotation's key, else by the sealed file's signer.
+ *
  * JM_TEST_CRASH=STEP (crash.h, test-only): raise SIGKILL at that step of a
- * rotation or recovery: pass1, torn, trailer-half, trailer, link, next, rename, done.
+ * rotation or recovery: pass1, torn, trailer-half, sig-half, trailer, link, next, rename,
+ * done.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -57,7 +64,9 @@
 #include "journal.h"
 #include "lock.h"
 #include "name.h"
+#include "row.h"
 #include "seg.h"
+#include "sig.h"
 
 #define JJ_PATH 4096
 #define JJ_MODE 0640
@@ -73,6 +82,8 @@ struct jjournal {
 	uint64_t end;               /* end of the last valid record */
 	uint64_t lsn;               /* next LSN */
 	uint16_t batch;             /* batch field of the record before end */
+	int      group;             /* inside a group: the writers' lock is held */
+	uint64_t gstart, glsn;      /* where the open group starts, and its first LSN */
 	struct jfmt_header h;
 	uint8_t *buf;
 	size_t   cap;
@@ -218,6 +229,60 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
 	return 0;
 }
 
+/* Mark a header signed by the key keyid, or unsigned (keyid NULL). */
+static void
+set_signer(struct jfmt_header *h, const uint8_t *keyid)
+{
+	h->flags &= ~JFMT_HDR_SIGNED;
+	memset(h->keyid, 0, JFMT_KEYID_LEN);
+	if (keyid) {
+		h->flags |= JFMT_HDR_SIGNED;
+		memcpy(h->keyid, keyid, JFMT_KEYID_LEN);
+	}
+}
+
+/*
+ * The key a successor is to be signed with: the rotation's own, else the one that signed
+ * the sealed file (sig); NULL: unsigned. A rotation without a key never starts a signed
+ * journal, and a journal once signed stays signed.
+ */
+static const uint8_t *
+successor_key(const struct jsig_key *k, const struct jfmt_sig *sig)
+{
+	return k ? k->keyid : sig ? sig->keyid : NULL;
+}
+
+/* ---- the capture source position, carried over by rotation (man/jmirror.5) ---- */
+
+/*
+ * The source position a successor of the sealed file fd (header h) carries: the last
+ * position of its last row record, or, when it holds none, the one its own header carries.
+ * So a capture that restarts finds what it appended in the live journal alone, however many
+ * segments were sealed, shipped and pruned since. Read from the durable sealed file, so
+ * that a rotation resumed after a crash carries the same position.
+ */
+static int
+carried_position(int fd, const char *path, const struct jfmt_header *h, uint64_t *pos,
+    struct jerr *e)
+{
+	struct jseg *s;
+	struct jseg_rec r;
+	int rc;
+
+	*pos = h->source_pos;
+	if (jseg_open_pread(fd, NULL, &s, e) < 0)
+		return in_file(path, e);
+	while ((rc = jseg_next(s, &r, e)) == 1) {
+		struct jrow_reader rd;
+
+		if (r.type == JFMT_TYPE_ROW && jrow_open(&rd, r.data, r.len, e) == 0 &&
+		    rd.last > *pos)
+			*pos = rd.last;
+	}
+	jseg_close(s);
+	return rc < 0 ? in_file(path, e) : 0;
+}
+
 /*
  * Crash state "sealed live file with its link (and maybe a stale .next)": make the successor
  * of the segment sealed with header h and trailer t durable under .next, then rename it over
@@ -225,13 +290,15 @@ link_segment(const char *path, int fd, const struct jfmt_header *h, char *seg, s
  */
 static int
 install_successor(const char *path, const struct jfmt_header *h, const struct jfmt_trailer *t,
-    struct jerr *e)
+    const uint8_t *keyid, uint64_t pos, struct jerr *e)
 {
 	char next[JJ_PATH];
 	struct jfmt_header nh;
 
 	nh = *h;
-	nh.version = JFMT_VERSION;      /* a version 1 journal continues in version 2 */
+	nh.source_pos = pos;
+	nh.version = JFMT_VERSION;      /* an older journal continues in the current version */
+	set_signer(&nh, keyid);
 	nh.seq = h->seq + 1;
 	nh.first_lsn = t->last_lsn + 1;
 	nh.created = jclock_now();
@@ -256,29 +323,35 @@ install_successor(const char *path, const struct jfmt_header *h, const struct jf
  */
 static int
 seal_complete(const char *path, int fd, const struct jfmt_header *h,
-    const struct jfmt_trailer *t, char *seg, size_t segsize, struct jerr *e)
+    const struct jfmt_trailer *t, const uint8_t *keyid, char *seg, size_t segsize,
+    struct jerr *e)
 {
+	uint64_t pos;
+
 	if (link_segment(path, fd, h, seg, segsize, e) < 0)
 		return -1;
 	if (t->flags & JFMT_FINAL)
 		return 0;
-	return install_successor(path, h, t, e);
+	if (carried_position(fd, path, h, &pos, e) < 0)
+		return -1;
+	return install_successor(path, h, t, keyid, pos, e);
 }
 
 /*
  * The reader stopped at a trailer at off in the live file (fd, header h): a valid one (t),
- * or a torn one (t NULL). Under the writers' lock: finish the rotation of a sealed file
- * (1 if final, 0 if a successor now stands in its place); cut a torn trailer off (2),
- * unless the segment name is linked to the file already: then it is damage, not a crash.
+ * or a torn one (t NULL; in a signed file also a trailer without its valid signature
+ * block). Under the writers' lock: finish the rotation of a sealed file (1 if final, 0 if a
+ * successor, signed by keyid or unsigned, now stands in its place); cut a torn trailer off
+ * (2), unless the segment name is linked to the file already: then it is damage.
  */
 static int
 recover(const char *path, int fd, const struct jfmt_header *h, const struct jfmt_trailer *t,
-    uint64_t off, char *seg, size_t segsize, struct jerr *e)
+    const uint8_t *keyid, uint64_t off, char *seg, size_t segsize, struct jerr *e)
 {
 	struct stat st, sb;
 
 	if (t)
-		return seal_complete(path, fd, h, t, seg, segsize, e) < 0 ? -1 :
+		return seal_complete(path, fd, h, t, keyid, seg, segsize, e) < 0 ? -1 :
 		    (t->flags & JFMT_FINAL) ? 1 : 0;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat %s", path);
@@ -329,18 +402,22 @@ seal_trailer(struct jdigest *d, uint64_t end, struct jfmt_trailer *t,
 }
 
 /*
- * Write the trailer tr at end of the live file fd, and make it durable: it MUST be before
- * the segment name is linked to the file. A failed write is cut off again (or left for the
+ * Write the seal tr (the trailer, and the signature block of a signed file: len bytes) at
+ * end of the live file fd with one write, and make it durable: it MUST be before the
+ * segment name is linked to the file. A failed write is cut off again (or left for the
  * next lock holder to cut as a torn trailer).
  */
 static int
-write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uint64_t end,
+write_trailer(int fd, const char *path, const uint8_t *tr, size_t len, uint64_t end,
     struct jerr *e)
 {
 	if (jcrash_at("trailer-half") &&
 	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE / 2, (off_t)end) == 0)
 		raise(SIGKILL);
-	if (jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE, (off_t)end) < 0) {
+	if (len > JFMT_TRAILER_SIZE && jcrash_at("sig-half") &&
+	    jio_pwrite_all(fd, tr, JFMT_TRAILER_SIZE + JFMT_SIG_SIZE / 2, (off_t)end) == 0)
+		raise(SIGKILL);
+	if (jio_pwrite_all(fd, tr, len, (off_t)end) < 0) {
 		int saved = errno;
 
 		if (ftruncate(fd, (off_t)end) < 0) {
@@ -355,15 +432,23 @@ write_trailer(int fd, const char *path, const uint8_t tr[JFMT_TRAILER_SIZE], uin
 	return 0;
 }
 
+/* How a call sets the records' continues flags: none (an append), all of them (a group's
+ * add), all but the very last (a group's end). */
+enum { FL_NONE, FL_CONTINUE, FL_CLOSE };
+
 /* Records the writers take: a type, and a payload no longer than the format allows. */
 static int
-check_payload(uint8_t type, uint32_t len, struct jerr *e)
+check_records(const struct jjournal_payload *recs, size_t n, size_t *need, struct jerr *e)
 {
-	if (len > JFMT_MAX_PAYLOAD)
-		return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u", len,
-		    JFMT_MAX_PAYLOAD);
-	if (type == 0)
-		return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+	*need = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].len > JFMT_MAX_PAYLOAD)
+			return jerr_set(e, EX_DATAERR, "record of %u bytes exceeds the limit of %u",
+			    recs[i].len, JFMT_MAX_PAYLOAD);
+		if (recs[i].type == 0)
+			return jerr_set(e, EX_USAGE, "record type 0 is not allowed");
+		*need += JFMT_REC_OVERHEAD + recs[i].len;
+	}
 	return 0;
 }
 
@@ -392,7 +477,8 @@ grow(uint8_t **buf, size_t *cap, size_t need)
  * batches depends on it); version 1 files keep 0 there.
  */
 static size_t
-build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn, uint64_t now)
+build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t lsn,
+    uint64_t now, int how, int last)
 {
 	size_t len = 0;
 
@@ -400,6 +486,8 @@ build_batch(struct jjournal *j, const struct jjournal_payload *recs, size_t n, u
 		struct jfmt_rec_head r = { .len = recs[i].len, .type = recs[i].type, .lsn = lsn + i,
 		                      .time = now };
 
+		if (how == FL_CONTINUE || (how == FL_CLOSE && !(last && i == n - 1)))
+			r.flags = JFMT_REC_CONTINUES;
 		if (j->h.version >= 2)
 			r.batch = (uint16_t)(n - 1 - i);
 		len += jfmt_rec_build(&r, recs[i].data, j->buf + len);
@@ -457,6 +545,8 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 
 	for (int round = 0; round < 100; round++) {
 		struct jfmt_trailer t;
+		struct jfmt_sig sig;
+		const uint8_t *signer = NULL;
 		struct jseg_at at = { .h = &j->h };
 		struct jseg *s;
 		struct stat st;
@@ -485,8 +575,13 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 		j->end = jseg_end(s);
 		j->lsn = jseg_last_lsn(s) + 1;
 		j->batch = jseg_batch(s);
-		if (rc == LIVE_SEALED)
+		if (rc == LIVE_SEALED) {
 			t = *jseg_trailer(s);
+			if (jseg_sig(s)) {
+				sig = *jseg_sig(s);
+				signer = successor_key(NULL, &sig);
+			}
+		}
 		jseg_close(s);
 		switch (rc) {
 		case LIVE_END:
@@ -499,8 +594,8 @@ jj_catch_up(struct jjournal *j, struct jerr *e)
 				whole = 1;      /* read it all, so that the digest is checked */
 				continue;
 			}
-			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, j->end,
-			    seg, sizeof seg, e);
+			rc = recover(j->path, j->fd, &j->h, rc == LIVE_SEALED ? &t : NULL, signer,
+			    j->end, seg, sizeof seg, e);
 			if (rc < 0)
 				return -1;
 			if (rc == 1)
@@ -543,7 +638,7 @@ continue_final(const char *path, const char *tmp, const struct jfmt_header *h, s
 		return jerr_set(e, EX_CANTCREAT, "%s exists and is not a journal of the same "
 		    "lineage closed by a final rotation", path);
 	}
-	rc = recover(path, fd, &oh, &t, 0, seg, sizeof seg, e);
+	rc = recover(path, fd, &oh, &t, NULL, 0, seg, sizeof seg, e);
 	close(fd);
 	if (rc != 1)
 		return rc < 0 ? -1 : jerr_set(e, EX_CANTCREAT, "%s: not a sealed final journal",
@@ -672,42 +767,29 @@ fail:
 	return -1;
 }
 
-int
-jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
-    struct jerr *e)
+/*
+ * Under the lock, caught up: write n records (how sets their flags) in batches at the end,
+ * *first_lsn their first LSN. A failed write cuts the file back to cut (this call's start,
+ * or its group's) and leaves j to be read again.
+ */
+static int
+write_records(struct jjournal *j, const struct jjournal_payload *recs, size_t n, int how,
+    uint64_t cut, uint64_t *first_lsn, struct jerr *e)
 {
-	size_t need = 0, len = 0;
-	uint64_t now, start;
-	int fd;
+	uint64_t now = jclock_now();
 
-	for (size_t i = 0; i < n; i++) {
-		if (check_payload(recs[i].type, recs[i].len, e) < 0)
-			return -1;
-		need += JFMT_REC_OVERHEAD + recs[i].len;
-	}
-	if (grow(&j->buf, &j->cap, need) < 0)
-		return jerr_sys(e, EX_OSERR, "out of memory");
-	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
-		return -1;
-	if (jj_catch_up(j, e) < 0) {
-		jlock_drop(j->lockfd);
-		return -1;
-	}
-	now = jclock_now();
-	start = j->end;
 	for (size_t i = 0; i < n; i += JFMT_MAX_BATCH) {
 		size_t k = n - i < JFMT_MAX_BATCH ? n - i : JFMT_MAX_BATCH;
+		size_t len = build_batch(j, recs + i, k, j->lsn + i, now, how, i + k == n);
 
-		len = build_batch(j, recs + i, k, j->lsn + i, now);
 		if (jio_pwrite_all(j->fd, j->buf, len, (off_t)j->end) < 0) {
 			int saved = errno;
 
-			if (ftruncate(j->fd, (off_t)start) < 0) {
+			if (ftruncate(j->fd, (off_t)cut) < 0) {
 				/* Left for the next writer to cut as a torn tail. */
 			}
 			errno = saved;
 			jj_reset(j);
-			jlock_drop(j->lockfd);
 			return jerr_sys(e, EX_IOERR, "unable to append to %s", j->path);
 		}
 		j->end += len;
@@ -716,12 +798,129 @@ jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t 
 		*first_lsn = j->lsn;
 	j->lsn += n;
 	j->batch = 0;
-	fd = j->fd;
+	return 0;
+}
+
+/* Take the writers' lock and bring j up to date with the live file; -1 without the lock. */
+static int
+jj_lock(struct jjournal *j, struct jerr *e)
+{
+	if (jlock_take(j->lockfd, JLOCK_WAIT, e) < 0)
+		return -1;
+	if (jj_catch_up(j, e) < 0) {
+		jlock_drop(j->lockfd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop the writers' lock; with JJ_SYNC, make what was written durable, outside the lock,
+ * so that syncing writers do not wait for each other's syncs. */
+static int
+jj_unlock(struct jjournal *j, struct jerr *e)
+{
+	int fd = j->fd;
+
 	jlock_drop(j->lockfd);
-	/* Outside the lock, so that syncing writers do not wait for each other's syncs. */
 	if ((j->flags & JJ_SYNC) && fdatasync(fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", j->path);
 	return 0;
+}
+
+int
+jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
+    struct jerr *e)
+{
+	size_t need;
+
+	jjournal_group_abort(j);
+	if (check_records(recs, n, &need, e) < 0)
+		return -1;
+	if (grow(&j->buf, &j->cap, need) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (jj_lock(j, e) < 0)
+		return -1;
+	if (write_records(j, recs, n, FL_NONE, j->end, first_lsn, e) < 0) {
+		jlock_drop(j->lockfd);
+		return -1;
+	}
+	return jj_unlock(j, e);
+}
+
+int
+jjournal_group_begin(struct jjournal *j, struct jerr *e)
+{
+	if (j->group)
+		return jerr_set(e, EX_SOFTWARE, "%s: a group begun inside a group", j->path);
+	if (jj_lock(j, e) < 0)
+		return -1;
+	if (j->h.version < 3) {
+		jlock_drop(j->lockfd);
+		return jerr_set(e, EX_DATAERR, "%s is format version %u, which holds no groups: "
+		    "rotate it first", j->path, j->h.version);
+	}
+	j->group = 1;
+	j->gstart = j->end;
+	j->glsn = j->lsn;
+	return 0;
+}
+
+/* A group's add (FL_CONTINUE) or end (FL_CLOSE); a failure aborts the group. */
+static int
+group_write(struct jjournal *j, const struct jjournal_payload *recs, size_t n, int how,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	size_t need;
+	int rc;
+
+	if (!j->group)
+		return jerr_set(e, EX_SOFTWARE, "%s: no group begun", j->path);
+	if (how == FL_CLOSE && n == 0)
+		rc = jerr_set(e, EX_USAGE, "%s: a group ends with a record", j->path);
+	else if ((rc = check_records(recs, n, &need, e)) == 0) {
+		if (grow(&j->buf, &j->cap, need) < 0)
+			rc = jerr_sys(e, EX_OSERR, "out of memory");
+		else
+			rc = write_records(j, recs, n, how, j->gstart, first_lsn, e);
+	}
+	if (rc < 0)
+		jjournal_group_abort(j);
+	return rc;
+}
+
+int
+jjournal_group_add(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	return group_write(j, recs, n, FL_CONTINUE, first_lsn, e);
+}
+
+int
+jjournal_group_end(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+    uint64_t *first_lsn, struct jerr *e)
+{
+	if (group_write(j, recs, n, FL_CLOSE, NULL, e) < 0)
+		return -1;
+	if (first_lsn)
+		*first_lsn = j->glsn;
+	j->group = 0;
+	return jj_unlock(j, e);
+}
+
+void
+jjournal_group_abort(struct jjournal *j)
+{
+	int saved = errno;
+
+	if (!j->group)
+		return;
+	if (ftruncate(j->fd, (off_t)j->gstart) < 0) {
+		/* An incomplete group: the next writer cuts it as a torn tail. */
+	}
+	jj_reset(j);
+	j->group = 0;
+	jlock_drop(j->lockfd);
+	errno = saved;
 }
 
 int
@@ -731,6 +930,7 @@ jjournal_close(struct jjournal *j, struct jerr *e)
 
 	if (!j)
 		return 0;
+	jjournal_group_abort(j);
 	if (j->fd >= 0 && close(j->fd) < 0)
 		rc = jerr_sys(e, EX_IOERR, "unable to close %s", j->path);
 	if (j->lockfd >= 0)
@@ -753,6 +953,7 @@ struct jjsegment {
 	uint8_t           *buf;
 	size_t             cap;
 	int                sealed;          /* d is finished: nothing more goes in */
+	int                in_group;        /* the last record added continues its group */
 };
 
 static int
@@ -795,21 +996,29 @@ jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *h, in
 int
 jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e)
 {
-	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time };
+	struct jfmt_rec_head fr = { .len = r->len, .type = r->type, .lsn = r->lsn, .time = r->time,
+	                            .flags = r->flags };
+	struct jjournal_payload p = { .type = r->type, .len = r->len };
+	uint16_t version = w->h.version ? w->h.version : JFMT_VERSION;
 	uint64_t want = w->h.first_lsn + w->records;
+	size_t need;
 
 	if (w->sealed)
 		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
 	if (r->lsn != want)
 		return jerr_set(e, EX_SOFTWARE, "%s: record with LSN %llu where %llu comes next",
 		    w->name, (unsigned long long)r->lsn, (unsigned long long)want);
-	if (check_payload(r->type, r->len, e) < 0)
+	if (check_records(&p, 1, &need, e) < 0)
 		return -1;
-	if (grow(&w->buf, &w->cap, JFMT_REC_OVERHEAD + (size_t)r->len) < 0)
+	if ((r->flags & ~JFMT_REC_CONTINUES) || (r->flags && version < 3))
+		return jerr_set(e, EX_DATAERR, "%s: a group in a version %u segment", w->name,
+		    version);
+	if (grow(&w->buf, &w->cap, need) < 0)
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (segment_put(w, w->buf, jfmt_rec_build(&fr, r->data, w->buf), e) < 0)
 		return -1;
 	w->records++;
+	w->in_group = (r->flags & JFMT_REC_CONTINUES) != 0;
 	return 0;
 }
 
@@ -817,17 +1026,37 @@ int
 jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
     struct jerr *e)
 {
-	uint8_t tr[JFMT_TRAILER_SIZE];
+	return jjournal_segment_seal_signed(w, flags, NULL, t, e);
+}
+
+int
+jjournal_segment_seal_signed(struct jjsegment *w, uint32_t flags, const struct jsig_key *k,
+    struct jfmt_trailer *t, struct jerr *e)
+{
+	uint8_t tr[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
+	size_t len = JFMT_TRAILER_SIZE;
+	struct jfmt_sig sig;
 
 	if (w->sealed)
 		return jerr_set(e, EX_SOFTWARE, "%s: sealed already", w->name);
+	if (!k != !(w->h.flags & JFMT_HDR_SIGNED))
+		return jerr_set(e, EX_SOFTWARE, "%s: a key exactly when the header says signed",
+		    w->name);
+	if (w->in_group)
+		return jerr_set(e, EX_DATAERR, "%s: a segment cannot end inside a group", w->name);
 	w->sealed = 1;
 	memset(t, 0, sizeof *t);
 	t->records = w->records;
 	t->last_lsn = w->h.first_lsn + w->records - 1;
 	t->flags = flags;
 	seal_trailer(&w->d, w->end, t, tr);          /* finishes w->d */
-	if (jio_write_all(w->fd, tr, sizeof tr) < 0)
+	if (k) {
+		if (jsig_sign(k, &w->h, t, &sig, e) < 0)
+			return -1;
+		jfmt_sig_encode(&sig, tr + JFMT_TRAILER_SIZE);
+		len += JFMT_SIG_SIZE;
+	}
+	if (jio_write_all(w->fd, tr, len) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to seal %s", w->name);
 	if ((w->flags & JJ_SYNC) && fdatasync(w->fd) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to sync %s", w->name);
@@ -856,12 +1085,13 @@ conditions_met(int fd, const struct jfmt_header *h, const struct jjrotate *o,
 	uint64_t now;
 	ssize_t n;
 
-	if ((uint64_t)st->st_size >= JFMT_HEADER_SIZE + JFMT_TRAILER_SIZE) {
+	off_t seal = JFMT_TRAILER_SIZE + ((h->flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0);
+
+	if (st->st_size >= JFMT_HEADER_SIZE + seal) {
 		uint8_t mark[4];
 
 		/* An interrupted rotation is completed whatever the conditions say. */
-		if (jio_pread_full(fd, mark, 4, st->st_size - JFMT_TRAILER_SIZE) == 4 &&
-		    jfmt_is_trailer(mark))
+		if (jio_pread_full(fd, mark, 4, st->st_size - seal) == 4 && jfmt_is_trailer(mark))
 			return 1;
 	}
 	if (o->if_size && (uint64_t)st->st_size < o->if_size)
@@ -930,8 +1160,11 @@ rotation_open(struct rotation *r, struct jerr *e)
 		return -1;
 	if (r->o->final)
 		return 1;
-	if (r->st.st_size == JFMT_HEADER_SIZE)
-		return 0;               /* not a record since the last rotation: cheap no-op */
+	if (r->st.st_size == JFMT_HEADER_SIZE) {
+		/* not a record since the last rotation: a cheap no-op, unless the journal
+		 * starts signing now (seal_live) */
+		return r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED);
+	}
 	if (r->o->if_size || r->o->if_age)
 		return conditions_met(r->fd, &r->h, r->o, &r->st, e);
 	return 1;
@@ -994,8 +1227,8 @@ read_locked(struct rotation *r, struct jerr *e)
 static int
 finish_interrupted(struct rotation *r, struct jerr *e)
 {
-	int rc = recover(r->path, r->fd, &r->h, jseg_trailer(r->s), jseg_end(r->s), r->seg,
-	    r->segsize, e);
+	int rc = recover(r->path, r->fd, &r->h, jseg_trailer(r->s),
+	    successor_key(r->o->sign, jseg_sig(r->s)), jseg_end(r->s), r->seg, r->segsize, e);
 
 	if (rc == 2)
 		return ROT_AGAIN;
@@ -1005,27 +1238,82 @@ finish_interrupted(struct rotation *r, struct jerr *e)
 }
 
 /*
+ * A journal that starts signing before its first record: the empty unsigned live file is
+ * replaced (under the writers' lock, atomically) by one whose header names the rotation's
+ * key, so that even its first segment is signed. Nothing is sealed (0).
+ */
+static int
+adopt_signer(struct rotation *r, struct jerr *e)
+{
+	char next[JJ_PATH];
+	struct jfmt_header nh = r->h;
+
+	nh.version = JFMT_VERSION;
+	set_signer(&nh, r->o->sign->keyid);
+	if (aux_path(next, sizeof next, r->path, "next", e) < 0 ||
+	    write_header_file(next, &nh, e) < 0)
+		return -1;
+	if (rename(next, r->path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to rename %s to %s", next, r->path);
+	if (jio_fsync_dir(r->path) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync the directory of %s", r->path);
+	return 0;
+}
+
+/* The signature block of a signed live file about to be sealed with trailer t, after
+ * the trailer in tr: the length of the seal. */
+static ssize_t
+sign_seal(struct rotation *r, const struct jfmt_trailer *t, uint8_t *tr, struct jerr *e)
+{
+	struct jfmt_sig sig;
+
+	if (!(r->h.flags & JFMT_HDR_SIGNED))
+		return JFMT_TRAILER_SIZE;
+	if (jsig_sign(r->o->sign, &r->h, t, &sig, e) < 0)
+		return -1;
+	jfmt_sig_encode(&sig, tr + JFMT_TRAILER_SIZE);
+	return JFMT_TRAILER_SIZE + JFMT_SIG_SIZE;
+}
+
+/* A signed live file and no key: refused before anything changes. */
+static int
+needs_key(struct rotation *r, struct jerr *e)
+{
+	char id[JSIG_KEYID_HEX];
+
+	jsig_keyid_hex(r->h.keyid, id);
+	return jerr_set(e, EX_USAGE, "%s is signed by key %s: only a rotation with --sign can "
+	    "seal it (nothing changed)", r->path, id);
+}
+
+/*
  * Crash state "live file without trailer": seal its records (1), or do nothing when it has
- * none and the rotation is not final (0).
+ * none and the rotation is not final (0; a rotation with a key then makes an unsigned
+ * journal a signed one). A signed file is sealed with its signature in the same write.
  */
 static int
 seal_live(struct rotation *r, struct jerr *e)
 {
 	struct jfmt_trailer t = { 0 };
-	uint8_t tr[JFMT_TRAILER_SIZE];
+	uint8_t tr[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
 	struct jdigest *d;
+	ssize_t len;
 
 	if (jseg_records(r->s) == 0 && !r->o->final)
-		return 0;
+		return r->o->sign && !(r->h.flags & JFMT_HDR_SIGNED) ? adopt_signer(r, e) : 0;
+	if ((r->h.flags & JFMT_HDR_SIGNED) && !r->o->sign)
+		return needs_key(r, e);
 	if (!(d = jseg_hash(r->s)))
 		return jerr_sys(e, EX_SOFTWARE, "%s: digest", r->path);
 	t.records = jseg_records(r->s);
 	t.last_lsn = jseg_last_lsn(r->s);
 	t.flags = r->o->final ? JFMT_FINAL : 0;
 	seal_trailer(d, jseg_end(r->s), &t, tr);
-	if (write_trailer(r->fd, r->path, tr, jseg_end(r->s), e) < 0)
+	if ((len = sign_seal(r, &t, tr, e)) < 0 ||
+	    write_trailer(r->fd, r->path, tr, (size_t)len, jseg_end(r->s), e) < 0)
 		return -1;
-	return seal_complete(r->path, r->fd, &r->h, &t, r->seg, r->segsize, e) < 0 ? -1 : 1;
+	return seal_complete(r->path, r->fd, &r->h, &t, successor_key(r->o->sign, NULL), r->seg,
+	    r->segsize, e) < 0 ? -1 : 1;
 }
 
 /* 1 sealed, 0 nothing to do, ROT_AGAIN, -1 error. */

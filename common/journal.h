@@ -39,8 +39,8 @@
  *   as seg.h's reader judges it, is cut off by the next writer or rotator under the lock,
  *   never sealed into a segment; any other damage is refused (EX_DATAERR) and the file left
  *   byte for byte as it was.
- * - New journals, and the successor of every rotation, are format version 2; a version 1
- *   live journal is appended to in version 1 until it is sealed.
+ * - New journals, and the successor of every rotation, are format version JFMT_VERSION; an
+ *   older live journal is appended to in its own version until it is sealed.
  * - A rotation interrupted at any step is completed by the next writer or rotator.
  * - Files are created 0640 at most (never world-readable; the umask may only remove bits).
  */
@@ -73,8 +73,41 @@ int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, si
                      struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
+/*
+ * A group (man/jmirror.5): one transaction in several records, for what does not fit in
+ * one record or one append (a bulk load of 100 MB). The writers' lock is held from begin
+ * to end, so that no other writer's record comes between its records and no rotation
+ * seals the journal inside it; memory stays bounded by what each call is given.
+ *     jjournal_group_begin(j, &e)                 takes the lock (waits for it)
+ *     jjournal_group_add(j, recs, n, &first, &e)  records that all continue the group
+ *     jjournal_group_end(j, recs, n, &first, &e)  the last records (n >= 1), the very last
+ *                                                 closing the group; drops the lock, then
+ *                                                 syncs with JJ_SYNC; first: the group's
+ *                                                 first LSN
+ *     jjournal_group_abort(j)                     cuts what the group wrote, drops the lock
+ * The lock is the journal's, not the handle's: another handle of the same journal in the
+ * same process waits for it like any other writer (forever, if this one waits for it).
+ * A failed add or end aborts the group (nothing of it stays). A writer killed inside a
+ * group leaves an incomplete group, which readers take for a torn tail and the next writer
+ * or rotation cuts. jjournal_append inside a group and jjournal_close abort it first. A
+ * live journal older than version 3 takes no group: EX_DATAERR, rotate it first.
+ */
+int  jjournal_group_begin(struct jjournal *j, struct jerr *e);
+int  jjournal_group_add(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+                        uint64_t *first_lsn, struct jerr *e);
+int  jjournal_group_end(struct jjournal *j, const struct jjournal_payload *recs, size_t n,
+                        uint64_t *first_lsn, struct jerr *e);
+void jjournal_group_abort(struct jjournal *j);
+
+struct jsig_key;
+
 struct jjrotate {
 	int      final;           /* seal even if empty, mark final, refuse appends afterwards */
+	const struct jsig_key *sign;  /* NULL, or sign the segment sealed now, and the ones after
+	                           * it: an unsigned live journal with records is sealed unsigned
+	                           * and its successor signed; one without records is made signed
+	                           * at once (0, nothing sealed). A signed live journal without a
+	                           * key: EX_USAGE, nothing changed. */
 	int      nowait;          /* busy rotator lock: fail with EX_TEMPFAIL instead of waiting */
 	uint64_t if_size;         /* 0, or rotate only if the live journal holds >= this many bytes */
 	uint64_t if_age;          /* 0, or only if its oldest record is >= this old (ns), or
@@ -115,6 +148,10 @@ int  jjournal_segment_begin(int fd, const char *name, const struct jfmt_header *
 int  jjournal_segment_add(struct jjsegment *w, const struct jseg_rec *r, struct jerr *e);
 int  jjournal_segment_seal(struct jjsegment *w, uint32_t flags, struct jfmt_trailer *t,
                            struct jerr *e);
+/* The same, with the signature block by k after the trailer: k MUST be given exactly when
+ * the header (h of begin) has JFMT_HDR_SIGNED. */
+int  jjournal_segment_seal_signed(struct jjsegment *w, uint32_t flags, const struct jsig_key *k,
+                                  struct jfmt_trailer *t, struct jerr *e);
 void jjournal_segment_end(struct jjsegment *w);
 
 #endif

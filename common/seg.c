@@ -17,9 +17,13 @@
  *   of the record before X when that one says more records follow; and (b) the bytes
  *   from X to the first of them hold a run of at least JSEG_LOST_RUN zero bytes, which a
  *   lost write leaves and a flipped byte or a damaged length never does.
- *   Anything else is damage. This is the only copy of the rule: the writer (journal.c)
- *   reads through this module too, so that what a writer cuts is exactly what every
- *   reader ignores.
+ *   Anything else is damage. When what comes before the torn tail (or the whole file)
+ *   ends inside a group, the tail starts at that group's first record instead.
+ *   This is the only copy of the rule: the writer (journal.c) reads through this module
+ *   too, so that what a writer cuts is exactly what every reader ignores.
+ * - A record of a group MUST NOT be returned from a live journal before the group's last
+ *   record has been checked (a look ahead by a second reader, which bounds memory by one
+ *   record too), and a sealed segment MUST NOT end inside a group.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,10 +51,13 @@ struct jseg {
 	struct jdigest dg;
 	struct jfmt_header h;
 	struct jfmt_trailer t;
+	struct jfmt_sig sig;            /* signed segments: the block after the trailer */
 	int         have_trailer, done;
 	uint64_t    records, torn;
 	uint64_t    good;              /* offset after the last record returned */
 	uint16_t    batch;             /* batch field of the last record returned */
+	int         in_group;          /* the last record returned has the continues flag */
+	int         nolook;            /* a look-ahead reader: no look-ahead of its own */
 	int         trailer_seen;      /* bytes of a trailer were consumed */
 	struct jerr failed;            /* code != 0: a call failed; later calls repeat it */
 };
@@ -427,11 +434,29 @@ check_trailer(struct jseg *s, char *why, size_t size)
 	return NULL;
 }
 
+/* A signed segment's signature block at buf[pos] (avail bytes there), consumed: NULL if its
+ * form is valid, else why not. */
+static const char *
+check_sig(struct jseg *s, ssize_t avail, char *why, size_t size)
+{
+	struct jerr e;
+
+	if (avail < JFMT_SIG_SIZE)
+		return "truncated signature block (cut short in transit? re-ship it)";
+	if (jfmt_sig_decode(s->buf + s->pos, &s->sig, &e) < 0) {
+		snprintf(why, size, "%s", e.msg);
+		return why;
+	}
+	consume(s, JFMT_SIG_SIZE, 0);
+	return NULL;
+}
+
 static int
 read_trailer(struct jseg *s, struct jerr *e)
 {
 	uint64_t at = s->off;
-	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + 1, e);
+	size_t tail = (s->h.flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0;
+	ssize_t avail = fill(s, JFMT_TRAILER_SIZE + tail + 1, e);
 	char buf[sizeof e->msg];
 	const char *why;
 
@@ -440,11 +465,12 @@ read_trailer(struct jseg *s, struct jerr *e)
 	s->trailer_seen = 1;
 	if (avail < JFMT_TRAILER_SIZE)
 		why = "truncated trailer (cut short in transit? re-ship it)";
-	else if (!(why = check_trailer(s, buf, sizeof buf))) {
-		if ((avail = fill(s, 1, e)) < 0)
-			return -1;
-		if (avail > 0)
-			return fail(e, s->off, "data after the trailer");
+	else if (!(why = check_trailer(s, buf, sizeof buf)) &&
+	    !(why = tail ? check_sig(s, avail - JFMT_TRAILER_SIZE, buf, sizeof buf) : NULL)) {
+		/* Everything up to here is in the buffer already: avail says what follows. */
+		if ((size_t)avail > JFMT_TRAILER_SIZE + tail)
+			return fail(e, s->off, tail ? "data after the signature block" :
+			    "data after the trailer");
 		s->have_trailer = 1;
 		return 0;
 	}
@@ -456,6 +482,43 @@ read_trailer(struct jseg *s, struct jerr *e)
 }
 
 static int next(struct jseg *s, struct jseg_rec *r, struct jerr *e);
+
+/*
+ * In a live journal, the record at s->off starts a group: is its last record there? 1
+ * yes; 0 no, and everything from the group's first record is a torn tail (s is done); -1
+ * damage after it (as the rule says) or a read error. A second reader reads the group with
+ * pread, one record at a time, leaving s as it is.
+ */
+static int
+group_complete(struct jseg *s, struct jerr *e)
+{
+	struct jseg_at at = { .h = &s->h, .off = s->off, .lsn = next_lsn(s), .batch = s->batch };
+	struct jseg *g;
+	struct jseg_rec r;
+	int rc;
+
+	if (jseg_open_pread(s->fd, &at, &g, e) < 0)
+		return -1;
+	g->nolook = 1;
+	while ((rc = jseg_next(g, &r, e)) == 1 && (r.flags & JFMT_REC_CONTINUES))
+		;
+	if (rc == 0) {
+		s->torn = g->off - s->off;
+		s->done = 1;
+	}
+	jseg_close(g);
+	return rc;
+}
+
+/* The records end here (s is done): not inside a group, which the look ahead saw whole. */
+static int
+ended(struct jseg *s, struct jerr *e)
+{
+	if (s->in_group && !s->nolook)
+		return fail(e, s->good, "the records end inside a group that was complete when "
+		    "read ahead (the file changed under the reader)");
+	return 0;
+}
 
 int
 jseg_next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
@@ -491,20 +554,24 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		if (s->mode == JSEG_SEALED)
 			return fail(e, s->off, "truncated: no trailer (cut short in transit? re-ship it)");
 		s->done = 1;
-		return 0;
+		return ended(s, e);
 	}
 	p = s->buf + s->pos;
 	if (avail >= 4 && jfmt_is_trailer(p)) {
 		if (read_trailer(s, e) < 0)
 			return -1;
 		s->done = 1;
-		return 0;
+		if (s->have_trailer && s->in_group)
+			return fail(e, s->good, "the segment ends inside a group (its last record "
+			    "says the group continues)");
+		return ended(s, e);
 	}
 	if (avail < JFMT_REC_HEAD)
-		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e);
+		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e) < 0 ?
+		    -1 : ended(s, e);
 	if (jfmt_rec_decode(p, s->h.version, &fr, e) < 0) {
 		snprintf(why, sizeof why, "%s", e->msg);
-		return bad_frame(s, why, e);
+		return bad_frame(s, why, e) < 0 ? -1 : ended(s, e);
 	}
 	frame = JFMT_REC_OVERHEAD + (size_t)fr.len;
 	if ((avail = fill(s, frame, e)) < 0)
@@ -514,15 +581,22 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 		snprintf(why, sizeof why, s->mode == JSEG_LIVE ? "record length %u runs past the "
 		    "end" : "truncated record: its length %u runs past the end (cut short in "
 		    "transit? re-ship it)", fr.len);
-		return bad_frame(s, why, e);
+		return bad_frame(s, why, e) < 0 ? -1 : ended(s, e);
 	}
 	if (jfmt_get32(p + JFMT_REC_HEAD + fr.len) != jfmt_rec_crc(p, p + JFMT_REC_HEAD, fr.len))
-		return bad_frame(s, "record checksum mismatch", e);
+		return bad_frame(s, "record checksum mismatch", e) < 0 ? -1 : ended(s, e);
 	if (fr.lsn != s->h.first_lsn + s->records)
 		return fail(e, s->off, "LSN out of sequence");
+	if ((fr.flags & JFMT_REC_CONTINUES) && !s->in_group && s->mode == JSEG_LIVE &&
+	    !s->nolook && !s->z) {
+		int rc = group_complete(s, e);
+		if (rc <= 0)
+			return rc;
+	}
 	r->lsn = fr.lsn;
 	r->time = fr.time;
 	r->type = fr.type;
+	r->flags = fr.flags;
 	r->len = fr.len;
 	r->data = p + JFMT_REC_HEAD;
 	r->off = s->off;
@@ -530,11 +604,18 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 	s->records++;
 	s->good = s->off;
 	s->batch = fr.batch;
+	s->in_group = (fr.flags & JFMT_REC_CONTINUES) != 0;
 	return 1;
 }
 
 const struct jfmt_header *jseg_header(const struct jseg *s) { return &s->h; }
 const struct jfmt_trailer *jseg_trailer(const struct jseg *s) { return s->have_trailer ? &s->t : NULL; }
+
+const struct jfmt_sig *
+jseg_sig(const struct jseg *s)
+{
+	return s->have_trailer && (s->h.flags & JFMT_HDR_SIGNED) ? &s->sig : NULL;
+}
 uint64_t jseg_records(const struct jseg *s) { return s->records; }
 uint64_t jseg_last_lsn(const struct jseg *s) { return s->h.first_lsn + s->records - 1; }
 uint64_t jseg_offset(const struct jseg *s) { return s->off; }
@@ -581,7 +662,34 @@ jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_trail
 	return rc;
 }
 
+/*
+ * The end of a plain segment of size bytes (all of them in all, when not NULL) with header
+ * h: is a trailer (and the signature
+ * block a signed one needs) there, and does it agree with the size? 1 or 0; -1 read error.
+ */
 #define PROBE_WHOLE 8192
+
+static int
+probe_tail(int fd, off_t size, const uint8_t *all, const struct jfmt_header *h,
+    struct jfmt_trailer *t, struct jfmt_sig *sig, struct jerr *e)
+{
+	uint8_t tb[JFMT_TRAILER_SIZE + JFMT_SIG_SIZE];
+	size_t tail = (h->flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0;
+	off_t at = size - JFMT_TRAILER_SIZE - (off_t)tail;
+
+	if (at < JFMT_HEADER_SIZE)
+		return 0;
+	if (all)
+		memcpy(tb, all + at, JFMT_TRAILER_SIZE + tail);
+	else if (jio_pread_full(fd, tb, JFMT_TRAILER_SIZE + tail, at) !=
+	    (ssize_t)(JFMT_TRAILER_SIZE + tail))
+		return jerr_sys(e, EX_IOERR, "unable to read");
+	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)at + JFMT_TRAILER_SIZE ||
+	    t->last_lsn + 1 != h->first_lsn + t->records ||
+	    (tail && jfmt_sig_decode(tb + JFMT_TRAILER_SIZE, sig, NULL) < 0))
+		return 0;
+	return 1;
+}
 
 int
 jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e)
@@ -599,9 +707,17 @@ int
 jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
     struct jerr *e)
 {
-	uint8_t hb[JFMT_HEADER_SIZE], tb[JFMT_TRAILER_SIZE];
+	return jseg_probe_sig(fd, name, h, t, NULL, e);
+}
+
+int
+jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+    struct jfmt_sig *sig, struct jerr *e)
+{
+	uint8_t hb[JFMT_HEADER_SIZE];
 	struct jfmt_header hh;
 	struct jfmt_trailer tt;
+	struct jfmt_sig ss;
 	struct jname n;
 	struct stat st;
 
@@ -609,6 +725,8 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		h = &hh;
 	if (!t)
 		t = &tt;
+	if (!sig)
+		sig = &ss;
 	if (fstat(fd, &st) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to stat");
 	if (!S_ISREG(st.st_mode))
@@ -625,6 +743,7 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 			if (rc == 0) {
 				*h = s->h;
 				*t = s->t;
+				*sig = s->sig;
 			}
 			jseg_close(s);
 			if (rc == 0)
@@ -649,16 +768,13 @@ jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trail
 		uint8_t all[PROBE_WHOLE];
 		if (jio_pread_full(fd, all, (size_t)st.st_size, 0) != st.st_size)
 			return jerr_sys(e, EX_IOERR, "unable to read");
-		memcpy(hb, all, sizeof hb);
-		memcpy(tb, all + st.st_size - JFMT_TRAILER_SIZE, sizeof tb);
-	} else if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb ||
-	    jio_pread_full(fd, tb, sizeof tb, st.st_size - JFMT_TRAILER_SIZE) != sizeof tb) {
-		return jerr_sys(e, EX_IOERR, "unable to read");
+		if (jfmt_header_decode(all, h, e) < 0)
+			return -1;
+		return probe_tail(fd, st.st_size, all, h, t, sig, e);
 	}
+	if (jio_pread_full(fd, hb, sizeof hb, 0) != sizeof hb)
+		return jerr_sys(e, EX_IOERR, "unable to read");
 	if (jfmt_header_decode(hb, h, e) < 0)
 		return -1;
-	if (jfmt_trailer_decode(tb, t, NULL) < 0 || t->size != (uint64_t)st.st_size ||
-	    t->last_lsn + 1 != h->first_lsn + t->records)
-		return 0;
-	return 1;
+	return probe_tail(fd, st.st_size, NULL, h, t, sig, e);
 }

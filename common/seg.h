@@ -20,8 +20,14 @@
  * leaves); any other damage is an error, so that no repairable damage is mistaken for a
  * crash. JSEG_AUTO picks JSEG_LIVE for a name of
  * the form NAME.journal and JSEG_SEALED for every other name, as man/jmirror.5 says.
- * A trailer, when present, is always verified: record count, last LSN, size and SHA-256.
+ * A trailer, when present, is always verified: record count, last LSN, size and SHA-256;
+ * in a signed segment (header flag), the signature block after it is read and its form
+ * checked, and a missing or damaged one is a damaged trailer.
  * Every record is checked: its CRC32C and that its LSN is the one after the last.
+ * Groups (man/jmirror.5): a sealed segment that ends inside a group is damaged; in a live
+ * journal the records of a group are returned only once its last record is there (the
+ * reader looks ahead, with pread, before it returns a group's first record), and an
+ * incomplete group at the end is part of the torn tail.
  *
  * jseg_probe answers cheaply whether a plain sealed segment is complete, from its header
  * and its last 80 bytes (1 complete, 0 not yet, -1 not a segment: e says why); compressed
@@ -47,6 +53,7 @@ struct jseg_rec {
 	uint64_t       lsn;
 	uint64_t       time;
 	uint8_t        type;
+	uint8_t        flags;     /* JFMT_REC_CONTINUES: the record's group goes on */
 	uint32_t       len;
 	const uint8_t *data;
 	uint64_t       off;       /* offset of the record's frame in the (uncompressed) file */
@@ -60,6 +67,9 @@ void jseg_close(struct jseg *s);
 
 const struct jfmt_header  *jseg_header(const struct jseg *s);
 const struct jfmt_trailer *jseg_trailer(const struct jseg *s);
+/* The signature block that followed the trailer of a signed segment (its form checked, not
+ * its signatures: sig.h does that); NULL when unsigned or not sealed. */
+const struct jfmt_sig     *jseg_sig(const struct jseg *s);
 uint64_t jseg_records(const struct jseg *s);  /* records returned so far */
 uint64_t jseg_last_lsn(const struct jseg *s); /* first_lsn - 1 before the first record */
 uint64_t jseg_offset(const struct jseg *s);   /* bytes consumed (uncompressed) */
@@ -73,8 +83,8 @@ uint16_t jseg_batch(const struct jseg *s);    /* batch field of the last record 
  * For the writer of a live journal (journal.h), which reads the very file it appends to:
  * jseg_open_pread reads fd with pread (its file offset is left alone) in JSEG_LIVE mode,
  * from the header when at is NULL; otherwise from a point already read before (at->off,
- * with header at->h, the LSN expected there and the batch field of the record before it),
- * without hashing. jseg_resume forgets what was read after the last record returned (a
+ * with header at->h, the LSN expected there and the batch field of the record before it;
+ * at->off MUST NOT lie inside a group), without hashing. jseg_resume forgets what was read after the last record returned (a
  * torn tail, the end of file) and reads on from there, as after more bytes were appended;
  * it fails (EINVAL) once bytes of a trailer were read: open a new reader then.
  * jseg_hash hands the SHA-256 of the header and the records returned so far to the writer
@@ -99,5 +109,9 @@ int jseg_verify(const char *path, int mode, struct jfmt_header *h, struct jfmt_t
 int jseg_probe(const char *path, struct jfmt_header *h, struct jfmt_trailer *t, struct jerr *e);
 int jseg_probe_fd(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
                   struct jerr *e);
+/* jseg_probe_fd that also hands over the signature block of a signed segment (its form
+ * checked, as the header's flag asks; sig is left alone when the segment is unsigned). */
+int jseg_probe_sig(int fd, const char *name, struct jfmt_header *h, struct jfmt_trailer *t,
+                   struct jfmt_sig *sig, struct jerr *e);
 
 #endif

@@ -1,23 +1,26 @@
 #!/bin/sh
 # jmirror, the whole story on one machine in under a minute (what `make demo` runs).
 #
-#   primary   an application writes orders into primary.db and, line by line, into the
-#             journal (jappend); jrotate --every seals it into segments; jship fans them out
-#             to mirror1 and mirror3
+#   primary   an unchanged Python application (examples/shop.py, the standard sqlite3
+#             module) writes orders into primary.db; jcapture --every 100ms moves what it
+#             commits into the journal, exactly once; jrotate --every seals it into
+#             segments; jship fans them out to mirror1 and mirror3
 #   mirror1   jwatch in/ | jintegrate --db mirror.db | jship --to mirror2  (a relay)
 #   mirror2   jwatch in/ | jintegrate --db mirror.db                       (mirror-mirror)
 #   mirror3   jwatch in/ | jintegrate --db mirror.db                       (hub-and-spoke)
 #
 # While it runs, jstatus shows the send queue and each mirror's lag. Then the planned
-# switch-over: jrotate --final on the primary (appends are refused from then on), the mirrors
-# apply the final segment, every mirror is compared with the primary, jpromote makes mirror1
-# the operational database on timeline 2, and writes on it reach mirror2 and mirror3. Last, it
+# switch-over: the application stops, jcapture drains what is left, jrotate --final on the
+# primary (appends are refused from then on), the mirrors apply the final segment, every
+# mirror is compared with the primary, jpromote --capture makes mirror1 the operational (and
+# captured) database on timeline 2, and the same application writing there reaches mirror2
+# and mirror3. Last, it
 # checks that every mirror's data equals the (new) primary's (sqlite3 .dump of the data
 # table; the bookkeeping is left out) and prints the measured commit-to-visible lag.
 #
 # Environment:
 #   JM_BIN           directory of the jmirror tools (default: on PATH)
-#   JM_TEST          directory of jmload and jmlag (default: JM_BIN/../test)
+#   JM_TEST          directory of jmlag (default: JM_BIN/../test)
 #   DEMO_TRANSPORT   file (default), sftp, ftp or http: the last three use real servers on
 #                    loopback (OpenSSH sshd, vsftpd, nginx; root only; tests/e2e/servers.sh)
 #   DEMO_SECONDS     seconds of write load before the switch-over (default 15)
@@ -46,7 +49,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }   # show a command, then run it
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
-for t in jappend jrotate jship jwatch jintegrate jcat jmload jmlag sqlite3 setsid; do
+for t in jappend jcapture jrotate jship jwatch jintegrate jcat jmlag sqlite3 python3 setsid; do
 	have $t || die "$t not found (run it as make demo, or set JM_BIN and JM_TEST)"
 done
 missing=""
@@ -169,23 +172,30 @@ lagline() { # LABEL FILE
 	[ "$L_visible" = "$L_count" ] || ok=0
 }
 ok=1
-# An application: each order goes to its database and, as the same SQL, to the journal.
-app() { # DB JOURNAL FIRSTID COUNT [-c]
-	rm -f "$D/app.fifo"; mkfifo "$D/app.fifo"
-	spawn "{ echo 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;'; cat '$D/app.fifo'; } |
-	    sqlite3 '$1' >/dev/null"
-	appdb=$bg
-	spawn "jmload ${5:-} -t orders -r $RATE -i $3 -n $4 | tee '$D/app.fifo' | jappend '$2'"
+# The application writes its database and nothing else; jcapture --every drains it.
+app() { # DB JOURNAL FIRSTID COUNT
+	say "\$ jcapture --every 100ms $1 $2"
+	spawn "jcapture --every 100ms '$1' '$2'"
+	capture=$bg
+	say "\$ python3 examples/shop.py $1 $3 $4 $RATE"
+	spawn "python3 '$JM_SRC/examples/shop.py' '$1' $3 $4 $RATE"
 	appj=$bg
 }
-app_wait() { wait $appj; wait $appdb; }
+# The application is done: stop the drainer (SIGTERM lets its drain finish), drain the rest.
+app_wait() {
+	wait $appj
+	stop_group "$capture"
+	run jcapture "$1" "$2" || ok=0
+}
 
 step "jmirror demo: $TRANSPORT transport, $RATE orders/s for $SECONDS_1 s, then a planned switch-over"
 say "working in $D"
 [ -n "$missing" ] && say "(not built yet:$missing; those steps are skipped)"
 
-step "the operational side: a journal beside the application's database"
+step "the operational side: a journal, and capture installed in the application's database"
+sqlite3 primary/primary.db "CREATE TABLE orders(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, v TEXT)" || exit 1
 run jappend --create primary/app.journal || exit 1
+run jcapture --install primary/primary.db primary/app.journal || exit 1
 
 step "the mirrors: jwatch | jintegrate, mirror1 relaying to mirror2"
 say "\$ jwatch $IN1 | jintegrate --db mirror1/mirror.db | jship ${SHIPOPT:+$SHIPOPT }--to $URL2"
@@ -204,12 +214,12 @@ spawn "jrotate --every $EVERY primary/app.journal |
     jship -q $SHIPOPT --to '$URL1' --to '$URL3' >/dev/null"
 ship=$bg
 
-step "the application writes $N1 orders at $RATE/s (jmload | tee primary.db | jappend)"
+step "the application writes $N1 orders at $RATE/s, jcapture drains them"
 for m in 1 2 3; do
 	jmlag -t orders -p 5000 -w 20 mirror$m/mirror.db "$N1" >"$D/lag1.$m" 2>/dev/null &
 	eval "lagpid$m=\$!"; pids="$pids $!"
 done
-app primary/primary.db primary/app.journal 1 "$N1" -c
+app primary/primary.db primary/app.journal 1 "$N1"
 t=0
 while [ $t -lt "$SECONDS_1" ]; do
 	for k in 1 2 3 4 5 6 7 8; do sleep 0.5; done   # short sleeps: ^C is handled at once
@@ -218,7 +228,7 @@ while [ $t -lt "$SECONDS_1" ]; do
 	step "status after $t s"
 	status primary/app.journal 1 2 3
 done
-app_wait
+app_wait primary/primary.db primary/app.journal
 say "the application wrote $(rows primary/primary.db) orders"
 
 step "planned switch-over, 1: the primary stops taking writes"
@@ -249,7 +259,7 @@ else
 	step "planned switch-over, 3: mirror1 becomes the operational database"
 	stop_group "$relay"   # integration must not run during the promotion
 	mkdir -p mirror1/journal
-	run jpromote --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
+	run jpromote --capture --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
 
 	step "writes on the new primary (timeline 2) reach mirror2 and mirror3"
 	say "\$ jrotate --every $EVERY mirror1/journal/app.journal | jship ${SHIPOPT:+$SHIPOPT }--to $URL2 --to $URL3"
@@ -261,7 +271,7 @@ else
 		eval "lagpid$m=\$!"; pids="$pids $!"
 	done
 	app mirror1/mirror.db mirror1/journal/app.journal $((N1 + 1)) "$N2"
-	app_wait
+	app_wait mirror1/mirror.db mirror1/journal/app.journal
 	pkill -TERM -g "$ship" -x jrotate
 	wait "$ship"
 	run jrotate -q mirror1/journal/app.journal

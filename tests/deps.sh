@@ -6,7 +6,8 @@ set -eu
 pkgs="gcc make pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libsqlite3-dev libssl-dev
 check libsubunit-dev mandoc sqlite3 zstd xz-utils curl inotify-tools
 vsftpd openssh-server openssh-client nginx-light libnginx-mod-http-dav-ext openssl iproute2 procps
-clang libclang-rt-14-dev time python3 strace"
+libpq-dev postgresql-15 postgresql-client-15
+clang libclang-rt-14-dev time python3 strace minisign"
 
 missing=
 for p in $pkgs; do

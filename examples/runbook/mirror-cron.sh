@@ -8,6 +8,8 @@
 # with its code, for cron to mail: 65 a segment must be shipped again, 69 the mirror was
 # promoted (this job must not run on it any more), 73/74 local I/O, 77 permission, 78 the
 # mirror database needs attention.
+# JM_TRUST: the public key (a file) the segments must be signed with: jintegrate records it
+# in the mirror, and the relay sends on only what it signed.
 # usage: mirror-cron.sh MIRROR.db INCOMING [URL...]
 set -eu
 [ $# -ge 2 ] || { echo "usage: mirror-cron.sh MIRROR.db INCOMING [URL...]" >&2; exit 64; }
@@ -17,10 +19,13 @@ to=""
 for url in "$@"; do to="$to --to $url"; done
 rc=0
 if [ -n "$to" ]; then
-	applied=$(jintegrate --db "$db" --from "$incoming" --no-wait) || rc=$?
+	applied=$(jintegrate ${JM_TRUST:+--trust "$JM_TRUST"} --db "$db" --from "$incoming" \
+	    --no-wait) || rc=$?
 	# shellcheck disable=SC2086
-	[ -z "$applied" ] || printf '%s\n' "$applied" | jship -q $to >/dev/null
+	[ -z "$applied" ] || printf '%s\n' "$applied" |
+	    jship -q ${JM_TRUST:+--trust "$JM_TRUST"} $to >/dev/null
 else
-	jintegrate --db "$db" --from "$incoming" --no-wait >/dev/null || rc=$?
+	jintegrate ${JM_TRUST:+--trust "$JM_TRUST"} --db "$db" --from "$incoming" --no-wait \
+	    >/dev/null || rc=$?
 fi
 [ "$rc" -eq 0 ] || [ "$rc" -eq 75 ] || exit "$rc"

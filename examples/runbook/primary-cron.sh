@@ -7,13 +7,14 @@
 # by a final rotation) and 75 (busy) still send the queue; anything else, 77 (permission
 # denied, say a root-owned lock file) included, stops here with jrotate's code, so that cron
 # mails the message instead of the rotation stopping silently.
+# Signed segments (jmirror(7), KEY HANDLING): JM_SIGN names this machine's secret key.
 # usage: primary-cron.sh JOURNAL URL...
 set -eu
 [ $# -ge 2 ] || { echo "usage: primary-cron.sh JOURNAL URL..." >&2; exit 64; }
 journal=$1
 shift
 rc=0
-jrotate --if-age "${JM_ROTATE_AGE:-60s}" "$journal" >/dev/null || rc=$?
+jrotate ${JM_SIGN:+--sign "$JM_SIGN"} --if-age "${JM_ROTATE_AGE:-60s}" "$journal" >/dev/null || rc=$?
 case $rc in
 0|69|75) ;;
 *) exit "$rc" ;;

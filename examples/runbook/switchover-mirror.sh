@@ -4,6 +4,8 @@
 # refuses (exit 75) if the final segment was not applied: run step 1 first, or wait for it.
 # Afterwards point the application at MIRROR.db and its journal JOURNAL, and run
 # primary-cron.sh JOURNAL URL... here.
+# JM_SIGN: this machine's own secret key, whose public key the mirror-mirrors trust already
+# (a mirror that trusts keys is promoted only with one).
 # usage: switchover-mirror.sh MIRROR.db INCOMING JOURNAL [URL...]
 set -eu
 [ $# -ge 3 ] || { echo "usage: switchover-mirror.sh MIRROR.db INCOMING JOURNAL [URL...]" >&2; exit 64; }
@@ -16,4 +18,4 @@ applied=$(jintegrate --db "$db" --from "$incoming")
 # shellcheck disable=SC2086
 [ -z "$to" ] || [ -z "$applied" ] || printf '%s\n' "$applied" | jship -q $to >/dev/null
 jstatus --db "$db" --incoming "$incoming"
-jpromote --db "$db" --journal "$journal"
+jpromote ${JM_SIGN:+--sign "$JM_SIGN"} --db "$db" --journal "$journal"

@@ -99,7 +99,7 @@ check "stdin cut short" grep -q '^jcat: -: offset' err
 
 # usage
 expect_code 0 jcat --help
-check "--help prints the synopsis" grep -q '^usage: jcat \[--verify\] \[--json\] \[-q\] FILE\.\.\.$' out
+check "--help prints the synopsis" grep -q '^usage: jcat \[--verify\] \[--json\] \[-q\] \[--trust PUBKEY\]\.\.\. FILE\.\.\.$' out
 expect_code 0 jcat --version
 check "--version" grep -q '^jcat (jmirror) ' out
 expect_code 64 jcat

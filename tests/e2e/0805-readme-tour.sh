@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's five-minute tour, run as it is written there: every indented command line of
 # the section, in order, in an empty directory; `kill %1` and `kill %2` (job control of an
-# interactive shell) become stopping the mirror's and the primary's pipelines. Checks what
+# interactive shell) become stopping the mirror's and the primary's pipelines, `kill %3` the
+# primary's jcapture --every. Checks what
 # the reader is told to expect.
 . ./lib.sh
 
@@ -30,7 +31,8 @@ stop_in() {
 	return 0
 }
 PROLOGUE
-	sed -e 's/^kill %1$/stop_in jwatch jintegrate/' -e 's/^kill %2$/stop_in jrotate jship/' lines
+	sed -e 's/^kill %1$/stop_in jwatch jintegrate/' -e 's/^kill %2$/stop_in jrotate jship/' \
+	    -e 's/^kill %3$/stop_in jcapture/' lines
 } >tour/tour.sh
 cd tour || exit 1
 expect_code 0 sh tour.sh
@@ -43,6 +45,8 @@ n=$(grep -c '^1|tea$' tour.out)
 check "both queries answered (tea seen $n times)" test "$n" -eq 2
 check "jpromote made the mirror operational" test -f tour/mirror/shop.journal
 check "the new primary took an append" grep -q cake tour.out
+check "'now' on the primary is 'now' on the mirror" test "$(sqlite3 tour/primary/shop.db 'SELECT at FROM orders ORDER BY id')" = \
+	"$(sqlite3 tour/mirror/shop.db 'SELECT at FROM orders WHERE id < 3 ORDER BY id')"
 # jpromote reports what it did on standard error; nothing else may be there
 grep -v '^jpromote: mirror/shop.db is operational: timeline 2 starts at seq ' "$T/err" >diag
 check "no diagnostics" test ! -s diag

@@ -3,9 +3,11 @@
  * Each input is read as a sealed segment, as a live journal and, when it starts like a
  * compressed stream, as a compressed segment. Besides the sanitizers' checks, the reader's
  * promises are asserted: records come out in LSN order, never longer than the limit, at
- * increasing offsets; a sealed read that succeeds ends with a trailer that matches it; a
+ * increasing offsets; a sealed read that succeeds ends with a trailer that matches it (and
+ * the signature block a signed one carries after it); a
  * failure says why; a finished reader stays finished; jseg_probe_fd calls complete every
- * segment that reads through.
+ * segment that reads through; a read that succeeds never ends inside a group (jmirror(5):
+ * a sealed segment cannot, and a live journal's incomplete group is a torn tail).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ run(int fd, const char *name)
 	struct jerr e;
 	struct jseg_rec r;
 	uint64_t n = 0, off = 0;
+	uint8_t flags = 0;
 	int rc;
 
 	if (lseek(fd, 0, SEEK_SET) != 0)
@@ -44,6 +47,8 @@ run(int fd, const char *name)
 		want(r.len <= JFMT_MAX_PAYLOAD);
 		want(r.off >= off + (n ? JFMT_REC_OVERHEAD : JFMT_HEADER_SIZE));
 		off = r.off;
+		flags = r.flags;
+		want(!(flags & ~JFMT_REC_CONTINUES) && (!flags || jseg_header(s)->version >= 3));
 		for (uint32_t i = 0; i < r.len; i++)
 			sink ^= r.data[i];          /* every byte of the record is readable */
 		n++;
@@ -53,10 +58,11 @@ run(int fd, const char *name)
 		const struct jfmt_trailer *t = jseg_trailer(s);
 		if (jseg_mode(s) == JSEG_SEALED)
 			want(t != NULL);
+		want(!(flags & JFMT_REC_CONTINUES));
 		if (t) {
 			want(t->records == n);
 			want(t->last_lsn == jseg_last_lsn(s));
-			want(t->size == jseg_offset(s));
+			want(t->size + (jseg_sig(s) ? JFMT_SIG_SIZE : 0) == jseg_offset(s));
 		}
 		want(jseg_next(s, &r, &e) == 0);
 	} else {
@@ -83,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct jfmt_trailer t;
 		struct jerr e;
 		want(jseg_probe_fd(fd, "db.0001-000000000001.journal", &h, &t, &e) == 1);
-		want(t.size == size);
+		want(t.size + ((h.flags & JFMT_HDR_SIGNED) ? JFMT_SIG_SIZE : 0) == size);
 	}
 	run(fd, "db.journal");
 	if ((size >= 4 && !memcmp(data, "\x28\xb5\x2f\xfd", 4)) ||

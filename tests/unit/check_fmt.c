@@ -39,6 +39,12 @@ START_TEST(header_round_trip)
 	ck_assert_uint_eq(g.first_lsn, h.first_lsn);
 	ck_assert_uint_eq(g.created, h.created);
 	ck_assert(memcmp(g.prev_digest, h.prev_digest, JDIGEST_LEN) == 0);
+	ck_assert_uint_eq(g.source_pos, 0);
+	h.source_pos = 0x0102030405060708ull;
+	jfmt_header_encode(&h, b);
+	ck_assert_uint_eq(jfmt_get64(b + 96), h.source_pos);
+	ck_assert_int_eq(jfmt_header_decode(b, &g, &e), 0);
+	ck_assert_uint_eq(g.source_pos, h.source_pos);
 }
 END_TEST
 
@@ -67,8 +73,8 @@ START_TEST(header_checks)
 		c[i] ^= 0x10;
 		ck_assert_msg(jfmt_header_decode(c, &g, &e) == -1, "flip at %d", i);
 	}
-	memcpy(c, b, sizeof b); c[8] = 3;
-	header_refused(c, "unsupported format version 3");
+	memcpy(c, b, sizeof b); c[8] = 4;
+	header_refused(c, "unsupported format version 4");
 	memcpy(c, b, sizeof b); c[8] = 0;
 	header_refused(c, "unsupported format version 0");
 	/* version 1 files (jmirror 0.1.0) stay readable */
@@ -82,11 +88,20 @@ START_TEST(header_checks)
 	ck_assert_uint_eq(jfmt_get16(c + 8), 1);
 	memcpy(c, b, sizeof b); c[10] = 127;
 	header_refused(c, "bad header size 127");
-	memcpy(c, b, sizeof b); c[12] = 1;
+	memcpy(c, b, sizeof b); c[12] = 4;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); c[36] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[121] = 1;
+	header_refused(c, "header has unknown flags or reserved bytes set");
+	memcpy(c, b, sizeof b); c[110] = 1;
+	header_refused(c, "header names a key but is not signed");
+	/* bytes 96..103: the capture source position, from version 3 on */
 	memcpy(c, b, sizeof b); c[100] = 1;
+	jfmt_put32(c + 124, jcrc32c(0, c, 124));
+	ck_assert_int_eq(jfmt_header_decode(c, &g, &e), 0);
+	ck_assert_uint_eq(g.source_pos, 1ull << 32);
+	memcpy(c, b, sizeof b); c[8] = 2; c[96] = 1;
 	header_refused(c, "header has unknown flags or reserved bytes set");
 	memcpy(c, b, sizeof b); jfmt_put32(c + 32, 0);
 	header_refused(c, "header has a zero timeline, sequence or LSN");
@@ -153,6 +168,37 @@ START_TEST(record_round_trip)
 	jfmt_rec_encode(&r, b);
 	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
 	ck_assert_str_eq(e.msg, "record has type 0");
+}
+END_TEST
+
+/* Version 3: the flags byte holds the continues bit (groups), and nothing else. */
+START_TEST(record_flags)
+{
+	struct jfmt_rec_head r = { .len = 1, .type = JFMT_TYPE_ROW, .lsn = 5,
+	                           .flags = JFMT_REC_CONTINUES }, g;
+	uint8_t b[64];
+	struct jerr e;
+
+	ck_assert_int_eq(JFMT_VERSION, 3);
+	jfmt_rec_build(&r, "x", b);
+	ck_assert_uint_eq(b[5], 0x01);
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), 0);
+	ck_assert_uint_eq(g.flags, JFMT_REC_CONTINUES);
+	ck_assert_int_eq(jfmt_rec_decode(b, 2, &g, &e), -1);
+	ck_assert_str_eq(e.msg, "record has unknown flags or reserved bytes set");
+	ck_assert_int_eq(jfmt_rec_decode(b, 1, &g, &e), -1);
+	b[5] = 0x02;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), -1);
+	b[5] = 0x81;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), -1);
+	b[5] = 0;
+	ck_assert_int_eq(jfmt_rec_decode(b, 3, &g, &e), 0);
+	ck_assert_uint_eq(g.flags, 0);
+	ck_assert_str_eq(jfmt_type_name(JFMT_TYPE_ROW), "row");
+	ck_assert_str_eq(jfmt_type_name(JFMT_TYPE_CHECK), "check");
+	ck_assert_int_eq(jfmt_type_parse("row"), 128);
+	ck_assert_int_eq(jfmt_type_parse("check"), 129);
+	ck_assert_ptr_null(jfmt_type_name(130));
 }
 END_TEST
 
@@ -223,6 +269,7 @@ suite_fmt(void)
 	tcase_add_test(tc, header_round_trip);
 	tcase_add_test(tc, header_checks);
 	tcase_add_test(tc, record_round_trip);
+	tcase_add_test(tc, record_flags);
 	tcase_add_test(tc, trailer_round_trip);
 	tcase_add_test(tc, types_and_ints);
 	suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -501,7 +502,7 @@ START_TEST(batch_field)
 	ck_assert_int_eq(jjournal_append(j, r, n, NULL, &e), 0);
 	jjournal_close(j, &e);
 	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
-	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + 8), JFMT_VERSION);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), JFMT_MAX_BATCH - 1);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 2) + 6), 1);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 29 * (JFMT_MAX_BATCH - 1) + 6), 0);
@@ -531,7 +532,7 @@ START_TEST(batch_field)
 	append_strs(j, 3, "v2-", 4);
 	jjournal_close(j, &e);
 	ck_assert_ptr_nonnull(buf = unit_read_file(jpath, &len));
-	ck_assert_uint_eq(jfmt_get16(buf + 8), 2);
+	ck_assert_uint_eq(jfmt_get16(buf + 8), JFMT_VERSION);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 6), 2);
 	ck_assert_uint_eq(jfmt_get16(buf + JFMT_HEADER_SIZE + 2 * (JFMT_REC_OVERHEAD + 4) + 6), 0);
 	free(buf);
@@ -912,6 +913,174 @@ START_TEST(create_at_continues_final)
 }
 END_TEST
 
+/* Records a live reader returns (with their flags in flags[], up to 16), and its torn bytes. */
+static uint64_t
+read_live(const char *p, uint8_t *flags, uint64_t *torn)
+{
+	struct jseg *s;
+	struct jseg_rec r;
+	struct jerr e;
+	uint64_t n = 0;
+	int rc;
+
+	ck_assert_msg(jseg_open(p, JSEG_AUTO, &s, &e) == 0, "%s", e.msg);
+	while ((rc = jseg_next(s, &r, &e)) == 1) {
+		if (flags && n < 16)
+			flags[n] = r.flags;
+		n++;
+	}
+	ck_assert_msg(rc == 0, "%s: %s", p, e.msg);
+	if (torn)
+		*torn = jseg_torn(s);
+	jseg_close(s);
+	return n;
+}
+
+static const struct jjournal_payload grp[2] = { { JFMT_TYPE_ROW, "g0", 2 },
+                                                { JFMT_TYPE_ROW, "g1", 2 } };
+
+/* A group: invisible to readers until its last record, then whole, flags as specified;
+ * appends and rotation go on after it. */
+START_TEST(group_append)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t fl[16];
+	uint64_t first, torn;
+	char seg[4096];
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 1, "a", 1);
+	ck_assert_int_eq(jjournal_group_begin(j, &e), 0);
+	ck_assert_int_eq(jjournal_group_add(j, grp, 2, &first, &e), 0);
+	ck_assert_uint_eq(first, 2);
+	ck_assert_uint_eq(read_live(jpath, NULL, &torn), 1);
+	ck_assert_uint_eq(torn, 2 * (JFMT_REC_OVERHEAD + 2));
+	ck_assert_int_eq(jjournal_group_add(j, grp, 1, &first, &e), 0);
+	ck_assert_uint_eq(first, 4);
+	ck_assert_int_eq(jjournal_group_end(j, grp + 1, 1, &first, &e), 0);
+	ck_assert_uint_eq(first, 2);
+	ck_assert_uint_eq(read_live(jpath, fl, &torn), 5);
+	ck_assert_uint_eq(torn, 0);
+	ck_assert(fl[0] == 0 && fl[1] == JFMT_REC_CONTINUES && fl[2] == JFMT_REC_CONTINUES &&
+	    fl[3] == JFMT_REC_CONTINUES && fl[4] == 0);
+	append_strs(j, 1, "b", 6);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_uint_eq(read_all(seg, JSEG_SEALED, NULL, NULL, NULL), 6);
+	/* a group of one record carries no flag */
+	ck_assert_int_eq(jjournal_group_begin(j, &e), 0);
+	ck_assert_int_eq(jjournal_group_end(j, grp, 1, &first, &e), 0);
+	ck_assert_uint_eq(first, 7);
+	ck_assert_uint_eq(read_live(jpath, fl, NULL), 1);
+	ck_assert_uint_eq(fl[0], 0);
+	/* misuse */
+	ck_assert_int_eq(jjournal_group_add(j, grp, 1, NULL, &e), -1);
+	ck_assert_int_eq(e.code, EX_SOFTWARE);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+/* An aborted group leaves nothing; so does closing inside one. */
+START_TEST(group_abort)
+{
+	struct jjournal *j;
+	struct jerr e;
+	off_t size;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 1, "a", 1);
+	size = fsize(jpath);
+	ck_assert_int_eq(jjournal_group_begin(j, &e), 0);
+	ck_assert_int_eq(jjournal_group_add(j, grp, 2, NULL, &e), 0);
+	jjournal_group_abort(j);
+	ck_assert_int_eq(fsize(jpath), size);
+	append_strs(j, 1, "b", 2);
+	size = fsize(jpath);
+	ck_assert_int_eq(jjournal_group_begin(j, &e), 0);
+	ck_assert_int_eq(jjournal_group_add(j, grp, 2, NULL, &e), 0);
+	jjournal_close(j, &e);
+	ck_assert_int_eq(fsize(jpath), size);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 1, "c", 3);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+/* A writer killed inside a group: the rotation cuts the group, never seals it. */
+START_TEST(group_killed)
+{
+	struct jjrotate o = { 0 };
+	struct jjournal *j;
+	struct jerr e;
+	char seg[4096];
+	pid_t pid;
+	int st;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	append_strs(j, 2, "a", 1);
+	if ((pid = fork()) == 0) {
+		struct jjournal *k;
+		if (jjournal_open(jpath, 0, &k, &e) < 0 || jjournal_group_begin(k, &e) < 0 ||
+		    jjournal_group_add(k, grp, 2, NULL, &e) < 0)
+			_exit(1);
+		_exit(0);       /* killed inside the group: the kernel drops the lock */
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_uint_eq(read_live(jpath, NULL, NULL), 2);
+	ck_assert_int_eq(jjournal_rotate(jpath, &o, seg, sizeof seg, &e), 1);
+	ck_assert_uint_eq(read_all(seg, JSEG_SEALED, NULL, NULL, NULL), 2);
+	append_strs(j, 1, "b", 3);
+	jjournal_close(j, &e);
+}
+END_TEST
+
+/* A version 2 live journal takes no group; a segment written whole cannot end in one. */
+START_TEST(group_refused)
+{
+	struct jfmt_header h = { .timeline = 1, .seq = 1, .first_lsn = 1 };
+	struct jseg_rec r = { .lsn = 1, .type = JFMT_TYPE_ROW, .len = 1, .data = (const uint8_t *)"x",
+	                      .flags = JFMT_REC_CONTINUES };
+	struct jjsegment *w;
+	struct jfmt_trailer t;
+	struct jjournal *j;
+	struct jerr e;
+	uint8_t hb[JFMT_HEADER_SIZE];
+	char p[4096];
+	int fd;
+
+	ck_assert_int_eq(jjournal_create(jpath, &e), 0);
+	ck_assert_int_ge((fd = open(jpath, O_RDWR)), 0);
+	ck_assert_int_eq(pread(fd, hb, sizeof hb, 0), sizeof hb);
+	ck_assert_int_eq(jfmt_header_decode(hb, &h, &e), 0);
+	h.version = 2;
+	jfmt_header_encode(&h, hb);
+	ck_assert_int_eq(pwrite(fd, hb, sizeof hb, 0), sizeof hb);
+	close(fd);
+	ck_assert_int_eq(jjournal_open(jpath, 0, &j, &e), 0);
+	ck_assert_int_eq(jjournal_group_begin(j, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_msg(strstr(e.msg, "is format version 2, which holds no groups: rotate it "
+	    "first") != NULL, "%s", e.msg);
+	append_strs(j, 1, "a", 1);      /* the lock was dropped */
+	jjournal_close(j, &e);
+
+	snprintf(p, sizeof p, "%s/w.0001-000000000001.journal", dir);
+	ck_assert_int_ge((fd = open(p, O_WRONLY | O_CREAT, 0600)), 0);
+	h.version = 0;
+	ck_assert_int_eq(jjournal_segment_begin(fd, p, &h, 0, &w, &e), 0);
+	ck_assert_int_eq(jjournal_segment_add(w, &r, &e), 0);
+	ck_assert_int_eq(jjournal_segment_seal(w, 0, &t, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	jjournal_segment_end(w);
+	close(fd);
+}
+END_TEST
+
 Suite *
 suite_journal(void)
 {
@@ -939,6 +1108,10 @@ suite_journal(void)
 	tcase_add_test(tc, two_segments_one_seq);
 	tcase_add_test(tc, create_at_continues_final);
 	tcase_add_test(tc, segment_writer_seals);
+	tcase_add_test(tc, group_append);
+	tcase_add_test(tc, group_abort);
+	tcase_add_test(tc, group_killed);
+	tcase_add_test(tc, group_refused);
 	tcase_add_test(tc, segment_writer_live_and_order);
 	suite_add_tcase(s, tc);
 	return s;

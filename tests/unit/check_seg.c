@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "digest.h"
 #include "fmt.h"
 #include "name.h"
@@ -499,6 +500,150 @@ START_TEST(probe)
 }
 END_TEST
 
+/* A version 3 file of n records whose continues flags are flags[i] (and batch 0); sealed
+ * with trailer != 0. Record i's payload is "ri" (2 bytes); returns the size. */
+static size_t
+build_group(uint8_t *buf, const uint8_t *flags, int n, int trailer)
+{
+	struct jfmt_header h = { .version = 3, .timeline = 1, .seq = 1, .first_lsn = 1, .created = 1 };
+	struct jfmt_trailer t = { .records = (uint64_t)n, .last_lsn = (uint64_t)n, .sealed = 2 };
+	struct jdigest d;
+	size_t len = JFMT_HEADER_SIZE;
+
+	jfmt_header_encode(&h, buf);
+	for (int i = 0; i < n; i++) {
+		char p[2] = { 'r', (char)('0' + i) };
+		struct jfmt_rec_head r = { .len = 2, .type = JFMT_TYPE_ROW, .lsn = (uint64_t)i + 1,
+		                           .flags = flags[i] };
+		len += jfmt_rec_build(&r, p, buf + len);
+	}
+	if (!trailer)
+		return len;
+	t.size = len + JFMT_TRAILER_SIZE;
+	jfmt_trailer_encode(&t, buf + len);
+	ck_assert_int_eq(jdigest_init(&d), 0);
+	jdigest_update(&d, buf, len + JFMT_TRAILER_SIZE - JDIGEST_LEN);
+	jdigest_final(&d, buf + len + JFMT_TRAILER_SIZE - JDIGEST_LEN);
+	return len + JFMT_TRAILER_SIZE;
+}
+
+#define C JFMT_REC_CONTINUES
+#define RECSZ (JFMT_REC_OVERHEAD + 2)
+
+/* Groups in sealed segments: read whole, flags returned; ending inside one is damage. */
+START_TEST(group_sealed)
+{
+	static const uint8_t whole[] = { 0, C, C, 0 }, open_end[] = { 0, C };
+	uint8_t buf[4096];
+	const char *p = path("db.0001-000000000001.journal");
+	struct jseg_rec r;
+	struct jseg *s;
+	struct jerr e;
+	uint64_t nrec;
+	size_t n;
+	int i = 0, rc;
+
+	ck_assert_int_eq(unit_write_file(p, buf, build_group(buf, whole, 4, 1)), 0);
+	ck_assert_int_eq(jseg_open(p, JSEG_AUTO, &s, &e), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		ck_assert_uint_eq(r.flags, whole[i++]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(i, 4);
+	jseg_close(s);
+	ck_assert_int_eq(unit_write_file(p, buf, build_group(buf, open_end, 2, 1)), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_str_eq(e.msg, "offset 188: the segment ends inside a group (its last record "
+	    "says the group continues)");
+	/* a version 2 file has no groups: the flag is damage there */
+	n = build_group(buf, whole, 4, 1);
+	jfmt_put16(buf + 8, 2);
+	jfmt_put32(buf + 124, jcrc32c(0, buf, 124));
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "offset 158: record has unknown flags or reserved bytes set");
+}
+END_TEST
+
+/* Live journals: a group is returned only once its last record is there; an incomplete
+ * one at the end, torn or whole, is part of the torn tail, cut back to its first record. */
+START_TEST(group_live)
+{
+	static const uint8_t flags[] = { 0, C, C, 0, C, C };
+	uint8_t buf[4096];
+	const char *p = path("db.journal");
+	struct jerr e;
+	uint64_t nrec, torn;
+	size_t n = build_group(buf, flags, 6, 0);
+
+	for (size_t len = JFMT_HEADER_SIZE; len <= n; len++) {
+		size_t whole = (len - JFMT_HEADER_SIZE) / RECSZ;
+		uint64_t want = whole >= 4 ? 4 : whole >= 1 ? 1 : 0;
+
+		ck_assert_int_eq(unit_write_file(p, buf, len), 0);
+		if (readall(p, JSEG_AUTO, &nrec, &torn, &e) != 0)
+			ck_abort_msg("cut at %zu: %s", len, e.msg);
+		ck_assert_msg(nrec == want, "cut at %zu: %llu records", len,
+		    (unsigned long long)nrec);
+		ck_assert_uint_eq(torn, len - JFMT_HEADER_SIZE - want * RECSZ);
+	}
+}
+END_TEST
+
+/* A record damaged inside a group, with a valid record after it, is damage, not a tail. */
+START_TEST(group_live_damage)
+{
+	static const uint8_t flags[] = { 0, C, C, 0 };
+	uint8_t buf[4096];
+	const char *p = path("db.journal");
+	struct jerr e;
+	uint64_t nrec;
+	size_t n = build_group(buf, flags, 4, 0);
+
+	buf[JFMT_HEADER_SIZE + 2 * RECSZ + JFMT_REC_HEAD] ^= 1;       /* record 3's payload */
+	ck_assert_int_eq(unit_write_file(p, buf, n), 0);
+	ck_assert_int_eq(readall(p, JSEG_AUTO, &nrec, NULL, &e), -1);
+	ck_assert_int_eq(e.code, EX_DATAERR);
+	ck_assert_uint_eq(nrec, 1);
+	ck_assert_msg(strstr(e.msg, "record checksum mismatch") != NULL, "%s", e.msg);
+}
+END_TEST
+
+/* The writer's and rotator's way of reading (pread, then resume under the lock): a group
+ * still being written is left for later, and read whole once its last record is there. */
+START_TEST(group_resume)
+{
+	static const uint8_t flags[] = { 0, C, C, 0 };
+	uint8_t buf[4096];
+	const char *p = path("db.journal");
+	size_t n = build_group(buf, flags, 4, 0);
+	struct jseg_rec r;
+	struct jseg *s;
+	struct jerr e;
+	int fd, got = 0, rc;
+
+	ck_assert_int_eq(unit_write_file(p, buf, n - RECSZ), 0);
+	ck_assert_int_ge((fd = open(p, O_RDWR)), 0);
+	ck_assert_int_eq(jseg_open_pread(fd, NULL, &s, &e), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		got++;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(got, 1);
+	ck_assert_uint_eq(jseg_end(s), JFMT_HEADER_SIZE + RECSZ);
+	ck_assert_uint_eq(jseg_torn(s), 2 * RECSZ);
+	ck_assert_int_eq(pwrite(fd, buf + n - RECSZ, RECSZ, (off_t)(n - RECSZ)), RECSZ);
+	ck_assert_int_eq(jseg_resume(s), 0);
+	while ((rc = jseg_next(s, &r, &e)) == 1)
+		ck_assert_uint_eq(r.flags, flags[got++]);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(got, 4);
+	ck_assert_uint_eq(jseg_torn(s), 0);
+	ck_assert_uint_eq(jseg_end(s), n);
+	jseg_close(s);
+	close(fd);
+}
+END_TEST
+
 Suite *
 suite_seg(void)
 {
@@ -519,6 +664,10 @@ suite_seg(void)
 	tcase_add_test(tc, ascii_transfer);
 	tcase_add_test(tc, compressed);
 	tcase_add_test(tc, probe);
+	tcase_add_test(tc, group_sealed);
+	tcase_add_test(tc, group_live);
+	tcase_add_test(tc, group_live_damage);
+	tcase_add_test(tc, group_resume);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,246 @@
+/*
+ * jcapture: capture the row changes of an SQLite database and drain them into its journal,
+ * exactly once. The triggers, the outbox and the drain are common/capture.c's; this file
+ * is the command line and the loop of --every.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "clock.h"
+#include "parse.h"
+#include "report.h"
+
+static const char synopsis[] =
+    "jcapture --install [--no-snapshot] DB JOURNAL\n"
+    "       jcapture --uninstall [--force] DB\n"
+    "       jcapture [-v] [--checksum] DB JOURNAL\n"
+    "       jcapture [-v] --every DURATION [--checksum-every DURATION] DB JOURNAL\n"
+    "       jcapture [-v] --ddl SQL DB JOURNAL\n"
+    "       jcapture [-v] --ddl-done SQL DB JOURNAL";
+
+enum mode { DRAIN, INSTALL, UNINSTALL, DDL, DDL_DONE };
+
+struct config {
+	enum mode   mode;
+	const char *db, *journal;
+	const char *sql;          /* --ddl, --ddl-done */
+	uint64_t    every;        /* ns, 0: drain once */
+	int         checksum;     /* the drain takes a check record */
+	uint64_t    check_every;  /* ns, 0: never; with every */
+	int         no_snapshot, force, verbose;
+};
+
+/* Every option, in one table: a mode, or a setting of the drain. */
+static const struct option opts[] = {
+	{ "install", no_argument, NULL, 'I' },
+	{ "uninstall", no_argument, NULL, 'U' },
+	{ "ddl", required_argument, NULL, 'D' },
+	{ "ddl-done", required_argument, NULL, 'd' },
+	{ "no-snapshot", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "every", required_argument, NULL, 'E' },
+	{ "checksum", no_argument, NULL, 'C' },
+	{ "checksum-every", required_argument, NULL, 'K' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+set_mode(struct config *c, enum mode m)
+{
+	if (c->mode != DRAIN)
+		jdiex(EX_USAGE, "--install, --uninstall, --ddl and --ddl-done exclude each other");
+	c->mode = m;
+}
+
+static void
+parse(int argc, char **argv, struct config *c)
+{
+	int ch, nargs;
+
+	while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'I': set_mode(c, INSTALL); break;
+		case 'U': set_mode(c, UNINSTALL); break;
+		case 'D': set_mode(c, DDL); c->sql = optarg; break;
+		case 'd': set_mode(c, DDL_DONE); c->sql = optarg; break;
+		case 'n': c->no_snapshot = 1; break;
+		case 'f': c->force = 1; break;
+		case 'v': c->verbose = 1; break;
+		case 'E':
+			if (jparse_duration(optarg, &c->every) < 0 || c->every == 0)
+				jdiex(EX_USAGE, "bad duration for --every: %s", optarg);
+			break;
+		case 'C': c->checksum = 1; break;
+		case 'K':
+			if (jparse_duration(optarg, &c->check_every) < 0 || c->check_every == 0)
+				jdiex(EX_USAGE, "bad duration for --checksum-every: %s", optarg);
+			break;
+		case 'h': jusage(synopsis, 0);
+		case 'V': jversion();
+		default: jusage(synopsis, EX_USAGE);
+		}
+	}
+	nargs = c->mode == UNINSTALL ? 1 : 2;
+	if (argc - optind != nargs)
+		jusage(synopsis, EX_USAGE);
+	c->db = argv[optind];
+	c->journal = nargs == 2 ? argv[optind + 1] : NULL;
+	if (c->no_snapshot && c->mode != INSTALL)
+		jdiex(EX_USAGE, "--no-snapshot goes with --install");
+	if (c->force && c->mode != UNINSTALL)
+		jdiex(EX_USAGE, "--force goes with --uninstall");
+	if (c->every && c->mode != DRAIN)
+		jdiex(EX_USAGE, "--every goes with a drain, not with --install, --uninstall or --ddl");
+	if ((c->checksum || c->check_every) && c->mode != DRAIN)
+		jdiex(EX_USAGE, "--checksum goes with a drain, not with --install, --uninstall or "
+		    "--ddl");
+	if (c->checksum && c->every)
+		jdiex(EX_USAGE, "--checksum is for one drain: with --every, say --checksum-every");
+	if (c->check_every && !c->every)
+		jdiex(EX_USAGE, "--checksum-every goes with --every");
+}
+
+/* One drain, with a check record when check; 0, or the exit code (reported). */
+static int
+drain_once(struct jcapture *cap, const struct config *c, int check)
+{
+	struct jcapture_stats st;
+	struct jerr e;
+
+	jcapture_checksum(cap, check);
+	if (jcapture_drain(cap, &st, &e) < 0) {
+		jwarnx("unable to drain %s into %s: %s", c->db, c->journal, e.msg);
+		return e.code;
+	}
+	if (c->verbose && st.records)
+		jwarnx("%llu changes drained into %s as %llu record%s from LSN %llu (position %llu)",
+		    (unsigned long long)st.changes, c->journal, (unsigned long long)st.records,
+		    st.records == 1 ? "" : "s", (unsigned long long)st.first_lsn,
+		    (unsigned long long)st.pos);
+	if (c->verbose && st.check_lsn)
+		jwarnx("check record of %s appended to %s at LSN %llu", c->db, c->journal,
+		    (unsigned long long)st.check_lsn);
+	/* After a drain: the place where periodic work that follows one belongs. */
+	return 0;
+}
+
+/* Sleep until the next tick or a signal; a tick missed by a long drain is not made up. */
+static void
+wait_tick(struct timespec *next, uint64_t every)
+{
+	struct timespec now;
+
+	next->tv_sec += (time_t)(every / 1000000000u);
+	next->tv_nsec += (long)(every % 1000000000u);
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+		*next = now;
+	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) != 0)
+		;
+}
+
+/* With --checksum-every: is a check record due with this drain? The first drain takes one,
+ * and the first after each period since the last one that was appended (a busy database
+ * puts it off to the next tick, not to the next period). */
+static int
+check_due(const struct config *c, uint64_t last)
+{
+	return c->check_every && (!last || jclock_mono_ns() - last >= c->check_every);
+}
+
+/* Drain once, or every c->every until SIGTERM or SIGINT, which let a drain finish. */
+static int
+run_drain(const struct config *c, struct jcapture *cap)
+{
+	struct sigaction sa;
+	struct timespec next;
+	int rc;
+	uint64_t checked = 0;           /* when the last check record was appended */
+
+	if (!c->every)
+		return drain_once(cap, c, c->checksum);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the wait ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!stop) {
+		int due = check_due(c, checked);
+		rc = drain_once(cap, c, due);
+		if (rc == 0 && due)
+			checked = jclock_mono_ns();
+		if (rc != 0 && rc != EX_TEMPFAIL)
+			return rc;          /* busy database: try at the next tick */
+		wait_tick(&next, c->every);
+	}
+	return 0;
+}
+
+static int
+run(const struct config *c)
+{
+	struct jcapture *cap;
+	struct jerr e;
+	int rc;
+
+	if (jcapture_open(c->db, c->journal, &cap, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if (c->mode == DDL || c->mode == DDL_DONE) {
+		rc = c->mode == DDL ? jcapture_ddl(cap, c->sql, &e) :
+		    jcapture_ddl_done(cap, c->sql, &e);
+		if (rc < 0) {
+			jcapture_close(cap);
+			jdiex(e.code, "unable to change the schema of %s: %s", c->db, e.msg);
+		}
+	}
+	rc = run_drain(c, cap);
+	jcapture_close(cap);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config c;
+	struct jcapture_install io;
+	struct jerr e;
+
+	memset(&c, 0, sizeof c);
+	jerr_init(argv[0]);
+	parse(argc, argv, &c);
+	switch (c.mode) {
+	case INSTALL:
+		io.no_snapshot = c.no_snapshot;
+		if (jcapture_install(c.db, c.journal, &io, &e) < 0)
+			jdiex(e.code, "unable to install capture in %s: %s", c.db, e.msg);
+		return run(&c);     /* the snapshot goes into the journal at once */
+	case UNINSTALL:
+		if (jcapture_uninstall(c.db, c.force, &e) < 0)
+			jdiex(e.code, "unable to uninstall capture from %s: %s", c.db, e.msg);
+		return 0;
+	default:
+		return run(&c);
+	}
+}
