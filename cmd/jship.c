@@ -35,6 +35,7 @@ static const char synopsis[] =
     "jship [-0qv] [--compress METHOD[:LEVEL]] [--retries N] [--retry-max-time DURATION]\n"
     "             [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
     "             [--key FILE] [--known-hosts FILE] [--cacert FILE] [--limit-rate SIZE]\n"
+    "             [--s3-endpoint URL] [--s3-region REGION] [--s3-part-size SIZE]\n"
     "             [--trust PUBKEY]... --to URL [--to URL]... [FILE...]\n"
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
     "             [--expire-after DURATION] --to URL...";
@@ -697,6 +698,9 @@ static const struct option longopts[] = {
 	{ "known-hosts", required_argument, NULL, 'H' },
 	{ "cacert", required_argument, NULL, 'A' },
 	{ "limit-rate", required_argument, NULL, 'L' },
+	{ "s3-endpoint", required_argument, NULL, 'E' },
+	{ "s3-region", required_argument, NULL, 'G' },
+	{ "s3-part-size", required_argument, NULL, 'Z' },
 	{ "prune", no_argument, NULL, 'P' },
 	{ "keep", required_argument, NULL, 'k' },
 	{ "keep-for", required_argument, NULL, 'f' },
@@ -741,6 +745,13 @@ send_option(int c, const char *arg, struct config *conf)
 	case 'L':
 		if (jparse_size(arg, &conf->xfer.limit_rate) < 0)
 			jdiex(EX_USAGE, "--limit-rate: bytes per second (like 10M): %s", arg);
+		break;
+	case 'E': conf->xfer.s3_endpoint = arg; break;
+	case 'G': conf->xfer.s3_region = arg; break;
+	case 'Z':
+		if (jparse_size(arg, &conf->xfer.s3_part_size) < 0 ||
+		    conf->xfer.s3_part_size < (5u << 20) || conf->xfer.s3_part_size > (5ull << 30))
+			jdiex(EX_USAGE, "--s3-part-size: from 5M to 5G: %s", arg);
 		break;
 	default:
 		return -1;

@@ -79,7 +79,7 @@ jcred_scrub(const char *line, char *buf, size_t size)
 {
 	static const char *const hidden[] = {
 		"Authorization:", "Proxy-Authorization:", "Cookie:", "Set-Cookie:", "PASS ",
-		"USER ",
+		"USER ", "x-amz-security-token:",
 	};
 
 	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
@@ -196,6 +196,9 @@ jcred_find(const struct jurl *u, const char *netrc, const char *key, const char 
 	int ssh = u->scheme == JURL_SFTP || u->scheme == JURL_SCP;
 
 	memset(c, 0, sizeof *c);
+	if (u->scheme == JURL_S3)         /* keys: jcred_s3_find; TLS: the CA bundle only */
+		return path_or_home(c->cacert, sizeof c->cacert, cacert, NULL) < 0 ?
+		    jerr_set(e, EX_USAGE, "%s: option value too long", u->redacted) : 0;
 	if (path_or_home(c->netrc, sizeof c->netrc, netrc, ".netrc") < 0)
 		return jerr_set(e, EX_USAGE, "%s: option value too long", u->redacted);
 	if (!ssh && u->scheme != JURL_FILE && netrc_check(c->netrc, u->redacted, e) < 0)
@@ -203,4 +206,152 @@ jcred_find(const struct jurl *u, const char *netrc, const char *key, const char 
 	if (path_or_home(c->cacert, sizeof c->cacert, cacert, NULL) < 0)
 		return jerr_set(e, EX_USAGE, "%s: option value too long", u->redacted);
 	return ssh ? find_ssh(u->redacted, key, known_hosts, c, e) : 0;
+}
+
+/* ---- S3 keys ----
+ * The secret key is the one credential read into memory (SigV4 signs with it). It comes
+ * from the environment or from the AWS credentials file, never from an argument, and the
+ * file is held to the netrc rule: owner-only. */
+
+static char *
+ini_trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = 0;
+	return s;
+}
+
+/* One "key = value" line of the wanted profile into k. */
+static void
+ini_value(char *line, struct jcred_s3 *k)
+{
+	char *eq = strchr(line, '='), *key, *val;
+
+	if (!eq)
+		return;
+	*eq = 0;
+	key = ini_trim(line);
+	val = ini_trim(eq + 1);
+	if (strcasecmp(key, "aws_access_key_id") == 0)
+		snprintf(k->id, sizeof k->id, "%s", val);
+	else if (strcasecmp(key, "aws_secret_access_key") == 0)
+		snprintf(k->secret, sizeof k->secret, "%s", val);
+	else if (strcasecmp(key, "aws_session_token") == 0)
+		snprintf(k->token, sizeof k->token, "%s", val);
+}
+
+int
+jcred_s3_parse(const char *text, const char *profile, struct jcred_s3 *k)
+{
+	const char *p = text;
+	int in = 0;
+
+	k->id[0] = k->secret[0] = k->token[0] = 0;
+	while (*p) {
+		char line[8192], *l;
+		size_t n = strcspn(p, "\n");
+		snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+		p += n + (p[n] == '\n');
+		l = ini_trim(line);
+		if (*l == '#' || *l == ';' || !*l)
+			continue;
+		if (*l == '[') {
+			char *end = strchr(l, ']');
+			if (end)
+				*end = 0;
+			in = strcmp(ini_trim(l + 1), profile) == 0;
+		} else if (in) {
+			ini_value(l, k);
+		}
+		explicit_bzero(line, sizeof line);
+	}
+	return k->id[0] && k->secret[0];
+}
+
+static int
+s3_env(const char *red, struct jcred_s3 *k, struct jerr *e)
+{
+	const char *id = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv("AWS_SESSION_TOKEN");
+
+	if ((!id || !*id) && (!secret || !*secret))
+		return 0;
+	if (!id || !*id || !secret || !*secret)
+		return jerr_set(e, EX_NOPERM, "%s: AWS_%s is set but not AWS_%s", red,
+		    id && *id ? "ACCESS_KEY_ID" : "SECRET_ACCESS_KEY",
+		    id && *id ? "SECRET_ACCESS_KEY" : "ACCESS_KEY_ID");
+	if (strlen(id) >= sizeof k->id || strlen(secret) >= sizeof k->secret ||
+	    (token && strlen(token) >= sizeof k->token))
+		return jerr_set(e, EX_NOPERM, "%s: AWS credentials in the environment too long", red);
+	snprintf(k->id, sizeof k->id, "%s", id);
+	snprintf(k->secret, sizeof k->secret, "%s", secret);
+	snprintf(k->token, sizeof k->token, "%s", token ? token : "");
+	snprintf(k->source, sizeof k->source, "AWS_ACCESS_KEY_ID");
+	return 1;
+}
+
+static int
+s3_file(const char *red, const char *path, const char *profile, struct jcred_s3 *k,
+    struct jerr *e)
+{
+	static char buf[262144];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found;
+
+	if (fd < 0)
+		return jerr_sys(e, EX_NOPERM, "%s: no S3 credentials: AWS_ACCESS_KEY_ID is not set "
+		    "and %s", red, path);
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
+		close(fd);
+		return jerr_set(e, EX_NOPERM, "%s: %s can be read by others: refused (chmod 600 "
+		    "it)", red, path);
+	}
+	n = jio_read_full(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return jerr_sys(e, EX_NOPERM, "%s: %s", red, path);
+	buf[n] = 0;
+	found = jcred_s3_parse(buf, profile, k);
+	explicit_bzero(buf, (size_t)n);
+	if (!found)
+		return jerr_set(e, EX_NOPERM, "%s: no aws_access_key_id and aws_secret_access_key "
+		    "in profile [%s] of %s", red, profile, path);
+	if ((size_t)snprintf(k->source, sizeof k->source, "%s [%s]", path, profile) >= sizeof k->source)
+		snprintf(k->source, sizeof k->source, "%s", "the AWS credentials file");
+	return 0;
+}
+
+int
+jcred_s3_find(const struct jurl *u, struct jcred_s3 *k, struct jerr *e)
+{
+	const char *file = getenv("AWS_SHARED_CREDENTIALS_FILE"), *profile = getenv("AWS_PROFILE");
+	const char *home = getenv("HOME");
+	char path[PATH_MAX];
+	int r;
+
+	memset(k, 0, sizeof *k);
+	if ((r = s3_env(u->redacted, k, e)) != 0)
+		return r < 0 ? -1 : 0;
+	if (file && *file)
+		r = jio_pathf(path, sizeof path, "%s", file);
+	else if (home && *home)
+		r = jio_pathf(path, sizeof path, "%s/.aws/credentials", home);
+	else
+		return jerr_set(e, EX_NOPERM, "%s: no S3 credentials: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, or write ~/.aws/credentials", u->redacted);
+	if (r < 0)
+		return jerr_set(e, EX_USAGE, "%s: credentials file path too long", u->redacted);
+	return s3_file(u->redacted, path, profile && *profile ? profile : "default", k, e);
+}
+
+void
+jcred_s3_clear(struct jcred_s3 *k)
+{
+	explicit_bzero(k, sizeof *k);
 }

@@ -19,6 +19,7 @@ static const struct {
 	{ "file", &jhub_std_ops }, { "ftp", &jhub_std_ops }, { "ftpes", &jhub_std_ops },
 	{ "ftps", &jhub_std_ops }, { "sftp", &jhub_std_ops }, { "http", &jhub_std_ops },
 	{ "https", &jhub_std_ops }, { "scp", &jhub_std_ops },   /* refused, saying why */
+	{ "s3", &jhub_s3_ops },
 };
 
 static int

@@ -44,5 +44,6 @@ struct jhub {
 };
 
 extern const struct jhub_ops jhub_std_ops;      /* hub_std.c */
+extern const struct jhub_ops jhub_s3_ops;       /* hub_s3.c */
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
 	{ "ftpes", JURL_FTP, 1, "ftp" }, { "ftps", JURL_FTP, 0, "ftps" },
 	{ "sftp", JURL_SFTP, 0, "sftp" }, { "scp", JURL_SCP, 0, "scp" },
 	{ "http", JURL_HTTP, 0, "http" }, { "https", JURL_HTTP, 0, "https" },
+	{ "s3", JURL_S3, 0, "s3" },
 };
 
 char *
@@ -87,7 +88,7 @@ check_shape(const char *url, const char *red, int *found, const char **rest, str
 		return jerr_set(e, EX_USAGE, "%s: not a URL (scheme://host/path/)", red);
 	if ((*found = find_scheme(url, (size_t)(p - url))) < 0)
 		return jerr_set(e, EX_USAGE, "%s: unsupported scheme (file, ftp, ftpes, ftps, sftp, "
-		    "scp, http, https)", red);
+		    "scp, http, https, s3)", red);
 	host = p + 3;
 	if (!(slash = strchr(host, '/')))
 		return jerr_set(e, EX_USAGE, "%s: no path (add a '/' for the top directory)", red);
@@ -95,6 +96,9 @@ check_shape(const char *url, const char *red, int *found, const char **rest, str
 	if (at && memchr(host, ':', (size_t)(at - host)))
 		return jerr_set(e, EX_USAGE, "%s: a password in a URL is refused: put it in "
 		    "~/.netrc (or --netrc-file)", red);
+	if (schemes[*found].scheme == JURL_S3 && (at || memchr(host, ':', (size_t)(slash - host))))
+		return jerr_set(e, EX_USAGE, "%s: an s3:// URL is s3://BUCKET/PREFIX/ (keys come "
+		    "from the AWS variables or ~/.aws/credentials)", red);
 	if (schemes[*found].scheme == JURL_FILE && slash != host)
 		return jerr_set(e, EX_USAGE, "%s: file:// URLs name a local path (file:///dir/)", red);
 	if (strlen(url) >= JURL_MAX - 8)

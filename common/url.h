@@ -15,8 +15,12 @@
  *     jurl_redact(url, buf, size)         any URL without its password (user:password@
  *                           becomes user@); returns buf
  *
+ * s3://BUCKET/PREFIX/ is taken apart the same way (the host is the bucket, dirpath "/PREFIX/");
+ * u.url stays s3://... (the transport builds the HTTP URLs: s3.h); user info or a port is
+ * refused there (S3 keys come from the AWS variables or ~/.aws/credentials).
+ *
  * Refused (EX_USAGE): no scheme://, an unknown scheme (file, ftp, ftpes, ftps, sftp, scp,
- * http, https), no path, a password in the URL (credentials come from netrc), a file:// URL
+ * http, https, s3), no path, a password in the URL (credentials come from netrc), a file:// URL
  * with a host, a query or fragment, bad percent-encoding, a target name starting with '.'.
  * A jurl holds no pointers: copy it freely.
  */
@@ -27,7 +31,7 @@
 
 #include "err.h"
 
-enum { JURL_FILE, JURL_FTP, JURL_SFTP, JURL_SCP, JURL_HTTP };
+enum { JURL_FILE, JURL_FTP, JURL_SFTP, JURL_SCP, JURL_HTTP, JURL_S3 };
 
 #define JURL_MAX 4096
 

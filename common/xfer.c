@@ -1,7 +1,7 @@
 /*
  * xfer: a destination, whatever its scheme. The URL is parsed (url) and its credentials
  * found (cred) before anything is connected; each put then goes to the one transport of the
- * scheme (xfile or xcurl), held by the caller's gate. A target name MUST be a plain name
+ * scheme (xfile, xs3 or xcurl), held by the caller's gate. A target name MUST be a plain name
  * (no '/', not starting with '.'): a temporary or a path never becomes a published name.
  */
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "xcurl.h"
 #include "xfer.h"
 #include "xfile.h"
+#include "xs3.h"
 
 struct jxfer {
 	struct jurl    u;
@@ -21,7 +22,8 @@ struct jxfer {
 	char           host[JPART_HOST_MAX + 1];   /* this host, as temporaries name it */
 	struct jgate   gate;
 	struct jxfile  file;            /* file:// */
-	struct jxcurl *curl;            /* every other scheme */
+	struct jxcurl *curl;            /* every other scheme but s3 */
+	struct jxs3   *s3;              /* s3:// */
 	int            retryable;       /* after the last failed put */
 };
 
@@ -45,9 +47,13 @@ jxfer_open(const char *url, const struct jxfer_opts *o, struct jxfer **xp, struc
 	jpart_host(x->host, sizeof x->host);
 	x->file.u = &x->u;
 	x->file.host = x->host;
-	if (x->u.scheme != JURL_FILE &&
-	    jxcurl_open(&x->u, &x->c, x->host, o, &x->curl, e) < 0)
+	if (x->u.scheme == JURL_S3) {
+		if (jxs3_open(&x->u, &x->c, x->host, o, &x->s3, e) < 0)
+			goto fail;
+	} else if (x->u.scheme != JURL_FILE &&
+	    jxcurl_open(&x->u, &x->c, x->host, o, &x->curl, e) < 0) {
 		goto fail;
+	}
 	*xp = x;
 	return 0;
 fail:
@@ -98,6 +104,9 @@ jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr 
 	if (x->u.scheme == JURL_FILE) {
 		rc = jxfile_put(&x->file, fd, size, name, &x->gate, e);
 		x->retryable = x->file.retryable;
+	} else if (x->u.scheme == JURL_S3) {
+		rc = jxs3_put(x->s3, fd, size, name, &x->gate, e);
+		x->retryable = jxs3_retryable(x->s3);
 	} else {
 		rc = jxcurl_put(x->curl, fd, size, name, &x->gate, e);
 		x->retryable = jxcurl_retryable(x->curl);
@@ -117,5 +126,6 @@ jxfer_close(struct jxfer *x)
 	if (!x)
 		return;
 	jxcurl_close(x->curl);
+	jxs3_close(x->s3);
 	free(x);
 }

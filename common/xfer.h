@@ -62,6 +62,11 @@ struct jxfer_opts {
 	long        connect_timeout;  /* seconds; 0: 15 */
 	long        stall_time;       /* seconds under 1 byte/s before giving up; 0: 30 */
 	uint64_t    limit_rate;       /* bytes per second; 0: no limit */
+	/* s3:// (xs3.h): NULL/0 take AWS_ENDPOINT_URL (else AWS itself), AWS_REGION (else
+	 * us-east-1), and JXS3_PART_SIZE */
+	const char *s3_endpoint;
+	const char *s3_region;
+	uint64_t    s3_part_size;     /* a file larger than this goes in parts of this size */
 	/* libcurl's own trace, one line at a time, credentials scrubbed (jcred_scrub); called
 	 * from the thread doing the transfer. NULL: no trace. */
 	void      (*trace)(void *arg, const char *line);

@@ -7,7 +7,8 @@ pkgs="gcc make pkg-config libcurl4-openssl-dev libarchive-dev liblzma-dev libsql
 check libsubunit-dev mandoc sqlite3 zstd xz-utils curl inotify-tools
 vsftpd openssh-server openssh-client nginx-light libnginx-mod-http-dav-ext openssl iproute2 procps
 libpq-dev postgresql-15 postgresql-client-15
-clang libclang-rt-14-dev time python3 strace minisign"
+clang libclang-rt-14-dev time python3 strace minisign
+radosgw ceph-mon ceph-osd python3-rados"
 
 missing=
 for p in $pkgs; do
