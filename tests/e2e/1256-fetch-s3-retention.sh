@@ -26,12 +26,12 @@ check "no mirror registered: said" grep -q "no mirror is registered" err
 expect_code 0 jfetch --name slow "$H" slow
 cp src/$(seg 3) src/$(seg 4) p/
 expect_code 0 jship -q --from p --to "$H"
-expect_code 0 jfetch --name fast "$H" fast
+expect_code 0 env -u AWS_ENDPOINT_URL jfetch --s3-endpoint "$S3_ENDPOINT" --name fast "$H" fast
 check "jfetch from S3: all four, byte-identical" sh -c 'for f in src/*; do cmp -s $f fast/${f#src/} || exit 1; done'
 
 expect_code 0 jstatus --hub "$H"
 check "status: the slow mirror holds retention" grep -q "mirror slow *at 0001-000000000002, .*behind 2 (holds retention" out
-expect_code 0 jstatus --json --hub "$H"
+expect_code 0 env -u AWS_ENDPOINT_URL jstatus --json --s3-endpoint "$S3_ENDPOINT" --hub "$H"
 check "status: JSON" grep -q '"name":"fast","timeline":1,"seq":4,.*"behind":0,"holds_retention":false' out
 
 expect_code 0 jship -q --from p --expire-after 0s --to "$H"
