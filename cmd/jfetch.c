@@ -22,8 +22,9 @@
 static const char synopsis[] =
     "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connections N]\n"
     "              [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
-    "              [--key FILE] [--known-hosts FILE] [--cacert FILE] [--trust PUBKEY]...\n"
-    "              URL DIR";
+    "              [--key FILE] [--known-hosts FILE] [--cacert FILE] [--s3-endpoint URL]
+"
+    "              [--s3-region REGION] [--trust PUBKEY]... URL DIR";
 
 struct config {
 	const char       *url, *dir;
@@ -159,6 +160,8 @@ parse_options(int argc, char **argv, struct config *c)
 		{ "key", required_argument, NULL, 'K' },
 		{ "known-hosts", required_argument, NULL, 'H' },
 		{ "cacert", required_argument, NULL, 'A' },
+		{ "s3-endpoint", required_argument, NULL, 'e' },
+		{ "s3-region", required_argument, NULL, 'g' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trust", required_argument, NULL, 'U' },
@@ -198,6 +201,8 @@ parse_options(int argc, char **argv, struct config *c)
 		case 'K': c->xfer.key = optarg; break;
 		case 'H': c->xfer.known_hosts = optarg; break;
 		case 'A': c->xfer.cacert = optarg; break;
+		case 'e': c->xfer.s3_endpoint = optarg; break;
+		case 'g': c->xfer.s3_region = optarg; break;
 		case 'q': c->quiet = 1; break;
 		case 'v': c->xfer.trace = trace_line; break;
 		case 'U':

@@ -39,7 +39,7 @@ static const char synopsis[] =
     "[--incoming DIR]\n"
     "       jstatus [--json] [--netrc-file FILE] [--key FILE] [--known-hosts FILE] "
     "[--cacert FILE]\n"
-    "               --hub URL";
+    "               [--s3-endpoint URL] [--s3-region REGION] --hub URL";
 
 enum { OUT_TEXT, OUT_JSON, OUT_PROM };
 enum { M_LAG, M_QUEUE, M_BYTES, M_AGE, M_N };             /* the metrics thresholds name */
@@ -843,6 +843,8 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "known-hosts", required_argument, NULL, 'k' },
 		{ "cacert", required_argument, NULL, 'A' },
+		{ "s3-endpoint", required_argument, NULL, 'e' },
+		{ "s3-region", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -865,6 +867,8 @@ main(int argc, char **argv)
 		case 'K': c.xfer.key = optarg; break;
 		case 'k': c.xfer.known_hosts = optarg; break;
 		case 'A': c.xfer.cacert = optarg; break;
+		case 'e': c.xfer.s3_endpoint = optarg; break;
+		case 'g': c.xfer.s3_region = optarg; break;
 		case 'h': jusage(synopsis, 0);
 		case 'V': jversion();
 		default: jusage(synopsis, EX_USAGE);
@@ -873,7 +877,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (c.hub) {
-		if (argc != 0 || c.db || c.incoming || c.check || c.out == OUT_PROM)
+		if (argc != 0 || c.db || c.incoming || c.capture || c.check || c.out == OUT_PROM)
 			jdiex(EX_USAGE, "--hub URL stands alone (with --json and the credential "
 			    "options)");
 		return status_hub(&c);

@@ -536,6 +536,7 @@ stage_one(struct run *u, struct jhub *h, const struct want *w, struct staged *g)
 
 	g->fd = -1;
 	g->n = w->n;
+	g->placed = g->synced = 0;
 	jpart_new(leaf, sizeof leaf, w->base, u->host);
 	if (in_dir_path(g->tmp, sizeof g->tmp, u->o->dir, leaf) < 0 ||
 	    in_dir_path(g->final, sizeof g->final, u->o->dir, w->base) < 0) {

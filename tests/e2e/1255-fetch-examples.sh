@@ -42,7 +42,15 @@ expect_code 0 env EXPIRE=0s sh $EX/primary-cron.sh p/db.journal "$SFTP_URL"
 check "the hub is emptied of what both have" test -z "$(ls "$SFTP_ROOT")"
 w p.db p/db.journal "insert into t(v) values('row 4')"
 expect_code 0 env EXPIRE=0s sh $EX/primary-cron.sh p/db.journal "$SFTP_URL"
-check "m1 applied the fifth" wait_for at m1.db 5
+if wait_for at m1.db 5; then
+	ok "m1 applied the fifth"
+else
+	fail "m1 applied the fifth"
+	ls -A in1 2>&1 | sed 's/^/    /'; sed 's/^/    m1: /' m1.err | tail -5
+	sed 's/^/    state: /' in1/.db.journal.fetched
+	sqlite3 m1.db 'select * from jmirror_state' 2>&1 | sed 's/^/    m1.db: /'
+	ps -o pid,ppid,stat,args --ppid $p1 2>&1 | sed 's/^/    /'
+fi
 check "m1's cursor moved" wait_for cursor_at 5
 expect_code 0 env EXPIRE=0s sh $EX/primary-cron.sh p/db.journal "$SFTP_URL"
 check "the segment m2 lacks stays on the hub" test "$(ls "$SFTP_ROOT")" = "$(seg 5)"
