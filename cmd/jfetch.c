@@ -22,8 +22,7 @@
 static const char synopsis[] =
     "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connections N]\n"
     "              [--connect-timeout DURATION] [--stall-time DURATION] [--netrc-file FILE]\n"
-    "              [--key FILE] [--known-hosts FILE] [--cacert FILE] [--s3-endpoint URL]
-"
+    "              [--key FILE] [--known-hosts FILE] [--cacert FILE] [--s3-endpoint URL]\n"
     "              [--s3-region REGION] [--trust PUBKEY]... URL DIR";
 
 struct config {
