@@ -24,7 +24,7 @@ expect_code 0 jcapture --install app.db app.journal
 
 # a writer moving money between accounts, logging, counting, until told to stop
 cat >writer.py <<'PY'
-import os, random, sqlite3, sys
+import os, random, sqlite3, sys, time
 db = sqlite3.connect("app.db", isolation_level=None, timeout=30)
 n = 0
 while not os.path.exists("stop"):
@@ -41,6 +41,7 @@ while not os.path.exists("stop"):
     if n % 10 == 0:
         db.execute("DELETE FROM log WHERE a = ?", (n - 5,))
     db.execute("COMMIT")
+    time.sleep(0.001)   # an application leaves the write lock free between transactions
     n += 1
     if n == 200:
         open("started", "w").close()
