@@ -757,6 +757,9 @@ next(struct jseg *s, struct jseg_rec *r, struct jerr *e)
 			    "says the group continues)");
 		return ended(s, e);
 	}
+	if ((s->h.flags & JFMT_HDR_ENCRYPTED) && s->region == 0)
+		return fail(e, s->off, "data after the encrypted region (its trailer must follow "
+		    "it)");
 	if (avail < JFMT_REC_HEAD)
 		return bad_frame(s, "truncated record (cut short in transit? re-ship it)", e) < 0 ?
 		    -1 : ended(s, e);
