@@ -457,48 +457,20 @@ shape_prepare(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, 
 
 /* ---- messages ---- */
 
-struct tbuf {
-	char   b[512];
-	size_t n;
-};
-
-static int
-tput(void *arg, const char *s, size_t n)
-{
-	struct tbuf *t = arg;
-
-	if (n > sizeof t->b - 1 - t->n)
-		n = sizeof t->b - 1 - t->n;
-	memcpy(t->b + t->n, s, n);
-	t->n += n;
-	t->b[t->n] = 0;
-	return 0;
-}
-
-/* "table T, key K" of c, for messages. */
-static void
-where(const struct jrow_change *c, struct tbuf *tab, struct tbuf *key)
-{
-	tab->n = key->n = 0;
-	tab->b[0] = key->b[0] = 0;
-	jrow_table_text(c, tput, tab);
-	jrow_key_text(c, tput, key);
-}
-
 /* The n changes from c on, sent as one statement, failed with result r: the mirror needs
  * attention, unless the failure is the server's (japply_pg_code). Clears r. */
 static int
 failed_n(struct jpgrow *ra, const struct jrow_change *c, int n, uint64_t lsn, PGresult *r,
     struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	char more[64] = "";
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (n > 1)
 		snprintf(more, sizeof more, " (and the %d after it, in one statement)", n - 1);
 	jerr_set(e, japply_pg_code(r), "LSN %llu: table %s, key %s%s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, more, jrow_op_name(c->op), pg_why(ra, r));
+	    (unsigned long long)lsn, w.table, w.key, more, jrow_op_name(c->op), pg_why(ra, r));
 	PQclear(r);
 	return -1;
 }
@@ -575,15 +547,15 @@ static int
 param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_change *c,
     uint64_t lsn, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 
 	if (param_value(ra, &col->v) == 0)
 		return 0;
 	if (ra->val.fail)
 		return jerr_sys(e, EX_OSERR, "out of memory");
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: column %.*s: text with a NUL "
-	    "byte, which PostgreSQL cannot store", (unsigned long long)lsn, tab.b, key.b,
+	    "byte, which PostgreSQL cannot store", (unsigned long long)lsn, w.table, w.key,
 	    (int)col->nlen, col->name);
 }
 
@@ -688,31 +660,31 @@ static int
 diverged(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	char line[1400];
 	PGresult *r;
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (!ra->h.repair)
 		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
 		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, tab.b, key.b, problem);
+		    (unsigned long long)lsn, w.table, w.key, problem);
 	if (fix >= 0) {
 		if (!(r = run(ra, sh, c, fix, lsn, e)))
 			return -1;
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the repair "
-			    "failed: %s", (unsigned long long)lsn, tab.b, key.b, problem,
+			    "failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
 			    pg_why(ra, r));
 			PQclear(r);
 			return -1;
 		}
 		PQclear(r);
 	}
-	if (note_repair(ra, lsn, tab.b, key.b, jrow_op_name(c->op), what, e) < 0)
+	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
 		return -1;
 	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), problem, what);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
 	if (ra->h.repaired)
 		ra->h.repaired(ra->h.arg, line);
 	return 0;

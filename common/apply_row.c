@@ -369,34 +369,6 @@ run(struct jrowapply *ra, sqlite3_stmt *q, const struct jrow_change *c, int k, i
 
 /* ---- divergence and repair ---- */
 
-struct tbuf {
-	char   b[512];
-	size_t n;
-};
-
-static int
-tput(void *arg, const char *s, size_t n)
-{
-	struct tbuf *t = arg;
-
-	if (n > sizeof t->b - 1 - t->n)
-		n = sizeof t->b - 1 - t->n;
-	memcpy(t->b + t->n, s, n);
-	t->n += n;
-	t->b[t->n] = 0;
-	return 0;
-}
-
-/* "table T, key K" of c, for messages. */
-static void
-where(const struct jrow_change *c, struct tbuf *tab, struct tbuf *key)
-{
-	tab->n = key->n = 0;
-	tab->b[0] = key->b[0] = 0;
-	jrow_table_text(c, tput, tab);
-	jrow_key_text(c, tput, key);
-}
-
 /* Write one repair to main.jmirror_repairs, in the open transaction. */
 static int
 note_repair(struct jrowapply *ra, uint64_t lsn, const char *tab, const char *key,
@@ -434,28 +406,28 @@ static int
 diverged(struct jrowapply *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	sqlite3_stmt *q;
 	char line[1400];
 	int changed;
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (!ra->h.repair)
 		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
 		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, tab.b, key.b, problem);
+		    (unsigned long long)lsn, w.table, w.key, problem);
 	if (fix >= 0) {
 		if (!(q = shape_stmt(ra, sh, c, fix, lsn, e)))
 			return -1;
 		if (run(ra, q, c, fix, &changed) != SQLITE_DONE)
 			return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the "
-			    "repair failed: %s", (unsigned long long)lsn, tab.b, key.b, problem,
+			    "repair failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
 			    ra->why);
 	}
-	if (note_repair(ra, lsn, tab.b, key.b, jrow_op_name(c->op), what, e) < 0)
+	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
 		return -1;
 	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), problem, what);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
 	if (ra->h.repaired)
 		ra->h.repaired(ra->h.arg, line);
 	return 0;
@@ -492,13 +464,13 @@ insert_refused(struct jrowapply *ra, struct shape *sh, const struct jrow_change 
 static int
 failed(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, int rc, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	struct jerr kind;
 
 	jsqlite_err(&kind, NULL, rc, "");
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	return jerr_set(e, kind.code, "LSN %llu: table %s, key %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), ra->why);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), ra->why);
 }
 
 static int

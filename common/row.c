@@ -909,3 +909,34 @@ jrow_text(const struct jrow_change *c, int json, jrow_put_fn fn, void *arg)
 	}
 	return o.failed ? -1 : 0;
 }
+
+/* A fixed buffer that text is cut to fit into, always NUL-terminated. */
+struct cutbuf {
+	char  *b;
+	size_t size, n;
+};
+
+static int
+cut_put(void *arg, const char *s, size_t n)
+{
+	struct cutbuf *t = arg;
+
+	if (n > t->size - 1 - t->n)
+		n = t->size - 1 - t->n;
+	memcpy(t->b + t->n, s, n);
+	t->n += n;
+	t->b[t->n] = 0;
+	return 0;
+}
+
+/* "table T, key K" of c, for messages. */
+void
+jrow_where(const struct jrow_change *c, struct jrow_where *w)
+{
+	struct cutbuf tab = { w->table, sizeof w->table, 0 };
+	struct cutbuf key = { w->key, sizeof w->key, 0 };
+
+	w->table[0] = w->key[0] = 0;
+	jrow_table_text(c, cut_put, &tab);
+	jrow_key_text(c, cut_put, &key);
+}
