@@ -73,29 +73,10 @@ buf_name(struct buf *b, const char *s)
 static int
 value_put(sqlite3_stmt *q, int col, struct buf *out)
 {
-	struct jrow_value v = { .tag = JROW_NULL };
+	struct jrow_value v;
 	size_t n;
 
-	switch (sqlite3_column_type(q, col)) {
-	case SQLITE_INTEGER:
-		v.tag = JROW_INTEGER;
-		v.i = sqlite3_column_int64(q, col);
-		break;
-	case SQLITE_FLOAT:
-		v.tag = JROW_REAL;
-		v.r = sqlite3_column_double(q, col);
-		break;
-	case SQLITE_TEXT:
-		v.tag = JROW_TEXT;
-		v.p = sqlite3_column_text(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	case SQLITE_BLOB:
-		v.tag = JROW_BLOB;
-		v.p = sqlite3_column_blob(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	}
+	jsqlite_value(q, col, &v);
 	n = jrow_value_size(&v);
 	if (buf_put(out, NULL, n) < 0)
 		return -1;
