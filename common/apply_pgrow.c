@@ -199,45 +199,9 @@ jpgrow_triggers(struct jpgrow *ra, int on, struct jerr *e)
 /* ---- shapes ---- */
 
 static void
-kname(struct sbuf *k, const char *s, size_t n)
+kput(void *arg, const void *p, size_t n)
 {
-	uint32_t len = (uint32_t)n;
-
-	sb_add(k, &len, sizeof len);
-	sb_add(k, s, n);
-}
-
-/* The shape of c: operation, table, key columns (and which are NULL), the row's sent
- * columns. */
-static void
-shape_key(struct sbuf *k, const struct jrow_change *c)
-{
-	static const uint32_t end = UINT32_MAX;
-	struct jrow_cols it;
-	struct jrow_col col;
-
-	sb_reset(k);
-	sb_add(k, &c->op, 1);
-	kname(k, c->schema, c->slen);
-	kname(k, c->table, c->tlen);
-	for (jrow_key(c, &it); jrow_cols_next(&it, &col); ) {
-		kname(k, col.name, col.nlen);
-		sb_add(k, col.v.tag == JROW_NULL ? "n" : "v", 1);
-	}
-	sb_add(k, &end, sizeof end);
-	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
-		if (col.v.tag != JROW_UNCHANGED)
-			kname(k, col.name, col.nlen);
-}
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (uint8_t)*p++) * 0x100000001b3ull;
-	return h;
+	sb_add(arg, p, n);
 }
 
 static int
@@ -258,12 +222,13 @@ shape_get(struct jpgrow *ra, const struct jrow_change *c, struct jerr *e)
 	struct jrow_cols it;
 	uint64_t h;
 
-	shape_key(&ra->k, c);
+	sb_reset(&ra->k);
+	jrow_shape(c, 1, kput, &ra->k);
 	if (ra->k.fail) {
 		jerr_sys(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	h = fnv(ra->k.p, ra->k.n);
+	h = jrow_shape_hash(ra->k.p, ra->k.n);
 	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
 		if (sh->hash == h && sh->klen == ra->k.n && !memcmp(sh->key, ra->k.p, ra->k.n))
 			return sh;

@@ -88,8 +88,10 @@ jrowapply_triggers(struct jrowapply *ra, int on)
 /* ---- shapes: what a change names, the key of the statement cache ---- */
 
 static void
-kput(struct jrowapply *ra, const void *p, size_t n)
+kput(void *arg, const void *p, size_t n)
 {
+	struct jrowapply *ra = arg;
+
 	if (ra->klen + n > ra->kcap) {
 		size_t cap = ra->kcap ? ra->kcap : 256;
 		char *nb;
@@ -105,46 +107,6 @@ kput(struct jrowapply *ra, const void *p, size_t n)
 	if (n)
 		memcpy(ra->kbuf + ra->klen, p, n);
 	ra->klen += n;
-}
-
-static void
-kname(struct jrowapply *ra, const char *s, size_t n)
-{
-	uint32_t len = (uint32_t)n;
-
-	kput(ra, &len, sizeof len);
-	kput(ra, s, n);
-}
-
-/* The shape of c: its operation, table, key columns and the row's sent columns. */
-static void
-shape_key(struct jrowapply *ra, const struct jrow_change *c)
-{
-	static const uint32_t end = UINT32_MAX;
-	struct jrow_cols it;
-	struct jrow_col col;
-
-	ra->klen = 0;
-	ra->kfail = 0;
-	kput(ra, &c->op, 1);
-	kname(ra, c->schema, c->slen);
-	kname(ra, c->table, c->tlen);
-	for (jrow_key(c, &it); jrow_cols_next(&it, &col); )
-		kname(ra, col.name, col.nlen);
-	kput(ra, &end, sizeof end);
-	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
-		if (col.v.tag != JROW_UNCHANGED)
-			kname(ra, col.name, col.nlen);
-}
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (uint8_t)*p++) * 0x100000001b3ull;
-	return h;
 }
 
 /* ---- SQL text of a shape's statements ---- */
@@ -254,12 +216,14 @@ shape_get(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, struc
 	char *sql;
 	int rc;
 
-	shape_key(ra, c);
+	ra->klen = 0;
+	ra->kfail = 0;
+	jrow_shape(c, 0, kput, ra);
 	if (ra->kfail) {
 		jerr_sys(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	h = fnv(ra->kbuf, ra->klen);
+	h = jrow_shape_hash(ra->kbuf, ra->klen);
 	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
 		if (sh->hash == h && sh->klen == ra->klen && !memcmp(sh->key, ra->kbuf, ra->klen))
 			return sh;
