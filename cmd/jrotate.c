@@ -14,6 +14,7 @@
 
 #include "report.h"
 #include "age.h"
+#include "clock.h"
 #include "io.h"
 #include "journal.h"
 #include "name.h"
@@ -117,23 +118,6 @@ wait_tick(const struct config *c, const struct timespec *at)
 	return 0;
 }
 
-/* The next tick after *next, every ns; a tick missed (a long rotation) is not made up for. */
-static void
-advance(struct timespec *next, uint64_t every)
-{
-	struct timespec now;
-
-	next->tv_sec += (time_t)(every / 1000000000u);
-	next->tv_nsec += (long)(every % 1000000000u);
-	if (next->tv_nsec >= 1000000000L) {
-		next->tv_sec++;
-		next->tv_nsec -= 1000000000L;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
-		*next = now;
-}
-
 static int
 run_every(const struct config *c)
 {
@@ -154,7 +138,7 @@ run_every(const struct config *c)
 			rc = 0;             /* another rotator was at it: try at the next tick */
 		if (rc != 0)
 			return rc;
-		advance(&next, c->every);
+		jclock_tick(&next, c->every);   /* a tick missed (a long rotation) is not made up */
 		if (wait_tick(c, &next) < 0) {
 			jwarnx("standard output: its reader has gone away");
 			return EX_IOERR;
