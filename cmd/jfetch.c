@@ -17,6 +17,7 @@
 #include "hub.h"
 #include "io.h"
 #include "parse.h"
+#include "opt.h"
 #include "report.h"
 
 static const char synopsis[] =
@@ -136,15 +137,7 @@ fetch_every(const struct config *c, struct jhub *h)
 	return 0;
 }
 
-static uint64_t
-duration_opt(const char *s, const char *opt)
-{
-	uint64_t ns;
-
-	if (jparse_duration(s, &ns) < 0)
-		jdiex(EX_USAGE, "%s: not a duration (like 2s, 500ms): %s", opt, s);
-	return ns;
-}
+#define LIKE "2s, 500ms"                /* the durations the messages give as examples */
 
 static void
 parse_options(int argc, char **argv, struct config *c)
@@ -177,7 +170,7 @@ parse_options(int argc, char **argv, struct config *c)
 	while ((ch = getopt_long(argc, argv, "0qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'E':
-			if ((c->every = duration_opt(optarg, "--every")) == 0)
+			if ((c->every = jopt_duration(optarg, "--every", LIKE)) == 0)
 				jdiex(EX_USAGE, "--every: a duration above zero: %s", optarg);
 			break;
 		case 'n':
@@ -192,10 +185,9 @@ parse_options(int argc, char **argv, struct config *c)
 				    optarg);
 			c->o.connections = (int)n;
 			break;
-		case 'T': c->xfer.connect_timeout = (long)((duration_opt(optarg,
-		    "--connect-timeout") + 999999999) / 1000000000); break;
-		case 'S': c->xfer.stall_time = (long)((duration_opt(optarg, "--stall-time") +
-		    999999999) / 1000000000); break;
+		case 'T': c->xfer.connect_timeout = jopt_seconds(optarg, "--connect-timeout", LIKE);
+		          break;
+		case 'S': c->xfer.stall_time = jopt_seconds(optarg, "--stall-time", LIKE); break;
 		case 'N': c->xfer.netrc = optarg; break;
 		case 'K': c->xfer.key = optarg; break;
 		case 'H': c->xfer.known_hosts = optarg; break;
