@@ -1067,14 +1067,7 @@ cchunk(struct jpgrow *ra, const struct ctable *ct, const struct jcheck_chunk *c,
 		return -1;
 	}
 	jdigest_final(&d, dg);
-	if (rows != c->rows)
-		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
-		    "rows, the primary %llu", ct->name, range, (unsigned long long)rows,
-		    (unsigned long long)c->rows);
-	if (memcmp(dg, c->digest, JDIGEST_LEN))
-		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror's %llu rows "
-		    "differ from the primary's", ct->name, range, (unsigned long long)rows);
-	return 0;
+	return jcheck_compare(ct->name, range, rows, dg, c, e);
 }
 
 int

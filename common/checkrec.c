@@ -821,13 +821,20 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, t->name);
+	return jcheck_compare(t->name, range, rows, dg, c, e);
+}
+
+int
+jcheck_compare(const char *table, const char *range, uint64_t rows,
+    const uint8_t dg[JDIGEST_LEN], const struct jcheck_chunk *c, struct jerr *e)
+{
 	if (rows != c->rows)
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
-		    "rows, the primary %llu", t->name, range, (unsigned long long)rows,
+		    "rows, the primary %llu", table, range, (unsigned long long)rows,
 		    (unsigned long long)c->rows);
 	if (memcmp(dg, c->digest, JDIGEST_LEN))
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror's %llu rows "
-		    "differ from the primary's", t->name, range, (unsigned long long)rows);
+		    "differ from the primary's", table, range, (unsigned long long)rows);
 	return 0;
 }
 
