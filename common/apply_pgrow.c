@@ -31,6 +31,7 @@
 #include "apply_pgrow.h"
 #include "checkrec.h"
 #include "clock.h"
+#include "grow.h"
 #include "row.h"
 
 #define NBUCKET  1024
@@ -80,17 +81,9 @@ struct jpgrow {
 static void
 sb_add(struct sbuf *s, const void *p, size_t n)
 {
-	if (s->n + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 256;
-		char *nb;
-		while (cap < s->n + n + 1)
-			cap *= 2;
-		if (!(nb = realloc(s->p, cap))) {
-			s->fail = 1;
-			return;
-		}
-		s->p = nb;
-		s->cap = cap;
+	if (jgrow(&s->p, &s->cap, s->n + n + 1, 1, 256) < 0) {
+		s->fail = 1;
+		return;
 	}
 	if (n && p)                     /* p NULL: room for n bytes the caller writes */
 		memcpy(s->p + s->n, p, n);

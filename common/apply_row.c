@@ -19,6 +19,7 @@
 
 #include "apply_row.h"
 #include "clock.h"
+#include "grow.h"
 #include "row.h"
 
 #define NBUCKET 1024
@@ -92,17 +93,9 @@ kput(void *arg, const void *p, size_t n)
 {
 	struct jrowapply *ra = arg;
 
-	if (ra->klen + n > ra->kcap) {
-		size_t cap = ra->kcap ? ra->kcap : 256;
-		char *nb;
-		while (cap < ra->klen + n)
-			cap *= 2;
-		if (!(nb = realloc(ra->kbuf, cap))) {
-			ra->kfail = 1;
-			return;
-		}
-		ra->kbuf = nb;
-		ra->kcap = cap;
+	if (jgrow(&ra->kbuf, &ra->kcap, ra->klen + n, 1, 256) < 0) {
+		ra->kfail = 1;
+		return;
 	}
 	if (n)
 		memcpy(ra->kbuf + ra->klen, p, n);

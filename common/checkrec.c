@@ -24,6 +24,7 @@
 #include "checkrec.h"
 #include "clock.h"
 #include "fmt.h"
+#include "grow.h"
 #include "row.h"
 #include "sqlite.h"
 
@@ -35,16 +36,8 @@ struct buf {
 static int
 buf_put(struct buf *b, const void *p, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *np;
-		while (cap < b->len + n)
-			cap *= 2;
-		if (!(np = realloc(b->p, cap)))
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
+	if (jgrow(&b->p, &b->cap, b->len + n, 1, 4096) < 0)
+		return -1;
 	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
