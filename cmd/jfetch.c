@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "opt.h"
 #include "report.h"
+#include "stop.h"
 
 static const char synopsis[] =
     "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connections N]\n"
@@ -35,16 +36,8 @@ struct config {
 	int               delim, quiet, verbose;
 };
 
-static volatile sig_atomic_t stop;
 static char last_msg[sizeof ((struct jerr *)0)->msg];   /* --every: said already */
 static int out_failed;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void
 print_path(void *arg, const char *path)
@@ -107,7 +100,7 @@ pause_for(uint64_t ns)
 {
 	uint64_t end = jclock_mono_ns() + ns, now;
 
-	while (!stop && (now = jclock_mono_ns()) < end) {
+	while (!jstop && (now = jclock_mono_ns()) < end) {
 		struct timespec d = { (time_t)((end - now) / 1000000000u),
 		    (long)((end - now) % 1000000000u) };
 		(void)ppoll(NULL, 0, &d, NULL);
@@ -122,7 +115,7 @@ fetch_every(const struct config *c, struct jhub *h)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	while (!stop) {
+	while (!jstop) {
 		uint64_t start = jclock_mono_ns(), took;
 		rc = fetch_once(c, h, &r);
 		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR) {
@@ -218,20 +211,15 @@ run(struct config *c)
 {
 	struct jerr e = { 0, "" };
 	struct jfetch_result r;
-	struct sigaction sa;
 	struct jhub *h;
 	int rc;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: a pause ends at once */
-	sigaction(SIGINT, &sa, NULL);
+	jstop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	c->o.fetched = print_path;
 	c->o.refused = refused;
 	c->o.arg = c;
-	c->o.stop = &stop;
+	c->o.stop = &jstop;
 	if (jxfer_global_init(&e) < 0 || jhub_open(c->url, &c->xfer, &h, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	memset(&r, 0, sizeof r);
