@@ -218,7 +218,7 @@ START_TEST(exact_values)
 	struct jrow_value id = { .tag = JROW_INTEGER, .i = 1 };
 	struct jseg_rec r = { .lsn = 2, .type = JFMT_TYPE_ROW };
 	struct jerr e;
-	char name[8];
+	char name[16];
 
 	ck_assert_int_eq(sql(1, "CREATE TABLE x(id INTEGER PRIMARY KEY, c0, c1, c2, c3, c4, c5, "
 	    "c6, c7)", &e), 0);
