@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "parse.h"
 #include "report.h"
+#include "stop.h"
 
 static const char synopsis[] =
     "jcapture --install [--no-snapshot] DB JOURNAL\n"
@@ -51,15 +52,6 @@ static const struct option opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void
 set_mode(struct config *c, enum mode m)
@@ -145,18 +137,8 @@ drain_once(struct jcapture *cap, const struct config *c, int check)
 static void
 wait_tick(struct timespec *next, uint64_t every)
 {
-	struct timespec now;
-
-	next->tv_sec += (time_t)(every / 1000000000u);
-	next->tv_nsec += (long)(every % 1000000000u);
-	if (next->tv_nsec >= 1000000000L) {
-		next->tv_sec++;
-		next->tv_nsec -= 1000000000L;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
-		*next = now;
-	while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) != 0)
+	jclock_tick(next, every);
+	while (!jstop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) != 0)
 		;
 }
 
@@ -173,20 +155,15 @@ check_due(const struct config *c, uint64_t last)
 static int
 run_drain(const struct config *c, struct jcapture *cap)
 {
-	struct sigaction sa;
 	struct timespec next;
 	int rc;
 	uint64_t checked = 0;           /* when the last check record was appended */
 
 	if (!c->every)
 		return drain_once(cap, c, c->checksum);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the wait ends at once */
-	sigaction(SIGINT, &sa, NULL);
+	jstop_on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!stop) {
+	while (!jstop) {
 		int due = check_due(c, checked);
 		rc = drain_once(cap, c, due);
 		if (rc == 0 && due)

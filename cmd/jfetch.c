@@ -17,7 +17,9 @@
 #include "hub.h"
 #include "io.h"
 #include "parse.h"
+#include "opt.h"
 #include "report.h"
+#include "stop.h"
 
 static const char synopsis[] =
     "jfetch [-0qv] [--every DURATION] [--name MIRROR] [--connections N]\n"
@@ -34,16 +36,8 @@ struct config {
 	int               delim, quiet, verbose;
 };
 
-static volatile sig_atomic_t stop;
 static char last_msg[sizeof ((struct jerr *)0)->msg];   /* --every: said already */
 static int out_failed;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void
 print_path(void *arg, const char *path)
@@ -106,7 +100,7 @@ pause_for(uint64_t ns)
 {
 	uint64_t end = jclock_mono_ns() + ns, now;
 
-	while (!stop && (now = jclock_mono_ns()) < end) {
+	while (!jstop && (now = jclock_mono_ns()) < end) {
 		struct timespec d = { (time_t)((end - now) / 1000000000u),
 		    (long)((end - now) % 1000000000u) };
 		(void)ppoll(NULL, 0, &d, NULL);
@@ -121,7 +115,7 @@ fetch_every(const struct config *c, struct jhub *h)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	while (!stop) {
+	while (!jstop) {
 		uint64_t start = jclock_mono_ns(), took;
 		rc = fetch_once(c, h, &r);
 		if (rc != 0 && rc != EX_TEMPFAIL && rc != EX_DATAERR) {
@@ -136,15 +130,7 @@ fetch_every(const struct config *c, struct jhub *h)
 	return 0;
 }
 
-static uint64_t
-duration_opt(const char *s, const char *opt)
-{
-	uint64_t ns;
-
-	if (jparse_duration(s, &ns) < 0)
-		jdiex(EX_USAGE, "%s: not a duration (like 2s, 500ms): %s", opt, s);
-	return ns;
-}
+#define LIKE "2s, 500ms"                /* the durations the messages give as examples */
 
 static void
 parse_options(int argc, char **argv, struct config *c)
@@ -177,7 +163,7 @@ parse_options(int argc, char **argv, struct config *c)
 	while ((ch = getopt_long(argc, argv, "0qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'E':
-			if ((c->every = duration_opt(optarg, "--every")) == 0)
+			if ((c->every = jopt_duration(optarg, "--every", LIKE)) == 0)
 				jdiex(EX_USAGE, "--every: a duration above zero: %s", optarg);
 			break;
 		case 'n':
@@ -192,10 +178,9 @@ parse_options(int argc, char **argv, struct config *c)
 				    optarg);
 			c->o.connections = (int)n;
 			break;
-		case 'T': c->xfer.connect_timeout = (long)((duration_opt(optarg,
-		    "--connect-timeout") + 999999999) / 1000000000); break;
-		case 'S': c->xfer.stall_time = (long)((duration_opt(optarg, "--stall-time") +
-		    999999999) / 1000000000); break;
+		case 'T': c->xfer.connect_timeout = jopt_seconds(optarg, "--connect-timeout", LIKE);
+		          break;
+		case 'S': c->xfer.stall_time = jopt_seconds(optarg, "--stall-time", LIKE); break;
 		case 'N': c->xfer.netrc = optarg; break;
 		case 'K': c->xfer.key = optarg; break;
 		case 'H': c->xfer.known_hosts = optarg; break;
@@ -226,20 +211,15 @@ run(struct config *c)
 {
 	struct jerr e = { 0, "" };
 	struct jfetch_result r;
-	struct sigaction sa;
 	struct jhub *h;
 	int rc;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: a pause ends at once */
-	sigaction(SIGINT, &sa, NULL);
+	jstop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	c->o.fetched = print_path;
 	c->o.refused = refused;
 	c->o.arg = c;
-	c->o.stop = &stop;
+	c->o.stop = &jstop;
 	if (jxfer_global_init(&e) < 0 || jhub_open(c->url, &c->xfer, &h, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 	memset(&r, 0, sizeof r);

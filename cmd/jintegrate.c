@@ -34,6 +34,7 @@
 #include "chain.h"
 #include "clock.h"
 #include "report.h"
+#include "stop.h"
 #include "url.h"
 #include "io.h"
 #include "lock.h"
@@ -88,18 +89,9 @@ static unsigned long nrefused;       /* files set aside this run */
 static struct pend *gone;            /* applied and printed, to remove at the durable point */
 static size_t ngone, capgone;
 static uint64_t gone_since;          /* when the oldest of them was applied, ns */
-static volatile sig_atomic_t stop;
-
 #define GONE_MAX   256               /* a durable point at least every GONE_MAX segments */
 #define GONE_AGE   5000000000u       /* ... and every 5 s while segments keep coming */
 #define IDLE_MS    1000              /* ... and when input has been idle for 1 s */
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void
 unlock(void)
@@ -462,7 +454,7 @@ wait_read(void)
 
 	if (!cfg.remove || fstat(1, &sb) < 0 || !S_ISFIFO(sb.st_mode))
 		return;
-	while (ioctl(1, FIONREAD, &unread) == 0 && unread > 0 && !stop) {
+	while (ioctl(1, FIONREAD, &unread) == 0 && unread > 0 && !jstop) {
 		struct pollfd p = { .fd = 1, .events = 0 };
 		if (poll(&p, 1, 10) > 0 && (p.revents & (POLLERR | POLLHUP)))
 			return;         /* the reader is gone */
@@ -483,7 +475,7 @@ wait_reader(void)
 	long pids[64];
 	int n, fd;
 
-	if (!cfg.remove || ngone == 0 || stop || fstat(1, &pp) < 0 || !S_ISFIFO(pp.st_mode))
+	if (!cfg.remove || ngone == 0 || jstop || fstat(1, &pp) < 0 || !S_ISFIFO(pp.st_mode))
 		return;
 	if (fflush(stdout) != 0 || ferror(stdout))
 		jdie(EX_IOERR, "write error");
@@ -492,7 +484,7 @@ wait_reader(void)
 	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 || dup2(fd, 1) < 0)
 		jdie(EX_OSERR, "unable to close standard output");
 	close(fd);
-	while (!stop) {
+	while (!jstop) {
 		int left = 0;
 		for (int i = 0; i < n; i++)
 			left += jproc_holds(pids[i], &pp) != 0;
@@ -596,7 +588,7 @@ wait_until(uint64_t t)
 	uint64_t now;
 
 	unlock();
-	while (!stop && (now = jclock_now()) < t) {
+	while (!jstop && (now = jclock_now()) < t) {
 		uint64_t d = t - now;
 		struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
 		if (ts.tv_sec > 1) {
@@ -605,7 +597,7 @@ wait_until(uint64_t t)
 		}
 		nanosleep(&ts, NULL);
 	}
-	if (stop) {
+	if (jstop) {
 		settle();
 		exit(0);
 	}
@@ -744,7 +736,7 @@ apply_records(struct batch *b, struct jseg *s)
 	int rc;
 
 	while ((rc = jseg_next(s, &r, &e)) == 1) {
-		if (stop) {
+		if (jstop) {
 			japply_rollback(ap);
 			settle();
 			exit(0);
@@ -923,7 +915,7 @@ refused_by_chain(const struct pend *p, const struct jerr *e)
 static int
 drain(void)
 {
-	while (npend > 0 && !stop) {
+	while (npend > 0 && !jstop) {
 		struct pend *p = &pend[0];
 		uint64_t skip;
 		struct jerr e;
@@ -1003,7 +995,7 @@ from_dir(const char *dir)
 
 	if (jsegdir_list(dir, &v, &n, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
-	for (size_t i = 0; i < n && !stop && !reached; i++) {
+	for (size_t i = 0; i < n && !jstop && !reached; i++) {
 		char *path;
 		if (asprintf(&path, "%s/%s", dir, v[i].base) < 0)
 			jdie(EX_OSERR, "out of memory");
@@ -1034,7 +1026,7 @@ from_stdin(void)
 	int rc = 0;
 
 	setvbuf(stdin, NULL, _IONBF, 0);        /* so that poll(2) on it tells when input is idle */
-	while (!stop && (idle(), n = getdelim(&line, &cap, cfg.nul ? '\0' : '\n', stdin)) >= 0) {
+	while (!jstop && (idle(), n = getdelim(&line, &cap, cfg.nul ? '\0' : '\n', stdin)) >= 0) {
 		if (n > 0 && line[n - 1] == (cfg.nul ? '\0' : '\n'))
 			line[--n] = 0;
 		if (n == 0)
@@ -1043,7 +1035,7 @@ from_stdin(void)
 		if ((rc = drain()))
 			break;
 	}
-	if (!rc && !stop && ferror(stdin) && errno != EINTR)
+	if (!rc && !jstop && ferror(stdin) && errno != EINTR)
 		jdie(EX_IOERR, "unable to read standard input");
 	free(line);
 	return rc;
@@ -1103,7 +1095,7 @@ run(char **argv, int argc)
 		return 0;               /* --untrust alone: the bookkeeping only */
 	}
 	if (argc > 0) {
-		for (int i = 0; i < argc && !reached && !stop; i++) {
+		for (int i = 0; i < argc && !reached && !jstop; i++) {
 			add(argv[i], SRC_ARG);
 			reached = drain();
 		}
@@ -1115,11 +1107,11 @@ run(char **argv, int argc)
 	wait_reader();
 	settle();
 	unlock();
-	if (!reached && !stop && npend > 0) {
+	if (!reached && !jstop && npend > 0) {
 		hole();
 		code = EX_TEMPFAIL;
 	}
-	if (nrefused && !stop)
+	if (nrefused && !jstop)
 		code = EX_DATAERR;      /* after applying what it could: cron notices */
 	japply_close(ap);
 	if (jio_fshut(stdout) != 0)
@@ -1216,7 +1208,6 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sigaction sa;
 	struct jerr e;
 	int c;
 
@@ -1272,10 +1263,7 @@ main(int argc, char **argv)
 	}
 	cfg.tty = isatty(2);
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;      /* no SA_RESTART: a blocked read returns */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	jstop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	return run(argv, argc);
 }

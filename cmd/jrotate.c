@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "stop.h"
 #include "age.h"
+#include "clock.h"
 #include "io.h"
 #include "journal.h"
 #include "name.h"
@@ -38,15 +40,6 @@ struct config {
 	int             quiet;
 	int             delim;
 };
-
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* One rotation: 0 done (or nothing to do), else the exit code. */
 static int
@@ -100,14 +93,14 @@ wait_tick(const struct config *c, const struct timespec *at)
 	struct pollfd p = { .fd = c->quiet ? -1 : STDOUT_FILENO, .events = 0 };
 	struct timespec d;
 
-	while (!stop) {
+	while (!jstop) {
 		d = until(at);
 		if (d.tv_sec == 0 && d.tv_nsec == 0)
 			return 0;
 		if (ppoll(&p, 1, &d, NULL) > 0) {
 			/* A SIGTERM to the whole pipeline (systemctl stop) ends its reader too:
 			 * then the signal, handled on the way out of ppoll, is what stopped us. */
-			if (stop)
+			if (jstop)
 				return 0;
 			if (p.revents & (POLLERR | POLLHUP))
 				return -1;
@@ -117,44 +110,22 @@ wait_tick(const struct config *c, const struct timespec *at)
 	return 0;
 }
 
-/* The next tick after *next, every ns; a tick missed (a long rotation) is not made up for. */
-static void
-advance(struct timespec *next, uint64_t every)
-{
-	struct timespec now;
-
-	next->tv_sec += (time_t)(every / 1000000000u);
-	next->tv_nsec += (long)(every % 1000000000u);
-	if (next->tv_nsec >= 1000000000L) {
-		next->tv_sec++;
-		next->tv_nsec -= 1000000000L;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
-		*next = now;
-}
-
 static int
 run_every(const struct config *c)
 {
-	struct sigaction sa;
 	struct timespec next;
 	int rc;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);      /* no SA_RESTART: the wait ends at once */
-	sigaction(SIGINT, &sa, NULL);
+	jstop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!stop) {
+	while (!jstop) {
 		rc = rotate_once(c);
 		if (rc == EX_TEMPFAIL)
 			rc = 0;             /* another rotator was at it: try at the next tick */
 		if (rc != 0)
 			return rc;
-		advance(&next, c->every);
+		jclock_tick(&next, c->every);   /* a tick missed (a long rotation) is not made up */
 		if (wait_tick(c, &next) < 0) {
 			jwarnx("standard output: its reader has gone away");
 			return EX_IOERR;

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "hub.h"
+#include "opt.h"
 #include "report.h"
 #include "fan.h"
 #include "io.h"
@@ -674,20 +675,7 @@ progress_draw(void *arg, const struct jxfer_progress *p)
 	pthread_mutex_unlock(&state_lock);
 }
 
-static uint64_t
-duration_opt(const char *s, const char *opt)
-{
-	uint64_t ns;
-	if (jparse_duration(s, &ns) < 0)
-		jdiex(EX_USAGE, "%s: not a duration (like 30s, 5m): %s", opt, s);
-	return ns;
-}
-
-static long
-seconds_opt(const char *s, const char *opt)
-{
-	return (long)((duration_opt(s, opt) + 999999999) / 1000000000);
-}
+#define LIKE "30s, 5m"                  /* the durations the messages give as examples */
 
 static const struct option longopts[] = {
 	{ "to", required_argument, NULL, 't' },
@@ -740,9 +728,9 @@ send_option(int c, const char *arg, struct config *conf)
 			jdiex(EX_USAGE, "--retries: a number from 0 to 100: %s", arg);
 		conf->retry.retries = (long)u;
 		break;
-	case 'M': conf->retry.max_ns = duration_opt(arg, "--retry-max-time"); break;
-	case 'T': conf->xfer.connect_timeout = seconds_opt(arg, "--connect-timeout"); break;
-	case 'S': conf->xfer.stall_time = seconds_opt(arg, "--stall-time"); break;
+	case 'M': conf->retry.max_ns = jopt_duration(arg, "--retry-max-time", LIKE); break;
+	case 'T': conf->xfer.connect_timeout = jopt_seconds(arg, "--connect-timeout", LIKE); break;
+	case 'S': conf->xfer.stall_time = jopt_seconds(arg, "--stall-time", LIKE); break;
 	case 'N': conf->xfer.netrc = arg; break;
 	case 'K': conf->xfer.key = arg; break;
 	case 'H': conf->xfer.known_hosts = arg; break;
@@ -785,7 +773,7 @@ parse_options(int argc, char **argv, struct config *conf)
 			conf->pruning = 1;
 			break;
 		case 'f':
-			conf->prune.keep_for_ns = duration_opt(optarg, "--keep-for");
+			conf->prune.keep_for_ns = jopt_duration(optarg, "--keep-for", LIKE);
 			conf->prune.keep_for = conf->pruning = 1;
 			break;
 		case 'U':
@@ -793,7 +781,7 @@ parse_options(int argc, char **argv, struct config *conf)
 				jdiex(e.code, "--trust: %s", e.msg);
 			break;
 		case 'X':
-			conf->expire_ns = duration_opt(optarg, "--expire-after");
+			conf->expire_ns = jopt_duration(optarg, "--expire-after", LIKE);
 			conf->expiring = 1;
 			break;
 		case 'q': conf->quiet = 1; break;

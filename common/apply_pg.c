@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "lock.h"
 #include "pgsql.h"
+#include "text.h"
 
 #define LOCK_KEY "7596543223146738002"      /* the advisory lock key: "jmirror" */
 
@@ -350,21 +351,6 @@ p_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 	return 0;
 }
 
-/* The failing statement's start, on one line, for the message. */
-static void
-stmt_start(const char *p, char *out, size_t size)
-{
-	size_t i = 0;
-
-	for (; *p && i + 4 < size && i < 60; p++)
-		out[i++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-	if (*p && i + 4 < size) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = 0;
-}
-
 static int
 statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct jerr *e)
 {
@@ -382,7 +368,7 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	}
 	memcpy(a->stmt, s, n);
 	a->stmt[n] = 0;
-	stmt_start(a->stmt, start, sizeof start);
+	jtext_statement(a->stmt, start, sizeof start);
 	if (kind == JPGSQL_TXN_START || kind == JPGSQL_TXN_END)
 		return 0;
 	if (kind == JPGSQL_TXN_ABORT)

@@ -31,6 +31,7 @@
 #include "apply_pgrow.h"
 #include "checkrec.h"
 #include "clock.h"
+#include "grow.h"
 #include "row.h"
 
 #define NBUCKET  1024
@@ -80,17 +81,9 @@ struct jpgrow {
 static void
 sb_add(struct sbuf *s, const void *p, size_t n)
 {
-	if (s->n + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 256;
-		char *nb;
-		while (cap < s->n + n + 1)
-			cap *= 2;
-		if (!(nb = realloc(s->p, cap))) {
-			s->fail = 1;
-			return;
-		}
-		s->p = nb;
-		s->cap = cap;
+	if (jgrow(&s->p, &s->cap, s->n + n + 1, 1, 256) < 0) {
+		s->fail = 1;
+		return;
 	}
 	if (n && p)                     /* p NULL: room for n bytes the caller writes */
 		memcpy(s->p + s->n, p, n);
@@ -199,45 +192,9 @@ jpgrow_triggers(struct jpgrow *ra, int on, struct jerr *e)
 /* ---- shapes ---- */
 
 static void
-kname(struct sbuf *k, const char *s, size_t n)
+kput(void *arg, const void *p, size_t n)
 {
-	uint32_t len = (uint32_t)n;
-
-	sb_add(k, &len, sizeof len);
-	sb_add(k, s, n);
-}
-
-/* The shape of c: operation, table, key columns (and which are NULL), the row's sent
- * columns. */
-static void
-shape_key(struct sbuf *k, const struct jrow_change *c)
-{
-	static const uint32_t end = UINT32_MAX;
-	struct jrow_cols it;
-	struct jrow_col col;
-
-	sb_reset(k);
-	sb_add(k, &c->op, 1);
-	kname(k, c->schema, c->slen);
-	kname(k, c->table, c->tlen);
-	for (jrow_key(c, &it); jrow_cols_next(&it, &col); ) {
-		kname(k, col.name, col.nlen);
-		sb_add(k, col.v.tag == JROW_NULL ? "n" : "v", 1);
-	}
-	sb_add(k, &end, sizeof end);
-	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
-		if (col.v.tag != JROW_UNCHANGED)
-			kname(k, col.name, col.nlen);
-}
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (uint8_t)*p++) * 0x100000001b3ull;
-	return h;
+	sb_add(arg, p, n);
 }
 
 static int
@@ -258,12 +215,13 @@ shape_get(struct jpgrow *ra, const struct jrow_change *c, struct jerr *e)
 	struct jrow_cols it;
 	uint64_t h;
 
-	shape_key(&ra->k, c);
+	sb_reset(&ra->k);
+	jrow_shape(c, 1, kput, &ra->k);
 	if (ra->k.fail) {
 		jerr_sys(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	h = fnv(ra->k.p, ra->k.n);
+	h = jrow_shape_hash(ra->k.p, ra->k.n);
 	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
 		if (sh->hash == h && sh->klen == ra->k.n && !memcmp(sh->key, ra->k.p, ra->k.n))
 			return sh;
@@ -457,48 +415,20 @@ shape_prepare(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, 
 
 /* ---- messages ---- */
 
-struct tbuf {
-	char   b[512];
-	size_t n;
-};
-
-static int
-tput(void *arg, const char *s, size_t n)
-{
-	struct tbuf *t = arg;
-
-	if (n > sizeof t->b - 1 - t->n)
-		n = sizeof t->b - 1 - t->n;
-	memcpy(t->b + t->n, s, n);
-	t->n += n;
-	t->b[t->n] = 0;
-	return 0;
-}
-
-/* "table T, key K" of c, for messages. */
-static void
-where(const struct jrow_change *c, struct tbuf *tab, struct tbuf *key)
-{
-	tab->n = key->n = 0;
-	tab->b[0] = key->b[0] = 0;
-	jrow_table_text(c, tput, tab);
-	jrow_key_text(c, tput, key);
-}
-
 /* The n changes from c on, sent as one statement, failed with result r: the mirror needs
  * attention, unless the failure is the server's (japply_pg_code). Clears r. */
 static int
 failed_n(struct jpgrow *ra, const struct jrow_change *c, int n, uint64_t lsn, PGresult *r,
     struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	char more[64] = "";
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (n > 1)
 		snprintf(more, sizeof more, " (and the %d after it, in one statement)", n - 1);
 	jerr_set(e, japply_pg_code(r), "LSN %llu: table %s, key %s%s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, more, jrow_op_name(c->op), pg_why(ra, r));
+	    (unsigned long long)lsn, w.table, w.key, more, jrow_op_name(c->op), pg_why(ra, r));
 	PQclear(r);
 	return -1;
 }
@@ -575,15 +505,15 @@ static int
 param_add(struct jpgrow *ra, const struct jrow_col *col, const struct jrow_change *c,
     uint64_t lsn, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 
 	if (param_value(ra, &col->v) == 0)
 		return 0;
 	if (ra->val.fail)
 		return jerr_sys(e, EX_OSERR, "out of memory");
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: column %.*s: text with a NUL "
-	    "byte, which PostgreSQL cannot store", (unsigned long long)lsn, tab.b, key.b,
+	    "byte, which PostgreSQL cannot store", (unsigned long long)lsn, w.table, w.key,
 	    (int)col->nlen, col->name);
 }
 
@@ -688,31 +618,31 @@ static int
 diverged(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	char line[1400];
 	PGresult *r;
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (!ra->h.repair)
 		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
 		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, tab.b, key.b, problem);
+		    (unsigned long long)lsn, w.table, w.key, problem);
 	if (fix >= 0) {
 		if (!(r = run(ra, sh, c, fix, lsn, e)))
 			return -1;
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the repair "
-			    "failed: %s", (unsigned long long)lsn, tab.b, key.b, problem,
+			    "failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
 			    pg_why(ra, r));
 			PQclear(r);
 			return -1;
 		}
 		PQclear(r);
 	}
-	if (note_repair(ra, lsn, tab.b, key.b, jrow_op_name(c->op), what, e) < 0)
+	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
 		return -1;
 	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), problem, what);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
 	if (ra->h.repaired)
 		ra->h.repaired(ra->h.arg, line);
 	return 0;
@@ -1130,14 +1060,7 @@ cchunk(struct jpgrow *ra, const struct ctable *ct, const struct jcheck_chunk *c,
 		return -1;
 	}
 	jdigest_final(&d, dg);
-	if (rows != c->rows)
-		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
-		    "rows, the primary %llu", ct->name, range, (unsigned long long)rows,
-		    (unsigned long long)c->rows);
-	if (memcmp(dg, c->digest, JDIGEST_LEN))
-		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror's %llu rows "
-		    "differ from the primary's", ct->name, range, (unsigned long long)rows);
-	return 0;
+	return jcheck_compare(ct->name, range, rows, dg, c, e);
 }
 
 int

@@ -19,6 +19,7 @@
 
 #include "apply_row.h"
 #include "clock.h"
+#include "grow.h"
 #include "row.h"
 
 #define NBUCKET 1024
@@ -88,63 +89,17 @@ jrowapply_triggers(struct jrowapply *ra, int on)
 /* ---- shapes: what a change names, the key of the statement cache ---- */
 
 static void
-kput(struct jrowapply *ra, const void *p, size_t n)
+kput(void *arg, const void *p, size_t n)
 {
-	if (ra->klen + n > ra->kcap) {
-		size_t cap = ra->kcap ? ra->kcap : 256;
-		char *nb;
-		while (cap < ra->klen + n)
-			cap *= 2;
-		if (!(nb = realloc(ra->kbuf, cap))) {
-			ra->kfail = 1;
-			return;
-		}
-		ra->kbuf = nb;
-		ra->kcap = cap;
+	struct jrowapply *ra = arg;
+
+	if (jgrow(&ra->kbuf, &ra->kcap, ra->klen + n, 1, 256) < 0) {
+		ra->kfail = 1;
+		return;
 	}
 	if (n)
 		memcpy(ra->kbuf + ra->klen, p, n);
 	ra->klen += n;
-}
-
-static void
-kname(struct jrowapply *ra, const char *s, size_t n)
-{
-	uint32_t len = (uint32_t)n;
-
-	kput(ra, &len, sizeof len);
-	kput(ra, s, n);
-}
-
-/* The shape of c: its operation, table, key columns and the row's sent columns. */
-static void
-shape_key(struct jrowapply *ra, const struct jrow_change *c)
-{
-	static const uint32_t end = UINT32_MAX;
-	struct jrow_cols it;
-	struct jrow_col col;
-
-	ra->klen = 0;
-	ra->kfail = 0;
-	kput(ra, &c->op, 1);
-	kname(ra, c->schema, c->slen);
-	kname(ra, c->table, c->tlen);
-	for (jrow_key(c, &it); jrow_cols_next(&it, &col); )
-		kname(ra, col.name, col.nlen);
-	kput(ra, &end, sizeof end);
-	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
-		if (col.v.tag != JROW_UNCHANGED)
-			kname(ra, col.name, col.nlen);
-}
-
-static uint64_t
-fnv(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ (uint8_t)*p++) * 0x100000001b3ull;
-	return h;
 }
 
 /* ---- SQL text of a shape's statements ---- */
@@ -254,12 +209,14 @@ shape_get(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, struc
 	char *sql;
 	int rc;
 
-	shape_key(ra, c);
+	ra->klen = 0;
+	ra->kfail = 0;
+	jrow_shape(c, 0, kput, ra);
 	if (ra->kfail) {
 		jerr_sys(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
-	h = fnv(ra->kbuf, ra->klen);
+	h = jrow_shape_hash(ra->kbuf, ra->klen);
 	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
 		if (sh->hash == h && sh->klen == ra->klen && !memcmp(sh->key, ra->kbuf, ra->klen))
 			return sh;
@@ -369,34 +326,6 @@ run(struct jrowapply *ra, sqlite3_stmt *q, const struct jrow_change *c, int k, i
 
 /* ---- divergence and repair ---- */
 
-struct tbuf {
-	char   b[512];
-	size_t n;
-};
-
-static int
-tput(void *arg, const char *s, size_t n)
-{
-	struct tbuf *t = arg;
-
-	if (n > sizeof t->b - 1 - t->n)
-		n = sizeof t->b - 1 - t->n;
-	memcpy(t->b + t->n, s, n);
-	t->n += n;
-	t->b[t->n] = 0;
-	return 0;
-}
-
-/* "table T, key K" of c, for messages. */
-static void
-where(const struct jrow_change *c, struct tbuf *tab, struct tbuf *key)
-{
-	tab->n = key->n = 0;
-	tab->b[0] = key->b[0] = 0;
-	jrow_table_text(c, tput, tab);
-	jrow_key_text(c, tput, key);
-}
-
 /* Write one repair to main.jmirror_repairs, in the open transaction. */
 static int
 note_repair(struct jrowapply *ra, uint64_t lsn, const char *tab, const char *key,
@@ -434,28 +363,28 @@ static int
 diverged(struct jrowapply *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	sqlite3_stmt *q;
 	char line[1400];
 	int changed;
 
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	if (!ra->h.repair)
 		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
 		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, tab.b, key.b, problem);
+		    (unsigned long long)lsn, w.table, w.key, problem);
 	if (fix >= 0) {
 		if (!(q = shape_stmt(ra, sh, c, fix, lsn, e)))
 			return -1;
 		if (run(ra, q, c, fix, &changed) != SQLITE_DONE)
 			return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the "
-			    "repair failed: %s", (unsigned long long)lsn, tab.b, key.b, problem,
+			    "repair failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
 			    ra->why);
 	}
-	if (note_repair(ra, lsn, tab.b, key.b, jrow_op_name(c->op), what, e) < 0)
+	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
 		return -1;
 	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), problem, what);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
 	if (ra->h.repaired)
 		ra->h.repaired(ra->h.arg, line);
 	return 0;
@@ -492,13 +421,13 @@ insert_refused(struct jrowapply *ra, struct shape *sh, const struct jrow_change 
 static int
 failed(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, int rc, struct jerr *e)
 {
-	struct tbuf tab, key;
+	struct jrow_where w;
 	struct jerr kind;
 
 	jsqlite_err(&kind, NULL, rc, "");
-	where(c, &tab, &key);
+	jrow_where(c, &w);
 	return jerr_set(e, kind.code, "LSN %llu: table %s, key %s: %s: %s",
-	    (unsigned long long)lsn, tab.b, key.b, jrow_op_name(c->op), ra->why);
+	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), ra->why);
 }
 
 static int

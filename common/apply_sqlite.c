@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "io.h"
 #include "sqlite.h"
+#include "text.h"
 
 struct sqlite_applier {
 	struct japply base;
@@ -433,30 +434,13 @@ sql_put(struct sqlite_applier *a, const struct japply_state *st, struct jerr *e)
 	return trust_put(a, st, e);
 }
 
-/* The failing statement's start, on one line, for the message. */
-static void
-stmt_start(const char *p, char *out, size_t size)
-{
-	size_t i = 0;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	for (; *p && i + 4 < size && i < 60; p++)
-		out[i++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-	if (*p && i + 4 < size) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = 0;
-}
-
 /* A statement refused, or failed: e says which, with the LSN and the statement's start. */
 static int
 stmt_error(struct sqlite_applier *a, const char *p, uint64_t lsn, struct jerr *e)
 {
 	char start[80];
 
-	stmt_start(p, start, sizeof start);
+	jtext_statement(p, start, sizeof start);
 	if (a->refused)
 		return jerr_set(e, EX_DATAERR, "LSN %llu: %s: %s: refused", (unsigned long long)lsn,
 		    start, a->refused);
@@ -714,7 +698,7 @@ nondet_check(struct sqlite_applier *a, const char *p, uint64_t lsn, unsigned lon
 		    strncmp(a->timefn, "current_", 8) ? "()" : "");
 	else
 		nondet_default(a);
-	stmt_start(p, start, sizeof start);
+	jtext_statement(p, start, sizeof start);
 	return jerr_set(e, EX_DATAERR, "LSN %llu: %s: calls %s, which is not deterministic: the "
 	    "mirror would differ from the primary; refused (--allow-nondeterministic applies it)",
 	    (unsigned long long)lsn, start, a->why);

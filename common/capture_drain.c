@@ -243,31 +243,7 @@ put_value(struct jrow_builder *b, const char *name, sqlite3_stmt *q, int col)
 {
 	struct jrow_value v;
 
-	memset(&v, 0, sizeof v);
-	switch (sqlite3_column_type(q, col)) {
-	case SQLITE_INTEGER:
-		v.tag = JROW_INTEGER;
-		v.i = sqlite3_column_int64(q, col);
-		break;
-	case SQLITE_FLOAT:
-		v.tag = JROW_REAL;
-		v.r = sqlite3_column_double(q, col);
-		break;
-	case SQLITE_TEXT:
-		v.tag = JROW_TEXT;
-		v.p = sqlite3_column_text(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	case SQLITE_BLOB:
-		v.tag = JROW_BLOB;
-		v.p = sqlite3_column_blob(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	default:
-		v.tag = JROW_NULL;
-	}
-	if (!v.p)
-		v.p = (const uint8_t *)"";    /* SQLite gives NULL for an empty blob */
+	jsqlite_value(q, col, &v);
 	jrow_col(b, name, strlen(name), &v);
 }
 

@@ -24,6 +24,7 @@
 #include "checkrec.h"
 #include "clock.h"
 #include "fmt.h"
+#include "grow.h"
 #include "row.h"
 #include "sqlite.h"
 
@@ -35,16 +36,8 @@ struct buf {
 static int
 buf_put(struct buf *b, const void *p, size_t n)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *np;
-		while (cap < b->len + n)
-			cap *= 2;
-		if (!(np = realloc(b->p, cap)))
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
+	if (jgrow(&b->p, &b->cap, b->len + n, 1, 4096) < 0)
+		return -1;
 	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -73,29 +66,10 @@ buf_name(struct buf *b, const char *s)
 static int
 value_put(sqlite3_stmt *q, int col, struct buf *out)
 {
-	struct jrow_value v = { .tag = JROW_NULL };
+	struct jrow_value v;
 	size_t n;
 
-	switch (sqlite3_column_type(q, col)) {
-	case SQLITE_INTEGER:
-		v.tag = JROW_INTEGER;
-		v.i = sqlite3_column_int64(q, col);
-		break;
-	case SQLITE_FLOAT:
-		v.tag = JROW_REAL;
-		v.r = sqlite3_column_double(q, col);
-		break;
-	case SQLITE_TEXT:
-		v.tag = JROW_TEXT;
-		v.p = sqlite3_column_text(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	case SQLITE_BLOB:
-		v.tag = JROW_BLOB;
-		v.p = sqlite3_column_blob(q, col);
-		v.len = (uint32_t)sqlite3_column_bytes(q, col);
-		break;
-	}
+	jsqlite_value(q, col, &v);
 	n = jrow_value_size(&v);
 	if (buf_put(out, NULL, n) < 0)
 		return -1;
@@ -840,13 +814,20 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, t->name);
+	return jcheck_compare(t->name, range, rows, dg, c, e);
+}
+
+int
+jcheck_compare(const char *table, const char *range, uint64_t rows,
+    const uint8_t dg[JDIGEST_LEN], const struct jcheck_chunk *c, struct jerr *e)
+{
 	if (rows != c->rows)
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror has %llu "
-		    "rows, the primary %llu", t->name, range, (unsigned long long)rows,
+		    "rows, the primary %llu", table, range, (unsigned long long)rows,
 		    (unsigned long long)c->rows);
 	if (memcmp(dg, c->digest, JDIGEST_LEN))
 		return jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: the mirror's %llu rows "
-		    "differ from the primary's", t->name, range, (unsigned long long)rows);
+		    "differ from the primary's", table, range, (unsigned long long)rows);
 	return 0;
 }
 

@@ -92,4 +92,10 @@ int jcheck_verify(struct sqlite3 *db, const void *data, size_t len, struct jerr 
  * "keys <= 1005", "keys > 5", "all keys" (values cut short). */
 void jcheck_range_text(const struct jcheck_chunk *c, int nkey, char *out, size_t size);
 
+/* Does a chunk of the mirror match c: rows rows whose digest is dg, the same for every
+ * verifier. 0, or -1 with e JCHECK_EMISMATCH: "check: table T, RANGE: the mirror has N rows,
+ * the primary M" or "...: the mirror's N rows differ from the primary's". */
+int jcheck_compare(const char *table, const char *range, uint64_t rows,
+                   const uint8_t dg[JDIGEST_LEN], const struct jcheck_chunk *c, struct jerr *e);
+
 #endif

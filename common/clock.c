@@ -52,3 +52,19 @@ jclock_mono(void)
 {
 	return (double)jclock_mono_ns() / 1e9;
 }
+
+void
+jclock_tick(struct timespec *next, uint64_t every)
+{
+	struct timespec now;
+
+	next->tv_sec += (time_t)(every / 1000000000u);
+	next->tv_nsec += (long)(every % 1000000000u);
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+		*next = now;
+}

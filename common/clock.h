@@ -12,12 +12,17 @@
  *     jclock_mono()           seconds on the monotonic clock (CLOCK_MONOTONIC), for
  *                             measuring how long something took; never a date
  *     jclock_mono_ns()        the same in nanoseconds, for deadlines kept as integers
+ *     jclock_tick(&next, every)
+ *                             the next tick of a periodic run: *next (CLOCK_MONOTONIC)
+ *                             plus every ns, or now if that is past (a tick missed by a
+ *                             long run is not made up for), for clock_nanosleep
  * JCLOCK_SKEW is what two clocks may disagree by before a stamp counts as in the future.
  */
 #ifndef JM_CLOCK_H
 #define JM_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define JCLOCK_SKEW 1000000000u         /* 1 s */
 
@@ -27,5 +32,6 @@ uint64_t jclock_age(uint64_t now, uint64_t t);
 uint64_t jclock_ahead(uint64_t now, uint64_t t);
 double   jclock_mono(void);
 uint64_t jclock_mono_ns(void);
+void     jclock_tick(struct timespec *next, uint64_t every);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "crash.h"
 #include "cursor.h"
+#include "grow.h"
 #include "io.h"
 #include "name.h"
 
@@ -98,14 +99,8 @@ all_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
 	if (jcursor_parse(ent->name, &c) < 0)
 		return 0;
 	c.mtime = ent->mtime;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct jcursor *t = realloc(a->v, cap * sizeof *t);
-		if (!t)
-			return jerr_sys(e, EX_OSERR, "out of memory");
-		a->v = t;
-		a->cap = cap;
-	}
+	if (jgrow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	a->v[a->n++] = c;
 	return 0;
 }
@@ -239,16 +234,8 @@ expire_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
 			q->held_mirror = 1;
 			return 0;
 		}
-	if (q->len + k > q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 4096;
-		char *t;
-		while (cap < q->len + k)
-			cap *= 2;
-		if (!(t = realloc(q->names, cap)))
-			return jerr_sys(e, EX_OSERR, "out of memory");
-		q->names = t;
-		q->cap = cap;
-	}
+	if (jgrow(&q->names, &q->cap, q->len + k, 1, 4096) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	memcpy(q->names + q->len, ent->name, k);
 	q->len += k;
 	return 0;

@@ -39,6 +39,7 @@
 #include "crash.h"
 #include "cursor.h"
 #include "fetch.h"
+#include "grow.h"
 #include "io.h"
 #include "lock.h"
 #include "name.h"
@@ -240,14 +241,8 @@ list_cb(void *arg, const struct jhub_entry *ent, struct jerr *e)
 		return -1;
 	if (jshipq_has(&b->s, n.timeline, n.seq))
 		return 0;
-	if (u->nw == u->capw) {
-		size_t cap = u->capw ? u->capw * 2 : 64;
-		struct want *t = realloc(u->w, cap * sizeof *t);
-		if (!t)
-			return jerr_sys(e, EX_OSERR, "out of memory");
-		u->w = t;
-		u->capw = cap;
-	}
+	if (jgrow(&u->w, &u->capw, u->nw + 1, sizeof *u->w, 64) < 0)
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	if (!(u->w[u->nw].base = strdup(ent->name)))
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	u->w[u->nw].n = n;

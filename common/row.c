@@ -909,3 +909,77 @@ jrow_text(const struct jrow_change *c, int json, jrow_put_fn fn, void *arg)
 	}
 	return o.failed ? -1 : 0;
 }
+
+/* A fixed buffer that text is cut to fit into, always NUL-terminated. */
+struct cutbuf {
+	char  *b;
+	size_t size, n;
+};
+
+static int
+cut_put(void *arg, const char *s, size_t n)
+{
+	struct cutbuf *t = arg;
+
+	if (n > t->size - 1 - t->n)
+		n = t->size - 1 - t->n;
+	memcpy(t->b + t->n, s, n);
+	t->n += n;
+	t->b[t->n] = 0;
+	return 0;
+}
+
+/* "table T, key K" of c, for messages. */
+void
+jrow_where(const struct jrow_change *c, struct jrow_where *w)
+{
+	struct cutbuf tab = { w->table, sizeof w->table, 0 };
+	struct cutbuf key = { w->key, sizeof w->key, 0 };
+
+	w->table[0] = w->key[0] = 0;
+	jrow_table_text(c, cut_put, &tab);
+	jrow_key_text(c, cut_put, &key);
+}
+
+/* ---- shapes ---- */
+
+static void
+shape_name(jrow_bytes_fn out, void *arg, const char *s, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+
+	out(arg, &len, sizeof len);
+	out(arg, s, n);
+}
+
+void
+jrow_shape(const struct jrow_change *c, int nulls, jrow_bytes_fn out, void *arg)
+{
+	static const uint32_t end = UINT32_MAX;
+	struct jrow_cols it;
+	struct jrow_col col;
+
+	out(arg, &c->op, 1);
+	shape_name(out, arg, c->schema, c->slen);
+	shape_name(out, arg, c->table, c->tlen);
+	for (jrow_key(c, &it); jrow_cols_next(&it, &col); ) {
+		shape_name(out, arg, col.name, col.nlen);
+		if (nulls)
+			out(arg, col.v.tag == JROW_NULL ? "n" : "v", 1);
+	}
+	out(arg, &end, sizeof end);
+	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
+		if (col.v.tag != JROW_UNCHANGED)
+			shape_name(out, arg, col.name, col.nlen);
+}
+
+uint64_t
+jrow_shape_hash(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}

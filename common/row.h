@@ -36,6 +36,8 @@
  *                                      a JSON object (man/jcat.1); put returns 0 or -1,
  *                                      and a -1 stops the writing and is returned.
  *     jrow_key_text, jrow_table_text   the parts of it that name a row, for messages
+ *     jrow_where(&c, &w)               both, into w.table and w.key (NUL-terminated, cut
+ *                                      to fit), for the appliers' messages
  */
 #ifndef JM_ROW_H
 #define JM_ROW_H
@@ -139,5 +141,20 @@ int jrow_text(const struct jrow_change *c, int json, jrow_put_fn put, void *arg)
 /* The key alone, as in the text form: "(id=1, k='x')"; the table: "schema.table" or "table". */
 int jrow_key_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
 int jrow_table_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
+
+/*
+ * The shape of a change, the key of an applier's cache of statements: its operation, table,
+ * key column names (with nulls, and whether each key value is NULL) and the names of the
+ * row's sent columns, as bytes through out. jrow_shape_hash is the hash (FNV-1a) of such a
+ * key.
+ */
+typedef void (*jrow_bytes_fn)(void *arg, const void *p, size_t n);
+void     jrow_shape(const struct jrow_change *c, int nulls, jrow_bytes_fn out, void *arg);
+uint64_t jrow_shape_hash(const void *p, size_t n);
+
+struct jrow_where {
+	char table[512], key[512];
+};
+void jrow_where(const struct jrow_change *c, struct jrow_where *w);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "afile.h"
 #include "digest.h"
+#include "grow.h"
 #include "io.h"
 #include "lock.h"
 #include "shipq.h"
@@ -83,19 +84,7 @@ jshipq_has(const struct jshipq_state *s, uint32_t tl, uint64_t seq)
 static int
 grow(struct jshipq_state *s)
 {
-	struct jshipq_range *r;
-	size_t cap;
-
-	if (s->n < s->cap)
-		return 0;
-	cap = s->cap ? 2 * s->cap : 8;
-	if (!(r = realloc(s->r, cap * sizeof *r))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	s->r = r;
-	s->cap = cap;
-	return 0;
+	return jgrow(&s->r, &s->cap, s->n + 1, sizeof *s->r, 8);
 }
 
 int

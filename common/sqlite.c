@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "row.h"
 #include "sqlite.h"
 
 #define BUSY_MS 10000
@@ -191,4 +192,36 @@ jsqlite_quick_check(const char *db, struct jerr *e)
 	sqlite3_finalize(q);
 	sqlite3_close(h);
 	return ok ? 0 : -1;
+}
+
+/* ---- values ---- */
+
+void
+jsqlite_value(sqlite3_stmt *q, int col, struct jrow_value *v)
+{
+	memset(v, 0, sizeof *v);
+	switch (sqlite3_column_type(q, col)) {
+	case SQLITE_INTEGER:
+		v->tag = JROW_INTEGER;
+		v->i = sqlite3_column_int64(q, col);
+		break;
+	case SQLITE_FLOAT:
+		v->tag = JROW_REAL;
+		v->r = sqlite3_column_double(q, col);
+		break;
+	case SQLITE_TEXT:
+		v->tag = JROW_TEXT;
+		v->p = sqlite3_column_text(q, col);
+		v->len = (uint32_t)sqlite3_column_bytes(q, col);
+		break;
+	case SQLITE_BLOB:
+		v->tag = JROW_BLOB;
+		v->p = sqlite3_column_blob(q, col);
+		v->len = (uint32_t)sqlite3_column_bytes(q, col);
+		break;
+	default:
+		v->tag = JROW_NULL;
+	}
+	if (!v->p)
+		v->p = (const uint8_t *)"";    /* SQLite gives NULL for an empty blob */
 }

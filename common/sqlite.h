@@ -16,6 +16,9 @@
  *                                        else (a statement failed: the database needs
  *                                        attention); the message is "what: SQLite's message"
  *     jsqlite_exec(db, sql, e)           run statements with no result, errors as above
+ *     jsqlite_value(q, col, &v)          the value in column col of q's current row as a row
+ *                                        record holds it (row.h): integer, real, text, blob or
+ *                                        NULL; v.p points into q until it steps (never NULL)
  *     jsqlite_sync(path, e)              make every commit so far durable: fsync the -wal file,
  *                                        the database and their directory (a commit with
  *                                        synchronous=NORMAL is in the -wal but not on disk);
@@ -51,6 +54,9 @@ int jsqlite_open(const char *path, int flags, sqlite3 **db, struct jerr *e);
 int jsqlite_err(struct jerr *e, sqlite3 *db, int rc, const char *what);
 int jsqlite_exec(sqlite3 *db, const char *sql, struct jerr *e);
 int jsqlite_sync(const char *path, struct jerr *e);
+
+struct jrow_value;
+void jsqlite_value(sqlite3_stmt *q, int col, struct jrow_value *v);
 
 int jsqlite_copy(const char *src, const char *dst, struct jerr *e);
 int jsqlite_settle(const char *path, struct jerr *e);

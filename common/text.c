@@ -9,6 +9,7 @@
  *   always a whole prefix of the escaped form.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "text.h"
@@ -108,4 +109,22 @@ jtext_json(const void *s, size_t n, size_t *used, char *out, size_t size)
 	}
 	*used = i;
 	return o;
+}
+
+/* ---- statements ---- */
+
+void
+jtext_statement(const char *p, char *out, size_t size)
+{
+	size_t i = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	for (; *p && i + 4 < size && i < 60; p++)
+		out[i++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+	if (*p && i + 4 < size) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = 0;
 }

@@ -15,6 +15,11 @@
  *                                         splits a character or an escape, so a caller
  *                                         loops until *used covers n (size >= JTEXT_JSON_MIN
  *                                         always makes progress)
+ *     jtext_statement(p, out, size)       the start of the statement at p on one line, for a
+ *                                         message: leading blanks skipped, newlines and tabs
+ *                                         as spaces, at most 60 bytes and "..." when there is
+ *                                         more (size >= 64 for that; a smaller out gets fewer
+ *                                         bytes, no dots); out is always NUL-terminated
  * JSON form: '"' and '\\' escaped, \n \t \r, other controls and DEL as \u00XX, well-formed
  * UTF-8 as is, and every other byte b as \u00XX (U+00XX: a byte that is not UTF-8 is shown
  * as the Latin-1 character of that value, never passed on raw into invalid JSON).
@@ -31,5 +36,6 @@
 char  *jtext_time(uint64_t ns, int digits, char *buf, size_t size);
 size_t jtext_utf8_len(const uint8_t *p, size_t n);
 size_t jtext_json(const void *s, size_t n, size_t *used, char *out, size_t size);
+void   jtext_statement(const char *p, char *out, size_t size);
 
 #endif

@@ -50,6 +50,23 @@ START_TEST(mono_never_goes_back)
 }
 END_TEST
 
+START_TEST(tick_steps_and_skips)
+{
+	struct timespec next = { 1, 900000000L }, now;
+
+	jclock_tick(&next, 1000000000u);        /* long past: now, not a tick to make up */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ck_assert(next.tv_sec > 2);
+	ck_assert(next.tv_sec < now.tv_sec || (next.tv_sec == now.tv_sec &&
+	    next.tv_nsec <= now.tv_nsec));
+	now.tv_sec += 10;
+	next = now;
+	jclock_tick(&next, 1500000000u);        /* ahead: exactly one period on, carried */
+	ck_assert_int_eq(next.tv_sec, now.tv_sec + 1 + (now.tv_nsec + 500000000L >= 1000000000L));
+	ck_assert_int_eq(next.tv_nsec, (now.tv_nsec + 500000000L) % 1000000000L);
+}
+END_TEST
+
 Suite *
 suite_clock(void)
 {
@@ -60,6 +77,7 @@ suite_clock(void)
 	tcase_add_test(tc, add_saturates);
 	tcase_add_test(tc, age_and_ahead);
 	tcase_add_test(tc, mono_never_goes_back);
+	tcase_add_test(tc, tick_steps_and_skips);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,23 @@ START_TEST(json_never_cuts)
 }
 END_TEST
 
+START_TEST(statement_start)
+{
+	char out[80], tiny[8];
+	char longer[100];
+
+	jtext_statement("\n\t  INSERT INTO t\nVALUES (1)", out, sizeof out);
+	ck_assert_str_eq(out, "INSERT INTO t VALUES (1)");
+	memset(longer, 'x', sizeof longer - 1);
+	longer[sizeof longer - 1] = 0;
+	jtext_statement(longer, out, sizeof out);
+	ck_assert_uint_eq(strlen(out), 63);
+	ck_assert_str_eq(out + 60, "...");
+	jtext_statement("SELECT 1", tiny, sizeof tiny);
+	ck_assert_str_eq(tiny, "SELE");
+}
+END_TEST
+
 Suite *
 suite_text(void)
 {
@@ -104,6 +121,7 @@ suite_text(void)
 	tcase_add_test(tc, utf8_lengths);
 	tcase_add_test(tc, json_escapes);
 	tcase_add_test(tc, json_never_cuts);
+	tcase_add_test(tc, statement_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
