@@ -12,8 +12,6 @@
 #include "capture.h"
 #include "fmt.h"
 
-#define JCAP_LINEAGE_HEX (2 * JFMT_LINEAGE_LEN + 1)
-
 extern const char jcap_schema_sql[];
 
 int   jcap_db_open(const char *path, sqlite3 **db, struct jerr *e);
@@ -25,9 +23,5 @@ int   jcap_installed(sqlite3 *db, char lineage[JCAP_LINEAGE_HEX], struct jerr *e
 int   jcap_install_tables(sqlite3 *db, int snapshot, struct jerr *e);
 int   jcap_drop_triggers(sqlite3 *db, struct jerr *e);
 int   jcap_remember_schema(sqlite3 *db, struct jerr *e);
-
-/* The journal's lineage (hex) and the last source position it holds (capture_drain.c). */
-int   jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
-                         struct jerr *e);
 
 #endif
