@@ -109,6 +109,14 @@ pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 	return -1;
 }
 
+/* common/ never prints: libpq's notices (a WARNING as the server goes down) are dropped. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int
 pg_connect(const char *url, int repl, PGconn **cp, struct jerr *e)
 {
@@ -139,6 +147,7 @@ pg_connect(const char *url, int repl, PGconn **cp, struct jerr *e)
 		*cp = NULL;
 		return -1;
 	}
+	PQsetNoticeProcessor(*cp, quiet, NULL);
 	return 0;
 }
 
@@ -658,11 +667,13 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 	int rc;
 
 	memset(&c->st, 0, sizeof c->st);
-	if (!c->sql && pg_connect(c->url, 0, &c->sql, e) < 0)
-		return -1;
-	if (!(r = query(c->sql, "SELECT pg_current_wal_lsn()", 0, NULL, e))) {
+	/* a stream left open while the server goes down would hold its shutdown back */
+	if ((!c->sql && pg_connect(c->url, 0, &c->sql, e) < 0) ||
+	    !(r = query(c->sql, "SELECT pg_current_wal_lsn()", 0, NULL, e))) {
 		PQfinish(c->sql);
 		c->sql = NULL;
+		if (c->repl)
+			stream_stop(c);
 		return -1;
 	}
 	target = lsn_parse(PQgetvalue(r, 0, 0));
