@@ -52,6 +52,7 @@
 #define SETTINGS "-c extra_float_digits=3 -c bytea_output=hex -c DateStyle=ISO " \
 	"-c TimeZone=UTC -c IntervalStyle=postgres -c client_min_messages=warning"
 #define CHECK_PREFIX "jmirror.check"
+#define DDL_PREFIX "jmirror.ddl"
 #define MAX_CHECKS 64
 
 struct rel {
@@ -471,8 +472,24 @@ static int
 on_message(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 {
 	struct jjournal_payload p = { JFMT_TYPE_CHECK, m->content, m->len };
+	int rc;
 
-	if (!m->transactional || strcmp(m->prefix, CHECK_PREFIX) != 0)
+	if (!m->transactional)
+		return 0;
+	if (!strcmp(m->prefix, DDL_PREFIX)) {       /* jpgcap_ddl: at its place */
+		for (int i = 0; i < 2; i++) {
+			jrow_sql(&c->b, (const char *)m->content, m->len);
+			if ((rc = jrow_end(&c->b, e)) != 1)
+				break;
+			if (append_rows(c, 1, e) < 0)
+				return -1;
+		}
+		if (rc < 0)
+			return -1;
+		c->nchg++;
+		return 0;
+	}
+	if (strcmp(m->prefix, CHECK_PREFIX) != 0)
 		return 0;
 	if (c->nchg && append_rows(c, 1, e) < 0)
 		return -1;
@@ -689,6 +706,36 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 	if (st)
 		*st = c->st;
 	return rc;
+}
+
+/* ---- schema changes ---- */
+
+/* The operator's DDL and a transactional message holding it, committed together: the
+ * stream brings the statement at its place among the changes (on_message). */
+int
+jpgcap_ddl(struct jpgcap *c, const char *sql, struct jerr *e)
+{
+	const char *p[1] = { sql };
+	PGresult *r;
+
+	if (run(c->sql, "BEGIN", e) < 0)
+		return -1;
+	r = PQexec(c->sql, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_err(e, c->sql, r, "the DDL failed");
+		if (e->code == EX_CONFIG)
+			e->code = EX_DATAERR;       /* the operator's statement, not the database */
+		run(c->sql, "ROLLBACK", NULL);
+		return -1;
+	}
+	PQclear(r);
+	if (!(r = query(c->sql, "SELECT pg_logical_emit_message(true, '" DDL_PREFIX "', $1)", 1,
+	    p, e))) {
+		run(c->sql, "ROLLBACK", NULL);
+		return -1;
+	}
+	PQclear(r);
+	return run(c->sql, "COMMIT", e);
 }
 
 /* ---- open, close ---- */

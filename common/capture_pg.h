@@ -20,6 +20,11 @@
  *                                              (a group when larger), made durable before
  *                                              the slot is told it may forget it; the
  *                                              stream stays open for the next drain
+ *     jpgcap_ddl(c, sql, &e)                   runs sql on the primary in a transaction that
+ *                                              also holds it as a logical message, so the
+ *                                              next drain journals it at its place
+ *                                              (EX_DATAERR: the statement failed, nothing
+ *                                              changed)
  *     jpgcap_close(c)                          frees c (NULL is a no-op)
  *
  * Errors: -1 with e: EX_USAGE not installed or a bad URL, JCAP_EINSTALLED installed
@@ -40,6 +45,7 @@ int  jpgcap_install(const char *url, const char *journal, const struct jcapture_
 int  jpgcap_uninstall(const char *url, struct jerr *e);
 int  jpgcap_open(const char *url, const char *journal, struct jpgcap **c, struct jerr *e);
 int  jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e);
+int  jpgcap_ddl(struct jpgcap *c, const char *sql, struct jerr *e);
 void jpgcap_close(struct jpgcap *c);
 
 #endif
