@@ -1,5 +1,6 @@
 #!/bin/sh
-# What logical decoding does not carry, handled explicitly: --ddl runs a schema change on the
+# What logical decoding does not carry, handled explicitly (installed by
+# examples/pg/capture-primary.sh): --ddl runs a schema change on the
 # primary and journals it at its place, so both mirrors follow; a failing --ddl changes
 # nothing (65). A table without a primary key is captured insert-only: the application's
 # UPDATE of it still works on the primary (install gave it REPLICA IDENTITY FULL), and the
@@ -14,8 +15,9 @@ pg_createdb mirror
 P=$(pg_url prim)
 psqlq prim "CREATE TABLE t(id int PRIMARY KEY, v text); CREATE TABLE hist(a int, note text);
 	INSERT INTO t VALUES (1, 'one')"
-jappend --create db.journal >/dev/null
-expect_code 0 jcapture --install "$P" db.journal
+# examples/pg/capture-primary.sh: the journal and the install
+expect_code 0 sh "$JM_SRC/examples/pg/capture-primary.sh" "$P" db.journal
+check "the example says what to run next" grep -q "jcapture --every" out
 
 psqlq prim "INSERT INTO t VALUES (2, 'two')"
 expect_code 0 jcapture --ddl 'ALTER TABLE t ADD COLUMN n bigint' "$P" db.journal
