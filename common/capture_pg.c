@@ -666,8 +666,11 @@ stream(struct jpgcap *c, uint64_t target, struct jerr *e)
 		if (n < 0) {
 			PGresult *r = PQgetResult(c->repl);
 
-			return pg_err(e, c->repl, PQresultStatus(r) == PGRES_COMMAND_OK ? NULL : r,
-			    "replication stream ended");
+			if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+				PQclear(r);
+				r = NULL;
+			}
+			return pg_err(e, c->repl, r, "replication stream ended");
 		}
 		rc = on_copy(c, (uint8_t *)buf, n, target, e);
 		PQfreemem(buf);
@@ -681,7 +684,7 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 {
 	PGresult *r;
 	uint64_t target;
-	int rc;
+	int rc, reused;
 
 	memset(&c->st, 0, sizeof c->st);
 	/* a stream left open while the server goes down would hold its shutdown back */
@@ -695,12 +698,20 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 	}
 	target = lsn_parse(PQgetvalue(r, 0, 0));
 	PQclear(r);
+	reused = c->repl != NULL;
 	if (stream_start(c, e) < 0)
 		return -1;
 	rc = stream(c, target, e);
-	if (rc == 0)
-		rc = status(c, 0, e);
-	if (rc < 0)
+	if (rc < 0 && reused && e->code == EX_TEMPFAIL && !c->st.records) {
+		/* a stream idle past wal_sender_timeout between two drains: once more, anew */
+		stream_stop(c);
+		rc = stream_start(c, e) < 0 ? -1 : stream(c, target, e);
+	}
+	/* What the journal holds is durable: a slot that cannot be told now is told by the
+	 * next drain, which starts from the journal's position anyway. */
+	if (rc == 0 && status(c, 0, e) < 0)
+		stream_stop(c);
+	else if (rc < 0)
 		stream_stop(c);
 	c->st.pos = c->pos;
 	if (st)
