@@ -117,8 +117,8 @@ parse(int argc, char **argv, struct config *c)
 	if (c->check_every && !c->every)
 		jdiex(EX_USAGE, "--checksum-every goes with --every");
 	c->pg = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
-	if (c->pg && (c->mode == DDL_DONE || c->checksum || c->check_every || c->force))
-		jdiex(EX_USAGE, "--ddl-done, --checksum and --force are for an SQLite database");
+	if (c->pg && (c->checksum || c->check_every || c->force))
+		jdiex(EX_USAGE, "--checksum and --force are for an SQLite database");
 }
 
 /* One drain, with a check record when check; 0, or the exit code (reported). */
@@ -203,7 +203,8 @@ run_pg(const struct config *c)
 
 	if (jpgcap_open(c->db, c->journal, &src.pg, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
-	if (c->mode == DDL && jpgcap_ddl(src.pg, c->sql, &e) < 0) {
+	if ((c->mode == DDL && jpgcap_ddl(src.pg, c->sql, &e) < 0) ||
+	    (c->mode == DDL_DONE && jpgcap_ddl_done(src.pg, c->sql, &e) < 0)) {
 		jpgcap_close(src.pg);
 		jdiex(e.code, "unable to change the schema of %s: %s", c->db, e.msg);
 	}

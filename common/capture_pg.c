@@ -59,6 +59,7 @@ struct rel {
 	uint32_t   id;
 	char      *schema, *name;  /* schema "" for public */
 	int        ncol, keyless;
+	uint64_t   ddl;           /* c->ddls when it was described */
 	char     **col;
 	uint32_t  *typ;
 	int       *key;
@@ -77,6 +78,7 @@ struct jpgcap {
 	struct jrow_builder b;
 	int              in_tx, skip, in_group, nchg;
 	uint64_t         tx_lsn;
+	uint64_t         ddls;    /* schema changes journaled by this process */
 	struct jcapture_stats st;
 };
 
@@ -254,7 +256,20 @@ rel_find(struct jpgcap *c, uint32_t id)
 	return NULL;
 }
 
-/* Remember (or replace) the relation m describes. */
+static int
+rel_same(const struct rel *a, const struct rel *b)
+{
+	if (a->ncol != b->ncol || strcmp(a->schema, b->schema) || strcmp(a->name, b->name))
+		return 0;
+	for (int i = 0; i < a->ncol; i++)
+		if (strcmp(a->col[i], b->col[i]) || a->typ[i] != b->typ[i])
+			return 0;
+	return 1;
+}
+
+/* Remember (or replace) the relation m describes. A table described again with other
+ * columns, with no schema change journaled since, was changed behind the capture's back:
+ * refused before anything of the transaction using it is journaled. */
 static int
 rel_learn(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 {
@@ -280,6 +295,15 @@ rel_learn(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 	}
 	/* FULL identity flags every column: such a table has no key of its own */
 	n.keyless = !k || m->replident == 'f' || m->replident == 'n';
+	n.ddl = c->ddls;
+	if (r && !c->skip && r->ddl == c->ddls && !rel_same(r, &n)) {
+		jerr_set(e, JCAP_ESCHEMA, "table %s%s%s was changed without jcapture --ddl; "
+		    "nothing of what follows was journaled and the slot keeps it: journal the "
+		    "change with jcapture --ddl-done 'SQL' (see jcapture(1))", n.schema,
+		    *n.schema ? "." : "", n.name);
+		rel_free(&n);
+		return -1;
+	}
 	if (!r) {
 		if (jgrow(&c->rels, &c->relcap, c->nrels + 1, sizeof *c->rels, 16) < 0)
 			goto oom;
@@ -487,6 +511,7 @@ on_message(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 		if (rc < 0)
 			return -1;
 		c->nchg++;
+		c->ddls++;
 		return 0;
 	}
 	if (strcmp(m->prefix, CHECK_PREFIX) != 0)
@@ -747,6 +772,25 @@ jpgcap_ddl(struct jpgcap *c, const char *sql, struct jerr *e)
 	}
 	PQclear(r);
 	return run(c->sql, "COMMIT", e);
+}
+
+/* DDL already run behind the capture's back: journaled now, before whatever the stream
+ * still holds, at the position the journal has (which it does not move). */
+int
+jpgcap_ddl_done(struct jpgcap *c, const char *sql, struct jerr *e)
+{
+	struct jjournal_payload p;
+	uint64_t lsn;
+
+	jrow_start(&c->b, c->pos, c->pos);
+	jrow_sql(&c->b, sql, strlen(sql));
+	if (jrow_end(&c->b, e) != 0)
+		return e->code ? -1 : jerr_set(e, EX_DATAERR, "the statement is too large");
+	p = (struct jjournal_payload){ JFMT_TYPE_ROW, c->b.buf, (uint32_t)c->b.len };
+	if (jjournal_append(c->j, &p, 1, &lsn, e) < 0)
+		return -1;
+	c->ddls++;
+	return 0;
 }
 
 /* ---- open, close ---- */

@@ -25,13 +25,15 @@
  *                                              next drain journals it at its place
  *                                              (EX_DATAERR: the statement failed, nothing
  *                                              changed)
+ *     jpgcap_ddl_done(c, sql, &e)              journals sql, run behind the capture's back
+ *                                              already, before what the slot still holds
  *     jpgcap_close(c)                          frees c (NULL is a no-op)
  *
  * Errors: -1 with e: EX_USAGE not installed or a bad URL, JCAP_EINSTALLED installed
  * already, EX_DATAERR a journal of another lineage, a damaged journal or stream,
  * EX_TEMPFAIL the server is unreachable, restarting, or the slot busy (another jcapture),
  * EX_CONFIG (78) the database needs attention (wal_level is not logical; a change the
- * journal cannot carry), EX_NOINPUT missing journal or database, EX_IOERR.
+ * journal cannot carry; a table whose columns changed without jpgcap_ddl), EX_NOINPUT missing journal or database, EX_IOERR.
  */
 #ifndef JM_CAPTURE_PG_H
 #define JM_CAPTURE_PG_H
@@ -46,6 +48,7 @@ int  jpgcap_uninstall(const char *url, struct jerr *e);
 int  jpgcap_open(const char *url, const char *journal, struct jpgcap **c, struct jerr *e);
 int  jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e);
 int  jpgcap_ddl(struct jpgcap *c, const char *sql, struct jerr *e);
+int  jpgcap_ddl_done(struct jpgcap *c, const char *sql, struct jerr *e);
 void jpgcap_close(struct jpgcap *c);
 
 #endif
