@@ -397,17 +397,39 @@ change_rel(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 	return r;
 }
 
+/* name quoted as an SQL identifier ("" for "), then tail, at out[n]; the new length (names
+ * are at most 63 bytes: out has room). */
+static size_t
+ident(char *out, size_t size, size_t n, const char *name, const char *tail)
+{
+	out[n++] = '"';
+	for (; *name && n + 4 < size; name++) {
+		if (*name == '"')
+			out[n++] = '"';
+		out[n++] = *name;
+	}
+	out[n++] = '"';
+	while (*tail && n + 1 < size)
+		out[n++] = *tail++;
+	out[n] = 0;
+	return n;
+}
+
 static int
 put_truncate(struct jpgcap *c, const struct jpgo_msg *m, uint32_t i, struct jerr *e)
 {
 	const struct rel *r = rel_find(c, jpgo_truncated(m, i));
-	char sql[600];
+	char sql[1200];
 
 	if (!r)
 		return jerr_set(e, EX_DATAERR, "TRUNCATE of a relation before its description");
-	snprintf(sql, sizeof sql, "DELETE FROM %s%s%s\"%s\"", *r->schema ? "\"" : "", r->schema,
-	    *r->schema ? "\"." : "", r->name);
-	jrow_sql(&c->b, sql, strlen(sql));
+	size_t n = 0;
+
+	n += (size_t)snprintf(sql, sizeof sql, "DELETE FROM ");
+	if (*r->schema)
+		n = ident(sql, sizeof sql, n, r->schema, ".");
+	n = ident(sql, sizeof sql, n, r->name, "");
+	jrow_sql(&c->b, sql, n);
 	return jrow_end(&c->b, e);
 }
 
@@ -1039,7 +1061,7 @@ snap_rows(struct snap *s, struct jerr *e)
 }
 
 static int
-snap_table(struct snap *s, const char *oid, int rows, struct jerr *e)
+snap_table(struct snap *s, const char *oid, struct jerr *e)
 {
 	const char *p[1] = { oid };
 	PGresult *cols = query(s->db, cols_sql, 1, p, e);
@@ -1049,12 +1071,12 @@ snap_table(struct snap *s, const char *oid, int rows, struct jerr *e)
 		return -1;
 	rc = snap_ddl(s, cols, e);
 	PQclear(cols);
-	return rc == 0 && rows ? snap_rows(s, e) : rc;
+	return rc == 0 ? snap_rows(s, e) : rc;
 }
 
-/* In the exported snapshot: every published table's DDL and (with rows) rows. */
+/* In the exported snapshot: every published table's DDL and rows. */
 static int
-snap_all(struct snap *s, const char *snapshot, int rows, struct jerr *e)
+snap_all(struct snap *s, const char *snapshot, struct jerr *e)
 {
 	const char *p[1] = { s->c->slot };
 	char sql[200];
@@ -1069,7 +1091,7 @@ snap_all(struct snap *s, const char *snapshot, int rows, struct jerr *e)
 		s->schema = strcmp(PQgetvalue(t, i, 1), "public") ? PQgetvalue(t, i, 1) : "";
 		s->table = PQgetvalue(t, i, 2);
 		snprintf(s->qname, sizeof s->qname, "%s", PQgetvalue(t, i, 3));
-		rc = snap_table(s, PQgetvalue(t, i, 0), rows, e);
+		rc = snap_table(s, PQgetvalue(t, i, 0), e);
 	}
 	PQclear(t);
 	if (rc == 0)
@@ -1139,7 +1161,7 @@ install_slot(struct jpgcap *c, int rows, struct jerr *e)
 	c->tx_lsn = lsn_parse(PQgetvalue(r, 0, 1));
 	jrow_start(&c->b, c->tx_lsn, c->tx_lsn);
 	c->nchg = 0;
-	rc = snap_all(&s, PQgetvalue(r, 0, 2), rows, e);
+	rc = rows ? snap_all(&s, PQgetvalue(r, 0, 2), e) : 0;
 	PQclear(r);
 	if (rc == 0)
 		rc = append_rows(c, 0, e);

@@ -84,6 +84,16 @@ expect_code 0 jcapture --uninstall "$P"
 check "slot dropped" test "$(psqlq prim "SELECT count(*) FROM pg_replication_slots")" = 0
 check "publication dropped" test "$(psqlq prim "SELECT count(*) FROM pg_publication")" = 0
 
+# --no-snapshot (a mirror seeded with pg_dump): nothing of what is there is journaled, only
+# where the stream starts; TRUNCATE travels as a DELETE of every row
+jappend --create n.journal >/dev/null
+expect_code 0 jcapture --install --no-snapshot "$P" n.journal
+check "no schema, no rows journaled" test "$(jcat n.journal | grep -c '^  ')" = 0
+psqlq prim 'TRUNCATE k2'
+expect_code 0 jcapture "$P" n.journal
+check "TRUNCATE as DELETE" sh -c "jcat n.journal | grep -q \"sql 'DELETE FROM \\\"k2\\\"'\""
+expect_code 0 jcapture --uninstall "$P"
+
 # a server without logical decoding: refused with a clear line
 psqlq postgres "ALTER SYSTEM SET wal_level = replica" && pg_restart
 jappend --create w.journal >/dev/null
