@@ -726,6 +726,20 @@ stream(struct jpgcap *c, uint64_t target, struct jerr *e)
 	}
 }
 
+/*
+ * Sequences are not in PostgreSQL 15's stream: their values go through it as rows of
+ * captured_sequences, which each drain brings up to date on the primary before it reads
+ * where the WAL stands, so that the drain itself journals them. A value only grows there,
+ * and a sequence's last value is never below what committed transactions drew from it
+ * before that update; a promoted mirror also looks at the column a sequence is owned by
+ * (examples/pg/promote-sequences.sql) for what committed after it.
+ */
+static const char sequences_sql[] =
+    "INSERT INTO public.captured_sequences AS s(name, value) "
+    "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+    "WHERE last_value IS NOT NULL ON CONFLICT (name) DO UPDATE SET value = excluded.value "
+    "WHERE s.value < excluded.value";
+
 int
 jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 {
@@ -736,6 +750,7 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 	memset(&c->st, 0, sizeof c->st);
 	/* a stream left open while the server goes down would hold its shutdown back */
 	if ((!c->sql && pg_connect(c->url, 0, &c->sql, e) < 0) ||
+	    run(c->sql, sequences_sql, e) < 0 ||
 	    !(r = query(c->sql, "SELECT pg_current_wal_lsn()", 0, NULL, e))) {
 		PQfinish(c->sql);
 		c->sql = NULL;
@@ -1001,7 +1016,7 @@ snap_ddl(struct snap *s, PGresult *cols, struct jerr *e)
 	s->ncol = PQntuples(cols);
 	if (s->ncol > 1600)
 		return jerr_set(e, EX_DATAERR, "%s: too many columns", s->qname);
-	fail |= cat(&sql, &len, &cap, "CREATE TABLE ");
+	fail |= cat(&sql, &len, &cap, "CREATE TABLE IF NOT EXISTS ");
 	if (*s->schema)
 		fail |= cat(&sql, &len, &cap, quote(s->db, s->schema, q, sizeof q)) |
 		    cat(&sql, &len, &cap, ".");
@@ -1099,9 +1114,12 @@ snap_all(struct snap *s, const char *snapshot, struct jerr *e)
 	return rc;
 }
 
-/* The publication, and REPLICA IDENTITY FULL for tables without a primary key (their
- * UPDATEs would be refused by the server otherwise), in one transaction. */
+/* The table of sequence values (capture_sequences), the publication, and REPLICA IDENTITY
+ * FULL for tables without a primary key (their UPDATEs would be refused by the server
+ * otherwise), in one transaction. */
 static const char publication_sql[] =
+    "CREATE TABLE IF NOT EXISTS public.captured_sequences(name text PRIMARY KEY, "
+    "value bigint NOT NULL);"
     "DO $$ DECLARE t regclass; BEGIN "
     "IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '%s') THEN "
     "CREATE PUBLICATION %s FOR ALL TABLES; END IF; "
@@ -1215,6 +1233,8 @@ jpgcap_uninstall(const char *url, struct jerr *e)
 		snprintf(sql, sizeof sql, "DROP PUBLICATION \"%s\"", PQgetvalue(r, i, 0));
 		rc = run(db, sql, e);
 	}
+	if (rc == 0)
+		rc = run(db, "DROP TABLE IF EXISTS public.captured_sequences", e);
 	PQclear(r);
 	PQfinish(db);
 	return rc;
