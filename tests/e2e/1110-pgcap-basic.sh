@@ -9,10 +9,7 @@
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
-pg_start
-pg_createdb prim
-pg_createdb mirror
-P=$(pg_url prim)
+pg_primary_mirror
 psqlq prim "CREATE TABLE t(id bigint PRIMARY KEY, i int, s smallint, r double precision,
 	f real, n numeric, b boolean, x bytea, ts timestamptz, d date, v text, big text);
 CREATE TABLE k2(a int, b text, c text, PRIMARY KEY (b, a));

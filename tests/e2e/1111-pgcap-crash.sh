@@ -8,10 +8,7 @@
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
-pg_start
-pg_createdb prim
-pg_createdb mirror
-P=$(pg_url prim)
+pg_primary_mirror
 psqlq prim "CREATE TABLE t(id bigint PRIMARY KEY, v text); CREATE TABLE c(k int PRIMARY KEY, n bigint);
 	INSERT INTO c VALUES (1, 0)"
 jappend --create db.journal >/dev/null

@@ -9,10 +9,7 @@
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
-pg_start
-pg_createdb prim
-pg_createdb mirror
-P=$(pg_url prim)
+pg_primary_mirror
 psqlq prim "CREATE TABLE t(id int PRIMARY KEY, v text); CREATE TABLE hist(a int, note text);
 	INSERT INTO t VALUES (1, 'one')"
 # examples/pg/capture-primary.sh: the journal and the install

@@ -7,10 +7,7 @@
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
 [ -x "$PGBIN/pgbench" ] || skip "no pgbench"
-pg_start
-pg_createdb prim
-pg_createdb mirror
-P=$(pg_url prim)
+pg_primary_mirror
 bench() { "$PGBIN/pgbench" -h "$PGSOCK" -p "$PGPORT" -U postgres "$@"; }
 bench -i -s 1 -q prim >init.log 2>&1 || { cat init.log; fail "pgbench -i"; }
 jappend --create db.journal >/dev/null
