@@ -27,7 +27,11 @@
  * - Memory is bounded by one record: a transaction larger than one goes out in parts.
  * - Changes the row record cannot carry stop the drain (EX_CONFIG) before the transaction
  *   holding them is journaled, so the slot keeps it: an UPDATE or DELETE of a table without
- *   a key.
+ *   a key, a table described again with other columns and no --ddl journaled since.
+ * - Transactional logical messages are journaled at their place in their transaction:
+ *   jmirror.ddl (jpgcap_ddl) as an sql change, jmirror.check as the check record it holds.
+ * - Sequences, which the stream lacks, travel as rows of captured_sequences, raised on the
+ *   primary at the start of each drain (sequences_sql).
  *
  * JM_TEST_CRASH=STEP (crash.h, test-only): pgcap-group (first record of a large transaction
  * appended), pgcap-appended (a transaction durable, the slot not told).
