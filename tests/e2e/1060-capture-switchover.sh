@@ -3,8 +3,9 @@
 # name no capture option: the mirror remembers that it applied row records (its primary was
 # captured), so jpromote installs capture on it for the new journal by itself; the unchanged
 # application writes to the promoted database and those writes reach the mirror-mirror.
-# A promotion killed after installing capture completes when the script is run again;
-# --no-capture promotes without capture; a mirror of a statement journal is not captured.
+# A promotion killed after installing capture completes when the script is run again.
+# Forced service captures it too; --no-capture promotes without capture; a mirror of a
+# statement journal is not captured.
 . ./lib.sh
 command -v sqlite3 >/dev/null || skip "sqlite3 command line not installed"
 RB=$JM_SRC/examples/runbook
@@ -29,6 +30,8 @@ expect_code 0 sh $RB/mirror-cron.sh mm.db inmm
 check "the mirror notes that its primary was captured" \
     test "$(sqlite3 m.db 'SELECT count(*) FROM jmirror_captured')" -eq 1
 check "the mirror is not captured itself" lacks m.db jmirror_capture
+
+cp -R inm inm4                  # a mirror that will never see the final segment
 
 # The runbook: stop the application, drain what is left, final segment, ship, integrate,
 # promote. jpromote is killed once after installing capture; the script is run again.
@@ -65,6 +68,13 @@ expect_code 64 jpromote --capture --no-capture --db m3.db --journal m3/app.journ
 expect_code 0 jpromote --no-capture --db m3.db --journal m3/app.journal
 check "--no-capture: not captured" lacks m3.db jmirror_capture
 check "--no-capture: nothing said of capture" sh -c '! grep -q captured err'
+
+# Forced service (no final segment): the mirror is captured by jpromote too.
+mkdir m4
+expect_code 0 jintegrate --db m4.db --from inm4
+expect_code 0 jpromote --force --db m4.db --journal m4/app.journal
+check "forced service: captured" has m4.db jmirror_capture
+check "forced service: says so" grep -q "^jpromote: m4.db is operational: .*, captured" err
 
 # A mirror of a statement journal (jappend) was never captured: promoted without capture.
 mkdir s sm
