@@ -8,14 +8,16 @@
  *   drain_read     one WAL read transaction, so only committed, whole transactions; the
  *                  schema is checked against the one the triggers were made for; every
  *                  outbox row above the position becomes a change of a row record whose
- *                  positions are the first and last sequence numbers it holds; with
+ *                  positions are the first and last sequence numbers it holds (a 'd' row
+ *                  becomes a deletion, just before the change of its table that removed
+ *                  the row, or nothing: capture.c); with
  *                  jcapture_checksum, drain_check takes the check records in the same
  *                  snapshot, appended with the last record, nothing between them
  *   drain_append   the record appended and made durable (JJ_SYNC); a drain larger than one
  *                  record is a group (each record but the last flagged "continues"), which
  *                  the journal cuts off whole if the drain dies before its last record
- *   drain_forget   again: what was appended deleted from the outbox, in a write
- *                  transaction
+ *   drain_forget   again: what was appended deleted from the outbox, and the 'P' row
+ *                  left at the position, in one write transaction
  *
  * Invariants:
  * - One drainer at a time per database: the drain lock (DIR/.BASE.capture.lock beside the
