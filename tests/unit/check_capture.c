@@ -64,6 +64,18 @@ fx_outbox(const struct fx *f, char *out, size_t size)
 	sqlite3_close(db);
 }
 
+/* One drain of f's database into its journal, which must succeed; st filled. */
+static void
+fx_drain(const struct fx *f, struct jcapture_stats *st)
+{
+	struct jcapture *c;
+	struct jerr e;
+
+	ck_assert_int_eq(jcapture_open(f->db, f->j, &c, &e), 0);
+	ck_assert_msg(jcapture_drain(c, st, &e) == 0, "drain: %s", e.msg);
+	jcapture_close(c);
+}
+
 static void
 fx_free(struct fx *f)
 {
@@ -99,11 +111,10 @@ START_TEST(key_only_and_position)
 {
 	struct fx f;
 	struct jcapture_install o = { .no_snapshot = 1 };
-	struct jcapture_depth d;
-	struct jcapture *c;
 	struct jcapture_stats st;
-	struct jerr e;
+	struct jcapture_depth d;
 	char got[256];
+	struct jerr e;
 
 	fx_init(&f, "CREATE TABLE t(id INTEGER PRIMARY KEY, v); INSERT INTO t VALUES(1, 'x');");
 	ck_assert_int_eq(jcapture_install(f.db, f.j, &o, &e), 0);
@@ -111,11 +122,9 @@ START_TEST(key_only_and_position)
 	    "INSERT INTO t VALUES(2, 'w')");
 	fx_outbox(&f, got, sizeof got);
 	ck_assert_str_eq(got, "d:1 I:1 d:1 I:2");
-	ck_assert_int_eq(jcapture_open(f.db, f.j, &c, &e), 0);
-	ck_assert_int_eq(jcapture_drain(c, &st, &e), 0);
+	fx_drain(&f, &st);
 	ck_assert_uint_eq(st.changes, 4);
 	ck_assert_uint_eq(st.pos, 4);
-	jcapture_close(c);
 	fx_outbox(&f, got, sizeof got);
 	ck_assert_str_eq(got, "P:");
 	ck_assert_int_eq(jcapture_depth(f.db, &d, &e), 1);
