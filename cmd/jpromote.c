@@ -35,8 +35,7 @@
 
 static const char synopsis[] =
     "jpromote [-0] [--force] [--capture | --no-capture] [--live FILE | --incoming DIR]\n"
-    "                [--sign KEY]"
-    "                --db MIRROR.db --journal DIR/NAME.journal";
+    "                [--sign KEY] --db MIRROR.db --journal DIR/NAME.journal";
 
 struct config {
 	const char *db, *journal, *live, *incoming;

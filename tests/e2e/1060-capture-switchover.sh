@@ -64,6 +64,9 @@ check "the mirror-mirror follows timeline 2" test "$(sqlite3 mm.db 'SELECT timel
 
 # --no-capture: the operator says no; both options at once is a usage error.
 expect_code 0 jintegrate --db m3.db --from inm3
+expect_code 0 jpromote --help
+check "--help names both" grep -q -- '--capture | --no-capture' out
+check "--help ends with the required options" grep -q -- '--sign KEY\] --db MIRROR.db --journal DIR/NAME.journal$' out
 expect_code 64 jpromote --capture --no-capture --db m3.db --journal m3/app.journal
 expect_code 0 jpromote --no-capture --db m3.db --journal m3/app.journal
 check "--no-capture: not captured" lacks m3.db jmirror_capture
