@@ -11,9 +11,6 @@ start_s3 "$T" || skip "Ceph RGW did not start"
 export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
 ep="--s3-endpoint $S3_ENDPOINT --s3-part-size 5M"
 E=$S3_ENDPOINT/$S3_BUCKET
-s3get() { s3curl -H "x-amz-content-sha256: $(s3_empty)" "$@"; }
-status() { s3get -I -o /dev/null -w '%{http_code}' "$E/$1"; }
-uploads() { s3get "$E?uploads=" | grep -o '<UploadId>[^<]*</UploadId>' | wc -l; }
 # the most part PUTs in flight at once (sent, not yet answered 200), from a -v -v trace
 inflight() {
 	awk '/^jship: > PUT .*partNumber=/ { parts = 1; if (++n > max) max = n; next }
@@ -32,14 +29,14 @@ check "parallel: byte-identical" cmp -s got big/$n1
 check "parallel: 5 parts" test "$(grep -c '> PUT .*partNumber=' trace)" -eq 5
 check "parallel: $(inflight trace) parts in flight at once" test "$(inflight trace)" -ge 2
 check "parallel: more than one connection" test "$(grep -c '^jship: \* Connected to' trace)" -ge 2
-check "parallel: no upload left" test "$(uploads)" -eq 0
+check "parallel: no upload left" test "$(s3_uploads)" -eq 0
 
 cp big/$n1 bad/
 printf 'X' | dd of=bad/$n1 bs=1 seek=12000000 conv=notrunc 2>/dev/null
 expect_code 65 jship $ep --to "s3://$S3_BUCKET/d/" bad/$n1
 check "damaged: message names the file" grep -q "^jship: bad/$n1" err
-check "damaged: not published" test "$(status "d/$n1")" = 404
-check "damaged: no upload left" test "$(uploads)" -eq 0
+check "damaged: not published" test "$(s3_status "d/$n1")" = 404
+check "damaged: no upload left" test "$(s3_uploads)" -eq 0
 
 expect_code 0 jship -v -v --limit-rate 50M $ep --to "s3://$S3_BUCKET/r/" big/$n1
 check "--limit-rate: parts one at a time" test "$(inflight err)" -eq 1
