@@ -266,8 +266,12 @@ setup(struct jxcurl *x, struct jerr *e)
 	CURL *h;
 
 	if (x->h && x->fresh) {
+		/* the multi handle keeps the connections: it goes too, or one would be reused */
 		curl_easy_cleanup(x->h);
 		x->h = NULL;
+		if (x->m)
+			curl_multi_cleanup(x->m);
+		x->m = NULL;
 	}
 	x->fresh = 0;
 	x->failonerror = 0;
