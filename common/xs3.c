@@ -5,7 +5,9 @@
  * Guarantees: an object key holds only a whole file: a single PUT is stored whole or not
  * at all, and a multipart upload MUST be completed only after every part was stored (a
  * failed or killed upload is aborted, by this run or by the next one sending that key, and
- * never completed). Every body carries its real SHA-256, so the store itself refuses a
+ * never completed). Parts go up several at a time, one connection each, and the completion
+ * MUST wait until every one of them has answered; the held bytes of the caller's gate are
+ * in the last part, so only the connection that sends it carries the gate. Every body carries its real SHA-256, so the store itself refuses a
  * body damaged in flight. An existing object is never replaced: the request that creates
  * it carries If-None-Match: *, which a store that honours it (probed once, with an object
  * of our own) refuses with 412; a store that does not, and every multipart upload, get a
@@ -26,23 +28,32 @@
 #include "xs3.h"
 
 #define REPLY_MAX (1u << 20)            /* an XML reply or error read into memory */
+#define PART_REPLY (64u << 10)          /* the reply to a part: an error, if anything */
 #define HASH_BUF  (1u << 20)
+
+/* One connection and the request being built on it. */
+struct s3conn {
+	struct jxcurl  *c;
+	char            url[JS3_URL_MAX + 3 * JS3_KEY_MAX + 256];
+	char            h_sha[96], h_token[4200];
+	char           *reply;
+	size_t          cap;
+	int             retryable;              /* after its last failure */
+};
 
 struct jxs3 {
 	const struct jurl *u;
 	struct jcred_s3 k;
-	struct jxcurl  *c;
+	struct jxcurl  *c;                      /* conn[0].c */
+	struct s3conn   conn[JXS3_STREAMS];     /* [0] every request; the others, parts */
 	char            base[JS3_URL_MAX];      /* an encoded key is appended */
 	char            prefix[JS3_KEY_MAX];    /* "" or ends in '/' */
 	char            sigv4[128];
 	uint64_t        part_size;
+	unsigned        streams;                /* parts sent at once */
 	int             retryable;
 	int             honours;                /* If-None-Match: -1 not probed, 0 ignored, 1 */
-	char           *reply;                  /* REPLY_MAX */
 	char           *hbuf;                   /* HASH_BUF */
-	/* the request being built */
-	char            url[JS3_URL_MAX + 3 * JS3_KEY_MAX + 256];
-	char            h_sha[96], h_token[4200];
 };
 
 static int
@@ -81,20 +92,28 @@ jxs3_open(const struct jurl *u, const struct jcred *c, const char *host,
 	x->u = u;
 	x->honours = -1;
 	x->part_size = o && o->s3_part_size ? o->s3_part_size : JXS3_PART_SIZE;
+	/* --limit-rate is the destination's: its parts go one at a time, each at that rate */
+	x->streams = o && o->limit_rate ? 1 : JXS3_STREAMS;
 	if (x->part_size < JS3_PART_MIN) {
 		free(x);
 		return jerr_set(e, EX_USAGE, "S3 part size under 5 MiB (S3's smallest)");
 	}
 	if (open_where(x, o, e) < 0 || jcred_s3_find(u, &x->k, e) < 0)
 		goto fail;
-	if (!(x->reply = malloc(REPLY_MAX)) || !(x->hbuf = malloc(HASH_BUF))) {
-		jerr_sys(e, EX_OSERR, "out of memory");
-		goto fail;
+	if (!(x->hbuf = malloc(HASH_BUF)))
+		goto oom;
+	for (unsigned i = 0; i < x->streams; i++) {
+		x->conn[i].cap = i ? PART_REPLY : REPLY_MAX;
+		if (!(x->conn[i].reply = malloc(x->conn[i].cap)))
+			goto oom;
+		if (jxcurl_open(u, c, host, o, &x->conn[i].c, e) < 0)
+			goto fail;
 	}
-	if (jxcurl_open(u, c, host, o, &x->c, e) < 0)
-		goto fail;
+	x->c = x->conn[0].c;
 	*xp = x;
 	return 0;
+oom:
+	jerr_sys(e, EX_OSERR, "out of memory");
 fail:
 	jxs3_close(x);
 	return -1;
@@ -111,21 +130,23 @@ jxs3_close(struct jxs3 *x)
 {
 	if (!x)
 		return;
-	jxcurl_close(x->c);
+	for (int i = 0; i < JXS3_STREAMS; i++) {
+		jxcurl_close(x->conn[i].c);
+		explicit_bzero(x->conn[i].h_token, sizeof x->conn[i].h_token);
+		free(x->conn[i].reply);
+	}
 	jcred_s3_clear(&x->k);
-	explicit_bzero(x->h_token, sizeof x->h_token);
-	free(x->reply);
 	free(x->hbuf);
 	free(x);
 }
 
 /* ---- requests ---- */
 
-/* A request for PREFIX/name (name NULL: the bucket) with query (or NULL), a body whose
- * SHA-256 is sha (NULL: no body), signed. */
+/* A request on cn for PREFIX/name (name NULL: the bucket) with query (or NULL), a body
+ * whose SHA-256 is sha (NULL: no body), signed. */
 static int
-req_init(struct jxs3 *x, struct jxcurl_req *r, const char *method, const char *name,
-    const char *query, const char *sha, struct jerr *e)
+req_on(struct jxs3 *x, struct s3conn *cn, struct jxcurl_req *r, const char *method,
+    const char *name, const char *query, const char *sha, struct jerr *e)
 {
 	char key[JS3_KEY_MAX + 1], enc[3 * JS3_KEY_MAX + 1];
 	int h = 0;
@@ -135,24 +156,32 @@ req_init(struct jxs3 *x, struct jxcurl_req *r, const char *method, const char *n
 	if (name && ((size_t)snprintf(key, sizeof key, "%s%s", x->prefix, name) >= sizeof key ||
 	    js3_encode(key, 1, enc, sizeof enc) < 0))
 		return jerr_set(e, EX_USAGE, "%s%s: key too long", x->u->redacted, name);
-	if ((size_t)snprintf(x->url, sizeof x->url, "%s%s%s%s", x->base, enc, query ? "?" : "",
-	    query ? query : "") >= sizeof x->url)
+	if ((size_t)snprintf(cn->url, sizeof cn->url, "%s%s%s%s", x->base, enc, query ? "?" : "",
+	    query ? query : "") >= sizeof cn->url)
 		return jerr_set(e, EX_USAGE, "%s: URL too long", x->u->redacted);
-	snprintf(x->h_sha, sizeof x->h_sha, "x-amz-content-sha256: %s", sha ? sha : JS3_EMPTY_SHA);
+	snprintf(cn->h_sha, sizeof cn->h_sha, "x-amz-content-sha256: %s", sha ? sha : JS3_EMPTY_SHA);
 	r->method = method;
-	r->url = x->url;
-	r->headers[h++] = x->h_sha;
+	r->url = cn->url;
+	r->headers[h++] = cn->h_sha;
 	if (x->k.token[0]) {
-		snprintf(x->h_token, sizeof x->h_token, "x-amz-security-token: %s", x->k.token);
-		r->headers[h++] = x->h_token;
+		snprintf(cn->h_token, sizeof cn->h_token, "x-amz-security-token: %s", x->k.token);
+		r->headers[h++] = cn->h_token;
 	}
 	r->sigv4 = x->sigv4;
 	r->user = x->k.id;
 	r->secret = x->k.secret;
 	r->fd = -1;
-	r->buf = x->reply;
-	r->cap = REPLY_MAX;
+	r->buf = cn->reply;
+	r->cap = cn->cap;
 	return 0;
+}
+
+/* A request on the first connection, which every request but a part's uses. */
+static int
+req_init(struct jxs3 *x, struct jxcurl_req *r, const char *method, const char *name,
+    const char *query, const char *sha, struct jerr *e)
+{
+	return req_on(x, &x->conn[0], r, method, name, query, sha, e);
 }
 
 static void
@@ -165,10 +194,10 @@ req_header(struct jxcurl_req *r, const char *h)
 		}
 }
 
-/* A status that is not the one hoped for, as a failure with a class. */
+/* A status that is not the one hoped for, as a failure with a class (*retryable). */
 static int
-status_fail(struct jxs3 *x, const struct jxcurl_req *r, const char *what, const char *name,
-    struct jerr *e)
+status_judge(struct jxs3 *x, int *retryable, const struct jxcurl_req *r, const char *what,
+    const char *name, struct jerr *e)
 {
 	char code[128] = "", msg[256] = "", why[420];
 
@@ -176,11 +205,11 @@ status_fail(struct jxs3 *x, const struct jxcurl_req *r, const char *what, const 
 		code[0] = msg[0] = 0;
 	snprintf(why, sizeof why, "HTTP %ld%s%s%s%s", r->status, code[0] ? " " : "", code,
 	    msg[0] ? ": " : "", msg);
-	x->retryable = 0;
+	*retryable = 0;
 	if (r->status == 401 || r->status == 403)
 		return jerr_set(e, EX_NOPERM, "unable to %s %s at %s: access denied (%s): check "
 		    "the keys from %s", what, name, x->u->redacted, why, x->k.source);
-	x->retryable = r->status == 408 || r->status == 429 || r->status >= 500 ||
+	*retryable = r->status == 408 || r->status == 429 || r->status >= 500 ||
 	    strcmp(code, "XAmzContentSHA256Mismatch") == 0 || strcmp(code, "BadDigest") == 0 ||
 	    strcmp(code, "RequestTimeout") == 0 || strcmp(code, "IncompleteBody") == 0;
 	return jerr_set(e, EX_TEMPFAIL, "unable to %s %s at %s: %s", what, name, x->u->redacted,
@@ -188,14 +217,30 @@ status_fail(struct jxs3 *x, const struct jxcurl_req *r, const char *what, const 
 }
 
 static int
-send_req(struct jxs3 *x, struct jxcurl_req *r, const char *name, struct jerr *e)
+status_fail(struct jxs3 *x, const struct jxcurl_req *r, const char *what, const char *name,
+    struct jerr *e)
 {
-	x->retryable = 0;
-	if (jxcurl_request(x->c, r, name, e) < 0) {
-		x->retryable = jxcurl_retryable(x->c);
+	return status_judge(x, &x->retryable, r, what, name, e);
+}
+
+static int
+send_on(struct s3conn *cn, struct jxcurl_req *r, const char *name, struct jerr *e)
+{
+	cn->retryable = 0;
+	if (jxcurl_request(cn->c, r, name, e) < 0) {
+		cn->retryable = jxcurl_retryable(cn->c);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+send_req(struct jxs3 *x, struct jxcurl_req *r, const char *name, struct jerr *e)
+{
+	int rc = send_on(&x->conn[0], r, name, e);
+
+	x->retryable = x->conn[0].retryable;
+	return rc;
 }
 
 /* The SHA-256 of fd [off, off + len) in hex. */
@@ -530,9 +575,10 @@ initiate(struct jxs3 *x, struct upload *up, const char *name, struct jerr *e)
 	return 0;
 }
 
+/* Part n (1-based) on the connection cn. */
 static int
-put_part(struct jxs3 *x, struct upload *up, int fd, unsigned n, const char *name,
-    struct jerr *e)
+put_part(struct jxs3 *x, struct s3conn *cn, struct upload *up, int fd, unsigned n,
+    const char *name, struct jerr *e)
 {
 	struct jxcurl_req r;
 	char sha[JDIGEST_HEX], num[16], q[1200];
@@ -544,22 +590,115 @@ put_part(struct jxs3 *x, struct upload *up, int fd, unsigned n, const char *name
 	if (js3_query(kv, 2, q, sizeof q) < 0)
 		return jerr_set(e, EX_TEMPFAIL, "%s: upload id too long", name);
 	if (hasher_wait(&up->hash, n, sha, name, e) < 0 ||
-	    req_init(x, &r, "PUT", name, q, sha, e) < 0)
+	    req_on(x, cn, &r, "PUT", name, q, sha, e) < 0)
 		return -1;
 	r.fd = fd;
 	r.off = off;
 	r.len = len;
-	if (send_req(x, &r, name, e) < 0)
+	if (send_on(cn, &r, name, e) < 0)
 		return -1;
 	if (r.status != 200)
-		return status_fail(x, &r, "upload", name, e);
+		return status_judge(x, &cn->retryable, &r, "upload", name, e);
 	if (!r.etag[0]) {
-		x->retryable = 1;
+		cn->retryable = 1;
 		return jerr_set(e, EX_TEMPFAIL, "unable to upload %s to %s: part %u has no ETag",
 		    name, x->u->redacted, n);
 	}
 	snprintf(up->etag[n - 1], JS3_ETAG_MAX, "%s", r.etag);
 	return 0;
+}
+
+/*
+ * The parts go up JXS3_STREAMS at a time, each connection taking the next part not yet
+ * taken, so that the store works on several while this side sends. Only the connection
+ * that takes the last part carries the gate (the held bytes are in it); after a failure no
+ * new part is taken, and the first failure is the upload's.
+ */
+struct parts {
+	struct jxs3      *x;
+	struct upload    *up;
+	int               fd;
+	const char       *name;
+	struct jgate     *g;
+	pthread_mutex_t   mu;
+	unsigned          next;         /* the next part to take */
+	int               failed, retryable;
+	struct jerr       e;            /* the first failure */
+};
+
+struct part_worker {
+	struct parts  *ps;
+	struct s3conn *cn;
+	pthread_t      th;
+};
+
+/* The next part to send, or 0: none left, or the upload failed. */
+static unsigned
+parts_take(struct parts *ps)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&ps->mu);
+	if (!ps->failed && ps->next <= ps->up->nparts)
+		n = ps->next++;
+	pthread_mutex_unlock(&ps->mu);
+	return n;
+}
+
+static void *
+parts_send(void *arg)
+{
+	struct part_worker *w = arg;
+	struct parts *ps = w->ps;
+	struct jerr e = { 0, "" };
+	unsigned n;
+
+	jxcurl_gate(w->cn->c, NULL, ps->up->size, ps->name);
+	while ((n = parts_take(ps)) != 0) {
+		if (n == ps->up->nparts)
+			jxcurl_gate(w->cn->c, ps->g, ps->up->size, ps->name);
+		if (put_part(ps->x, w->cn, ps->up, ps->fd, n, ps->name, &e) == 0)
+			continue;
+		pthread_mutex_lock(&ps->mu);
+		if (!ps->failed) {
+			ps->failed = 1;
+			ps->e = e;
+			ps->retryable = w->cn->retryable;
+		}
+		pthread_mutex_unlock(&ps->mu);
+		break;
+	}
+	jxcurl_gate(w->cn->c, NULL, 0, NULL);
+	return NULL;
+}
+
+/* Send every part: 0, or -1 with the first failure. */
+static int
+put_parts(struct jxs3 *x, struct upload *up, int fd, const char *name, struct jgate *g,
+    struct jerr *e)
+{
+	struct parts ps = { x, up, fd, name, g, PTHREAD_MUTEX_INITIALIZER, 1, 0, 0, { 0, "" } };
+	struct part_worker w[JXS3_STREAMS];
+	int started[JXS3_STREAMS] = { 0 };
+	unsigned k = up->nparts < x->streams ? up->nparts : x->streams;
+
+	for (unsigned i = 0; i < k; i++) {
+		w[i].ps = &ps;
+		w[i].cn = &x->conn[i];
+	}
+	for (unsigned i = 1; i < k; i++)
+		started[i] = pthread_create(&w[i].th, NULL, parts_send, &w[i]) == 0;
+	parts_send(&w[0]);              /* fewer threads than asked: the others take more */
+	for (unsigned i = 1; i < k; i++)
+		if (started[i])
+			pthread_join(w[i].th, NULL);
+	pthread_mutex_destroy(&ps.mu);
+	jxcurl_gate(x->c, NULL, up->size, name);
+	if (!ps.failed)
+		return 0;
+	*e = ps.e;
+	x->retryable = ps.retryable;
+	return -1;
 }
 
 /* Complete the upload: 1 published, 0 an identical object was there, -1. */
@@ -626,7 +765,8 @@ check_published(struct jxs3 *x, uint64_t size, const char *name, struct jerr *e)
 }
 
 static int
-put_multipart(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jerr *e)
+put_multipart(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *g,
+    struct jerr *e)
 {
 	struct upload up = { .size = size, .part = x->part_size };
 	char key[JS3_KEY_MAX + 1];
@@ -644,8 +784,7 @@ put_multipart(struct jxs3 *x, int fd, uint64_t size, const char *name, struct je
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
 	if ((rc = hasher_start(&up.hash, fd, size, up.part, up.nparts, e)) == 0) {
-		for (unsigned n = 1; n <= up.nparts && rc == 0; n++)
-			rc = put_part(x, &up, fd, n, name, e);
+		rc = put_parts(x, &up, fd, name, g, e);
 		hasher_end(&up.hash);
 	}
 	if (rc == 0)
@@ -720,8 +859,8 @@ jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *
 	 * PUT's: a large file is always looked for first (one HEAD against its many parts). */
 	if ((multi || !x->honours) && (rc = head(x, name, &have, e)) != 0)
 		return rc < 0 ? -1 : compare(x, fd, size, have, name, e) < 0 ? -1 : 0;
-	jxcurl_gate(x->c, g, size, name);
-	rc = multi ? put_multipart(x, fd, size, name, e) : put_single(x, fd, size, name, e);
+	jxcurl_gate(x->c, multi ? NULL : g, size, name);
+	rc = multi ? put_multipart(x, fd, size, name, g, e) : put_single(x, fd, size, name, e);
 	jxcurl_gate(x->c, NULL, 0, NULL);
 	return rc;
 }

@@ -23,7 +23,9 @@
  *     jxs3_close(x)                        wipes the keys
  *
  * Publishing (man/jship.1, S3): a file up to the part size goes in one PUT, a larger one
- * in a multipart upload completed only after every part is stored. Every body carries its
+ * in a multipart upload completed only after every part is stored, its parts sent
+ * JXS3_STREAMS at a time over connections of their own (one at a time with a rate limit;
+ * the caller's gate then rides with the last part, the only one holding gated bytes). Every body carries its
  * SHA-256 (x-amz-content-sha256), which the store checks, and the PUT or the completion
  * carries If-None-Match: * (412: an object is there, compared size then bytes). Whether
  * the store honours the condition is probed once (PREFIX/.jship-probe); where it does not,
@@ -43,6 +45,7 @@
 #include "xfer.h"
 
 #define JXS3_PART_SIZE (64ull << 20)
+#define JXS3_STREAMS   4              /* parts sent at once, one connection each */
 
 struct jxs3;
 

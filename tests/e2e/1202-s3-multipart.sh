@@ -17,10 +17,7 @@ b2=big/db.0001-000000000002.journal
 n1=db.0001-000000000001.journal
 n2=db.0001-000000000002.journal
 E=$S3_ENDPOINT/$S3_BUCKET
-s3get() { s3curl -H "x-amz-content-sha256: $(s3_empty)" "$@"; }
-status() { s3get -I -o /dev/null -w '%{http_code}' "$E/$1"; }
-uploads() { s3get "$E?uploads=" | grep -o '<UploadId>[^<]*</UploadId>' | wc -l; }
-has_upload() { [ "$(uploads)" -ge 1 ]; }
+has_upload() { [ "$(s3_uploads)" -ge 1 ]; }
 has_part() { _u=$(s3get "$E?uploads=" | sed -n 's:.*<Key>\([^<]*\)</Key><UploadId>\([^<]*\)</UploadId>.*:\2:p' | head -1);
 	[ -n "$_u" ] && s3get "$E/$1?uploadId=$_u" | grep -q '<PartNumber>1</PartNumber>'; }
 
@@ -31,7 +28,7 @@ check "multipart: 5 parts" test "$(grep -c '> PUT .*partNumber=' err)" -eq 5
 check "multipart: every part's SHA-256 sent" test "$(grep -c '> x-amz-content-sha256: [0-9a-f]\{64\}' err)" -ge 7
 s3get -I "$E/m/$n1" > head
 check "multipart: the ETag says 5 parts" grep -qi 'etag: "[0-9a-f]*-5"' head
-check "multipart: no upload left" test "$(uploads)" -eq 0
+check "multipart: no upload left" test "$(s3_uploads)" -eq 0
 expect_code 0 jship -v $ep --to "s3://$S3_BUCKET/m/" $b1
 check "multipart: identical re-send accepted" grep -q "already there: $n1" err
 
@@ -39,19 +36,19 @@ check "multipart: identical re-send accepted" grep -q "already there: $n1" err
 jship --retries 0 --limit-rate 8M $ep --to "s3://$S3_BUCKET/k/" $b2 >out.k 2>err.k &
 pid=$!
 if wait_for has_part "k/$n2"; then
-	check "mid-upload: not visible yet" test "$(status "k/$n2")" = 404
+	check "mid-upload: not visible yet" test "$(s3_status "k/$n2")" = 404
 	kill_rgw
 	wait $pid
 	rc=$?
 	check "store killed: jship fails, 75 (got $rc)" test $rc -eq 75
 	check "store killed: said" grep -q "unable to .* $n2" err.k
 	start_rgw || fail "radosgw restarted"
-	check "store killed: nothing published" test "$(status "k/$n2")" = 404
+	check "store killed: nothing published" test "$(s3_status "k/$n2")" = 404
 	check "store killed: the unfinished upload is there" has_upload
 	expect_code 0 jship $ep --to "s3://$S3_BUCKET/k/" $b2
 	s3get -o got "$E/k/$n2"
 	check "resumed: byte-identical" cmp -s got $b2
-	check "resumed: the old upload was aborted" test "$(uploads)" -eq 0
+	check "resumed: the old upload was aborted" test "$(s3_uploads)" -eq 0
 else
 	kill $pid; wait $pid
 	fail "an upload with a part was seen"
@@ -63,12 +60,12 @@ pid=$!
 if wait_for has_part "j/$n1"; then
 	kill -KILL $pid
 	wait $pid 2>/dev/null
-	check "killed: nothing published" test "$(status "j/$n1")" = 404
+	check "killed: nothing published" test "$(s3_status "j/$n1")" = 404
 	check "killed: an unfinished upload left" has_upload
 	expect_code 0 jship $ep --to "s3://$S3_BUCKET/j/" $b1
 	s3get -o got "$E/j/$n1"
 	check "next run: byte-identical" cmp -s got $b1
-	check "next run: no upload left" test "$(uploads)" -eq 0
+	check "next run: no upload left" test "$(s3_uploads)" -eq 0
 else
 	kill $pid; wait $pid
 	fail "an upload with a part was seen"

@@ -11,7 +11,6 @@ start_sftp "$T" || skip "sshd did not start"
 export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
 opts="--s3-endpoint $S3_ENDPOINT --key $SSH_KEY --known-hosts $KNOWN_HOSTS"
 E=$S3_ENDPOINT/$S3_BUCKET
-s3get() { s3curl -H "x-amz-content-sha256: $(s3_empty)" "$@"; }
 
 mkdir src local
 jmgen src 20 >/dev/null 2>&1

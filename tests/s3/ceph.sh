@@ -15,6 +15,9 @@
 #                           caller's, as libcurl 7.88 needs it), for checks of the store
 #   s3_sha FILE             the hex SHA-256 of FILE
 #   s3_empty                the SHA-256 of an empty body
+#   s3get ARGS...           s3curl for a request without a body (GET, HEAD, DELETE)
+#   s3_status KEY           the HTTP status of a HEAD of KEY in the bucket (200, 404)
+#   s3_uploads              how many unfinished multipart uploads the bucket has
 #
 # What it took (../shared/NOTES.md, S3): no cephx (auth_*_required none) and
 # ms_mon_client_mode crc, or radosgw hangs; pool size 1 and pg_num 1; a short paxos
@@ -117,6 +120,9 @@ kill_rgw() {
 s3_sha() { sha256sum "$1" | cut -d' ' -f1; }
 s3_empty() { echo e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855; }
 s3curl() { curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@"; }
+s3get() { s3curl -H "x-amz-content-sha256: $(s3_empty)" "$@"; }
+s3_status() { s3get -I -o /dev/null -w '%{http_code}' "$S3_ENDPOINT/$S3_BUCKET/$1"; }
+s3_uploads() { s3get "$S3_ENDPOINT/$S3_BUCKET?uploads=" | grep -o '<UploadId>[^<]*</UploadId>' | wc -l; }
 
 start_s3() {
 	for _b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool curl; do
