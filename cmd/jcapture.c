@@ -1,7 +1,8 @@
 /*
- * jcapture: capture the row changes of an SQLite database and drain them into its journal,
- * exactly once. The triggers, the outbox and the drain are common/capture.c's; this file
- * is the command line and the loop of --every.
+ * jcapture: capture the row changes of an SQLite database, or of a PostgreSQL primary
+ * (postgresql://...), and drain them into its journal, exactly once. The triggers, the
+ * outbox and the drain are common/capture.c's, the slot and its stream common/capture_pg.c's;
+ * this file is the command line and the loop of --every.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "capture_pg.h"
 #include "clock.h"
 #include "parse.h"
 #include "report.h"
@@ -34,6 +36,13 @@ struct config {
 	int         checksum;     /* the drain takes a check record */
 	uint64_t    check_every;  /* ns, 0: never; with every */
 	int         no_snapshot, force, verbose;
+	int         pg;           /* DB is a postgresql:// URL */
+};
+
+/* The drain of either engine. */
+struct source {
+	struct jcapture *lite;
+	struct jpgcap   *pg;
 };
 
 /* Every option, in one table: a mode, or a setting of the drain. */
@@ -107,17 +116,26 @@ parse(int argc, char **argv, struct config *c)
 		jdiex(EX_USAGE, "--checksum is for one drain: with --every, say --checksum-every");
 	if (c->check_every && !c->every)
 		jdiex(EX_USAGE, "--checksum-every goes with --every");
+	c->pg = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
+	if (c->pg && (c->checksum || c->check_every || c->force))
+		jdiex(EX_USAGE, "--checksum and --force are for an SQLite database");
 }
 
 /* One drain, with a check record when check; 0, or the exit code (reported). */
 static int
-drain_once(struct jcapture *cap, const struct config *c, int check)
+drain_once(const struct source *src, const struct config *c, int check)
 {
 	struct jcapture_stats st;
 	struct jerr e;
+	int rc;
 
-	jcapture_checksum(cap, check);
-	if (jcapture_drain(cap, &st, &e) < 0) {
+	if (src->pg) {
+		rc = jpgcap_drain(src->pg, &st, &e);
+	} else {
+		jcapture_checksum(src->lite, check);
+		rc = jcapture_drain(src->lite, &st, &e);
+	}
+	if (rc < 0) {
 		jwarnx("unable to drain %s into %s: %s", c->db, c->journal, e.msg);
 		return e.code;
 	}
@@ -153,7 +171,7 @@ check_due(const struct config *c, uint64_t last)
 
 /* Drain once, or every c->every until SIGTERM or SIGINT, which let a drain finish. */
 static int
-run_drain(const struct config *c, struct jcapture *cap)
+run_drain(const struct config *c, const struct source *cap)
 {
 	struct timespec next;
 	int rc;
@@ -175,15 +193,39 @@ run_drain(const struct config *c, struct jcapture *cap)
 	return 0;
 }
 
+/* Drain a PostgreSQL primary once, or every c->every. */
+static int
+run_pg(const struct config *c)
+{
+	struct source src = { NULL, NULL };
+	struct jerr e;
+	int rc;
+
+	if (jpgcap_open(c->db, c->journal, &src.pg, &e) < 0)
+		jdiex(e.code, "%s", e.msg);
+	if ((c->mode == DDL && jpgcap_ddl(src.pg, c->sql, &e) < 0) ||
+	    (c->mode == DDL_DONE && jpgcap_ddl_done(src.pg, c->sql, &e) < 0)) {
+		jpgcap_close(src.pg);
+		jdiex(e.code, "unable to change the schema of %s: %s", c->db, e.msg);
+	}
+	rc = run_drain(c, &src);
+	jpgcap_close(src.pg);
+	return rc;
+}
+
 static int
 run(const struct config *c)
 {
 	struct jcapture *cap;
+	struct source src = { NULL, NULL };
 	struct jerr e;
 	int rc;
 
+	if (c->pg)
+		return run_pg(c);
 	if (jcapture_open(c->db, c->journal, &cap, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
+	src.lite = cap;
 	if (c->mode == DDL || c->mode == DDL_DONE) {
 		rc = c->mode == DDL ? jcapture_ddl(cap, c->sql, &e) :
 		    jcapture_ddl_done(cap, c->sql, &e);
@@ -192,7 +234,7 @@ run(const struct config *c)
 			jdiex(e.code, "unable to change the schema of %s: %s", c->db, e.msg);
 		}
 	}
-	rc = run_drain(c, cap);
+	rc = run_drain(c, &src);
 	jcapture_close(cap);
 	return rc;
 }
@@ -210,11 +252,12 @@ main(int argc, char **argv)
 	switch (c.mode) {
 	case INSTALL:
 		io.no_snapshot = c.no_snapshot;
-		if (jcapture_install(c.db, c.journal, &io, &e) < 0)
+		if ((c.pg ? jpgcap_install(c.db, c.journal, &io, &e) :
+		    jcapture_install(c.db, c.journal, &io, &e)) < 0)
 			jdiex(e.code, "unable to install capture in %s: %s", c.db, e.msg);
 		return run(&c);     /* the snapshot goes into the journal at once */
 	case UNINSTALL:
-		if (jcapture_uninstall(c.db, c.force, &e) < 0)
+		if ((c.pg ? jpgcap_uninstall(c.db, &e) : jcapture_uninstall(c.db, c.force, &e)) < 0)
 			jdiex(e.code, "unable to uninstall capture from %s: %s", c.db, e.msg);
 		return 0;
 	default:

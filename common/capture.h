@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "fmt.h"
 
 #define JCAP_ESCHEMA  EX_CONFIG     /* 78: the database needs attention */
 #define JCAP_EPENDING EX_CONFIG     /* 78: uninstall would drop undrained changes */
@@ -70,6 +71,14 @@ struct jcapture_depth {
 };
 
 struct jcapture;
+
+#define JCAP_LINEAGE_HEX (2 * JFMT_LINEAGE_LEN + 1)
+
+/* The journal's lineage (hex) and the last source position it holds (jmirror(5), "Source
+ * position carried over"): the one reading of it, for the capture of either engine
+ * (capture_drain.c). */
+int  jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
+                        struct jerr *e);
 
 int  jcapture_install(const char *db, const char *journal, const struct jcapture_install *o,
                       struct jerr *e);

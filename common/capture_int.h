@@ -12,8 +12,6 @@
 #include "capture.h"
 #include "fmt.h"
 
-#define JCAP_LINEAGE_HEX (2 * JFMT_LINEAGE_LEN + 1)
-
 /* The capture time the triggers note, in seconds since the epoch: julianday() is in every
  * SQLite an application may link, and cheaper than formatting the time with strftime(). */
 #define JCAP_NOW "CAST((julianday('now') - 2440587.5) * 86400 AS INTEGER)"
@@ -29,9 +27,5 @@ int   jcap_installed(sqlite3 *db, char lineage[JCAP_LINEAGE_HEX], struct jerr *e
 int   jcap_install_tables(sqlite3 *db, int snapshot, struct jerr *e);
 int   jcap_drop_triggers(sqlite3 *db, struct jerr *e);
 int   jcap_remember_schema(sqlite3 *db, struct jerr *e);
-
-/* The journal's lineage (hex) and the last source position it holds (capture_drain.c). */
-int   jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
-                         struct jerr *e);
 
 #endif

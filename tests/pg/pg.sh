@@ -7,6 +7,7 @@
 #   pg_createdb DB        create database DB
 #   psqlq DB SQL          run SQL in DB; print rows unaligned, '|' between fields
 #   pg_restart            stop the server (fast) and start it again on the same port
+#   pg_primary_mirror     pg_start, then databases prim and mirror; sets P, the URL of prim
 PGBIN=$(pg_config --bindir 2>/dev/null)
 [ -x "$PGBIN/postgres" ] || PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n 1)
 
@@ -53,3 +54,5 @@ psqlq() {
 }
 
 pg_createdb() { psqlq postgres "CREATE DATABASE $1"; }
+
+pg_primary_mirror() { pg_start; pg_createdb prim; pg_createdb mirror; P=$(pg_url prim); }
