@@ -75,4 +75,9 @@ int  jpgrow_check(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len,
  * JAPPLY_EAPPLY (one rule for both files). */
 int  japply_pg_code(const PGresult *r);
 
+/* apply_pg.c's connection to the database url ("postgresql://..."; a password in it is
+ * refused, EX_USAGE: ~/.pgpass): 0 with *c, or -1 with e naming what ("the mirror
+ * database"): EX_NOINPUT no such database, EX_NOPERM, EX_TEMPFAIL. */
+int  japply_pg_connect(const char *url, const char *what, PGconn **c, struct jerr *e);
+
 #endif
