@@ -487,8 +487,10 @@ take_locked(PGconn *c, const struct jpgcheck_opts *o, struct jpgcheck_stats *st,
 		return -1;
 	for (int i = 0; i < tries && (rc = lock_tables(c, tabs, lock_ms, e)) == 0; i++)
 		pause_ms(jbackoff_delay(50, (unsigned)i, 1000));
-	if (rc <= 0)                    /* e says why: not granted, or worse */
+	if (rc <= 0) {                  /* e says why: not granted in time, or worse */
+		rc = -1;
 		goto out;
+	}
 	rc = -1;
 	if (!(p = jcheck_pass_new(&co, emit, &k, e)))
 		goto out;
