@@ -10,11 +10,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "apply.h"
 #include "capture.h"
 #include "clock.h"
 #include "parse.h"
+#include "pgcheck.h"
 #include "report.h"
 #include "stop.h"
+#include "url.h"
 
 static const char synopsis[] =
     "jcapture --install [--no-snapshot] DB JOURNAL\n"
@@ -133,6 +136,31 @@ drain_once(struct jcapture *cap, const struct config *c, int check)
 	return 0;
 }
 
+/*
+ * A check of a PostgreSQL primary (pgcheck.h): into the WAL, as a message of its own
+ * transaction, which the drain that follows (this one, or the running jcapture --every's)
+ * finds at its place in the stream and appends as check records. 0, or the exit code
+ * (reported).
+ */
+static int
+check_pg(const struct config *c)
+{
+	struct jpgcheck_stats st;
+	struct jerr e;
+	char shown[4096];
+
+	jurl_redact(c->db, shown, sizeof shown);
+	if (jpgcheck_take(c->db, NULL, &st, &e) < 0) {
+		jwarnx("unable to take a check of %s: %s", shown, e.msg);
+		return e.code;
+	}
+	if (c->verbose)
+		jwarnx("check of %llu tables, %llu rows (%llu without a primary key left out) "
+		    "written into the WAL of %s", (unsigned long long)st.tables,
+		    (unsigned long long)st.rows, (unsigned long long)st.skipped, shown);
+	return 0;
+}
+
 /* Sleep until the next tick or a signal; a tick missed by a long drain is not made up. */
 static void
 wait_tick(struct timespec *next, uint64_t every)
@@ -165,7 +193,9 @@ run_drain(const struct config *c, struct jcapture *cap)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!jstop) {
 		int due = check_due(c, checked);
-		rc = drain_once(cap, c, due);
+		rc = due && japply_is_pg(c->db) ? check_pg(c) : 0;
+		if (rc == 0)
+			rc = drain_once(cap, c, due);
 		if (rc == 0 && due)
 			checked = jclock_mono_ns();
 		if (rc != 0 && rc != EX_TEMPFAIL)
@@ -203,6 +233,7 @@ main(int argc, char **argv)
 	struct config c;
 	struct jcapture_install io;
 	struct jerr e;
+	int rc;
 
 	memset(&c, 0, sizeof c);
 	jerr_init(argv[0]);
@@ -218,6 +249,8 @@ main(int argc, char **argv)
 			jdiex(e.code, "unable to uninstall capture from %s: %s", c.db, e.msg);
 		return 0;
 	default:
+		if (c.checksum && japply_is_pg(c.db) && (rc = check_pg(&c)) != 0)
+			return rc;
 		return run(&c);
 	}
 }
