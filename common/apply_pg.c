@@ -111,8 +111,8 @@ japply_pg_code(const PGresult *r)
 	return JAPPLY_EAPPLY;
 }
 
-static int
-res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
+int
+japply_pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 {
 	char line[400];
 
@@ -120,6 +120,12 @@ res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 	    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
 	PQclear(r);
 	return -1;
+}
+
+static int
+res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
+{
+	return japply_pg_err(e, c, r, what);
 }
 
 /* Run sql (no parameters, no rows wanted): 0 or -1 with e. */

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "apply.h"
 #include "apply_pgrow.h"
 #include "backoff.h"
 #include "grow.h"
@@ -198,26 +197,13 @@ jpgcheck_select(const struct jpgcheck_rel *t, int bounds, int keys)
 
 /* ---- taking ---- */
 
-/* The first line of the connection's or r's error. */
-static int
-pg_fail(struct jerr *e, PGconn *c, PGresult *r, const char *what)
-{
-	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-	int code = japply_pg_code(r);
-
-	jerr_set(e, code == JAPPLY_EAPPLY ? EX_CONFIG : code, "%s: %.*s", what,
-	    (int)strcspn(m, "\n"), m);
-	PQclear(r);
-	return -1;
-}
-
 static int
 pg_run(PGconn *c, const char *sql, const char *what, struct jerr *e)
 {
 	PGresult *r = PQexec(c, sql);
 
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_fail(e, c, r, what);
+		return japply_pg_err(e, c, r, what);
 	PQclear(r);
 	return 0;
 }
@@ -255,7 +241,7 @@ ptable_load(PGconn *c, const char *oid, struct ptable *t, struct jerr *e)
 	int n, at;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_fail(e, c, r, "unable to read the columns of a table");
+		return japply_pg_err(e, c, r, "unable to read the columns of a table");
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
 		t->nkey += !PQgetisnull(r, i, 3);
@@ -312,7 +298,7 @@ psrc_next(void *arg, struct jerr *e)
 	snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM jmirror_check", JPGCHECK_FETCH);
 	s->r = PQexecParams(s->c, fetch, 0, NULL, NULL, NULL, NULL, 1);
 	if (PQresultStatus(s->r) != PGRES_TUPLES_OK) {
-		pg_fail(e, s->c, s->r, "unable to read a table");
+		japply_pg_err(e, s->c, s->r, "unable to read a table");
 		s->r = NULL;
 		return -1;
 	}
@@ -389,7 +375,7 @@ emit(void *arg, const void *payload, size_t len, struct jerr *e)
 	    1, types, v, lens, fmts, 0);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_fail(e, c, r, "unable to write the check into the WAL");
+		return japply_pg_err(e, c, r, "unable to write the check into the WAL");
 	PQclear(r);
 	k->st->records++;
 	return 0;
@@ -409,7 +395,7 @@ list_tables(PGconn *c, struct jpgcheck_stats *st, struct jerr *e)
 	    "c.relname COLLATE \"C\"");
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_fail(e, c, r, "unable to list the tables");
+		japply_pg_err(e, c, r, "unable to list the tables");
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(r); i++)
@@ -456,7 +442,7 @@ lock_tables(PGconn *c, const PGresult *tabs, int lock_ms, struct jerr *e)
 		return 1;
 	}
 	rc = japply_pg_code(r) == EX_TEMPFAIL && PQstatus(c) == CONNECTION_OK ? 0 : -1;
-	pg_fail(e, c, r, "unable to lock the tables");
+	japply_pg_err(e, c, r, "unable to lock the tables");
 	if (rc == 0 && pg_run(c, "ROLLBACK", "unable to give the locks back", e) < 0)
 		return -1;
 	return rc;
@@ -521,7 +507,7 @@ jpgcheck_take(const char *url, const struct jpgcheck_opts *o, struct jpgcheck_st
 		return -1;
 	r = PQexec(c, "SELECT current_setting('wal_level')");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_fail(e, c, r, "unable to read wal_level");
+		rc = japply_pg_err(e, c, r, "unable to read wal_level");
 	} else if (strcmp(PQgetvalue(r, 0, 0), "logical") != 0) {
 		rc = jerr_set(e, EX_CONFIG, "wal_level is %s: logical decoding, and so a check "
 		    "that travels with the captured changes, needs wal_level = logical",

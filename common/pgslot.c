@@ -10,7 +10,9 @@
 
 #include "apply_pgrow.h"
 #include "clock.h"
+#include "pgcheck.h"
 #include "pgslot.h"
+#include "row.h"
 
 #define PG_EPOCH 946684800ull           /* 2000-01-01, PostgreSQL's epoch, in Unix seconds */
 
@@ -18,28 +20,6 @@ void
 jpgslot_name(const char *lineage_hex, char *buf, size_t size)
 {
 	snprintf(buf, size, "jmirror_%s", lineage_hex);
-}
-
-static int
-pg_fail(struct jerr *e, PGconn *c, PGresult *r, const char *what)
-{
-	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-	int code = japply_pg_code(r);
-
-	jerr_set(e, code == EX_NOPERM ? EX_NOPERM : code == EX_IOERR ? EX_IOERR : EX_TEMPFAIL,
-	    "%s: %.*s", what, (int)strcspn(m, "\n"), m);
-	PQclear(r);
-	return -1;
-}
-
-static uint64_t
-be(const char *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v << 8 | (uint8_t)p[i];
-	return v;
 }
 
 /* The commit age of the oldest transaction an idle pgoutput slot holds: pgoutput's BEGIN
@@ -59,8 +39,11 @@ peek_age(PGconn *c, const char *slot)
 		age = 0;
 	else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQgetlength(r, 0, 0) >= 21 &&
 	    PQgetvalue(r, 0, 0)[0] == 'B') {
-		int64_t us = (int64_t)be(PQgetvalue(r, 0, 0) + 9, 8);
-		uint64_t t = (PG_EPOCH * 1000000ull + (uint64_t)us) * 1000ull;
+		struct jpgcheck_col i8 = { "", 0, JPGCHECK_INT, 0 };
+		struct jrow_value us;
+		uint64_t t;
+		jpgcheck_value(&i8, PQgetvalue(r, 0, 0) + 9, 8, 0, &us);
+		t = (PG_EPOCH * 1000000ull + (uint64_t)us.i) * 1000ull;
 		age = (int64_t)jclock_age(jclock_now(), t);
 	}
 	PQclear(r);
@@ -97,7 +80,7 @@ jpgslot_read(const char *url, const char *slot, struct jpgslot_status *st, struc
 	    "confirmed_flush_lsn, active, active_pid, plugin = 'pgoutput' FROM pg_replication_slots"
 	    " WHERE slot_name = $1 AND database = current_database()", 1, NULL, prm, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = pg_fail(e, c, r, "unable to read the replication slots");
+		rc = japply_pg_err(e, c, r, "unable to read the replication slots");
 	} else if (PQntuples(r) == 0) {
 		rc = 0;
 		PQclear(r);
