@@ -210,7 +210,6 @@ pg_run(PGconn *c, const char *sql, const char *what, struct jerr *e)
 
 /* A table a check covers, as the catalog names it; col: its columns, then its key. */
 struct ptable {
-	char                *schema, *name;
 	int                  ncol, nkey;
 	struct jpgcheck_col *col;
 	char               **names;      /* ncol + nkey, NUL-terminated */
@@ -335,7 +334,9 @@ take_table(PGconn *c, struct jcheck_pass *p, const char *oid, const char *schema
 	rel = (struct jpgcheck_rel){ schema, name, (uint16_t)strlen(schema),
 	    (uint16_t)strlen(name), t.ncol, t.nkey, t.col, t.col + t.ncol };
 	sql_str(&q, "DECLARE jmirror_check BINARY NO SCROLL CURSOR FOR ");
-	if (!(sel = jpgcheck_select(&rel, 0, 1)) || (sql_str(&q, sel), q.fail)) {
+	if ((sel = jpgcheck_select(&rel, 0, 1)))
+		sql_str(&q, sel);
+	if (!sel || q.fail) {
 		jerr_sys(e, EX_OSERR, "out of memory");
 		goto out;
 	}
