@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "grow.h"
 #include "pgcheck.h"
+#include "pgsql.h"
 #include "row.h"
 #include "rowcache.h"
 
@@ -220,10 +221,13 @@ shape_get(struct jpgrow *ra, const struct jrow_change *c, struct jerr *e)
 static void
 sql_name(struct sbuf *s, const char *p, size_t n)
 {
-	sb_add(s, "\"", 1);
-	for (size_t i = 0; i < n; i++)
-		sb_add(s, p[i] == '"' ? "\"\"" : p + i, p[i] == '"' ? 2 : 1);
-	sb_add(s, "\"", 1);
+	size_t at = s->n;
+
+	sb_add(s, NULL, 2 * n + 2);
+	if (!s->fail) {
+		s->n = at + jpgsql_quote(s->p + at, p, n);
+		s->p[s->n] = 0;
+	}
 }
 
 static void

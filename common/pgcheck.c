@@ -29,6 +29,7 @@
 #include "backoff.h"
 #include "grow.h"
 #include "pgcheck.h"
+#include "pgsql.h"
 #include "row.h"
 
 /* ---- shared with the verifier ---- */
@@ -126,10 +127,12 @@ sql_str(struct sql *s, const char *p)
 static void
 sql_name(struct sql *s, const char *p, size_t n)
 {
-	sql_add(s, "\"", 1);
-	for (size_t i = 0; i < n; i++)
-		sql_add(s, p[i] == '"' ? "\"\"" : p + i, p[i] == '"' ? 2 : 1);
-	sql_add(s, "\"", 1);
+	if (s->fail || jgrow(&s->p, &s->cap, s->n + 2 * n + 3, 1, 256) < 0) {
+		s->fail = 1;
+		return;
+	}
+	s->n += jpgsql_quote(s->p + s->n, p, n);
+	s->p[s->n] = 0;
 }
 
 /* "k1 COLLATE "C", k2" */
