@@ -27,6 +27,7 @@
 
 #include "apply_pgrow.h"
 #include "backoff.h"
+#include "crash.h"
 #include "grow.h"
 #include "pgcheck.h"
 #include "pgsql.h"
@@ -490,6 +491,7 @@ take_locked(PGconn *c, const struct jpgcheck_opts *o, struct jpgcheck_stats *st,
 			goto out;
 	rc = jcheck_pass_end(p, e);
 	p = NULL;
+	jcrash_point("pgcheck-emitted");        /* killed here, the server rolls it all back */
 	if (rc == 0)
 		rc = pg_run(c, "COMMIT", "unable to commit the check", e);
 out:

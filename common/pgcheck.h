@@ -17,6 +17,9 @@
  *   JPGCHECK_LOCK_MS) and asked again, o.tries times (0: JPGCHECK_TRIES), so that the check
  *   gives way to a writer rather than deadlock with it. Memory is bounded by one record and
  *   JPGCHECK_FETCH rows.
+ *   Killed at any point, the server rolls the transaction back: no check reaches the stream
+ *   and the locks are gone (JM_TEST_CRASH=pgcheck-emitted: after the messages, before the
+ *   COMMIT).
  *   0 with st filled; -1 with e: EX_USAGE a bad URL, EX_NOINPUT no such database,
  *   EX_TEMPFAIL (server gone, locks not granted in time: try again), EX_NOPERM,
  *   EX_CONFIG (78) wal_level is not logical or the server refused a statement,

@@ -2,7 +2,8 @@
 # jcapture --checksum on a PostgreSQL primary: the check goes into the WAL as a
 # 'jmirror.check' message (read back here from a test_decoding slot, as the capture's drain
 # reads it from its own) before the drain runs; a password in the URL, a server that does
-# not answer and a database that does not exist are refused with their exit codes.
+# not answer and a database that does not exist are refused with their exit codes; killed
+# after its messages and before its commit, it leaves nothing in the stream and no lock.
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
@@ -21,6 +22,18 @@ expect_code 0 jmpgcheck -s chk "$A" app.journal
 check "the slot carried it" test -n "$(cat out)"
 expect_code 0 jcat app.journal
 check "a check record of t" grep -q '^  t key (id): 1 chunks, 3 rows' out
+
+# Killed before the commit: the server rolls it back.
+JM_TEST_CRASH=pgcheck-emitted jcapture --checksum "$A" app.journal 2>/dev/null
+check "killed" test $? -eq 137
+unlocked() { psqlq app "SET lock_timeout = '100ms'; UPDATE t SET v = 'd' WHERE id = 3" >/dev/null 2>&1; }
+wait_for unlocked
+check "its locks are gone" test "$(psqlq app 'SELECT v FROM t WHERE id = 3')" = d
+check "nothing reached the stream" test "$(psqlq app "SELECT count(*) FROM
+  pg_logical_slot_peek_changes('chk', NULL, NULL) WHERE data LIKE '%jmirror.check%'")" = 0
+jcapture --checksum "$A" app.journal 2>/dev/null
+check "the next check goes through" test "$(psqlq app "SELECT count(*) FROM
+  pg_logical_slot_peek_changes('chk', NULL, NULL) WHERE data LIKE '%jmirror.check%'")" = 1
 
 expect_code 64 jcapture --checksum "postgresql://postgres:secret@/app?host=$PGSOCK&port=$PGPORT" app.journal
 check "a password in the URL: said so" grep -q "jcapture: unable to take a check of .*: a password in the database URL" err
