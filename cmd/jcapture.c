@@ -193,9 +193,12 @@ run_drain(const struct config *c, struct jcapture *cap)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!jstop) {
 		int due = check_due(c, checked);
-		rc = due && japply_is_pg(c->db) ? check_pg(c) : 0;
-		if (rc == 0)
-			rc = drain_once(cap, c, due);
+		if (due && japply_is_pg(c->db) && (rc = check_pg(c)) != 0) {
+			if (rc != EX_TEMPFAIL)
+				return rc;
+			due = 0;            /* tables busy: the check waits a tick, the drain not */
+		}
+		rc = drain_once(cap, c, due);
 		if (rc == 0 && due)
 			checked = jclock_mono_ns();
 		if (rc != 0 && rc != EX_TEMPFAIL)
