@@ -403,6 +403,7 @@ list_tables(PGconn *c, struct jpgcheck_stats *st, struct jerr *e)
 		japply_pg_err(e, c, r, "unable to list the tables");
 		return NULL;
 	}
+	st->skipped = 0;
 	for (int i = 0; i < PQntuples(r); i++)
 		st->skipped += PQgetvalue(r, i, 3)[0] != 't';
 	return r;
@@ -415,6 +416,7 @@ lock_tables(PGconn *c, const PGresult *tabs, int lock_ms, struct jerr *e)
 {
 	struct sql q = { 0 };
 	char b[96];
+	const char *st;
 	PGresult *r;
 	int n = 0, rc;
 
@@ -446,7 +448,9 @@ lock_tables(PGconn *c, const PGresult *tabs, int lock_ms, struct jerr *e)
 		PQclear(r);
 		return 1;
 	}
-	rc = japply_pg_code(r) == EX_TEMPFAIL && PQstatus(c) == CONNECTION_OK ? 0 : -1;
+	st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	rc = (japply_pg_code(r) == EX_TEMPFAIL || (st && !strcmp(st, "42P01"))) &&
+	    PQstatus(c) == CONNECTION_OK ? 0 : -1;     /* in time, or a table dropped: again */
 	japply_pg_err(e, c, r, "unable to lock the tables");
 	if (rc == 0 && pg_run(c, "ROLLBACK", "unable to give the locks back", e) < 0)
 		return -1;
@@ -472,12 +476,16 @@ take_locked(PGconn *c, const struct jpgcheck_opts *o, struct jpgcheck_stats *st,
 	int tries = o && o->tries ? o->tries : JPGCHECK_TRIES, rc = 0;
 	struct jcheck_pass *p = NULL;
 	struct sink k = { c, st };
-	PGresult *tabs;
+	PGresult *tabs = NULL;
 
-	if (!(tabs = list_tables(c, st, e)))
-		return -1;
-	for (int i = 0; i < tries && (rc = lock_tables(c, tabs, lock_ms, e)) == 0; i++)
-		pause_ms(jbackoff_delay(50, (unsigned)i, 1000));
+	for (int i = 0; i < tries; i++) {  /* listed anew each time: a table may have gone */
+		if (i)
+			pause_ms(jbackoff_delay(50, (unsigned)i - 1, 1000));
+		if (!(tabs = list_tables(c, st, e)) || (rc = lock_tables(c, tabs, lock_ms, e)))
+			break;
+		PQclear(tabs);
+		tabs = NULL;
+	}
 	if (rc <= 0) {                  /* e says why: not granted in time, or worse */
 		rc = -1;
 		goto out;

@@ -3,7 +3,8 @@
 # writer's open transaction and describes it once committed (it comes before the check in
 # the decoded stream); a writer that never commits makes the check give up (75) and the
 # writer goes on unharmed; a writer that would deadlock with the check is never the one
-# cancelled: the check steps back (lock timeout), and takes its digests afterwards.
+# cancelled: the check steps back (lock timeout), and takes its digests afterwards; a
+# table dropped while the check waits for it is left out, not an error.
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
@@ -73,5 +74,16 @@ check "the check went through afterwards" test "$(cat check.out)" = "2 tables, 1
 check "the writer was not cancelled" sh -c "! grep -qi 'deadlock\|cancel' writer.out"
 check "and committed both changes" test "$(psqlq app 'SELECT n FROM tag'),$(psqlq app \
     'SELECT bal FROM acct WHERE id = 1')" = "3,7"
+
+# 4. A table dropped while the check waits for it.
+psqlq app "CREATE TABLE gone(id int PRIMARY KEY); INSERT INTO gone VALUES (1)"
+echo "BEGIN; DROP TABLE gone;" >&3
+wait_for writer_holds gone
+jmpgcheck -w 100 -T 300 "$A" >check.out 2>&1 &
+cpid=$!
+wait_for check_waits
+echo "COMMIT;" >&3
+wait $cpid
+check "the check went on without it" test "$(cat check.out)" = "2 tables, 102 rows, 1 records, 0 skipped"
 exec 3>&-
 finish
