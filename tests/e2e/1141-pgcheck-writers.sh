@@ -31,13 +31,16 @@ check_waits() {       # the check is queued for a lock
 	[ "$(psqlq app "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 	  AND query LIKE 'LOCK TABLE%'")" -gt 0 ]
 }
+behind() {            # the writer runs $1 and holds table $2; a check queues behind it
+	echo "$1" >&3
+	wait_for writer_holds "$2"
+	jmpgcheck -w 100 -T 300 "$A" >check.out 2>&1 &
+	cpid=$!
+	wait_for check_waits
+}
 
 # 1. An open writer: the check waits for it, then counts its row.
-echo "BEGIN; INSERT INTO acct VALUES (101, 1);" >&3
-wait_for writer_holds acct
-jmpgcheck -w 100 -T 300 "$A" >check.out 2>&1 &
-cpid=$!
-wait_for check_waits
+behind "BEGIN; INSERT INTO acct VALUES (101, 1);" acct
 if ended $cpid; then fail "the check waits while the writer's transaction is open"
 else ok "the check waits while the writer's transaction is open"; fi
 echo "COMMIT;" >&3
@@ -62,11 +65,7 @@ check "the writer's transaction committed" test "$(psqlq app 'SELECT n FROM tag'
 
 # 3. Lock order against the check's: the writer holds tag, the check takes acct and queues
 #    for tag, the writer then writes acct. The check steps back; the writer commits.
-echo "BEGIN; UPDATE tag SET n = 3;" >&3
-wait_for writer_holds tag
-jmpgcheck -w 100 -T 300 "$A" >check.out 2>&1 &
-cpid=$!
-wait_for check_waits
+behind "BEGIN; UPDATE tag SET n = 3;" tag
 echo "UPDATE acct SET bal = 7 WHERE id = 1; COMMIT;" >&3
 wait_for test "$(psqlq app 'SELECT bal FROM acct WHERE id = 1')" = 7
 wait $cpid
@@ -77,11 +76,7 @@ check "and committed both changes" test "$(psqlq app 'SELECT n FROM tag'),$(psql
 
 # 4. A table dropped while the check waits for it.
 psqlq app "CREATE TABLE gone(id int PRIMARY KEY); INSERT INTO gone VALUES (1)"
-echo "BEGIN; DROP TABLE gone;" >&3
-wait_for writer_holds gone
-jmpgcheck -w 100 -T 300 "$A" >check.out 2>&1 &
-cpid=$!
-wait_for check_waits
+behind "BEGIN; DROP TABLE gone;" gone
 echo "COMMIT;" >&3
 wait $cpid
 check "the check went on without it" test "$(cat check.out)" = "2 tables, 102 rows, 1 records, 0 skipped"
