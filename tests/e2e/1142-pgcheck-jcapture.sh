@@ -3,7 +3,8 @@
 # 'jmirror.check' message (read back here from a test_decoding slot, as the capture's drain
 # reads it from its own) before the drain runs; a password in the URL, a server that does
 # not answer and a database that does not exist are refused with their exit codes; killed
-# after its messages and before its commit, it leaves nothing in the stream and no lock.
+# after its messages and before its commit, it leaves nothing in the stream and no lock; a
+# server whose wal_level is not logical is refused (78).
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
 heavy
@@ -42,4 +43,10 @@ expect_code 75 jcapture --checksum "postgresql:///app?host=$PGSOCK&port=$(free_p
 check "no server: try again later" grep -q "unable to connect to the primary database" err
 expect_code 66 jcapture --checksum "$(pg_url nosuch)" app.journal
 expect_code 64 jcapture --checksum-every 1s "$A" app.journal
+
+psqlq app "SELECT pg_drop_replication_slot('chk')" >/dev/null
+psqlq postgres "ALTER SYSTEM SET wal_level = replica"
+pg_restart >/dev/null || fail "restart"
+expect_code 78 jcapture --checksum "$A" app.journal
+check "wal_level replica: said so" grep -q "unable to take a check of .*: wal_level is replica: .*wal_level = logical" err
 finish
