@@ -11,12 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "apply.h"
 #include "capture.h"
 #include "capture_pg.h"
 #include "clock.h"
 #include "parse.h"
+#include "pgcheck.h"
 #include "report.h"
 #include "stop.h"
+#include "url.h"
 
 static const char synopsis[] =
     "jcapture --install [--no-snapshot] DB JOURNAL\n"
@@ -117,8 +120,8 @@ parse(int argc, char **argv, struct config *c)
 	if (c->check_every && !c->every)
 		jdiex(EX_USAGE, "--checksum-every goes with --every");
 	c->pg = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
-	if (c->pg && (c->checksum || c->check_every || c->force))
-		jdiex(EX_USAGE, "--checksum and --force are for an SQLite database");
+	if (c->pg && c->force)
+		jdiex(EX_USAGE, "--force is for an SQLite database");
 }
 
 /* One drain, with a check record when check; 0, or the exit code (reported). */
@@ -148,6 +151,31 @@ drain_once(const struct source *src, const struct config *c, int check)
 		jwarnx("check record of %s appended to %s at LSN %llu", c->db, c->journal,
 		    (unsigned long long)st.check_lsn);
 	/* After a drain: the place where periodic work that follows one belongs. */
+	return 0;
+}
+
+/*
+ * A check of a PostgreSQL primary (pgcheck.h): into the WAL, as a message of its own
+ * transaction, which the drain that follows (this one, or the running jcapture --every's)
+ * finds at its place in the stream and appends as check records. 0, or the exit code
+ * (reported).
+ */
+static int
+check_pg(const struct config *c)
+{
+	struct jpgcheck_stats st;
+	struct jerr e;
+	char shown[4096];
+
+	jurl_redact(c->db, shown, sizeof shown);
+	if (jpgcheck_take(c->db, NULL, &st, &e) < 0) {
+		jwarnx("unable to take a check of %s: %s", shown, e.msg);
+		return e.code;
+	}
+	if (c->verbose)
+		jwarnx("check of %llu tables, %llu rows (%llu without a primary key left out) "
+		    "written into the WAL of %s", (unsigned long long)st.tables,
+		    (unsigned long long)st.rows, (unsigned long long)st.skipped, shown);
 	return 0;
 }
 
@@ -183,6 +211,11 @@ run_drain(const struct config *c, const struct source *cap)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!jstop) {
 		int due = check_due(c, checked);
+		if (due && japply_is_pg(c->db) && (rc = check_pg(c)) != 0) {
+			if (rc != EX_TEMPFAIL)
+				return rc;
+			due = 0;            /* tables busy: the check waits a tick, the drain not */
+		}
 		rc = drain_once(cap, c, due);
 		if (rc == 0 && due)
 			checked = jclock_mono_ns();
@@ -245,6 +278,7 @@ main(int argc, char **argv)
 	struct config c;
 	struct jcapture_install io;
 	struct jerr e;
+	int rc;
 
 	memset(&c, 0, sizeof c);
 	jerr_init(argv[0]);
@@ -261,6 +295,8 @@ main(int argc, char **argv)
 			jdiex(e.code, "unable to uninstall capture from %s: %s", c.db, e.msg);
 		return 0;
 	default:
+		if (c.checksum && japply_is_pg(c.db) && (rc = check_pg(&c)) != 0)
+			return rc;
 		return run(&c);
 	}
 }

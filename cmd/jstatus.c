@@ -28,6 +28,7 @@
 #include "io.h"
 #include "name.h"
 #include "parse.h"
+#include "pgslot.h"
 #include "segdir.h"
 #include "seg.h"
 #include "shipq.h"
@@ -42,8 +43,8 @@ static const char synopsis[] =
     "               [--s3-endpoint URL] [--s3-region REGION] --hub URL";
 
 enum { OUT_TEXT, OUT_JSON, OUT_PROM };
-enum { M_LAG, M_QUEUE, M_BYTES, M_AGE, M_N };             /* the metrics thresholds name */
-static const char *const mname[M_N] = { "lag", "queue", "bytes", "age" };
+enum { M_LAG, M_QUEUE, M_BYTES, M_AGE, M_CAPTURE, M_WAL, M_N };  /* what thresholds name */
+static const char *const mname[M_N] = { "lag", "queue", "bytes", "age", "capture", "wal" };
 
 struct limits {
 	int      set[M_N];
@@ -89,9 +90,31 @@ struct status {
 	const char *capdb;
 	int         captured;             /* 1 capture installed, 0 not, -1 unreadable */
 	struct jcapture_depth cap;
+	/* a PostgreSQL primary: its slot */
+	int         pg;
+	char        slotname[64];
+	struct jpgslot_status slot;
 };
 
 static char *secs(int64_t ns, char *buf, size_t size);
+static int64_t capture_age(const struct status *s);
+
+/* The replication slot of a captured PostgreSQL primary, named from the journal's lineage:
+ * the WAL it holds back, and for how long. */
+static void
+status_slot(struct status *s, const char *url)
+{
+	static char shown[4096];
+	char lin[JDIGEST_HEX];
+	struct jerr e;
+
+	s->pg = 1;
+	s->capdb = jurl_redact(url, shown, sizeof shown);
+	jdigest_hex(s->lh.lineage, JFMT_LINEAGE_LEN, lin);
+	jpgslot_name(lin, s->slotname, sizeof s->slotname);
+	if ((s->captured = jpgslot_read(url, s->slotname, &s->slot, &e)) < 0)
+		jwarnx("unable to read the replication slot of %s: %s", s->capdb, e.msg);
+}
 
 /* The outbox of a captured database: how many changes wait, since when. */
 static void
@@ -99,23 +122,39 @@ status_capture(struct status *s, const char *db)
 {
 	struct jerr e;
 
-	s->capdb = db;
-	if ((s->captured = jcapture_depth(db, &s->cap, &e)) < 0)
-		jwarnx("unable to read the capture of %s: %s", db, e.msg);
+	if (japply_is_pg(db)) {
+		status_slot(s, db);
+	} else {
+		s->capdb = db;
+		if ((s->captured = jcapture_depth(db, &s->cap, &e)) < 0)
+			jwarnx("unable to read the capture of %s: %s", db, e.msg);
+	}
+	s->m[M_CAPTURE] = s->captured == 1 ? capture_age(s) : -1;
+	s->m[M_WAL] = s->captured == 1 && s->pg ? (int64_t)s->slot.retained : -1;
 }
 
 static int64_t
 capture_age(const struct status *s)
 {
+	if (s->pg)
+		return s->slot.age;
 	return s->cap.changes ? (int64_t)jclock_age(s->now, s->cap.oldest) : 0;
 }
 
 static void
 print_capture_text(const struct status *s)
 {
-	char a[64];
+	char a[64], b[64], c[64];
 
-	if (s->captured == 1)
+	if (s->captured == 1 && s->pg)
+		printf("  capture       %s: slot %s%s, retains %s of WAL, %s unconfirmed, oldest "
+		    "%ss\n", s->capdb, s->slotname, s->slot.active ? " (streaming)" : "",
+		    jparse_fmt_size(s->slot.retained, a, sizeof a), jparse_fmt_size(s->slot.lag,
+		    b, sizeof b), secs(capture_age(s), c, sizeof c));
+	else if (s->captured == 0 && s->pg)
+		printf("  capture       %s: no slot %s (capture not installed for this journal)\n",
+		    s->capdb, s->slotname);
+	else if (s->captured == 1)
 		printf("  capture       %s: outbox %llu changes, oldest %ss\n", s->capdb,
 		    (unsigned long long)s->cap.changes, secs(capture_age(s), a, sizeof a));
 	else if (s->capdb && !s->mirror)
@@ -137,6 +176,14 @@ print_capture_json(const struct status *s)
 	}
 	printf("{\"db\":");
 	jput_json(s->capdb, strlen(s->capdb));
+	if (s->pg) {
+		printf(",\"slot\":\"%s\",\"active\":%s,\"retained_wal\":%llu,"
+		    "\"unconfirmed_wal\":%llu,\"oldest_age\":%s}", s->slotname, s->slot.active ?
+		    "true" : "false", (unsigned long long)s->slot.retained,
+		    (unsigned long long)s->slot.lag, capture_age(s) < 0 ? "null" :
+		    secs(capture_age(s), a, sizeof a));
+		return;
+	}
 	printf(",\"outbox\":%llu,\"oldest_age\":%s,\"position\":%llu}",
 	    (unsigned long long)s->cap.changes, secs(capture_age(s), a, sizeof a),
 	    (unsigned long long)s->cap.pos);
@@ -179,15 +226,15 @@ parse_limits(const char *spec, struct limits *l)
 				break;
 		if (!eq || k == M_N)
 			jdiex(EX_USAGE, "threshold %s: expected lag=DURATION, age=DURATION, "
-			    "queue=COUNT or bytes=SIZE", tok);
+			    "capture=DURATION, queue=COUNT, bytes=SIZE or wal=SIZE", tok);
 		switch (k) {
-		case M_LAG: case M_AGE: r = jparse_duration(eq, &l->v[k]); break;
+		case M_LAG: case M_AGE: case M_CAPTURE: r = jparse_duration(eq, &l->v[k]); break;
 		case M_QUEUE: r = jparse_u64(eq, &l->v[k]); break;
-		case M_BYTES: r = jparse_size(eq, &l->v[k]); break;
+		case M_BYTES: case M_WAL: r = jparse_size(eq, &l->v[k]); break;
 		}
 		if (r < 0)
 			jdiex(EX_USAGE, "threshold %s=%s: not a %s", tok, eq, k == M_QUEUE ?
-			    "count" : k == M_BYTES ? "size" : "duration");
+			    "count" : k == M_BYTES || k == M_WAL ? "size" : "duration");
 		l->set[k] = 1;
 	}
 }
@@ -627,7 +674,15 @@ print_prom(const struct status *s)
 	    NULL, (double)s->m[M_LAG] / 1e9);
 	pmetric("clock_ahead_seconds", "how far the latest commit time seen is ahead of this "
 	    "clock", lab, NULL, (double)s->ahead / 1e9);
-	if (s->captured == 1) {
+	if (s->captured == 1 && s->pg) {
+		pmetric("capture_slot_retained_bytes", "WAL the capture's replication slot "
+		    "retains", lab, NULL, (double)s->slot.retained);
+		pmetric("capture_slot_unconfirmed_bytes", "WAL the capture has not confirmed",
+		    lab, NULL, (double)s->slot.lag);
+		if (capture_age(s) >= 0)
+			pmetric("capture_oldest_seconds", "age of the oldest change the capture "
+			    "has not taken", lab, NULL, (double)capture_age(s) / 1e9);
+	} else if (s->captured == 1) {
 		pmetric("capture_outbox_changes", "captured changes waiting in the outbox", lab,
 		    NULL, (double)s->cap.changes);
 		pmetric("capture_oldest_seconds", "age of the oldest change in the outbox", lab,
@@ -647,7 +702,7 @@ print_check(const struct status *s, const struct limits *w, const struct limits 
 	for (int k = 0; k < M_N; k++) {
 		int64_t x = s->m[k];
 		int st = 0;
-		int dur = k == M_LAG || k == M_AGE;
+		int dur = k == M_LAG || k == M_AGE || k == M_CAPTURE;
 		if (x < 0) {
 			if (w->set[k] || c->set[k]) {
 				state = 3;
@@ -663,7 +718,7 @@ print_check(const struct status *s, const struct limits *w, const struct limits 
 			st = 1;
 		if (dur)
 			snprintf(v, sizeof v, "%.1fs", (double)x / 1e9);
-		else if (k == M_BYTES)
+		else if (k == M_BYTES || k == M_WAL)
 			snprintf(v, sizeof v, "%lldB", (long long)x);
 		else
 			snprintf(v, sizeof v, "%lld", (long long)x);
@@ -804,6 +859,7 @@ run(const struct config *c)
 		status_mirror(&s, c->db, c->check);
 	else
 		status_journal(&s, c->check);
+	s.m[M_CAPTURE] = s.m[M_WAL] = -1;        /* no capture given: not measured */
 	if (c->capture || (c->db && access(c->db, F_OK) == 0))
 		status_capture(&s, c->capture ? c->capture : c->db);
 	if (future(&s) && !c->check) {

@@ -111,8 +111,8 @@ japply_pg_code(const PGresult *r)
 	return JAPPLY_EAPPLY;
 }
 
-static int
-res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
+int
+japply_pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 {
 	char line[400];
 
@@ -120,6 +120,12 @@ res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 	    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
 	PQclear(r);
 	return -1;
+}
+
+static int
+res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
+{
+	return japply_pg_err(e, c, r, what);
 }
 
 /* Run sql (no parameters, no rows wanted): 0 or -1 with e. */
@@ -134,8 +140,8 @@ run(PGconn *c, const char *sql, struct jerr *e)
 	return 0;
 }
 
-static int
-connect_db(const char *url, PGconn **cp, struct jerr *e)
+int
+japply_pg_connect(const char *url, const char *what, PGconn **cp, struct jerr *e)
 {
 	PQconninfoOption *opts = PQconninfoParse(url, NULL);
 	char line[400];
@@ -157,12 +163,23 @@ connect_db(const char *url, PGconn **cp, struct jerr *e)
 		int code = strstr(m, "does not exist") ? EX_NOINPUT :
 		    strstr(m, "authentication failed") || strstr(m, "permission denied") ?
 		    EX_NOPERM : EX_TEMPFAIL;
-		jerr_set(e, code, "unable to connect to the mirror database: %s",
+		jerr_set(e, code, "unable to connect to %s: %s", what,
 		    first_line(m, line, sizeof line));
 		PQfinish(c);
 		return -1;
 	}
 	*cp = c;
+	return 0;
+}
+
+static int
+connect_db(const char *url, PGconn **cp, struct jerr *e)
+{
+	PGconn *c;
+
+	if (japply_pg_connect(url, "the mirror database", cp, e) < 0)
+		return -1;
+	c = *cp;
 	/* a killed jintegrate's backend notices the dead client within a second, even inside a
 	 * long statement, and releases the transaction and the lock it held */
 	if (PQserverVersion(c) >= 140000 &&

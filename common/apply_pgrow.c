@@ -32,6 +32,8 @@
 #include "checkrec.h"
 #include "clock.h"
 #include "grow.h"
+#include "pgcheck.h"
+#include "pgsql.h"
 #include "row.h"
 #include "rowcache.h"
 
@@ -219,10 +221,13 @@ shape_get(struct jpgrow *ra, const struct jrow_change *c, struct jerr *e)
 static void
 sql_name(struct sbuf *s, const char *p, size_t n)
 {
-	sb_add(s, "\"", 1);
-	for (size_t i = 0; i < n; i++)
-		sb_add(s, p[i] == '"' ? "\"\"" : p + i, p[i] == '"' ? 2 : 1);
-	sb_add(s, "\"", 1);
+	size_t at = s->n;
+
+	sb_add(s, NULL, 2 * n + 2);
+	if (!s->fail) {
+		s->n = at + jpgsql_quote(s->p + at, p, n);
+		s->p[s->n] = 0;
+	}
 }
 
 static void
@@ -767,33 +772,19 @@ damaged:
 
 /* ---- check records ---- */
 
-/* How a column is read back and encoded, as a PostgreSQL capture writes it (jmirror(5)). */
-enum { K_INT, K_REAL4, K_REAL8, K_BOOL, K_BLOB, K_NUMERIC, K_TIME, K_TEXT };
-
-struct ccol {
-	const char *name;            /* into the record */
-	uint16_t    nlen;
-	int         kind, collate;
-};
-
 /* The column named n of the table whose pg_attribute rows r holds (attname, atttypid,
  * collatable): 0 with *c filled, or -1 (no such column). */
 static int
-ccol_find(const PGresult *r, const char *n, uint16_t nlen, struct ccol *c)
+ccol_find(const PGresult *r, const char *n, uint16_t nlen, struct jpgcheck_col *c)
 {
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *a = PQgetvalue(r, i, 0);
-		unsigned long oid;
 		if (strlen(a) != nlen || memcmp(a, n, nlen))
 			continue;
-		oid = strtoul(PQgetvalue(r, i, 1), NULL, 10);
 		c->name = n;
 		c->nlen = nlen;
 		c->collate = PQgetvalue(r, i, 2)[0] == 't';
-		c->kind = oid == 20 || oid == 21 || oid == 23 ? K_INT : oid == 700 ? K_REAL4 :
-		    oid == 701 ? K_REAL8 : oid == 16 ? K_BOOL : oid == 17 ? K_BLOB :
-		    oid == 1700 ? K_NUMERIC : oid == 1082 || oid == 1114 || oid == 1184 ? K_TIME :
-		    K_TEXT;
+		c->kind = jpgcheck_kind(strtoul(PQgetvalue(r, i, 1), NULL, 10));
 		return 0;
 	}
 	return -1;
@@ -801,8 +792,10 @@ ccol_find(const PGresult *r, const char *n, uint16_t nlen, struct ccol *c)
 
 struct ctable {
 	struct jcheck_table t;
+	struct jpgcheck_rel rel;
 	char          name[300];     /* "schema.table" for messages */
-	struct ccol  *col, *key;
+	struct jpgcheck_col *col, *key;
+	char         *sel;           /* the chunk's SELECT (jpgcheck_select) */
 };
 
 /* Look t's columns up in the mirror: 0, or -1 with e (78 when the mirror lacks the table
@@ -827,6 +820,8 @@ ctable_load(struct jpgrow *ra, const struct jcheck_table *t, struct ctable *ct, 
 	if (ra->sql.fail || !(ct->col = calloc(t->ncol + t->nkey, sizeof *ct->col)))
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	ct->key = ct->col + t->ncol;
+	ct->rel = (struct jpgcheck_rel){ t->schema, t->table, t->slen, t->tlen, t->ncol, t->nkey,
+	    ct->col, ct->key };
 	prm[0] = ra->sql.p;
 	r = PQexecParams(ra->h.conn, "SELECT attname, atttypid, attcollation <> 0 FROM "
 	    "pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
@@ -851,106 +846,16 @@ ctable_load(struct jpgrow *ra, const struct jcheck_table *t, struct ctable *ct, 
 	return rc;
 }
 
-/* "(k1 COLLATE "C", k2)" */
-static void
-ckeys(struct sbuf *s, const struct ctable *ct)
-{
-	sb_str(s, "(");
-	for (int i = 0; i < ct->t.nkey; i++) {
-		if (i)
-			sb_str(s, ", ");
-		sql_name(s, ct->key[i].name, ct->key[i].nlen);
-		if (ct->key[i].collate)
-			sb_str(s, " COLLATE \"C\"");
-	}
-	sb_str(s, ")");
-}
-
-/* The SELECT of a chunk's rows, in key order, its columns as the digest reads them. */
-static void
-csql(struct sbuf *s, const struct ctable *ct, uint8_t bounds)
-{
-	int n = 1;
-
-	sb_reset(s);
-	sb_str(s, "SELECT ");
-	for (int i = 0; i < ct->t.ncol; i++) {
-		sb_str(s, i ? ", " : "");
-		sql_name(s, ct->col[i].name, ct->col[i].nlen);
-		if (ct->col[i].kind >= K_NUMERIC)
-			sb_str(s, "::text");
-	}
-	sb_str(s, " FROM ");
-	if (ct->t.slen) {
-		sql_name(s, ct->t.schema, ct->t.slen);
-		sb_str(s, ".");
-	}
-	sql_name(s, ct->t.table, ct->t.tlen);
-	for (int b = JCHECK_LO; b <= JCHECK_HI; b <<= 1) {
-		if (!(bounds & b))
-			continue;
-		sb_str(s, n == 1 ? " WHERE " : " AND ");
-		ckeys(s, ct);
-		sb_str(s, b == JCHECK_LO ? " > (" : " <= (");
-		for (int i = 0; i < ct->t.nkey; i++)
-			sb_fmt(s, "%s$%d", i ? ", " : "", n++);
-		sb_str(s, ")");
-	}
-	sb_str(s, " ORDER BY ");
-	for (int i = 0; i < ct->t.nkey; i++) {
-		sb_str(s, i ? ", " : "");
-		sql_name(s, ct->key[i].name, ct->key[i].nlen);
-		if (ct->key[i].collate)
-			sb_str(s, " COLLATE \"C\"");
-	}
-}
-
-static uint64_t
-be(const char *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v << 8 | (uint8_t)p[i];
-	return v;
-}
-
-/* Row i of r (binary), digested as row records encode its values. */
+/* Row i of r (binary), digested as jpgcheck_value encodes its values. */
 static int
 cdigest(struct jpgrow *ra, const struct ctable *ct, const PGresult *r, int i,
     struct jdigest *d)
 {
+	struct jrow_value v;
+
 	for (int c = 0; c < ct->t.ncol; c++) {
-		const char *p = PQgetvalue(r, i, c);
-		int n = PQgetlength(r, i, c);
-		struct jrow_value v = { .tag = JROW_NULL };
-		uint64_t u;
-		float f;
-		if (PQgetisnull(r, i, c))
-			;
-		else if (ct->col[c].kind == K_INT) {
-			u = be(p, n);
-			v.tag = JROW_INTEGER;
-			v.i = n == 8 ? (int64_t)u : n == 4 ? (int32_t)u : (int16_t)u;
-		} else if (ct->col[c].kind == K_REAL8 || ct->col[c].kind == K_REAL4) {
-			v.tag = JROW_REAL;
-			u = be(p, n);
-			if (n == 4) {
-				uint32_t w = (uint32_t)u;
-				memcpy(&f, &w, 4);
-				v.r = f;
-			} else
-				memcpy(&v.r, &u, 8);
-		} else if (ct->col[c].kind == K_BOOL) {
-			v.tag = JROW_BOOLEAN;
-			v.i = p[0] != 0;
-		} else {
-			v.tag = ct->col[c].kind == K_BLOB ? JROW_BLOB : ct->col[c].kind ==
-			    K_NUMERIC ? JROW_NUMERIC : ct->col[c].kind == K_TIME ? JROW_TIMESTAMP :
-			    JROW_TEXT;
-			v.p = (const uint8_t *)p;
-			v.len = (uint32_t)n;
-		}
+		jpgcheck_value(ct->col + c, PQgetvalue(r, i, c), PQgetlength(r, i, c),
+		    PQgetisnull(r, i, c), &v);
 		sb_reset(&ra->enc);
 		sb_add(&ra->enc, NULL, jrow_value_size(&v));
 		if (ra->enc.fail)
@@ -983,7 +888,7 @@ cread(struct jpgrow *ra, const struct ctable *ct, const char *range, uint64_t *r
 	PGresult *r;
 	int rc = 0;
 
-	if (!PQsendQueryParams(ra->h.conn, ra->sql.p, (int)ra->noff, NULL, params(ra), NULL,
+	if (!PQsendQueryParams(ra->h.conn, ct->sel, (int)ra->noff, NULL, params(ra), NULL,
 	    NULL, 1) || !PQsetSingleRowMode(ra->h.conn))
 		rc = jerr_set(e, EX_TEMPFAIL, "check: table %s: %s", ct->name, pg_why(ra, NULL));
 	while ((r = PQgetResult(ra->h.conn))) {
@@ -1003,7 +908,7 @@ cread(struct jpgrow *ra, const struct ctable *ct, const char *range, uint64_t *r
 }
 
 static int
-cchunk(struct jpgrow *ra, const struct ctable *ct, const struct jcheck_chunk *c,
+cchunk(struct jpgrow *ra, struct ctable *ct, const struct jcheck_chunk *c,
     struct jerr *e)
 {
 	char range[400];
@@ -1012,12 +917,13 @@ cchunk(struct jpgrow *ra, const struct ctable *ct, const struct jcheck_chunk *c,
 	uint64_t rows = 0;
 
 	jcheck_range_text(c, ct->t.nkey, range, sizeof range);
-	csql(&ra->sql, ct, c->bounds);
+	free(ct->sel);
+	if (!(ct->sel = jpgcheck_select(&ct->rel, c->bounds, 0)))
+		return jerr_sys(e, EX_OSERR, "out of memory");
 	params_reset(ra);
 	if (((c->bounds & JCHECK_LO) && cbound(ra, c->lo, c->lolen, ct->t.nkey) < 0) ||
-	    ((c->bounds & JCHECK_HI) && cbound(ra, c->hi, c->hilen, ct->t.nkey) < 0) ||
-	    ra->sql.fail)
-		return ra->val.fail || ra->sql.fail ? jerr_sys(e, EX_OSERR, "out of memory") :
+	    ((c->bounds & JCHECK_HI) && cbound(ra, c->hi, c->hilen, ct->t.nkey) < 0))
+		return ra->val.fail ? jerr_sys(e, EX_OSERR, "out of memory") :
 		    jerr_set(e, JCHECK_EMISMATCH, "check: table %s, %s: a key PostgreSQL cannot "
 		    "hold (a NUL byte)", ct->name, range);
 	if (jdigest_init(&d) < 0)
@@ -1048,6 +954,7 @@ jpgrow_check(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len, stru
 		while (rc == 0 && jcheck_next_chunk(&rd, &c))
 			rc = cchunk(ra, &ct, &c, e);
 		free(ct.col);
+		free(ct.sel);
 	}
 	if (rc == 0)
 		return 0;

@@ -61,15 +61,15 @@ buf_name(struct buf *b, const char *s)
 	return n > UINT16_MAX || buf_u16(b, (uint16_t)n) < 0 ? -1 : buf_put(b, s, n);
 }
 
-/* Append the value in column col of q to out as a row record encodes it (row.h: the one
- * rule); -1 when out of memory. */
+/* Append value i of src's row to out as a row record encodes it (row.h: the one rule); -1
+ * when out of memory. */
 static int
-value_put(sqlite3_stmt *q, int col, struct buf *out)
+value_put(const struct jcheck_source *src, int i, struct buf *out)
 {
 	struct jrow_value v;
 	size_t n;
 
-	jsqlite_value(q, col, &v);
+	src->value(src->arg, i, &v);
 	n = jrow_value_size(&v);
 	if (buf_put(out, NULL, n) < 0)
 		return -1;
@@ -327,14 +327,15 @@ jcheck_next_chunk(struct jcheck_reader *rd, struct jcheck_chunk *ch)
 
 /* ---- taking ---- */
 
-/* The record being filled, and where the table being written stands in it. */
-struct rec {
+/* The record being filled, and where the table being written stands in it: a pass. */
+struct jcheck_pass {
 	struct buf          b;
 	size_t              limit;
 	uint16_t            ntable;
 	size_t              nchunk_at;     /* offset of the open table's chunk count, or 0 */
 	uint32_t            nchunk;
-	const struct tinfo *t;
+	uint32_t            chunk_rows;    /* rows per chunk */
+	const struct jcheck_desc *t;
 	jcheck_emit_fn      emit;
 	void               *arg;
 	int                 rest_pct;      /* rest after a chunk, percent of its time */
@@ -343,7 +344,7 @@ struct rec {
 
 /* A chunk was read: rest r->rest_pct percent of the time it took, then start the next. */
 static void
-rec_rest(struct rec *r)
+rec_rest(struct jcheck_pass *r)
 {
 	uint64_t took = jclock_mono_ns() - r->started;
 
@@ -356,7 +357,7 @@ rec_rest(struct rec *r)
 }
 
 static int
-rec_start(struct rec *r)
+rec_start(struct jcheck_pass *r)
 {
 	static const uint8_t head[3] = { 0, 0, 0 };
 
@@ -367,12 +368,12 @@ rec_start(struct rec *r)
 }
 
 static int
-rec_table(struct rec *r)
+rec_table(struct jcheck_pass *r)
 {
-	const struct tinfo *t = r->t;
+	const struct jcheck_desc *t = r->t;
 	uint8_t zero[4] = { 0 };
 
-	if (buf_name(&r->b, "") < 0 || buf_name(&r->b, t->name) < 0 ||
+	if (buf_name(&r->b, t->schema) < 0 || buf_name(&r->b, t->name) < 0 ||
 	    buf_u16(&r->b, (uint16_t)t->nkey) < 0)
 		return -1;
 	for (int i = 0; i < t->nkey; i++)
@@ -391,7 +392,7 @@ rec_table(struct rec *r)
 
 /* The open table has all its chunks in this record. */
 static void
-rec_table_end(struct rec *r)
+rec_table_end(struct jcheck_pass *r)
 {
 	if (r->nchunk_at)
 		jfmt_put32(r->b.p + r->nchunk_at, r->nchunk);
@@ -399,7 +400,7 @@ rec_table_end(struct rec *r)
 }
 
 static int
-rec_emit(struct rec *r, struct jerr *e)
+rec_emit(struct jcheck_pass *r, struct jerr *e)
 {
 	rec_table_end(r);
 	jfmt_put16(r->b.p + 1, r->ntable);
@@ -420,7 +421,7 @@ struct chunk {
 
 /* Put chunk k (with its upper bound when hi) into the record, emitting it first if full. */
 static int
-rec_chunk(struct rec *r, struct chunk *k, int hi, struct jerr *e)
+rec_chunk(struct jcheck_pass *r, struct chunk *k, int hi, struct jerr *e)
 {
 	uint8_t bounds = (k->has_lo ? JCHECK_LO : 0) | (hi ? JCHECK_HI : 0), rows[8];
 	uint8_t dg[JDIGEST_LEN];
@@ -455,46 +456,74 @@ rec_chunk(struct rec *r, struct chunk *k, int hi, struct jerr *e)
 	return 0;
 }
 
-/* Digest the ncol columns of q's row into d (through scratch); with key set, put its key
- * there. -1 when out of memory. */
+/* Digest the ncol columns of src's row into d (through scratch); with key set, put its nkey
+ * key values there. -1 when out of memory. */
 static int
-row_digest(sqlite3_stmt *q, const struct tinfo *t, struct jdigest *d, struct buf *key,
-    struct buf *scratch)
+row_digest(const struct jcheck_source *src, int ncol, int nkey, struct jdigest *d,
+    struct buf *key, struct buf *scratch)
 {
-	for (int i = 0; i < t->ncol; i++) {
+	for (int i = 0; i < ncol; i++) {
 		scratch->len = 0;
-		if (value_put(q, i, scratch) < 0)
+		if (value_put(src, i, scratch) < 0)
 			return -1;
 		jdigest_update(d, scratch->p, scratch->len);
 	}
 	if (!key)
 		return 0;
 	key->len = 0;
-	for (int i = t->ncol; i < t->ncol + t->nkey; i++)
-		if (value_put(q, i, key) < 0)
+	for (int i = ncol; i < ncol + nkey; i++)
+		if (value_put(src, i, key) < 0)
 			return -1;
 	return 0;
 }
 
-/* One table, in chunks of rows rows, into r. */
+/* ---- an SQLite statement as a source of rows ---- */
+
+struct sqlsrc {
+	sqlite3_stmt *q;
+	const char   *name;
+	struct jcheck_source src;
+};
+
 static int
-take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
+sqlsrc_next(void *arg, struct jerr *e)
+{
+	struct sqlsrc *s = arg;
+	int rc = sqlite3_step(s->q);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return jsqlite_err(e, sqlite3_db_handle(s->q), rc, s->name);
+}
+
+static void
+sqlsrc_value(void *arg, int i, struct jrow_value *v)
+{
+	jsqlite_value(((struct sqlsrc *)arg)->q, i, v);
+}
+
+static void
+sqlsrc_init(struct sqlsrc *s, sqlite3_stmt *q, const char *name)
+{
+	s->q = q;
+	s->name = name;
+	s->src = (struct jcheck_source){ sqlsrc_next, sqlsrc_value, s };
+}
+
+/* One table, read from src in key order, in chunks of r->chunk_rows rows, into r. */
+static int
+take_rows(struct jcheck_pass *r, const struct jcheck_source *src, struct jerr *e)
 {
 	struct chunk k = { 0 };
 	struct buf tmp;
-	sqlite3_stmt *q = NULL;
-	char *sql = select_sql(r->t, 0);
-	int rc = SQLITE_NOMEM;
+	int rc;
 
-	if (sql)
-		rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
-	sqlite3_free(sql);
-	if (rc != SQLITE_OK)
-		return jsqlite_err(e, db, rc, r->t->name);
 	if (jdigest_init(&k.d) < 0)
 		goto oom;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (k.rows == rows) {           /* full, and a row follows: cut here */
+	while ((rc = src->next(src->arg, e)) == 1) {
+		if (k.rows == r->chunk_rows) {  /* full, and a row follows: cut here */
 			if (rec_chunk(r, &k, 1, e) < 0)
 				goto bad;
 			rec_rest(r);
@@ -506,18 +535,13 @@ take_rows(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 			if (jdigest_init(&k.d) < 0)
 				goto oom;
 		}
-		if (row_digest(q, r->t, &k.d, &k.hi, &k.scratch) < 0)
+		if (row_digest(src, r->t->ncol, r->t->nkey, &k.d, &k.hi, &k.scratch) < 0)
 			goto oom;
 		k.rows++;
 	}
-	if (rc != SQLITE_DONE) {
-		jsqlite_err(e, db, rc, r->t->name);
-		goto bad;
-	}
-	if (rec_chunk(r, &k, 0, e) < 0)
+	if (rc < 0 || rec_chunk(r, &k, 0, e) < 0)
 		goto bad;
 	rec_table_end(r);
-	sqlite3_finalize(q);
 	free(k.lo.p);
 	free(k.hi.p);
 	free(k.scratch.p);
@@ -526,7 +550,6 @@ oom:
 	jerr_sys(e, EX_OSERR, "out of memory");
 bad:
 	jdigest_free(&k.d);
-	sqlite3_finalize(q);
 	free(k.lo.p);
 	free(k.hi.p);
 	free(k.scratch.p);
@@ -605,25 +628,36 @@ oom:
 }
 
 static int
-take_table_named(sqlite3 *db, struct rec *r, const char *name, uint32_t rows, struct jerr *e)
+take_table_named(sqlite3 *db, struct jcheck_pass *r, const char *name, struct jerr *e)
 {
 	struct tinfo t;
-	int rc;
+	struct jcheck_desc d;
+	struct sqlsrc src;
+	sqlite3_stmt *q = NULL;
+	char *sql = NULL;
+	int rc = -1;
 
-	if (tinfo_load(db, name, &t, e) < 0) {
-		tinfo_free(&t);
-		return -1;
+	if (tinfo_load(db, name, &t, e) < 0)
+		goto out;
+	if (!(sql = select_sql(&t, 0)) || (rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL)) !=
+	    SQLITE_OK) {
+		rc = jsqlite_err(e, db, sql ? rc : SQLITE_NOMEM, name);
+		goto out;
 	}
-	r->t = &t;
-	rc = take_rows(db, r, rows, e);
-	r->t = NULL;
+	d = (struct jcheck_desc){ "", t.name, t.nkey, t.ncol, (const char *const *)t.keys,
+	    (const char *const *)t.cols };
+	sqlsrc_init(&src, q, name);
+	rc = jcheck_pass_table(r, &d, &src.src, e);
+out:
+	sqlite3_finalize(q);
+	sqlite3_free(sql);
 	tinfo_free(&t);
 	return rc;
 }
 
 /* Every ordinary table of main that check records cover, by name. */
 static int
-take_all(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
+take_all(sqlite3 *db, struct jcheck_pass *r, struct jerr *e)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
@@ -633,7 +667,7 @@ take_all(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 	if (rc != SQLITE_OK)
 		return jsqlite_err(e, db, rc, "unable to list the tables");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (take_table_named(db, r, (const char *)sqlite3_column_text(q, 0), rows, e) < 0) {
+		if (take_table_named(db, r, (const char *)sqlite3_column_text(q, 0), e) < 0) {
 			sqlite3_finalize(q);
 			return -1;
 		}
@@ -641,35 +675,79 @@ take_all(sqlite3 *db, struct rec *r, uint32_t rows, struct jerr *e)
 	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to list the tables");
 }
 
+struct jcheck_pass *
+jcheck_pass_new(const struct jcheck_opts *o, jcheck_emit_fn emit, void *arg, struct jerr *e)
+{
+	struct jcheck_pass *r = calloc(1, sizeof *r);
+
+	if (!r || rec_start(r) < 0) {
+		free(r);
+		jerr_sys(e, EX_OSERR, "out of memory");
+		return NULL;
+	}
+	r->limit = o && o->limit ? o->limit : JFMT_MAX_PAYLOAD;
+	r->chunk_rows = o && o->chunk_rows ? o->chunk_rows : JCHECK_CHUNK_ROWS;
+	r->rest_pct = o && o->rest_pct ? o->rest_pct : JCHECK_REST_PCT;
+	r->emit = emit;
+	r->arg = arg;
+	r->started = jclock_mono_ns();
+	return r;
+}
+
+int
+jcheck_pass_table(struct jcheck_pass *r, const struct jcheck_desc *t,
+    const struct jcheck_source *src, struct jerr *e)
+{
+	int rc;
+
+	r->t = t;
+	rc = take_rows(r, src, e);
+	r->t = NULL;
+	return rc;
+}
+
+int
+jcheck_pass_end(struct jcheck_pass *r, struct jerr *e)
+{
+	int rc = rec_emit(r, e);
+
+	jcheck_pass_free(r);
+	return rc;
+}
+
+void
+jcheck_pass_free(struct jcheck_pass *r)
+{
+	if (r)
+		free(r->b.p);
+	free(r);
+}
+
 int
 jcheck_take(sqlite3 *db, const char *const *tables, size_t ntables, const struct jcheck_opts *o,
     jcheck_emit_fn emit, void *arg, struct jerr *e)
 {
-	struct rec r = { .limit = o && o->limit ? o->limit : JFMT_MAX_PAYLOAD, .emit = emit,
-	    .arg = arg };
-	uint32_t rows = o && o->chunk_rows ? o->chunk_rows : JCHECK_CHUNK_ROWS;
-
-	r.rest_pct = o && o->rest_pct ? o->rest_pct : JCHECK_REST_PCT;
-	r.started = jclock_mono_ns();
+	struct jcheck_pass *r = jcheck_pass_new(o, emit, arg, e);
 	int own = sqlite3_get_autocommit(db), rc = -1;
 
-	if (rec_start(&r) < 0)
-		return jerr_sys(e, EX_OSERR, "out of memory");
+	if (!r)
+		return -1;
 	if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		free(r.b.p);
+		jcheck_pass_free(r);
 		return jsqlite_err(e, db, SQLITE_ERROR, "unable to start a read transaction");
 	}
 	if (tables) {
 		rc = 0;
 		for (size_t i = 0; i < ntables && rc == 0; i++)
-			rc = take_table_named(db, &r, tables[i], rows, e);
+			rc = take_table_named(db, r, tables[i], e);
 	} else
-		rc = take_all(db, &r, rows, e);
+		rc = take_all(db, r, e);
 	if (rc == 0)
-		rc = rec_emit(&r, e);
+		rc = jcheck_pass_end(r, e);
+	else
+		jcheck_pass_free(r);
 	if (own)
 		sqlite3_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	free(r.b.p);
 	return rc;
 }
 
@@ -784,6 +862,7 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 	sqlite3_stmt *q = NULL;
 	struct jdigest d;
 	struct buf scratch = { 0 };
+	struct sqlsrc src;
 	uint8_t dg[JDIGEST_LEN];
 	uint64_t rows = 0;
 	int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : SQLITE_NOMEM, oom = 0;
@@ -803,8 +882,9 @@ verify_chunk(sqlite3 *db, const struct tinfo *t, const struct jcheck_chunk *c, s
 		sqlite3_finalize(q);
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	}
+	sqlsrc_init(&src, q, t->name);
 	while (!oom && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		oom = row_digest(q, t, &d, NULL, &scratch) < 0;
+		oom = row_digest(&src.src, t->ncol, t->nkey, &d, NULL, &scratch) < 0;
 		rows++;
 	}
 	sqlite3_finalize(q);

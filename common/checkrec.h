@@ -17,6 +17,18 @@
  *   pass rests (sleeps) o.rest_pct percent of the time the chunk took, so that on a busy
  *   machine the writers keep a share of the CPU. Memory is bounded by one record.
  *
+ * Taking from any engine (jcheck_take above is one user, pgcheck.c another): a pass writes
+ * the tables it is given into check records, chunked and emitted as jcheck_take does, each
+ * table's rows read from a source in key order:
+ *     struct jcheck_pass *p = jcheck_pass_new(&o, emit, arg, &e);     NULL: EX_OSERR
+ *     jcheck_pass_table(p, &desc, &src, &e)    one table: desc names it as the record will
+ *                                              (schema "" the default one), src gives its
+ *                                              rows: next() 1 a row, 0 the end, -1 with e;
+ *                                              value(i) column i of the row, i < ncol the
+ *                                              digested columns, then the nkey key values
+ *     jcheck_pass_end(p, &e)                   emits the last record and frees p
+ *     jcheck_pass_free(p)                      abandons the pass (NULL is a no-op)
+ *
  * Reading (every count and length checked by jcheck_open before anything is used; nothing
  * is allocated; pointers point into the caller's payload):
  *     struct jcheck_reader rd; struct jcheck_table t; struct jcheck_chunk c;
@@ -54,6 +66,29 @@ struct jcheck_opts {
 };
 
 typedef int (*jcheck_emit_fn)(void *arg, const void *payload, size_t len, struct jerr *e);
+
+struct jrow_value;
+
+struct jcheck_desc {
+	const char        *schema, *name;     /* as the record names the table */
+	int                nkey, ncol;
+	const char *const *keys, *const *cols;
+};
+
+struct jcheck_source {
+	int  (*next)(void *arg, struct jerr *e);
+	void (*value)(void *arg, int i, struct jrow_value *v);
+	void  *arg;
+};
+
+struct jcheck_pass;
+
+struct jcheck_pass *jcheck_pass_new(const struct jcheck_opts *o, jcheck_emit_fn emit, void *arg,
+                                    struct jerr *e);
+int  jcheck_pass_table(struct jcheck_pass *p, const struct jcheck_desc *t,
+                       const struct jcheck_source *src, struct jerr *e);
+int  jcheck_pass_end(struct jcheck_pass *p, struct jerr *e);
+void jcheck_pass_free(struct jcheck_pass *p);
 
 int jcheck_take(struct sqlite3 *db, const char *const *tables, size_t ntables,
                 const struct jcheck_opts *o, jcheck_emit_fn emit, void *arg, struct jerr *e);

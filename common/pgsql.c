@@ -192,3 +192,18 @@ jpgsql_names_schema(const char *s, size_t n, const char *schema)
 	}
 	return 0;
 }
+
+size_t
+jpgsql_quote(char *out, const char *name, size_t n)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] == '"')
+			out[o++] = '"';
+		out[o++] = name[i];
+	}
+	out[o++] = '"';
+	return o;
+}

@@ -11,6 +11,9 @@
  *     jpgsql_names_schema(stmt, n, "jmirror")
  *                                      1 if an identifier outside strings and comments is the
  *                                      schema name followed by '.', quoted or not
+ *     jpgsql_quote(out, name, n)       name (n bytes) as a quoted identifier, "a""b", into
+ *                                      out, which has room for 2 * n + 2 bytes; the bytes
+ *                                      written (no NUL)
  *
  * The lexer knows what separates statements in PostgreSQL: '...' strings (with ''),
  * E'...' strings (with backslash escapes), "..." identifiers, $tag$...$tag$ bodies, -- and
@@ -34,5 +37,6 @@ enum {
 size_t jpgsql_next(const char *text, size_t len, size_t *off, size_t *start);
 int    jpgsql_kind(const char *stmt, size_t n);
 int    jpgsql_names_schema(const char *stmt, size_t n, const char *schema);
+size_t jpgsql_quote(char *out, const char *name, size_t n);
 
 #endif

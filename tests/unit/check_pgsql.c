@@ -93,6 +93,22 @@ START_TEST(schemas)
 }
 END_TEST
 
+START_TEST(quotes)
+{
+	char out[32];
+	size_t n;
+
+	n = jpgsql_quote(out, "a\"b", 3);
+	ck_assert_int_eq(n, 6);
+	ck_assert(!memcmp(out, "\"a\"\"b\"", 6));
+	n = jpgsql_quote(out, "", 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert(!memcmp(out, "\"\"", 2));
+	n = jpgsql_quote(out, "\"\"", 2);          /* the most it can take: 2 * n + 2 */
+	ck_assert_int_eq(n, 6);
+}
+END_TEST
+
 Suite *
 suite_pgsql(void)
 {
@@ -102,6 +118,7 @@ suite_pgsql(void)
 	tcase_add_test(tc, statements);
 	tcase_add_test(tc, kinds);
 	tcase_add_test(tc, schemas);
+	tcase_add_test(tc, quotes);
 	suite_add_tcase(s, tc);
 	return s;
 }
