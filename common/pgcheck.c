@@ -148,12 +148,23 @@ sql_keys(struct sql *s, const struct jpgcheck_rel *t)
 	}
 }
 
+/*
+ * A column as the digest reads it: as its type's output function prints it (what logical
+ * decoding and the capture's snapshot carry), never through a cast to text, which differs
+ * for some types: character(n) loses its padding, inet gains a netmask.
+ */
 static void
 sql_col(struct sql *s, const struct jpgcheck_col *col)
 {
+	if (col->kind < JPGCHECK_NUMERIC) {
+		sql_name(s, col->name, col->nlen);
+		return;
+	}
+	sql_str(s, "CASE WHEN ");
 	sql_name(s, col->name, col->nlen);
-	if (col->kind >= JPGCHECK_NUMERIC)
-		sql_str(s, "::text");
+	sql_str(s, " IS NULL THEN NULL ELSE concat(");
+	sql_name(s, col->name, col->nlen);
+	sql_str(s, ") END");
 }
 
 char *

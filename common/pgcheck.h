@@ -50,7 +50,7 @@
 #define JPGCHECK_FETCH   500        /* rows read at a time */
 
 enum { JPGCHECK_INT, JPGCHECK_REAL4, JPGCHECK_REAL8, JPGCHECK_BOOL, JPGCHECK_BLOB,
-       JPGCHECK_NUMERIC, JPGCHECK_TIME, JPGCHECK_TEXT };   /* >= NUMERIC: read as ::text */
+       JPGCHECK_NUMERIC, JPGCHECK_TIME, JPGCHECK_TEXT };   /* >= NUMERIC: read as printed */
 
 struct jpgcheck_col {
 	const char *name;           /* not NUL-terminated: nlen bytes */
