@@ -33,22 +33,18 @@
 #include "clock.h"
 #include "grow.h"
 #include "row.h"
+#include "rowcache.h"
 
-#define NBUCKET  1024
 #define BATCH    128            /* rows of one multi-row INSERT */
 #define MAXPARAM 65535          /* the protocol's limit on parameters */
 
 enum { Q_CHANGE, Q_BATCH, Q_SAME, Q_EXISTS, Q_FIX, NQ };
 
 struct shape {
-	struct shape *next;
-	uint64_t      hash;
-	size_t        klen;
 	unsigned      id;
 	int           ncol;         /* the row's sent columns (inserts) */
 	int           batch;        /* rows of Q_BATCH */
 	unsigned      prepared;     /* bit k: statement k is prepared */
-	char          key[];
 };
 
 struct sbuf {
@@ -59,10 +55,10 @@ struct sbuf {
 
 struct jpgrow {
 	struct jpgrow_host h;
-	struct shape *bucket[NBUCKET];
+	struct jrowcache *shapes;
 	unsigned      nshape;
 	int           replica;      /* session_replication_role is replica in this transaction */
-	struct sbuf   k;            /* the shape key being built */
+	struct sbuf   enc;          /* a value encoded for a check's digest */
 	struct sbuf   sql;
 	struct sbuf   val;          /* parameter text, NUL-terminated, one after another */
 	size_t       *off;          /* each parameter's offset in val, (size_t)-1 for NULL */
@@ -128,6 +124,10 @@ jpgrow_new(const struct jpgrow_host *host, struct jerr *e)
 		return NULL;
 	}
 	ra->h = *host;
+	if (!(ra->shapes = jrowcache_new(sizeof(struct shape), 1, e))) {
+		free(ra);
+		return NULL;
+	}
 	return ra;
 }
 
@@ -136,12 +136,8 @@ jpgrow_free(struct jpgrow *ra)
 {
 	if (!ra)
 		return;
-	for (int i = 0; i < NBUCKET; i++)
-		for (struct shape *s = ra->bucket[i], *n; s; s = n) {
-			n = s->next;
-			free(s);
-		}
-	free(ra->k.p);
+	jrowcache_free(ra->shapes, NULL);
+	free(ra->enc.p);
 	free(ra->sql.p);
 	free(ra->val.p);
 	free(ra->off);
@@ -191,12 +187,6 @@ jpgrow_triggers(struct jpgrow *ra, int on, struct jerr *e)
 
 /* ---- shapes ---- */
 
-static void
-kput(void *arg, const void *p, size_t n)
-{
-	sb_add(arg, p, n);
-}
-
 static int
 sent(struct jrow_cols it)
 {
@@ -213,31 +203,14 @@ shape_get(struct jpgrow *ra, const struct jrow_change *c, struct jerr *e)
 {
 	struct shape *sh;
 	struct jrow_cols it;
-	uint64_t h;
+	int fresh;
 
-	sb_reset(&ra->k);
-	jrow_shape(c, 1, kput, &ra->k);
-	if (ra->k.fail) {
-		jerr_sys(e, EX_OSERR, "out of memory");
-		return NULL;
-	}
-	h = jrow_shape_hash(ra->k.p, ra->k.n);
-	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
-		if (sh->hash == h && sh->klen == ra->k.n && !memcmp(sh->key, ra->k.p, ra->k.n))
-			return sh;
-	if (!(sh = calloc(1, sizeof *sh + ra->k.n))) {
-		jerr_sys(e, EX_OSERR, "out of memory");
-		return NULL;
-	}
-	sh->hash = h;
-	sh->klen = ra->k.n;
+	if (!(sh = jrowcache_get(ra->shapes, c, &fresh, e)) || !fresh)
+		return sh;
 	sh->id = ++ra->nshape;
 	jrow_cols(c, &it);
 	sh->ncol = sent(it);
 	sh->batch = sh->ncol ? (MAXPARAM / sh->ncol < BATCH ? MAXPARAM / sh->ncol : BATCH) : 1;
-	memcpy(sh->key, ra->k.p, ra->k.n);
-	sh->next = ra->bucket[h % NBUCKET];
-	ra->bucket[h % NBUCKET] = sh;
 	return sh;
 }
 
@@ -590,13 +563,16 @@ run(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, int k, uin
 /* ---- divergence and repair ---- */
 
 static int
-note_repair(struct jpgrow *ra, uint64_t lsn, const char *tab, const char *key,
-    const char *op, const char *what, struct jerr *e)
+note_repair(struct jpgrow *ra, const struct jrow_change *c, uint64_t lsn,
+    const char *problem, const char *what, struct jerr *e)
 {
+	struct jrow_where w;
+	char line[1400];
 	char l[32], at[32];
-	const char *p[6] = { l, tab, key, op, what, at };
+	const char *p[6] = { l, w.table, w.key, jrow_op_name(c->op), what, at };
 	PGresult *r;
 
+	jrow_where(c, &w);
 	snprintf(l, sizeof l, "%llu", (unsigned long long)lsn);
 	snprintf(at, sizeof at, "%llu", (unsigned long long)jclock_now());
 	r = PQexecParams(ra->h.conn, "INSERT INTO jmirror.repairs VALUES ($1, $2, $3, $4, $5, $6)",
@@ -607,6 +583,9 @@ note_repair(struct jpgrow *ra, uint64_t lsn, const char *tab, const char *key,
 		return -1;
 	}
 	PQclear(r);
+	jrow_repaired(c, lsn, problem, what, line, sizeof line);
+	if (ra->h.repaired)
+		ra->h.repaired(ra->h.arg, line);
 	return 0;
 }
 
@@ -618,34 +597,22 @@ static int
 diverged(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct jrow_where w;
-	char line[1400];
 	PGresult *r;
+	int ok;
 
-	jrow_where(c, &w);
 	if (!ra->h.repair)
-		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
-		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, w.table, w.key, problem);
+		return jrow_refuse(c, lsn, problem, NULL, e);
 	if (fix >= 0) {
 		if (!(r = run(ra, sh, c, fix, lsn, e)))
 			return -1;
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the repair "
-			    "failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
-			    pg_why(ra, r));
-			PQclear(r);
-			return -1;
-		}
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			jrow_refuse(c, lsn, problem, pg_why(ra, r), e);
 		PQclear(r);
+		if (!ok)
+			return -1;
 	}
-	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
-		return -1;
-	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
-	if (ra->h.repaired)
-		ra->h.repaired(ra->h.arg, line);
-	return 0;
+	return note_repair(ra, c, lsn, problem, what, e);
 }
 
 /* Run statement k (a SELECT) for c: 1 a row, 0 none, -1 with e. */
@@ -984,11 +951,11 @@ cdigest(struct jpgrow *ra, const struct ctable *ct, const PGresult *r, int i,
 			v.p = (const uint8_t *)p;
 			v.len = (uint32_t)n;
 		}
-		sb_reset(&ra->k);
-		sb_add(&ra->k, NULL, jrow_value_size(&v));
-		if (ra->k.fail)
+		sb_reset(&ra->enc);
+		sb_add(&ra->enc, NULL, jrow_value_size(&v));
+		if (ra->enc.fail)
 			return -1;
-		jdigest_update(d, ra->k.p, jrow_value_encode(&v, (uint8_t *)ra->k.p));
+		jdigest_update(d, ra->enc.p, jrow_value_encode(&v, (uint8_t *)ra->enc.p));
 	}
 	return 0;
 }

@@ -19,28 +19,20 @@
 
 #include "apply_row.h"
 #include "clock.h"
-#include "grow.h"
 #include "row.h"
+#include "rowcache.h"
 
-#define NBUCKET 1024
 
 /* The statements of one shape: the change, and those only divergence needs. */
 enum { Q_CHANGE, Q_SAME, Q_EXISTS, Q_FIX, Q_FIXUP, NQ };
 
 struct shape {
-	struct shape *next;
-	uint64_t      hash;
-	size_t        klen;
 	sqlite3_stmt *q[NQ];
-	char          key[];
 };
 
 struct jrowapply {
 	struct jrowapply_host h;
-	struct shape *bucket[NBUCKET];
-	char         *kbuf;
-	size_t        klen, kcap;
-	int           kfail;
+	struct jrowcache *shapes;
 	int           triggers;       /* -1 not known, else what the connection has */
 	char          why[256];       /* SQLite's message for the last failed step */
 };
@@ -56,7 +48,20 @@ jrowapply_new(const struct jrowapply_host *host, struct jerr *e)
 	}
 	ra->h = *host;
 	ra->triggers = -1;
+	if (!(ra->shapes = jrowcache_new(sizeof(struct shape), 0, e))) {
+		free(ra);
+		return NULL;
+	}
 	return ra;
+}
+
+static void
+shape_done(void *data)
+{
+	struct shape *sh = data;
+
+	for (int k = 0; k < NQ; k++)
+		sqlite3_finalize(sh->q[k]);
 }
 
 void
@@ -64,14 +69,7 @@ jrowapply_free(struct jrowapply *ra)
 {
 	if (!ra)
 		return;
-	for (int i = 0; i < NBUCKET; i++)
-		for (struct shape *s = ra->bucket[i], *n; s; s = n) {
-			n = s->next;
-			for (int k = 0; k < NQ; k++)
-				sqlite3_finalize(s->q[k]);
-			free(s);
-		}
-	free(ra->kbuf);
+	jrowcache_free(ra->shapes, shape_done);
 	free(ra);
 }
 
@@ -84,22 +82,6 @@ jrowapply_triggers(struct jrowapply *ra, int on)
 	 * a run of row records meets an sql record, or the other way round. */
 	sqlite3_db_config(ra->h.db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, (int *)NULL);
 	ra->triggers = on;
-}
-
-/* ---- shapes: what a change names, the key of the statement cache ---- */
-
-static void
-kput(void *arg, const void *p, size_t n)
-{
-	struct jrowapply *ra = arg;
-
-	if (jgrow(&ra->kbuf, &ra->kcap, ra->klen + n, 1, 256) < 0) {
-		ra->kfail = 1;
-		return;
-	}
-	if (n)
-		memcpy(ra->kbuf + ra->klen, p, n);
-	ra->klen += n;
 }
 
 /* ---- SQL text of a shape's statements ---- */
@@ -205,37 +187,22 @@ static struct shape *
 shape_get(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn, struct jerr *e)
 {
 	struct shape *sh;
-	uint64_t h;
 	char *sql;
-	int rc;
+	int fresh, rc;
 
-	ra->klen = 0;
-	ra->kfail = 0;
-	jrow_shape(c, 0, kput, ra);
-	if (ra->kfail) {
-		jerr_sys(e, EX_OSERR, "out of memory");
-		return NULL;
-	}
-	h = jrow_shape_hash(ra->kbuf, ra->klen);
-	for (sh = ra->bucket[h % NBUCKET]; sh; sh = sh->next)
-		if (sh->hash == h && sh->klen == ra->klen && !memcmp(sh->key, ra->kbuf, ra->klen))
-			return sh;
-	if (!(sh = calloc(1, sizeof *sh + ra->klen)) || !(sql = shape_sql(c, Q_CHANGE))) {
-		free(sh);
+	if (!(sh = jrowcache_get(ra->shapes, c, &fresh, e)) || !fresh)
+		return sh;
+	if (!(sql = shape_sql(c, Q_CHANGE))) {
+		jrowcache_drop(ra->shapes, sh);
 		jerr_sys(e, EX_OSERR, "out of memory");
 		return NULL;
 	}
 	rc = ra->h.prepare(ra->h.arg, sql, lsn, &sh->q[Q_CHANGE], e);
 	sqlite3_free(sql);
 	if (rc < 0) {
-		free(sh);
+		jrowcache_drop(ra->shapes, sh);
 		return NULL;
 	}
-	sh->hash = h;
-	sh->klen = ra->klen;
-	memcpy(sh->key, ra->kbuf, ra->klen);
-	sh->next = ra->bucket[h % NBUCKET];
-	ra->bucket[h % NBUCKET] = sh;
 	return sh;
 }
 
@@ -326,14 +293,17 @@ run(struct jrowapply *ra, sqlite3_stmt *q, const struct jrow_change *c, int k, i
 
 /* ---- divergence and repair ---- */
 
-/* Write one repair to main.jmirror_repairs, in the open transaction. */
+/* Write one repair to main.jmirror_repairs, in the open transaction, and report it. */
 static int
-note_repair(struct jrowapply *ra, uint64_t lsn, const char *tab, const char *key,
-    const char *op, const char *what, struct jerr *e)
+note_repair(struct jrowapply *ra, const struct jrow_change *c, uint64_t lsn,
+    const char *problem, const char *what, struct jerr *e)
 {
+	struct jrow_where w;
+	char line[1400];
 	sqlite3_stmt *q = NULL;
 	int rc;
 
+	jrow_where(c, &w);
 	if (jsqlite_exec(ra->h.db, "CREATE TABLE IF NOT EXISTS main.jmirror_repairs("
 	    "lsn INTEGER NOT NULL, \"table\" TEXT NOT NULL, key TEXT NOT NULL, "
 	    "operation TEXT NOT NULL, what TEXT NOT NULL, at INTEGER NOT NULL)", e) < 0)
@@ -342,9 +312,9 @@ note_repair(struct jrowapply *ra, uint64_t lsn, const char *tab, const char *key
 	    -1, &q, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, (sqlite3_int64)lsn);
-		sqlite3_bind_text(q, 2, tab, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, op, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, w.table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, w.key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, jrow_op_name(c->op), -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 5, what, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)jclock_now());
 		rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
@@ -352,7 +322,12 @@ note_repair(struct jrowapply *ra, uint64_t lsn, const char *tab, const char *key
 	if (rc != SQLITE_OK)
 		jsqlite_err(e, ra->h.db, rc, "unable to record a repair");
 	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? 0 : -1;
+	if (rc != SQLITE_OK)
+		return -1;
+	jrow_repaired(c, lsn, problem, what, line, sizeof line);
+	if (ra->h.repaired)
+		ra->h.repaired(ra->h.arg, line);
+	return 0;
 }
 
 /*
@@ -363,31 +338,18 @@ static int
 diverged(struct jrowapply *ra, struct shape *sh, const struct jrow_change *c, uint64_t lsn,
     const char *problem, int fix, const char *what, struct jerr *e)
 {
-	struct jrow_where w;
 	sqlite3_stmt *q;
-	char line[1400];
 	int changed;
 
-	jrow_where(c, &w);
 	if (!ra->h.repair)
-		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs "
-		    "from the primary (jintegrate --repair applies it anyway)",
-		    (unsigned long long)lsn, w.table, w.key, problem);
+		return jrow_refuse(c, lsn, problem, NULL, e);
 	if (fix >= 0) {
 		if (!(q = shape_stmt(ra, sh, c, fix, lsn, e)))
 			return -1;
 		if (run(ra, q, c, fix, &changed) != SQLITE_DONE)
-			return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the "
-			    "repair failed: %s", (unsigned long long)lsn, w.table, w.key, problem,
-			    ra->why);
+			return jrow_refuse(c, lsn, problem, ra->why, e);
 	}
-	if (note_repair(ra, lsn, w.table, w.key, jrow_op_name(c->op), what, e) < 0)
-		return -1;
-	snprintf(line, sizeof line, "LSN %llu: table %s, key %s: %s: %s: %s",
-	    (unsigned long long)lsn, w.table, w.key, jrow_op_name(c->op), problem, what);
-	if (ra->h.repaired)
-		ra->h.repaired(ra->h.arg, line);
-	return 0;
+	return note_repair(ra, c, lsn, problem, what, e);
 }
 
 /* An insert refused by a constraint: the identical row is no change; anything else in the

@@ -941,45 +941,28 @@ jrow_where(const struct jrow_change *c, struct jrow_where *w)
 	jrow_key_text(c, cut_put, &key);
 }
 
-/* ---- shapes ---- */
-
-static void
-shape_name(jrow_bytes_fn out, void *arg, const char *s, size_t n)
+int
+jrow_refuse(const struct jrow_change *c, uint64_t lsn, const char *problem, const char *why,
+    struct jerr *e)
 {
-	uint32_t len = (uint32_t)n;
+	struct jrow_where w;
 
-	out(arg, &len, sizeof len);
-	out(arg, s, n);
+	jrow_where(c, &w);
+	if (why)
+		return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s, and the repair "
+		    "failed: %s", (unsigned long long)lsn, w.table, w.key, problem, why);
+	return jerr_set(e, EX_CONFIG, "LSN %llu: table %s, key %s: %s: the mirror differs from "
+	    "the primary (jintegrate --repair applies it anyway)", (unsigned long long)lsn,
+	    w.table, w.key, problem);
 }
 
 void
-jrow_shape(const struct jrow_change *c, int nulls, jrow_bytes_fn out, void *arg)
+jrow_repaired(const struct jrow_change *c, uint64_t lsn, const char *problem,
+    const char *what, char *line, size_t size)
 {
-	static const uint32_t end = UINT32_MAX;
-	struct jrow_cols it;
-	struct jrow_col col;
+	struct jrow_where w;
 
-	out(arg, &c->op, 1);
-	shape_name(out, arg, c->schema, c->slen);
-	shape_name(out, arg, c->table, c->tlen);
-	for (jrow_key(c, &it); jrow_cols_next(&it, &col); ) {
-		shape_name(out, arg, col.name, col.nlen);
-		if (nulls)
-			out(arg, col.v.tag == JROW_NULL ? "n" : "v", 1);
-	}
-	out(arg, &end, sizeof end);
-	for (jrow_cols(c, &it); jrow_cols_next(&it, &col); )
-		if (col.v.tag != JROW_UNCHANGED)
-			shape_name(out, arg, col.name, col.nlen);
-}
-
-uint64_t
-jrow_shape_hash(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (n--)
-		h = (h ^ *b++) * 0x100000001b3ull;
-	return h;
+	jrow_where(c, &w);
+	snprintf(line, size, "LSN %llu: table %s, key %s: %s: %s: %s", (unsigned long long)lsn,
+	    w.table, w.key, jrow_op_name(c->op), problem, what);
 }

@@ -38,6 +38,15 @@
  *     jrow_key_text, jrow_table_text   the parts of it that name a row, for messages
  *     jrow_where(&c, &w)               both, into w.table and w.key (NUL-terminated, cut
  *                                      to fit), for the appliers' messages
+ *
+ * Divergence, said the same by every applier:
+ *     jrow_refuse(&c, lsn, problem, why, &e)  -1 with EX_CONFIG: "LSN n: table T, key K:
+ *                                      problem: the mirror differs from the primary
+ *                                      (jintegrate --repair applies it anyway)", or, with
+ *                                      why, "..., and the repair failed: why"
+ *     jrow_repaired(&c, lsn, problem, what, line, size)
+ *                                      the line a repair reports: "LSN n: table T,
+ *                                      key K: op: problem: what"
  */
 #ifndef JM_ROW_H
 #define JM_ROW_H
@@ -142,19 +151,13 @@ int jrow_text(const struct jrow_change *c, int json, jrow_put_fn put, void *arg)
 int jrow_key_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
 int jrow_table_text(const struct jrow_change *c, jrow_put_fn put, void *arg);
 
-/*
- * The shape of a change, the key of an applier's cache of statements: its operation, table,
- * key column names (with nulls, and whether each key value is NULL) and the names of the
- * row's sent columns, as bytes through out. jrow_shape_hash is the hash (FNV-1a) of such a
- * key.
- */
-typedef void (*jrow_bytes_fn)(void *arg, const void *p, size_t n);
-void     jrow_shape(const struct jrow_change *c, int nulls, jrow_bytes_fn out, void *arg);
-uint64_t jrow_shape_hash(const void *p, size_t n);
-
 struct jrow_where {
 	char table[512], key[512];
 };
 void jrow_where(const struct jrow_change *c, struct jrow_where *w);
+int  jrow_refuse(const struct jrow_change *c, uint64_t lsn, const char *problem,
+                 const char *why, struct jerr *e);
+void jrow_repaired(const struct jrow_change *c, uint64_t lsn, const char *problem,
+                   const char *what, char *line, size_t size);
 
 #endif

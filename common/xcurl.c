@@ -574,6 +574,18 @@ missing_dir(const struct jxcurl *x, CURLcode rc, const char *what, const char *w
 	}
 }
 
+/* An HTTP request failed because there is nothing under that name (404). */
+static int
+http_absent(struct jxcurl *x, CURLcode rc)
+{
+	long resp = 0;
+
+	if (rc != CURLE_HTTP_RETURNED_ERROR)
+		return 0;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
+	return resp == 404;
+}
+
 /* Turn a libcurl failure into a message and a class. */
 static int
 fail(struct jxcurl *x, CURLcode rc, const char *what, const char *name, struct jerr *e)
@@ -713,12 +725,8 @@ remote_size(struct jxcurl *x, const char *name, uint64_t *size, struct jerr *e)
 	rc = perform(x);
 	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
 		return 0;
-	if (rc == CURLE_HTTP_RETURNED_ERROR) {
-		long resp = 0;
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
-		if (resp == 404)
-			return 0;
-	}
+	if (http_absent(x, rc))
+		return 0;
 	if (rc == CURLE_FTP_COULDNT_RETR_FILE)
 		return 0;
 	if (rc != CURLE_OK)
@@ -1862,12 +1870,8 @@ jxcurl_remove(struct jxcurl *x, const char *name, struct jerr *e)
 		curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "DELETE");
 		curl_easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
 		rc = perform(x);
-		if (rc == CURLE_HTTP_RETURNED_ERROR) {
-			long resp = 0;
-			curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &resp);
-			if (resp == 404)
-				return 0;
-		}
+		if (http_absent(x, rc))
+			return 0;
 	}
 	if (rc == CURLE_OK)
 		return 0;

@@ -186,4 +186,5 @@ def main():
                     print(["", "insert", "update", "delete"][op], table, show(key), "->", show(row))
 
 
-main()
+if __name__ == "__main__":
+    main()

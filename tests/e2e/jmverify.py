@@ -11,42 +11,18 @@ alone (CHECK RECORDS), for the checksum tests.
 An independent reader and verifier: if it agrees with what jcapture --checksum writes and
 jintegrate checks, the man page is precise enough for another mirror to verify the record.
 """
-import hashlib, sqlite3, struct, sys
+import hashlib, os, sqlite3, struct, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jmrow  # noqa: E402  the record reader both share
 
 
 def records(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] != b"\x89JML\r\n\x1a\n":
-        sys.exit("%s: not a journal" % path)
-    off = 128
-    while off + 24 <= len(data) and data[off:off + 8] != b"\xff\xff\xff\xffSEAL":
-        ln, typ, _flags, _batch, lsn, _t = struct.unpack_from("<IBBHQQ", data, off)
-        if off + 28 + ln > len(data):
-            break                           # torn tail
-        yield lsn, typ, data[off + 24:off + 24 + ln]
-        off += 28 + ln
+    """(LSN, type, payload) of every complete record of path."""
+    return [(lsn, typ, p) for lsn, typ, _flags, p in jmrow.records(path)]
 
 
-class Reader:
-    def __init__(self, p):
-        self.p, self.o = p, 0
-
-    def take(self, fmt):
-        v = struct.unpack_from(fmt, self.p, self.o)
-        self.o += struct.calcsize(fmt)
-        return v[0]
-
-    def bytes(self, n):
-        b = self.p[self.o:self.o + n]
-        if len(b) != n:
-            raise ValueError("short payload")
-        self.o += n
-        return b
-
-    def name(self):
-        return self.bytes(self.take("<H")).decode()
-
+class Reader(jmrow.Reader):
     def value(self):
         """A row record value, as SQLite takes it as a parameter."""
         tag = self.take("<B")
