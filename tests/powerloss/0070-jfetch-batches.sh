@@ -16,20 +16,6 @@ jmgen -r 1 -b 200 "$HUB" $N >/dev/null 2>&1
 [ "$(ls "$HUB" | grep -c '^db\.')" -eq $N ] || { fail "jmgen made no segments"; finish; }
 
 count() { ls "$IN" 2>/dev/null | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$'; }
-check_dir() { # WHAT
-	for _f in $(ls "$IN" 2>/dev/null | grep -E '^db\.[0-9]{4}-[0-9]{12}\.journal$'); do
-		cmp -s "$IN/$_f" "$HUB/$_f" || { fail "$1: $_f in DIR is not the whole segment"; return 1; }
-	done
-	if [ -f "$IN/.db.journal.fetched" ]; then
-		for _r in $(sed -n 's/^has 1 \([0-9]*\) \([0-9]*\)$/\1-\2/p' "$IN/.db.journal.fetched"); do
-			for _s in $(seq "${_r%-*}" "${_r#*-}"); do
-				[ -e "$IN/$(seg "$_s")" ] || { fail "$1: the state claims $(seg "$_s")"; return 1; }
-			done
-		done
-	fi
-	return 0
-}
-
 # Segment 20 is in the first batch, 100 in a later one (batches are at most 64), 140 in
 # the one that downloads while that one is made durable.
 part() { echo ".*/in/\\.db\\.0001-000000000$1\\.journal\\..*part"; }
@@ -62,7 +48,7 @@ for p in $points; do
 	fi
 	lz_restart
 	pl_point
-	check_dir "$what" || continue
+	pl_fetched_ok "$what" || continue
 	bad=0
 	for _p in $(cat "$T/printed"); do
 		cmp -s "$IN/${_p##*/}" "$HUB/${_p##*/}" ||
@@ -76,7 +62,7 @@ for p in $points; do
 	esac
 	jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
 		{ fail "$what: the run after the cut: $(cat "$T/fetch2.err")"; continue; }
-	check_dir "$what (after the next run)" || continue
+	pl_fetched_ok "$what (after the next run)" || continue
 	n=$(count)
 	[ "$n" -eq $N ] || { fail "$what: after the next run DIR has $n of $N segments"; continue; }
 	good=$((good + 1))

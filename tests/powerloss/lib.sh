@@ -128,3 +128,21 @@ pl_applied() {
 lz_down() {
 	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
 }
+
+# For jfetch into $IN from the directory $HUB (journal "db"): pl_fetched_ok WHAT checks that
+# every file under a segment name in $IN is whole (identical to the hub's) and that the
+# fetched state claims only what $IN holds; fail "WHAT: ..." and return 1 otherwise.
+pl_fetched_ok() { # WHAT
+	for _f in $(ls "$IN" 2>/dev/null | grep -E '^db\.[0-9]{4}-[0-9]{12}\.journal$'); do
+		cmp -s "$IN/$_f" "$HUB/$_f" || { fail "$1: $_f in DIR is not the whole segment"; return 1; }
+	done
+	# the state claims nothing DIR does not hold (nothing was removed from DIR here)
+	if [ -f "$IN/.db.journal.fetched" ]; then
+		for _r in $(sed -n 's/^has 1 \([0-9]*\) \([0-9]*\)$/\1-\2/p' "$IN/.db.journal.fetched"); do
+			for _s in $(seq "${_r%-*}" "${_r#*-}"); do
+				[ -e "$IN/$(seg "$_s")" ] || { fail "$1: the state claims $(seg "$_s")"; return 1; }
+			done
+		done
+	fi
+	return 0
+}
