@@ -15,7 +15,6 @@ mkdir "$HUB"
 jmgen -r 1 -b 200 "$HUB" $N >/dev/null 2>&1
 [ "$(ls "$HUB" | grep -c '^db\.')" -eq $N ] || { fail "jmgen made no segments"; finish; }
 
-count() { ls "$IN" 2>/dev/null | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$'; }
 # Segment 20 is in the first batch, 100 in a later one (batches are at most 64), 140 in
 # the one that downloads while that one is made durable.
 part() { echo ".*/in/\\.db\\.0001-000000000$1\\.journal\\..*part"; }
@@ -32,22 +31,9 @@ points="$points before:fsync:.*/in: after:fsync:.*/in: before:rename:$STATE: aft
 good=0 cut=0 later=0
 lz_start
 for p in $points; do
-	tim=${p%%:*}; r=${p#*:}; op=${r%%:*}; r=${r#*:}; from=${r%%:*}; to=${r#*:}
-	what="$tim $op ${from}${to}"
-	rm -rf "$IN"
-	mkdir "$IN"
-	sync
-	f="lazyfs::crash::timing=$tim::op=$op"
-	[ -z "$from" ] || f="$f::from_rgx=$from"
-	[ -z "$to" ] || f="$f::to_rgx=$to"
-	lz_arm "$f" || break
-	if jfetch "file://$HUB/" "$IN" >"$T/printed" 2>"$T/fetch.err"; then
-		echo "    (not cut: $what)"
-	else
-		cut=$((cut + 1))
-	fi
-	lz_restart
-	pl_point
+	what=$(pl_what "$p")
+	pl_fetch_cut "$p"
+	case $? in 0) cut=$((cut + 1)) ;; 2) break ;; esac
 	pl_fetched_ok "$what" || continue
 	bad=0
 	for _p in $(cat "$T/printed"); do
@@ -60,11 +46,7 @@ for p in $points; do
 	*create*000000000100*|*write*000000000100*) ;;
 	*000000000100*|*000000000140*) [ -s "$T/printed" ] && later=$((later + 1)) ;;
 	esac
-	jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
-		{ fail "$what: the run after the cut: $(cat "$T/fetch2.err")"; continue; }
-	pl_fetched_ok "$what (after the next run)" || continue
-	n=$(count)
-	[ "$n" -eq $N ] || { fail "$what: after the next run DIR has $n of $N segments"; continue; }
+	pl_fetch_again "$what" $N || continue
 	good=$((good + 1))
 done
 lz_stop

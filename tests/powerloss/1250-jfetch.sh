@@ -31,33 +31,14 @@ good=0 cut=0
 lz_start
 for round in $(seq 1 "$(pl_rounds 1)"); do
 	for p in $points; do
-		tim=${p%%:*}; r=${p#*:}; op=${r%%:*}; r=${r#*:}; from=${r%%:*}; to=${r#*:}
-		what="round $round: $tim $op ${from}${to}"
-		rm -rf "$IN"
-		mkdir "$IN"
-		sync
-		f="lazyfs::crash::timing=$tim::op=$op"
-		[ -z "$from" ] || f="$f::from_rgx=$from"
-		[ -z "$to" ] || f="$f::to_rgx=$to"
-		lz_arm "$f" || break 2
-		if jfetch "file://$HUB/" "$IN" >"$T/printed" 2>"$T/fetch.err"; then
-			echo "    (not cut: $what)"
-		else
-			cut=$((cut + 1))
-		fi
-		lz_restart
-		pl_point
+		what="round $round: $(pl_what "$p")"
+		pl_fetch_cut "$p"
+		case $? in 0) cut=$((cut + 1)) ;; 2) break 2 ;; esac
 		pl_fetched_ok "$what" || continue
 		for _p in $(cat "$T/printed"); do
 			[ -e "$IN/${_p##*/}" ] || fail "$what: printed ${_p##*/} is not in DIR"
 		done
-		jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
-			{ fail "$what: the run after the cut: $(cat "$T/fetch2.err")"; continue; }
-		pl_fetched_ok "$what (after the next run)" || continue
-		n=$(ls "$IN" | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$')
-		if [ "$n" -ne 4 ]; then
-			fail "$what: after the next run DIR has $n of 4 segments"; continue
-		fi
+		pl_fetch_again "$what" 4 || continue
 		good=$((good + 1))
 	done
 done
