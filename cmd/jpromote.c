@@ -2,8 +2,9 @@
  * jpromote: turn a mirror into the operational database. Under the integration lock (taken
  * without waiting), it checks where the mirror is, seals the records it applied from a copied
  * live journal into the old timeline's closing segment (so that they reach the downstream
- * mirrors too), starts the new live journal on timeline + 1 chained to the last segment, and
- * marks the database operational. Every step can be repeated after a crash: a closing segment
+ * mirrors too), starts the new live journal on timeline + 1 chained to the last segment,
+ * installs capture for it when the old primary was captured (the mirror applied row records),
+ * and marks the database operational. Every step can be repeated after a crash: a closing segment
  * or live journal already made by an interrupted run is recognised and kept.
  */
 #include <errno.h>
@@ -33,13 +34,13 @@
 #include "text.h"
 
 static const char synopsis[] =
-    "jpromote [-0] [--force] [--capture] [--live FILE | --incoming DIR] [--sign KEY]\n"
-    "                --db MIRROR.db --journal DIR/NAME.journal";
+    "jpromote [-0] [--force] [--capture | --no-capture] [--live FILE | --incoming DIR]\n"
+    "                [--sign KEY] --db MIRROR.db --journal DIR/NAME.journal";
 
 struct config {
 	const char *db, *journal, *live, *incoming;
 	int         force;
-	int         capture;      /* install jcapture on the promoted database */
+	int         capture;      /* 1 --capture, -1 --no-capture, 0 as the mirror says */
 	int         delim;
 	const char *keyfile;      /* --sign */
 	struct jsig_key key;
@@ -240,11 +241,18 @@ start_live(const char *path, const struct jfmt_header *h2)
 }
 
 /*
- * --capture: the primary was captured (jcapture), so the new one is: capture installed for
- * the new live journal, with no snapshot (every mirror downstream has the rows already).
- * Done before the database is marked operational, so that a promotion run again after a
- * crash finds it installed for this journal and goes on.
+ * The primary was captured (jcapture): the mirror applied its row records (st->captured),
+ * or --capture says so. So the new one is: capture installed for the new live journal, with
+ * no snapshot (every mirror downstream has the rows already), unless --no-capture. Done
+ * before the database is marked operational, so that a promotion run again after a crash
+ * finds it installed for this journal and goes on.
  */
+static int
+wants_capture(const struct config *c, const struct japply_state *st)
+{
+	return c->capture > 0 || (c->capture == 0 && st->captured);
+}
+
 static int
 install_capture(const struct config *c)
 {
@@ -373,9 +381,10 @@ report(const struct config *c, const struct japply_state *st, const struct jfmt_
 	if (!planned || seg[0])
 		jwarnx("forced service: the last LSN that made it is %llu, committed %s",
 		    (unsigned long long)st->last_lsn, fmt_ns(st->last_time, t1, sizeof t1));
-	jwarnx("%s is operational: timeline %u starts at seq %llu, LSN %llu in %s", c->db,
+	jwarnx("%s is operational: timeline %u starts at seq %llu, LSN %llu in %s%s", c->db,
 	    h2->timeline, (unsigned long long)h2->seq, (unsigned long long)h2->first_lsn,
-	    c->journal);
+	    c->journal, wants_capture(c, st) ? ", captured: start its drain (jcapture --every)" :
+	    "");
 }
 
 static int
@@ -401,7 +410,7 @@ promote(const struct config *c)
 	if ((rc = start_live(c->journal, &h2)) != 0)
 		return rc;
 	jcrash_point("promote-live");
-	if (c->capture && (rc = install_capture(c)) != 0)
+	if (wants_capture(c, &st) && (rc = install_capture(c)) != 0)
 		return rc;
 	if ((rc = mark_operational(c->db, &st)) != 0)
 		return rc;
@@ -418,6 +427,7 @@ main(int argc, char **argv)
 		{ "journal", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "capture", no_argument, NULL, 'c' },
+		{ "no-capture", no_argument, NULL, 'n' },
 		{ "live", required_argument, NULL, 'l' },
 		{ "incoming", required_argument, NULL, 'i' },
 		{ "sign", required_argument, NULL, 'k' },
@@ -435,7 +445,8 @@ main(int argc, char **argv)
 		case 'd': c.db = optarg; break;
 		case 'j': c.journal = optarg; break;
 		case 'f': c.force = 1; break;
-		case 'c': c.capture = 1; break;
+		case 'c': c.capture = c.capture < 0 ? 2 : 1; break;
+		case 'n': c.capture = c.capture > 0 ? 2 : -1; break;
 		case 'l': c.live = optarg; break;
 		case 'i': c.incoming = optarg; break;
 		case 'k': c.keyfile = optarg; break;
@@ -449,6 +460,8 @@ main(int argc, char **argv)
 		jusage(synopsis, EX_USAGE);
 	if (c.live && c.incoming)
 		jdiex(EX_USAGE, "--live and --incoming exclude each other");
+	if (c.capture == 2)
+		jdiex(EX_USAGE, "--capture and --no-capture exclude each other");
 	if (c.keyfile) {
 		if (jsig_key_load(c.keyfile, &c.key, &e) < 0)
 			jdiex(e.code, "--sign: %s", e.msg);

@@ -49,6 +49,10 @@
  *     time     INTEGER NOT NULL,     -- its commit time: when the primary took it, ns
  *     verified_at INTEGER NOT NULL   -- when the mirror verified it, ns
  *   );
+ *   CREATE TABLE jmirror_captured(    -- made by the first row record applied, in its
+ *     id    INTEGER PRIMARY KEY CHECK (id = 1),      -- transaction: the primary was captured
+ *     lsn   INTEGER NOT NULL         -- (jcapture), so jpromote captures the promoted database
+ *   );                               -- too (st->captured); lsn: that first row record's LSN
  *
  * A database without jmirror_state is an empty mirror: it accepts only the beginning of a
  * lineage (seq 1, first LSN 1, zero previous digest) and adopts that lineage. Readers (jstatus)

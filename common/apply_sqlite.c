@@ -1,7 +1,8 @@
 /*
  * apply_sqlite: the SQLite applier (apply_ops.h). Opening, error codes and durability are
  * sqlite.h's, shared with every SQLite user. The bookkeeping is the tables jmirror_state and jmirror_timeline (apply.h),
- * and jmirror_trust once a key is trusted, in the mirror database itself.
+ * jmirror_trust once a key is trusted, jmirror_check once a check record passed and
+ * jmirror_captured once a row record was applied, in the mirror database itself.
  *
  * Invariants:
  * - The bookkeeping row MUST be written in the same SQLite transaction as the records it
@@ -53,6 +54,7 @@ struct sqlite_applier {
 	char         *sql;             /* NUL-terminated copy of one record */
 	size_t        sqlcap;
 	struct jrowapply *rows;        /* row records (apply_row.c), on this connection */
+	int           noted;           /* this batch noted jmirror_captured already */
 	int           repair;          /* --repair: apply divergent row changes anyway */
 	void        (*repaired)(const char *line);
 	int           allow_nondet;    /* --allow-nondeterministic */
@@ -75,6 +77,7 @@ S(struct japply *a)
 
 static void s_rollback(struct japply *ap);
 static int check_load(sqlite3 *db, struct japply_state *st, struct jerr *e);
+static int captured_load(sqlite3 *db, struct japply_state *st, struct jerr *e);
 static int check_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e);
 static void nondet_note(struct sqlite_applier *a, const char *fn, const char *tbl);
 static int nondet_install(struct sqlite_applier *a, struct jerr *e);
@@ -303,7 +306,7 @@ load_sql(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
-	if (trust_load(db, st, e) < 0)
+	if (trust_load(db, st, e) < 0 || captured_load(db, st, e) < 0)
 		return -1;
 	return check_load(db, st, e);
 }
@@ -816,6 +819,47 @@ check_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 }
 
+/*
+ * Row records come from a captured primary (jcapture): the first one applied makes
+ * jmirror_captured in its transaction, so that jpromote captures this database too when it
+ * becomes the primary. Once per batch: the row, once there, stays.
+ */
+static int
+captured_note(struct sqlite_applier *a, uint64_t lsn, struct jerr *e)
+{
+	char sql[256];
+
+	if (a->noted)
+		return 0;
+	snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS main.jmirror_captured(id INTEGER "
+	    "PRIMARY KEY CHECK (id = 1), lsn INTEGER NOT NULL); INSERT OR IGNORE INTO "
+	    "main.jmirror_captured(id, lsn) VALUES(1, %llu)", (unsigned long long)lsn);
+	if (jsqlite_exec(a->db, sql, e) < 0)
+		return -1;
+	a->noted = 1;
+	return 0;
+}
+
+/* Whether row records were ever applied, into st. */
+static int
+captured_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
+{
+	sqlite3_int64 n = 0;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM main.sqlite_master WHERE type = "
+	    "'table' AND name = 'jmirror_captured'", -1, &q, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(q, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return jsqlite_err(e, db, rc, "unable to read the bookkeeping");
+	st->captured = n > 0;
+	return 0;
+}
+
 static int
 sql_record(struct sqlite_applier *a, const struct jseg_rec *r, struct jerr *e)
 {
@@ -942,6 +986,7 @@ s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 
 	if (jsqlite_exec(a->db, "BEGIN IMMEDIATE", e) < 0)
 		return -1;
+	a->noted = 0;
 	/* the bookkeeping tables exist before any record runs: none can take their names */
 	if (sql_prepare_put(a, e) < 0) {
 		s_rollback(ap);
@@ -956,7 +1001,8 @@ s_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 	struct sqlite_applier *a = S(ap);
 
 	if (r->type == JFMT_TYPE_ROW)
-		return jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
+		return captured_note(a, r->lsn, e) < 0 ? -1 :
+		    jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
 	jrowapply_triggers(a->rows, 1);

@@ -97,8 +97,9 @@ japply_state_format(const struct japply_state *st, char *buf, size_t size)
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	off = (size_t)n;
-	n = snprintf(buf + off, size - off, "verified_lsn %llu\nverified_time %llu\n",
-	    (unsigned long long)st->verified_lsn, (unsigned long long)st->verified_time);
+	n = snprintf(buf + off, size - off, "verified_lsn %llu\nverified_time %llu\n"
+	    "captured %d\n", (unsigned long long)st->verified_lsn,
+	    (unsigned long long)st->verified_time, st->captured);
 	if (n < 0 || (size_t)n >= size - off)
 		return -1;
 	off += (size_t)n;
@@ -170,6 +171,8 @@ japply_state_parse(const char *buf, size_t len, struct japply_state *st, struct 
 			st->verified_lsn = strtoull(val, NULL, 10);
 		else if (!strcmp(key, "verified_time"))
 			st->verified_time = strtoull(val, NULL, 10);
+		else if (!strcmp(key, "captured"))
+			st->captured = atoi(val) != 0;
 		else if (!strcmp(key, "timeline_row")) {
 			if (sscanf(val, "%llu %llu %llu", &a, &b, &c) != 3)
 				goto bad;

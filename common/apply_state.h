@@ -7,7 +7,8 @@
  * The text form is one "key value" line per column of jmirror_state (apply.h) and one
  * "timeline_row T SEQ LSN" line per row of jmirror_timeline, one "trust PUBKEY" line (the
  * base64 line of a minisign public key) per trusted key, and "verified_lsn N" and
- * "verified_time T" for the row of jmirror_check; unknown keys are ignored (a missing one is
+ * "verified_time T" for the row of jmirror_check, "captured 1" for the row of
+ * jmirror_captured; unknown keys are ignored (a missing one is
  * 0), a version other than 1 is refused.
  *
  * japply_state_format returns the length written, or -1 when buf is too small;
@@ -45,6 +46,9 @@ struct japply_state {
 	char     segment[256];
 	uint64_t verified_lsn;              /* the last check record that passed, 0: none */
 	uint64_t verified_time;             /* its commit time: when the primary took it, ns */
+	int      captured;                  /* row records were applied (jmirror_captured): the
+	                                       primary was captured, and so is this database
+	                                       once promoted (jpromote) */
 	int      ntl;                       /* rows of jmirror_timeline, by timeline */
 	struct japply_tl tl[JAPPLY_MAX_TL]; /* (the newest JAPPLY_MAX_TL) */
 	struct jsig_trust trust;            /* keys the mirror trusts: once one is, it takes only

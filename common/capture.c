@@ -10,30 +10,44 @@
  *                     (json array, the rowid first when the rowid is the key but no column),
  *                     its key columns (json array); a shape never changes, so that a change
  *                     noted before a --ddl is read with the columns it was noted with
- *   jmirror_outbox    the changes: seq (AUTOINCREMENT: never reused, so that a position in
- *                     the journal names one change for ever), shape, op ('I' insert: c0.. the
- *                     row; 'U' update: the old key then the new row; 'D' delete: the key;
- *                     'S' SQL: c0 the text), capture time (s), c0 .. cN typeless: a value is
- *                     kept exactly as the application stored it (no affinity, no text form)
+ *   jmirror_outbox    the changes: seq (never reused, so that a position in the journal
+ *                     names one change for ever: see the 'P' row), shape, op ('I' insert: c0..
+ *                     the row; 'U' update: the old key then the new row; 'D' delete: the key;
+ *                     'd' the key of a row that a REPLACE may be about to remove, see below;
+ *                     'S' SQL: c0 the text; 'P' no change, the journal's position: see the
+ *                     drain), capture time (s), c0 .. cN typeless: a value is kept exactly as
+ *                     the application stored it (no affinity, no text form)
  *   jmirror_pending   rows that an INSERT or UPDATE OR REPLACE is about to remove without
- *                     firing a delete trigger; see below
- *   triggers          jmirror_capture_{bi,bu,ai,au,ad,pi,pu,pd}_<shape> on every captured
- *                     table
+ *                     firing a delete trigger, for tables with unique indexes; see below
+ *   triggers          jmirror_capture_{bi,bu,ai,au,ad}_<shape> on every captured table, and
+ *                     jmirror_capture_{pi,pu,pd}_<shape> on those with unique indexes
  *
  * Invariants:
  * - Install, uninstall and every --ddl MUST run in one exclusive transaction: a database is
  *   captured whole or not at all, and the outbox orders DDL exactly among the data.
  * - Every row change of a captured table MUST leave exactly one outbox row, in the
  *   application's transaction and in the order it happened. REPLACE conflict resolution
- *   deletes rows without delete triggers (unless recursive_triggers): the BEFORE trigger
- *   notes every existing row that conflicts with the new one on the key or on a unique
- *   index as pending, and the AFTER trigger turns into deletions those pending rows that are
- *   really gone (or whose key the new row took), then clears the pending list. INSERT OR
- *   IGNORE fires BEFORE but not AFTER: its pending rows still exist, are never confirmed, and
- *   the next AFTER trigger on the table clears them; a delete or an update of a pending row
- *   clears them too, so that a row gone for another reason is never deleted twice.
+ *   deletes rows without delete triggers (unless recursive_triggers), in two ways:
+ *   - A table whose only unique column set is its key (an INTEGER PRIMARY KEY or no
+ *     declared key and no unique index; a WITHOUT ROWID table with no unique index): the
+ *     one row a REPLACE can remove has the new row's key. The BEFORE trigger notes it in
+ *     the outbox as 'd'; the drain makes it a deletion when the next outbox row of the table
+ *     is the insertion of that key, or the update of another row to it (the REPLACE went
+ *     through), and drops it otherwise (INSERT OR IGNORE, an upsert, a failed row, or the
+ *     delete trigger noted the deletion itself). Each change then costs two trigger
+ *     programs, the common one a single probe.
+ *   - Any other table: the BEFORE trigger notes every existing row that conflicts with the
+ *     new one on the key or on a unique index as pending, and the AFTER trigger turns into
+ *     deletions those pending rows that are really gone (or whose key the new row took),
+ *     then clears the pending list. INSERT OR IGNORE fires BEFORE but not AFTER: its pending
+ *     rows still exist, are never confirmed, and the next AFTER trigger on the table clears
+ *     them; a delete or an update of a pending row clears them too, so that a row gone for
+ *     another reason is never deleted twice.
  * - The outbox sequence MUST continue above every position the bound journal already holds,
- *   so that a reinstall never reuses a position the drain would skip.
+ *   so that a reinstall never reuses a position the drain would skip: SQLite numbers a row
+ *   one above the highest in the table, so the install and every drain leave a 'P' row at
+ *   the journal's position (no AUTOINCREMENT: its bookkeeping costs every statement a
+ *   write).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +135,7 @@ struct table {
 	struct names *uniq;       /* every set of columns a REPLACE may conflict on */
 	int          nuniq;
 	char        *order;       /* the rowid's name in a rowid table: snapshot order */
+	int          keyonly;     /* the key is the only column set a REPLACE conflicts on */
 	sqlite3_int64 shape;
 };
 
@@ -224,6 +239,11 @@ table_uniques(sqlite3 *db, struct table *t, struct jerr *e)
 		    &u[t->nuniq++], e);
 	}
 	names_free(&idx);
+	/* a rowid table's first set is the rowid, which its key is unless a unique index
+	 * (the declared key's own, when it is not the rowid) comes with it */
+	t->keyonly = rc == 0 && t->nuniq == 1 && (t->order || t->uniq[0].n == t->key.n);
+	for (int k = 0; t->keyonly && !t->order && k < t->key.n; k++)
+		t->keyonly = names_has(&t->uniq[0], t->key.v[k]);
 	return rc;
 }
 
@@ -314,6 +334,8 @@ put_conflict_rows(sqlite3_str *s, const struct table *t, int update, int select_
 	for (int i = 0; i < t->nuniq; i++) {
 		if (select_key) {
 			sqlite3_str_appendf(s, "%sSELECT %lld", i ? " UNION " : "", t->shape);
+			if (t->keyonly)
+				sqlite3_str_appendf(s, ",'d'," JCAP_NOW);
 			for (int k = 0; k < t->key.n; k++)
 				sqlite3_str_appendf(s, ",\"%w\"", t->key.v[k]);
 		} else {
@@ -331,7 +353,8 @@ put_conflict_rows(sqlite3_str *s, const struct table *t, int update, int select_
 	}
 }
 
-/* BEFORE INSERT or UPDATE: note the rows a REPLACE would remove silently. */
+/* BEFORE INSERT or UPDATE: note the rows a REPLACE would remove silently (as 'd' in the
+ * outbox when the key is the only unique column set, else as pending). */
 static void
 put_before(sqlite3_str *s, const struct table *t, int update)
 {
@@ -339,8 +362,13 @@ put_before(sqlite3_str *s, const struct table *t, int update)
 	    "main.\"%w\" WHEN ", update ? 'u' : 'i', t->shape, update ? "UPDATE" : "INSERT",
 	    t->name);
 	put_conflict_rows(s, t, update, 0);
-	sqlite3_str_appendf(s, " BEGIN INSERT INTO jmirror_pending(s");
-	put_cols(s, 'k', 0, t->key.n);
+	if (t->keyonly) {
+		sqlite3_str_appendf(s, " BEGIN INSERT INTO jmirror_outbox(s,op,t");
+		put_cols(s, 'c', 0, t->key.n);
+	} else {
+		sqlite3_str_appendf(s, " BEGIN INSERT INTO jmirror_pending(s");
+		put_cols(s, 'k', 0, t->key.n);
+	}
 	sqlite3_str_appendf(s, ") ");
 	put_conflict_rows(s, t, update, 1);
 	sqlite3_str_appendf(s, "; END; ");
@@ -357,7 +385,7 @@ put_confirm(sqlite3_str *s, const struct table *t, int update)
 {
 	sqlite3_str_appendf(s, "INSERT INTO jmirror_outbox(s,op,t");
 	put_cols(s, 'c', 0, t->key.n);
-	sqlite3_str_appendf(s, ") SELECT DISTINCT s,'D',CAST(strftime('%%s','now') AS INTEGER)");
+	sqlite3_str_appendf(s, ") SELECT DISTINCT s,'D'," JCAP_NOW);
 	put_cols(s, 'k', 0, t->key.n);
 	sqlite3_str_appendf(s, " FROM jmirror_pending p WHERE s=%lld AND ", t->shape);
 	if (update) {
@@ -388,7 +416,7 @@ put_after(sqlite3_str *s, const struct table *t, char op)
 	    "main.\"%w\" BEGIN ", op == 'I' ? 'i' : op == 'U' ? 'u' : 'd', t->shape, w, t->name);
 	sqlite3_str_appendf(s, "INSERT INTO jmirror_outbox(s,op,t");
 	put_cols(s, 'c', 0, n);
-	sqlite3_str_appendf(s, ") VALUES(%lld,'%c',CAST(strftime('%%s','now') AS INTEGER),",
+	sqlite3_str_appendf(s, ") VALUES(%lld,'%c'," JCAP_NOW ",",
 	    t->shape, op);
 	if (op != 'I')
 		put_list(s, "OLD.", &t->key);
@@ -430,7 +458,7 @@ static const char tables_sql[] =
     " lineage TEXT NOT NULL, schema TEXT NOT NULL, installed INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS main.jmirror_shape(s INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"
     " cols TEXT NOT NULL, keys TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS main.jmirror_outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "CREATE TABLE IF NOT EXISTS main.jmirror_outbox(seq INTEGER PRIMARY KEY,"
     " s INTEGER NOT NULL, op TEXT NOT NULL, t INTEGER NOT NULL, c0);"
     "CREATE TABLE IF NOT EXISTS main.jmirror_pending(s INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS main.jmirror_pending_s ON jmirror_pending(s);";
@@ -498,9 +526,11 @@ table_install(sqlite3 *db, struct table *t, int *width, int *kwidth, struct jerr
 	put_after(s, t, 'I');
 	put_after(s, t, 'U');
 	put_after(s, t, 'D');
-	put_pending(s, t, 'I');     /* after put_after's: fired before them */
-	put_pending(s, t, 'U');
-	put_pending(s, t, 'D');
+	if (!t->keyonly) {
+		put_pending(s, t, 'I');     /* after put_after's: fired before them */
+		put_pending(s, t, 'U');
+		put_pending(s, t, 'D');
+	}
 	if (!(sql = sqlite3_str_finish(s)))
 		return jerr_set(e, EX_OSERR, "out of memory");
 	rc = jsqlite_exec(db, sql, e);
@@ -524,7 +554,7 @@ table_snapshot(sqlite3 *db, const struct table *t, struct jerr *e)
 
 	sqlite3_str_appendf(s, "INSERT INTO main.jmirror_outbox(s,op,t");
 	put_cols(s, 'c', 0, t->row.n);
-	sqlite3_str_appendf(s, ") SELECT %lld,'I',CAST(strftime('%%s','now') AS INTEGER),",
+	sqlite3_str_appendf(s, ") SELECT %lld,'I'," JCAP_NOW ",",
 	    t->shape);
 	put_list(s, "", &t->row);
 	sqlite3_str_appendf(s, " FROM main.\"%w\" ORDER BY ", t->name);
@@ -618,7 +648,7 @@ static int
 snapshot_schema(sqlite3 *db, struct jerr *e)
 {
 	return jsqlite_exec(db, "INSERT INTO main.jmirror_outbox(s, op, t, c0) SELECT 0, 'S', "
-	    "CAST(strftime('%s','now') AS INTEGER), group_concat(sql, ';' || char(10)) || ';' FROM "
+	    JCAP_NOW ", group_concat(sql, ';' || char(10)) || ';' FROM "
 	    "(SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
 	    "'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'jmirror\\_%' ESCAPE '\\' AND tbl_name "
 	    "NOT LIKE 'jmirror\\_%' ESCAPE '\\' ORDER BY rowid) HAVING count(*) > 0", e);
@@ -633,10 +663,9 @@ install_in(sqlite3 *db, const char *lineage, uint64_t pos, int snapshot, struct 
 	if (jsqlite_exec(db, tables_sql, e) < 0)
 		return -1;
 	sql = sqlite3_mprintf("INSERT INTO main.jmirror_capture(id, lineage, schema, installed) "
-	    "VALUES(1, '%q', '', %lld); DELETE FROM main.sqlite_sequence WHERE name = "
-	    "'jmirror_outbox'; INSERT INTO main.sqlite_sequence(name, seq) "
-	    "VALUES('jmirror_outbox', %lld);", lineage, (long long)(jclock_now() / 1000000000u),
-	    (long long)pos);
+	    "VALUES(1, '%q', '', %lld); INSERT INTO main.jmirror_outbox(seq, s, op, t) SELECT "
+	    "%lld, 0, 'P', 0 WHERE %lld > 0", lineage, (long long)(jclock_now() / 1000000000u),
+	    (long long)pos, (long long)pos);
 	rc = sql ? jsqlite_exec(db, sql, e) : jerr_set(e, EX_OSERR, "out of memory");
 	sqlite3_free(sql);
 	if (rc == 0 && snapshot)
@@ -711,7 +740,7 @@ jcapture_uninstall(const char *dbpath, int force, struct jerr *e)
 	if (rc == 0 && (rc = jcap_installed(db, NULL, e)) == 0)
 		rc = jerr_set(e, EX_USAGE, "capture is not installed");
 	if (rc == 1)
-		rc = jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox", &n, e);
+		rc = jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox WHERE op <> 'P'", &n, e);
 	if (rc == 0 && n && !force)
 		rc = jerr_set(e, JCAP_EPENDING, "%lld changes wait in the outbox: drain them "
 		    "first (jcapture DB JOURNAL) or give --force to drop them", (long long)n);
@@ -719,8 +748,7 @@ jcapture_uninstall(const char *dbpath, int force, struct jerr *e)
 		rc = jcap_drop_triggers(db, e);
 	if (rc == 0)
 		rc = jsqlite_exec(db, "DROP TABLE main.jmirror_outbox; DROP TABLE main.jmirror_pending;"
-		    "DROP TABLE main.jmirror_shape; DROP TABLE main.jmirror_capture;"
-		    "DELETE FROM main.sqlite_sequence WHERE name = 'jmirror_outbox'; COMMIT", e);
+		    "DROP TABLE main.jmirror_shape; DROP TABLE main.jmirror_capture; COMMIT", e);
 	if (rc < 0)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);

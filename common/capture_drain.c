@@ -8,14 +8,16 @@
  *   drain_read     one WAL read transaction, so only committed, whole transactions; the
  *                  schema is checked against the one the triggers were made for; every
  *                  outbox row above the position becomes a change of a row record whose
- *                  positions are the first and last sequence numbers it holds; with
+ *                  positions are the first and last sequence numbers it holds (a 'd' row
+ *                  becomes a deletion, just before the change of its table that removed
+ *                  the row, or nothing: capture.c); with
  *                  jcapture_checksum, drain_check takes the check records in the same
  *                  snapshot, appended with the last record, nothing between them
  *   drain_append   the record appended and made durable (JJ_SYNC); a drain larger than one
  *                  record is a group (each record but the last flagged "continues"), which
  *                  the journal cuts off whole if the drain dies before its last record
- *   drain_forget   again: what was appended deleted from the outbox, in a write
- *                  transaction
+ *   drain_forget   again: what was appended deleted from the outbox, and the 'P' row
+ *                  left at the position, in one write transaction
  *
  * Invariants:
  * - One drainer at a time per database: the drain lock (DIR/.BASE.capture.lock beside the
@@ -62,6 +64,9 @@ struct shape {
 	int          ncol, nkey;
 	char       **col, **key;
 	int         *keyat;       /* where each key column is in the row */
+	int          held;        /* a 'd' row waits for the table's next change */
+	struct jrow_value *hv;    /* its key: nkey values, their bytes in hbuf */
+	uint8_t     *hbuf;
 };
 
 struct jcapture {
@@ -143,6 +148,8 @@ shape_free(struct shape *sh)
 	free(sh->key);
 	free(sh->keyat);
 	free(sh->tbl);
+	free(sh->hv);
+	free(sh->hbuf);
 }
 
 static void
@@ -217,7 +224,7 @@ fail:
 	return -1;
 }
 
-static const struct shape *
+static struct shape *
 shape_get(struct jcapture *c, sqlite3_int64 s, struct jerr *e)
 {
 	struct shape *v;
@@ -249,13 +256,113 @@ put_value(struct jrow_builder *b, const char *name, sqlite3_stmt *q, int col)
 
 #define C0 3                      /* seq, s, op, then c0 ... */
 
+/* ---- 'd': the key of a row a REPLACE may be about to remove (capture.c) ---- */
+
+/* Keep the key of the 'd' row q until the table's next change decides. */
+static int
+hold(struct shape *sh, sqlite3_stmt *q, struct jerr *e)
+{
+	struct jrow_value v;
+	size_t n = 1, off = 0;
+	uint8_t *buf;
+
+	for (int k = 0; k < sh->nkey; k++) {
+		jsqlite_value(q, C0 + k, &v);
+		n += v.len;
+	}
+	if ((!sh->hv && !(sh->hv = calloc((size_t)sh->nkey, sizeof *sh->hv))) ||
+	    !(buf = malloc(n)))
+		return jerr_set(e, EX_OSERR, "out of memory");
+	for (int k = 0; k < sh->nkey; k++) {
+		jsqlite_value(q, C0 + k, &v);
+		memcpy(buf + off, v.p, v.len);
+		v.p = buf + off;
+		off += v.len;
+		sh->hv[k] = v;
+	}
+	free(sh->hbuf);
+	sh->hbuf = buf;
+	sh->held = 1;
+	return 0;
+}
+
+/* Equal as keys: SQLite's comparison of two stored values, with the binary collation. */
+static int
+same_value(const struct jrow_value *a, const struct jrow_value *b)
+{
+	if (a->tag == JROW_INTEGER && b->tag == JROW_INTEGER)
+		return a->i == b->i;
+	if (a->tag == JROW_INTEGER && b->tag == JROW_REAL)
+		return (double)a->i == b->r;
+	if (a->tag == JROW_REAL && b->tag == JROW_INTEGER)
+		return a->r == (double)b->i;
+	if (a->tag == JROW_REAL && b->tag == JROW_REAL)
+		return a->r == b->r;
+	return a->tag == b->tag && (a->tag == JROW_TEXT || a->tag == JROW_BLOB) &&
+	    a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* Is the key at column at of q the held one? */
+static int
+held_key_at(const struct shape *sh, sqlite3_stmt *q, int at, const int *pos)
+{
+	struct jrow_value v;
+
+	for (int k = 0; k < sh->nkey; k++) {
+		jsqlite_value(q, at + (pos ? pos[k] : k), &v);
+		if (!same_value(&v, &sh->hv[k]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The table's next change after a 'd' (o, q) decides it: the REPLACE went through when it
+ * inserts the held key, or moves another row to it; otherwise (OR IGNORE, an upsert, a
+ * failed row, the delete trigger's own 'D') nothing was removed silently.
+ */
+static int
+held_removed(const struct shape *sh, int o, sqlite3_stmt *q)
+{
+	if (o == 'I')
+		return held_key_at(sh, q, C0, sh->keyat);
+	return o == 'U' && held_key_at(sh, q, C0 + sh->nkey, sh->keyat) &&
+	    !held_key_at(sh, q, C0, NULL);
+}
+
+/* Before the table's change o: the held row's deletion, when it was removed. 0, 1 full. */
+static int
+put_held(struct jcapture *c, struct shape *sh, int o, sqlite3_stmt *q, struct jerr *e)
+{
+	int rc = 0;
+
+	if (!sh->held)
+		return 0;
+	if (held_removed(sh, o, q)) {
+		jrow_change(&c->b, JROW_DELETE, "", 0, sh->tbl, strlen(sh->tbl));
+		for (int k = 0; k < sh->nkey; k++)
+			jrow_col(&c->b, sh->key[k], strlen(sh->key[k]), &sh->hv[k]);
+		if ((rc = jrow_end(&c->b, e)) != 0)
+			return rc;      /* full: held still, for the next record */
+	}
+	sh->held = 0;
+	return 0;
+}
+
+static void
+held_drop(struct jcapture *c)
+{
+	for (int i = 0; i < c->nshapes; i++)
+		c->shapes[i].held = 0;
+}
+
 /* Encode the change the selected row q holds: 0, 1 the record is full, -1. */
 static int
 put_change(struct jcapture *c, sqlite3_stmt *q, struct jerr *e)
 {
 	const char *op = (const char *)sqlite3_column_text(q, 2);
-	const struct shape *sh;
-	int o = op ? op[0] : 0, at = C0;
+	struct shape *sh;
+	int o = op ? op[0] : 0, at = C0, rc;
 
 	if (o == 'S') {
 		jrow_sql(&c->b, (const char *)sqlite3_column_text(q, C0),
@@ -264,9 +371,13 @@ put_change(struct jcapture *c, sqlite3_stmt *q, struct jerr *e)
 	}
 	if (!(sh = shape_get(c, sqlite3_column_int64(q, 1), e)))
 		return -1;
-	if ((o == 'U' && sh->nkey + sh->ncol > c->width) || sh->ncol > c->width || !strchr("IUD", o))
+	if ((o == 'U' && sh->nkey + sh->ncol > c->width) || sh->ncol > c->width || !strchr("IUDd", o))
 		return jerr_set(e, EX_SOFTWARE, "outbox row %lld is damaged",
 		    (long long)sqlite3_column_int64(q, 0));
+	if ((rc = put_held(c, sh, o, q, e)) != 0)
+		return rc;
+	if (o == 'd')
+		return hold(sh, q, e);
 	jrow_change(&c->b, o == 'I' ? JROW_INSERT : o == 'U' ? JROW_UPDATE : JROW_DELETE, "", 0,
 	    sh->tbl, strlen(sh->tbl));
 	for (int k = 0; k < sh->nkey; k++)
@@ -283,22 +394,32 @@ put_change(struct jcapture *c, sqlite3_stmt *q, struct jerr *e)
 
 /* ---- the steps of a drain ---- */
 
-/* Delete what the journal holds; the write lock is taken only when there is some. */
+/*
+ * Delete what the journal holds, leaving the 'P' row at the position: SQLite numbers the
+ * next change one above it even when nothing else is left (capture.c). The write lock is
+ * taken only when there is something to do.
+ */
 static int
 drain_forget(struct jcapture *c, struct jerr *e)
 {
-	char sql[128];
+	unsigned long long p = (unsigned long long)c->pos;
+	char sql[512];
 	sqlite3_int64 some;
 
-	snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM main.jmirror_outbox WHERE "
-	    "seq <= %llu)", (unsigned long long)c->pos);
+	snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM main.jmirror_outbox WHERE seq < "
+	    "%llu OR (seq = %llu AND op <> 'P')) OR (%llu > 0 AND NOT EXISTS (SELECT 1 FROM "
+	    "main.jmirror_outbox WHERE seq >= %llu))", p, p, p, p);
 	if (jcap_int(c->db, sql, &some, e) < 0)
 		return -1;
 	if (!some)
 		return 0;
-	snprintf(sql, sizeof sql, "DELETE FROM main.jmirror_outbox WHERE seq <= %llu",
-	    (unsigned long long)c->pos);
-	return jsqlite_exec(c->db, sql, e);
+	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; DELETE FROM main.jmirror_outbox WHERE seq <= "
+	    "%llu; INSERT INTO main.jmirror_outbox(seq, s, op, t) SELECT %llu, 0, 'P', 0 WHERE "
+	    "%llu > 0; COMMIT", p, p, p);
+	if (jsqlite_exec(c->db, sql, e) == 0)
+		return 0;
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /* ---- check records in the drain's snapshot (checkrec.h) ---- */
@@ -468,6 +589,7 @@ drain_read(struct jcapture *c, struct jerr *e)
 	if (schema_check(c, e) < 0 || select_prepare(c, e) < 0)
 		goto fail;
 	sqlite3_bind_int64(c->sel, 1, (sqlite3_int64)c->pos);
+	held_drop(c);
 	jrow_start(&c->b, 0, 0);
 	c->first = c->last = 0;
 	while ((rc = sqlite3_step(c->sel)) == SQLITE_ROW) {
@@ -500,6 +622,7 @@ drain_read(struct jcapture *c, struct jerr *e)
 		goto fail;
 	}
 	sqlite3_reset(c->sel);
+	held_drop(c);                   /* never decided: nothing was removed */
 	if (drain_check(c, e) < 0)
 		goto fail;
 	return jsqlite_exec(c->db, "COMMIT", e);
@@ -664,7 +787,7 @@ ddl_in(struct jcapture *c, const char *sql, int run, struct jerr *e)
 	if (jcap_drop_triggers(c->db, e) < 0 || (run && ddl_run(c, sql, e) < 0))
 		return -1;
 	ins = sqlite3_mprintf("INSERT INTO main.jmirror_outbox(s, op, t, c0) VALUES(0, 'S', "
-	    "CAST(strftime('%%s','now') AS INTEGER), '%q')", sql);
+	    JCAP_NOW ", '%q')", sql);
 	rc = ins ? jsqlite_exec(c->db, ins, e) : jerr_set(e, EX_OSERR, "out of memory");
 	sqlite3_free(ins);
 	if (rc == 0)
@@ -725,10 +848,10 @@ jcapture_depth(const char *dbpath, struct jcapture_depth *d, struct jerr *e)
 	rc = jsqlite_exec(db, "BEGIN", e);
 	if (rc == 0)
 		rc = jcap_installed(db, NULL, e);
-	if (rc == 1 && (jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox", &n, e) < 0 ||
-	    jcap_int(db, "SELECT t FROM main.jmirror_outbox ORDER BY seq LIMIT 1", &t, e) < 0 ||
-	    jcap_int(db, "SELECT seq FROM main.sqlite_sequence WHERE name = 'jmirror_outbox'",
-	    &p, e) < 0))
+	if (rc == 1 && (jcap_int(db, "SELECT count(*) FROM main.jmirror_outbox WHERE op <> 'P'",
+	    &n, e) < 0 || jcap_int(db, "SELECT t FROM main.jmirror_outbox WHERE op <> 'P' ORDER "
+	    "BY seq LIMIT 1", &t, e) < 0 ||
+	    jcap_int(db, "SELECT max(seq) FROM main.jmirror_outbox", &p, e) < 0))
 		rc = -1;
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);

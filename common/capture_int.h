@@ -14,6 +14,10 @@
 
 #define JCAP_LINEAGE_HEX (2 * JFMT_LINEAGE_LEN + 1)
 
+/* The capture time the triggers note, in seconds since the epoch: julianday() is in every
+ * SQLite an application may link, and cheaper than formatting the time with strftime(). */
+#define JCAP_NOW "CAST((julianday('now') - 2440587.5) * 86400 AS INTEGER)"
+
 extern const char jcap_schema_sql[];
 
 int   jcap_db_open(const char *path, sqlite3 **db, struct jerr *e);

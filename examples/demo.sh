@@ -12,8 +12,8 @@
 # While it runs, jstatus shows the send queue and each mirror's lag. Then the planned
 # switch-over: the application stops, jcapture drains what is left, jrotate --final on the
 # primary (appends are refused from then on), the mirrors apply the final segment, every
-# mirror is compared with the primary, jpromote --capture makes mirror1 the operational (and
-# captured) database on timeline 2, and the same application writing there reaches mirror2
+# mirror is compared with the primary, jpromote makes mirror1 the operational (and, as its
+# primary was, captured) database on timeline 2, and the same application writing there reaches mirror2
 # and mirror3. Last, it
 # checks that every mirror's data equals the (new) primary's (sqlite3 .dump of the data
 # table; the bookkeeping is left out) and prints the measured commit-to-visible lag.
@@ -259,7 +259,7 @@ else
 	step "planned switch-over, 3: mirror1 becomes the operational database"
 	stop_group "$relay"   # integration must not run during the promotion
 	mkdir -p mirror1/journal
-	run jpromote --capture --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
+	run jpromote --db mirror1/mirror.db --journal mirror1/journal/app.journal 2>&1 || ok=0
 
 	step "writes on the new primary (timeline 2) reach mirror2 and mirror3"
 	say "\$ jrotate --every $EVERY mirror1/journal/app.journal | jship ${SHIPOPT:+$SHIPOPT }--to $URL2 --to $URL3"

@@ -19,7 +19,7 @@ check "content after the switch-over: all three equal, 1200 rows" \
 check "appends refused after jrotate --final (exit 69)" \
 	grep -qx '(exit 69: appends are refused once the journal is closed)' demo.out
 check "jstatus ran while it wrote" grep -q '^\$ jstatus primary/app.journal$' demo.out
-check "mirror1 promoted to timeline 2" grep -q "^\$ jpromote --capture --db mirror1/mirror.db" demo.out
+check "mirror1 promoted to timeline 2" grep -q "^\$ jpromote --db mirror1/mirror.db" demo.out
 check "the chain across the switch-over verifies" \
 	grep -qx '(every segment verified, one unbroken chain)' demo.out
 n=$(grep -c '^  mirror[123] .*: p50 [0-9.]* ms, p99 [0-9.]* ms, max [0-9.]* ms (\([0-9]*\) of \1 rows)$' demo.out)

@@ -38,10 +38,12 @@ expect_code 66 jcapture --install missing.db app.journal
 check "nothing installed in a missing database" test ! -e missing.db
 expect_code 0 jcapture --install app.db app.journal
 check "WAL mode" test "$(sqlite3 app.db 'PRAGMA journal_mode')" = wal
-check "eight triggers per table" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master
-	WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'")" -eq 32
+# five per table; three more where a REPLACE may remove a row whose key is not the new one's
+check "five or eight triggers per table" test "$(sqlite3 app.db "SELECT group_concat(n, ' ') FROM
+	(SELECT count(*) n FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'jmirror_capture_%'
+	GROUP BY tbl_name ORDER BY tbl_name)")" = "8 8 5 5"
 check "the snapshot is journaled at once" mirrored
-check "the outbox is empty after the drain" test "$(sqlite3 app.db 'SELECT count(*) FROM jmirror_outbox')" -eq 0
+check "the outbox is empty after the drain" test "$(sqlite3 app.db "SELECT count(*) FROM jmirror_outbox WHERE op <> 'P'")" -eq 0
 expect_code 73 jcapture --install app.db app.journal
 check "twice: says it is installed" grep -q 'already installed' "$T/err"
 expect_code 65 jcapture --install app.db other.journal
@@ -103,7 +105,7 @@ check "refused: still installed" test "$(sqlite3 app.db "SELECT count(*) FROM sq
 expect_code 0 jcapture app.db app.journal
 expect_code 0 jcapture --uninstall app.db
 check "no trace in the schema" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master WHERE name LIKE 'jmirror%'")" -eq 0
-check "no trace in sqlite_sequence" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'jmirror%'")" -eq 0
+check "no trace in sqlite_sequence" test "$(sqlite3 app.db "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")" -eq 0
 expect_code 64 jcapture --uninstall app.db
 expect_code 64 jcapture app.db app.journal
 sqlite3 app.db "INSERT INTO plain VALUES('after', 1)"

@@ -29,7 +29,7 @@ for step in capture-read capture-appended capture-deleted; do
 	check "$d: killed at $step (rc $rc)" test $rc -eq 137
 	sqlite3 "$d/app.db" "INSERT INTO t VALUES(3, 'three')"
 	expect_code 0 jcapture "$d/app.db" "$d/app.journal"
-	check "$d: the outbox is empty" test "$(sqlite3 "$d/app.db" 'SELECT count(*) FROM jmirror_outbox')" -eq 0
+	check "$d: the outbox is empty" test "$(sqlite3 "$d/app.db" "SELECT count(*) FROM jmirror_outbox WHERE op <> 'P'")" -eq 0
 	check "$d: positions contiguous" contiguous $(files "$d")
 	check "$d: every change once (the mirror equals the primary)" mirrored "$d"
 	expect_code 0 jcat --verify $(files "$d")
@@ -40,7 +40,7 @@ done
 d=rotated
 setup $d
 JM_TEST_CRASH=capture-appended jcapture $d/app.db $d/app.journal >/dev/null 2>&1
-check "$d: killed after appending" test "$(sqlite3 $d/app.db 'SELECT count(*) FROM jmirror_outbox')" -gt 0
+check "$d: killed after appending" test "$(sqlite3 $d/app.db "SELECT count(*) FROM jmirror_outbox WHERE op <> 'P'")" -gt 0
 jrotate -q $d/app.journal
 jappend $d/app.journal "SELECT 1"
 jrotate -q $d/app.journal

@@ -50,7 +50,7 @@ for r in $(seq 1 "$rounds"); do
 	lz_start
 	expect_code 0 jcapture "$MNT/app.db" "$MNT/app.journal"
 	check "round $r: the outbox is empty after a drain" \
-	    test "$(sqlite3 "$MNT/app.db" 'SELECT count(*) FROM jmirror_outbox')" -eq 0
+	    test "$(sqlite3 "$MNT/app.db" "SELECT count(*) FROM jmirror_outbox WHERE op <> 'P'")" -eq 0
 	check "round $r: positions contiguous" sh -c "python3 '$JM_SRC/tests/e2e/jmrow.py' positions $(files | tr '\n' ' ') |
 	    awk 'NR > 1 && \$1 != last + 1 { exit 1 } { last = \$2 }'"
 	rm -f r.db

@@ -18,6 +18,7 @@ START_TEST(state_text)
 	japply_advance(&st, &h, "db.0002-000000000004.journal", 40, 7, &t);
 	st.verified_lsn = 38;
 	st.verified_time = 6;
+	st.captured = 1;
 	n = japply_state_format(&st, buf, sizeof buf);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(japply_state_parse(buf, (size_t)n, &back, &e), 0);
@@ -34,6 +35,7 @@ START_TEST(state_text)
 	ck_assert_str_eq(back.segment, st.segment);
 	ck_assert_uint_eq(back.verified_lsn, 38);
 	ck_assert_uint_eq(back.verified_time, 6);
+	ck_assert_int_eq(back.captured, 1);
 	ck_assert_int_eq(japply_state_format(&st, buf, 20), -1);
 	ck_assert_int_eq(japply_state_parse("lineage zz\n", 11, &back, &e), -1);
 	ck_assert_int_eq(japply_state_parse("version 9\n", 10, &back, &e), -1);
