@@ -14,7 +14,9 @@
  * A batch (FLUSH_FILES segments, or what FLUSH_NS brought) is downloaded and verified by up
  * to o->connections threads, each with its own connection (jhub_clone), into temporaries;
  * then, in order and in this thread, each temporary is synced and renamed, DIR is synced
- * once, the states are written once, and only then are the batch's paths handed on. A
+ * once, the states are written once, and only then are the batch's paths handed on. The
+ * next batch downloads meanwhile (its own threads, the same connections: a batch's threads
+ * are joined before the next batch's start), so the network never waits for the disk. A
  * file's own fsync is never skipped; its writeback is started as soon as it is verified.
  *
  * The crash ladder (JM_TEST_CRASH steps): fetch-synced (temporary written and synced),
@@ -80,6 +82,24 @@ struct staged {
 	int          sync_errno;
 };
 
+/* One batch: up to FLUSH_FILES segments w[first..end), staged by up to JFETCH_CONNS
+ * threads, each with its own connection, while the batch before it is being flushed. */
+struct batch {
+	struct staged *g;               /* FLUSH_FILES slots: w[first + i] in g[i] */
+	size_t         n;               /* staged (slots in use), once the threads are joined */
+	size_t         first, next, end;
+	int            stopped;
+	uint64_t       started;         /* jclock_mono_ns of the batch's start */
+	struct worker {
+		struct run   *u;
+		struct batch *b;
+		struct jhub  *h;
+		pthread_t     t;
+		int           running;  /* a thread runs it (else it ran in the caller) */
+	}              k[JFETCH_CONNS];
+	size_t         nk;
+};
+
 struct run {
 	struct jhub                *h;
 	const struct jfetch_opts   *o;
@@ -91,13 +111,8 @@ struct run {
 	size_t                      nbooks;
 	struct want                *w;
 	size_t                      nw, capw;
-	struct staged              *staged;     /* FLUSH_FILES: downloaded, verified, unsynced */
-	size_t                      nstaged;
-	/* one batch, staged by up to JFETCH_CONNS threads, each with its own connection */
-	pthread_mutex_t             mu;          /* next, stopped, refuse() */
-	size_t                      first, next, end;
-	int                         stopped;
-	uint64_t                    started;     /* jclock_mono_ns of the batch's start */
+	struct batch                b[2];        /* one flushed while the other stages */
+	pthread_mutex_t             mu;          /* a batch's next and stopped, refuse() */
 };
 
 static struct book *
@@ -419,25 +434,25 @@ place(struct run *u, struct staged *g, struct jerr *e)
 
 /* Drop what is staged and not placed (a failed run): close and remove the temporaries. */
 static void
-unstage(struct run *u, size_t from)
+unstage(struct batch *b, size_t from)
 {
-	for (size_t i = from; i < u->nstaged; i++)
-		if (u->staged[i].fd >= 0) {
-			close(u->staged[i].fd);
-			unlink(u->staged[i].tmp);
+	for (size_t i = from; i < b->n; i++)
+		if (b->g[i].fd >= 0) {
+			close(b->g[i].fd);
+			unlink(b->g[i].tmp);
 		}
-	u->nstaged = 0;
+	b->n = 0;
 }
 
 /*
- * Make the batch durable: each temporary synced (written back already: see download) and
+ * Make a batch durable: each temporary synced (written back already: see download) and
  * renamed, in order, DIR synced, the states written, and only then the paths handed on: a
  * path printed is a segment that survives a power cut.
  */
 struct syncer {
-	struct run *u;
-	size_t      from, step;
-	pthread_t   t;
+	struct batch *b;
+	size_t        from, step;
+	pthread_t     t;
 };
 
 static void *
@@ -445,8 +460,8 @@ sync_some(void *arg)
 {
 	struct syncer *k = arg;
 
-	for (size_t i = k->from; i < k->u->nstaged; i += k->step) {
-		struct staged *g = &k->u->staged[i];
+	for (size_t i = k->from; i < k->b->n; i += k->step) {
+		struct staged *g = &k->b->g[i];
 		if (g->fd >= 0 && fsync(g->fd) < 0) {
 			g->synced = -1;
 			g->sync_errno = errno;
@@ -458,19 +473,19 @@ sync_some(void *arg)
 /* fsync every staged temporary, from several threads at once: the file system commits
  * concurrent fsyncs together, where one after the other each waits for its own commit. */
 static void
-sync_staged(struct run *u)
+sync_staged(struct run *u, struct batch *b)
 {
 	struct syncer k[JFETCH_CONNS];
 	size_t n = u->o->connections > 1 ? (size_t)u->o->connections : 1, i;
 
 	if (n > JFETCH_CONNS)
 		n = JFETCH_CONNS;
-	if (n > u->nstaged)
-		n = u->nstaged;
+	if (n > b->n)
+		n = b->n;
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++)
-		k[i] = (struct syncer){ .u = u, .from = i, .step = n };
+		k[i] = (struct syncer){ .b = b, .from = i, .step = n };
 	for (i = 1; i < n; i++)
 		if (pthread_create(&k[i].t, NULL, sync_some, &k[i]) != 0)
 			break;
@@ -482,18 +497,18 @@ sync_staged(struct run *u)
 }
 
 static int
-flush(struct run *u, struct jerr *e)
+flush(struct run *u, struct batch *b, struct jerr *e)
 {
 	size_t i;
 	int rc = 0, any = 0;
 
-	sync_staged(u);
+	sync_staged(u, b);
 
-	for (i = 0; i < u->nstaged && rc >= 0; i++)
-		if (u->staged[i].fd >= 0 && (rc = place(u, &u->staged[i], e)) > 0)
-			u->staged[i].placed = any = 1;
+	for (i = 0; i < b->n && rc >= 0; i++)
+		if (b->g[i].fd >= 0 && (rc = place(u, &b->g[i], e)) > 0)
+			b->g[i].placed = any = 1;
 	if (rc < 0) {
-		unstage(u, i);
+		unstage(b, i);
 		return -1;
 	}
 	if (any && jio_fsync_path(u->o->dir) < 0)
@@ -503,14 +518,14 @@ flush(struct run *u, struct jerr *e)
 	if (rc < 0)
 		return -1;
 	jcrash_point("fetch-recorded");
-	for (i = 0; i < u->nstaged; i++) {
-		if (!u->staged[i].placed)
+	for (i = 0; i < b->n; i++) {
+		if (!b->g[i].placed)
 			continue;
 		u->r->fetched++;
 		if (u->o->fetched)
-			u->o->fetched(u->o->arg, u->staged[i].final);
+			u->o->fetched(u->o->arg, b->g[i].final);
 	}
-	u->nstaged = 0;
+	b->n = 0;
 	return 0;
 }
 
@@ -550,44 +565,43 @@ stage_one(struct run *u, struct jhub *h, const struct want *w, struct staged *g)
 	}
 }
 
-/* The next segment of the batch to stage, or 0: none (the batch is full, took its time,
- * was stopped, or failed). */
+/* The next segment of batch b to stage, or 0: none (the batch is full, took its time, was
+ * stopped, or failed). */
 static int
-take(struct run *u, size_t *i)
+take(struct run *u, struct batch *b, size_t *i)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&u->mu);
-	if (!u->stopped && u->next < u->end && !(u->o->stop && *u->o->stop) &&
-	    (u->next == u->first || jclock_mono_ns() - u->started < FLUSH_NS)) {
-		*i = u->next++;
+	if (!b->stopped && b->next < b->end && !(u->o->stop && *u->o->stop) &&
+	    (b->next == b->first || jclock_mono_ns() - b->started < FLUSH_NS)) {
+		*i = b->next++;
 		rc = 1;
 	}
 	pthread_mutex_unlock(&u->mu);
 	return rc;
 }
 
-struct worker {
-	struct run  *u;
-	struct jhub *h;
-	pthread_t    t;
-};
+static void
+halt(struct run *u, struct batch *b)
+{
+	pthread_mutex_lock(&u->mu);
+	b->stopped = 1;
+	pthread_mutex_unlock(&u->mu);
+}
 
 static void *
 work(void *arg)
 {
 	struct worker *k = arg;
-	struct run *u = k->u;
+	struct batch *b = k->b;
 	size_t i;
 
-	while (take(u, &i)) {
-		struct staged *g = &u->staged[i - u->first];
-		stage_one(u, k->h, &u->w[i], g);
-		if (g->rc < 0) {
-			pthread_mutex_lock(&u->mu);
-			u->stopped = 1;
-			pthread_mutex_unlock(&u->mu);
-		}
+	while (take(k->u, b, &i)) {
+		struct staged *g = &b->g[i - b->first];
+		stage_one(k->u, k->h, &k->u->w[i], g);
+		if (g->rc < 0)
+			halt(k->u, b);
 	}
 	return NULL;
 }
@@ -609,32 +623,39 @@ connections(struct run *u, size_t n)
 	return want < u->r->nconn + 1 ? want : u->r->nconn + 1;
 }
 
-/* Stage w[first..) (at most FLUSH_FILES, or what FLUSH_NS allows) with several threads: 0
- * (u->nstaged set, refused ones with fd -1), or -1 with the first failure in order. */
-static int
-stage_batch(struct run *u, size_t first, struct jerr *e)
+/* Start staging w[first..) (at most FLUSH_FILES, or what FLUSH_NS allows) into b, in
+ * threads of their own, each with its own connection; stage_wait(b) joins them. */
+static void
+stage_start(struct run *u, struct batch *b, size_t first)
 {
-	struct worker k[JFETCH_CONNS];
-	size_t n, i;
-
-	u->first = u->next = first;
-	u->end = first + FLUSH_FILES < u->nw ? first + FLUSH_FILES : u->nw;
-	u->stopped = 0;
-	u->started = jclock_mono_ns();
-	n = connections(u, u->end - first);
-	for (i = 0; i < n; i++) {
-		k[i].u = u;
-		k[i].h = i == 0 ? u->h : u->r->conn[i - 1];
-		if (i > 0 && pthread_create(&k[i].t, NULL, work, &k[i]) != 0)
-			break;
+	b->first = b->next = first;
+	b->end = first + FLUSH_FILES < u->nw ? first + FLUSH_FILES : u->nw;
+	b->stopped = 0;
+	b->started = jclock_mono_ns();
+	b->nk = connections(u, b->end - first);
+	for (size_t i = 0; i < b->nk; i++) {
+		struct worker *k = &b->k[i];
+		*k = (struct worker){ .u = u, .b = b, .h = i == 0 ? u->h : u->r->conn[i - 1] };
+		k->running = pthread_create(&k->t, NULL, work, k) == 0;
 	}
-	work(&k[0]);
-	while (--i > 0)
-		pthread_join(k[i].t, NULL);
-	u->nstaged = u->next - first;
-	for (i = 0; i < u->nstaged; i++)
-		if (u->staged[i].rc < 0) {
-			*e = u->staged[i].e;
+	for (size_t i = 0; i < b->nk; i++)
+		if (!b->k[i].running)
+			work(&b->k[i]);     /* no thread: its share here, now */
+}
+
+/* Wait for b's threads: 0 (b->n set, refused ones with fd -1), or -1 with the first
+ * failure in order. */
+static int
+stage_wait(struct batch *b, struct jerr *e)
+{
+	for (size_t i = 0; i < b->nk; i++)
+		if (b->k[i].running)
+			pthread_join(b->k[i].t, NULL);
+	b->nk = 0;
+	b->n = b->next - b->first;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->g[i].rc < 0) {
+			*e = b->g[i].e;
 			return -1;
 		}
 	return 0;
@@ -662,6 +683,48 @@ cursor(struct run *u, struct jerr *e)
 }
 
 static int
+stopping(const struct run *u)
+{
+	return u->o->stop && *u->o->stop;
+}
+
+/* Every segment wanted, batch after batch, each flushed while the next one downloads. */
+static int
+fetch_all(struct run *u, struct jerr *e)
+{
+	struct batch *cur = &u->b[0], *nxt;
+	struct jerr ignore;
+	int rc;
+
+	if (u->nw == 0 || stopping(u))
+		return 0;
+	stage_start(u, cur, 0);
+	for (;;) {
+		rc = stage_wait(cur, e);
+		nxt = cur == &u->b[0] ? &u->b[1] : &u->b[0];
+		if (rc == 0 && cur->next < u->nw && !stopping(u))
+			stage_start(u, nxt, cur->next);
+		else
+			nxt = NULL;
+		if (rc < 0) {
+			(void)flush(u, cur, &ignore);   /* what is staged is still good */
+			return -1;
+		}
+		if (flush(u, cur, e) < 0) {
+			if (nxt) {
+				halt(u, nxt);
+				(void)stage_wait(nxt, &ignore);
+				unstage(nxt, 0);
+			}
+			return -1;
+		}
+		if (!nxt)
+			return 0;
+		cur = nxt;
+	}
+}
+
+static int
 run_locked(struct run *u, struct jerr *e)
 {
 	if (dir_scan(u, e) < 0 || jsegdir_list(u->o->dir, &u->have, &u->nhave, e) < 0 ||
@@ -670,16 +733,9 @@ run_locked(struct run *u, struct jerr *e)
 	for (size_t i = 0; i < u->nbooks; i++)
 		if (book_save(&u->books[i], e) < 0)
 			return -1;
-	for (size_t i = 0; i < u->nw && !(u->o->stop && *u->o->stop); i = u->next) {
-		if (stage_batch(u, i, e) < 0) {
-			struct jerr ignore;
-			(void)flush(u, &ignore);        /* what is staged is still good */
-			return -1;
-		}
-		if (flush(u, e) < 0)
-			return -1;
-	}
-	if (flush(u, e) < 0)                    /* the states of what was found in DIR */
+	if (fetch_all(u, e) < 0)
+		return -1;
+	if (flush(u, &u->b[0], e) < 0)          /* the states of what was found in DIR */
 		return -1;
 	return cursor(u, e);
 }
@@ -711,13 +767,16 @@ jfetch_run(struct jhub *h, const struct jfetch_opts *o, struct jfetch_result *r,
 			jerr_set(e, EX_TEMPFAIL, "%s: another jfetch is fetching into it", o->dir);
 		return -1;
 	}
-	if (!(u.staged = calloc(FLUSH_FILES, sizeof *u.staged)))
+	if (!(u.b[0].g = calloc(FLUSH_FILES, sizeof *u.b[0].g)) ||
+	    !(u.b[1].g = calloc(FLUSH_FILES, sizeof *u.b[1].g)))
 		rc = jerr_sys(e, EX_OSERR, "out of memory");
 	else
 		rc = run_locked(&u, e);
 	jlock_close(fd);
-	unstage(&u, 0);
-	free(u.staged);
+	for (int i = 0; i < 2; i++) {
+		unstage(&u.b[i], 0);
+		free(u.b[i].g);
+	}
 	for (size_t i = 0; i < u.nw; i++)
 		free(u.w[i].base);
 	free(u.w);

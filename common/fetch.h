@@ -12,7 +12,8 @@
  * header: name.c), publish it under its name without replacing anything and fsync DIR
  * (afile.c), record it in DIR/.NAME.journal.fetched, and hand its path to o->fetched (from
  * this thread; downloads run in up to o->connections threads, o->refused is called from
- * them, one at a time).
+ * them, one at a time, possibly while o->fetched runs: the next batch of segments
+ * downloads while the last one is made durable and printed).
  *
  * DIR has a segment (timeline, sequence of NAME) when a file of that name, plain or
  * compressed, is in DIR, or when DIR/.NAME.journal.fetched says it was fetched (or found)

@@ -14,21 +14,6 @@ jmgen -r 20 -b 300 "$HUB" 4 >/dev/null 2>&1
 segs=$(cd "$HUB" && ls db.*.journal)
 [ "$(echo "$segs" | wc -l)" -eq 4 ] || { fail "jmgen made no segments"; finish; }
 
-check_dir() { # WHAT
-	for _f in $(ls "$IN" 2>/dev/null | grep -E '^db\.[0-9]{4}-[0-9]{12}\.journal$'); do
-		cmp -s "$IN/$_f" "$HUB/$_f" || { fail "$1: $_f in DIR is not the whole segment"; return 1; }
-	done
-	# the state claims nothing DIR does not hold (nothing was removed from DIR here)
-	if [ -f "$IN/.db.journal.fetched" ]; then
-		for _r in $(sed -n 's/^has 1 \([0-9]*\) \([0-9]*\)$/\1-\2/p' "$IN/.db.journal.fetched"); do
-			for _s in $(seq "${_r%-*}" "${_r#*-}"); do
-				[ -e "$IN/$(seg "$_s")" ] || { fail "$1: the state claims $(seg "$_s")"; return 1; }
-			done
-		done
-	fi
-	return 0
-}
-
 # A segment is published with renameat2(RENAME_NOREPLACE), which LazyFS refuses after its
 # "before rename" hook: afile.c then links and unlinks, so "after" is a link's. A rename or
 # link fault needs a from pattern (.*) to fire at all.
@@ -46,33 +31,14 @@ good=0 cut=0
 lz_start
 for round in $(seq 1 "$(pl_rounds 1)"); do
 	for p in $points; do
-		tim=${p%%:*}; r=${p#*:}; op=${r%%:*}; r=${r#*:}; from=${r%%:*}; to=${r#*:}
-		what="round $round: $tim $op ${from}${to}"
-		rm -rf "$IN"
-		mkdir "$IN"
-		sync
-		f="lazyfs::crash::timing=$tim::op=$op"
-		[ -z "$from" ] || f="$f::from_rgx=$from"
-		[ -z "$to" ] || f="$f::to_rgx=$to"
-		lz_arm "$f" || break 2
-		if jfetch "file://$HUB/" "$IN" >"$T/printed" 2>"$T/fetch.err"; then
-			echo "    (not cut: $what)"
-		else
-			cut=$((cut + 1))
-		fi
-		lz_restart
-		pl_point
-		check_dir "$what" || continue
+		what="round $round: $(pl_what "$p")"
+		pl_fetch_cut "$p"
+		case $? in 0) cut=$((cut + 1)) ;; 2) break 2 ;; esac
+		pl_fetched_ok "$what" || continue
 		for _p in $(cat "$T/printed"); do
 			[ -e "$IN/${_p##*/}" ] || fail "$what: printed ${_p##*/} is not in DIR"
 		done
-		jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
-			{ fail "$what: the run after the cut: $(cat "$T/fetch2.err")"; continue; }
-		check_dir "$what (after the next run)" || continue
-		n=$(ls "$IN" | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$')
-		if [ "$n" -ne 4 ]; then
-			fail "$what: after the next run DIR has $n of 4 segments"; continue
-		fi
+		pl_fetch_again "$what" 4 || continue
 		good=$((good + 1))
 	done
 done

@@ -128,3 +128,57 @@ pl_applied() {
 lz_down() {
 	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
 }
+
+# For jfetch into $IN from the directory $HUB (journal "db"): pl_fetched_ok WHAT checks that
+# every file under a segment name in $IN is whole (identical to the hub's) and that the
+# fetched state claims only what $IN holds; fail "WHAT: ..." and return 1 otherwise.
+pl_fetched_ok() { # WHAT
+	for _f in $(ls "$IN" 2>/dev/null | grep -E '^db\.[0-9]{4}-[0-9]{12}\.journal$'); do
+		cmp -s "$IN/$_f" "$HUB/$_f" || { fail "$1: $_f in DIR is not the whole segment"; return 1; }
+	done
+	# the state claims nothing DIR does not hold (nothing was removed from DIR here)
+	if [ -f "$IN/.db.journal.fetched" ]; then
+		for _r in $(sed -n 's/^has 1 \([0-9]*\) \([0-9]*\)$/\1-\2/p' "$IN/.db.journal.fetched"); do
+			for _s in $(seq "${_r%-*}" "${_r#*-}"); do
+				[ -e "$IN/$(seg "$_s")" ] || { fail "$1: the state claims $(seg "$_s")"; return 1; }
+			done
+		done
+	fi
+	return 0
+}
+
+# Crash points written TIMING:OP:FROM:TO (FROM and TO: regexes, either may be empty):
+# pl_fault POINT prints its LazyFS crash fault, pl_what POINT its words for messages.
+pl_fault() {
+	_r=${1#*:}; _o=${_r%%:*}; _r=${_r#*:}
+	_f="lazyfs::crash::timing=${1%%:*}::op=$_o"
+	[ -z "${_r%%:*}" ] || _f="$_f::from_rgx=${_r%%:*}"
+	[ -z "${_r#*:}" ] || _f="$_f::to_rgx=${_r#*:}"
+	echo "$_f"
+}
+pl_what() { _r=${1#*:}; _o=${_r%%:*}; _r=${_r#*:}; echo "${1%%:*} $_o ${_r%%:*}${_r#*:}"; }
+# pl_fetch_cut POINT: jfetch file://$HUB/ into an empty $IN (the paths it prints into
+# $T/printed) with the power cut at POINT, then mount again: 0 when the cut came during
+# the run, 1 when the run ended first, 2 when LazyFS took no fault (stop the sweep).
+# LazyFS has been seen to hang instead of dying at a crash fault while other threads of
+# jfetch wait on it: jfetch is then killed after a while, and the cut comes then.
+pl_fetch_cut() {
+	rm -rf "$IN"
+	mkdir "$IN"
+	sync
+	lz_arm "$(pl_fault "$1")" || return 2
+	_c=0
+	timeout -s KILL 120 jfetch "file://$HUB/" "$IN" >"$T/printed" 2>"$T/fetch.err" &&
+		{ echo "    (not cut: $(pl_what "$1"))"; _c=1; }
+	lz_restart
+	pl_point
+	return $_c
+}
+# pl_fetch_again WHAT N: the run after a cut completes $IN to N whole segments.
+pl_fetch_again() {
+	jfetch "file://$HUB/" "$IN" >/dev/null 2>"$T/fetch2.err" ||
+		{ fail "$1: the run after the cut: $(cat "$T/fetch2.err")"; return 1; }
+	pl_fetched_ok "$1 (after the next run)" || return 1
+	_n=$(ls "$IN" | grep -cE '^db\.[0-9]{4}-[0-9]{12}\.journal$')
+	[ "$_n" -eq "$2" ] || { fail "$1: after the next run DIR has $_n of $2 segments"; return 1; }
+}
