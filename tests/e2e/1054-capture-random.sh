@@ -24,7 +24,7 @@ jappend --create app.journal
 jcapture --install app.db app.journal || fail "install"
 
 cat >writer.py <<'PY'
-import os, random, sqlite3, sys
+import os, random, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
 rnd = random.Random(int(sys.argv[2]))
 edge = [9223372036854775807, -9223372036854775808, 0.1 + 0.2, 1e308, -0.0, 4.9e-324,
@@ -64,6 +64,7 @@ try:
         except sqlite3.IntegrityError:
             pass                # the statement is undone, its transaction goes on
     db.execute("ROLLBACK" if rnd.random() < 0.15 else "COMMIT")
+    time.sleep(0.001)           # at least 1.5 s of writing: the drainer dies several times
   open(sys.argv[1] + ".ok", "w").close()
 finally:
   open(sys.argv[1] + ".done", "w").close()

@@ -122,13 +122,14 @@ ix_checks() {
 }
 
 # Kill a transfer in the middle; the next run publishes the whole segment and removes
-# the stale temporary of ours.
+# the stale temporary of ours. The next run retries as a cron run would: a single-threaded
+# server (chezdav) may still be busy with the killed upload and reset the first connection.
 _ix_kill() { # NAME SCHEME DIR
 	mkdir -p "$3/kill"
 	jmgen -r 100 -b 100000 -n k "$3/kill" 1 >/dev/null 2>&1
 	_k=$3/kill/k.0001-000000000001.journal
 	_r=FAIL
-	if ix_kill_mid "$_k" && _ix_run 0 jship --retries 0 $SRV_OPTS --to "$SRV_URL" "$_k" &&
+	if ix_kill_mid "$_k" && _ix_run 0 jship --retries 2 $SRV_OPTS --to "$SRV_URL" "$_k" &&
 	    cmp -s "$_k" "$SRV_ROOT/k.0001-000000000001.journal"; then _r=ok; fi
 	[ -z "$(ix_ours "$SRV_ROOT")" ] || _r=FAIL
 	_ix_res "$1" "$2" "kill mid-transfer, then resend" $_r
