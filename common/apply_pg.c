@@ -1,7 +1,7 @@
 /*
- * apply_pg: the PostgreSQL applier (apply_ops.h), over libpq: the only file that includes
- * libpq-fe.h. The mirror is a database named by a postgresql:// URL (or any libpq connection
- * URI); its bookkeeping is the schema jmirror in that database:
+ * apply_pg: the PostgreSQL applier (apply_ops.h), over libpq (connections and the classes of
+ * failures are pg.c's, row and check records apply_pgrow.c's). The mirror is a database named
+ * by a postgresql:// URL (or any libpq connection URI); its bookkeeping is the schema jmirror in that database:
  *
  *   CREATE TABLE jmirror.state(   -- the columns of apply.h's jmirror_state, one row (id 1)
  *     id int PRIMARY KEY CHECK (id = 1), version int, role text, name text, lineage text,
@@ -42,6 +42,7 @@
 
 #include "apply_ops.h"
 #include "apply_pgrow.h"
+#include "pg.h"
 #include "clock.h"
 #include "lock.h"
 #include "pgsql.h"
@@ -82,50 +83,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jmirror.check(id int PRIMARY KEY CHECK (id = 1),"
     "lsn bigint NOT NULL, time bigint NOT NULL, verified_at bigint NOT NULL);";
 
-/* The first line of libpq's message (they end in a newline, some have a DETAIL line). */
-static const char *
-first_line(const char *m, char *buf, size_t size)
-{
-	size_t n = strcspn(m ? m : "", "\n");
-
-	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), m ? m : "");
-	return buf;
-}
-
-/* A failed result's code: a retryable conflict, a full disk, a permission, or the mirror
- * needing attention. */
-int
-japply_pg_code(const PGresult *r)
-{
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-
-	if (!st)
-		return EX_TEMPFAIL;             /* no result: the connection is gone */
-	if (!strcmp(st, "40001") || !strcmp(st, "40P01") || !strncmp(st, "08", 2) ||
-	    !strncmp(st, "57P", 3) || !strcmp(st, "55P03"))
-		return EX_TEMPFAIL;
-	if (!strncmp(st, "53", 2) || !strncmp(st, "58", 2))
-		return EX_IOERR;
-	if (!strcmp(st, "42501"))
-		return EX_NOPERM;
-	return JAPPLY_EAPPLY;
-}
-
-int
-japply_pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
-{
-	char line[400];
-
-	jerr_set(e, japply_pg_code(r), "%s: %s", what,
-	    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
-	PQclear(r);
-	return -1;
-}
-
 static int
 res_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
 {
-	return japply_pg_err(e, c, r, what);
+	return jpg_err(e, c, r, what);
 }
 
 /* Run sql (no parameters, no rows wanted): 0 or -1 with e. */
@@ -140,44 +101,12 @@ run(PGconn *c, const char *sql, struct jerr *e)
 	return 0;
 }
 
-int
-japply_pg_connect(const char *url, const char *what, PGconn **cp, struct jerr *e)
-{
-	PQconninfoOption *opts = PQconninfoParse(url, NULL);
-	char line[400];
-	PGconn *c;
-
-	*cp = NULL;
-	if (!opts)
-		return jerr_set(e, EX_USAGE, "%s: not a PostgreSQL connection URI", url);
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (!strcmp(o->keyword, "password") && o->val && *o->val) {
-			PQconninfoFree(opts);
-			return jerr_set(e, EX_USAGE, "a password in the database URL: put it in "
-			    "~/.pgpass (or PGPASSFILE) instead");
-		}
-	PQconninfoFree(opts);
-	c = PQconnectdb(url);
-	if (PQstatus(c) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(c);
-		int code = strstr(m, "does not exist") ? EX_NOINPUT :
-		    strstr(m, "authentication failed") || strstr(m, "permission denied") ?
-		    EX_NOPERM : EX_TEMPFAIL;
-		jerr_set(e, code, "unable to connect to %s: %s", what,
-		    first_line(m, line, sizeof line));
-		PQfinish(c);
-		return -1;
-	}
-	*cp = c;
-	return 0;
-}
-
 static int
 connect_db(const char *url, PGconn **cp, struct jerr *e)
 {
 	PGconn *c;
 
-	if (japply_pg_connect(url, "the mirror database", cp, e) < 0)
+	if (jpg_connect(url, "the mirror database", NULL, 0, cp, e) < 0)
 		return -1;
 	c = *cp;
 	/* a killed jintegrate's backend notices the dead client within a second, even inside a
@@ -397,8 +326,8 @@ statement(struct pg_applier *a, const char *s, size_t n, uint64_t lsn, struct je
 	r = PQexecParams(a->conn, a->stmt, 0, NULL, NULL, NULL, NULL, 0);
 	rs = PQresultStatus(r);
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY) {
-		jerr_set(e, japply_pg_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
-		    first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(a->conn), line,
+		jerr_set(e, jpg_code(r), "LSN %llu: %s: %s", (unsigned long long)lsn, start,
+		    jpg_line(r ? PQresultErrorMessage(r) : PQerrorMessage(a->conn), line,
 		    sizeof line));
 		PQclear(r);
 		return -1;

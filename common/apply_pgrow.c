@@ -36,6 +36,7 @@
 #include "pgsql.h"
 #include "row.h"
 #include "rowcache.h"
+#include "pg.h"
 
 #define BATCH    128            /* rows of one multi-row INSERT */
 #define MAXPARAM 65535          /* the protocol's limit on parameters */
@@ -176,7 +177,7 @@ jpgrow_triggers(struct jpgrow *ra, int on, struct jerr *e)
 	r = PQexec(ra->h.conn, on ? "SET LOCAL session_replication_role = origin" :
 	    "SET LOCAL session_replication_role = replica");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		jerr_set(e, japply_pg_code(r), "unable to keep the application's triggers quiet "
+		jerr_set(e, jpg_code(r), "unable to keep the application's triggers quiet "
 		    "for row records (session_replication_role needs a superuser, or GRANT SET ON "
 		    "PARAMETER session_replication_role): %s", pg_why(ra, r));
 		PQclear(r);
@@ -381,7 +382,7 @@ shape_prepare(struct jpgrow *ra, struct shape *sh, const struct jrow_change *c, 
 		return jerr_sys(e, EX_OSERR, "out of memory");
 	r = PQprepare(ra->h.conn, name, ra->sql.p, 0, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		jerr_set(e, japply_pg_code(r), "LSN %llu: %s", (unsigned long long)lsn,
+		jerr_set(e, jpg_code(r), "LSN %llu: %s", (unsigned long long)lsn,
 		    pg_why(ra, r));
 		PQclear(r);
 		return -1;
@@ -405,7 +406,7 @@ failed_n(struct jpgrow *ra, const struct jrow_change *c, int n, uint64_t lsn, PG
 	jrow_where(c, &w);
 	if (n > 1)
 		snprintf(more, sizeof more, " (and the %d after it, in one statement)", n - 1);
-	jerr_set(e, japply_pg_code(r), "LSN %llu: table %s, key %s%s: %s: %s",
+	jerr_set(e, jpg_code(r), "LSN %llu: table %s, key %s%s: %s: %s",
 	    (unsigned long long)lsn, w.table, w.key, more, jrow_op_name(c->op), pg_why(ra, r));
 	PQclear(r);
 	return -1;
@@ -583,7 +584,7 @@ note_repair(struct jpgrow *ra, const struct jrow_change *c, uint64_t lsn,
 	r = PQexecParams(ra->h.conn, "INSERT INTO jmirror.repairs VALUES ($1, $2, $3, $4, $5, $6)",
 	    6, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		jerr_set(e, japply_pg_code(r), "unable to record a repair: %s", pg_why(ra, r));
+		jerr_set(e, jpg_code(r), "unable to record a repair: %s", pg_why(ra, r));
 		PQclear(r);
 		return -1;
 	}
@@ -827,7 +828,7 @@ ctable_load(struct jpgrow *ra, const struct jcheck_table *t, struct ctable *ct, 
 	    "pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
 	    1, NULL, prm, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		jerr_set(e, japply_pg_code(r), "check: table %s: %s", ct->name, pg_why(ra, r));
+		jerr_set(e, jpg_code(r), "check: table %s: %s", ct->name, pg_why(ra, r));
 		PQclear(r);
 		return -1;
 	}
@@ -898,8 +899,8 @@ cread(struct jpgrow *ra, const struct ctable *ct, const char *range, uint64_t *r
 				rc = jerr_sys(e, EX_OSERR, "out of memory");
 			++*rows;
 		} else if (st != PGRES_TUPLES_OK && rc == 0) {
-			rc = jerr_set(e, japply_pg_code(r) == JAPPLY_EAPPLY ? JCHECK_EMISMATCH :
-			    japply_pg_code(r), "check: table %s, %s: the mirror cannot be checked: %s",
+			rc = jerr_set(e, jpg_code(r) == JAPPLY_EAPPLY ? JCHECK_EMISMATCH :
+			    jpg_code(r), "check: table %s, %s: the mirror cannot be checked: %s",
 			    ct->name, range, pg_why(ra, r));
 		}
 		PQclear(r);

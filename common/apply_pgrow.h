@@ -71,17 +71,4 @@ void jpgrow_free(struct jpgrow *ra);
 int  jpgrow_check(struct jpgrow *ra, uint64_t lsn, const void *data, size_t len,
                   struct jerr *e);
 
-/* apply_pg.c's classing of a failed result: EX_TEMPFAIL, EX_IOERR, EX_NOPERM or
- * JAPPLY_EAPPLY (one rule for both files). */
-int  japply_pg_code(const PGresult *r);
-
-/* r failed (NULL: the connection did): e set to "what: the first line of the server's
- * message" with japply_pg_code's code; r cleared. -1. */
-int  japply_pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what);
-
-/* apply_pg.c's connection to the database url ("postgresql://..."; a password in it is
- * refused, EX_USAGE: ~/.pgpass): 0 with *c, or -1 with e naming what ("the mirror
- * database"): EX_NOINPUT no such database, EX_NOPERM, EX_TEMPFAIL. */
-int  japply_pg_connect(const char *url, const char *what, PGconn **c, struct jerr *e);
-
 #endif

@@ -49,6 +49,7 @@
 #include "crash.h"
 #include "grow.h"
 #include "journal.h"
+#include "pg.h"
 #include "pgoutput.h"
 #include "row.h"
 
@@ -88,83 +89,13 @@ struct jpgcap {
 
 /* ---- connections ---- */
 
-static const char *
-line1(const char *m, char *buf, size_t size)
-{
-	size_t n = strcspn(m ? m : "", "\n");
-
-	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), m ? m : "");
-	return buf;
-}
-
-/* A failed result's (or connection's) code: retry later, or the database needs attention. */
-static int
-pg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what)
-{
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	char line[400];
-	int code = EX_CONFIG;
-
-	if (!st || !strncmp(st, "08", 2) || !strncmp(st, "57P", 3) || !strcmp(st, "55006") ||
-	    !strcmp(st, "40001") || !strcmp(st, "40P01"))
-		code = EX_TEMPFAIL;     /* gone, shutting down, slot in use, conflicts */
-	else if (!strcmp(st, "42501"))
-		code = EX_NOPERM;
-	jerr_set(e, code, "%s: %s", what,
-	    line1(r ? PQresultErrorMessage(r) : PQerrorMessage(c), line, sizeof line));
-	PQclear(r);
-	return -1;
-}
-
-/* common/ never prints: libpq's notices (a WARNING as the server goes down) are dropped. */
-static void
-quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-static int
-pg_connect(const char *url, int repl, PGconn **cp, struct jerr *e)
-{
-	const char *kw[] = { "dbname", "options", "replication", NULL };
-	const char *val[] = { url, SETTINGS, repl ? "database" : NULL, NULL };
-	PQconninfoOption *o = PQconninfoParse(url, NULL);
-	char line[400];
-	int pw = 0;
-
-	*cp = NULL;
-	if (!o)
-		return jerr_set(e, EX_USAGE, "%s: not a PostgreSQL connection URI", url);
-	for (PQconninfoOption *p = o; p->keyword; p++)
-		pw |= !strcmp(p->keyword, "password") && p->val && *p->val;
-	PQconninfoFree(o);
-	if (pw)
-		return jerr_set(e, EX_USAGE, "a password in the database URL: put it in ~/.pgpass "
-		    "(or PGPASSFILE) instead");
-	*cp = PQconnectdbParams(kw, val, 1);
-	if (PQstatus(*cp) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(*cp);
-		int code = strstr(m, "does not exist") ? EX_NOINPUT :
-		    strstr(m, "authentication failed") || strstr(m, "permission denied") ||
-		    strstr(m, "replication connection") ? EX_NOPERM : EX_TEMPFAIL;
-
-		jerr_set(e, code, "unable to connect to %s: %s", url, line1(m, line, sizeof line));
-		PQfinish(*cp);
-		*cp = NULL;
-		return -1;
-	}
-	PQsetNoticeProcessor(*cp, quiet, NULL);
-	return 0;
-}
-
 static int
 run(PGconn *c, const char *sql, struct jerr *e)
 {
 	PGresult *r = PQexec(c, sql);
 
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_err(e, c, r, "PostgreSQL");
+		return jpg_err(e, c, r, "PostgreSQL");
 	PQclear(r);
 	return 0;
 }
@@ -177,7 +108,7 @@ query(PGconn *c, const char *sql, int n, const char *const *p, struct jerr *e)
 
 	if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK)
 		return r;
-	pg_err(e, c, r, "PostgreSQL");
+	jpg_err(e, c, r, "PostgreSQL");
 	return NULL;
 }
 
@@ -198,22 +129,6 @@ slot_name(const char *journal, char slot[SLOT_LEN], uint64_t *pos, struct jerr *
 		return -1;
 	snprintf(slot, SLOT_LEN, "jmirror_%s", lineage);
 	return 0;
-}
-
-/* wal_level MUST be logical: without it there is no slot to capture from. */
-static int
-check_wal_level(PGconn *c, struct jerr *e)
-{
-	PGresult *r = query(c, "SHOW wal_level", 0, NULL, e);
-	int rc = 0;
-
-	if (!r)
-		return -1;
-	if (strcmp(PQgetvalue(r, 0, 0), "logical") != 0)
-		rc = jerr_set(e, EX_CONFIG, "wal_level is %s, not logical: set wal_level = "
-		    "logical in postgresql.conf and restart PostgreSQL", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return rc;
 }
 
 /* The jmirror_ slot of this database other than ours, if any, into other. */
@@ -629,7 +544,7 @@ status(struct jpgcap *c, int reply, struct jerr *e)
 	put64(m + 25, now);
 	m[33] = (uint8_t)reply;
 	if (PQputCopyData(c->repl, (const char *)m, sizeof m) != 1 || PQflush(c->repl) != 0)
-		return pg_err(e, c->repl, NULL, "replication stream");
+		return jpg_err(e, c->repl, NULL, "replication stream");
 	return 0;
 }
 
@@ -641,14 +556,14 @@ stream_start(struct jpgcap *c, struct jerr *e)
 
 	if (c->repl)
 		return 0;
-	if (pg_connect(c->url, 1, &c->repl, e) < 0)
+	if (jpg_connect(c->url, c->url, SETTINGS, 1, &c->repl, e) < 0)
 		return -1;
 	snprintf(sql, sizeof sql, "START_REPLICATION SLOT \"%s\" LOGICAL %X/%X (proto_version "
 	    "'1', publication_names '%s', messages 'true')", c->slot,
 	    (unsigned)(c->pos >> 32), (unsigned)c->pos, c->slot);
 	r = PQexec(c->repl, sql);
 	if (PQresultStatus(r) != PGRES_COPY_BOTH) {
-		pg_err(e, c->repl, r, "unable to stream the replication slot");
+		jpg_err(e, c->repl, r, "unable to stream the replication slot");
 		PQfinish(c->repl);
 		c->repl = NULL;
 		return -1;
@@ -698,7 +613,7 @@ wait_stream(struct jpgcap *c, int ms, struct jerr *e)
 	if (rc == 0 && !c->in_tx)
 		return status(c, 1, e);
 	if (rc > 0 && !PQconsumeInput(c->repl))
-		return pg_err(e, c->repl, NULL, "replication stream");
+		return jpg_err(e, c->repl, NULL, "replication stream");
 	return 0;
 }
 
@@ -721,7 +636,7 @@ stream(struct jpgcap *c, uint64_t target, struct jerr *e)
 				PQclear(r);
 				r = NULL;
 			}
-			return pg_err(e, c->repl, r, "replication stream ended");
+			return jpg_err(e, c->repl, r, "replication stream ended");
 		}
 		rc = on_copy(c, (uint8_t *)buf, n, target, e);
 		PQfreemem(buf);
@@ -753,7 +668,7 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 
 	memset(&c->st, 0, sizeof c->st);
 	/* a stream left open while the server goes down would hold its shutdown back */
-	if ((!c->sql && pg_connect(c->url, 0, &c->sql, e) < 0) ||
+	if ((!c->sql && jpg_connect(c->url, c->url, SETTINGS, 0, &c->sql, e) < 0) ||
 	    run(c->sql, sequences_sql, e) < 0 ||
 	    !(r = query(c->sql, "SELECT pg_current_wal_lsn()", 0, NULL, e))) {
 		PQfinish(c->sql);
@@ -799,7 +714,7 @@ jpgcap_ddl(struct jpgcap *c, const char *sql, struct jerr *e)
 		return -1;
 	r = PQexec(c->sql, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		pg_err(e, c->sql, r, "the DDL failed");
+		jpg_err(e, c->sql, r, "the DDL failed");
 		if (e->code == EX_CONFIG)
 			e->code = EX_DATAERR;       /* the operator's statement, not the database */
 		run(c->sql, "ROLLBACK", NULL);
@@ -850,7 +765,8 @@ jpgcap_open(const char *url, const char *journal, struct jpgcap **cp, struct jer
 		jpgcap_close(c);
 		return jerr_set(e, EX_OSERR, "out of memory");
 	}
-	if (slot_name(journal, c->slot, &c->pos, e) < 0 || pg_connect(url, 0, &c->sql, e) < 0 ||
+	if (slot_name(journal, c->slot, &c->pos, e) < 0 ||
+	    jpg_connect(url, url, SETTINGS, 0, &c->sql, e) < 0 ||
 	    slots(c->sql, c->slot, &have, other, e) < 0)
 		goto fail;
 	if (!have && *other) {
@@ -1149,7 +1065,7 @@ install_check(struct jpgcap *c, struct jerr *e)
 	char other[SLOT_LEN], sql[200];
 	int have;
 
-	if (check_wal_level(c->sql, e) < 0 || slots(c->sql, c->slot, &have, other, e) < 0)
+	if (jpg_logical(c->sql, e) < 0 || slots(c->sql, c->slot, &have, other, e) < 0)
 		return -1;
 	if (*other)
 		return jerr_set(e, JCAP_EINSTALLED, "%s is captured already, for another journal "
@@ -1173,13 +1089,13 @@ install_slot(struct jpgcap *c, int rows, struct jerr *e)
 	PGresult *r;
 	int rc;
 
-	if (pg_connect(c->url, 1, &c->repl, e) < 0)
+	if (jpg_connect(c->url, c->url, SETTINGS, 1, &c->repl, e) < 0)
 		return -1;
 	snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT \"%s\" LOGICAL pgoutput "
 	    "EXPORT_SNAPSHOT", c->slot);
 	r = PQexec(c->repl, sql);     /* no extended protocol on a replication connection */
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return pg_err(e, c->repl, r, "unable to create the replication slot");
+		return jpg_err(e, c->repl, r, "unable to create the replication slot");
 	c->tx_lsn = lsn_parse(PQgetvalue(r, 0, 1));
 	jrow_start(&c->b, c->tx_lsn, c->tx_lsn);
 	c->nchg = 0;
@@ -1207,7 +1123,7 @@ jpgcap_install(const char *url, const char *journal, const struct jcapture_insta
 	if (!(c->url = strdup(url)) || !(c->journal = strdup(journal)))
 		jerr_set(e, EX_OSERR, "out of memory");
 	else if (slot_name(journal, c->slot, &c->pos, e) == 0 &&
-	    pg_connect(url, 0, &c->sql, e) == 0 && install_check(c, e) == 0 &&
+	    jpg_connect(url, url, SETTINGS, 0, &c->sql, e) == 0 && install_check(c, e) == 0 &&
 	    install_publication(c, e) == 0 && jjournal_open(journal, JJ_SYNC, &c->j, e) == 0)
 		rc = install_slot(c, !o->no_snapshot, e);
 	jpgcap_close(c);
@@ -1221,7 +1137,7 @@ jpgcap_uninstall(const char *url, struct jerr *e)
 	PGresult *r;
 	int rc = 0;
 
-	if (pg_connect(url, 0, &db, e) < 0)
+	if (jpg_connect(url, url, SETTINGS, 0, &db, e) < 0)
 		return -1;
 	r = query(db, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
 	    "WHERE database = current_database() AND slot_name LIKE 'jmirror\\_%'", 0, NULL, e);

@@ -32,6 +32,7 @@
 #include "pgcheck.h"
 #include "pgsql.h"
 #include "row.h"
+#include "pg.h"
 
 /* ---- shared with the verifier ---- */
 
@@ -218,7 +219,7 @@ pg_run(PGconn *c, const char *sql, const char *what, struct jerr *e)
 	PGresult *r = PQexec(c, sql);
 
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		return japply_pg_err(e, c, r, what);
+		return jpg_err(e, c, r, what);
 	PQclear(r);
 	return 0;
 }
@@ -255,7 +256,7 @@ ptable_load(PGconn *c, const char *oid, struct ptable *t, struct jerr *e)
 	int n, at;
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return japply_pg_err(e, c, r, "unable to read the columns of a table");
+		return jpg_err(e, c, r, "unable to read the columns of a table");
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
 		t->nkey += !PQgetisnull(r, i, 3);
@@ -312,7 +313,7 @@ psrc_next(void *arg, struct jerr *e)
 	snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM jmirror_check", JPGCHECK_FETCH);
 	s->r = PQexecParams(s->c, fetch, 0, NULL, NULL, NULL, NULL, 1);
 	if (PQresultStatus(s->r) != PGRES_TUPLES_OK) {
-		japply_pg_err(e, s->c, s->r, "unable to read a table");
+		jpg_err(e, s->c, s->r, "unable to read a table");
 		s->r = NULL;
 		return -1;
 	}
@@ -391,7 +392,7 @@ emit(void *arg, const void *payload, size_t len, struct jerr *e)
 	    1, types, v, lens, fmts, 0);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		return japply_pg_err(e, c, r, "unable to write the check into the WAL");
+		return jpg_err(e, c, r, "unable to write the check into the WAL");
 	PQclear(r);
 	k->st->records++;
 	return 0;
@@ -411,7 +412,7 @@ list_tables(PGconn *c, struct jpgcheck_stats *st, struct jerr *e)
 	    "c.relname COLLATE \"C\"");
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		japply_pg_err(e, c, r, "unable to list the tables");
+		jpg_err(e, c, r, "unable to list the tables");
 		return NULL;
 	}
 	st->skipped = 0;
@@ -460,9 +461,9 @@ lock_tables(PGconn *c, const PGresult *tabs, int lock_ms, struct jerr *e)
 		return 1;
 	}
 	st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	rc = (japply_pg_code(r) == EX_TEMPFAIL || (st && !strcmp(st, "42P01"))) &&
+	rc = (jpg_code(r) == EX_TEMPFAIL || (st && !strcmp(st, "42P01"))) &&
 	    PQstatus(c) == CONNECTION_OK ? 0 : -1;     /* in time, or a table dropped: again */
-	japply_pg_err(e, c, r, "unable to lock the tables");
+	jpg_err(e, c, r, "unable to lock the tables");
 	if (rc == 0 && pg_run(c, "ROLLBACK", "unable to give the locks back", e) < 0)
 		return -1;
 	return rc;
@@ -524,26 +525,16 @@ jpgcheck_take(const char *url, const struct jpgcheck_opts *o, struct jpgcheck_st
     struct jerr *e)
 {
 	PGconn *c;
-	PGresult *r;
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if (japply_pg_connect(url, "the primary database", &c, e) < 0)
+	if (jpg_connect(url, "the primary database", NULL, 0, &c, e) < 0)
 		return -1;
-	r = PQexec(c, "SELECT current_setting('wal_level')");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = japply_pg_err(e, c, r, "unable to read wal_level");
-	} else if (strcmp(PQgetvalue(r, 0, 0), "logical") != 0) {
-		rc = jerr_set(e, EX_CONFIG, "wal_level is %s: logical decoding, and so a check "
-		    "that travels with the captured changes, needs wal_level = logical",
-		    PQgetvalue(r, 0, 0));
-		PQclear(r);
-	} else {
-		PQclear(r);
+	rc = jpg_logical(c, e);
+	if (rc == 0)
 		rc = pg_run(c, "SET client_min_messages = warning", "PostgreSQL", e);
-		if (rc == 0)
-			rc = take_locked(c, o, st, e);
-	}
+	if (rc == 0)
+		rc = take_locked(c, o, st, e);
 	PQfinish(c);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "pgcheck.h"
 #include "pgslot.h"
 #include "row.h"
+#include "pg.h"
 
 #define PG_EPOCH 946684800ull           /* 2000-01-01, PostgreSQL's epoch, in Unix seconds */
 
@@ -74,13 +75,13 @@ jpgslot_read(const char *url, const char *slot, struct jpgslot_status *st, struc
 	int rc = 1;
 
 	memset(st, 0, sizeof *st);
-	if (japply_pg_connect(url, "the primary database", &c, e) < 0)
+	if (jpg_connect(url, "the primary database", NULL, 0, &c, e) < 0)
 		return -1;
 	r = PQexecParams(c, "SELECT pg_current_wal_lsn() - restart_lsn, pg_current_wal_lsn() - "
 	    "confirmed_flush_lsn, active, active_pid, plugin = 'pgoutput' FROM pg_replication_slots"
 	    " WHERE slot_name = $1 AND database = current_database()", 1, NULL, prm, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		rc = japply_pg_err(e, c, r, "unable to read the replication slots");
+		rc = jpg_err(e, c, r, "unable to read the replication slots");
 	} else if (PQntuples(r) == 0) {
 		rc = 0;
 		PQclear(r);

@@ -48,5 +48,5 @@ psqlq app "SELECT pg_drop_replication_slot('chk')" >/dev/null
 psqlq postgres "ALTER SYSTEM SET wal_level = replica"
 pg_restart >/dev/null || fail "restart"
 expect_code 78 jcapture --checksum "$A" app.journal
-check "wal_level replica: said so" grep -q "unable to take a check of .*: wal_level is replica: .*wal_level = logical" err
+check "wal_level replica: said so" grep -q "unable to take a check of .*: wal_level is replica, not logical: set wal_level = logical" err
 finish
