@@ -1052,7 +1052,7 @@ s_sync(struct japply *ap, struct jerr *e)
 
 	if (a->sync)
 		return 0;       /* a FULL commit is durable already */
-	return jsqlite_sync(a->dbpath, e);
+	return jsqlite_sync(a->db, e);
 }
 
 static int

@@ -493,7 +493,7 @@ drain_append(struct jcapture *c, int more, struct jerr *e)
 		    c->dbpath);
 	/* What the snapshot holds may sit in the -wal unsynced (synchronous=NORMAL): a power
 	 * cut could take it from the database after the journal has it. */
-	if (!c->in_group && jsqlite_sync(c->dbpath, e) < 0)
+	if (!c->in_group && jsqlite_sync(c->db, e) < 0)
 		return -1;
 	if (more || c->last) {
 		jrow_position(&c->b, c->first, c->last);

@@ -7,7 +7,6 @@
  *   be durable before jsqlite_copy returns, so that a backup built from it never names data
  *   that a power loss took away.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -89,52 +88,33 @@ jsqlite_open(const char *path, int flags, sqlite3 **dbp, struct jerr *e)
 }
 
 /*
- * fsync path through a descriptor this process has open on it already, if any: closing any
- * descriptor of a file drops every POSIX lock the process holds on it, and SQLite's locks
- * are such locks. A connection that lost its shared lock on the database lets a reader in
- * another process take itself for the last connection, checkpoint and delete the WAL: this
- * connection's next commits then go into the deleted file, unseen (a mirror lost applied
- * segments so, e2e 1280).
+ * The file behind op (SQLITE_FCNTL_FILE_POINTER: the database; SQLITE_FCNTL_JOURNAL_POINTER:
+ * the -wal in WAL mode) synced through SQLite's own descriptor: opening and closing one of
+ * our own would drop every POSIX lock the process holds on the file, SQLite's included. A
+ * connection that lost its shared lock lets a reader in another process take itself for the
+ * last connection, checkpoint and delete the WAL: this connection's next commits then go
+ * into the deleted file, unseen (a mirror lost applied segments so, e2e 1280). A file
+ * SQLite has not opened (no -wal yet) holds nothing to sync.
  */
 static int
-fsync_path(const char *path)
+sync_file(sqlite3 *db, int op)
 {
-	struct stat want, st;
-	struct dirent *de;
-	DIR *d;
-	int fd, rc;
+	sqlite3_file *f = NULL;
 
-	if (stat(path, &want) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if ((d = opendir("/proc/self/fd"))) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
-			    (fd = atoi(de->d_name)) == dirfd(d))
-				continue;
-			if (fstat(fd, &st) == 0 && st.st_dev == want.st_dev &&
-			    st.st_ino == want.st_ino) {
-				rc = fsync(fd);
-				closedir(d);
-				return rc;
-			}
-		}
-		closedir(d);
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	if (sqlite3_file_control(db, "main", op, &f) != SQLITE_OK || !f || !f->pMethods)
+		return SQLITE_OK;
+	return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 }
 
 int
-jsqlite_sync(const char *path, struct jerr *e)
+jsqlite_sync(sqlite3 *db, struct jerr *e)
 {
-	char wal[4096];
+	const char *path = sqlite3_db_filename(db, "main");
 
-	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal)
-		return jerr_set(e, EX_SOFTWARE, "%s: name too long", path);
-	if (fsync_path(wal) < 0 || fsync_path(path) < 0 || jio_fsync_dir(path) < 0)
+	if (!path || !*path)
+		return 0;               /* a temporary or in-memory database */
+	if (sync_file(db, SQLITE_FCNTL_JOURNAL_POINTER) != SQLITE_OK ||
+	    sync_file(db, SQLITE_FCNTL_FILE_POINTER) != SQLITE_OK || jio_fsync_dir(path) < 0)
 		return jerr_sys(e, EX_IOERR, "unable to make %s durable", path);
 	return 0;
 }

@@ -19,10 +19,11 @@
  *     jsqlite_value(q, col, &v)          the value in column col of q's current row as a row
  *                                        record holds it (row.h): integer, real, text, blob or
  *                                        NULL; v.p points into q until it steps (never NULL)
- *     jsqlite_sync(path, e)              make every commit so far durable: fsync the -wal file,
- *                                        the database and their directory (a commit with
- *                                        synchronous=NORMAL is in the -wal but not on disk);
- *                                        takes no lock, so readers are never blocked
+ *     jsqlite_sync(db, e)                make every commit of db so far durable: fsync the -wal
+ *                                        file, the database and their directory (a commit
+ *                                        with synchronous=NORMAL is in the -wal but not on
+ *                                        disk) through SQLite's own descriptors; takes no
+ *                                        lock, so readers are never blocked
  *
  * Copies (jbackup):
  *     jsqlite_copy(src, dst, e)          dst becomes a consistent copy of src, in rollback-
@@ -53,7 +54,7 @@
 int jsqlite_open(const char *path, int flags, sqlite3 **db, struct jerr *e);
 int jsqlite_err(struct jerr *e, sqlite3 *db, int rc, const char *what);
 int jsqlite_exec(sqlite3 *db, const char *sql, struct jerr *e);
-int jsqlite_sync(const char *path, struct jerr *e);
+int jsqlite_sync(sqlite3 *db, struct jerr *e);
 
 struct jrow_value;
 void jsqlite_value(sqlite3_stmt *q, int col, struct jrow_value *v);
