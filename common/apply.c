@@ -68,19 +68,30 @@ japply_refresh(struct japply *a, struct jerr *e)
 int
 japply_load(struct japply *a, struct japply_state *st, struct jerr *e)
 {
-	return a->ops->load(a, st, e);
+	if (a->ops->load(a, st, e) < 0)
+		return -1;
+	a->was_captured = st->captured;
+	return 0;
 }
 
 int
 japply_begin(struct japply *a, const char *seg, uint64_t first, uint64_t last,
     struct jerr *e)
 {
+	a->captured = a->was_captured;
 	return a->ops->begin(a, seg, first, last, e);
 }
 
+/* Row records come from a captured primary: the first one applied marks the mirror so, in
+ * its batch, so that jpromote captures it too when it becomes the primary. */
 int
 japply_record(struct japply *a, const struct jseg_rec *r, struct jerr *e)
 {
+	if (r->type == JFMT_TYPE_ROW && !a->captured && a->ops->captured) {
+		if (a->ops->captured(a, r->lsn, e) < 0)
+			return -1;
+		a->captured = 1;
+	}
 	return a->ops->record(a, r, e);
 }
 

@@ -18,6 +18,10 @@
  *   read         the bookkeeping of the target named db, without opening an applier
  *                (a missing target is EX_NOINPUT)
  *   set_role     change the role in the bookkeeping in one durable step (NULL: refused)
+ *   captured     in the open batch, mark the target as the mirror of a captured primary
+ *                (row record lsn applied; jpromote captures it in turn): called by apply.c
+ *                before the first row record of a batch, while the mark is not there yet
+ *                (NULL: the applier keeps no such mark)
  *   take/release the integration lock, when the mirror is not a file (NULL: apply.c takes
  *                the file lock DIR/.BASE.lock beside the database)
  * Each returns 0 or -1 with e, as apply.h says; rollback and close keep errno.
@@ -43,6 +47,7 @@ struct japply_ops {
 	void (*release)(struct japply *a);
 	int  (*read)(const char *db, struct japply_state *st, struct jerr *e);
 	int  (*set_role)(const char *db, int operational, struct jerr *e);
+	int  (*captured)(struct japply *a, uint64_t lsn, struct jerr *e);
 };
 
 /* The part of every applier's struct that apply.c sees (and fills after open). */
@@ -50,6 +55,8 @@ struct japply {
 	const struct japply_ops *ops;
 	const char *db;                 /* as opened (japply_opts.db) */
 	int         lockfd;             /* the file lock while taken, else -1 */
+	int         captured;           /* the mark is there, or made in this batch */
+	int         was_captured;       /* the mark was there at the last load */
 };
 
 extern const struct japply_ops japply_sqlite_ops;   /* apply_sqlite.c */

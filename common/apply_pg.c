@@ -62,7 +62,6 @@ struct pg_applier {
 	char         *stmt;            /* NUL-terminated copy of one statement */
 	size_t        stmtcap;
 	struct jpgrow *rows;           /* row records (apply_pgrow.c) */
-	int           noted;           /* this batch made sure of jmirror.captured */
 	void        (*repaired)(const char *line);
 };
 
@@ -297,7 +296,6 @@ p_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 	if (run(a->conn, "SET synchronous_commit = on; BEGIN", e) < 0)
 		return -1;
 	jpgrow_begin(a->rows);
-	a->noted = a->was.captured;
 	/* the bookkeeping exists before any record runs: none can take its names */
 	if (run(a->conn, schema, e) < 0) {
 		japply_pg_ops.rollback(ap);
@@ -387,23 +385,16 @@ check_record(struct pg_applier *a, const struct jseg_rec *r, struct jerr *e)
 	return 0;
 }
 
-/* Row records come from a captured primary: the first one applied makes jmirror.captured in
- * its transaction, so that jpromote captures this database too when it becomes the primary
- * (the mark apply_sqlite.c keeps in jmirror_captured). */
+/* The mark of a captured primary's mirror (apply_ops.h), jmirror.captured. */
 static int
-captured_note(struct pg_applier *a, uint64_t lsn, struct jerr *e)
+p_captured(struct japply *ap, uint64_t lsn, struct jerr *e)
 {
 	char sql[200];
 
-	if (a->noted)
-		return 0;
 	snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS jmirror.captured(id int PRIMARY KEY "
 	    "CHECK (id = 1), lsn bigint NOT NULL); INSERT INTO jmirror.captured VALUES (1, %llu) "
 	    "ON CONFLICT DO NOTHING", (unsigned long long)lsn);
-	if (run(a->conn, sql, e) < 0)
-		return -1;
-	a->noted = 1;
-	return 0;
+	return run(P(ap)->conn, sql, e);
 }
 
 static int
@@ -414,8 +405,7 @@ p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
 	if (r->type == JFMT_TYPE_ROW)
-		return captured_note(a, r->lsn, e) < 0 ? -1 :
-		    jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
+		return jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
 	if (r->type == JFMT_TYPE_CHECK)
 		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)
@@ -618,4 +608,5 @@ const struct japply_ops japply_pg_ops = {
 	.release = p_release,
 	.read = p_read,
 	.set_role = p_set_role,
+	.captured = p_captured,
 };

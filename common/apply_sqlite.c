@@ -54,7 +54,6 @@ struct sqlite_applier {
 	char         *sql;             /* NUL-terminated copy of one record */
 	size_t        sqlcap;
 	struct jrowapply *rows;        /* row records (apply_row.c), on this connection */
-	int           noted;           /* this batch noted jmirror_captured already */
 	int           repair;          /* --repair: apply divergent row changes anyway */
 	void        (*repaired)(const char *line);
 	int           allow_nondet;    /* --allow-nondeterministic */
@@ -819,25 +818,16 @@ check_load(sqlite3 *db, struct japply_state *st, struct jerr *e)
 	return rc == SQLITE_DONE ? 0 : jsqlite_err(e, db, rc, "unable to read the bookkeeping");
 }
 
-/*
- * Row records come from a captured primary (jcapture): the first one applied makes
- * jmirror_captured in its transaction, so that jpromote captures this database too when it
- * becomes the primary. Once per batch: the row, once there, stays.
- */
+/* The mark of a captured primary's mirror (apply_ops.h), jmirror_captured. */
 static int
-captured_note(struct sqlite_applier *a, uint64_t lsn, struct jerr *e)
+s_captured(struct japply *ap, uint64_t lsn, struct jerr *e)
 {
 	char sql[256];
 
-	if (a->noted)
-		return 0;
 	snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS main.jmirror_captured(id INTEGER "
 	    "PRIMARY KEY CHECK (id = 1), lsn INTEGER NOT NULL); INSERT OR IGNORE INTO "
 	    "main.jmirror_captured(id, lsn) VALUES(1, %llu)", (unsigned long long)lsn);
-	if (jsqlite_exec(a->db, sql, e) < 0)
-		return -1;
-	a->noted = 1;
-	return 0;
+	return jsqlite_exec(S(ap)->db, sql, e);
 }
 
 /* Whether row records were ever applied, into st. */
@@ -986,7 +976,6 @@ s_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 
 	if (jsqlite_exec(a->db, "BEGIN IMMEDIATE", e) < 0)
 		return -1;
-	a->noted = 0;
 	/* the bookkeeping tables exist before any record runs: none can take their names */
 	if (sql_prepare_put(a, e) < 0) {
 		s_rollback(ap);
@@ -1001,8 +990,7 @@ s_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 	struct sqlite_applier *a = S(ap);
 
 	if (r->type == JFMT_TYPE_ROW)
-		return captured_note(a, r->lsn, e) < 0 ? -1 :
-		    jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
+		return jrowapply_record(a->rows, r->lsn, r->data, r->len, e);
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
 	jrowapply_triggers(a->rows, 1);
@@ -1129,4 +1117,5 @@ const struct japply_ops japply_sqlite_ops = {
 	.close = s_close,
 	.read = s_read,
 	.set_role = s_set_role,
+	.captured = s_captured,
 };
