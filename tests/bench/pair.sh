@@ -1,0 +1,67 @@
+# Interleaved timing of a command against its baseline, for the benchmarks that compare
+# jship with curl (ship, ship-s3, ship-servers). The machine is shared and noisy, so one pair
+# of runs means little: the two commands run alternately, ROUNDS times (default 5; baseline
+# first in each round), and what is reported is the ratio of the medians, with the ratio of
+# the best runs and the range of the per-round ratios beside it.
+# Source it after defining D (a scratch directory).
+#
+#   pair_run PREP_B CMD_B PREP_J CMD_J
+#       ROUNDS rounds of: PREP_B (untimed), CMD_B (timed), PREP_J (untimed), CMD_J (timed).
+#       Returns 1 at the first failing command (pair_failed then says which: "base" or
+#       "jship"), 0 otherwise. The times are kept for pair_stat.
+#   pair_stat BYTES
+#       one line: "jship M MB/s, BASE M MB/s, ratio of medians R (best-of R, rounds LO-HI, N rounds)"
+#       where BASE is $PAIR_BASE (default curl); ratio = baseline time / jship time, so 1.0
+#       is as fast as the baseline and more is faster.
+#   pair_target MIN
+#       "(target >= MIN)", or "(target >= MIN NOT MET)" when the last pair_stat's ratio of
+#       medians is below MIN
+
+ROUNDS=${ROUNDS:-5}
+PAIR_BASE=${PAIR_BASE:-curl}
+pair_failed=""
+
+_pair_t() { date +%s.%N; }
+
+pair_run() {
+	: > "$D/.pair.b"
+	: > "$D/.pair.j"
+	pair_failed=""
+	_pr=0
+	while [ $_pr -lt "$ROUNDS" ]; do
+		eval "$1"
+		_pa=$(_pair_t)
+		eval "$2" || { pair_failed=base; return 1; }
+		_pz=$(_pair_t)
+		echo "$_pa $_pz" >> "$D/.pair.b"
+		eval "$3"
+		_pa=$(_pair_t)
+		eval "$4" || { pair_failed=jship; return 1; }
+		_pz=$(_pair_t)
+		echo "$_pa $_pz" >> "$D/.pair.j"
+		_pr=$((_pr + 1))
+	done
+	return 0
+}
+
+pair_stat() {
+	paste -d ' ' "$D/.pair.b" "$D/.pair.j" | awk -v s="$1" -v base="$PAIR_BASE" -v out="$D/.pair.r" '
+	function med(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ n++; b[n] = $2 - $1; j[n] = $4 - $3; r = b[n] / j[n]
+	  if (n == 1 || r < lo) lo = r; if (n == 1 || r > hi) hi = r
+	  if (n == 1 || b[n] < bb) bb = b[n]; if (n == 1 || j[n] < jb) jb = j[n] }
+	END {
+		mb = med(b, n); mj = med(j, n)
+		printf "jship %4.0f MB/s, %s %4.0f MB/s, ratio of medians %.2f (best-of %.2f, rounds %.2f-%.2f, %d rounds)",
+		    s / mj / 1e6, base, s / mb / 1e6, mb / mj, bb / jb, lo, hi, n
+		printf "%.4f\n", mb / mj > out
+	}'
+}
+
+pair_target() {
+	awk -v r="$(cat "$D/.pair.r")" -v m="$1" 'BEGIN { printf "(target >= %s%s)", m, r < m ? " NOT MET" : "" }'
+}
