@@ -7,6 +7,9 @@
 #
 #   pair_run PREP_B CMD_B PREP_J CMD_J
 #       ROUNDS rounds of: PREP_B (untimed), CMD_B (timed), PREP_J (untimed), CMD_J (timed).
+#       Before each timed command the file system of D is synced (untimed): the servers
+#       under test write to the same disk, and one run's writes would otherwise be flushed
+#       by the next run's fsync (jship records what a destination has, durably).
 #       Returns 1 at the first failing command (pair_failed then says which: "base" or
 #       "jship"), 0 otherwise. The times are kept for pair_stat.
 #   pair_stat BYTES
@@ -30,11 +33,13 @@ pair_run() {
 	_pr=0
 	while [ $_pr -lt "$ROUNDS" ]; do
 		eval "$1"
+		sync -f "$D"
 		_pa=$(_pair_t)
 		eval "$2" || { pair_failed=base; return 1; }
 		_pz=$(_pair_t)
 		echo "$_pa $_pz" >> "$D/.pair.b"
 		eval "$3"
+		sync -f "$D"
 		_pa=$(_pair_t)
 		eval "$4" || { pair_failed=jship; return 1; }
 		_pz=$(_pair_t)
