@@ -13,9 +13,15 @@
 #       Returns 1 at the first failing command (pair_failed then says which: "base" or
 #       "jship"), 0 otherwise. The times are kept for pair_stat.
 #   pair_stat BYTES
-#       one line: "jship M MB/s, BASE M MB/s, ratio of medians R (best-of R, rounds LO-HI, N rounds)"
-#       where BASE is $PAIR_BASE (default curl); ratio = baseline time / jship time, so 1.0
-#       is as fast as the baseline and more is faster.
+#       one line: "jship M MB/s, BASE M MB/s, ratio of medians R (best-of R, rounds LO-HI,
+#       N rounds); CPU jship C s, BASE C s" where BASE is $PAIR_BASE (default curl); ratio =
+#       baseline time / jship time, so 1.0 is as fast as the baseline and more is faster;
+#       CPU is the median user + system time of each command's processes (in clock ticks,
+#       from the shell's own accounting of its children). On a machine whose CPUs are
+#       all busy the time ratio tends to the ratio of the CPU the two sides (with the
+#       server's) spend, whatever the transfer: the CPU figures say what jship adds.
+#       With PAIR_SERVER set to pids, the CPU of those processes and their descendants (and
+#       of the children they waited for) is added: "CPU jship +server C s, BASE +server C s".
 #   pair_target MIN
 #       "(target >= MIN)", or "(target >= MIN NOT MET)" when the last pair_stat's ratio of
 #       medians is below MIN
@@ -25,6 +31,21 @@ PAIR_BASE=${PAIR_BASE:-curl}
 pair_failed=""
 
 _pair_t() { date +%s.%N; }
+# The CPU time of this shell's waited-for children, in clock ticks (fields 16 and 17),
+# plus that of PAIR_SERVER's process tree (fields 14 to 17 of each).
+_pair_cpu() {
+	awk -v me=$$ -v srv="${PAIR_SERVER:-}" '
+	FNR == 1 { line = $0; pid = $1; sub(/.*\) /, "", line); split(line, f, " ")
+		ppid[pid] = f[2]; own[pid] = f[12] + f[13] + f[14] + f[15]; kids[pid] = f[14] + f[15] }
+	END {
+		t = kids[me]
+		n = split(srv, sv, " ")
+		for (i = 1; i <= n; i++) is[sv[i]] = 1
+		if (n) for (p in own) for (q = p; q in ppid; q = ppid[q])
+			if (q in is) { t += own[p]; break }
+		print t
+	}' /proc/[0-9]*/stat 2>/dev/null
+}
 
 pair_run() {
 	: > "$D/.pair.b"
@@ -34,35 +55,39 @@ pair_run() {
 	while [ $_pr -lt "$ROUNDS" ]; do
 		eval "$1"
 		sync -f "$D"
+		_pc=$(_pair_cpu)
 		_pa=$(_pair_t)
 		eval "$2" || { pair_failed=base; return 1; }
 		_pz=$(_pair_t)
-		echo "$_pa $_pz" >> "$D/.pair.b"
+		echo "$_pa $_pz $_pc $(_pair_cpu)" >> "$D/.pair.b"
 		eval "$3"
 		sync -f "$D"
+		_pc=$(_pair_cpu)
 		_pa=$(_pair_t)
 		eval "$4" || { pair_failed=jship; return 1; }
 		_pz=$(_pair_t)
-		echo "$_pa $_pz" >> "$D/.pair.j"
+		echo "$_pa $_pz $_pc $(_pair_cpu)" >> "$D/.pair.j"
 		_pr=$((_pr + 1))
 	done
 	return 0
 }
 
 pair_stat() {
-	paste -d ' ' "$D/.pair.b" "$D/.pair.j" | awk -v s="$1" -v base="$PAIR_BASE" -v out="$D/.pair.r" '
+	paste -d ' ' "$D/.pair.b" "$D/.pair.j" | awk -v s="$1" -v base="$PAIR_BASE" -v out="$D/.pair.r" \
+	    -v hz="$(getconf CLK_TCK)" -v srv="${PAIR_SERVER:+ +server}" '
 	function med(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	{ n++; b[n] = $2 - $1; j[n] = $4 - $3; r = b[n] / j[n]
+	{ n++; b[n] = $2 - $1; j[n] = $6 - $5; r = b[n] / j[n]
+	  cb[n] = ($4 - $3) / hz; cj[n] = ($8 - $7) / hz
 	  if (n == 1 || r < lo) lo = r; if (n == 1 || r > hi) hi = r
 	  if (n == 1 || b[n] < bb) bb = b[n]; if (n == 1 || j[n] < jb) jb = j[n] }
 	END {
 		mb = med(b, n); mj = med(j, n)
-		printf "jship %4.0f MB/s, %s %4.0f MB/s, ratio of medians %.2f (best-of %.2f, rounds %.2f-%.2f, %d rounds)",
-		    s / mj / 1e6, base, s / mb / 1e6, mb / mj, bb / jb, lo, hi, n
+		printf "jship %4.0f MB/s, %s %4.0f MB/s, ratio of medians %.2f (best-of %.2f, rounds %.2f-%.2f, %d rounds); CPU jship%s %.2fs, %s%s %.2fs",
+		    s / mj / 1e6, base, s / mb / 1e6, mb / mj, bb / jb, lo, hi, n, srv, med(cj, n), base, srv, med(cb, n)
 		printf "%.4f\n", mb / mj > out
 	}'
 }

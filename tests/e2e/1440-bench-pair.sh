@@ -24,20 +24,24 @@ check "run: nothing after it" test "$(grep -c . order)" -eq 5
 pair_run : false : true
 check "run: a failing baseline is named" test "$pair_failed" = base
 
-# Five rounds with known times (start and end of the baseline, then of the command):
-# baseline 2 4 6 8 10 s, command 1 2 3 16 5 s: medians 6 and 3, best 2 and 1,
-# per-round ratios 2 2 2 0.5 2.
-printf '0 2\n0 4\n0 6\n0 8\n0 10\n' > .pair.b
-printf '0 1\n10 12\n0 3\n0 16\n0 5\n' > .pair.j
+ROUNDS=1 pair_run : true : "awk 'BEGIN { for (i = 0; i < 5000000; i++) s += i }'"
+check "run: the CPU a command spends is counted" \
+	test "$(awk '{ print $4 - $3 }' .pair.j)" -gt "$(awk '{ print $4 - $3 }' .pair.b)"
+hz=$(getconf CLK_TCK)
+# Five rounds with known times (start and end of the baseline, then of the command, and
+# the CPU clock ticks before and after each): baseline 2 4 6 8 10 s, command 1 2 3 16 5 s:
+# medians 6 and 3, best 2 and 1, per-round ratios 2 2 2 0.5 2; CPU medians 1 and 2 s.
+awk -v hz="$hz" 'BEGIN { for (i = 1; i <= 5; i++) printf "0 %d 0 %d\n", 2 * i, hz / 2 * (i == 3 ? 1 : i) }' > .pair.b
+printf '0 1 %s\n10 12 %s\n0 3 %s\n0 16 %s\n0 5 %s\n' "0 $hz" "0 $hz" "$hz $((4 * hz))" "0 $((2 * hz))" "0 $((2 * hz))" > .pair.j
 pair_stat 6000000 > stat
 echo >> stat
-echo 'jship    2 MB/s, curl    1 MB/s, ratio of medians 2.00 (best-of 2.00, rounds 0.50-2.00, 5 rounds)' > want
+echo 'jship    2 MB/s, curl    1 MB/s, ratio of medians 2.00 (best-of 2.00, rounds 0.50-2.00, 5 rounds); CPU jship 2.00s, curl 1.00s' > want
 check "stat: medians, best-of and range" test_cmp want stat
 check "stat: target met" test "$(pair_target 1.5)" = "(target >= 1.5)"
 check "stat: target not met" test "$(pair_target 2.5)" = "(target >= 2.5 NOT MET)"
-printf '0 3\n0 1\n0 5\n0 100\n' > .pair.b
-printf '0 3\n0 3\n0 3\n0 3\n' > .pair.j
+printf '0 3 0 0\n0 1 0 0\n0 5 0 0\n0 100 0 0\n' > .pair.b
+printf '0 3 0 0\n0 3 0 0\n0 3 0 0\n0 3 0 0\n' > .pair.j
 PAIR_BASE="curl --aws-sigv4 -T"
 check "stat: an even number of rounds takes the middle two" \
-	test "$(pair_stat 3000000)" = 'jship    1 MB/s, curl --aws-sigv4 -T    1 MB/s, ratio of medians 1.33 (best-of 0.33, rounds 0.33-33.33, 4 rounds)'
+	test "$(pair_stat 3000000)" = 'jship    1 MB/s, curl --aws-sigv4 -T    1 MB/s, ratio of medians 1.33 (best-of 0.33, rounds 0.33-33.33, 4 rounds); CPU jship 0.00s, curl --aws-sigv4 -T 0.00s'
 finish
