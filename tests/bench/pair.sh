@@ -47,6 +47,16 @@ _pair_cpu() {
 	}' /proc/[0-9]*/stat 2>/dev/null
 }
 
+# one timed run of CMD (after syncing), its times and CPU ticks appended to FILE: 0, or 1
+_pair_one() {
+	sync -f "$D"
+	_pc=$(_pair_cpu)
+	_pa=$(_pair_t)
+	eval "$1" || return 1
+	_pz=$(_pair_t)
+	echo "$_pa $_pz $_pc $(_pair_cpu)" >> "$2"
+}
+
 pair_run() {
 	: > "$D/.pair.b"
 	: > "$D/.pair.j"
@@ -54,19 +64,9 @@ pair_run() {
 	_pr=0
 	while [ $_pr -lt "$ROUNDS" ]; do
 		eval "$1"
-		sync -f "$D"
-		_pc=$(_pair_cpu)
-		_pa=$(_pair_t)
-		eval "$2" || { pair_failed=base; return 1; }
-		_pz=$(_pair_t)
-		echo "$_pa $_pz $_pc $(_pair_cpu)" >> "$D/.pair.b"
+		_pair_one "$2" "$D/.pair.b" || { pair_failed=base; return 1; }
 		eval "$3"
-		sync -f "$D"
-		_pc=$(_pair_cpu)
-		_pa=$(_pair_t)
-		eval "$4" || { pair_failed=jship; return 1; }
-		_pz=$(_pair_t)
-		echo "$_pa $_pz $_pc $(_pair_cpu)" >> "$D/.pair.j"
+		_pair_one "$4" "$D/.pair.j" || { pair_failed=jship; return 1; }
 		_pr=$((_pr + 1))
 	done
 	return 0
