@@ -34,17 +34,18 @@ _pair_t() { date +%s.%N; }
 # The CPU time of this shell's waited-for children, in clock ticks (fields 16 and 17),
 # plus that of PAIR_SERVER's process tree (fields 14 to 17 of each).
 _pair_cpu() {
-	awk -v me=$$ -v srv="${PAIR_SERVER:-}" '
-	FNR == 1 { line = $0; pid = $1; sub(/.*\) /, "", line); split(line, f, " ")
+	# cat, not awk's own file list: a process that ends meanwhile is skipped, not fatal
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ -v srv="${PAIR_SERVER:-}" '
+	{ line = $0; pid = $1; sub(/.*\) /, "", line); split(line, f, " ")
 		ppid[pid] = f[2]; own[pid] = f[12] + f[13] + f[14] + f[15]; kids[pid] = f[14] + f[15] }
 	END {
-		t = kids[me]
+		t = kids[me] + 0
 		n = split(srv, sv, " ")
 		for (i = 1; i <= n; i++) is[sv[i]] = 1
 		if (n) for (p in own) for (q = p; q in ppid; q = ppid[q])
 			if (q in is) { t += own[p]; break }
 		print t
-	}' /proc/[0-9]*/stat 2>/dev/null
+	}'
 }
 
 # one timed run of CMD (after syncing), its times and CPU ticks appended to FILE: 0, or 1
