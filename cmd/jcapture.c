@@ -119,7 +119,7 @@ parse(int argc, char **argv, struct config *c)
 		jdiex(EX_USAGE, "--checksum is for one drain: with --every, say --checksum-every");
 	if (c->check_every && !c->every)
 		jdiex(EX_USAGE, "--checksum-every goes with --every");
-	c->pg = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
+	c->pg = japply_is_pg(c->db);
 	if (c->pg && c->force)
 		jdiex(EX_USAGE, "--force is for an SQLite database");
 }

@@ -19,6 +19,7 @@
 #include "afile.h"
 #include "apply.h"
 #include "capture.h"
+#include "capture_pg.h"
 #include "clock.h"
 #include "chain.h"
 #include "crash.h"
@@ -243,7 +244,9 @@ start_live(const char *path, const struct jfmt_header *h2)
 /*
  * The primary was captured (jcapture): the mirror applied its row records (st->captured),
  * or --capture says so. So the new one is: capture installed for the new live journal, with
- * no snapshot (every mirror downstream has the rows already), unless --no-capture. Done
+ * no snapshot (every mirror downstream has the rows already), unless --no-capture (SQLite:
+ * outbox and triggers; PostgreSQL: publication and replication slot, which leave the
+ * mirror's own schema jmirror out). Done
  * before the database is marked operational, so that a promotion run again after a crash
  * finds it installed for this journal and goes on.
  */
@@ -258,8 +261,10 @@ install_capture(const struct config *c)
 {
 	struct jcapture_install o = { .no_snapshot = 1 };
 	struct jerr e;
+	int rc = japply_is_pg(c->db) ? jpgcap_install(c->db, c->journal, &o, &e) :
+	    jcapture_install(c->db, c->journal, &o, &e);
 
-	if (jcapture_install(c->db, c->journal, &o, &e) < 0 && e.code != JCAP_EINSTALLED) {
+	if (rc < 0 && e.code != JCAP_EINSTALLED) {
 		jwarnx("unable to install capture in %s: %s", c->db, e.msg);
 		return e.code;
 	}

@@ -99,7 +99,8 @@ struct status {
 static char *secs(int64_t ns, char *buf, size_t size);
 static int64_t capture_age(const struct status *s);
 
-/* The replication slot of a captured PostgreSQL primary, named from the journal's lineage:
+/* The replication slot of a captured PostgreSQL primary, named from the journal's lineage
+ * and timeline:
  * the WAL it holds back, and for how long. */
 static void
 status_slot(struct status *s, const char *url)
@@ -111,7 +112,7 @@ status_slot(struct status *s, const char *url)
 	s->pg = 1;
 	s->capdb = jurl_redact(url, shown, sizeof shown);
 	jdigest_hex(s->lh.lineage, JFMT_LINEAGE_LEN, lin);
-	jpgslot_name(lin, s->slotname, sizeof s->slotname);
+	jpgslot_name(lin, s->lh.timeline, s->slotname, sizeof s->slotname);
 	if ((s->captured = jpgslot_read(url, s->slotname, &s->slot, &e)) < 0)
 		jwarnx("unable to read the replication slot of %s: %s", s->capdb, e.msg);
 }

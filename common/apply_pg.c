@@ -10,6 +10,8 @@
  *   CREATE TABLE jmirror.timeline(timeline bigint PRIMARY KEY, seq bigint, lsn bigint);
  *   CREATE TABLE jmirror.repairs(lsn, "table", key, operation, what, at)  -- --repair's
  *   CREATE TABLE jmirror.check(id 1, lsn, time, verified_at)  -- the last check that passed
+ *   CREATE TABLE jmirror.captured(id 1, lsn)  -- made with the first row record applied: the
+ *                                 primary was captured, so jpromote captures this one too
  *
  * Row and check records are apply_pgrow.c's (apply_pgrow.h), in the same transaction.
  *   CREATE TABLE jmirror.trust(ord int, pubkey text PRIMARY KEY);   -- the keys trusted
@@ -60,6 +62,7 @@ struct pg_applier {
 	char         *stmt;            /* NUL-terminated copy of one statement */
 	size_t        stmtcap;
 	struct jpgrow *rows;           /* row records (apply_pgrow.c) */
+	int           noted;           /* this batch made sure of jmirror.captured */
 	void        (*repaired)(const char *line);
 };
 
@@ -220,6 +223,11 @@ load_pg(PGconn *c, struct japply_state *st, struct jerr *e)
 		st->verified_time = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	}
 	PQclear(r);
+	r = PQexec(c, "SELECT to_regclass('jmirror.captured') IS NOT NULL");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return res_err(e, c, r, "unable to read the bookkeeping");
+	st->captured = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
 	r = PQexec(c, "SELECT timeline, seq, lsn FROM (SELECT * FROM jmirror.timeline ORDER BY "
 	    "timeline DESC LIMIT 16) t ORDER BY timeline");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -289,6 +297,7 @@ p_begin(struct japply *ap, const char *seg, uint64_t first, uint64_t last, struc
 	if (run(a->conn, "SET synchronous_commit = on; BEGIN", e) < 0)
 		return -1;
 	jpgrow_begin(a->rows);
+	a->noted = a->was.captured;
 	/* the bookkeeping exists before any record runs: none can take its names */
 	if (run(a->conn, schema, e) < 0) {
 		japply_pg_ops.rollback(ap);
@@ -378,6 +387,25 @@ check_record(struct pg_applier *a, const struct jseg_rec *r, struct jerr *e)
 	return 0;
 }
 
+/* Row records come from a captured primary: the first one applied makes jmirror.captured in
+ * its transaction, so that jpromote captures this database too when it becomes the primary
+ * (the mark apply_sqlite.c keeps in jmirror_captured). */
+static int
+captured_note(struct pg_applier *a, uint64_t lsn, struct jerr *e)
+{
+	char sql[200];
+
+	if (a->noted)
+		return 0;
+	snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS jmirror.captured(id int PRIMARY KEY "
+	    "CHECK (id = 1), lsn bigint NOT NULL); INSERT INTO jmirror.captured VALUES (1, %llu) "
+	    "ON CONFLICT DO NOTHING", (unsigned long long)lsn);
+	if (run(a->conn, sql, e) < 0)
+		return -1;
+	a->noted = 1;
+	return 0;
+}
+
 static int
 p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 {
@@ -386,7 +414,8 @@ p_record(struct japply *ap, const struct jseg_rec *r, struct jerr *e)
 	if (r->type > JFMT_TYPE_CHECK)
 		return jfmt_type_unknown(r->type, r->lsn, e);
 	if (r->type == JFMT_TYPE_ROW)
-		return jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
+		return captured_note(a, r->lsn, e) < 0 ? -1 :
+		    jpgrow_record(a->rows, r->lsn, r->data, r->len, e);
 	if (r->type == JFMT_TYPE_CHECK)
 		return check_record(a, r, e);
 	if (r->type != JFMT_TYPE_SQL)

@@ -706,7 +706,8 @@ jcapture_install(const char *dbpath, const char *journal, const struct jcapture_
 	sqlite3 *db;
 	int rc;
 
-	if (jcap_journal_where(journal, lineage, &pos, e) < 0 || jcap_db_open(dbpath, &db, e) < 0)
+	if (jcap_journal_where(journal, lineage, NULL, &pos, e) < 0 ||
+	    jcap_db_open(dbpath, &db, e) < 0)
 		return -1;
 	rc = jsqlite_exec(db, "PRAGMA journal_mode=WAL", e);
 	if (rc == 0)

@@ -74,11 +74,11 @@ struct jcapture;
 
 #define JCAP_LINEAGE_HEX (2 * JFMT_LINEAGE_LEN + 1)
 
-/* The journal's lineage (hex) and the last source position it holds (jmirror(5), "Source
- * position carried over"): the one reading of it, for the capture of either engine
- * (capture_drain.c). */
-int  jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
-                        struct jerr *e);
+/* The journal's lineage (hex), its timeline (when timeline is not NULL) and the last source
+ * position it holds (jmirror(5), "Source position carried over"): the one reading of it,
+ * for the capture of either engine (capture_drain.c). */
+int  jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX],
+                        uint32_t *timeline, uint64_t *pos, struct jerr *e);
 
 int  jcapture_install(const char *db, const char *journal, const struct jcapture_install *o,
                       struct jerr *e);

@@ -104,8 +104,8 @@ in_what(struct jerr *e, int code, const char *what, uint64_t lsn)
 }
 
 int
-jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t *pos,
-                   struct jerr *e)
+jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint32_t *timeline,
+                   uint64_t *pos, struct jerr *e)
 {
 	struct jseg *s;
 	struct jseg_rec r;
@@ -114,6 +114,8 @@ jcap_journal_where(const char *journal, char lineage[JCAP_LINEAGE_HEX], uint64_t
 	if (jseg_open(journal, JSEG_LIVE, &s, e) < 0)
 		return -1;
 	jdigest_hex(jseg_header(s)->lineage, JFMT_LINEAGE_LEN, lineage);
+	if (timeline)
+		*timeline = jseg_header(s)->timeline;
 	*pos = jseg_header(s)->source_pos;
 	while ((rc = jseg_next(s, &r, e)) == 1) {
 		struct jrow_reader rd;
@@ -642,7 +644,7 @@ position(struct jcapture *c, struct jerr *e)
 
 	if (c->pos_known)
 		return 0;
-	if (jcap_journal_where(c->journal, lineage, &c->pos, e) < 0)
+	if (jcap_journal_where(c->journal, lineage, NULL, &c->pos, e) < 0)
 		return -1;
 	c->pos_known = 1;
 	return 0;
@@ -708,7 +710,7 @@ check_binding(struct jcapture *c, struct jerr *e)
 	if (rc == 0)
 		return jerr_set(e, EX_USAGE, "%s: capture is not installed (jcapture --install)",
 		    c->dbpath);
-	if (jcap_journal_where(c->journal, lineage, &c->pos, e) < 0)
+	if (jcap_journal_where(c->journal, lineage, NULL, &c->pos, e) < 0)
 		return -1;
 	c->pos_known = 1;
 	if (strcmp(have, lineage) != 0)

@@ -2,9 +2,11 @@
  * capture_pg: a PostgreSQL primary's changes into its journal, exactly once (capture_pg.h),
  * through a logical replication slot streamed with pgoutput (pgoutput.c decodes it).
  *
- * The binding: the publication and the slot are both named jmirror_<lineage> after the
- * journal's lineage, so a database is only ever drained into the journal it was installed
- * for; another journal finds no slot of its name (refused, EX_DATAERR).
+ * The binding: the publication and the slot are both named jmirror_<lineage>_<timeline>
+ * after the journal's (pgslot.c), so a database is only ever drained into the journal it
+ * was installed for; another journal finds no slot of its name (refused, EX_DATAERR). The
+ * timeline keeps apart the slots of a primary and of its mirror promoted in the same
+ * cluster.
  *
  * Install is a ladder: publication (FOR ALL TABLES; a table without a primary key gets
  * REPLICA IDENTITY FULL, so that the application's own UPDATEs of it stay allowed and
@@ -32,6 +34,8 @@
  *   jmirror.ddl (jpgcap_ddl) as an sql change, jmirror.check as the check record it holds.
  * - Sequences, which the stream lacks, travel as rows of captured_sequences, raised on the
  *   primary at the start of each drain (sequences_sql).
+ * - The schema jmirror is the bookkeeping of a mirror (one that jpromote made the primary
+ *   and installed capture in): its tables MUST NOT be journaled, in the snapshot or after.
  *
  * JM_TEST_CRASH=STEP (crash.h, test-only): pgcap-group (first record of a large transaction
  * appended), pgcap-appended (a transaction durable, the slot not told).
@@ -51,6 +55,7 @@
 #include "journal.h"
 #include "pg.h"
 #include "pgoutput.h"
+#include "pgslot.h"
 #include "row.h"
 
 #define SLOT_LEN 64
@@ -64,6 +69,7 @@ struct rel {
 	uint32_t   id;
 	char      *schema, *name;  /* schema "" for public */
 	int        ncol, keyless;
+	int        own;           /* in the schema jmirror: a promoted mirror's bookkeeping */
 	uint64_t   ddl;           /* c->ddls when it was described */
 	char     **col;
 	uint32_t  *typ;
@@ -124,10 +130,11 @@ static int
 slot_name(const char *journal, char slot[SLOT_LEN], uint64_t *pos, struct jerr *e)
 {
 	char lineage[JCAP_LINEAGE_HEX];
+	uint32_t tl;
 
-	if (jcap_journal_where(journal, lineage, pos, e) < 0)
+	if (jcap_journal_where(journal, lineage, &tl, pos, e) < 0)
 		return -1;
-	snprintf(slot, SLOT_LEN, "jmirror_%s", lineage);
+	jpgslot_name(lineage, tl, slot, SLOT_LEN);
 	return 0;
 }
 
@@ -214,8 +221,9 @@ rel_learn(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 	}
 	/* FULL identity flags every column: such a table has no key of its own */
 	n.keyless = !k || m->replident == 'f' || m->replident == 'n';
+	n.own = !strcmp(m->nspname, "jmirror");
 	n.ddl = c->ddls;
-	if (r && !c->skip && r->ddl == c->ddls && !rel_same(r, &n)) {
+	if (r && !c->skip && !n.own && r->ddl == c->ddls && !rel_same(r, &n)) {
 		jerr_set(e, JCAP_ESCHEMA, "table %s%s%s was changed without jcapture --ddl; "
 		    "nothing of what follows was journaled and the slot keeps it: journal the "
 		    "change with jcapture --ddl-done 'SQL' (see jcapture(1))", n.schema,
@@ -306,6 +314,8 @@ change_rel(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 		jerr_set(e, EX_DATAERR, "a change of relation %u before its description", m->relid);
 		return NULL;
 	}
+	if (r->own)
+		return r;
 	if (r->keyless && m->kind != JPGO_INSERT) {
 		jerr_set(e, EX_CONFIG, "table %s%s%s has no primary key: an %s of it cannot be "
 		    "mirrored (only inserts are); the slot keeps it: add a primary key, then "
@@ -406,16 +416,33 @@ tx_abort(struct jpgcap *c)
 	c->in_tx = 0;
 }
 
+/* A table of the schema jmirror (the bookkeeping of a mirror that was promoted and is
+ * captured now) is the mirror's own, never the application's: its changes are not carried. */
+static int
+own(struct jpgcap *c, uint32_t relid)
+{
+	const struct rel *r = rel_find(c, relid);
+
+	return r && r->own;
+}
+
 static int
 on_change(struct jpgcap *c, const struct jpgo_msg *m, struct jerr *e)
 {
 	const struct rel *r = NULL;
 	uint32_t n = m->kind == JPGO_TRUNCATE ? m->nrel : 1;
 
-	if (m->kind != JPGO_TRUNCATE &&
-	    (!(r = change_rel(c, m, e)) || decode_change(c, m, r, e) < 0))
-		return -1;
+	if (m->kind != JPGO_TRUNCATE) {
+		if (!(r = change_rel(c, m, e)))
+			return -1;
+		if (r->own)
+			return 0;
+		if (decode_change(c, m, r, e) < 0)
+			return -1;
+	}
 	for (uint32_t i = 0; i < n; i++) {
+		if (!r && own(c, jpgo_truncated(m, i)))
+			continue;
 		int rc = r ? put_change(c, m, r, e) : put_truncate(c, m, i, e);
 
 		if (rc == 1) {
@@ -825,7 +852,7 @@ static const char tables_sql[] =
     "SELECT c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname) "
     "FROM pg_publication_tables p JOIN pg_namespace n ON n.nspname = p.schemaname "
     "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename "
-    "WHERE p.pubname = $1 ORDER BY 2, 3";
+    "WHERE p.pubname = $1 AND p.schemaname <> 'jmirror' ORDER BY 2, 3";
 static const char cols_sql[] =
     "SELECT a.attname, a.atttypid, CASE WHEN format_type(a.atttypid, a.atttypmod) "
     "~ '^[a-z][a-z0-9 ,()]*$' THEN format_type(a.atttypid, a.atttypmod) ELSE 'text' END, "
@@ -1045,7 +1072,7 @@ static const char publication_sql[] =
     "CREATE PUBLICATION %s FOR ALL TABLES; END IF; "
     "FOR t IN SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind = 'r' AND c.relreplident = 'd' AND n.nspname NOT IN "
-    "('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_' AND NOT EXISTS "
+    "('pg_catalog', 'information_schema', 'jmirror') AND n.nspname !~ '^pg_' AND NOT EXISTS "
     "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) LOOP "
     "EXECUTE format('ALTER TABLE %%s REPLICA IDENTITY FULL', t); END LOOP; END $$";
 

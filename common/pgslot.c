@@ -18,9 +18,9 @@
 #define PG_EPOCH 946684800ull           /* 2000-01-01, PostgreSQL's epoch, in Unix seconds */
 
 void
-jpgslot_name(const char *lineage_hex, char *buf, size_t size)
+jpgslot_name(const char *lineage_hex, uint32_t timeline, char *buf, size_t size)
 {
-	snprintf(buf, size, "jmirror_%s", lineage_hex);
+	snprintf(buf, size, "jmirror_%s_%u", lineage_hex, (unsigned)timeline);
 }
 
 /* The commit age of the oldest transaction an idle pgoutput slot holds: pgoutput's BEGIN

@@ -1,9 +1,9 @@
 /*
  * pgslot: what the replication slot of a captured PostgreSQL primary holds back, for
- * jstatus. The slot (and its publication) is named from the journal's lineage, the binding
- * jcapture's PostgreSQL capture makes: jmirror_<lineage in hex>.
+ * jstatus. The slot (and its publication) is named from the journal's lineage and timeline,
+ * the binding jcapture's PostgreSQL capture makes: jmirror_<lineage in hex>_<timeline>.
  *
- *     jpgslot_name(lineage_hex, buf, size)    "jmirror_<lineage>" into buf
+ *     jpgslot_name(lineage_hex, tl, buf, size)    "jmirror_<lineage>_<tl>" into buf
  *     jpgslot_read(url, slot, &st, &e)        1 with st filled, 0 there is no such slot in
  *                                             that database, -1 with e (apply_pg.c's
  *                                             connection codes; EX_TEMPFAIL for a
@@ -33,7 +33,7 @@ struct jpgslot_status {
 	int      active;                /* a capture streams from the slot now */
 };
 
-void jpgslot_name(const char *lineage_hex, char *buf, size_t size);
+void jpgslot_name(const char *lineage_hex, uint32_t timeline, char *buf, size_t size);
 int  jpgslot_read(const char *url, const char *slot, struct jpgslot_status *st,
                   struct jerr *e);
 

@@ -12,7 +12,7 @@ pg_createdb app
 A=$(pg_url app)
 jappend --create app.journal
 lin=$(jstatus --json app.journal | python3 -c 'import json,sys; print(json.load(sys.stdin)["lineage"])')
-slot=jmirror_$lin
+slot=jmirror_${lin}_1
 field() { jstatus --json --capture "$A" app.journal | python3 -c "import json,sys; print(json.load(sys.stdin)['capture']$1)"; }
 
 expect_code 0 jstatus --capture "$A" app.journal
