@@ -2,10 +2,12 @@
 # times (default 5), each after its own untimed preparation, so that a burst of load falls on
 # both alike; report the ratio of the medians and the range of the rounds' ratios. That
 # ratio, not a best-of, is the number to quote.
-# Use: . "$JM_SRC/tests/bench/lib.sh" (defines t, secs; needs nothing else).
+# Use: . "$JM_SRC/tests/bench/lib.sh" (defines t and secs too; needs pgrep for SRV_PIDS).
 #
 #   interleave FILE PREP_A CMD_A PREP_B CMD_B
-#                            ROUNDS rounds; appends "secondsA secondsB cpuA cpuB srvA srvB"
+#                            ROUNDS rounds (each command after its PREP and a sync of the
+#                            current directory's file system, untimed); appends
+#                            "secondsA secondsB cpuA cpuB srvA srvB"
 #                            per round to FILE: cpu the CPU seconds (user and system) the
 #                            command and its children took, srv those the servers in
 #                            SRV_PIDS (pids, if set) and their children took meanwhile
@@ -46,8 +48,10 @@ _cpu_srv() {
 			END { printf "%.3f\n", s / hz }'
 }
 # _run1 PREP CMD: run PREP, then time CMD; sets _w, _c, _s (wall, own CPU, servers' CPU).
+# The file system is synced first, so that one run's writes are not flushed in the next.
 _run1() {
 	eval "$1"
+	sync -f .
 	_s0=$(_cpu_srv); _cpu_kids; _c0=$_k
 	_a=$(t); eval "$2"; _z=$(t)
 	_cpu_kids; _c1=$_k; _s1=$(_cpu_srv)
