@@ -71,26 +71,24 @@ interleave() {
 	done
 }
 
+# The awk function med(v, n): the median of v[1..n], sorting v.
+_med='function med(v, n,   i, j, x) {
+	for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+	return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+
+ratio() {
+	awk -v na="$2" -v nb="$3" "$_med"'
+		{ n++; a[n] = $1; b[n] = $2; r = ($1 / na) / ($2 / nb)
+		  if (n == 1 || r < lo) lo = r; if (n == 1 || r > hi) hi = r }
+		END { ma = med(a, n); mb = med(b, n)
+		      printf "%.3f %.3f %.3f %.4f %.4f\n", (ma / na) / (mb / nb), lo, hi, ma, mb }
+	' "$1"
+}
+
 cpu() {
-	awk -v na="$2" -v nb="$3" '
-		function med(v, n,   i, j, x) {
-			for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j > 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-			return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+	awk -v na="$2" -v nb="$3" "$_med"'
 		{ n++; ca[n] = $3; cb[n] = $4; sa[n] = $5; sb[n] = $6 }
 		END { printf "%.3f %.3f %.3f %.3f\n", med(ca, n) * 1000 / na, med(sa, n) * 1000 / na,
 		      med(cb, n) * 1000 / nb, med(sb, n) * 1000 / nb }
 	' "$1"
-}
-
-ratio() {
-	sort -n -k1,1 "$1" | awk '{ print $1 }' >"$1.a"
-	sort -n -k2,2 "$1" | awk '{ print $2 }' >"$1.b"
-	awk -v na="$2" -v nb="$3" '
-		function med(v, n) { return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
-		FILENAME ~ /\.a$/ { a[++n] = $1; next }
-		FILENAME ~ /\.b$/ { b[++m] = $1; next }
-		{ r = ($1 / na) / ($2 / nb); if (k++ == 0 || r < lo) lo = r; if (r > hi) hi = r }
-		END { ma = med(a, n); mb = med(b, m)
-		      printf "%.3f %.3f %.3f %.4f %.4f\n", (ma / na) / (mb / nb), lo, hi, ma, mb }
-	' "$1.a" "$1.b" "$1"
 }
