@@ -160,9 +160,13 @@ checkrun: all $(TESTTOOLS) $(UNIT) lint-man
 	$(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror e2e
 	if [ "$(HEAVY)" = 1 ]; then $(MAKE) O=$(O) SAN=$(SAN) WERROR=-Werror powerloss; fi
 
-# LazyFS, built once into the build directory from ../shared (read-only in CI).
-$(O)/lazyfs/lazyfs:
-	sh $(SHARED)/tools/lazyfs/build.sh $(O)/lazyfs
+# LazyFS, built once into the build directory from a copy of ../shared's (read-only in
+# CI) with the change tests/powerloss/lazyfs-hard-remove.patch explains.
+$(O)/lazyfs/lazyfs: tests/powerloss/lazyfs-hard-remove.patch
+	rm -rf $(O)/lazyfs-src && mkdir -p $(O) && cp -R $(SHARED)/tools/lazyfs $(O)/lazyfs-src
+	chmod -R u+w $(O)/lazyfs-src
+	patch -s -d $(O)/lazyfs-src -p1 <tests/powerloss/lazyfs-hard-remove.patch
+	sh $(O)/lazyfs-src/build.sh $(O)/lazyfs
 
 lazyfs: $(O)/lazyfs/lazyfs
 

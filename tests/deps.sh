@@ -10,7 +10,7 @@ libpq-dev postgresql-15 postgresql-client-15
 clang libclang-rt-14-dev time python3 strace minisign age
 radosgw ceph-mon ceph-osd python3-rados
 dropbear-bin tinysshd rclone lighttpd lighttpd-mod-webdav apache2 apache2-utils chezdav
-python3-pyftpdlib libhiredis0.14 libmemcached11 libmemcachedutil2 libsodium23"
+patch python3-pyftpdlib libhiredis0.14 libmemcached11 libmemcachedutil2 libsodium23"
 # proftpd and pure-ftpd conflict with vsftpd (ftp-server): only their .deb files are fetched
 # into apt's cache; tests/e2e/srvdebs.sh unpacks them under the build directory.
 debs="proftpd-core proftpd-mod-crypto pure-ftpd pure-ftpd-common"
