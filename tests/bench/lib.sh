@@ -30,7 +30,8 @@
 #       one line for one transfer of BYTES by each: "NAME_B M MB/s, NAME_A M MB/s, ratio of
 #       medians R (best-of R, rounds LO-HI, N rounds); CPU NAME_B C s, NAME_A C s", each CPU
 #       figure the median seconds of the command, followed by "+ server S s" when SRV_PIDS
-#       is set; with MIN, " (target >= MIN)" after it, as target prints it. On a machine whose CPUs are all busy the time ratio tends to the ratio of
+#       is set; with MIN, " (target >= MIN)" after it, as target prints it. With no round
+#       in FILE (the first failed): "not measured: no round completed". On a machine whose CPUs are all busy the time ratio tends to the ratio of
 #       the CPU the two sides (with the server's) spend: the CPU says what B adds.
 #   target OP BOUND R
 #       "target OP BOUND", with " NOT MET" added when R OP BOUND (>= or <=) does not hold
@@ -122,6 +123,7 @@ cpu() {
 }
 
 summary() {
+	[ -s "$1" ] || { echo "not measured: no round completed"; return; }
 	_min=${5:-}
 	set -- "$1" "$2" "$3" "$4" $(ratio "$1" 1 1) $(cpu "$1" 1 1)
 	awk -v s="$2" -v na="$3" -v nb="$4" -v r="$5" -v lo="$6" -v hi="$7" -v ma="$8" -v mb="$9" \

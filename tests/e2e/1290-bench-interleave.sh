@@ -75,6 +75,8 @@ SRV_PIDS=1 summary five 6000000 "curl --aws-sigv4 -T" jship > got
 check "summary: the servers' CPU apart, with SRV_PIDS" test_cmp want got
 check "summary: with a target, met" test "$(summary five 6000000 curl jship 1.5 | sed 's/.*; //')" = "CPU jship 2.00 s, curl 1.00 s (target >= 1.5)"
 check "summary: with a target, not met" test "$(summary five 6000000 curl jship 2.5 | sed 's/.*; //')" = "CPU jship 2.00 s, curl 1.00 s (target >= 2.5 NOT MET)"
+: > none
+check "summary: no round, nothing measured" test "$(summary none 6000000 curl jship 0.9)" = "not measured: no round completed"
 check "target: met" test "$(target '>=' 1.5 2.00)" = "target >= 1.5"
 check "target: not met" test "$(target '>=' 2.5 2.00)" = "target >= 2.5 NOT MET"
 check "target: an upper bound met" test "$(target '<=' 1.3 1.2)" = "target <= 1.3"
