@@ -33,6 +33,9 @@
 #       is set; with MIN, " (target >= MIN)" after it, as target prints it. With no round
 #       in FILE (the first failed): "not measured: no round completed". On a machine whose CPUs are all busy the time ratio tends to the ratio of
 #       the CPU the two sides (with the server's) spend: the CPU says what B adds.
+#   median
+#       the median of the numbers on standard input, one a line (for timings taken some
+#       other way than by interleave: more than two commands a round)
 #   target OP BOUND R
 #       "target OP BOUND", with " NOT MET" added when R OP BOUND (>= or <=) does not hold
 #
@@ -121,6 +124,8 @@ cpu() {
 		      med(cb, n) * 1000 / nb, med(sb, n) * 1000 / nb }
 	' "$1"
 }
+
+median() { awk "$_med"'{ v[++n] = $1 } END { printf "%.6f\n", med(v, n) }'; }
 
 summary() {
 	[ -s "$1" ] || { echo "not measured: no round completed"; return; }

@@ -58,6 +58,7 @@ check "interleave: a connection's process ending after its client is counted" \
 printf '4 1 1 2 0.5 0\n2 1 3 2 0.1 0\n6 4 2 5 0.3 1\n' > known
 check "ratio: medians per item, the ratio, the range and the best-of" \
 	test "$(ratio known 100 1000)" = "40.000 15.000 40.000 4.0000 1.0000 20.000"
+check "median: of numbers on standard input" test "$(printf '5\n1\n123456789\n4\n' | median)" = 4.500000
 check "cpu: median milliseconds per item" test "$(cpu known 100 1000)" = "20.000 3.000 2.000 0.000"
 printf '1 1 0 0 0 0\n3 1 0 0 0 0\n5 2 0 0 0 0\n100 2 0 0 0 0\n' > even
 check "ratio: an even number of rounds takes the middle two" \
