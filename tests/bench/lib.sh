@@ -1,4 +1,4 @@
-# Comparing two commands on a shared, noisy machine, the one way every benchmark does it:
+# Comparing two commands on a shared, noisy machine, the one way the benchmarks do it:
 # run them interleaved, A (the baseline) then B (jmirror's command), ROUNDS times (default
 # 5), each after its own untimed preparation, so that a burst of load falls on both alike;
 # report the ratio of the medians, the best-of ratio and the range of the rounds' ratios.
@@ -31,8 +31,9 @@
 #       medians R (best-of R, rounds LO-HI, N rounds); CPU NAME_B C s, NAME_A C s", each CPU
 #       figure the median seconds of the command, followed by "+ server S s" when SRV_PIDS
 #       is set; with MIN, " (target >= MIN)" after it, as target prints it. With no round
-#       in FILE (the first failed): "not measured: no round completed". On a machine whose CPUs are all busy the time ratio tends to the ratio of
-#       the CPU the two sides (with the server's) spend: the CPU says what B adds.
+#       in FILE (the first failed): "not measured: no round completed". On a machine whose
+#       CPUs are all busy the time ratio tends to the ratio of the CPU the two sides (with
+#       the server's) spend: the CPU says what B adds.
 #   median
 #       the median of the numbers on standard input, one a line (for timings taken some
 #       other way than by interleave: more than two commands a round)
