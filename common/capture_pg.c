@@ -23,9 +23,13 @@
  *   and MUST be skipped; one above it is appended whole (a group when larger than a
  *   record: a crash inside it leaves an incomplete group, cut as a torn tail), its records
  *   carrying its commit LSN as their position.
- * - The slot's flush position MUST be reported only up to what the journal holds durably
- *   (JJ_SYNC: fdatasync before the append returns), so a SIGKILL or a server restart at
- *   any instruction leaves every transaction either in the journal or still in the slot.
+ * - The slot's flush position MUST be reported only up to what the journal holds durably:
+ *   the journal is synced before each standby status update that follows an append (one
+ *   fdatasync per update, not per transaction: a backlog of small transactions drains at
+ *   the speed of decoding), and at the end of every drain, install and --ddl-done. So a
+ *   SIGKILL, a power cut or a server restart at any instruction leaves every transaction
+ *   either in the journal or still in the slot; what a power cut takes from the journal's
+ *   unsynced tail the slot still holds, and the next drain journals it again.
  * - Memory is bounded by one record: a transaction larger than one goes out in parts.
  * - Changes the row record cannot carry stop the drain (EX_CONFIG) before the transaction
  *   holding them is journaled, so the slot keeps it: an UPDATE or DELETE of a table without
@@ -88,6 +92,7 @@ struct jpgcap {
 	size_t           kvcap, nvcap;
 	struct jrow_builder b;
 	int              in_tx, skip, in_group, nchg;
+	int              unsynced;  /* appended since the journal was last synced */
 	uint64_t         tx_lsn;
 	uint64_t         ddls;    /* schema changes journaled by this process */
 	struct jcapture_stats st;
@@ -384,6 +389,7 @@ append(struct jpgcap *c, const struct jjournal_payload *p, int more, struct jerr
 		c->in_group = 0;        /* a failed add or end aborted the group */
 		return -1;
 	}
+	c->unsynced = 1;
 	if (!c->st.records++)
 		c->st.first_lsn = lsn;
 	if (more && c->st.records == 1)
@@ -554,7 +560,8 @@ put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-/* Standby status update: written and flushed up to what the journal holds durably. */
+/* Standby status update: written and flushed up to what the journal holds, made durable
+ * first. */
 static int
 status(struct jpgcap *c, int reply, struct jerr *e)
 {
@@ -562,6 +569,9 @@ status(struct jpgcap *c, int reply, struct jerr *e)
 	struct timeval tv;
 	uint64_t now;
 
+	if (c->unsynced && jjournal_sync(c->j, e) < 0)
+		return -1;
+	c->unsynced = 0;
 	gettimeofday(&tv, NULL);
 	now = ((uint64_t)tv.tv_sec - 946684800u) * 1000000u + (uint64_t)tv.tv_usec;
 	m[0] = 'r';
@@ -715,11 +725,17 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 		stream_stop(c);
 		rc = stream_start(c, e) < 0 ? -1 : stream(c, target, e);
 	}
-	/* What the journal holds is durable: a slot that cannot be told now is told by the
-	 * next drain, which starts from the journal's position anyway. */
-	if (rc == 0 && status(c, 0, e) < 0)
-		stream_stop(c);
-	else if (rc < 0)
+	/* What the journal holds is made durable, whatever the server says next: a slot that
+	 * cannot be told now is told by the next drain, which starts from the journal's
+	 * position anyway. */
+	if (rc == 0 && c->unsynced && jjournal_sync(c->j, e) < 0) {
+		rc = -1;
+	} else if (rc == 0) {
+		c->unsynced = 0;
+		if (status(c, 0, e) < 0)
+			stream_stop(c);
+	}
+	if (rc < 0)
 		stream_stop(c);
 	c->st.pos = c->pos;
 	if (st)
@@ -770,7 +786,7 @@ jpgcap_ddl_done(struct jpgcap *c, const char *sql, struct jerr *e)
 	if (jrow_end(&c->b, e) != 0)
 		return e->code ? -1 : jerr_set(e, EX_DATAERR, "the statement is too large");
 	p = (struct jjournal_payload){ JFMT_TYPE_ROW, c->b.buf, (uint32_t)c->b.len };
-	if (jjournal_append(c->j, &p, 1, &lsn, e) < 0)
+	if (jjournal_append(c->j, &p, 1, &lsn, e) < 0 || jjournal_sync(c->j, e) < 0)
 		return -1;
 	c->ddls++;
 	return 0;
@@ -806,7 +822,7 @@ jpgcap_open(const char *url, const char *journal, struct jpgcap **cp, struct jer
 		    url, journal);
 		goto fail;
 	}
-	if (jjournal_open(journal, JJ_SYNC, &c->j, e) < 0)
+	if (jjournal_open(journal, 0, &c->j, e) < 0)
 		goto fail;
 	*cp = c;
 	return 0;

@@ -953,6 +953,16 @@ jjournal_group_abort(struct jjournal *j)
 	errno = saved;
 }
 
+/* The file the last append went to: if a rotation sealed it since, the seal made it durable
+ * already, and syncing it again costs nothing. */
+int
+jjournal_sync(struct jjournal *j, struct jerr *e)
+{
+	if (j->fd >= 0 && fdatasync(j->fd) < 0)
+		return jerr_sys(e, EX_IOERR, "unable to sync %s", j->path);
+	return 0;
+}
+
 int
 jjournal_close(struct jjournal *j, struct jerr *e)
 {

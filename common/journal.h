@@ -17,6 +17,8 @@
  *     jjournal_append(j, recs, n, &first, &e)    n records, LSNs first .. first+n-1, in order,
  *                                                 never interleaved with another writer's,
  *                                                 written as one batch (one write per 65536)
+ *     jjournal_sync(j, &e)                       make every append so far durable (for a
+ *                                                 writer without JJ_SYNC that batches)
  *     jjournal_close(j, &e)                      frees j (NULL is a no-op); -1 (EX_IOERR)
  *                                                 when closing the file fails; e may be NULL
  * j is the caller's from open to close; recs and their payloads stay the caller's.
@@ -74,6 +76,7 @@ int  jjournal_create(const char *path, struct jerr *e);
 int  jjournal_open(const char *path, int flags, struct jjournal **j, struct jerr *e);
 int  jjournal_append(struct jjournal *j, const struct jjournal_payload *recs, size_t n, uint64_t *first_lsn,
                      struct jerr *e);
+int  jjournal_sync(struct jjournal *j, struct jerr *e);
 int  jjournal_close(struct jjournal *j, struct jerr *e);
 
 /*
