@@ -24,6 +24,9 @@
 # interval; the monitor is driven through Debian's python3 rados module, since the ceph
 # command costs about a second a call. beast's tcp_nodelay=1: without it a GET's headers and
 # body leave in two segments and the second waits ~40 ms for the client's delayed ACK.
+# Deleted data is reclaimed by the gateway's garbage collector within seconds (its default
+# waits two hours): a benchmark that writes and deletes more than the store's 4 GiB would
+# otherwise fill it, and uploads then stall.
 
 _S3_PY=/usr/bin/python3
 
@@ -92,6 +95,9 @@ osd_memory_target = 939524096
 [client.rgw]
 rgw_frontends = beast endpoint=127.0.0.1:$3 tcp_nodelay=1
 rgw_thread_pool_size = 64
+rgw_gc_obj_min_wait = 1
+rgw_gc_processor_period = 2
+rgw_gc_processor_max_time = 2
 EOF
 }
 

@@ -65,6 +65,39 @@ START_TEST(hw_matches_sw)
 }
 END_TEST
 
+/*
+ * Large buffers take the three-stream path (blocks of 3 x 256 and 3 x 8192 bytes, joined
+ * by shifting): it agrees with the table version at and around every block boundary, at
+ * every alignment, and chained from any cut.
+ */
+START_TEST(hw_three_streams)
+{
+	static const size_t lens[] = { 767, 768, 769, 775, 776, 1536, 1543, 24575, 24576,
+	    24577, 24583, 25344, 25351, 49152, 49920, 100003, 262144 };
+	size_t max = 262144 + 8;
+	uint8_t *buf = malloc(max);
+
+	ck_assert_ptr_nonnull(buf);
+	srand(7);
+	for (size_t i = 0; i < max; i++)
+		buf[i] = (uint8_t)rand();
+	for (size_t off = 0; off < 8; off++)
+		for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+			size_t len = lens[k];
+			uint32_t a = jcrc32c(0, buf + off, len), b = jcrc32c_sw(0, buf + off, len);
+			ck_assert_uint_eq(a, b);
+			for (size_t cut = 1; cut < len; cut += len / 5 + 1)
+				ck_assert_uint_eq(jcrc32c(jcrc32c(0xdeadbeef, buf + off, cut),
+				    buf + off + cut, len - cut),
+				    jcrc32c_sw(jcrc32c_sw(0xdeadbeef, buf + off, cut), buf + off + cut,
+				    len - cut));
+		}
+	memset(buf, 0, 3 * 8192);
+	ck_assert_uint_eq(jcrc32c(0, buf, 3 * 8192), jcrc32c_sw(0, buf, 3 * 8192));
+	free(buf);
+}
+END_TEST
+
 Suite *
 suite_crc32c(void)
 {
@@ -73,6 +106,7 @@ suite_crc32c(void)
 
 	tcase_add_test(tc, vectors);
 	tcase_add_test(tc, hw_matches_sw);
+	tcase_add_test(tc, hw_three_streams);
 	suite_add_tcase(s, tc);
 	return s;
 }
