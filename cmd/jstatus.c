@@ -481,6 +481,9 @@ print_text(const struct status *s)
 				    when(st->verified_time, a, sizeof a));
 			else
 				printf("  verified      never (no check record applied)\n");
+			if (!st->operational)
+				printf("  captured      %s\n", st->captured ? "yes: row records "
+				    "applied, jpromote installs capture" : "no row record applied");
 		}
 		if (s->incoming) {
 			printf("  redo queue    %llu segments, %s in %s\n",
@@ -538,9 +541,9 @@ print_json(const struct status *s)
 			    (unsigned long long)st->last_lsn, st->sealed ? "true" : "false",
 			    st->final ? "true" : "false", (unsigned long long)st->last_time,
 			    (unsigned long long)st->applied_at);
-			printf(",\"verified_lsn\":%llu,\"verified_time\":%llu",
+			printf(",\"verified_lsn\":%llu,\"verified_time\":%llu,\"captured\":%s",
 			    (unsigned long long)st->verified_lsn,
-			    (unsigned long long)st->verified_time);
+			    (unsigned long long)st->verified_time, st->captured ? "true" : "false");
 		}
 		if (s->incoming)
 			printf(",\"redo_queue\":{\"segments\":%llu,\"bytes\":%llu}",

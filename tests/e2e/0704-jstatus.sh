@@ -69,6 +69,7 @@ check "redo queue" grep -qx "  redo queue    2 segments, $((s2 + s3))B in in" ou
 check "lag >= 2s (the oldest record waiting)" grep -q "^  lag           [2-9][0-9.]*s$" out
 expect_code 0 jstatus --json --db m.db --incoming in
 check "json: mirror" grep -q '"role":"mirror","name":"db","lineage":"[0-9a-f]*","timeline":1,"seq":1,"last_lsn":2,"sealed":true,"final":false' out
+check "a mirror of sql records: not captured" grep -q '"verified_time":0,"captured":false' out
 check "json: redo queue" grep -q "\"redo_queue\":{\"segments\":2,\"bytes\":$((s2 + s3))},\"clock_ahead\":0.000,\"lag\":[2-9]" out
 expect_code 0 jstatus --prometheus --db m.db --incoming in
 check "prometheus: redo queue" grep -qx 'jmirror_redo_queue_segments{role="mirror",path="m.db",name="db"} 2' out

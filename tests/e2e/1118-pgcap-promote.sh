@@ -26,6 +26,11 @@ expect_code 0 jintegrate --db "$M2" s/db.0001-*.journal
 expect_code 0 jintegrate --db m.db s/db.0001-*.journal
 check "the mirror noted that its primary was captured" \
     test "$(psqlq mirror 'SELECT count(*) FROM jmirror.captured')" = 1
+expect_code 0 jstatus --db "$M"
+check "jstatus says that jpromote will capture it" \
+    grep -qx "  captured      yes: row records applied, jpromote installs capture" out
+expect_code 0 jstatus --json --db m.db
+check "as it says of the SQLite mirror-mirror" grep -q '"captured":true' out
 
 expect_code 0 jpromote --db "$M" --journal p/db.journal
 check "jpromote says the new primary is captured" grep -q "captured: start its drain" err
