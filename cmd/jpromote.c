@@ -265,7 +265,8 @@ install_capture(const struct config *c)
 	    jcapture_install(c->db, c->journal, &o, &e);
 
 	if (rc < 0 && e.code != JCAP_EINSTALLED) {
-		jwarnx("unable to install capture in %s: %s", c->db, e.msg);
+		jwarnx("unable to install capture in %s: %s (the mirror is not promoted yet: fix "
+		    "that and run again, or promote with --no-capture)", c->db, e.msg);
 		return e.code;
 	}
 	jcrash_point("promote-capture");

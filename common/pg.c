@@ -81,15 +81,23 @@ jpg_connect(const char *url, const char *what, const char *options, int replicat
 int
 jpg_code(const PGresult *r)
 {
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return jpg_class(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
+}
 
+int
+jpg_class(const char *st)
+{
 	if (!st)
 		return EX_TEMPFAIL;             /* no result: the connection is gone */
 	if (!strcmp(st, "40001") || !strcmp(st, "40P01") || !strncmp(st, "08", 2) ||
-	    !strncmp(st, "57P", 3) || !strcmp(st, "55P03") || !strcmp(st, "55006"))
-		return EX_TEMPFAIL;     /* conflicts, gone, shutting down, lock or slot busy */
+	    !strncmp(st, "57P", 3) || !strcmp(st, "55P03") || !strcmp(st, "55006") ||
+	    !strcmp(st, "53300"))
+		return EX_TEMPFAIL;     /* conflicts, gone, shutting down, lock or slot busy,
+		                           too many connections */
+	if (!strcmp(st, "53400"))
+		return EX_CONFIG;       /* a configured limit (max_replication_slots...) */
 	if (!strncmp(st, "53", 2) || !strncmp(st, "58", 2))
-		return EX_IOERR;
+		return EX_IOERR;        /* disk full, out of memory, the server's I/O */
 	if (!strcmp(st, "42501"))
 		return EX_NOPERM;
 	return EX_CONFIG;

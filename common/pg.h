@@ -11,9 +11,12 @@
  *                         -1 with e naming what: EX_NOINPUT no such database, EX_NOPERM,
  *                         EX_TEMPFAIL a server that cannot be reached
  *     jpg_code(r)         the class of failed result r (NULL: the connection failed):
- *                         EX_TEMPFAIL (gone, shutting down, a conflict, a lock or object
- *                         busy), EX_IOERR (out of disk or resources), EX_NOPERM, else
- *                         EX_CONFIG (the database needs attention)
+ *                         jpg_class of its SQLSTATE
+ *     jpg_class(sqlstate) EX_TEMPFAIL (NULL, gone, shutting down, a conflict, a lock or
+ *                         object busy, too many connections), EX_IOERR (out of disk or
+ *                         memory, the server's I/O), EX_NOPERM, else EX_CONFIG (the database
+ *                         needs attention: a configured limit such as
+ *                         max_replication_slots reached, an SQL error)
  *     jpg_err(&e, c, r, what)
  *                         -1 with e "what: the first line of the server's message" and
  *                         jpg_code's class; r cleared
@@ -34,6 +37,7 @@
 int         jpg_connect(const char *url, const char *what, const char *options,
                         int replication, PGconn **c, struct jerr *e);
 int         jpg_code(const PGresult *r);
+int         jpg_class(const char *sqlstate);
 int         jpg_err(struct jerr *e, PGconn *c, PGresult *r, const char *what);
 const char *jpg_line(const char *m, char *buf, size_t size);
 int         jpg_logical(PGconn *c, struct jerr *e);

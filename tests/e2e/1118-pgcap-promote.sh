@@ -3,7 +3,8 @@
 # the mirror notes that it applied row records (jmirror.captured), and jpromote installs
 # capture in it (publication and slot named after the new timeline, no snapshot), so that
 # what the application writes on the new primary reaches a downstream mirror, which ends
-# equal to it. The mirror's own bookkeeping (schema jmirror) is never journaled.
+# equal to it. The mirror's own bookkeeping (schema jmirror) is never journaled. A capture
+# that cannot be installed stops the promotion before the database is operational.
 # --no-capture installs nothing.
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
@@ -32,6 +33,15 @@ check "jstatus says that jpromote will capture it" \
 expect_code 0 jstatus --json --db m.db
 check "as it says of the SQLite mirror-mirror" grep -q '"captured":true' out
 
+# no free slot: the promotion stops before the database is operational, says what to do,
+# and completes when run again
+psqlq postgres "SELECT pg_create_logical_replication_slot('fill' || g, 'pgoutput')
+	FROM generate_series(1, 3) g" >/dev/null
+expect_code 78 jpromote --db "$M" --journal p/db.journal
+check "says why, and that --no-capture would go on without capture" \
+    grep -q "unable to install capture in .*replication slots.*promote with --no-capture" err
+check "the mirror is not operational" test "$(psqlq mirror 'SELECT role FROM jmirror.state')" = mirror
+psqlq postgres "SELECT pg_drop_replication_slot('fill' || g) FROM generate_series(1, 3) g" >/dev/null
 expect_code 0 jpromote --db "$M" --journal p/db.journal
 check "jpromote says the new primary is captured" grep -q "captured: start its drain" err
 check "a slot of its own, beside the old primary's" test "$(slots mirror),$(slots prim)" = "1,1"

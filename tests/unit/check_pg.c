@@ -37,6 +37,21 @@ START_TEST(no_result_is_transient)
 }
 END_TEST
 
+/* the classes an operator acts on differently: try later, fix the server, fix a setting */
+START_TEST(classes)
+{
+	ck_assert_int_eq(jpg_class("40001"), EX_TEMPFAIL);      /* serialization failure */
+	ck_assert_int_eq(jpg_class("08006"), EX_TEMPFAIL);      /* connection failure */
+	ck_assert_int_eq(jpg_class("55006"), EX_TEMPFAIL);      /* slot in use */
+	ck_assert_int_eq(jpg_class("53300"), EX_TEMPFAIL);      /* too many connections */
+	ck_assert_int_eq(jpg_class("53400"), EX_CONFIG);        /* all slots in use */
+	ck_assert_int_eq(jpg_class("53100"), EX_IOERR);         /* disk full */
+	ck_assert_int_eq(jpg_class("58030"), EX_IOERR);         /* I/O error */
+	ck_assert_int_eq(jpg_class("42501"), EX_NOPERM);
+	ck_assert_int_eq(jpg_class("42P01"), EX_CONFIG);        /* undefined table */
+}
+END_TEST
+
 Suite *
 suite_pg(void)
 {
@@ -46,6 +61,7 @@ suite_pg(void)
 	tcase_add_test(tc, first_line);
 	tcase_add_test(tc, no_password_in_url);
 	tcase_add_test(tc, no_result_is_transient);
+	tcase_add_test(tc, classes);
 	suite_add_tcase(s, tc);
 	return s;
 }
