@@ -4,7 +4,8 @@
 # capture in it (publication and slot named after the new timeline, no snapshot), so that
 # what the application writes on the new primary reaches a downstream mirror, which ends
 # equal to it. The mirror's own bookkeeping (schema jmirror) is never journaled. A capture
-# that cannot be installed stops the promotion before the database is operational.
+# that cannot be installed stops the promotion before the database is operational; one
+# killed after the install completes when run again.
 # --no-capture installs nothing.
 . ./lib.sh
 . "$JM_SRC/tests/pg/pg.sh"
@@ -42,6 +43,10 @@ check "says why, and that --no-capture would go on without capture" \
     grep -q "unable to install capture in .*replication slots.*promote with --no-capture" err
 check "the mirror is not operational" test "$(psqlq mirror 'SELECT role FROM jmirror.state')" = mirror
 psqlq postgres "SELECT pg_drop_replication_slot('fill' || g) FROM generate_series(1, 3) g" >/dev/null
+# killed right after the install: run again, it finds the capture installed and goes on
+JM_TEST_CRASH=promote-capture jpromote --db "$M" --journal p/db.journal 2>/dev/null
+check "killed after installing capture" test $? -eq 137
+check "still a mirror, with its slot" test "$(psqlq mirror 'SELECT role FROM jmirror.state'),$(slots mirror)" = "mirror,1"
 expect_code 0 jpromote --db "$M" --journal p/db.journal
 check "jpromote says the new primary is captured" grep -q "captured: start its drain" err
 check "a slot of its own, beside the old primary's" test "$(slots mirror),$(slots prim)" = "1,1"
