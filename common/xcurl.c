@@ -66,6 +66,7 @@ struct jxcurl {
 	/* compare sink: bytes read back against the source from cmp_off */
 	uint64_t    cmp_off, cmp_start;
 	int         cmp_differs;
+	int         cmp_stop;       /* stop reading at the first difference (a failed write) */
 	/* progress */
 	const char *pname;
 	double      pstart;
@@ -230,7 +231,7 @@ compare_cb(char *buf, size_t sz, size_t nmemb, void *arg)
 		x->cmp_off += k;
 		done += k;
 	}
-	return n;
+	return x->cmp_differs && x->cmp_stop ? 0 : n;
 }
 
 static void
@@ -885,23 +886,22 @@ remote_sweep(struct jxcurl *x)
 	free(l.p);
 }
 
-/* Do the last bytes of leaf (at most JGATE_TAIL: the trailer with the digest) match the
- * source? 1 yes, 0 no, 2 unknown (the server does not serve byte ranges), -1 error. */
+/*
+ * Read leaf from the last JGATE_TAIL bytes of the source's size to its end, comparing them
+ * with the source (compare_cb): *rc is the request's result. Open-ended: an FTP transfer
+ * read to its end needs no ABOR, which costs the connection (libcurl closes it after an
+ * abort). With stop, the read ends at the first difference (a failed write). 0, or -1 if
+ * no request could be made.
+ */
 static int
-tail_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+read_tail(struct jxcurl *x, int fd, uint64_t size, const char *leaf, int stop, CURLcode *rc,
     struct jerr *e)
 {
 	char url[8192], range[64];
 	uint64_t start = size > JGATE_TAIL ? size - JGATE_TAIL : 0;
-	long resp = 0;
-	CURLcode rc;
 
-	if (size == 0)
-		return 1;
 	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
-	/* open-ended: an FTP transfer read to its end needs no ABOR, which costs the
-	 * connection (libcurl closes it after an abort) */
 	snprintf(range, sizeof range, "%llu-", (unsigned long long)start);
 	x->fd = fd;
 	x->size = size;
@@ -909,13 +909,30 @@ tail_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char 
 	x->cmp_differs = 0;
 	x->want_range = x->u->scheme == JURL_HTTP;
 	x->no_range = 0;
+	x->cmp_stop = stop;
 	curl_easy_setopt(x->h, CURLOPT_URL, url);
 	curl_easy_setopt(x->h, CURLOPT_RANGE, range);
 	x->failonerror = 1;
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-	rc = perform(x);
-	x->want_range = 0;
+	*rc = perform(x);
+	x->want_range = x->cmp_stop = 0;
+	return 0;
+}
+
+/* Do the last bytes of leaf (at most JGATE_TAIL: the trailer with the digest) match the
+ * source? 1 yes, 0 no, 2 unknown (the server does not serve byte ranges), -1 error. */
+static int
+tail_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    struct jerr *e)
+{
+	long resp = 0;
+	CURLcode rc;
+
+	if (size == 0)
+		return 1;
+	if (read_tail(x, fd, size, leaf, 0, &rc, e) < 0)
+		return -1;
 	if (rc == CURLE_RANGE_ERROR || x->no_range)
 		return 2;
 	if (rc != CURLE_OK)
@@ -953,6 +970,14 @@ whole_same(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char
 /* leaf (a temporary, or the final name just published) ends as the source does: 0, or -1
  * retryable (the server's copy is not what was sent). */
 static int
+tail_differs(struct jxcurl *x, const char *leaf, const char *name, struct jerr *e)
+{
+	x->retryable = 1;
+	return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: the end of %s differs from "
+	    "the source", name, x->u->redacted, leaf);
+}
+
+static int
 tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
     struct jerr *e)
 {
@@ -960,9 +985,7 @@ tail_matches(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const ch
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	x->retryable = 1;
-	return jerr_set(e, EX_TEMPFAIL, "unable to publish %s at %s: the end of %s differs from "
-	    "the source", name, x->u->redacted, leaf);
+	return tail_differs(x, leaf, name, e);
 }
 
 /*
@@ -994,14 +1017,52 @@ look_before(struct jxcurl *x, int fd, uint64_t size, const char *name, struct je
 	return 1;
 }
 
-/* Is leaf exactly what was sent: size, then trailer? Before a rename, and the size after. */
+/*
+ * SFTP: the last bytes of leaf and its size in one request (libcurl stats the file to serve
+ * a byte range: its size is the range's start plus what it sent), not a stat request and
+ * then a read. 1 with *have (and, if *have is size, x->cmp_differs says whether the bytes
+ * match), 0 leaf does not exist, 2 the size is unknown (leaf ends before the range starts),
+ * -1 error.
+ */
+static int
+sftp_tail(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
+    uint64_t *have, struct jerr *e)
+{
+	curl_off_t len = -1;
+	CURLcode rc;
+
+	/* stop: leaf may be far larger than the source */
+	if (read_tail(x, fd, size, leaf, 1, &rc, e) < 0)
+		return -1;
+	if (rc == CURLE_REMOTE_FILE_NOT_FOUND)
+		return 0;
+	if (rc == CURLE_BAD_DOWNLOAD_RESUME)
+		return 2;
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->cmp_differs))
+		return fail(x, rc, "check", name, e);
+	curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (len < 0)
+		return 2;
+	*have = x->cmp_start + (uint64_t)len;
+	return 1;
+}
+
+/* Is leaf exactly what was sent: size, then trailer? Before a rename, and after it. */
 static int
 verify_remote(struct jxcurl *x, int fd, uint64_t size, const char *leaf, const char *name,
     int tail, struct jerr *e)
 {
 	uint64_t have = 0;
-	int r = remote_size(x, leaf, &have, e);
+	int r = 2;
 
+	if (tail && x->u->scheme == JURL_SFTP && size > JGATE_TAIL) {
+		r = sftp_tail(x, fd, size, leaf, name, &have, e);
+		if (r == 1 && have == size)
+			return !x->cmp_differs && x->cmp_off == size ? 0 :
+			    tail_differs(x, leaf, name, e);
+	}
+	if (r == 2)
+		r = remote_size(x, leaf, &have, e);
 	if (r < 0)
 		return -1;
 	if (r == 0 || have != size) {
