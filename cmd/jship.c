@@ -41,10 +41,20 @@ static const char synopsis[] =
     "       jship [options] --from DIR [--prune] [--keep N] [--keep-for DURATION]\n"
     "             [--expire-after DURATION] --to URL...";
 
-#define MAXDEST JFAN_MAX      /* one sending thread each */
+#define MAXDEST 32            /* destinations */
+#define MAXLANE 4             /* connections (and sending threads) of one destination */
 
+/*
+ * A destination sends over its lanes (jxfer_lanes: several only for S3), each a jxfer with
+ * its own connection in a thread of its own, taking the next segment when it is free. mu
+ * guards what the lanes share: dead, code, next, and the acknowledgements (ack_note and
+ * ack_flush are called with it held, or with no other lane running).
+ */
 struct dest {
-	struct jxfer *x;
+	struct jxfer *x;              /* lane[0] */
+	struct jxfer *lane[MAXLANE];
+	int           nlanes;
+	pthread_mutex_t mu;
 	int           dead;           /* failed this run: later segments wait for the next run */
 	int           code;           /* worst exit code for this destination */
 	/* --from mode */
@@ -52,6 +62,8 @@ struct dest {
 	const char   *name;
 	struct jsegdir_ent *segs;
 	size_t        nsegs;
+	size_t        next;           /* the next segment a free lane looks at */
+	const struct jshipq_state *has;
 	signed char  *checked;        /* shared by all destinations: 1 valid, -1 not, 0 unknown */
 	char         *sent;           /* per segment: sent (or found) by this destination */
 	/* acknowledgements not yet written to the state file of ack_dir's ack_jn.name */
@@ -85,6 +97,7 @@ struct config {
 static const struct config *cfg;
 static struct dest dests[MAXDEST];
 static int ndests;
+
 static int exit_code;                /* worst so far */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -105,6 +118,32 @@ note_code(int code)
 	pthread_mutex_lock(&state_lock);
 	exit_code = worse(exit_code, code);
 	pthread_mutex_unlock(&state_lock);
+}
+
+struct lane {
+	struct dest  *d;
+	struct jxfer *x;
+};
+
+static int
+dest_dead(struct dest *d)
+{
+	int dead;
+
+	pthread_mutex_lock(&d->mu);
+	dead = d->dead;
+	pthread_mutex_unlock(&d->mu);
+	return dead;
+}
+
+/* The destination failed with code (0: no new code): later segments wait for the next run. */
+static void
+dest_fail(struct dest *d, int code)
+{
+	pthread_mutex_lock(&d->mu);
+	d->dead = 1;
+	d->code = worse(d->code, code);
+	pthread_mutex_unlock(&d->mu);
 }
 
 /* Check a file before any byte of it goes out: a sealed segment (or a compressed one),
@@ -232,45 +271,56 @@ retry_notify(void *arg, const char *msg, double wait)
 /* 0 sent (or there already), -1 failed (reported; the destination should stop), -2 the
  * file was refused by the in-flight verification (reported once, by its owner). */
 static int
-send_one(struct dest *d, const char *path, const struct jname *jn, int locked,
+send_one(struct dest *d, struct jxfer *x, const char *path, const struct jname *jn, int locked,
     struct jsend_verify *v)
 {
 	struct jerr e = { 0, "" };
 	char tname[JNAME_MAX + 8], dir[PATH_MAX];
 	uint64_t size;
-	int fd, rc;
+	int fd, rc, quiet;
 
 	if (jsend_source(path, cfg->comp, cfg->level, &fd, &size, tname, sizeof tname, &e) < 0)
 		goto bad;
-	jxfer_set_gate(d->x, v ? jsend_verify_gate : NULL, v);
-	rc = jsend_put(d->x, fd, size, tname, &cfg->retry, &e);
-	jxfer_set_gate(d->x, NULL, NULL);
+	jxfer_set_gate(x, v ? jsend_verify_gate : NULL, v);
+	rc = jsend_put(x, fd, size, tname, &cfg->retry, &e);
+	jxfer_set_gate(x, NULL, NULL);
 	close(fd);
 	if (v && jsend_verify_gate(v, &e) < 0)
 		return -2;
 	if (rc < 0)
 		goto bad;
 	if (cfg->verbose)
-		jwarnx("%s %s to %s", rc ? "sent" : "already there:", tname, jxfer_url(d->x));
-	if (jxfer_is_dir(d->x))
+		jwarnx("%s %s to %s", rc ? "sent" : "already there:", tname, jxfer_url(x));
+	if (jxfer_is_dir(x)) {
+		pthread_mutex_lock(&d->mu);
 		ack_note(d, jio_dirname(path, dir, sizeof dir), jn, locked);
+		pthread_mutex_unlock(&d->mu);
+	}
 	return 0;
 bad:
-	jwarnx("%s", e.msg);
 	/* EX_CANTCREAT stays: the destination directory does not exist (--mkdir) */
 	if (e.code == EX_USAGE || e.code == EX_NOINPUT || e.code == EX_OSERR ||
 	    e.code == EX_SOFTWARE)
 		e.code = e.code == EX_NOINPUT ? EX_DATAERR : EX_TEMPFAIL;
-	d->code = worse(d->code, e.code);
+	/* after another lane's failure (a store refusing the keys, say), one that was in
+	 * flight is said only if it says more: another code, or another file refused */
+	pthread_mutex_lock(&d->mu);
+	quiet = d->dead && d->code == e.code && e.code != EX_DATAERR;
+	pthread_mutex_unlock(&d->mu);
+	if (!quiet)
+		jwarnx("%s", e.msg);
+	dest_fail(d, e.code);
 	note_code(e.code);
 	return -1;
 }
 
 /* ---- FILE and standard input mode ----
  * The main thread verifies each file and hands it to a fan (common/fan.c): one thread per
- * destination sends the files in order at its own pace (no destination waits for another
- * between files); the main thread prints each path, in input order, once every destination
- * is done with it. The fan bounds how far the fastest destination runs ahead. */
+ * lane of each destination sends the files in order at its own pace (no destination waits
+ * for another between files; a destination with several lanes starts its files in order
+ * and may finish them in any order); the main thread prints each path, in input order,
+ * once every destination is done with it. The fan bounds how far the fastest destination
+ * runs ahead. */
 
 struct job {
 	char         path[PATH_MAX];
@@ -280,23 +330,28 @@ struct job {
 
 static struct jfan *fan;
 
+/* After a failure later files wait for the next run: order is kept, but for what other
+ * lanes of the destination had already begun. */
 static int
 job_send(void *worker, void *arg)
 {
-	struct dest *d = worker;
+	struct lane *l = worker;
 	struct job *j = arg;
-	int rc = d->dead ? -1 : send_one(d, j->path, &j->jn, 0, j->v);
 
-	if (rc == -1)
-		d->dead = 1;    /* later files wait for the next run: order is kept */
-	return rc < 0 ? -1 : 0;
+	if (dest_dead(l->d))
+		return -1;
+	return send_one(l->d, l->x, j->path, &j->jn, 0, j->v) < 0 ? -1 : 0;
 }
 
 /* Caught up: make the acknowledgements durable while idle. */
 static void
 dest_idle(void *worker)
 {
-	ack_flush(worker, 0);
+	struct dest *d = ((struct lane *)worker)->d;
+
+	pthread_mutex_lock(&d->mu);
+	ack_flush(d, 0);
+	pthread_mutex_unlock(&d->mu);
 }
 
 /* Every destination is done with j: print it if it went everywhere and passed its check. */
@@ -324,12 +379,19 @@ static void
 start_workers(void)
 {
 	static const struct jfan_ops ops = { job_send, dest_idle, job_done, NULL };
+	static struct lane lanes[MAXDEST * MAXLANE];
 	struct jerr e = { 0, "" };
-	void *workers[MAXDEST];
+	void *workers[MAXDEST * MAXLANE];
+	int group[MAXDEST * MAXLANE], n = 0;
 
 	for (int i = 0; i < ndests; i++)
-		workers[i] = &dests[i];
-	if (jfan_start(&fan, workers, ndests, &ops, &e) < 0)
+		for (int k = 0; k < dests[i].nlanes; k++, n++) {
+			lanes[n].d = &dests[i];
+			lanes[n].x = dests[i].lane[k];
+			workers[n] = &lanes[n];
+			group[n] = i;
+		}
+	if (jfan_start(&fan, workers, group, n, &ops, &e) < 0)
 		jdiex(e.code, "%s", e.msg);
 }
 
@@ -515,24 +577,67 @@ checked_once(struct dest *d, size_t i, const char *seg)
 	return ck;
 }
 
-/* Send what s lacks of NAME's segments, in order, up to the first failure. */
+/* The next segment of NAME that the destination lacks, taken, or -1 (none, or it failed). */
+static ssize_t
+queue_next(struct dest *d)
+{
+	ssize_t i = -1;
+
+	pthread_mutex_lock(&d->mu);
+	while (!d->dead && d->next < d->nsegs &&
+	    !jshipq_pending(d->segs, d->nsegs, d->next, d->name, d->has))
+		d->next++;
+	if (!d->dead && d->next < d->nsegs)
+		i = (ssize_t)d->next++;
+	pthread_mutex_unlock(&d->mu);
+	return i;
+}
+
+/* One lane sends what the destination lacks of NAME's segments, in order, up to the first
+ * failure of any lane (a damaged segment too: later ones wait, order is kept, but for what
+ * other lanes had already begun). */
+static void *
+queue_lane(void *arg)
+{
+	struct lane *l = arg;
+	struct dest *d = l->d;
+	char seg[PATH_MAX + JNAME_MAX];
+	ssize_t i;
+
+	while ((i = queue_next(d)) >= 0) {
+		snprintf(seg, sizeof seg, "%s/%s", d->dir, d->segs[i].base);
+		if (checked_once(d, (size_t)i, seg) < 0) {
+			dest_fail(d, EX_DATAERR);
+			break;
+		}
+		if (send_one(d, l->x, seg, &d->segs[i].n, 1, NULL) < 0)
+			break;
+		d->sent[i] = 1;
+	}
+	return NULL;
+}
+
+/* Send what s lacks of NAME's segments over every lane of the destination. */
 static void
 queue_send(struct dest *d, const struct jshipq_state *s)
 {
-	char seg[PATH_MAX + JNAME_MAX];
+	struct lane l[MAXLANE];
+	pthread_t th[MAXLANE];
+	int started[MAXLANE] = { 0 };
 
-	for (size_t i = 0; i < d->nsegs; i++) {
-		if (!jshipq_pending(d->segs, d->nsegs, i, d->name, s))
-			continue;
-		snprintf(seg, sizeof seg, "%s/%s", d->dir, d->segs[i].base);
-		if (checked_once(d, i, seg) < 0) {
-			d->code = worse(d->code, EX_DATAERR);
-			break;          /* a damaged segment: later ones wait, order is kept */
-		}
-		if (send_one(d, seg, &d->segs[i].n, 1, NULL) < 0)
-			break;          /* later segments wait: order is kept */
-		d->sent[i] = 1;
+	d->has = s;
+	d->next = 0;
+	for (int k = 0; k < d->nlanes; k++) {
+		l[k].d = d;
+		l[k].x = d->lane[k];
+		if (k > 0 && pthread_create(&th[k], NULL, queue_lane, &l[k]) == 0)
+			started[k] = 1;
 	}
+	queue_lane(&l[0]);
+	for (int k = 1; k < d->nlanes; k++)
+		if (started[k])
+			pthread_join(th[k], NULL);
+	d->has = NULL;
 }
 
 /* One destination's queue of NAME in DIR, under its lock. */
@@ -592,6 +697,7 @@ ship_name(const char *dir, struct jsegdir_ent *segs, size_t n, size_t i, size_t 
 		d->segs = segs;
 		d->nsegs = n;
 		d->checked = checked;
+		d->dead = 0;
 		if (!(d->sent = calloc(n ? n : 1, 1)))
 			jdie(EX_OSERR, "out of memory");
 	}
@@ -829,12 +935,20 @@ open_destinations(const struct config *conf)
 	for (int i = 0; i < conf->nurls; i++) {
 		struct dest *d = &dests[i];
 		o.progress_arg = d;
+		pthread_mutex_init(&d->mu, NULL);
 		if (jxfer_open(conf->urls[i], &o, &d->x, &e) < 0)
 			jdiex(e.code, "%s", e.msg);
 		if (!jxfer_is_dir(d->x) && (conf->from || conf->nfiles != 1))
 			jdiex(EX_USAGE, "%s names a file: end it with '/' to send more than one FILE",
 			    jxfer_url(d->x));
 		ndests++;
+		d->lane[0] = d->x;
+		d->nlanes = conf->nfiles == 1 ? 1 : jxfer_lanes(d->x);
+		if (d->nlanes > MAXLANE)
+			d->nlanes = MAXLANE;
+		for (int k = 1; k < d->nlanes; k++)
+			if (jxfer_open(conf->urls[i], &o, &d->lane[k], &e) < 0)
+				jdiex(e.code, "%s", e.msg);
 		if (jxfer_plain_password(d->x))
 			jwarnx("warning: the password for %s goes over the network in clear: "
 			    "prefer %s", jxfer_url(d->x), strncasecmp(conf->urls[i], "ftp", 3) == 0 ?
@@ -893,7 +1007,8 @@ run(const struct config *conf)
 		finish_workers();
 	}
 	for (int i = 0; i < ndests; i++)
-		jxfer_close(dests[i].x);
+		for (int k = 0; k < dests[i].nlanes; k++)
+			jxfer_close(dests[i].lane[k]);
 	if (jio_fshut(stdout) != 0)
 		jdie(EX_IOERR, "unable to write to standard output");
 	return exit_code;

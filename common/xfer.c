@@ -81,6 +81,12 @@ jxfer_url(const struct jxfer *x)
 }
 
 int
+jxfer_lanes(const struct jxfer *x)
+{
+	return x->s3 ? JXS3_LANES : 1;
+}
+
+int
 jxfer_plain_password(const struct jxfer *x)
 {
 	return jcred_plain_password(&x->u, &x->c);

@@ -90,6 +90,13 @@ const char *jxfer_target(const struct jxfer *x, const char *name);
 const char *jxfer_url(const struct jxfer *x);     /* redacted: no user info */
 int  jxfer_put(struct jxfer *x, int fd, uint64_t size, const char *name, struct jerr *e);
 int  jxfer_retryable(const struct jxfer *x);
+/*
+ * How many puts to this destination may run at once, each on a jxfer of its own (a lane,
+ * opened with the same URL and options, in a thread of its own): JXS3_LANES for s3://,
+ * whose requests are short and whose keys may appear in any order (a hub: jfetch never
+ * skips a gap); 1 for the others, which receive in order.
+ */
+int  jxfer_lanes(const struct jxfer *x);
 /* Will a password from netrc go in clear (plain ftp:// or http://)? */
 int  jxfer_plain_password(const struct jxfer *x);
 /*

@@ -9,7 +9,7 @@
  * MUST wait until every one of them has answered; the held bytes of the caller's gate are
  * in the last part, so only the connection that sends it carries the gate. Every body carries its real SHA-256, so the store itself refuses a
  * body damaged in flight. An existing object is never replaced: the request that creates
- * it carries If-None-Match: *, which a store that honours it (probed once, with an object
+ * it carries If-None-Match: *, which a store that honours it (probed once a process, with an object
  * of our own) refuses with 412; a store that does not, and every multipart upload, get a
  * look first (HEAD). An existing object is then compared, size then bytes: identical is
  * success, different EX_DATAERR. The secret key is never
@@ -834,15 +834,43 @@ probe_put(struct jxs3 *x, int conditional)
 	return (int)r.status;
 }
 
+/* What each destination of this process said, so that its lanes (several jxs3 on one
+ * destination, in threads of their own) ask once and do not race on one probe object. */
+struct probed {
+	struct probed *next;
+	int            honours;
+	char           where[];             /* base and prefix */
+};
+static struct probed *probed;
+static pthread_mutex_t probe_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 probe(struct jxs3 *x)
 {
 	struct jerr ignore;
+	struct probed *p;
+	size_t nb = strlen(x->base), np = strlen(x->prefix);
 
-	x->honours = 0;
-	if (probe_put(x, 0) == 200 && probe_put(x, 1) == 412)
-		x->honours = 1;
-	(void)jxs3_remove(x, PROBE, &ignore);
+	pthread_mutex_lock(&probe_mu);
+	for (p = probed; p; p = p->next)
+		if (strncmp(p->where, x->base, nb) == 0 && strcmp(p->where + nb, x->prefix) == 0)
+			break;
+	if (p) {
+		x->honours = p->honours;
+	} else {
+		x->honours = 0;
+		if (probe_put(x, 0) == 200 && probe_put(x, 1) == 412)
+			x->honours = 1;
+		(void)jxs3_remove(x, PROBE, &ignore);
+		if ((p = malloc(sizeof *p + nb + np + 1))) {
+			memcpy(p->where, x->base, nb);
+			memcpy(p->where + nb, x->prefix, np + 1);
+			p->honours = x->honours;
+			p->next = probed;
+			probed = p;
+		}
+	}
+	pthread_mutex_unlock(&probe_mu);
 }
 
 int

@@ -28,7 +28,7 @@
  * the caller's gate then rides with the last part, the only one holding gated bytes). Every body carries its
  * SHA-256 (x-amz-content-sha256), which the store checks, and the PUT or the completion
  * carries If-None-Match: * (412: an object is there, compared size then bytes). Whether
- * the store honours the condition is probed once (PREFIX/.jship-probe); where it does not,
+ * the store honours the condition is probed once a process (PREFIX/.jship-probe); where it does not,
  * and before every multipart upload, the key is looked at first (HEAD) and compared. Unfinished uploads of the same key (a run killed mid-multipart) are aborted before
  * a new one starts, and an upload that fails is aborted.
  */
@@ -46,6 +46,7 @@
 
 #define JXS3_PART_SIZE (64ull << 20)
 #define JXS3_STREAMS   4              /* parts sent at once, one connection each */
+#define JXS3_LANES     4              /* files sent at once (jxfer_lanes), one jxs3 each */
 
 struct jxs3;
 

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fan.h"
 #include "unit.h"
@@ -70,7 +71,7 @@ START_TEST(every_worker_every_job_in_order)
 		w[i].fail_at = i == 2 ? 7 : -1;
 		ws[i] = &w[i];
 	}
-	ck_assert_int_eq(jfan_start(&f, ws, 3, &ops, &e), 0);
+	ck_assert_int_eq(jfan_start(&f, ws, NULL, 3, &ops, &e), 0);
 	for (int n = 0; n < JOBS; n++)
 		jfan_add(f, (void *)(intptr_t)n);
 	jfan_finish(f);
@@ -95,7 +96,88 @@ START_TEST(bad_worker_count)
 	struct jfan *f;
 	struct jerr e = { 0, "" };
 
-	ck_assert_int_eq(jfan_start(&f, NULL, 0, &ops, &e), -1);
+	ck_assert_int_eq(jfan_start(&f, NULL, NULL, 0, &ops, &e), -1);
+	ck_assert_int_eq(e.code, EX_SOFTWARE);
+}
+END_TEST
+
+/* Lanes: group 0 has three workers, group 1 one. Job 0 holds its lane until job 1 has
+ * started in another lane of group 0: the group does not wait for one job to end before
+ * handing out the next. */
+static pthread_cond_t lane_cv = PTHREAD_COND_INITIALIZER;
+static int lane_started1, lane_timeout, lane_runs[JOBS][2];
+
+static int
+lane_work(void *w_, void *job)
+{
+	struct worker *w = w_;
+	int n = (int)(intptr_t)job, g = w->id < 3 ? 0 : 1;
+
+	if (w->nseen > 0 && w->seen[w->nseen - 1] >= n)
+		lane_timeout = -1;                      /* a worker got a job out of order */
+	w->seen[w->nseen++] = n;
+	pthread_mutex_lock(&mu);
+	lane_runs[n][g]++;
+	if (g == 0 && n == 1) {
+		lane_started1 = 1;
+		pthread_cond_broadcast(&lane_cv);
+	}
+	if (g == 0 && n == 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (!lane_started1 && !lane_timeout)
+			if (pthread_cond_timedwait(&lane_cv, &mu, &until) != 0)
+				lane_timeout = 1;
+	}
+	pthread_mutex_unlock(&mu);
+	return g == 0 && n == 9 ? -1 : 0;
+}
+
+START_TEST(lanes_share_a_group)
+{
+	static struct worker w[4];
+	struct jfan_ops ops = { lane_work, NULL, done, NULL };
+	void *ws[4];
+	int group[4] = { 0, 0, 0, 1 };
+	struct jfan *f;
+	struct jerr e = { 0, "" };
+	int total = 0;
+
+	memset(w, 0, sizeof w);
+	memset(lane_runs, 0, sizeof lane_runs);
+	ndone = 0;
+	for (int i = 0; i < 4; i++) {
+		w[i].id = i;
+		ws[i] = &w[i];
+	}
+	ck_assert_int_eq(jfan_start(&f, ws, group, 4, &ops, &e), 0);
+	for (int n = 0; n < JOBS; n++)
+		jfan_add(f, (void *)(intptr_t)n);
+	jfan_finish(f);
+	ck_assert_int_eq(lane_timeout, 0);
+	ck_assert_int_eq(ndone, JOBS);
+	for (int n = 0; n < JOBS; n++) {
+		ck_assert_int_eq(done_order[n], n);             /* collected in order */
+		ck_assert_int_eq(done_ok[n], n != 9);
+		ck_assert_int_eq(lane_runs[n][0], 1);           /* once per group */
+		ck_assert_int_eq(lane_runs[n][1], 1);
+	}
+	ck_assert_int_eq(w[3].nseen, JOBS);
+	for (int i = 0; i < 3; i++)
+		total += w[i].nseen;
+	ck_assert_int_eq(total, JOBS);
+}
+END_TEST
+
+START_TEST(bad_groups)
+{
+	struct jfan_ops ops = { work, NULL, done, NULL };
+	struct jfan *f;
+	struct jerr e = { 0, "" };
+	int skip[2] = { 0, 2 };
+
+	ck_assert_int_eq(jfan_start(&f, NULL, skip, 2, &ops, &e), -1);
 	ck_assert_int_eq(e.code, EX_SOFTWARE);
 }
 END_TEST
@@ -109,6 +191,8 @@ suite_fan(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, every_worker_every_job_in_order);
 	tcase_add_test(tc, bad_worker_count);
+	tcase_add_test(tc, lanes_share_a_group);
+	tcase_add_test(tc, bad_groups);
 	suite_add_tcase(s, tc);
 	return s;
 }
