@@ -385,6 +385,7 @@ perform_once(struct jxcurl *x)
 		{
 			struct pollfd p[8];
 			int n = 0;
+			int out = 0;
 			for (int fd = 0; fd <= maxfd && n < 8; fd++) {
 				short ev = (short)((FD_ISSET(fd, &r) ? POLLIN : 0) |
 				    (FD_ISSET(fd, &w) ? POLLOUT : 0));
@@ -392,9 +393,17 @@ perform_once(struct jxcurl *x)
 					p[n].fd = fd;
 					p[n].events = ev;
 					p[n].revents = 0;
+					out |= ev & POLLOUT;
 					n++;
 				}
 			}
+			/* FTP over TLS: while libcurl waits for a data connection's handshake
+			 * (which the server answers only once it has the transfer command) it
+			 * watches that connection alone, not the control connection, whose reply
+			 * to SIZE or REST then waits for the timeout: 100 ms a command. When
+			 * nothing is being sent, look again within 1 ms. */
+			if (x->u->scheme == JURL_FTP && !out && tmo > 1)
+				tmo = 1;
 			(void)poll(p, (nfds_t)n, (int)tmo);
 		}
 	}
@@ -408,7 +417,7 @@ perform_once(struct jxcurl *x)
 /*
  * One request. After a failed FTP request the control connection may be out of step (a
  * server that reset a data connection answers the next command with a stale reply), so
- * the next request starts a new one; a SIZE answered "no such file" is not a failure. An
+ * the next request starts a new one, unless the server refused it in turn (ftp_in_step). An
  * HTTP server that refuses Basic (401) gets the request again with libcurl negotiating the
  * scheme (Digest, ...) as curl --anyauth does, and keeps that for the later requests.
  */
@@ -424,6 +433,20 @@ http_perform(struct jxcurl *x, long *resp)
 	return rc;
 }
 
+/* After an FTP request that ended so, is the control connection still in step? Yes after
+ * success and after a refusal the server answered in turn (550 to SIZE or RETR, a 5xx to
+ * a listing such as pure-ftpd's to NLST -a in an empty directory, a refused quote command
+ * or CWD); not after a failed data connection, a timeout or anything else, whose replies
+ * may still be on their way. A new connection costs a login, which some servers make slow
+ * on purpose (pure-ftpd: 3 s). */
+static int
+ftp_in_step(CURLcode rc)
+{
+	return rc == CURLE_OK || rc == CURLE_REMOTE_FILE_NOT_FOUND ||
+	    rc == CURLE_FTP_COULDNT_RETR_FILE || rc == CURLE_QUOTE_ERROR ||
+	    rc == CURLE_REMOTE_ACCESS_DENIED;
+}
+
 static CURLcode
 perform(struct jxcurl *x)
 {
@@ -433,7 +456,7 @@ perform(struct jxcurl *x)
 
 	if (x->u->scheme != JURL_HTTP) {
 		rc = perform_once(x);
-		if (x->u->scheme == JURL_FTP && rc != CURLE_OK && rc != CURLE_REMOTE_FILE_NOT_FOUND)
+		if (x->u->scheme == JURL_FTP && !ftp_in_step(rc))
 			x->fresh = 1;
 		return rc;
 	}
