@@ -67,6 +67,10 @@ struct jxcurl {
 	uint64_t    cmp_off, cmp_start;
 	int         cmp_differs;
 	int         cmp_stop;       /* stop reading at the first difference (a failed write) */
+	/* SFTP: a command the next read of the last bytes runs first (the rename whose result
+	 * it checks), and that request's result if the command failed or it is unknown */
+	const char *first;
+	CURLcode    first_rc;
 	/* progress */
 	const char *pname;
 	double      pstart;
@@ -922,7 +926,10 @@ read_tail(struct jxcurl *x, int fd, uint64_t size, const char *leaf, int stop, C
 {
 	char url[8192], range[64];
 	uint64_t start = size > JGATE_TAIL ? size - JGATE_TAIL : 0;
+	struct curl_slist *q = NULL;
+	const char *first = x->first;
 
+	x->first = NULL;
 	if (request(x, url, sizeof url, leaf, e) < 0)
 		return -1;
 	snprintf(range, sizeof range, "%llu-", (unsigned long long)start);
@@ -938,7 +945,14 @@ read_tail(struct jxcurl *x, int fd, uint64_t size, const char *leaf, int stop, C
 	x->failonerror = 1;
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, compare_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	if (first && !(q = curl_slist_append(NULL, first)))
+		return jerr_set(e, EX_OSERR, "out of memory");
+	curl_easy_setopt(x->h, CURLOPT_QUOTE, q);
 	*rc = perform(x);
+	curl_easy_setopt(x->h, CURLOPT_QUOTE, NULL);
+	curl_slist_free_all(q);
+	if (first)
+		x->first_rc = *rc;
 	x->want_range = x->cmp_stop = 0;
 	return 0;
 }
@@ -1203,10 +1217,19 @@ sftp_put(struct jxcurl *x, int fd, uint64_t size, const char *name, struct jerr 
 		return jerr_set(e, EX_USAGE, "%s%s: path too long or not quotable", x->u->redacted, name);
 	if (stage(x, fd, size, leaf, name, e) < 0)
 		return -1;
-	if (remote_quote(x, leaf, cmd, NULL, &rc, e) < 0)
-		return -1;
-	if (rc == CURLE_OK)
-		return published(x, fd, size, name, e);
+	if (size > JGATE_TAIL) {
+		/* one request renames and reads the final name's last bytes back */
+		x->first = cmd;
+		x->first_rc = CURLE_OK;
+		r = verify_remote(x, fd, size, name, name, 1, e);
+		if ((rc = x->first_rc) == CURLE_OK)
+			return r < 0 ? -1 : 1;
+	} else {
+		if (remote_quote(x, leaf, cmd, NULL, &rc, e) < 0)
+			return -1;
+		if (rc == CURLE_OK)
+			return published(x, fd, size, name, e);
+	}
 	if (rc != CURLE_QUOTE_ERROR)
 		return fail(x, rc, "rename", name, e);
 	/* OpenSSH refuses to rename onto an existing file: compare, then drop the temporary. */
