@@ -33,20 +33,18 @@ swap() {
 	sw=$!
 }
 
-swap "$size"
-expect_code 75 jship $o --to "$SFTP_URL" "$seg"
-wait $sw
-check "same size, other bytes: the end differs" grep -q "unable to publish $base at .*: the end of \.$base\..*\.part differs from the source" err
-check "same size: nothing published" test ! -e "$SFTP_ROOT/$base"
-check "same size: the temporary removed" test -z "$(ls -A "$SFTP_ROOT")"
-
+# refused WHAT BYTES MESSAGE: the temporary swapped for BYTES zero bytes; 75 and MESSAGE
+refused() {
+	swap "$2"
+	expect_code 75 jship $o --to "$SFTP_URL" "$seg"
+	wait $sw
+	check "$1: said" grep -q "unable to publish $base at .*: $3" err
+	check "$1: nothing published" test ! -e "$SFTP_ROOT/$base"
+	check "$1: the temporary removed" test -z "$(ls -A "$SFTP_ROOT")"
+}
+refused "same size, other bytes" "$size" "the end of \.$base\..*\.part differs from the source"
 big=$((size + 5000000000))
-swap "$big"
-expect_code 75 jship $o --to "$SFTP_URL" "$seg"
-wait $sw
-check "longer: its size said" grep -q "unable to publish $base at .*: \.$base\..*\.part has $big bytes, not $size" err
-check "longer: nothing published" test ! -e "$SFTP_ROOT/$base"
-check "longer: the temporary removed" test -z "$(ls -A "$SFTP_ROOT")"
+refused "5 GB longer" "$big" "\.$base\..*\.part has $big bytes, not $size"
 
 expect_code 0 jship $o --to "$SFTP_URL" "$seg"
 check "a later run publishes it" cmp -s "$seg" "$SFTP_ROOT/$base"
