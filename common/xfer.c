@@ -83,7 +83,7 @@ jxfer_url(const struct jxfer *x)
 int
 jxfer_lanes(const struct jxfer *x)
 {
-	return x->s3 ? JXS3_LANES : 1;
+	return x->s3 ? jxs3_lanes(x->s3) : 1;
 }
 
 int

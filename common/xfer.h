@@ -94,7 +94,8 @@ int  jxfer_retryable(const struct jxfer *x);
  * How many puts to this destination may run at once, each on a jxfer of its own (a lane,
  * opened with the same URL and options, in a thread of its own): JXS3_LANES for s3://,
  * whose requests are short and whose keys may appear in any order (a hub: jfetch never
- * skips a gap); 1 for the others, which receive in order.
+ * skips a gap), but 1 with a rate limit, which is the destination's; 1 for the others,
+ * which receive in order.
  */
 int  jxfer_lanes(const struct jxfer *x);
 /* Will a password from netrc go in clear (plain ftp:// or http://)? */

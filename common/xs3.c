@@ -119,6 +119,13 @@ fail:
 	return -1;
 }
 
+/* --limit-rate is the destination's: with it, one lane as one stream */
+int
+jxs3_lanes(const struct jxs3 *x)
+{
+	return x->streams > 1 ? JXS3_LANES : 1;
+}
+
 int
 jxs3_retryable(const struct jxs3 *x)
 {

@@ -54,6 +54,7 @@ int  jxs3_open(const struct jurl *u, const struct jcred *c, const char *host,
                const struct jxfer_opts *o, struct jxs3 **x, struct jerr *e);
 int  jxs3_put(struct jxs3 *x, int fd, uint64_t size, const char *name, struct jgate *g,
               struct jerr *e);
+int  jxs3_lanes(const struct jxs3 *x);      /* JXS3_LANES, or 1 with a rate limit */
 int  jxs3_retryable(const struct jxs3 *x);
 int  jxs3_list(struct jxs3 *x, const char *sub, const char *after, jhub_list_fn fn, void *arg,
                struct jerr *e);

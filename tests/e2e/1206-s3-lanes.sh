@@ -5,7 +5,8 @@
 # store is probed once. A key holding other bytes stops the destination with 65: that path
 # is not printed, nothing on the store ever differs from its segment, and what the lanes
 # had already begun is either whole or absent; the acknowledgements name only what the
-# store has, so the next queue run sends exactly the rest. A wrong secret is said once.
+# store has, so the next queue run sends exactly the rest. With --limit-rate, one lane. A
+# wrong secret is said once.
 . ./lib.sh
 . "$JM_SRC/tests/s3/ceph.sh"
 heavy
@@ -89,6 +90,14 @@ check "after it: every object whole and identical" test "$(same_objects r/ r)" =
 cat went out | sort > both
 sed 's|^src/|r/|' want | sort > wantr
 check "after it: the two runs printed each path once" test_cmp wantr both
+
+# --limit-rate is the destination's: one lane, one connection
+mkdir lr
+cp src/db.0001-00000000000[1-8].journal lr/
+expect_code 0 sh -c "jship -v -v --limit-rate 100M $ep --to s3://$S3_BUCKET/lr/ lr/*.journal"
+check "--limit-rate: one connection for 8 files" test "$(grep -c '^jship: \* Connected to' err)" -eq 1
+check "--limit-rate: one PUT in flight at a time" test "$(inflight err)" -eq 1
+check "--limit-rate: every object identical" test "$(same_objects lr/ lr)" = "ok 8"
 
 # a wrong secret: every lane is refused, the destination says so once
 mkdir w
