@@ -51,8 +51,7 @@ static const char synopsis[] =
  * ack_flush are called with it held, or with no other lane running).
  */
 struct dest {
-	struct jxfer *x;              /* lane[0] */
-	struct jxfer *lane[MAXLANE];
+	struct jxfer *lane[MAXLANE];  /* [0] also names the destination (jxfer_url) */
 	int           nlanes;
 	pthread_mutex_t mu;
 	int           dead;           /* failed this run: later segments wait for the next run */
@@ -136,14 +135,19 @@ dest_dead(struct dest *d)
 	return dead;
 }
 
-/* The destination failed with code (0: no new code): later segments wait for the next run. */
-static void
+/* The destination failed with code: later segments wait for the next run. 1 if it had
+ * failed with that code already (another lane's failure: said once). */
+static int
 dest_fail(struct dest *d, int code)
 {
+	int again;
+
 	pthread_mutex_lock(&d->mu);
+	again = d->dead && d->code == code;
 	d->dead = 1;
 	d->code = worse(d->code, code);
 	pthread_mutex_unlock(&d->mu);
+	return again;
 }
 
 /* Check a file before any byte of it goes out: a sealed segment (or a compressed one),
@@ -189,7 +193,7 @@ ack_write(struct dest *d, const char *dir, const char *name, const struct jshipq
     int locked, struct jerr *e)
 {
 	/* Never wait for a queue run holding the destination: it records as much itself. */
-	return jshipq_record(dir, name, jxfer_url(d->x), pending, locked, e);
+	return jshipq_record(dir, name, jxfer_url(d->lane[0]), pending, locked, e);
 }
 
 /* Acknowledgements are written at most once a second per destination, and whenever the
@@ -219,12 +223,12 @@ ack_flush(struct dest *d, int locked)
 	if (rc == 0)
 		return;
 	if (locked) {
-		jwarnx("unable to record what %s has: %s", jxfer_url(d->x), e.msg);
+		jwarnx("unable to record what %s has: %s", jxfer_url(d->lane[0]), e.msg);
 		d->code = worse(d->code, EX_IOERR);
 		note_code(EX_IOERR);
 	} else if (!d->ack_warned) {
 		d->ack_warned = 1;
-		jwarnx("warning: unable to record what %s has: %s", jxfer_url(d->x), e.msg);
+		jwarnx("warning: unable to record what %s has: %s", jxfer_url(d->lane[0]), e.msg);
 	}
 }
 
@@ -277,7 +281,7 @@ send_one(struct dest *d, struct jxfer *x, const char *path, const struct jname *
 	struct jerr e = { 0, "" };
 	char tname[JNAME_MAX + 8], dir[PATH_MAX];
 	uint64_t size;
-	int fd, rc, quiet;
+	int fd, rc;
 
 	if (jsend_source(path, cfg->comp, cfg->level, &fd, &size, tname, sizeof tname, &e) < 0)
 		goto bad;
@@ -304,12 +308,8 @@ bad:
 		e.code = e.code == EX_NOINPUT ? EX_DATAERR : EX_TEMPFAIL;
 	/* after another lane's failure (a store refusing the keys, say), one that was in
 	 * flight is said only if it says more: another code, or another file refused */
-	pthread_mutex_lock(&d->mu);
-	quiet = d->dead && d->code == e.code && e.code != EX_DATAERR;
-	pthread_mutex_unlock(&d->mu);
-	if (!quiet)
+	if (!dest_fail(d, e.code) || e.code == EX_DATAERR)
 		jwarnx("%s", e.msg);
-	dest_fail(d, e.code);
 	note_code(e.code);
 	return -1;
 }
@@ -508,8 +508,8 @@ queue_lock(struct dest *d, char *path, size_t size)
 	char lpath[PATH_MAX + 64];
 	int lfd;
 
-	if (jshipq_path(path, size, d->dir, d->name, jxfer_url(d->x), NULL) < 0 ||
-	    jshipq_path(lpath, sizeof lpath, d->dir, d->name, jxfer_url(d->x), ".lock") < 0) {
+	if (jshipq_path(path, size, d->dir, d->name, jxfer_url(d->lane[0]), NULL) < 0 ||
+	    jshipq_path(lpath, sizeof lpath, d->dir, d->name, jxfer_url(d->lane[0]), ".lock") < 0) {
 		jwarn("%s: state file name", d->dir);
 		d->code = worse(d->code, EX_IOERR);
 		return -1;
@@ -517,10 +517,10 @@ queue_lock(struct dest *d, char *path, size_t size)
 	if ((lfd = jlock_acquire(lpath, JLOCK_NOWAIT, &e)) < 0) {
 		if (e.code == EX_TEMPFAIL)
 			jwarnx("%s: another jship is sending %s to %s: %s", d->dir, d->name,
-			    jxfer_url(d->x), e.msg);
+			    jxfer_url(d->lane[0]), e.msg);
 		else
 			jwarnx("%s: unable to take the lock of %s for %s: %s", d->dir, d->name,
-			    jxfer_url(d->x), e.msg);
+			    jxfer_url(d->lane[0]), e.msg);
 		d->code = worse(d->code, e.code ? e.code : EX_IOERR);
 	}
 	return lfd;
@@ -540,7 +540,7 @@ queue_state(struct dest *d, const char *path, struct jshipq_state *s)
 		return -1;
 	}
 	if (r == 0) {
-		snprintf(s->url, sizeof s->url, "%s", jxfer_url(d->x));
+		snprintf(s->url, sizeof s->url, "%s", jxfer_url(d->lane[0]));
 		if (jshipq_write(path, s, &e) < 0) {
 			jwarnx("%s", e.msg);
 			d->code = worse(d->code, e.code);
@@ -936,22 +936,21 @@ open_destinations(const struct config *conf)
 		struct dest *d = &dests[i];
 		o.progress_arg = d;
 		pthread_mutex_init(&d->mu, NULL);
-		if (jxfer_open(conf->urls[i], &o, &d->x, &e) < 0)
+		if (jxfer_open(conf->urls[i], &o, &d->lane[0], &e) < 0)
 			jdiex(e.code, "%s", e.msg);
-		if (!jxfer_is_dir(d->x) && (conf->from || conf->nfiles != 1))
+		if (!jxfer_is_dir(d->lane[0]) && (conf->from || conf->nfiles != 1))
 			jdiex(EX_USAGE, "%s names a file: end it with '/' to send more than one FILE",
-			    jxfer_url(d->x));
+			    jxfer_url(d->lane[0]));
 		ndests++;
-		d->lane[0] = d->x;
-		d->nlanes = conf->nfiles == 1 ? 1 : jxfer_lanes(d->x);
+		d->nlanes = conf->nfiles == 1 ? 1 : jxfer_lanes(d->lane[0]);
 		if (d->nlanes > MAXLANE)
 			d->nlanes = MAXLANE;
 		for (int k = 1; k < d->nlanes; k++)
 			if (jxfer_open(conf->urls[i], &o, &d->lane[k], &e) < 0)
 				jdiex(e.code, "%s", e.msg);
-		if (jxfer_plain_password(d->x))
+		if (jxfer_plain_password(d->lane[0]))
 			jwarnx("warning: the password for %s goes over the network in clear: "
-			    "prefer %s", jxfer_url(d->x), strncasecmp(conf->urls[i], "ftp", 3) == 0 ?
+			    "prefer %s", jxfer_url(d->lane[0]), strncasecmp(conf->urls[i], "ftp", 3) == 0 ?
 			    "ftpes://" : "https://");
 	}
 }

@@ -35,7 +35,7 @@ struct jfan {
 	struct jfan_ops   ops;
 	struct fan_worker w[JFAN_MAX];
 	uint64_t          next[JFAN_MAX];   /* per group: the next job to hand out */
-	int               n, ngroups, started;
+	int               ngroups, started;
 };
 
 /* The next job of the worker's group, taken, or NULL once the fan is closed and drained. */
@@ -124,7 +124,6 @@ jfan_start(struct jfan **fp, void **workers, const int *group, int n, const stru
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	f->ops = *ops;
-	f->n = n;
 	f->ngroups = ngroups;
 	*fp = f;
 	for (int i = 0; i < n; i++) {
