@@ -38,6 +38,8 @@
  *   jmirror.ddl (jpgcap_ddl) as an sql change, jmirror.check as the check record it holds.
  * - Sequences, which the stream lacks, travel as rows of captured_sequences, raised on the
  *   primary at the start of each drain (sequences_sql).
+ * - A drain takes every transaction committed before it began: it has the server flush
+ *   its WAL (flush_sql) before it reads where the WAL stands.
  * - The schema jmirror is the bookkeeping of a mirror (one that jpromote made the primary
  *   and installed capture in): its tables MUST NOT be journaled, in the snapshot or after.
  *
@@ -67,6 +69,7 @@
 	"-c TimeZone=UTC -c IntervalStyle=postgres -c client_min_messages=warning"
 #define CHECK_PREFIX "jmirror.check"
 #define DDL_PREFIX "jmirror.ddl"
+#define FLUSH_PREFIX "jmirror.flush"
 #define MAX_CHECKS 64
 
 struct rel {
@@ -696,6 +699,20 @@ static const char sequences_sql[] =
     "WHERE last_value IS NOT NULL ON CONFLICT (name) DO UPDATE SET value = excluded.value "
     "WHERE s.value < excluded.value";
 
+/*
+ * Logical decoding reads only WAL the server has flushed, and a transaction committed
+ * asynchronously (synchronous_commit = off) can wait in its WAL buffers for the WAL writer
+ * (wal_writer_delay). When the server holds WAL it has not flushed, a logical message
+ * committed synchronously has it flushed: its commit writes WAL (a transaction that only
+ * took an xid commits asynchronously whatever the setting), and flushing it flushes
+ * everything before it. So a drain takes every transaction committed before it began.
+ * 'local': the flush, not a wait for synchronous standbys.
+ */
+static const char flush_sql[] =
+    "SELECT set_config('synchronous_commit', 'local', true), "
+    "pg_logical_emit_message(true, '" FLUSH_PREFIX "', '') "
+    "WHERE pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn()";
+
 int
 jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 {
@@ -706,7 +723,7 @@ jpgcap_drain(struct jpgcap *c, struct jcapture_stats *st, struct jerr *e)
 	memset(&c->st, 0, sizeof c->st);
 	/* a stream left open while the server goes down would hold its shutdown back */
 	if ((!c->sql && jpg_connect(c->url, c->url, SETTINGS, 0, &c->sql, e) < 0) ||
-	    run(c->sql, sequences_sql, e) < 0 ||
+	    run(c->sql, sequences_sql, e) < 0 || run(c->sql, flush_sql, e) < 0 ||
 	    !(r = query(c->sql, "SELECT pg_current_wal_lsn()", 0, NULL, e))) {
 		PQfinish(c->sql);
 		c->sql = NULL;
