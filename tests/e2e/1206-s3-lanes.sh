@@ -14,10 +14,11 @@ start_s3 "$T" || skip "Ceph RGW did not start"
 export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
 ep="--s3-endpoint $S3_ENDPOINT"
 E=$S3_ENDPOINT/$S3_BUCKET
-# the most PUTs in flight at once (sent, not yet answered), from a -v -v trace
+# the most PUTs in flight at once (sent, not yet answered: 100 Continue is no answer), from
+# a -v -v trace
 inflight() {
 	awk '/^jship: > PUT / { if (++n > max) max = n; next }
-	     /^jship: < HTTP\/1\.1 [0-9]/ && n > 0 { n-- }
+	     /^jship: < HTTP\/1\.1 [2-9]/ && n > 0 { n-- }
 	     END { print max + 0 }' "$1"
 }
 # every object under PREFIX whose segment is in DIR is identical to it: "ok", or the first
