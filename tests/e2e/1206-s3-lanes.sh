@@ -21,21 +21,8 @@ inflight() {
 	     /^jship: < HTTP\/1\.1 [2-9]/ && n > 0 { n-- }
 	     END { print max + 0 }' "$1"
 }
-# every object under PREFIX whose segment is in DIR is identical to it: "ok", or the first
-# that differs; and the number of objects there
-same_objects() { # PREFIX DIR
-	_n=0
-	for _f in "$2"/*.journal; do
-		_b=${_f##*/}
-		case $(s3_status "$1$_b") in
-		200) s3get -o obj "$E/$1$_b"; cmp -s obj "$_f" || { echo "$_b differs"; return; }
-		     _n=$((_n + 1)) ;;
-		404) ;;
-		*) echo "$_b: unexpected status"; return ;;
-		esac
-	done
-	echo "ok $_n"
-}
+# "ok N": every object under PREFIX whose segment is in DIR is identical to it, N of them
+same_objects() { _o=$(s3_objects "$1" "$2") && echo "ok $(printf '%s' "$_o" | grep -c .)"; }
 
 mkdir src
 jmgen -r 3 -b 4000 src 40 >/dev/null 2>&1

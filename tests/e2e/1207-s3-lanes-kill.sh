@@ -25,20 +25,8 @@ busy() { # TRACE AFTER: at least AFTER segments answered, at least two in flight
 	set -- $(put_counts "$1") "$2"
 	[ "$2" -ge "$3" ] && [ $(($1 - $2)) -ge 2 ]
 }
-# the segments of DIR whose object is under PREFIX, in present; "ok" when each is identical
-on_store() { # PREFIX DIR
-	: > present
-	for _f in "$2"/*.journal; do
-		_b=${_f##*/}
-		case $(s3_status "$1$_b") in
-		200) s3get -o obj "$E/$1$_b"; cmp -s obj "$_f" || { echo "$_b differs"; return; }
-		     echo "$_f" >> present ;;
-		404) ;;
-		*) echo "$_b: unexpected status"; return ;;
-		esac
-	done
-	echo ok
-}
+# the segments of DIR whose object is under PREFIX into present; "ok" when each is identical
+on_store() { s3_objects "$1" "$2" > present && echo ok; }
 
 mkdir src
 jmgen -r 8 -b 131072 src $N >/dev/null 2>&1       # ~1 MiB each

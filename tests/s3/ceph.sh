@@ -18,6 +18,9 @@
 #   s3get ARGS...           s3curl for a request without a body (GET, HEAD, DELETE)
 #   s3_status KEY           the HTTP status of a HEAD of KEY in the bucket (200, 404)
 #   s3_uploads              how many unfinished multipart uploads the bucket has
+#   s3_objects PREFIX DIR   print each segment of DIR whose object is under PREFIX; 1 (and
+#                           a line on stderr) when one of them is not identical to it
+#                           (the objects are fetched to s3-object.tmp)
 #
 # What it took (../shared/NOTES.md, S3): no cephx (auth_*_required none) and
 # ms_mon_client_mode crc, or radosgw hangs; pool size 1 and pg_num 1; a short paxos
@@ -129,6 +132,17 @@ s3curl() { curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S
 s3get() { s3curl -H "x-amz-content-sha256: $(s3_empty)" "$@"; }
 s3_status() { s3get -I -o /dev/null -w '%{http_code}' "$S3_ENDPOINT/$S3_BUCKET/$1"; }
 s3_uploads() { s3get "$S3_ENDPOINT/$S3_BUCKET?uploads=" | grep -o '<UploadId>[^<]*</UploadId>' | wc -l; }
+s3_objects() {
+	for _f in "$2"/*.journal; do
+		case $(s3_status "$1${_f##*/}") in
+		200) s3get -o s3-object.tmp "$S3_ENDPOINT/$S3_BUCKET/$1${_f##*/}"
+		     cmp -s s3-object.tmp "$_f" || { echo "$1${_f##*/} differs" >&2; return 1; }
+		     echo "$_f" ;;
+		404) ;;
+		*) echo "$1${_f##*/}: unexpected status" >&2; return 1 ;;
+		esac
+	done
+}
 
 start_s3() {
 	for _b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool curl; do
