@@ -25,12 +25,20 @@ export LAZYFS_BIN LAZYFS_RUN_DIR LAZYFS_CACHE_SIZE
 [ -r "$LZ" ] || skip "no $LZ (the LazyFS wrapper)"
 [ -x "$LAZYFS_BIN" ] || skip "no LazyFS binary at $LAZYFS_BIN (make lazyfs)"
 
-_lz_up=0
+_lz_up=0 _lz_pid=
 lz_start() {
 	mkdir -p "$ROOT" "$MNT"
-	sh "$LZ" start "$ROOT" "$MNT" >/dev/null 2>"$T/lz.err" || {
+	_lz_pid=$(sh "$LZ" start "$ROOT" "$MNT" 2>"$T/lz.err") || {
 		cat "$T/lz.err" >&2; fail "LazyFS did not start"; finish; }
 	_lz_up=1
+}
+# The pid of the LazyFS lz_start started, while it runs (not `lazyfs.sh status`: that looks
+# at the mount point, which a hung LazyFS hangs).
+_lz_live() {
+	case $(tr '\0' ' ' <"/proc/$_lz_pid/cmdline" 2>/dev/null) in
+	*" --config-path $LAZYFS_RUN_DIR/"*) echo "$_lz_pid" ;;
+	*) return 1 ;;
+	esac
 }
 # A power cut is one instant and stops everything: lz_crash [PID...] kills the given running
 # tools (and their children) first, then LazyFS (lz_cut, below). A tool left running would
@@ -79,8 +87,7 @@ lz_arm() {
 	if tail -n 3 "$(_lz_info log)" | grep -q INVALID; then fail "LazyFS refused $1"; return 1; fi
 }
 lz_cut() {
-	_p=$(_lz_info pid)
-	case $_p in [0-9]*) ;; *) lz_wait_down; return ;; esac
+	_p=$(_lz_live) || { lz_wait_down; return; }
 	# One SIGKILL is the cut: the unsynced data dies with LazyFS's memory, at one instant.
 	# (Clearing the cache first would let running tools go on meanwhile, and an fsync
 	# after the clear would report durable what was already dropped.)
@@ -126,7 +133,7 @@ pl_applied() {
 	sqlite3 "$T/chk/m.db" 'select case sealed when 1 then seq else seq - 1 end from jmirror_state' 2>/dev/null | grep . || echo 0
 }
 lz_down() {
-	if sh "$LZ" status "$MNT" 2>/dev/null | grep -q '^pid: *[0-9]'; then lz_crash; else lz_wait_down; fi
+	if _lz_live >/dev/null; then lz_crash; else lz_wait_down; fi
 }
 
 # For jfetch into $IN from the directory $HUB (journal "db"): pl_fetched_ok WHAT checks that
